@@ -1,0 +1,57 @@
+"""What the graph's nodes need from the outside world, built once per process and passed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable
+
+import httpx
+
+from agent.settings import Settings
+from agent.store import ConversationStore, build_store
+from inference.base import LLM
+from inference.registry import build_llm
+from search.fetch import Fetcher
+from search.providers import build_provider
+from search.providers.base import SearchProvider
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    llm: LLM
+    provider: SearchProvider
+    fetcher: Fetcher
+    store: ConversationStore
+    http: httpx.AsyncClient
+    today: Callable[[], date] = field(default=date.today)
+
+    async def aclose(self) -> None:
+        await self.llm.aclose()
+        await self.store.aclose()
+        await self.http.aclose()
+
+
+def build_deps(settings: Settings, *, llm: LLM | None = None) -> Deps:
+    """One shared HTTP client for search and page fetching; one model client; one store."""
+    http = httpx.AsyncClient(
+        headers={"User-Agent": settings.user_agent},
+        timeout=httpx.Timeout(settings.fetch_timeout_s, connect=min(3.0, settings.fetch_timeout_s)),
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
+        follow_redirects=False,  # the fetcher follows redirects itself, re-checking every hop
+    )
+    return Deps(
+        settings=settings,
+        llm=llm or build_llm(settings),
+        provider=build_provider(settings, http),
+        fetcher=Fetcher(
+            http,
+            allow_hosts=set(settings.fetch_allow_hosts),
+            timeout_s=settings.fetch_timeout_s,
+            max_bytes=settings.fetch_max_bytes,
+            user_agent=settings.user_agent,
+        ),
+        store=build_store(settings),
+        http=http,
+    )

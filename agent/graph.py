@@ -1,0 +1,59 @@
+"""The road a question travels, wired in one place.
+
+    load_history → decide ─┬─ (answered directly) ────────────────────────┐
+                           └─ search → read → select → answer ─→ cite → save
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from typing import Any, Awaitable, Callable
+
+from langgraph.graph import END, START, StateGraph
+
+from agent.answer import answer
+from agent.cite import cite
+from agent.decide import decide, route
+from agent.deps import Deps
+from agent.history import load_history, save
+from agent.retrieve import read_pages, search, select
+from agent.state import AgentInput, AgentOutput, AgentState
+
+
+def _timed(name: str, node: Callable[..., Awaitable[dict]]) -> Callable[..., Awaitable[dict]]:
+    """Record each stage's wall time in milliseconds under `timings`."""
+
+    @functools.wraps(node)
+    async def wrapper(*args: Any, **kwargs: Any) -> dict:
+        started = time.perf_counter()
+        update = await node(*args, **kwargs)
+        return {**update, "timings": {name: round((time.perf_counter() - started) * 1000, 1)}}
+
+    return wrapper
+
+
+def build_graph():
+    graph = StateGraph(AgentState, context_schema=Deps, input_schema=AgentInput, output_schema=AgentOutput)
+    nodes = {
+        "load_history": load_history,
+        "decide": decide,
+        "search": search,
+        "read": read_pages,
+        "select": select,
+        "answer": answer,
+        "cite": cite,
+        "save": save,
+    }
+    for name, node in nodes.items():
+        graph.add_node(name, _timed(name, node))
+    graph.add_edge(START, "load_history")
+    graph.add_edge("load_history", "decide")
+    graph.add_conditional_edges("decide", route, {"search": "search", "cite": "cite"})
+    graph.add_edge("search", "read")
+    graph.add_edge("read", "select")
+    graph.add_edge("select", "answer")
+    graph.add_edge("answer", "cite")
+    graph.add_edge("cite", "save")
+    graph.add_edge("save", END)
+    return graph.compile()

@@ -1,0 +1,33 @@
+"""Graph nodes at both ends: load the conversation so far, save the finished turn."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from agent.deps import Deps
+from agent.messages import fit_history
+from agent.state import AgentState, Turn
+from search.language import detect_language
+
+
+async def load_history(state: AgentState, runtime: Runtime[Deps]) -> dict:
+    settings = runtime.context.settings
+    turns = await runtime.context.store.get(state.conversation_id)
+    # What is left of the context once the answer, the evidence and the prompts have their share.
+    budget = settings.llm_context_tokens - settings.answer_max_tokens - 2 * settings.context_tokens - 800
+    history = fit_history(turns, max_turns=settings.history_turns, budget_tokens=max(budget, 0))
+    return {"history": history, "language": detect_language(state.question)}
+
+
+async def save(state: AgentState, runtime: Runtime[Deps]) -> dict:
+    turn = Turn(
+        question=state.question,
+        answer=state.answer,
+        model_answer=state.model_answer,
+        queries=state.queries,
+        sources=state.sources,
+        citations=state.citations,
+        searched=state.searched,
+    )
+    await runtime.context.store.append(state.conversation_id, turn)
+    return {}

@@ -1,0 +1,64 @@
+"""The messages the model reads, built so that consecutive prompts share the longest prefix.
+
+Order: system prompt (identical for everyone on a given day), earlier turns exactly as the model
+wrote them, the question, then (answer step only) the search call and its results: the volatile
+contexts come last so everything before them can come from vLLM's prefix cache.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import prompts
+from agent.state import AgentState, Turn
+from inference.base import Message
+from inference.megrez import FUNCTION_END, FUNCTION_START
+from search.tokens import count_tokens
+
+
+def render_call(query: str) -> str:
+    """The search call in one canonical spelling, whatever spacing the model used."""
+    call = {"name": "search", "arguments": {"query": query}}
+    return f"{FUNCTION_START}{json.dumps(call, ensure_ascii=False)}{FUNCTION_END}"
+
+
+def fit_history(turns: list[Turn], *, max_turns: int, budget_tokens: int) -> list[Turn]:
+    """Keep the newest whole turns that fit; drop the oldest first, never half a turn."""
+    kept: list[Turn] = []
+    used = 0
+    for turn in reversed(turns[-max_turns:] if max_turns > 0 else []):
+        cost = count_tokens(turn.question) + count_tokens(turn.model_answer) + 8
+        if used + cost > budget_tokens:
+            break
+        kept.append(turn)
+        used += cost
+    return kept[::-1]
+
+
+def conversation(state: AgentState, day: date, *, websearch: bool) -> list[Message]:
+    system = (prompts.websearch_system if websearch else prompts.chat_system)(state.language, day)
+    messages = [Message(role="system", content=system)]
+    for turn in state.history:
+        messages.append(Message(role="user", content=turn.question))
+        messages.append(Message(role="assistant", content=turn.model_answer))
+    messages.append(Message(role="user", content=state.question))
+    return messages
+
+
+def answer_messages(state: AgentState, day: date) -> list[Message]:
+    contexts = prompts.contexts_block(
+        state.language,
+        ((source.index, source.title, source.url, source.context) for source in state.sources),
+    )
+    observation = prompts.answer_prompt(
+        state.language,
+        query=state.queries[0] if state.queries else state.question,
+        question=state.question,
+        contexts=contexts,
+    )
+    return [
+        *conversation(state, day, websearch=True),
+        Message(role="assistant", content=state.function_call or render_call(state.question)),
+        Message(role="observation", content=observation),
+    ]

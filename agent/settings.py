@@ -1,0 +1,68 @@
+"""The one place configuration is read: environment variables prefixed WEBSEARCH_ (or a .env file)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WEBSEARCH_", env_file=".env", extra="ignore")
+
+    # --- model -------------------------------------------------------------------------------
+    llm_base_url: str | None = None  # unset = embedded llama.cpp
+    llm_model: str = "megrez"
+    llm_api_key: str | None = None
+    llm_timeout_s: float = 120.0
+    llm_connect_timeout_s: float = 5.0
+    llm_context_tokens: int = 8192  # the context the prompt budget is fitted to
+    llm_gguf: str | None = None  # a local GGUF file for the embedded backend
+    llm_hf_repo: str = "bartowski/Megrez-3B-Instruct-GGUF"
+    llm_hf_file: str = "Megrez-3B-Instruct-Q4_K_M.gguf"
+    llm_threads: int | None = None
+    answer_max_tokens: int = 768
+    decide_max_tokens: int = 384
+
+    # --- search ------------------------------------------------------------------------------
+    search_provider: str = "duckduckgo"
+    searxng_url: str | None = None
+    search_max_results: int = 8
+    search_timeout_s: float = 10.0
+
+    # --- reading pages -----------------------------------------------------------------------
+    fetch_allow_hosts: CommaList = Field(default_factory=list)
+    fetch_pages: int = 5  # how many top results are fetched and read
+    fetch_timeout_s: float = 6.0
+    fetch_max_bytes: int = 2_000_000
+    user_agent: str = "Mozilla/5.0 (compatible; megrez-websearch/0.1; +https://github.com/megrez-websearch)"
+
+    # --- selecting evidence ------------------------------------------------------------------
+    context_tokens: int = 1000  # total evidence the model reads
+    source_tokens: int = 350  # at most this much from one source
+
+    # --- state -------------------------------------------------------------------------------
+    redis_url: str | None = None  # unset = in-process store
+    conversation_ttl_s: int = 7 * 24 * 3600
+    history_turns: int = 6
+
+    # --- surfaces ----------------------------------------------------------------------------
+    api_keys: CommaList = Field(default_factory=list)
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    @field_validator("fetch_allow_hosts", "api_keys", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def llm_backend(self) -> Literal["openai", "llamacpp"]:
+        return "openai" if self.llm_base_url else "llamacpp"

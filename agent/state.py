@@ -1,0 +1,83 @@
+"""The graph's input, output and internal state, and the conversation turn it saves."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from search.models import Page, Recency, SearchResult, Source
+
+SearchMode = Literal["auto", "always", "never"]
+Language = Literal["en", "zh"]
+
+
+class Citation(BaseModel):
+    index: int
+    url: str
+    title: str
+
+
+class Turn(BaseModel):
+    """One question and its answer, as the store keeps it."""
+
+    question: str
+    answer: str  # Markdown with [n] markers, as the user saw it
+    model_answer: str  # the model's own text, re-rendered verbatim in later prompts
+    queries: list[str] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    searched: bool = False
+    created_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+
+
+class AgentInput(BaseModel):
+    question: str
+    conversation_id: str
+    search: SearchMode = "auto"
+    domains: list[str] = Field(default_factory=list)
+    recency: Recency | None = None
+
+
+class AgentOutput(BaseModel):
+    # Defaults matter: the graph returns only the channels its nodes wrote.
+    conversation_id: str
+    answer: str = ""
+    citations: list[Citation] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    searched: bool = False
+    queries: list[str] = Field(default_factory=list)
+    related: list[str] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict)
+
+
+def _merge(left: dict[str, float], right: dict[str, float]) -> dict[str, float]:
+    return {**left, **right}
+
+
+class AgentState(AgentInput):
+    language: Language = "en"
+    history: list[Turn] = Field(default_factory=list)
+    function_call: str | None = None  # the model's search call, rendered canonically
+    queries: list[str] = Field(default_factory=list)
+    results: list[SearchResult] = Field(default_factory=list)
+    pages: list[Page] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    model_answer: str = ""
+    answer: str = ""
+    citations: list[Citation] = Field(default_factory=list)
+    searched: bool = False
+    related: list[str] = Field(default_factory=list)
+    timings: Annotated[dict[str, float], _merge] = Field(default_factory=dict)
+
+
+__all__ = [
+    "AgentInput",
+    "AgentOutput",
+    "AgentState",
+    "Citation",
+    "Language",
+    "SearchMode",
+    "Turn",
+]

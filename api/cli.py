@@ -1,0 +1,73 @@
+"""`websearch`: serve the API, or ask one question from the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import uuid
+
+from agent.settings import Settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(Settings()), host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+async def _ask(question: str, search: str) -> int:
+    from agent.deps import build_deps
+    from agent.graph import build_graph
+    from agent.state import AgentInput, AgentOutput
+    from api.errors import describe
+
+    deps = await asyncio.to_thread(build_deps, Settings())
+    try:
+        result = await build_graph().ainvoke(
+            AgentInput(question=question, conversation_id=uuid.uuid4().hex, search=search), context=deps
+        )
+    except Exception as exc:  # one clear line, never a traceback
+        _, code, message = describe(exc)
+        print(f"error ({code}): {message}", file=sys.stderr)
+        return 1
+    finally:
+        await deps.aclose()
+    output = AgentOutput.model_validate(result)
+    print(output.answer)
+    if output.sources:
+        print()
+        for source in output.sources:
+            print(f"[{source.index}] {source.title} — {source.url}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="websearch", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP API and web chat")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--log-level", default="info")
+
+    ask = commands.add_parser("ask", help="answer one question, then list its sources")
+    ask.add_argument("question")
+    ask.add_argument("--search", choices=["auto", "always", "never"], default="auto")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        return asyncio.run(_ask(args.question, args.search))
+    except Exception as exc:  # start-up failures (model file missing, offline download) in one line
+        message = getattr(exc, "message", None) or str(exc)
+        print(f"websearch: {message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

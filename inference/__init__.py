@@ -1,0 +1,1 @@
+"""Talking to the model: one async interface (`LLM`), backends behind a registry."""

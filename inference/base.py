@@ -1,0 +1,135 @@
+"""The interface every model backend implements, and the errors it raises."""
+
+from __future__ import annotations
+
+from typing import AsyncIterator, Awaitable, Callable, Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+
+class Message(BaseModel):
+    """One chat message. Roles: system, user, assistant, observation (a function's result)."""
+
+    role: str
+    content: str
+
+
+class GenerationParams(BaseModel):
+    max_tokens: int = 512
+    temperature: float = 0.2
+    top_p: float = 0.9
+    stop: list[str] = Field(default_factory=list)
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Completion(BaseModel):
+    text: str
+    finish_reason: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+
+
+class StreamResult(BaseModel):
+    """What a stream's backend reports about the generation, filled in as the stream ends."""
+
+    usage: Usage = Field(default_factory=Usage)
+    finish_reason: str | None = None
+
+
+class TextStream:
+    """An async iterator of text deltas that also reports, once it ends, how generation went.
+
+    Backends return one from `chat_stream`/`complete_stream`: it is an `AsyncIterator[str]`, and
+    `usage`/`finish_reason` are filled in when the backend reports them. Closing it (`aclose`,
+    `async with`, or dropping it after `break`) closes the generator underneath, which is how a
+    backend learns that nobody is reading any more and stops generating.
+    """
+
+    def __init__(self, produce: Callable[[StreamResult], AsyncIterator[str]]):
+        # The generator gets the result object, not `self`: no reference cycle, so dropping the
+        # stream frees (and so closes) the generator at once instead of at the next GC pass.
+        self.result = StreamResult()
+        self._deltas = produce(self.result)
+
+    @property
+    def usage(self) -> Usage:
+        return self.result.usage
+
+    @property
+    def finish_reason(self) -> str | None:
+        return self.result.finish_reason
+
+    def __aiter__(self) -> "TextStream":
+        return self
+
+    def __anext__(self) -> Awaitable[str]:
+        return self._deltas.__anext__()
+
+    async def aclose(self) -> None:
+        await self._deltas.aclose()  # type: ignore[attr-defined]
+
+    async def __aenter__(self) -> "TextStream":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class LLMError(Exception):
+    """A model backend failed. `status` is the HTTP status the API answers with."""
+
+    status = 502
+    code = "llm_error"
+
+    def __init__(self, backend: str, message: str):
+        self.backend = backend
+        self.message = message
+        super().__init__(f"{backend}: {message}")
+
+
+class LLMUnavailable(LLMError):
+    status = 503
+    code = "llm_unavailable"
+
+
+class LLMTimeout(LLMError):
+    status = 504
+    code = "llm_timeout"
+
+
+class ModelNotFound(LLMError):
+    status = 503
+    code = "llm_model_not_found"
+
+
+class PromptTooLong(LLMError):
+    status = 400
+    code = "prompt_too_long"
+
+
+@runtime_checkable
+class LLM(Protocol):
+    """An async model client. Built once per process and shared by every request."""
+
+    name: str  # a human name for errors and logs, e.g. "vLLM at http://gpu:8000/v1"
+
+    async def chat(self, messages: list[Message], params: GenerationParams) -> Completion: ...
+
+    def chat_stream(self, messages: list[Message], params: GenerationParams) -> AsyncIterator[str]:
+        """Text deltas as they are generated. Closing the iterator cancels the generation."""
+        ...
+
+    async def complete(self, prompts: list[str], params: GenerationParams) -> list[Completion]:
+        """Several raw prompts generated together (one batched request where the backend can)."""
+        ...
+
+    def complete_stream(self, prompt: str, params: GenerationParams) -> AsyncIterator[str]: ...
+
+    async def health(self) -> None:
+        """Return when the backend can serve, else raise an LLMError saying why."""
+        ...
+
+    async def aclose(self) -> None: ...

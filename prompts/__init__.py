@@ -1,0 +1,59 @@
+"""Prompt templates: one file per purpose and language (`<purpose>.<lang>.txt`), rendered here.
+
+Templates use `$name` placeholders (string.Template) because the function spec is JSON and full of
+braces. Everything rendered into the system prompt is stable for a whole day (date, never a clock),
+so vLLM's prefix cache can share it across users and requests.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import lru_cache
+from importlib.resources import files
+from string import Template
+from typing import Iterable, Literal
+
+Language = Literal["en", "zh"]
+
+
+@lru_cache(maxsize=None)
+def _template(name: str) -> str:
+    return files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+def render(purpose: str, lang: Language, **values: object) -> str:
+    """Fill the template `<purpose>.<lang>.txt`; a missing placeholder is a bug, so it raises."""
+    return Template(_template(f"{purpose}.{lang}.txt")).substitute(values).rstrip("\n")
+
+
+def format_date(day: date, lang: Language) -> str:
+    if lang == "zh":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return day.strftime("%A, %d %B %Y")
+
+
+@lru_cache(maxsize=None)
+def search_function(lang: Language) -> dict:
+    return json.loads(_template(f"search_function.{lang}.json"))
+
+
+def websearch_system(lang: Language, day: date) -> str:
+    functions = json.dumps(search_function(lang), ensure_ascii=False)
+    return render("websearch_system", lang, date=format_date(day, lang), functions=functions)
+
+
+def chat_system(lang: Language, day: date) -> str:
+    return render("chat_system", lang, date=format_date(day, lang))
+
+
+def contexts_block(lang: Language, contexts: Iterable[tuple[int, str, str, str]]) -> str:
+    """Render (index, title, url, text) tuples as the numbered [[citation:N]] blocks."""
+    return "\n\n".join(
+        render("context", lang, index=index, title=title, url=url, text=text)
+        for index, title, url, text in contexts
+    )
+
+
+def answer_prompt(lang: Language, *, query: str, question: str, contexts: str) -> str:
+    return render("answer", lang, query=query, question=question, contexts=contexts)

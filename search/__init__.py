@@ -1,0 +1,1 @@
+"""Finding evidence: search providers, fetching, extraction, ranking and selection."""

@@ -1,0 +1,63 @@
+"""Data that crosses the boundaries of the search stages."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Recency = Literal["day", "week", "month", "year"]
+
+
+class SearchOptions(BaseModel):
+    max_results: int = 8
+    language: str | None = None  # "en", "zh" (from the question's language)
+    region: str | None = None  # provider-specific region, e.g. "cn-zh", "us-en"
+    domains: list[str] = Field(default_factory=list)  # search only these sites
+    recency: Recency | None = None
+    safesearch: Literal["on", "moderate", "off"] = "moderate"
+
+
+class SearchResult(BaseModel):
+    """One hit as a search engine returned it."""
+
+    url: str
+    title: str
+    snippet: str = ""
+    provider: str = ""
+    date: str | None = None
+
+
+class Page(BaseModel):
+    """A result after reading: the extracted main text, or the snippet when the page gave nothing."""
+
+    url: str
+    title: str
+    text: str
+    snippet: str = ""
+    date: str | None = None
+    site_name: str | None = None
+    from_snippet: bool = False  # True when fetching/extraction failed and the snippet stands in
+    error: str | None = None  # why the page itself could not be used
+
+
+class Passage(BaseModel):
+    """A paragraph-bounded piece of a page, scored against the question."""
+
+    url: str
+    title: str
+    text: str
+    position: int  # order within its page
+    score: float = 0.0
+    tokens: int = 0
+
+
+class Source(BaseModel):
+    """A numbered source given to the model: `index` is N in [[citation:N]] and in the answer's [N]."""
+
+    index: int
+    url: str
+    title: str
+    snippet: str = ""
+    date: str | None = None
+    context: str = ""  # the selected passages, the text the model reads for this source

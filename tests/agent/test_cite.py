@@ -1,0 +1,64 @@
+from agent.cite import CitationRewriter, rewrite
+from search.models import Source
+
+SOURCES = [Source(index=i, url=f"https://example.com/{i}", title=f"Page {i}") for i in (1, 2, 3)]
+
+
+def run(chunks: list[str], valid=frozenset({1, 2, 3})) -> str:
+    rewriter = CitationRewriter(set(valid))
+    return "".join(rewriter.feed(c) for c in chunks) + rewriter.close()
+
+
+def test_forms_small_models_produce_are_all_recognised():
+    text = "A[citation:2]. B [citation: 2]. C [ citation:3]. D [citation:1][citation:3]. E [2]."
+    answer, citations = rewrite(text, SOURCES)
+    assert answer == "A[2]. B [2]. C [3]. D [1][3]. E [2]."
+    assert [c.index for c in citations] == [2, 3, 1]  # order of first use
+    assert citations[0].url == "https://example.com/2"
+
+
+def test_out_of_range_markers_are_dropped():
+    answer, citations = rewrite("Fact [citation:9]. Other [citation:0][citation:1].", SOURCES)
+    assert answer == "Fact . Other [1]."
+    assert [c.index for c in citations] == [1]
+
+
+def test_no_sources_drops_every_marker():
+    answer, citations = rewrite("Hello [citation:1]!", [])
+    assert answer == "Hello !"
+    assert citations == []
+
+
+def test_marker_split_at_every_boundary_comes_out_whole():
+    text = "Opened 2021 [citation:1]. Cost [citation: 2][ citation:3], [citation:77] done."
+    expected = run([text])
+    assert expected == "Opened 2021 [1]. Cost [2][3],  done."
+    for i in range(len(text) + 1):
+        for j in range(i, len(text) + 1):
+            assert run([text[:i], text[i:j], text[j:]]) == expected, (i, j)
+
+
+def test_no_half_marker_is_ever_emitted_while_streaming():
+    text = "Built in 2021[citation:12] by Solberg [citation:3]."
+    rewriter = CitationRewriter({3, 12})
+    shown = ""
+    for ch in text:
+        shown += rewriter.feed(ch)
+        assert "[c" not in shown and "[citation" not in shown
+    shown += rewriter.close()
+    assert shown == "Built in 2021[12] by Solberg [3]."
+
+
+def test_plain_brackets_and_markdown_links_survive():
+    text = "See [the docs](https://x.org) and [note] or [a][b], array[0] ok [citation:2]"
+    assert run([text]) == "See [the docs](https://x.org) and [note] or [a][b], array[0] ok [2]"
+    for i in range(len(text) + 1):
+        assert run([text[:i], text[i:]]) == run([text]), i
+    # a '[' that never closes is released at the end, not swallowed
+    assert run(["unfinished [cit"]) == "unfinished [cit"
+
+
+def test_chinese_answer_markers():
+    answer, citations = rewrite("大桥全长 3.2 公里[citation:1]。总投资 56 亿元[citation：2]。", SOURCES)
+    assert answer == "大桥全长 3.2 公里[1]。总投资 56 亿元[2]。"
+    assert [c.index for c in citations] == [1, 2]

@@ -1,0 +1,56 @@
+"""Prompts are built so that each request shares the longest possible prefix with the last one."""
+
+from datetime import date
+
+from agent.messages import answer_messages, conversation, fit_history, render_call
+from agent.state import AgentState, Turn
+from search.models import Source
+
+DAY = date(2026, 11, 23)
+
+
+def state(question: str, history: list[Turn] = (), **extra) -> AgentState:
+    return AgentState(question=question, conversation_id="c", history=list(history), **extra)
+
+
+def turn(q: str, a: str) -> Turn:
+    return Turn(question=q, answer=a, model_answer=a)
+
+
+def test_answer_prompt_extends_the_decide_prompt():
+    s = state(
+        "How much did it cost?",
+        [turn("When did it open?", "In 2021 [citation:1].")],
+        queries=["Aurora Bridge cost"],
+        function_call=render_call("Aurora Bridge cost"),
+        sources=[Source(index=1, url="https://a.eu", title="Aurora", context="It cost 420 million euros.")],
+    )
+    decide = conversation(s, DAY, websearch=True)
+    answer = answer_messages(s, DAY)
+    assert answer[: len(decide)] == decide
+    assert answer[-2].role == "assistant" and "Aurora Bridge cost" in answer[-2].content
+    assert answer[-1].role == "observation"
+    assert "[[citation:1]] Aurora (https://a.eu)" in answer[-1].content
+
+
+def test_follow_up_prompt_starts_with_the_earlier_turns_verbatim():
+    first = turn("When did it open?", "In 2021 [citation:1].")
+    one = conversation(state("When did it open?"), DAY, websearch=True)
+    two = conversation(state("And the cost?", [first]), DAY, websearch=True)
+    assert two[: len(one)] == one
+    assert two[len(one)].content == "In 2021 [citation:1]."
+
+
+def test_call_is_rendered_canonically():
+    assert render_call("青川大桥 投资") == (
+        '<|function_start|>{"name": "search", "arguments": {"query": "青川大桥 投资"}}<|function_end|>'
+    )
+
+
+def test_history_is_trimmed_by_whole_oldest_turns():
+    turns = [turn(f"question {i}", "word " * 100) for i in range(10)]
+    kept = fit_history(turns, max_turns=6, budget_tokens=400)
+    assert kept == turns[-len(kept):]
+    assert 1 <= len(kept) < 6
+    assert fit_history(turns, max_turns=6, budget_tokens=100_000) == turns[-6:]
+    assert fit_history(turns, max_turns=0, budget_tokens=100_000) == []

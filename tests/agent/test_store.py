@@ -1,0 +1,74 @@
+"""The conversation store: the same behaviour from Redis and from process memory."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from agent.store import MemoryStore, RedisStore, StoreUnavailable
+from agent.state import Turn
+from tests.fixtures.app_server import free_port
+
+
+def turn(i: int) -> Turn:
+    return Turn(question=f"question {i}", answer=f"answer {i} [1]", model_answer=f"answer {i} [citation:1]")
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def store(request):
+    if request.param == "memory":
+        yield MemoryStore(ttl_s=60)
+        return
+    url = request.getfixturevalue("redis_url")
+    redis_store = RedisStore(url, ttl_s=60)
+    yield redis_store
+    await redis_store.aclose()
+
+
+async def test_append_then_get_in_order(store):
+    for i in range(3):
+        await store.append("c1", turn(i))
+    turns = await store.get("c1")
+    assert [t.question for t in turns] == ["question 0", "question 1", "question 2"]
+    assert turns[1].model_answer == "answer 1 [citation:1]"
+    assert await store.get("unknown") == []
+
+
+async def test_concurrent_appends_keep_every_turn(store):
+    await asyncio.gather(*(store.append("busy", turn(i)) for i in range(50)))
+    turns = await store.get("busy")
+    assert sorted(t.question for t in turns) == sorted(f"question {i}" for i in range(50))
+
+
+async def test_delete(store):
+    await store.append("gone", turn(1))
+    assert await store.delete("gone") is True
+    assert await store.get("gone") == []
+    assert await store.delete("gone") is False
+
+
+async def test_redis_sets_a_ttl(redis_url):
+    import redis.asyncio as redis
+
+    store = RedisStore(redis_url, ttl_s=123)
+    await store.append("ttl", turn(1))
+    ttl = await redis.from_url(redis_url).ttl("ws:conv:ttl")
+    assert 0 < ttl <= 123
+    await store.aclose()
+
+
+async def test_memory_store_expires():
+    store = MemoryStore(ttl_s=0)
+    await store.append("short", turn(1))
+    await asyncio.sleep(0.01)
+    assert await store.get("short") == []
+
+
+async def test_redis_down_is_a_clear_store_error_without_the_password():
+    store = RedisStore(f"redis://user:secret@127.0.0.1:{free_port()}/0", ttl_s=60)
+    with pytest.raises(StoreUnavailable) as caught:
+        await store.get("x")
+    assert "secret" not in str(caught.value)
+    assert "127.0.0.1" in str(caught.value)
+    await store.aclose()

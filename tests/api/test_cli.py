@@ -1,0 +1,46 @@
+"""The `websearch` command as a user runs it: a real subprocess with the contract's variables."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_ask_prints_the_cited_answer_then_numbered_sources(local_web, megrez):
+    env = {
+        "WEBSEARCH_LLM_BASE_URL": megrez.base_url,
+        "WEBSEARCH_SEARCH_PROVIDER": "searxng",
+        "WEBSEARCH_SEARXNG_URL": local_web.searxng_url,
+        "WEBSEARCH_FETCH_ALLOW_HOSTS": local_web.host_port,
+    }
+    done = run_cli("ask", "What is the energy density of the Zephyr-9 battery?", env=env)
+    assert done.returncode == 0, done.stderr
+    answer, _, sources = done.stdout.partition("\n\n")
+    assert "412 Wh/kg" in answer
+    assert "[1]" in answer or "[2]" in answer
+    lines = sources.strip().splitlines()
+    assert lines and lines[0].startswith("[1] ")
+    assert any("zephyr" in line.lower() and local_web.base_url in line for line in lines)
+
+
+def test_ask_with_the_model_down_says_so_in_one_line(local_web):
+    env = {
+        "WEBSEARCH_LLM_BASE_URL": "http://127.0.0.1:9/v1",
+        "WEBSEARCH_SEARCH_PROVIDER": "searxng",
+        "WEBSEARCH_SEARXNG_URL": local_web.searxng_url,
+    }
+    done = run_cli("ask", "What is the Zephyr-9 battery?", env=env)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "127.0.0.1:9" in done.stderr and done.stderr.count("\n") == 1

@@ -1,0 +1,106 @@
+"""Shared fixtures: a real Redis, the local web, the scripted Megrez server, the served app."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from agent.settings import Settings
+from tests.fixtures.app_server import ServedApp, free_port
+from tests.fixtures.megrez_server import ScriptedMegrez
+from tests.fixtures.web import LocalWeb
+
+REQUIRE_ALL = os.environ.get("WEBSEARCH_TEST_REQUIRE_ALL") == "1"
+
+
+def missing(reason: str) -> None:
+    """Skip on a developer machine; fail in CI, where every real part must be present."""
+    if REQUIRE_ALL:
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_server_url(tmp_path_factory) -> str:
+    """A real Redis: the one on 6379 (database 13, the tests' own), else one started here."""
+    url = os.environ.get("WEBSEARCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+    if _redis_answers(url):
+        yield url
+        return
+    binary = shutil.which("redis-server")
+    if not binary:
+        missing("no Redis answers and redis-server is not installed")
+    port = free_port()
+    workdir: Path = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/13"
+    for _ in range(100):
+        if _redis_answers(url):
+            break
+        time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=5)
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str):
+    """The test's Redis database, emptied after the test."""
+    import redis
+
+    yield redis_server_url
+    redis.Redis.from_url(redis_server_url).flushdb()
+
+
+@pytest.fixture(scope="session")
+def local_web():
+    with LocalWeb() as web:
+        yield web
+
+
+@pytest.fixture
+def megrez():
+    with ScriptedMegrez() as server:
+        yield server
+
+
+def make_settings(web: LocalWeb, megrez: ScriptedMegrez, **overrides) -> Settings:
+    values = dict(
+        llm_base_url=megrez.base_url,
+        llm_model=megrez.model,
+        search_provider="searxng",
+        searxng_url=web.searxng_url,
+        fetch_allow_hosts=[web.host_port],
+        fetch_timeout_s=3.0,
+    )
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def settings(local_web, megrez) -> Settings:
+    return make_settings(local_web, megrez)
+
+
+@pytest.fixture
+def app(settings):
+    with ServedApp(settings) as served:
+        yield served
