@@ -1,0 +1,108 @@
+"""DuckDuckGo (and the other engines `ddgs` aggregates) through the `ddgs` package.
+
+`ddgs` is synchronous and does its own HTTP, so each search runs in a worker thread; its exceptions
+are translated at this boundary so callers only ever see SearchError / RateLimited."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from ddgs import DDGS
+from ddgs.exceptions import DDGSException, RatelimitException, TimeoutException
+
+from search.language import detect_language
+from search.models import SearchOptions, SearchResult
+from search.providers.base import RateLimited, SearchError
+
+log = logging.getLogger(__name__)
+
+NAME = "duckduckgo"
+_TIMELIMIT = {"day": "d", "week": "w", "month": "m", "year": "y"}
+
+
+class TextSearcher(Protocol):
+    def text(self, query: str, **kwargs: Any) -> list[dict[str, Any]]: ...
+
+
+def site_filter(query: str, domains: list[str]) -> str:
+    """`site:` operators appended to the query; several domains are OR-ed."""
+    domains = [d.strip() for d in domains if d.strip()]
+    if not domains:
+        return query
+    return f"{query} " + " OR ".join(f"site:{d}" for d in domains)
+
+
+class DuckDuckGoProvider:
+    name = NAME
+
+    def __init__(
+        self,
+        *,
+        timeout_s: float = 10.0,
+        backend: str = "auto",
+        ddgs_factory: Callable[[], TextSearcher] | None = None,
+    ) -> None:
+        self.timeout_s = timeout_s
+        self.backend = backend
+        # Injected in tests so the ddgs boundary can be exercised without the network.
+        self._factory = ddgs_factory or (lambda: DDGS(timeout=max(1, math.ceil(timeout_s))))
+
+    def region_for(self, query: str, options: SearchOptions) -> str:
+        # An explicit region wins; otherwise Chinese questions search the Chinese web, the rest worldwide.
+        if options.region:
+            return options.region
+        language = options.language or detect_language(query)
+        return "cn-zh" if language == "zh" else "wt-wt"
+
+    def _search_sync(self, query: str, options: SearchOptions) -> list[dict[str, Any]]:
+        return self._factory().text(
+            site_filter(query, options.domains),
+            region=self.region_for(query, options),
+            safesearch=options.safesearch,
+            timelimit=_TIMELIMIT.get(options.recency) if options.recency else None,
+            max_results=options.max_results,
+            backend=self.backend,
+        )
+
+    async def search(self, query: str, options: SearchOptions) -> list[SearchResult]:
+        try:
+            # ddgs has its own per-request timeout; this outer one bounds the whole multi-engine
+            # search (the thread may linger, but the caller is released).
+            raw = await asyncio.wait_for(
+                asyncio.to_thread(self._search_sync, query, options), timeout=self.timeout_s + 2
+            )
+        except RatelimitException as exc:
+            raise RateLimited(NAME, f"rate limited: {exc}") from exc
+        except (TimeoutError, TimeoutException) as exc:
+            raise SearchError(NAME, f"timed out: {exc}") from exc
+        except DDGSException as exc:
+            # ddgs 9 turns engine HTTP errors (DuckDuckGo answers 202/429 when rate limiting) into
+            # "No results found.", so an empty answer is reported, not silently treated as a fact.
+            raise SearchError(NAME, f"search failed: {exc}") from exc
+        except Exception as exc:  # anything else from a third-party library: still a provider failure
+            raise SearchError(NAME, f"unexpected error: {type(exc).__name__}: {exc}") from exc
+        return _map(raw, options.max_results)
+
+
+def _map(raw: list[dict[str, Any]], limit: int) -> list[SearchResult]:
+    results: list[SearchResult] = []
+    seen: set[str] = set()
+    for item in raw or []:
+        url = (item.get("href") or item.get("url") or "").strip()
+        if not url.startswith(("http://", "https://")) or url in seen:
+            continue
+        seen.add(url)
+        results.append(
+            SearchResult(
+                url=url,
+                title=(item.get("title") or url).strip(),
+                snippet=(item.get("body") or "").strip(),
+                provider=NAME,
+                date=item.get("date") or None,
+            )
+        )
+    return results[:limit]

@@ -1,0 +1,84 @@
+"""SearXNG through its JSON API (`/search?format=json`), the self-hosted production provider."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from search.language import detect_language
+from search.models import SearchOptions, SearchResult
+from search.providers.base import RateLimited, SearchError
+from search.providers.duckduckgo import site_filter
+
+NAME = "searxng"
+_SAFESEARCH = {"off": "0", "moderate": "1", "on": "2"}
+
+
+class SearxngProvider:
+    name = NAME
+
+    def __init__(self, base_url: str, client: httpx.AsyncClient, *, timeout_s: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.client = client
+        self.timeout_s = timeout_s
+
+    def params(self, query: str, options: SearchOptions) -> dict[str, str]:
+        params = {
+            "q": site_filter(query, options.domains),
+            "format": "json",
+            "categories": "general",
+            "language": options.language or detect_language(query),
+            "safesearch": _SAFESEARCH[options.safesearch],
+        }
+        if options.recency:  # SearXNG's time_range uses the same words: day/week/month/year
+            params["time_range"] = options.recency
+        return params
+
+    async def search(self, query: str, options: SearchOptions) -> list[SearchResult]:
+        try:
+            response = await self.client.get(
+                f"{self.base_url}/search", params=self.params(query, options), timeout=self.timeout_s
+            )
+        except httpx.TimeoutException as exc:
+            raise SearchError(NAME, f"timed out after {self.timeout_s:g}s") from exc
+        except httpx.HTTPError as exc:
+            raise SearchError(NAME, f"cannot reach {self.base_url}: {type(exc).__name__}: {exc}") from exc
+
+        if response.status_code == 429:
+            raise RateLimited(NAME, "rate limited (HTTP 429)")
+        if response.status_code == 403:
+            # SearXNG answers 403 to format=json unless settings.yml lists json under search.formats.
+            raise SearchError(NAME, "HTTP 403: is `json` enabled in search.formats of settings.yml?")
+        if response.status_code >= 400:
+            raise SearchError(NAME, f"HTTP {response.status_code}")
+        try:
+            data = response.json()
+            items = data["results"]
+            if not isinstance(items, list):
+                raise TypeError("results is not a list")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SearchError(NAME, f"bad JSON answer: {exc}") from exc
+        return _map(items, options.max_results)
+
+
+def _map(items: list[Any], limit: int) -> list[SearchResult]:
+    results: list[SearchResult] = []
+    seen: set[str] = set()
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        url = str(item.get("url") or "").strip()
+        if not url.startswith(("http://", "https://")) or url in seen:
+            continue
+        seen.add(url)
+        results.append(
+            SearchResult(
+                url=url,
+                title=str(item.get("title") or url).strip(),
+                snippet=str(item.get("content") or "").strip(),
+                provider=NAME,
+                date=item.get("publishedDate") or None,
+            )
+        )
+    return results[:limit]

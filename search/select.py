@@ -1,0 +1,96 @@
+"""Choose the evidence the model reads: the best passages, packed into a token budget.
+
+Diversity first (every relevant source gets its best passage before any gets a second) because a
+3B model answers better from several agreeing sources than from one long page, and because
+citations are only useful when they point at different pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from search.models import Page, Passage, Source
+from search.tokens import count_tokens, truncate_tokens
+
+MIN_PIECE_TOKENS = 30  # a truncated passage shorter than this is noise, not evidence
+
+
+@dataclass
+class _Pick:
+    page: Page
+    passages: list[Passage] = field(default_factory=list)
+    tokens: int = 0
+
+
+def select_sources(
+    pages: list[Page], passages: list[Passage], *, budget_tokens: int, source_tokens: int
+) -> list[Source]:
+    """`passages` best first (as rank_passages returns them); sources numbered 1..N by best passage."""
+    by_url = {page.url: page for page in pages}
+    relevant = [p for p in passages if p.score > 0 and p.url in by_url]
+    # Pages with nothing relevant still offer their opening (or their snippet) if budget remains:
+    # the question may use words the page does not (another language, a synonym).
+    has_relevant = {p.url for p in relevant}
+    fallback: list[Passage] = []
+    for page in pages:
+        if page.url in has_relevant:
+            continue
+        own = sorted((p for p in passages if p.url == page.url), key=lambda p: p.position)
+        if own:
+            fallback.append(own[0])
+        elif page.snippet.strip():
+            fallback.append(
+                Passage(
+                    url=page.url,
+                    title=page.title,
+                    text=page.snippet.strip(),
+                    position=0,
+                    tokens=count_tokens(page.snippet),
+                )
+            )
+
+    picks: dict[str, _Pick] = {}  # insertion order = order of best passage = source numbering
+    used = 0
+
+    def take(passage: Passage, *, may_cut: bool) -> None:
+        nonlocal used
+        pick = picks.get(passage.url) or _Pick(by_url[passage.url])
+        room = min(budget_tokens - used, source_tokens - pick.tokens)
+        tokens = passage.tokens or count_tokens(passage.text)
+        if tokens > room:
+            # A relevant source's first passage is cut to fit rather than dropped; others fit whole.
+            if not may_cut or room < MIN_PIECE_TOKENS:
+                return
+            passage = passage.model_copy(update={"text": truncate_tokens(passage.text, room)})
+            tokens = count_tokens(passage.text)
+        pick.passages.append(passage)
+        pick.tokens += tokens
+        picks[passage.url] = pick
+        used += tokens
+
+    for passage in relevant:  # round 1: the best passage of each relevant source
+        if passage.url not in picks:
+            take(passage, may_cut=True)
+    chosen = {(p.url, p.position) for pick in picks.values() for p in pick.passages}
+    for passage in relevant:  # round 2: more from the same sources, best first
+        if passage.url in picks and (passage.url, passage.position) not in chosen:
+            take(passage, may_cut=False)
+    for passage in fallback:  # last: the openings of the rest, while they fit
+        take(passage, may_cut=False)
+
+    sources: list[Source] = []
+    for pick in picks.values():
+        context = "\n\n".join(p.text for p in sorted(pick.passages, key=lambda p: p.position)).strip()
+        if not context:
+            continue
+        page = pick.page
+        sources.append(
+            Source(
+                index=len(sources) + 1,
+                url=page.url,
+                title=page.title,
+                snippet=page.snippet,
+                date=page.date,
+                context=context,
+            )
+        )
+    return sources
