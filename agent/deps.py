@@ -12,6 +12,7 @@ from agent.settings import Settings
 from agent.store import ConversationStore, build_store
 from inference.base import LLM
 from inference.registry import build_llm
+from search.cache import Cache, build_cache
 from search.fetch import Fetcher
 from search.providers import build_provider
 from search.providers.base import SearchProvider
@@ -24,12 +25,14 @@ class Deps:
     provider: SearchProvider
     fetcher: Fetcher
     store: ConversationStore
+    cache: Cache  # search results and extracted pages
     http: httpx.AsyncClient
     today: Callable[[], date] = field(default=date.today)
 
     async def aclose(self) -> None:
         await self.llm.aclose()
         await self.store.aclose()
+        await self.cache.aclose()
         await self.http.aclose()
 
 
@@ -41,6 +44,7 @@ def build_deps(settings: Settings, *, llm: LLM | None = None) -> Deps:
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
         follow_redirects=False,  # the fetcher follows redirects itself, re-checking every hop
     )
+    cache = build_cache(settings)
     return Deps(
         settings=settings,
         llm=llm or build_llm(settings),
@@ -53,5 +57,6 @@ def build_deps(settings: Settings, *, llm: LLM | None = None) -> Deps:
             user_agent=settings.user_agent,
         ),
         store=build_store(settings),
+        cache=cache,
         http=http,
     )

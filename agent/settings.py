@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     # --- state -------------------------------------------------------------------------------
     redis_url: str | None = None  # unset = in-process store
     conversation_ttl_s: int = 7 * 24 * 3600
+    search_cache_ttl_s: int = 3600
+    page_cache_ttl_s: int = 24 * 3600
     history_turns: int = 6
 
     # --- surfaces ----------------------------------------------------------------------------

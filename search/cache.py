@@ -1,0 +1,85 @@
+"""A small TTL cache for search results and extracted pages: Redis when configured, else memory.
+
+Keys follow ARCHITECTURE.md: `ws:search:{provider}:{hash}` and `ws:page:{hash}`. A cache that fails
+is a cache miss, never a failed request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from typing import TYPE_CHECKING, Callable, Protocol
+
+if TYPE_CHECKING:
+    from agent.settings import Settings
+
+log = logging.getLogger("websearch.cache")
+
+
+def cache_key(namespace: str, *parts: str) -> str:
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    return f"ws:{namespace}:{digest}"
+
+
+class Cache(Protocol):
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def set(self, key: str, value: bytes, ttl_s: int) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class MemoryCache:
+    def __init__(self, max_items: int = 2048):
+        self._items: dict[str, tuple[float, bytes]] = {}
+        self._max_items = max_items
+
+    async def get(self, key: str) -> bytes | None:
+        entry = self._items.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            self._items.pop(key, None)
+            return None
+        return entry[1]
+
+    async def set(self, key: str, value: bytes, ttl_s: int) -> None:
+        if len(self._items) >= self._max_items:  # drop the oldest insertion; good enough for one process
+            self._items.pop(next(iter(self._items)))
+        self._items[key] = (time.monotonic() + ttl_s, value)
+
+    async def aclose(self) -> None:
+        return None
+
+
+class RedisCache:
+    def __init__(self, url: str):
+        import redis.asyncio as redis
+
+        self._redis = redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+        self._errors = (redis.RedisError, OSError)
+
+    async def get(self, key: str) -> bytes | None:
+        try:
+            return await self._redis.get(key)
+        except self._errors as exc:
+            log.warning("cache read failed: %s", exc)
+            return None
+
+    async def set(self, key: str, value: bytes, ttl_s: int) -> None:
+        try:
+            await self._redis.set(key, value, ex=ttl_s)
+        except self._errors as exc:
+            log.warning("cache write failed: %s", exc)
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
+
+
+CACHES: dict[str, Callable[[Settings], Cache]] = {
+    "redis": lambda settings: RedisCache(settings.redis_url),
+    "memory": lambda settings: MemoryCache(),
+}
+
+
+def build_cache(settings: Settings) -> Cache:
+    return CACHES["redis" if settings.redis_url else "memory"](settings)
