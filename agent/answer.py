@@ -5,18 +5,25 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from agent.deps import Deps
+from agent.events import Sources, Status, emit
 from agent.messages import answer_messages
+from agent.reply import stream_reply
 from agent.state import AgentState
 from inference.base import GenerationParams
-from inference.megrez import STOP, parse_reply
+from inference.megrez import STOP
 
 
 async def answer(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
-    params = GenerationParams(
-        temperature=0.2, max_tokens=deps.settings.answer_max_tokens, stop=STOP
+    emit(Sources(sources=state.sources))
+    emit(Status(stage="answering", detail=f"{len(state.sources)} sources"))
+    params = GenerationParams(temperature=0.2, max_tokens=deps.settings.answer_max_tokens, stop=STOP)
+    # A second function call here is not followed: the text around it is the answer.
+    reply = await stream_reply(
+        deps.llm,
+        answer_messages(state, deps.today()),
+        params,
+        sources={source.index for source in state.sources},
+        show=True,
     )
-    reply = await deps.llm.chat(answer_messages(state, deps.today()), params)
-    # A second function call here is not followed: keep whatever text surrounds it.
-    text, _, _ = parse_reply(reply.text, {"search"})
-    return {"model_answer": text.strip()}
+    return {"model_answer": reply.text.strip()}

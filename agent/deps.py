@@ -48,7 +48,7 @@ def build_deps(settings: Settings, *, llm: LLM | None = None) -> Deps:
     return Deps(
         settings=settings,
         llm=llm or build_llm(settings),
-        provider=build_provider(settings, http),
+        provider=build_provider(settings, http, cache=cache),
         fetcher=Fetcher(
             http,
             allow_hosts=set(settings.fetch_allow_hosts),

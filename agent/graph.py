@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from typing import Any, Awaitable, Callable
@@ -16,18 +17,23 @@ from agent.answer import answer
 from agent.cite import cite
 from agent.decide import decide, route
 from agent.deps import Deps
+from agent.events import cancel_when_client_leaves
 from agent.history import load_history, save
 from agent.retrieve import read_pages, search, select
 from agent.state import AgentInput, AgentOutput, AgentState
 
 
-def _timed(name: str, node: Callable[..., Awaitable[dict]]) -> Callable[..., Awaitable[dict]]:
-    """Record each stage's wall time in milliseconds under `timings`."""
+def _stage(name: str, node: Callable[..., Awaitable[dict]]) -> Callable[..., Awaitable[dict]]:
+    """Record each stage's wall time (ms) under `timings`; stop it if the streaming client leaves."""
 
     @functools.wraps(node)
     async def wrapper(*args: Any, **kwargs: Any) -> dict:
         started = time.perf_counter()
-        update = await node(*args, **kwargs)
+        watcher = asyncio.create_task(cancel_when_client_leaves(asyncio.current_task()))
+        try:
+            update = await node(*args, **kwargs)
+        finally:
+            watcher.cancel()
         return {**update, "timings": {name: round((time.perf_counter() - started) * 1000, 1)}}
 
     return wrapper
@@ -46,7 +52,7 @@ def build_graph():
         "save": save,
     }
     for name, node in nodes.items():
-        graph.add_node(name, _timed(name, node))
+        graph.add_node(name, _stage(name, node))
     graph.add_edge(START, "load_history")
     graph.add_edge("load_history", "decide")
     graph.add_conditional_edges("decide", route, {"search": "search", "cite": "cite"})

@@ -7,9 +7,11 @@ import asyncio
 from langgraph.runtime import Runtime
 
 from agent.deps import Deps
+from agent.events import Queries, Status, emit
 from agent.state import AgentState
 from search.models import SearchOptions, SearchResult
-from search.providers.base import SearchError
+from search.providers.base import SearchError, keep_domains
+from search.providers.merge import merge_results, search_queries
 from search.rank import rank_passages
 from search.read import read
 from search.select import select_sources
@@ -17,32 +19,38 @@ from search.select import select_sources
 
 async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
+    emit(Status(stage="searching", detail=" · ".join(state.queries)))
+    emit(Queries(queries=state.queries))
+    settings = deps.settings
     options = SearchOptions(
-        max_results=deps.settings.search_max_results,
+        max_results=settings.search_max_results,
         language=state.language,
         domains=state.domains,
         recency=state.recency,
+        safesearch=settings.search_safesearch,
     )
+    # The model's query, and the question as typed when that is a different search: a query the
+    # model got wrong is rescued by the user's own words. All in parallel.
+    queries = search_queries(state.queries, state.question)
+    if not queries:
+        return {"results": []}
     outcomes = await asyncio.gather(
-        *(deps.provider.search(query, options) for query in state.queries), return_exceptions=True
+        *(deps.provider.search(query, options) for query in queries), return_exceptions=True
     )
-    errors = [o for o in outcomes if isinstance(o, BaseException)]
-    if errors and len(errors) == len(outcomes):
-        raise errors[0] if isinstance(errors[0], SearchError) else SearchError(
-            deps.provider.name, f"{type(errors[0]).__name__}: {errors[0]}"
+    answered = [o for o in outcomes if not isinstance(o, BaseException)]
+    if not answered:  # every query failed: the first failure names the provider(s) and why
+        first = outcomes[0]
+        raise first if isinstance(first, SearchError) else SearchError(
+            deps.provider.name, f"{type(first).__name__}: {first}"
         )
-    seen: set[str] = set()
-    results: list[SearchResult] = []
-    for outcome in outcomes:
-        for result in [] if isinstance(outcome, BaseException) else outcome:
-            if result.url not in seen:
-                seen.add(result.url)
-                results.append(result)
-    return {"results": results}
+    # Interleaved by rank, de-duplicated by normalised URL, kept on the requested sites.
+    results: list[SearchResult] = keep_domains(merge_results(answered), state.domains)
+    return {"results": results[: settings.search_max_results]}
 
 
 async def read_pages(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
+    emit(Status(stage="reading", detail=f"{min(len(state.results), deps.settings.fetch_pages)} pages"))
     pages = await read(state.results, deps.fetcher, limit=deps.settings.fetch_pages)
     return {"pages": pages}
 

@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     searxng_url: str | None = None
     search_max_results: int = 8
     search_timeout_s: float = 10.0
+    # `search_provider` may be a fallback chain: "duckduckgo,searxng" asks SearXNG when DuckDuckGo fails.
+    search_retries: int = 2  # more attempts after a rate limit, per provider
+    search_backoff_s: float = 0.5  # first wait before a retry; doubles each time, with jitter
+    search_backoff_max_s: float = 4.0  # at most this much waiting in all, per provider and query
+    search_safesearch: Literal["on", "moderate", "off"] = "moderate"
+    search_region: str | None = None  # DuckDuckGo region (e.g. "us-en"); unset = from the question
+    searxng_categories: CommaList = Field(default_factory=lambda: ["general"])
+    local_index: str = ".websearch-index"  # the `local` provider's index (`websearch index DIR`)
 
     # --- reading pages -----------------------------------------------------------------------
     fetch_allow_hosts: CommaList = Field(default_factory=list)
@@ -58,7 +66,7 @@ class Settings(BaseSettings):
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
 
-    @field_validator("fetch_allow_hosts", "api_keys", mode="before")
+    @field_validator("fetch_allow_hosts", "api_keys", "searxng_categories", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

@@ -7,14 +7,24 @@ import time
 import uuid
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import StreamingResponse
 
 from agent.deps import Deps, build_deps
 from agent.graph import build_graph
 from agent.settings import Settings
 from agent.state import AgentInput, AgentOutput
 from api import errors
-from api.schemas import AnswerRequest, AnswerResponse, ErrorResponse, SourceOut
+from api.stream import answer_events
+from api.schemas import (
+    AnswerRequest,
+    AnswerResponse,
+    ConversationId,
+    ConversationOut,
+    ErrorResponse,
+    SourceOut,
+    TurnOut,
+)
 
 
 def create_app(settings: Settings | None = None, *, deps: Deps | None = None) -> FastAPI:
@@ -63,25 +73,43 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     @app.post("/v1/answer", response_model=AnswerResponse)
     async def answer(body: AnswerRequest, request: Request):
         if body.stream:
-            raise errors.APIError(
-                400, "stream_unsupported", "streaming answers are not available in this version; omit 'stream'"
+            return StreamingResponse(
+                answer_events(request.app, agent_input(body)),
+                media_type="text/event-stream",
+                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
             )
         output = await run_agent(request.app, body)
         return to_response(output)
 
+    @app.get("/v1/conversations/{conversation_id}", response_model=ConversationOut)
+    async def get_conversation(conversation_id: ConversationId, request: Request):
+        turns = await request.app.state.deps.store.get(conversation_id)
+        if not turns:
+            raise errors.APIError(404, "conversation_not_found", f"no conversation {conversation_id!r} (it may have expired)")
+        return ConversationOut(conversation_id=conversation_id, turns=[TurnOut.from_turn(t) for t in turns])
+
+    @app.delete("/v1/conversations/{conversation_id}", status_code=204)
+    async def delete_conversation(conversation_id: ConversationId, request: Request):
+        if not await request.app.state.deps.store.delete(conversation_id):
+            raise errors.APIError(404, "conversation_not_found", f"no conversation {conversation_id!r}")
+        return Response(status_code=204)
+
     return app
 
 
-async def run_agent(app: FastAPI, body: AnswerRequest) -> AgentOutput:
-    agent_input = AgentInput(
+def agent_input(body: AnswerRequest) -> AgentInput:
+    return AgentInput(
         question=body.question,
         conversation_id=body.conversation_id or uuid.uuid4().hex,
         search=body.search,
         domains=body.domains,
         recency=body.recency,
     )
+
+
+async def run_agent(app: FastAPI, body: AnswerRequest) -> AgentOutput:
     started = time.perf_counter()
-    result = await app.state.graph.ainvoke(agent_input, context=app.state.deps)
+    result = await app.state.graph.ainvoke(agent_input(body), context=app.state.deps)
     output = AgentOutput.model_validate(result)
     output.timings["total"] = round((time.perf_counter() - started) * 1000, 1)
     return output
@@ -92,7 +120,7 @@ def to_response(output: AgentOutput) -> AnswerResponse:
         conversation_id=output.conversation_id,
         answer=output.answer,
         citations=output.citations,
-        sources=[SourceOut(index=s.index, url=s.url, title=s.title, snippet=s.snippet) for s in output.sources],
+        sources=[SourceOut.of(s) for s in output.sources],
         searched=output.searched,
         queries=output.queries,
         related=output.related,

@@ -45,6 +45,18 @@ async def _ask(question: str, search: str) -> int:
     return 0
 
 
+def _index(args: argparse.Namespace) -> int:
+    """`websearch index DIR [--index PATH]`: build the local provider's BM25 index over a folder."""
+    from search.index import build_index
+
+    index_dir = args.index or Settings().local_index
+    stats = build_index(args.folder, index_dir)
+    for path, reason in stats.skipped:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    print(f"indexed {stats.documents} documents ({stats.passages} passages) from {stats.source} into {stats.index_dir}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="websearch", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -58,10 +70,16 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("question")
     ask.add_argument("--search", choices=["auto", "always", "never"], default="auto")
 
+    index = commands.add_parser("index", help="index a folder of HTML, Markdown, text and PDF files for the local provider")
+    index.add_argument("folder", metavar="DIR")
+    index.add_argument("--index", metavar="PATH", help="where to write the index (default: WEBSEARCH_LOCAL_INDEX)")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
             return _serve(args)
+        if args.command == "index":
+            return _index(args)
         return asyncio.run(_ask(args.question, args.search))
     except Exception as exc:  # start-up failures (model file missing, offline download) in one line
         message = getattr(exc, "message", None) or str(exc)

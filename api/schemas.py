@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from agent.state import Citation, SearchMode
-from search.models import Recency
+from agent.state import Citation, SearchMode, Turn
+from search.models import Recency, Source
+
+CONVERSATION_ID = r"^[A-Za-z0-9_.:-]{1,128}$"
+ConversationId = Annotated[str, Path(pattern=CONVERSATION_ID)]
 
 
 class AnswerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(min_length=1, max_length=4000)
-    conversation_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:-]{1,128}$")
+    conversation_id: str | None = Field(default=None, pattern=CONVERSATION_ID)
     search: SearchMode = "auto"
     domains: list[str] = Field(default_factory=list, max_length=20)
     recency: Recency | None = None
@@ -38,10 +45,16 @@ class AnswerRequest(BaseModel):
 
 
 class SourceOut(BaseModel):
+    """A source as clients see it: without the context text the model read."""
+
     index: int
     url: str
     title: str
     snippet: str = ""
+
+    @classmethod
+    def of(cls, source: Source) -> "SourceOut":
+        return cls(index=source.index, url=source.url, title=source.title, snippet=source.snippet)
 
 
 class AnswerResponse(BaseModel):
@@ -53,6 +66,33 @@ class AnswerResponse(BaseModel):
     queries: list[str]
     related: list[str]
     timings: dict[str, float]
+
+
+class TurnOut(BaseModel):
+    question: str
+    answer: str
+    queries: list[str]
+    sources: list[SourceOut]
+    citations: list[Citation]
+    searched: bool
+    created_at: datetime
+
+    @classmethod
+    def from_turn(cls, turn: Turn) -> "TurnOut":
+        return cls(
+            question=turn.question,
+            answer=turn.answer,
+            queries=turn.queries,
+            sources=[SourceOut.of(s) for s in turn.sources],
+            citations=turn.citations,
+            searched=turn.searched,
+            created_at=turn.created_at,
+        )
+
+
+class ConversationOut(BaseModel):
+    conversation_id: str
+    turns: list[TurnOut]
 
 
 class ErrorDetail(BaseModel):

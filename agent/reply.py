@@ -1,0 +1,65 @@
+"""Stream one model reply: function markers parsed out, citation markers rewritten, text emitted."""
+
+from __future__ import annotations
+
+from agent.cite import CitationRewriter
+from agent.events import Delta, emit
+from inference.base import LLM, GenerationParams, Message
+from inference.megrez import FunctionCall, FunctionCallError, FunctionCallParser, TextDelta
+
+
+class Reply:
+    def __init__(self) -> None:
+        self.text = ""  # the model's text without function markers (its citation markers intact)
+        self.call: FunctionCall | None = None
+        self.error: FunctionCallError | None = None
+        self.shown = False  # whether any text reached the client
+
+
+async def stream_reply(
+    llm: LLM, messages: list[Message], params: GenerationParams, *, sources: set[int], show: bool
+) -> Reply:
+    """Generate, emitting text deltas as they become safe to show when `show` is set.
+
+    Text after a function call is not shown: the model has decided to search, and what follows
+    comes from the answer step.
+    """
+    reply = Reply()
+    parser = FunctionCallParser({"search"})
+    rewriter = CitationRewriter(sources)
+    # The final answer is stripped: leading whitespace is never sent, trailing whitespace is held
+    # until more text follows, so the streamed text equals the final answer exactly.
+    held = ""
+
+    def show_text(text: str) -> None:
+        nonlocal held
+        text = held + text
+        if not reply.shown:
+            text = text.lstrip()
+        body = text.rstrip()
+        held = text[len(body) :]
+        if body:
+            reply.shown = True
+            emit(Delta(text=body))
+
+    def handle(events: list) -> None:
+        for event in events:
+            if isinstance(event, TextDelta):
+                reply.text += event.text
+                if show and reply.call is None:
+                    show_text(rewriter.feed(event.text))
+            elif isinstance(event, FunctionCall):
+                reply.call = reply.call or event
+            elif isinstance(event, FunctionCallError):
+                reply.error = reply.error or event
+
+    stream = llm.chat_stream(messages, params)
+    try:
+        async for chunk in stream:
+            handle(parser.feed(chunk))
+    finally:
+        await stream.aclose()  # on cancellation too: the server stops generating
+    handle(parser.close())
+    if show and reply.call is None:
+        show_text(rewriter.close())
+    return reply
