@@ -1,7 +1,8 @@
 """The road a question travels, wired in one place.
 
-    load_history → decide ─┬─ (answered directly) ────────────────────────┐
-                           └─ search → read → select → answer ─→ cite → save
+    load_history → decide ─┬─ (answered directly) ───────────────────────────────┐
+                           └─ search → read → select ─┬─ answer ──┬─→ cite → save
+                                                      └─ related ─┘  (in parallel)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from agent.decide import decide, route
 from agent.deps import Deps
 from agent.events import cancel_when_client_leaves
 from agent.history import load_history, save
+from agent.related import related
 from agent.retrieve import read_pages, search, select
 from agent.state import AgentInput, AgentOutput, AgentState
 
@@ -48,6 +50,7 @@ def build_graph():
         "read": read_pages,
         "select": select,
         "answer": answer,
+        "related": related,
         "cite": cite,
         "save": save,
     }
@@ -59,7 +62,8 @@ def build_graph():
     graph.add_edge("search", "read")
     graph.add_edge("read", "select")
     graph.add_edge("select", "answer")
-    graph.add_edge("answer", "cite")
+    graph.add_edge("select", "related")
+    graph.add_edge(["answer", "related"], "cite")
     graph.add_edge("cite", "save")
     graph.add_edge("save", END)
     return graph.compile()

@@ -57,3 +57,8 @@ def contexts_block(lang: Language, contexts: Iterable[tuple[int, str, str, str]]
 
 def answer_prompt(lang: Language, *, query: str, question: str, contexts: str) -> str:
     return render("answer", lang, query=query, question=question, contexts=contexts)
+
+
+def related_prompt(lang: Language, *, question: str, titles: Iterable[str]) -> str:
+    separator = "；" if lang == "zh" else "; "
+    return render("related", lang, question=question, titles=separator.join(titles))

@@ -166,3 +166,11 @@ def test_unknown_route_is_a_json_404(app):
     response = httpx.get(f"{app.base_url}/v1/nothing")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_related_questions_are_about_the_subject_in_its_language(app):
+    english = ask(app, question="How much did the Aurora Bridge in Veldmark cost?").json()
+    assert len(english["related"]) == 3 and all("Aurora Bridge" in q for q in english["related"])
+    chinese = ask(app, question="青川大桥有多长？").json()
+    assert len(chinese["related"]) == 3 and all("青川大桥" in q for q in chinese["related"])
+    assert ask(app, question="Hello!").json()["related"] == []

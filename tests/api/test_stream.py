@@ -104,3 +104,13 @@ def test_chinese_answer_streams_in_chinese(app):
     text = deltas(events)
     assert "56 亿元" in text and "[1]" in text
     assert text == events[-1][1]["answer"]
+
+
+def test_related_questions_arrive_as_an_event_and_in_done(app):
+    events = stream(app, question=QUESTION)
+    related = [data["related"] for name, data in events if name == "related"]
+    assert related and len(related[0]) == 3
+    assert all("Aurora Bridge" in q for q in related[0])
+    assert events[-1][1]["related"] == related[0]
+    names = [name for name, _ in events]
+    assert names.index("related") < names.index("done")

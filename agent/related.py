@@ -1,0 +1,50 @@
+"""Related: three follow-up questions, written beside the answer (never before its first words)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from langgraph.runtime import Runtime
+
+import prompts
+from agent.deps import Deps
+from agent.events import Related, emit
+from agent.state import AgentState
+from inference.base import GenerationParams, LLMError, Message
+from inference.megrez import STOP, parse_reply
+
+log = logging.getLogger("websearch.related")
+_BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)、]|[（(]?\d+[)）])\s*")
+
+
+def parse_questions(text: str, *, limit: int = 3) -> list[str]:
+    questions: list[str] = []
+    for line in text.splitlines():
+        line = _BULLET.sub("", line).strip().strip('"“”')
+        if len(line) < 4 or len(line) > 160 or line.lower() in (q.lower() for q in questions):
+            continue
+        questions.append(line)
+        if len(questions) == limit:
+            break
+    return questions
+
+
+async def related(state: AgentState, runtime: Runtime[Deps]) -> dict:
+    deps = runtime.context
+    prompt = prompts.related_prompt(
+        state.language, question=state.question, titles=(source.title for source in state.sources[:5])
+    )
+    messages = [
+        Message(role="system", content=prompts.chat_system(state.language, deps.today())),
+        Message(role="user", content=prompt),
+    ]
+    try:
+        reply = await deps.llm.chat(messages, GenerationParams(temperature=0.7, max_tokens=120, stop=STOP))
+    except LLMError as exc:  # nice to have: a failure here never costs the answer
+        log.warning("related questions failed: %s", exc)
+        return {"related": []}
+    text, _, _ = parse_reply(reply.text, set())
+    questions = parse_questions(text)
+    emit(Related(related=questions))
+    return {"related": questions}
