@@ -6,7 +6,7 @@ from langgraph.runtime import Runtime
 
 from agent.deps import Deps
 from agent.events import Sources, Status, emit
-from agent.messages import answer_messages
+from agent.messages import answer_messages, observation
 from agent.reply import stream_reply
 from agent.state import AgentState
 from inference.base import GenerationParams
@@ -18,12 +18,13 @@ async def answer(state: AgentState, runtime: Runtime[Deps]) -> dict:
     emit(Sources(sources=state.sources))
     emit(Status(stage="answering", detail=f"{len(state.sources)} sources"))
     params = GenerationParams(temperature=0.2, max_tokens=deps.settings.answer_max_tokens, stop=STOP)
+    results = observation(state)  # rendered once: in the prompt now, in the saved turn later
     # A second function call here is not followed: the text around it is the answer.
     reply = await stream_reply(
         deps.llm,
-        answer_messages(state, deps.today()),
+        answer_messages(state, deps.today(), results),
         params,
         sources={source.index for source in state.sources},
         show=True,
     )
-    return {"model_answer": reply.text.strip()}
+    return {"model_answer": reply.text.strip(), "observation": results}

@@ -24,6 +24,8 @@ async def save(state: AgentState, runtime: Runtime[Deps]) -> dict:
         question=state.question,
         answer=state.answer,
         model_answer=state.model_answer,
+        function_call=state.function_call,
+        observation=state.observation,
         queries=state.queries,
         sources=state.sources,
         citations=state.citations,

@@ -28,7 +28,7 @@ def fit_history(turns: list[Turn], *, max_turns: int, budget_tokens: int) -> lis
     kept: list[Turn] = []
     used = 0
     for turn in reversed(turns[-max_turns:] if max_turns > 0 else []):
-        cost = count_tokens(turn.question) + count_tokens(turn.model_answer) + 8
+        cost = sum(count_tokens(m.content) + 4 for m in turn_messages(turn))
         if used + cost > budget_tokens:
             break
         kept.append(turn)
@@ -36,29 +36,42 @@ def fit_history(turns: list[Turn], *, max_turns: int, budget_tokens: int) -> lis
     return kept[::-1]
 
 
+def turn_messages(turn: Turn) -> list[Message]:
+    """An earlier turn exactly as the model saw and wrote it."""
+    messages = [Message(role="user", content=turn.question)]
+    if turn.function_call and turn.observation is not None:
+        messages.append(Message(role="assistant", content=turn.function_call))
+        messages.append(Message(role="observation", content=turn.observation))
+    messages.append(Message(role="assistant", content=turn.model_answer))
+    return messages
+
+
 def conversation(state: AgentState, day: date, *, websearch: bool) -> list[Message]:
     system = (prompts.websearch_system if websearch else prompts.chat_system)(state.language, day)
     messages = [Message(role="system", content=system)]
     for turn in state.history:
-        messages.append(Message(role="user", content=turn.question))
-        messages.append(Message(role="assistant", content=turn.model_answer))
+        messages.extend(turn_messages(turn))
     messages.append(Message(role="user", content=state.question))
     return messages
 
 
-def answer_messages(state: AgentState, day: date) -> list[Message]:
+def observation(state: AgentState) -> str:
     contexts = prompts.contexts_block(
         state.language,
         ((source.index, source.title, source.url, source.context) for source in state.sources),
     )
-    observation = prompts.answer_prompt(
+    return prompts.answer_prompt(
         state.language,
         query=state.queries[0] if state.queries else state.question,
         question=state.question,
         contexts=contexts,
     )
+
+
+def answer_messages(state: AgentState, day: date, results: str) -> list[Message]:
+    """The decide prompt, then the search call and its `results` (see `observation`)."""
     return [
         *conversation(state, day, websearch=True),
         Message(role="assistant", content=state.function_call or render_call(state.question)),
-        Message(role="observation", content=observation),
+        Message(role="observation", content=results),
     ]

@@ -25,6 +25,10 @@ class Turn(BaseModel):
     question: str
     answer: str  # Markdown with [n] markers, as the user saw it
     model_answer: str  # the model's own text, re-rendered verbatim in later prompts
+    # The search call and the results the model read, re-rendered verbatim too: a follow-up's
+    # prompt then begins with the previous answer's whole prompt, all of it in vLLM's prefix cache.
+    function_call: str | None = None
+    observation: str | None = None
     queries: list[str] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
@@ -60,6 +64,7 @@ class AgentState(AgentInput):
     language: Language = "en"
     history: list[Turn] = Field(default_factory=list)
     function_call: str | None = None  # the model's search call, rendered canonically
+    observation: str | None = None  # the search results as the answer step showed them
     queries: list[str] = Field(default_factory=list)
     results: list[SearchResult] = Field(default_factory=list)
     pages: list[Page] = Field(default_factory=list)

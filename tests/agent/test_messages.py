@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from agent.messages import answer_messages, conversation, fit_history, render_call
+from agent.messages import answer_messages, conversation, fit_history, observation, render_call
 from agent.state import AgentState, Turn
 from search.models import Source
 
@@ -26,7 +26,7 @@ def test_answer_prompt_extends_the_decide_prompt():
         sources=[Source(index=1, url="https://a.eu", title="Aurora", context="It cost 420 million euros.")],
     )
     decide = conversation(s, DAY, websearch=True)
-    answer = answer_messages(s, DAY)
+    answer = answer_messages(s, DAY, observation(s))
     assert answer[: len(decide)] == decide
     assert answer[-2].role == "assistant" and "Aurora Bridge cost" in answer[-2].content
     assert answer[-1].role == "observation"
@@ -54,3 +54,25 @@ def test_history_is_trimmed_by_whole_oldest_turns():
     assert 1 <= len(kept) < 6
     assert fit_history(turns, max_turns=6, budget_tokens=100_000) == turns[-6:]
     assert fit_history(turns, max_turns=0, budget_tokens=100_000) == []
+
+
+def test_follow_up_begins_with_the_whole_previous_answer_prompt_and_answer():
+    s1 = state(
+        "When did the Aurora Bridge open?",
+        queries=["Aurora Bridge opening"],
+        function_call=render_call("Aurora Bridge opening"),
+        sources=[Source(index=1, url="https://a.eu", title="Aurora", context="It opened in 2021.")],
+    )
+    results = observation(s1)
+    previous = answer_messages(s1, DAY, results)
+    saved = Turn(
+        question=s1.question,
+        answer="It opened in 2021 [1].",
+        model_answer="It opened in 2021 [citation:1].",
+        function_call=s1.function_call,
+        observation=results,
+    )
+    follow_up = conversation(state("And the cost?", [saved]), DAY, websearch=True)
+    assert follow_up[: len(previous)] == previous
+    assert follow_up[len(previous)].content == "It opened in 2021 [citation:1]."
+    assert follow_up[-1].content == "And the cost?"

@@ -1,0 +1,105 @@
+"""How much of each follow-up's prompt vLLM's prefix cache can serve.
+
+Replays multi-turn conversations (English and Chinese) through the real service against the
+scripted Megrez server, which keeps a 16-token-block prefix cache over every prompt and output it
+has seen, as vLLM's automatic prefix caching does. For every model request it reports the share of
+prompt tokens that were a cached prefix. Target: >= 0.9 on follow-ups' decide step (the request
+that carries the conversation), 0.8 at least.
+
+    .venv/bin/python bench/prefix.py [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx  # noqa: E402
+
+from tests.conftest import make_settings  # noqa: E402
+from tests.fixtures.app_server import ServedApp  # noqa: E402
+from tests.fixtures.megrez_server import ScriptedMegrez  # noqa: E402
+from tests.fixtures.web import LocalWeb  # noqa: E402
+
+CONVERSATIONS = [
+    ["When did the Aurora Bridge in Veldmark open?", "And how much did it cost?", "Who was the lead engineer?"],
+    ["What is the energy density of the Zephyr-9 battery?", "How many charge cycles is it rated for?"],
+    ["How big is the Larkspur Observatory telescope?", "When was its first light?", "Thanks!"],
+    ["青川大桥有多长？", "总投资是多少？", "什么时候开工的？"],
+    ["星河七号卫星的轨道高度是多少？", "它是什么时候发射的？"],
+    ["Hello!", "What does Quillstack 3.0 drop support for?", "And what else changed?"],
+]
+
+
+def step_of(entry: dict) -> str:
+    last = entry["messages"][-1]
+    if last["role"] == "observation":
+        return "answer"
+    if "follow-up questions" in last["content"] or "追问" in last["content"]:
+        return "related"
+    return "decide"
+
+
+def run() -> dict:
+    rows = []
+    with LocalWeb() as web, ScriptedMegrez() as megrez, ServedApp(make_settings(web, megrez)) as app:
+        for conversation in CONVERSATIONS:
+            cid = None
+            for turn, question in enumerate(conversation):
+                start = len(megrez.prefix_log)
+                body = {"question": question, **({"conversation_id": cid} if cid else {})}
+                cid = httpx.post(f"{app.base_url}/v1/answer", json=body, timeout=60).json()["conversation_id"]
+                for entry in megrez.prefix_log[start:]:
+                    rows.append(
+                        {
+                            "turn": turn,
+                            "step": step_of(entry),
+                            "prompt_tokens": entry["prompt_tokens"],
+                            "cached_tokens": entry["cached_tokens"],
+                        }
+                    )
+
+    def share(selected: list[dict]) -> float:
+        total = sum(r["prompt_tokens"] for r in selected)
+        return sum(r["cached_tokens"] for r in selected) / total if total else 0.0
+
+    follow_ups = [r for r in rows if r["turn"] > 0]
+    figures = {
+        "conversations": len(CONVERSATIONS),
+        "model_requests": len(rows),
+        "follow_up_decide_reuse": share([r for r in follow_ups if r["step"] == "decide"]),
+        "follow_up_decide_reuse_min": min(
+            (r["cached_tokens"] / r["prompt_tokens"] for r in follow_ups if r["step"] == "decide"), default=0.0
+        ),
+        "follow_up_answer_reuse": share([r for r in follow_ups if r["step"] == "answer"]),
+        "follow_up_all_requests_reuse": share(follow_ups),
+        "first_turn_all_requests_reuse": share([r for r in rows if r["turn"] == 0]),
+        "median_follow_up_decide_prompt_tokens": statistics.median(
+            [r["prompt_tokens"] for r in follow_ups if r["step"] == "decide"] or [0]
+        ),
+    }
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", action="store_true")
+    figures = run()
+    if parser.parse_args().json:
+        print(json.dumps(figures, indent=2))
+        return
+    print(f"{figures['conversations']} conversations, {figures['model_requests']} model requests")
+    print(f"follow-up decide step, share of prompt from prefix cache: {figures['follow_up_decide_reuse']:.3f}"
+          f" (worst {figures['follow_up_decide_reuse_min']:.3f}; target >= 0.9)")
+    print(f"follow-up answer step (fresh search results last):        {figures['follow_up_answer_reuse']:.3f}")
+    print(f"follow-up turns, every model request:                    {figures['follow_up_all_requests_reuse']:.3f}")
+    print(f"first turns, every model request:                        {figures['first_turn_all_requests_reuse']:.3f}")
+
+
+if __name__ == "__main__":
+    main()
