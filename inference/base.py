@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Awaitable, Callable, Protocol, runtime_checkable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
@@ -62,7 +63,7 @@ class TextStream:
     def finish_reason(self) -> str | None:
         return self.result.finish_reason
 
-    def __aiter__(self) -> "TextStream":
+    def __aiter__(self) -> TextStream:
         return self
 
     def __anext__(self) -> Awaitable[str]:
@@ -71,7 +72,7 @@ class TextStream:
     async def aclose(self) -> None:
         await self._deltas.aclose()  # type: ignore[attr-defined]
 
-    async def __aenter__(self) -> "TextStream":
+    async def __aenter__(self) -> TextStream:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

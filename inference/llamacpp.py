@@ -1,0 +1,359 @@
+"""The `LLM` backend that runs a GGUF model in-process with llama.cpp (CPU, no server needed).
+
+llama.cpp generation is blocking C code and a `Llama` object is not safe for concurrent use, so
+each generation runs in its own worker thread while an asyncio.Lock lets one run at a time. The
+lock is released by the thread when it really ends, not by the coroutine that started it, so a
+cancelled request can never let a second one into the model while the first is still running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from inference.base import (
+    Completion,
+    GenerationParams,
+    LLMError,
+    LLMUnavailable,
+    Message,
+    ModelNotFound,
+    PromptTooLong,
+    StreamResult,
+    TextStream,
+    Usage,
+)
+from inference.megrez import TURN_END
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+    from agent.settings import Settings
+
+T = TypeVar("T")
+
+_STANDARD_ROLES = {"system", "user", "assistant"}
+_HOW_TO_POINT = "set WEBSEARCH_LLM_GGUF=/path/model.gguf or WEBSEARCH_LLM_BASE_URL=http://host:8000/v1"
+# Megrez's format (MEGREZ.md), for a Megrez GGUF that carries no chat template of its own.
+MEGREZ_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|role_start|>' + message['role'] + '<|role_end|>' + message['content'] + '<|turn_end|>' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|role_start|>assistant<|role_end|>' }}{% endif %}"
+)
+
+
+class LlamaCppLLM:
+    def __init__(self, llama: Llama, *, source: str):
+        self._llama = llama
+        self.name = f"llama.cpp ({source})"
+        self.n_ctx = llama.n_ctx()
+        self._lock = asyncio.Lock()
+        self._map_roles = False  # set once the chat template has refused a non-standard role
+        self.worker: threading.Thread | None = None  # the latest generation thread (for tests/ops)
+        self.usage_total = Usage()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LlamaCppLLM:
+        path = settings.llm_gguf or download_gguf(settings.llm_hf_repo, settings.llm_hf_file)
+        return cls.load(path, n_ctx=settings.llm_context_tokens, n_threads=settings.llm_threads)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, n_ctx: int = 8192, n_threads: int | None = None) -> LlamaCppLLM:
+        file = Path(path).expanduser()
+        if not file.is_file():
+            raise ModelNotFound("llama.cpp", f"no GGUF file at {file}; {_HOW_TO_POINT}")
+        try:
+            from llama_cpp import Llama  # lazy: the server backend must work without llama.cpp installed
+        except ImportError as exc:
+            raise LLMUnavailable(
+                "llama.cpp",
+                f"llama-cpp-python is not installed ({exc}); pip install llama-cpp-python, or {_HOW_TO_POINT}",
+            ) from exc
+        try:
+            llama = Llama(model_path=str(file), n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise LLMError("llama.cpp", f"cannot load {file}: {exc}") from exc
+        _keep_special_tokens(llama)
+        _use_megrez_template_if_missing(llama)
+        return cls(llama, source=file.name)
+
+    # --- the LLM protocol ----------------------------------------------------------------------
+
+    async def chat(self, messages: list[Message], params: GenerationParams) -> Completion:
+        def work(cancel: threading.Event) -> dict[str, Any]:
+            return self._create_chat(messages, params, cancel, stream=False)
+
+        data = await self._run(work, threading.Event())
+        choice = data["choices"][0]
+        return Completion(
+            text=choice["message"].get("content") or "",
+            finish_reason=choice.get("finish_reason"),
+            usage=self._record_usage(data),
+        )
+
+    def chat_stream(self, messages: list[Message], params: GenerationParams) -> TextStream:
+        def start(cancel: threading.Event) -> Iterator[dict[str, Any]]:
+            return self._create_chat(messages, params, cancel, stream=True)
+
+        return TextStream(lambda result: self._stream(start, result))
+
+    async def complete(self, prompts: list[str], params: GenerationParams) -> list[Completion]:
+        # No batch API in llama-cpp-python: one after another (they would queue on the lock anyway).
+        results = []
+        for prompt in prompts:
+            work = functools.partial(self._create_completion, prompt, params, stream=False)
+            data = await self._run(work, threading.Event())
+            choice = data["choices"][0]
+            results.append(
+                Completion(
+                    text=choice.get("text") or "",
+                    finish_reason=choice.get("finish_reason"),
+                    usage=self._record_usage(data),
+                )
+            )
+        return results
+
+    def complete_stream(self, prompt: str, params: GenerationParams) -> TextStream:
+        def start(cancel: threading.Event) -> Iterator[dict[str, Any]]:
+            return self._create_completion(prompt, params, cancel, stream=True)
+
+        return TextStream(lambda result: self._stream(start, result))
+
+    async def health(self) -> None:
+        return None  # the model is loaded in __init__; if it had failed we would not exist
+
+    async def aclose(self) -> None:
+        async with self._lock:  # wait for a running generation before freeing the model
+            self._llama.close()
+
+    # --- calling llama.cpp (these run in the worker thread) ------------------------------------
+
+    def _create_chat(
+        self, messages: list[Message], params: GenerationParams, cancel: threading.Event, *, stream: bool
+    ) -> Any:
+        def create(roles_mapped: bool) -> Any:
+            return self._llama.create_chat_completion(
+                messages=[{"role": _role(m.role, roles_mapped), "content": m.content} for m in messages],
+                stream=stream,
+                logits_processor=_stop_when(cancel, self._llama.token_eos()),
+                **_sampling(params),
+            )
+
+        try:
+            return create(self._map_roles)
+        except Exception as exc:
+            # The first render of a template that rejects `observation`: retry it as `user`, and
+            # remember so later calls skip the failed attempt. Context overflows are not retried.
+            if self._map_roles or _too_long(exc) or all(m.role in _STANDARD_ROLES for m in messages):
+                raise
+            self._map_roles = True
+            return create(True)
+
+    def _create_completion(
+        self, prompt: str, params: GenerationParams, cancel: threading.Event, *, stream: bool
+    ) -> Any:
+        return self._llama.create_completion(
+            prompt=prompt,
+            stream=stream,
+            logits_processor=_stop_when(cancel, self._llama.token_eos()),
+            **_sampling(params),
+        )
+
+    # --- threads -------------------------------------------------------------------------------
+
+    async def _run(self, work: Callable[[threading.Event], T], cancel: threading.Event) -> T:
+        """`work(cancel)` in a fresh thread with the model to itself; cancelling us sets `cancel`."""
+        await self._lock.acquire()
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[T] = loop.create_future()
+
+        def finish(result: Any, error: BaseException | None) -> None:
+            self._lock.release()
+            if done.cancelled():
+                return
+            if error is not None:
+                done.set_exception(error)
+            else:
+                done.set_result(result)
+
+        def target() -> None:
+            result, error = None, None
+            try:
+                result = work(cancel)
+            except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+                error = self._error(exc)
+            try:
+                loop.call_soon_threadsafe(finish, result, error)
+            except RuntimeError:
+                pass  # the event loop is gone (process shutting down); nobody is waiting
+
+        self.worker = threading.Thread(target=target, name="llama-generate", daemon=True)
+        try:
+            self.worker.start()
+        except BaseException:
+            self._lock.release()
+            raise
+        try:
+            return await asyncio.shield(done)
+        except asyncio.CancelledError:
+            cancel.set()  # the thread ends at the next token and then releases the lock
+            done.add_done_callback(lambda f: f.cancelled() or f.exception())  # silence "never retrieved"
+            raise
+
+    async def _stream(
+        self, start: Callable[[threading.Event], Iterator[dict[str, Any]]], result: StreamResult
+    ) -> AsyncIterator[str]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        cancel = threading.Event()
+
+        def work(cancel: threading.Event) -> None:
+            chunks = start(cancel)
+            try:
+                for chunk in chunks:
+                    loop.call_soon_threadsafe(queue.put_nowait, chunk)
+                    if cancel.is_set():
+                        break  # nobody is reading: stop between tokens
+            finally:
+                close = getattr(chunks, "close", None)
+                if close:
+                    close()
+
+        runner = asyncio.ensure_future(self._run(work, cancel))
+        # Chunks are queued before the runner completes, so the end marker always comes last.
+        runner.add_done_callback(lambda _: queue.put_nowait(None))
+        text: list[str] = []
+        try:
+            while (chunk := await queue.get()) is not None:
+                choice = chunk["choices"][0]
+                if choice.get("finish_reason"):
+                    result.finish_reason = choice["finish_reason"]
+                delta = choice["delta"].get("content") if "delta" in choice else choice.get("text")
+                if delta:
+                    text.append(delta)
+                    yield delta
+            await runner  # raises what the worker raised (prompt too long, ...)
+        finally:
+            # Runs on normal end, error, aclose() and garbage collection after `break`.
+            cancel.set()
+            if not runner.done():
+                runner.cancel()
+            runner.add_done_callback(lambda t: t.cancelled() or t.exception())  # an error nobody reads is not logged
+            result.usage = Usage(completion_tokens=self._count_tokens("".join(text)))
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _error(self, exc: BaseException) -> BaseException:
+        if isinstance(exc, LLMError) or not isinstance(exc, Exception):
+            return exc
+        if _too_long(exc):
+            return PromptTooLong(
+                self.name, f"{exc} (n_ctx={self.n_ctx}; raise WEBSEARCH_LLM_CONTEXT_TOKENS or send less)"
+            )
+        return LLMError(self.name, f"generation failed: {type(exc).__name__}: {exc}")
+
+    def _count_tokens(self, text: str) -> int:
+        # Streamed chunks carry no usage; re-tokenizing the text is cheap and close enough.
+        try:
+            return len(self._llama.tokenize(text.encode(), add_bos=False, special=True)) if text else 0
+        except Exception:  # noqa: BLE001 - a count is not worth failing a reply for
+            return 0
+
+    def _record_usage(self, data: dict[str, Any]) -> Usage:
+        raw = data.get("usage") or {}
+        usage = Usage(prompt_tokens=raw.get("prompt_tokens", 0), completion_tokens=raw.get("completion_tokens", 0))
+        self.usage_total.prompt_tokens += usage.prompt_tokens
+        self.usage_total.completion_tokens += usage.completion_tokens
+        return usage
+
+
+def download_gguf(repo: str, filename: str) -> str:
+    """The GGUF's path in the Hugging Face cache, downloading it the first time (with a progress bar)."""
+    try:
+        from huggingface_hub import hf_hub_download
+        from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError, RepositoryNotFoundError
+    except ImportError as exc:
+        raise LLMUnavailable(
+            "llama.cpp", f"huggingface_hub is not installed, cannot fetch {repo}; {_HOW_TO_POINT}"
+        ) from exc
+    try:
+        return hf_hub_download(repo_id=repo, filename=filename)
+    # LocalEntryNotFoundError (offline, not cached) subclasses EntryNotFoundError: catch it first.
+    except LocalEntryNotFoundError as exc:
+        raise LLMUnavailable(
+            "llama.cpp",
+            f"{repo}/{filename} is not in the Hugging Face cache and cannot be downloaded (offline?); {_HOW_TO_POINT}",
+        ) from exc
+    except (RepositoryNotFoundError, EntryNotFoundError) as exc:
+        raise ModelNotFound(
+            "llama.cpp", f"{repo}/{filename} does not exist on the Hugging Face Hub; {_HOW_TO_POINT}"
+        ) from exc
+    except Exception as exc:  # noqa: BLE001 - network errors come from several libraries
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise LLMUnavailable("llama.cpp", f"cannot download {repo}/{filename} ({reason}); {_HOW_TO_POINT}") from exc
+
+
+def _sampling(params: GenerationParams) -> dict[str, Any]:
+    return {
+        "max_tokens": params.max_tokens,
+        "temperature": params.temperature,
+        "top_p": params.top_p,
+        "stop": list(params.stop),
+        "repeat_penalty": 1.02,  # same as the vLLM backend; llama.cpp's own default (1.1) is tuned for other models
+    }
+
+
+def _role(role: str, mapped: bool) -> str:
+    return role if not mapped or role in _STANDARD_ROLES else "user"
+
+
+def _too_long(exc: BaseException) -> bool:
+    return "exceed context window" in str(exc)
+
+
+def _stop_when(cancel: threading.Event, eos: int) -> list[Callable[[Any, Any], Any]]:
+    """A logits processor that forces end-of-sequence once `cancel` is set.
+
+    `create_chat_completion` takes no stopping criteria, but every backend call takes logits
+    processors, which llama.cpp runs before sampling each token: the cheapest per-token check.
+    """
+
+    def process(input_ids: Any, scores: Any) -> Any:
+        if cancel.is_set():
+            scores[:] = -float("inf")
+            scores[eos] = 0.0
+        return scores
+
+    return [process]
+
+
+def _keep_special_tokens(llama: Llama) -> None:
+    """Make generated special tokens appear in the text.
+
+    llama-cpp-python detokenizes with special=False, which renders control tokens as nothing:
+    Megrez's `<|function_start|>`/`<|function_end|>` would vanish and function calls with them.
+    """
+    detokenize = llama.detokenize
+
+    def detokenize_special(tokens: list[int], prev_tokens: list[int] | None = None, special: bool = True) -> bytes:
+        return detokenize(tokens, prev_tokens=prev_tokens, special=True)
+
+    llama.detokenize = detokenize_special  # type: ignore[method-assign]
+
+
+def _use_megrez_template_if_missing(llama: Llama) -> None:
+    """A Megrez GGUF without an embedded chat template would fall back to llama-2's format."""
+    meta = llama.metadata
+    is_megrez = "megrez" in (meta.get("general.name", "") + meta.get("general.basename", "")).lower()
+    if "tokenizer.chat_template" in meta or not is_megrez:
+        return
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter, chat_formatter_to_chat_completion_handler
+
+    formatter = Jinja2ChatFormatter(template=MEGREZ_TEMPLATE, eos_token=TURN_END, bos_token="")
+    llama.chat_handler = chat_formatter_to_chat_completion_handler(formatter)

@@ -1,0 +1,277 @@
+"""The `LLM` backend for a vLLM (or any OpenAI-compatible) server, spoken over raw httpx.
+
+Raw HTTP rather than the openai package because Megrez needs vLLM-only request fields
+(`skip_special_tokens`, `repetition_penalty`) and because we want to own the connection: closing a
+stream must close the socket so vLLM aborts that generation and frees its batch slot.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from inference.base import (
+    Completion,
+    GenerationParams,
+    LLMError,
+    LLMTimeout,
+    LLMUnavailable,
+    Message,
+    ModelNotFound,
+    PromptTooLong,
+    StreamResult,
+    TextStream,
+    Usage,
+)
+
+if TYPE_CHECKING:
+    from agent.settings import Settings
+
+# vLLM's wording when the prompt (plus max_tokens) does not fit; it answers 400 with one of these.
+_TOO_LONG = ("maximum context length", "longer than the maximum model length", "is too long and exceeds")
+REPETITION_PENALTY = 1.02  # Megrez model card's recommendation for vLLM
+
+
+class OpenAIServerLLM:
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api_key: str | None = None,
+        timeout_s: float = 120.0,
+        connect_timeout_s: float = 5.0,
+        client: httpx.AsyncClient | None = None,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.name = f"vLLM at {self.base_url}"
+        self.timeout_s = timeout_s
+        self.connect_timeout_s = connect_timeout_s
+        # Timeouts and auth go on every request, so a shared client passed in keeps its own defaults.
+        self._timeout = httpx.Timeout(timeout_s, connect=connect_timeout_s)
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._owns_client = client is None
+        self._client = client or httpx.AsyncClient()
+        self.usage_total = Usage()  # every token this process has asked the server for
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OpenAIServerLLM:
+        if not settings.llm_base_url:
+            raise LLMUnavailable("vLLM", "no server configured: set WEBSEARCH_LLM_BASE_URL=http://host:8000/v1")
+        return cls(
+            settings.llm_base_url,
+            settings.llm_model,
+            api_key=settings.llm_api_key,
+            timeout_s=settings.llm_timeout_s,
+            connect_timeout_s=settings.llm_connect_timeout_s,
+        )
+
+    # --- the LLM protocol ----------------------------------------------------------------------
+
+    async def chat(self, messages: list[Message], params: GenerationParams) -> Completion:
+        body = self._body(params, messages=[m.model_dump() for m in messages])
+        data = await self._post_json("/chat/completions", body)
+        choice = self._choices(data)[0]
+        message = choice.get("message") or {}
+        usage = self._record_usage(data)
+        return Completion(text=message.get("content") or "", finish_reason=choice.get("finish_reason"), usage=usage)
+
+    def chat_stream(self, messages: list[Message], params: GenerationParams) -> TextStream:
+        body = self._body(params, messages=[m.model_dump() for m in messages])
+        return TextStream(lambda result: self._stream("/chat/completions", body, result))
+
+    async def complete(self, prompts: list[str], params: GenerationParams) -> list[Completion]:
+        if not prompts:
+            return []
+        # One request for all prompts: vLLM schedules them into the same batch.
+        data = await self._post_json("/completions", self._body(params, prompt=list(prompts)))
+        choices = self._choices(data)
+        by_index = {c.get("index", i): c for i, c in enumerate(choices)}
+        if sorted(by_index) != list(range(len(prompts))):
+            raise LLMError(self.name, f"answered {len(choices)} choices for {len(prompts)} prompts")
+        usage = self._record_usage(data)
+        # The server reports usage for the whole batch; it belongs to a completion only when alone.
+        return [
+            Completion(
+                text=by_index[i].get("text") or "",
+                finish_reason=by_index[i].get("finish_reason"),
+                usage=usage if len(prompts) == 1 else Usage(),
+            )
+            for i in range(len(prompts))
+        ]
+
+    def complete_stream(self, prompt: str, params: GenerationParams) -> TextStream:
+        body = self._body(params, prompt=prompt)
+        return TextStream(lambda result: self._stream("/completions", body, result))
+
+    async def health(self) -> None:
+        served = await self.served_models()
+        if self.model not in served:
+            raise ModelNotFound(self.name, self._not_served(served))
+
+    async def served_models(self) -> list[str]:
+        data = await self._request("GET", "/models")
+        return [m.get("id") for m in data.get("data", []) if isinstance(m, dict)]
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+    # --- requests ------------------------------------------------------------------------------
+
+    def _body(self, params: GenerationParams, **payload: Any) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            **payload,
+            "max_tokens": params.max_tokens,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "stop": params.stop,
+            "repetition_penalty": REPETITION_PENALTY,
+            # vLLM drops special tokens from text by default; Megrez's function markers are special.
+            "skip_special_tokens": False,
+            "spaces_between_special_tokens": False,
+        }
+
+    async def _post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return await self._request("POST", path, body)
+
+    async def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        try:
+            response = await self._client.request(
+                method, self.base_url + path, json=body, headers=self._headers, timeout=self._timeout
+            )
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc) from exc
+        if response.status_code >= 400:
+            raise await self._status_error(response.status_code, response.text)
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise LLMError(self.name, f"answered with something that is not JSON: {response.text[:200]!r}") from exc
+        if not isinstance(data, dict):
+            raise LLMError(self.name, f"answered with unexpected JSON: {response.text[:200]!r}")
+        return data
+
+    async def _stream(self, path: str, body: dict[str, Any], result: StreamResult) -> AsyncIterator[str]:
+        body = {**body, "stream": True, "stream_options": {"include_usage": True}}
+        request = self._client.build_request(
+            "POST", self.base_url + path, json=body, headers=self._headers, timeout=self._timeout
+        )
+        try:
+            response = await self._client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc) from exc
+        # `aclose` in finally runs on normal end, on error, and when the consumer closes us early:
+        # closing an unfinished streamed response drops the connection, so vLLM aborts the request.
+        try:
+            if response.status_code >= 400:
+                raise await self._status_error(response.status_code, (await response.aread()).decode(errors="replace"))
+            async for line in response.aiter_lines():
+                if not line.startswith("data:"):
+                    continue  # blank separators, `: ping` comments, `event:` lines
+                payload = line[5:].strip()
+                if payload == "[DONE]":
+                    return
+                chunk = self._parse_chunk(payload)
+                if chunk.get("usage"):
+                    result.usage = self._record_usage(chunk)
+                for choice in chunk.get("choices") or []:
+                    if choice.get("finish_reason"):
+                        result.finish_reason = choice["finish_reason"]
+                    text = (choice.get("delta") or {}).get("content") if "delta" in choice else choice.get("text")
+                    if text:
+                        yield text
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc) from exc
+        finally:
+            await response.aclose()
+
+    def _parse_chunk(self, payload: str) -> dict[str, Any]:
+        try:
+            chunk = json.loads(payload)
+        except ValueError as exc:
+            raise LLMError(self.name, f"sent a stream chunk that is not JSON: {payload[:200]!r}") from exc
+        if not isinstance(chunk, dict):
+            raise LLMError(self.name, f"sent an unexpected stream chunk: {payload[:200]!r}")
+        if "error" in chunk or chunk.get("object") == "error":  # vLLM reports mid-stream failures inline
+            raise self._classify(None, _error_message(chunk) or payload[:200])
+        return chunk
+
+    # --- errors --------------------------------------------------------------------------------
+
+    def _transport_error(self, exc: httpx.HTTPError) -> LLMError:
+        # A connect timeout means nothing is answering at that address: unavailable, not slow.
+        if isinstance(exc, httpx.ConnectTimeout):
+            return LLMUnavailable(
+                self.name, f"no connection within {self.connect_timeout_s:g}s; is the server running?"
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return LLMTimeout(self.name, f"no answer within {self.timeout_s:g}s")
+        if isinstance(exc, httpx.ConnectError):
+            return LLMUnavailable(self.name, f"cannot connect ({exc or type(exc).__name__}); is the server running?")
+        if isinstance(exc, (httpx.NetworkError, httpx.RemoteProtocolError)):
+            return LLMUnavailable(self.name, f"connection lost ({exc or type(exc).__name__})")
+        return LLMError(self.name, f"request failed: {exc or type(exc).__name__}")
+
+    async def _status_error(self, status: int, text: str) -> LLMError:
+        try:
+            message = _error_message(json.loads(text))
+        except ValueError:
+            message = None
+        error = self._classify(status, message or text[:300] or "(empty body)")
+        if isinstance(error, ModelNotFound):
+            # Name what the server does serve, so the fix (WEBSEARCH_LLM_MODEL) is obvious.
+            try:
+                error = ModelNotFound(self.name, self._not_served(await self.served_models()))
+            except LLMError:
+                pass
+        return error
+
+    def _classify(self, status: int | None, message: str) -> LLMError:
+        """The error class a caller can act on; `status` is None for an error sent mid-stream."""
+        message = " ".join(message.split())[:500]  # one line, whatever the server sent
+        lower = message.lower()
+        if any(marker in lower for marker in _TOO_LONG):
+            return PromptTooLong(self.name, message)
+        if status == 404 or ("model" in lower and "does not exist" in lower):
+            return ModelNotFound(self.name, message)
+        if status in (401, 403):
+            return LLMError(self.name, f"HTTP {status}: {message} (check WEBSEARCH_LLM_API_KEY)")
+        return LLMError(self.name, f"HTTP {status}: {message}" if status else f"failed mid-stream: {message}")
+
+    def _not_served(self, served: list[str]) -> str:
+        listed = ", ".join(served) or "nothing"
+        return f"model {self.model!r} is not served (it serves: {listed}); set WEBSEARCH_LLM_MODEL"
+
+    def _choices(self, data: dict[str, Any]) -> list[dict[str, Any]]:
+        choices = data.get("choices")
+        if not isinstance(choices, list) or not choices:
+            raise LLMError(self.name, f"answered without choices: {json.dumps(data)[:200]}")
+        return choices
+
+    def _record_usage(self, data: dict[str, Any]) -> Usage:
+        raw = data.get("usage") or {}
+        usage = Usage(prompt_tokens=raw.get("prompt_tokens") or 0, completion_tokens=raw.get("completion_tokens") or 0)
+        self.usage_total.prompt_tokens += usage.prompt_tokens
+        self.usage_total.completion_tokens += usage.completion_tokens
+        return usage
+
+
+def _error_message(data: Any) -> str | None:
+    """The message from vLLM's `{"error": {"message"}}`, older `{"object": "error", "message"}`, or FastAPI's `detail`."""
+    if not isinstance(data, dict):
+        return None
+    error = data.get("error")
+    if isinstance(error, dict) and error.get("message"):
+        return str(error["message"])
+    if isinstance(error, str) and error:
+        return error
+    for key in ("message", "detail"):
+        if data.get(key):
+            return str(data[key]) if not isinstance(data[key], str) else data[key]
+    return None

