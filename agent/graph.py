@@ -1,8 +1,8 @@
 """The road a question travels, wired in one place.
 
-    load_history → decide ─┬─ (answered directly) ───────────────────────────────┐
-                           └─ search → read → select ─┬─ answer ──┬─→ cite → save
-                                                      └─ related ─┘  (in parallel)
+    load_history → decide ─┬─ (answered directly) ──────────────────────────────────────────┐
+                           └─ search → read → select → condense ─┬─ answer ──┬─→ cite → save
+                                                                 └─ related ─┘  (in parallel)
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from langgraph.graph import END, START, StateGraph
 
 from agent.answer import answer
 from agent.cite import cite
+from agent.condense import condense
 from agent.decide import decide, route
 from agent.deps import Deps
 from agent.events import cancel_when_client_leaves
@@ -49,6 +50,7 @@ def build_graph():
         "search": search,
         "read": read_pages,
         "select": select,
+        "condense": condense,
         "answer": answer,
         "related": related,
         "cite": cite,
@@ -61,8 +63,9 @@ def build_graph():
     graph.add_conditional_edges("decide", route, {"search": "search", "cite": "cite"})
     graph.add_edge("search", "read")
     graph.add_edge("read", "select")
-    graph.add_edge("select", "answer")
-    graph.add_edge("select", "related")
+    graph.add_edge("select", "condense")
+    graph.add_edge("condense", "answer")
+    graph.add_edge("condense", "related")
     graph.add_edge(["answer", "related"], "cite")
     graph.add_edge("cite", "save")
     graph.add_edge("save", END)

@@ -51,7 +51,7 @@ async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
 async def read_pages(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
     emit(Status(stage="reading", detail=f"{min(len(state.results), deps.settings.fetch_pages)} pages"))
-    pages = await read(state.results, deps.fetcher, limit=deps.settings.fetch_pages)
+    pages = await read(state.results, deps.fetcher, limit=deps.settings.fetch_pages, cache=deps.cache, cache_ttl_s=deps.settings.page_cache_ttl_s)
     return {"pages": pages}
 
 
@@ -65,4 +65,4 @@ async def select(state: AgentState, runtime: Runtime[Deps]) -> dict:
         budget_tokens=settings.context_tokens,
         source_tokens=settings.source_tokens,
     )
-    return {"sources": sources}
+    return {"sources": sources, "passages": passages}

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # --- selecting evidence ------------------------------------------------------------------
     context_tokens: int = 1000  # total evidence the model reads
     source_tokens: int = 350  # at most this much from one source
+    condense: bool = False  # let the model condense long pages (one batched request) first
+    condense_input_tokens: int = 1200  # how much of each page the condensing step reads
 
     # --- state -------------------------------------------------------------------------------
     redis_url: str | None = None  # unset = in-process store

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from search.models import Page, Recency, SearchResult, Source
+from search.models import Page, Passage, Recency, SearchResult, Source
 
 SearchMode = Literal["auto", "always", "never"]
 Language = Literal["en", "zh"]
@@ -68,6 +68,7 @@ class AgentState(AgentInput):
     queries: list[str] = Field(default_factory=list)
     results: list[SearchResult] = Field(default_factory=list)
     pages: list[Page] = Field(default_factory=list)
+    passages: list[Passage] = Field(default_factory=list)  # ranked, best first
     sources: list[Source] = Field(default_factory=list)
     model_answer: str = ""
     answer: str = ""

@@ -123,6 +123,10 @@ class LLM(Protocol):
         """Text deltas as they are generated. Closing the iterator cancels the generation."""
         ...
 
+    async def chat_batch(self, conversations: list[list[Message]], params: GenerationParams) -> list[Completion]:
+        """Several independent conversations, generated together (one batched request on vLLM)."""
+        ...
+
     async def complete(self, prompts: list[str], params: GenerationParams) -> list[Completion]:
         """Several raw prompts generated together (one batched request where the backend can)."""
         ...

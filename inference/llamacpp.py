@@ -103,6 +103,10 @@ class LlamaCppLLM:
 
         return TextStream(lambda result: self._stream(start, result))
 
+    async def chat_batch(self, conversations: list[list[Message]], params: GenerationParams) -> list[Completion]:
+        # One model on the CPU has no batch API here: one conversation after another.
+        return [await self.chat(messages, params) for messages in conversations]
+
     async def complete(self, prompts: list[str], params: GenerationParams) -> list[Completion]:
         # No batch API in llama-cpp-python: one after another (they would queue on the lock anyway).
         results = []

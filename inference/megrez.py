@@ -14,9 +14,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from inference.base import Message
+
 FUNCTION_START = "<|function_start|>"
 FUNCTION_END = "<|function_end|>"
 TURN_END = "<|turn_end|>"
+ROLE_START = "<|role_start|>"
+ROLE_END = "<|role_end|>"
 STOP = [TURN_END]  # pass as the stop list: generation of one reply ends there
 
 # Any special token of the `<|name|>` shape (role_start, role_end, turn_end, ...).
@@ -181,3 +185,10 @@ def parse_reply(
     call = next((e for e in events if isinstance(e, FunctionCall)), None)
     error = next((e for e in events if isinstance(e, FunctionCallError)), None)
     return plain, call, error
+
+
+def render_chat(messages: list[Message]) -> str:
+    """Megrez's chat template, for raw-prompt requests (batched /v1/completions): the same text
+    vLLM renders from the model's own `chat_template` for /v1/chat/completions."""
+    turns = "".join(f"{ROLE_START}{m.role}{ROLE_END}{m.content}{TURN_END}" for m in messages)
+    return f"{turns}{ROLE_START}assistant{ROLE_END}"

@@ -26,6 +26,7 @@ from inference.base import (
     TextStream,
     Usage,
 )
+from inference.megrez import render_chat
 
 if TYPE_CHECKING:
     from agent.settings import Settings
@@ -83,6 +84,11 @@ class OpenAIServerLLM:
     def chat_stream(self, messages: list[Message], params: GenerationParams) -> TextStream:
         body = self._body(params, messages=[m.model_dump() for m in messages])
         return TextStream(lambda result: self._stream("/chat/completions", body, result))
+
+    async def chat_batch(self, conversations: list[list[Message]], params: GenerationParams) -> list[Completion]:
+        # Chat completions take one conversation per request; the completions endpoint takes a
+        # list, so render the template here and send every conversation in one request.
+        return await self.complete([render_chat(messages) for messages in conversations], params)
 
     async def complete(self, prompts: list[str], params: GenerationParams) -> list[Completion]:
         if not prompts:

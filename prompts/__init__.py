@@ -62,3 +62,7 @@ def answer_prompt(lang: Language, *, query: str, question: str, contexts: str) -
 def related_prompt(lang: Language, *, question: str, titles: Iterable[str]) -> str:
     separator = "；" if lang == "zh" else "; "
     return render("related", lang, question=question, titles=separator.join(titles))
+
+
+def condense_prompt(lang: Language, *, question: str, title: str, text: str, words: int) -> str:
+    return render("condense", lang, question=question, title=title, text=text, words=words)

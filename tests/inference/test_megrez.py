@@ -143,3 +143,15 @@ def test_parse_reply_returns_text_call_and_error():
     text, call, error = parse_reply(f"Sure.{FUNCTION_START}not json{FUNCTION_END}", ALLOWED)
     assert text == "Sure." and call is None and error is not None
     assert parse_reply("Just an answer [citation:1].", ALLOWED) == ("Just an answer [citation:1].", None, None)
+
+
+def test_render_chat_is_megrez_template():
+    from inference.base import Message
+    from inference.megrez import render_chat
+
+    text = render_chat([Message(role="system", content="S"), Message(role="user", content="你好")])
+    assert text == (
+        "<|role_start|>system<|role_end|>S<|turn_end|>"
+        "<|role_start|>user<|role_end|>你好<|turn_end|>"
+        "<|role_start|>assistant<|role_end|>"
+    )

@@ -1,0 +1,76 @@
+"""Condense: when the relevant text is more than the answer's budget, the model copies out what
+matters from each long page — all pages in ONE batched request — and the answer reads those notes.
+
+Off by default (`WEBSEARCH_CONDENSE=true` turns it on): it buys more evidence per token at the
+price of one more model round before the first answer token.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from langgraph.runtime import Runtime
+
+import prompts
+from agent.deps import Deps
+from agent.events import Status, emit
+from agent.state import AgentState
+from inference.base import GenerationParams, LLMError, Message
+from inference.megrez import STOP, parse_reply
+from search.models import Source
+from search.select import select_sources
+from search.tokens import count_tokens, truncate_tokens
+
+log = logging.getLogger("websearch.condense")
+
+
+def _notes(text: str) -> str | None:
+    text, _, _ = parse_reply(text, set())
+    text = text.strip()
+    return None if not text or text.upper().startswith("NONE") else text
+
+
+async def condense(state: AgentState, runtime: Runtime[Deps]) -> dict:
+    deps = runtime.context
+    settings = deps.settings
+    if not settings.condense or not state.passages:
+        return {}
+    # The same ranking, packed with a far larger budget: each page's relevant text in full.
+    long_sources = select_sources(
+        state.pages,
+        state.passages,
+        budget_tokens=settings.condense_input_tokens * settings.fetch_pages,
+        source_tokens=settings.condense_input_tokens,
+    )
+    if sum(count_tokens(s.context) for s in long_sources) <= settings.context_tokens:
+        return {}  # everything relevant already fits: nothing to condense
+
+    emit(Status(stage="reading", detail=f"condensing {len(long_sources)} pages"))
+    words = max(40, settings.source_tokens // 2)
+    system = Message(role="system", content=prompts.chat_system(state.language, deps.today()))
+    batch = [
+        [
+            system,
+            Message(
+                role="user",
+                content=prompts.condense_prompt(
+                    state.language, question=state.question, title=s.title, text=s.context, words=words
+                ),
+            ),
+        ]
+        for s in long_sources
+    ]
+    params = GenerationParams(temperature=0.0, max_tokens=settings.source_tokens, stop=STOP)
+    try:
+        replies = await deps.llm.chat_batch(batch, params)
+    except LLMError as exc:  # the packed passages from `select` are still a good answer's input
+        log.warning("condensing failed, answering from the selected passages: %s", exc)
+        return {}
+
+    sources: list[Source] = []
+    for source, reply in zip(long_sources, replies):
+        notes = _notes(reply.text)
+        if notes:
+            context = truncate_tokens(notes, settings.source_tokens)
+            sources.append(source.model_copy(update={"index": len(sources) + 1, "context": context}))
+    return {"sources": sources} if sources else {}

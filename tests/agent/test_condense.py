@@ -1,0 +1,56 @@
+"""Condensing long pages: one batched model request for all pages, notes the answer cites."""
+
+from __future__ import annotations
+
+import httpx
+
+import tests.fixtures.megrez_server as scripted
+from tests.conftest import make_settings
+from tests.fixtures.app_server import ServedApp
+
+QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
+
+
+def ask(settings) -> dict:
+    with ServedApp(settings) as app:
+        return httpx.post(f"{app.base_url}/v1/answer", json={"question": QUESTION}, timeout=60).json()
+
+
+def answer_observation(megrez) -> str:
+    return next(
+        body["messages"][-1]["content"]
+        for body in megrez.bodies("/v1/chat/completions")
+        if body["messages"][-1]["role"] == "observation"
+    )
+
+
+def test_long_pages_are_condensed_in_one_batched_request(local_web, megrez):
+    body = ask(make_settings(local_web, megrez, condense=True, context_tokens=300, source_tokens=120))
+    batched = [r for r in megrez.requests if r["path"] == "/v1/completions"]
+    assert len(batched) == 1  # every page in one request
+    prompts = batched[0]["body"]["prompt"]
+    assert isinstance(prompts, list) and len(prompts) >= 2
+    assert all(p.startswith("<|role_start|>system<|role_end|>") for p in prompts)
+    # the answer read the notes (the page's cost sentence, copied out), and cites that page
+    assert "The Aurora Bridge cost 420 million euros" in answer_observation(megrez)
+    assert "420 million" in body["answer"]
+    assert any("aurora-bridge" in c["url"] for c in body["citations"])
+
+
+def test_condensing_is_skipped_when_everything_fits(local_web, megrez):
+    ask(make_settings(local_web, megrez, condense=True, context_tokens=100_000))
+    assert not [r for r in megrez.requests if r["path"] == "/v1/completions"]
+
+
+def test_a_failed_condense_still_answers_from_the_passages(local_web, megrez, monkeypatch):
+    real_prepare = megrez._prepare
+
+    def fail_batches(path, req):
+        if path == "/v1/completions":
+            raise scripted._BadRequest(500, scripted.vllm_error(500, "engine dead"))
+        return real_prepare(path, req)
+
+    monkeypatch.setattr(megrez, "_prepare", fail_batches)
+    body = ask(make_settings(local_web, megrez, condense=True, context_tokens=300, source_tokens=120))
+    assert "420 million" in body["answer"]
+    assert body["citations"]
