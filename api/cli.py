@@ -47,8 +47,11 @@ async def _ask(question: str, search: str) -> int:
 
 def _index(args: argparse.Namespace) -> int:
     """`websearch index DIR [--index PATH]`: build the local provider's BM25 index over a folder."""
+    import logging
+
     from search.index import build_index
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a broken PDF is reported once, below
     index_dir = args.index or Settings().local_index
     stats = build_index(args.folder, index_dir)
     for path, reason in stats.skipped:

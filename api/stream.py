@@ -26,7 +26,7 @@ def sse(event: str, data: dict) -> bytes:
 
 
 async def answer_events(app: FastAPI, agent_input: AgentInput) -> AsyncIterator[bytes]:
-    from api.app import to_response  # the one place an AgentOutput becomes the contract's JSON
+    from api.answer import to_response  # the one place an AgentOutput becomes the contract's JSON
 
     started = time.perf_counter()
     final: dict | None = None

@@ -1,0 +1,80 @@
+"""The REST contract: `POST /v1/answer` (JSON or SSE) and the conversations it builds."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import StreamingResponse
+
+from agent.state import AgentInput, AgentOutput
+from api import errors
+from api.schemas import (
+    AnswerRequest,
+    AnswerResponse,
+    ConversationId,
+    ConversationOut,
+    SourceOut,
+    TurnOut,
+)
+from api.stream import answer_events
+
+router = APIRouter(prefix="/v1", tags=["answers"])
+
+
+def agent_input(body: AnswerRequest) -> AgentInput:
+    return AgentInput(
+        question=body.question,
+        conversation_id=body.conversation_id or uuid.uuid4().hex,
+        search=body.search,
+        domains=body.domains,
+        recency=body.recency,
+    )
+
+
+async def run_agent(app: FastAPI, agent_in: AgentInput) -> AgentOutput:
+    started = time.perf_counter()
+    result = await app.state.graph.ainvoke(agent_in, context=app.state.deps)
+    output = AgentOutput.model_validate(result)
+    output.timings["total"] = round((time.perf_counter() - started) * 1000, 1)
+    return output
+
+
+def to_response(output: AgentOutput) -> AnswerResponse:
+    return AnswerResponse(
+        conversation_id=output.conversation_id,
+        answer=output.answer,
+        citations=output.citations,
+        sources=[SourceOut.of(s) for s in output.sources],
+        searched=output.searched,
+        queries=output.queries,
+        related=output.related,
+        timings=output.timings,
+    )
+
+
+@router.post("/answer", response_model=AnswerResponse)
+async def answer(body: AnswerRequest, request: Request):
+    if body.stream:
+        return StreamingResponse(
+            answer_events(request.app, agent_input(body)),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+    return to_response(await run_agent(request.app, agent_input(body)))
+
+
+@router.get("/conversations/{conversation_id}", response_model=ConversationOut)
+async def get_conversation(conversation_id: ConversationId, request: Request):
+    turns = await request.app.state.deps.store.get(conversation_id)
+    if not turns:
+        raise errors.APIError(404, "conversation_not_found", f"no conversation {conversation_id!r} (it may have expired)")
+    return ConversationOut(conversation_id=conversation_id, turns=[TurnOut.from_turn(t) for t in turns])
+
+
+@router.delete("/conversations/{conversation_id}", status_code=204)
+async def delete_conversation(conversation_id: ConversationId, request: Request):
+    if not await request.app.state.deps.store.delete(conversation_id):
+        raise errors.APIError(404, "conversation_not_found", f"no conversation {conversation_id!r}")
+    return Response(status_code=204)

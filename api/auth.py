@@ -1,0 +1,27 @@
+"""Optional bearer keys (`WEBSEARCH_API_KEYS`): unset, the API is open; set, every /v1 route needs one."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import Request
+
+from api.errors import APIError
+
+
+def _presented(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.headers.get("x-api-key") or None
+
+
+async def require_api_key(request: Request) -> None:
+    keys: list[str] = request.app.state.settings.api_keys
+    if not keys:
+        return
+    token = _presented(request)
+    # compare_digest against every key: no early exit that would leak which prefix matched
+    if token is None or not any(hmac.compare_digest(token, key) for key in keys):
+        raise APIError(401, "unauthorized", "a valid API key is required: send 'Authorization: Bearer <key>'")

@@ -1,0 +1,39 @@
+"""API keys: when set, the REST endpoints need a bearer key; health stays open."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.conftest import make_settings
+from tests.fixtures.app_server import ServedApp
+
+
+@pytest.fixture
+def locked(local_web, megrez):
+    with ServedApp(make_settings(local_web, megrez, api_keys=["k-one", "k-two"])) as app:
+        yield app
+
+
+def test_missing_or_wrong_key_is_401_with_a_json_message(locked):
+    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic k-one"}):
+        response = httpx.post(f"{locked.base_url}/v1/answer", json={"question": "Hello!"}, headers=headers)
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "unauthorized"
+    assert httpx.get(f"{locked.base_url}/v1/conversations/abc").status_code == 401
+
+
+def test_any_configured_key_opens_the_api(locked):
+    for key in ("k-one", "k-two"):
+        response = httpx.post(
+            f"{locked.base_url}/v1/answer", json={"question": "Hello!"}, headers={"Authorization": f"Bearer {key}"}
+        )
+        assert response.status_code == 200, response.text
+
+
+def test_health_needs_no_key(locked):
+    assert httpx.get(f"{locked.base_url}/healthz").status_code == 200
+
+
+def test_open_when_no_keys_are_set(app):
+    assert httpx.post(f"{app.base_url}/v1/answer", json={"question": "Hello!"}).status_code == 200
