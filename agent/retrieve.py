@@ -30,8 +30,11 @@ async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
         safesearch=settings.search_safesearch,
     )
     # The model's query, and the question as typed when that is a different search: a query the
-    # model got wrong is rescued by the user's own words. All in parallel.
-    queries = search_queries(state.queries, state.question)
+    # model got wrong is rescued by the user's own words. All in parallel. Not in a follow-up: "and
+    # how much did it cost?" means something only with the conversation, which the model's query has.
+    queries = search_queries(state.queries, "" if state.history else state.question)
+    if not queries:
+        queries = search_queries([], state.question)
     if not queries:
         return {"results": []}
     outcomes = await asyncio.gather(

@@ -20,24 +20,40 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 async def _ask(question: str, search: str) -> int:
+    """Stream the answer to stdout as it is written; steps go to stderr, sources follow the answer."""
     from agent.deps import build_deps
+    from agent.events import Delta, Status
     from agent.graph import build_graph
     from agent.state import AgentInput, AgentOutput
     from api.errors import describe
 
     deps = await asyncio.to_thread(build_deps, Settings())
+    final: dict | None = None
+    shown = ""
     try:
-        result = await build_graph().ainvoke(
-            AgentInput(question=question, conversation_id=uuid.uuid4().hex, search=search), context=deps
+        run = build_graph().astream(
+            AgentInput(question=question, conversation_id=uuid.uuid4().hex, search=search),
+            context=deps,
+            stream_mode=["custom", "values"],
         )
+        async for mode, chunk in run:
+            if mode == "values":
+                final = chunk
+            elif isinstance(chunk, Delta):
+                shown += chunk.text
+                print(chunk.text, end="", flush=True)
+            elif isinstance(chunk, Status) and sys.stderr.isatty():
+                print(f"\r\033[2m{chunk.stage} {chunk.detail}\033[0m\033[K", end="", file=sys.stderr, flush=True)
     except Exception as exc:  # one clear line, never a traceback
         _, code, message = describe(exc)
-        print(f"error ({code}): {message}", file=sys.stderr)
+        print(("\n" if shown else "") + f"error ({code}): {message}", file=sys.stderr)
         return 1
     finally:
         await deps.aclose()
-    output = AgentOutput.model_validate(result)
-    print(output.answer)
+    output = AgentOutput.model_validate(final)
+    if output.answer != shown:  # nothing streamed (or a late search call): print the final text
+        print(("\n" if shown else "") + output.answer, end="")
+    print()
     if output.sources:
         print()
         for source in output.sources:
@@ -73,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("question")
     ask.add_argument("--search", choices=["auto", "always", "never"], default="auto")
 
-    index = commands.add_parser("index", help="index a folder of HTML, Markdown, text and PDF files for the local provider")
+    index = commands.add_parser(
+        "index", help="index a folder of HTML, Markdown, text and PDF files for the `local` search provider"
+    )
     index.add_argument("folder", metavar="DIR")
     index.add_argument("--index", metavar="PATH", help="where to write the index (default: WEBSEARCH_LOCAL_INDEX)")
 

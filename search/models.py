@@ -16,6 +16,7 @@ class SearchOptions(BaseModel):
     domains: list[str] = Field(default_factory=list)  # search only these sites
     recency: Recency | None = None
     safesearch: Literal["on", "moderate", "off"] = "moderate"
+    categories: list[str] = Field(default_factory=list)  # SearXNG categories ("general", "news", ...)
 
 
 class SearchResult(BaseModel):
@@ -26,6 +27,9 @@ class SearchResult(BaseModel):
     snippet: str = ""
     provider: str = ""
     date: str | None = None
+    # The document's full text when the provider already has it (the local index): the read stage
+    # uses it instead of fetching the URL (a file:// URL is never fetched).
+    content: str | None = None
 
 
 class Page(BaseModel):

@@ -1,14 +1,21 @@
 """DuckDuckGo (and the other engines `ddgs` aggregates) through the `ddgs` package.
 
 `ddgs` is synchronous and does its own HTTP, so each search runs in a worker thread; its exceptions
-are translated at this boundary so callers only ever see SearchError / RateLimited."""
+are translated at this boundary so callers only ever see SearchError / RateLimited.
+
+Rate limits: DuckDuckGo answers 202/429 when it throttles, and ddgs 9.16 turns that (and any other
+engine failure) into DDGSException("No results found."), not RatelimitException. So that answer is
+treated as *possibly* a rate limit: retried with backoff (bounded, see RetryPolicy), then reported
+as a failure, so a fallback chain (`duckduckgo,searxng`) moves on to the next provider. A query with
+truly no results costs those few retries too; that is the price of not mistaking throttling for
+"the web knows nothing about this"."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from ddgs import DDGS
@@ -16,12 +23,14 @@ from ddgs.exceptions import DDGSException, RatelimitException, TimeoutException
 
 from search.language import detect_language
 from search.models import SearchOptions, SearchResult
-from search.providers.base import RateLimited, SearchError
+from search.providers.base import NO_RETRY, RateLimited, RetryPolicy, SearchError, keep_domains, with_retries
 
 log = logging.getLogger(__name__)
 
 NAME = "duckduckgo"
 _TIMELIMIT = {"day": "d", "week": "w", "month": "m", "year": "y"}
+# The question's language picks the market: Chinese questions search the Chinese web.
+_REGIONS = {"zh": "cn-zh", "en": "wt-wt"}
 
 
 class TextSearcher(Protocol):
@@ -44,19 +53,25 @@ class DuckDuckGoProvider:
         *,
         timeout_s: float = 10.0,
         backend: str = "auto",
+        region: str | None = None,
+        retry: RetryPolicy = NO_RETRY,
         ddgs_factory: Callable[[], TextSearcher] | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         self.timeout_s = timeout_s
         self.backend = backend
+        self.region = region  # a fixed region (e.g. "us-en") instead of one from the question
+        self.retry = retry
+        self._sleep = sleep
         # Injected in tests so the ddgs boundary can be exercised without the network.
         self._factory = ddgs_factory or (lambda: DDGS(timeout=max(1, math.ceil(timeout_s))))
 
     def region_for(self, query: str, options: SearchOptions) -> str:
         # An explicit region wins; otherwise Chinese questions search the Chinese web, the rest worldwide.
-        if options.region:
-            return options.region
+        if options.region or self.region:
+            return options.region or self.region or ""
         language = options.language or detect_language(query)
-        return "cn-zh" if language == "zh" else "wt-wt"
+        return _REGIONS.get(language, "wt-wt")
 
     def _search_sync(self, query: str, options: SearchOptions) -> list[dict[str, Any]]:
         return self._factory().text(
@@ -68,7 +83,7 @@ class DuckDuckGoProvider:
             backend=self.backend,
         )
 
-    async def search(self, query: str, options: SearchOptions) -> list[SearchResult]:
+    async def _once(self, query: str, options: SearchOptions) -> list[SearchResult]:
         try:
             # ddgs has its own per-request timeout; this outer one bounds the whole multi-engine
             # search (the thread may linger, but the caller is released).
@@ -81,14 +96,18 @@ class DuckDuckGoProvider:
             raise SearchError(NAME, f"timed out: {exc}") from exc
         except DDGSException as exc:
             # ddgs 9 turns engine HTTP errors (DuckDuckGo answers 202/429 when rate limiting) into
-            # "No results found.", so an empty answer is reported, not silently treated as a fact.
-            raise SearchError(NAME, f"search failed: {exc}") from exc
+            # "No results found.", so an empty answer is reported, not silently treated as a fact,
+            # and is worth another try after a pause.
+            raise SearchError(NAME, f"search failed: {exc}", retryable="no results" in str(exc).lower()) from exc
         except Exception as exc:  # anything else from a third-party library: still a provider failure
             raise SearchError(NAME, f"unexpected error: {type(exc).__name__}: {exc}") from exc
-        return _map(raw, options.max_results)
+        return _map(raw, options.max_results, options.domains)
+
+    async def search(self, query: str, options: SearchOptions) -> list[SearchResult]:
+        return await with_retries(lambda: self._once(query, options), self.retry, sleep=self._sleep)
 
 
-def _map(raw: list[dict[str, Any]], limit: int) -> list[SearchResult]:
+def _map(raw: list[dict[str, Any]], limit: int, domains: list[str] | None = None) -> list[SearchResult]:
     results: list[SearchResult] = []
     seen: set[str] = set()
     for item in raw or []:
@@ -105,4 +124,4 @@ def _map(raw: list[dict[str, Any]], limit: int) -> list[SearchResult]:
                 date=item.get("date") or None,
             )
         )
-    return results[:limit]
+    return keep_domains(results, domains or [])[:limit]

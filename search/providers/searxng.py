@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
 from search.language import detect_language
 from search.models import SearchOptions, SearchResult
-from search.providers.base import RateLimited, SearchError
+from search.providers.base import NO_RETRY, RateLimited, RetryPolicy, SearchError, keep_domains, with_retries
 from search.providers.duckduckgo import site_filter
 
 NAME = "searxng"
@@ -18,16 +20,29 @@ _SAFESEARCH = {"off": "0", "moderate": "1", "on": "2"}
 class SearxngProvider:
     name = NAME
 
-    def __init__(self, base_url: str, client: httpx.AsyncClient, *, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        client: httpx.AsyncClient,
+        *,
+        timeout_s: float = 10.0,
+        categories: list[str] | None = None,
+        retry: RetryPolicy = NO_RETRY,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.client = client
         self.timeout_s = timeout_s
+        self.categories = [c.strip() for c in categories or [] if c.strip()] or ["general"]
+        self.retry = retry
+        self._sleep = sleep
 
     def params(self, query: str, options: SearchOptions) -> dict[str, str]:
+        categories = [c.strip() for c in options.categories if c.strip()] or self.categories
         params = {
             "q": site_filter(query, options.domains),
             "format": "json",
-            "categories": "general",
+            "categories": ",".join(categories),
             "language": options.language or detect_language(query),
             "safesearch": _SAFESEARCH[options.safesearch],
         }
@@ -35,7 +50,7 @@ class SearxngProvider:
             params["time_range"] = options.recency
         return params
 
-    async def search(self, query: str, options: SearchOptions) -> list[SearchResult]:
+    async def _once(self, query: str, options: SearchOptions) -> list[SearchResult]:
         try:
             response = await self.client.get(
                 f"{self.base_url}/search", params=self.params(query, options), timeout=self.timeout_s
@@ -59,10 +74,13 @@ class SearxngProvider:
                 raise TypeError("results is not a list")
         except (ValueError, KeyError, TypeError) as exc:
             raise SearchError(NAME, f"bad JSON answer: {exc}") from exc
-        return _map(items, options.max_results)
+        return _map(items, options.max_results, options.domains)
+
+    async def search(self, query: str, options: SearchOptions) -> list[SearchResult]:
+        return await with_retries(lambda: self._once(query, options), self.retry, sleep=self._sleep)
 
 
-def _map(items: list[Any], limit: int) -> list[SearchResult]:
+def _map(items: list[Any], limit: int, domains: list[str] | None = None) -> list[SearchResult]:
     results: list[SearchResult] = []
     seen: set[str] = set()
     for item in items:
@@ -81,4 +99,5 @@ def _map(items: list[Any], limit: int) -> list[SearchResult]:
                 date=item.get("publishedDate") or None,
             )
         )
-    return results[:limit]
+    # Not every engine behind SearXNG honours `site:`: results off the requested sites are dropped.
+    return keep_domains(results, domains or [])[:limit]

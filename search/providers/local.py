@@ -1,0 +1,43 @@
+"""The local index (`websearch index DIR`) as a search provider: a team's own documents, offline.
+
+Results carry `file://` URLs (sources cite the file's path) and the document's full text in
+`SearchResult.content`, so the read stage takes the text from there instead of fetching.
+`domains` are read as folder prefixes relative to the indexed folder (`["handbook"]` searches
+handbook/…); `recency` keeps files modified within the period."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from search.index import IndexHandle, LocalIndexError
+from search.models import SearchOptions, SearchResult
+from search.providers.base import SearchError
+
+NAME = "local"
+
+
+class LocalProvider:
+    name = NAME
+
+    def __init__(self, index_dir: str | os.PathLike) -> None:
+        self.handle = IndexHandle(index_dir)
+
+    def _search_sync(self, query: str, options: SearchOptions) -> list[SearchResult]:
+        try:
+            index = self.handle.get()
+        except FileNotFoundError:
+            where = self.handle.directory
+            message = f"no index at {where}; build it with `websearch index DIR --index {where}`"
+            raise SearchError(NAME, message) from None
+        except (LocalIndexError, OSError, ValueError, KeyError) as exc:
+            raise SearchError(NAME, f"cannot load the index at {self.handle.directory}: {exc}") from exc
+        return index.search(query, options.max_results, path_prefixes=options.domains, recency=options.recency)
+
+    async def search(self, query: str, options: SearchOptions) -> list[SearchResult]:
+        try:
+            return await asyncio.to_thread(self._search_sync, query, options)
+        except SearchError:
+            raise
+        except Exception as exc:
+            raise SearchError(NAME, f"unexpected error: {type(exc).__name__}: {exc}") from exc
