@@ -1,12 +1,20 @@
-"""Turn a fetched page into clean main text (title, date, site) with trafilatura.
+"""Turn a fetched page into clean main text (title, date, site) with trafilatura, or a PDF's text
+with pypdf.
 
 Navigation, cookie banners, ads, related links and comments are dropped, so what reaches ranking
-is the article. When a page yields too little, the search snippet stands in."""
+is the article; tables and lists are kept (as `| a | b |` rows and `- item` lines). The headline is
+not repeated at the start of the text (the title travels beside it). Page text is data for the
+model, never instructions: sentences that address the model ("ignore previous instructions…") and
+chat-template tokens are removed. When a page yields too little (a JavaScript shell, a consent
+wall, an empty or binary body), the search snippet stands in."""
 
 from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
+import io
+import logging
 import re
 
 import trafilatura
@@ -16,16 +24,37 @@ from search.fetch import Fetched
 from search.models import Page, SearchResult
 from search.tokens import count_tokens
 
+log = logging.getLogger(__name__)
+
 # Below this the "article" is usually a login wall, a consent page or a JS shell: the snippet
 # (written by the search engine about the very page) is the better evidence. Counted in tokens so
 # a short Chinese paragraph (dense: ~1 token per character) is not thrown away like 40 English chars.
 MIN_TOKENS = 40
+MAX_PDF_PAGES = 50
+MAX_PDF_CHARS = 400_000
+# The model reads about a thousand tokens of evidence per answer: past this much text a page only
+# costs ranking time and memory (a 2 MB page would be thousands of passages). Cut at a paragraph.
+MAX_TEXT_CHARS = 100_000
+
+# --- charsets ---------------------------------------------------------------------------------
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
-# Legacy Chinese labels are decoded as GB18030, their superset: pages labelled gb2312 routinely
-# contain characters only GBK/GB18030 have.
-# Likewise Latin-1/ASCII labels mean windows-1252/UTF-8 in practice (as browsers treat them).
-_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "iso8859-1": "cp1252", "ascii": "utf-8"}
+# Labels are read as browsers read them (the WHATWG Encoding Standard): legacy Chinese labels mean
+# GB18030, their superset (pages labelled gb2312 routinely contain characters only GBK/GB18030
+# have); Shift_JIS means Windows-31J; Big5 means Big5-HKSCS; Latin-1/ASCII mean windows-1252.
+_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "shift_jis": "cp932",
+    "big5": "big5hkscs",
+    "euc_kr": "cp949",
+    "iso8859-1": "cp1252",
+    "iso8859-9": "cp1254",
+    "tis-620": "cp874",
+    "ascii": "utf-8",
+}
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 def _codec(label: str | None) -> str | None:
@@ -35,11 +64,16 @@ def _codec(label: str | None) -> str | None:
         name = codecs.lookup(label.strip().lower()).name
     except LookupError:
         return None
+    if name in ("utf-16-le", "utf-16-be", "utf-16"):  # an ASCII-compatible page cannot be UTF-16
+        return None
     return _SUPERSETS.get(name, name)
 
 
 def decode(body: bytes, header_charset: str | None) -> str:
-    """Header charset, then <meta charset>, then UTF-8, then a statistical sniff."""
+    """BOM, then header charset, then <meta charset>, then UTF-8, then a statistical sniff."""
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return body.decode(codec, errors="replace")
     meta = _META_CHARSET.search(body[:4096])
     for label in (header_charset, meta.group(1).decode("ascii", "ignore") if meta else None):
         if codec := _codec(label):
@@ -52,12 +86,104 @@ def decode(body: bytes, header_charset: str | None) -> str:
     except UnicodeDecodeError:
         pass
     best = from_bytes(body[:200_000]).best()
-    return body.decode(best.encoding if best else "utf-8", errors="replace")
+    codec = _codec(best.encoding) if best else None
+    return body.decode(codec or "utf-8", errors="replace")
+
+
+# --- page text as data ------------------------------------------------------------------------
+
+# Chat-template and citation syntax inside a page would let it forge turns or sources.
+_TEMPLATE_TOKENS = re.compile(
+    r"<\|/?[a-z_]{2,40}\|>|\[/?INST\]|<</?SYS>>",
+    re.IGNORECASE,
+)
+_FORGED_CITATION = re.compile(r"\[\[?\s*citation\s*:\s*\d+\s*\]\]?", re.IGNORECASE)
+# Sentences that address the model rather than the reader. Kept narrow on purpose: "drivers who
+# ignore the traffic rules" or "you are now in the old town" are ordinary prose.
+_INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override|overrule)\s+(?:all\s+|any\s+|of\s+)*(?:the\s+|your\s+|my\s+)?"
+    r"(?:previous|prior|above|earlier|preceding|foregoing|original|system|existing)\s+"
+    r"(?:instructions?|prompts?|rules|directions|directives|guidelines|context|messages?)\b"
+    r"|\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:your|these|those|the)\s+instructions\b"
+    r"|\bnew (?:system )?instructions?\s*:"
+    r"|\b(?:from now on|you are now)\W+(?:you\s+(?:are|will|must)\s+)?(?:an?\s+)?(?:ai|assistant|chatbot|model|dan)\b"
+    r"|\b(?:respond|reply|answer)\s+(?:only|just)\s+(?:with\s+)?[\"'“]?(?-i:[A-Z]{4,})\b"
+    r"|\b(?:respond|reply|answer)\s+with\s+the\s+(?:word|text|string)\b"
+    r"|(?:忽略|无视|忽视|忘记|不要理会)[^。！？\n]{0,20}(?:之前|以上|上面|前面|先前|所有|全部)[^。！？\n]{0,20}"
+    r"(?:指令|指示|说明|提示|规则|要求|命令)"
+    r"|你现在是一?个?(?:AI|人工智能|助手|机器人|模型)",
+    re.IGNORECASE,
+)
+
+# What a page says when it will not show itself to a program.
+_WALL = re.compile(
+    r"enable javascript|javascript (?:is )?(?:required|disabled)|turn on javascript|"
+    r"browser (?:is )?not supported|checking your browser|just a moment|are you a robot|captcha|"
+    r"access denied|403 forbidden|请开启\s*javascript|启用\s*javascript",
+    re.IGNORECASE,
+)
+
+
+def _hostile(text: str) -> bool:
+    return bool(_INJECTION.search(text) or _TEMPLATE_TOKENS.search(text) or _FORGED_CITATION.search(text))
+
+
+def defuse(text: str) -> tuple[str, int]:
+    """`text` without the paragraphs that give the model orders, carry chat-template tokens or
+    forge citation markers (a paragraph that holds one such sentence is not trusted for the rest);
+    also how many paragraphs were removed."""
+    kept = [line for line in text.split("\n") if not _hostile(line)]
+    return "\n".join(kept), text.count("\n") + 1 - len(kept)
+
+
+def _safe_line(text: str) -> str:
+    """A one-line field (title, snippet) as data: emptied when it addresses the model."""
+    text, _ = defuse(" ".join(text.split()))
+    return text.strip()
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def drop_leading_title(text: str, *titles: str | None) -> str:
+    """The text without a first line that only repeats the title (trafilatura keeps the <h1>)."""
+    first, _, rest = text.partition("\n")
+    head = _norm(first)
+    if not head or not rest.strip():
+        return text
+    for title in titles:
+        if not title:
+            continue
+        candidates = {_norm(title)} | {_norm(part) for part in re.split(r"\s+[|–—-]\s+|\s*_\s*", title)}
+        if head in candidates:
+            return rest.lstrip("\n")
+    return text
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+
+
+def _garbled(text: str) -> bool:
+    """Text that decoded into replacement and control characters: a binary, or a wrong charset."""
+    sample = text[:100_000]
+    return bool(sample) and len(_CONTROL.findall(sample)) > 0.005 * len(sample) + 2
 
 
 def _clean_plain(text: str) -> str:
+    text = _CONTROL.sub("", text)
     lines = [" ".join(line.split()) for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _cap(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip()
+
+
+# --- HTML and PDF -----------------------------------------------------------------------------
 
 
 def _trafilatura(html: str, url: str) -> dict[str, str | None]:
@@ -77,25 +203,91 @@ def _trafilatura(html: str, url: str) -> dict[str, str | None]:
     return {key: data.get(key) for key in ("text", "title", "date", "sitename")}
 
 
+def _pdf_limits():
+    """pypdf's own resource limits, tightened: a PDF's streams may be bombs too."""
+    import pypdf
+
+    apply = getattr(pypdf, "apply_configuration", None)
+    if apply is None:  # older pypdf: its built-in limits apply
+        return contextlib.nullcontext()
+    return apply(
+        zlib_maximum_output_length=20_000_000,
+        lzw_maximum_output_length=20_000_000,
+        run_length_maximum_output_length=20_000_000,
+        brotli_maximum_output_length=20_000_000,
+        maximum_declared_stream_length=20_000_000,
+        stream_decoding_work_maximum_length=50_000_000,
+        image_maximum_buffer_size=20_000_000,
+    )
+
+
+def pdf_text(body: bytes) -> tuple[str, str | None]:
+    """The text of a PDF's first pages and its /Title; ("", None) when it has none."""
+    from pypdf import PdfReader
+
+    with _pdf_limits():
+        reader = PdfReader(io.BytesIO(body), strict=False)
+        if reader.is_encrypted:
+            try:
+                reader.decrypt("")  # many "protected" PDFs open with the empty password
+            except Exception:
+                return "", None
+        title = None
+        try:
+            if reader.metadata and reader.metadata.title:
+                title = str(reader.metadata.title).strip() or None
+        except Exception:
+            title = None
+        texts: list[str] = []
+        size = 0
+        for number, page in enumerate(reader.pages):
+            if number >= MAX_PDF_PAGES or size >= MAX_PDF_CHARS:
+                break
+            try:
+                text = page.extract_text() or ""
+            except Exception as exc:  # one broken page does not lose the others
+                log.info("pdf page %d unreadable: %r", number, exc)
+                continue
+            texts.append(text)
+            size += len(text)
+    return "\n\n".join(texts)[:MAX_PDF_CHARS], title
+
+
 def _extract_sync(fetched: Fetched, result: SearchResult) -> Page:
-    text = decode(fetched.body, fetched.charset)
     meta: dict[str, str | None] = {}
-    if fetched.content_type == "text/plain":
+    if fetched.is_pdf:
+        try:
+            text, pdf_title = pdf_text(fetched.body)
+        except Exception as exc:
+            return snippet_page(result, f"unreadable PDF: {type(exc).__name__}: {exc}")
+        meta = {"title": pdf_title}
         body = _clean_plain(text)
     else:
-        meta = _trafilatura(text, fetched.final_url)
-        body = _clean_plain(meta.get("text") or "")
+        text = decode(fetched.body, fetched.charset)
+        if _garbled(text):
+            return snippet_page(result, "binary or undecodable content")
+        if fetched.content_type == "text/plain":
+            body = _clean_plain(text)
+        else:
+            meta = _trafilatura(text, fetched.final_url)
+            body = _clean_plain(meta.get("text") or "")
+    body = drop_leading_title(body, meta.get("title"), result.title)
+    body, removed = defuse(body)
+    if removed:
+        log.info("%s: removed %d instruction-like sentences or tokens", result.url, removed)
+    body = _cap(_clean_plain(body))
+    snippet = _safe_line(result.snippet)
     page = Page(
         url=result.url,
-        title=result.title or meta.get("title") or result.url,
+        title=_safe_line(result.title) or _safe_line(meta.get("title") or "") or result.url,
         text=body,
-        snippet=result.snippet,
+        snippet=snippet,
         date=meta.get("date") or result.date,
-        site_name=meta.get("sitename"),
+        site_name=_safe_line(meta.get("sitename") or "") or None,
     )
     size = count_tokens(body)
-    if size < MIN_TOKENS and count_tokens(result.snippet) > size:
-        page.text = result.snippet
+    if size < MIN_TOKENS and (count_tokens(snippet) > size or not body or _WALL.search(body)):
+        page.text = snippet
         page.from_snippet = True
         page.error = "no readable main text" if body else "no text extracted"
     elif not body:
@@ -105,11 +297,12 @@ def _extract_sync(fetched: Fetched, result: SearchResult) -> Page:
 
 def snippet_page(result: SearchResult, error: str | None) -> Page:
     """The page as far as the search engine described it."""
+    snippet = _safe_line(result.snippet)
     return Page(
         url=result.url,
-        title=result.title or result.url,
-        text=result.snippet,
-        snippet=result.snippet,
+        title=_safe_line(result.title) or result.url,
+        text=snippet,
+        snippet=snippet,
         date=result.date,
         from_snippet=True,
         error=error,
@@ -119,5 +312,5 @@ def snippet_page(result: SearchResult, error: str | None) -> Page:
 async def extract(fetched: Fetched, result: SearchResult) -> Page:
     if fetched.error:
         return snippet_page(result, fetched.error)
-    # trafilatura is CPU-bound lxml work (tens of ms per page): keep the event loop free.
+    # trafilatura and pypdf are CPU-bound work (tens of ms per page): keep the event loop free.
     return await asyncio.to_thread(_extract_sync, fetched, result)

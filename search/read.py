@@ -1,25 +1,97 @@
-"""Read the top search results: fetch and extract them concurrently, in result order."""
+"""Read the top search results: fetch and extract them concurrently, in result order.
+
+Extracted pages are cached by URL (`ws:page:{hash}`), so a page read for one question is not fetched
+again for the next one while the cache keeps it. The whole stage has a time budget: a page that is
+not read by then (queued behind slow pages of the same host, or an extraction that hangs) is
+represented by its search snippet, and the answer does not wait for it."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
+from search.cache import Cache, cache_key
 from search.extract import extract, snippet_page
 from search.fetch import Fetcher
 from search.models import Page, SearchResult
 
 log = logging.getLogger(__name__)
 
+EXTRACT_GRACE_S = 2.0  # on top of the fetch timeout: extraction (trafilatura, pypdf) of the last pages
+DEFAULT_PAGE_TTL_S = 24 * 3600
 
-async def _read_one(result: SearchResult, fetcher: Fetcher) -> Page:
+
+def page_key(url: str) -> str:
+    return cache_key("page", url)
+
+
+async def _cached(cache: Cache | None, result: SearchResult) -> Page | None:
+    if cache is None:
+        return None
     try:
-        return await extract(await fetcher.fetch(result.url), result)
+        raw = await cache.get(page_key(result.url))
+        if raw is None:
+            return None
+        page = Page.model_validate_json(raw)
+    except Exception as exc:  # a broken entry or a failing cache is a miss, never a failed answer
+        log.warning("page cache read for %s failed: %r", result.url, exc)
+        return None
+    # The page is the page; what the search engine says about it belongs to this search.
+    return page.model_copy(update={"url": result.url, "title": result.title or page.title, "snippet": result.snippet})
+
+
+async def _store(cache: Cache | None, page: Page, ttl_s: int) -> None:
+    # Only real extractions are kept: a timeout or a 503 today may be a good page tomorrow.
+    if cache is None or page.from_snippet or page.error or not page.text.strip():
+        return
+    try:
+        await cache.set(page_key(page.url), page.model_dump_json().encode(), ttl_s)
+    except Exception as exc:
+        log.warning("page cache write for %s failed: %r", page.url, exc)
+
+
+async def _read_one(result: SearchResult, fetcher: Fetcher, cache: Cache | None, ttl_s: int) -> Page:
+    try:
+        if (page := await _cached(cache, result)) is not None:
+            return page
+        page = await extract(await fetcher.fetch(result.url), result)
     except Exception as exc:  # one bad page (or an extractor bug) must not sink the answer
         log.warning("reading %s failed: %r", result.url, exc)
         return snippet_page(result, f"{type(exc).__name__}: {exc}")
+    await _store(cache, page, ttl_s)
+    return page
 
 
-async def read(results: list[SearchResult], fetcher: Fetcher, limit: int) -> list[Page]:
-    """The first `limit` results as Pages (same order); failures come back as snippet Pages."""
-    return list(await asyncio.gather(*(_read_one(r, fetcher) for r in results[: max(0, limit)])))
+async def read(
+    results: list[SearchResult],
+    fetcher: Fetcher,
+    limit: int,
+    *,
+    cache: Cache | None = None,
+    cache_ttl_s: int = DEFAULT_PAGE_TTL_S,
+    budget_s: float | None = None,
+) -> list[Page]:
+    """The first `limit` results as Pages (same order); failures come back as snippet Pages.
+
+    `budget_s` (default: the fetcher's timeout plus EXTRACT_GRACE_S) bounds the whole stage."""
+    chosen = results[: max(0, limit)]
+    if not chosen:
+        return []
+    budget = budget_s if budget_s is not None else fetcher.timeout_s + EXTRACT_GRACE_S
+    tasks = [asyncio.ensure_future(_read_one(r, fetcher, cache, cache_ttl_s)) for r in chosen]
+    try:
+        await asyncio.wait(tasks, timeout=budget)
+    finally:
+        late = [t for t in tasks if not t.done()]
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.gather(*late, return_exceptions=True)
+    pages: list[Page] = []
+    for result, task in zip(chosen, tasks):
+        if task.cancelled():
+            log.info("reading %s: not done within the %.1fs budget", result.url, budget)
+            pages.append(snippet_page(result, f"not read within the {budget:g}s budget"))
+        else:
+            pages.append(task.result())
+    return pages

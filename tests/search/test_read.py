@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import json
 import time
 
+import pytest
+
+from search.cache import MemoryCache, cache_key
 from search.fetch import Fetcher
-from search.models import SearchResult
+from search.models import Page, SearchResult
 from search.read import read
-from tests.fixtures.web import LocalWeb
+from tests.fixtures.web import HOSTILE_ROUTES, INTERNAL_SECRET, PWNED, LocalWeb, loopback_only
 from tests.search.conftest import result_for
 
 
@@ -60,3 +64,115 @@ async def test_extractor_crash_does_not_sink_the_batch(fetcher: Fetcher, web: Lo
     pages = await read(results, fetcher, limit=5)
     assert pages[0].from_snippet and "parser exploded" in (pages[0].error or "")
     assert "420 million euros" in pages[1].text
+
+
+# --- the page cache -------------------------------------------------------------------------------
+
+class RecordingCache(MemoryCache):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sets: list[tuple[str, int]] = []
+
+    async def set(self, key: str, value: bytes, ttl_s: int) -> None:
+        self.sets.append((key, ttl_s))
+        await super().set(key, value, ttl_s)
+
+
+async def test_a_cached_page_is_neither_fetched_nor_extracted_again(
+    fetcher: Fetcher, web: LocalWeb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import search.read as read_module
+
+    cache = RecordingCache()
+    result = result_for(web, "veldmark-metro")
+    web.clear_requests()
+    (first,) = await read([result], fetcher, limit=1, cache=cache, cache_ttl_s=1234)
+    assert "14 stations" in first.text and not first.from_snippet
+    assert cache.sets == [(cache_key("page", result.url), 1234)]
+    stored = Page.model_validate_json(await cache.get(cache_key("page", result.url)))
+    assert stored == first
+
+    async def no_extract(*args, **kwargs):
+        raise AssertionError("a cache hit must not extract")
+
+    monkeypatch.setattr(read_module, "extract", no_extract)
+    web.clear_requests()
+    fresher = result.model_copy(update={"snippet": "today's snippet", "title": "Today's title"})
+    (again,) = await read([fresher], fetcher, limit=1, cache=cache)
+    assert not web.requests, "a cache hit must not fetch"
+    assert again.text == first.text
+    assert again.snippet == "today's snippet" and again.title == "Today's title"
+
+
+async def test_failures_are_not_cached(fetcher: Fetcher, web: LocalWeb) -> None:
+    cache = RecordingCache()
+    results = [
+        SearchResult(url=web.url("/500"), title="Broken", snippet="s"),
+        SearchResult(url=web.url("/js-only"), title="Shell", snippet="A live page."),
+    ]
+    pages = await read(results, fetcher, limit=2, cache=cache)
+    assert all(p.from_snippet for p in pages)
+    assert cache.sets == []
+
+
+async def test_a_failing_or_corrupt_cache_is_a_miss(fetcher: Fetcher, web: LocalWeb) -> None:
+    class Broken(MemoryCache):
+        async def get(self, key: str) -> bytes | None:
+            raise ConnectionError("cache down")
+
+        async def set(self, key: str, value: bytes, ttl_s: int) -> None:
+            raise ConnectionError("cache down")
+
+    result = result_for(web, "aurora-bridge")
+    (page,) = await read([result], fetcher, limit=1, cache=Broken())
+    assert "420 million euros" in page.text
+    corrupt = MemoryCache()
+    await corrupt.set(cache_key("page", result.url), b"{not json", 60)
+    (page,) = await read([result], fetcher, limit=1, cache=corrupt)
+    assert "420 million euros" in page.text
+    assert json.loads(await corrupt.get(cache_key("page", result.url)))["text"] == page.text  # repaired
+
+
+# --- the stage's time budget ----------------------------------------------------------------------
+
+
+async def test_the_stage_has_a_budget(client, web: LocalWeb) -> None:
+    # Pages queued behind slow ones on the same host do not hold the answer up: the snippet stands in.
+    fetcher = Fetcher(client, allow_hosts=[web.host_port], timeout_s=5, per_host=1)
+    results = [result_for(web, "aurora-bridge")] + [
+        SearchResult(url=web.url(f"/slow?s=5&i={i}"), title=f"slow {i}", snippet=f"snippet {i}") for i in range(3)
+    ]
+    started = time.monotonic()
+    pages = await read(results, fetcher, limit=4, budget_s=0.8)
+    assert time.monotonic() - started < 1.3
+    assert "420 million euros" in pages[0].text
+    assert [p.text for p in pages[1:]] == ["snippet 0", "snippet 1", "snippet 2"]
+    assert all("budget" in (p.error or "") for p in pages[1:])
+    assert not fetcher._host_slots, "cancelled fetches give their slots back"
+
+
+# --- every hostile route at once ------------------------------------------------------------------
+
+
+async def test_every_hostile_page_becomes_a_clean_snippet_or_clean_text(client, web: LocalWeb) -> None:
+    fetcher = Fetcher(client, allow_hosts=[web.host_port], timeout_s=1.5, max_bytes=1_000_000, per_host=8)
+    good = result_for(web, "aurora-bridge")
+    hostile = [SearchResult(url=r["url"], title=r["title"], snippet="") for r in web.hostile_results()]
+    web.clear_requests()
+    started = time.monotonic()
+    with loopback_only() as attempts:
+        pages = await read([good, *hostile], fetcher, limit=len(hostile) + 1)
+    assert time.monotonic() - started < 1.5 + 2.5
+    assert "420 million euros" in pages[0].text
+    by_url = {p.url: p for p in pages}
+    for route in HOSTILE_ROUTES:
+        page = by_url[web.url(route)]
+        if route in ("/huge?bytes=200000000", "/injection"):
+            assert not page.from_snippet  # real text (capped / defused)
+        else:
+            assert page.from_snippet and page.text == "" and page.error, (route, page)
+    for page in pages:
+        assert PWNED not in page.text and INTERNAL_SECRET not in page.text
+        assert "\ufffd" not in page.text and "\x00" not in page.text
+    assert attempts == [] and web.internal_requests == []
+    assert not any("via=numeric" in path for path in web.requests)
