@@ -50,7 +50,14 @@ async def _store(cache: Cache | None, page: Page, ttl_s: int) -> None:
         log.warning("page cache write for %s failed: %r", page.url, exc)
 
 
+def _given_page(result: SearchResult) -> Page:
+    """A result that brings its own text (the local index's documents) is read as it is."""
+    return Page(url=result.url, title=result.title, text=result.content or "", snippet=result.snippet, date=result.date)
+
+
 async def _read_one(result: SearchResult, fetcher: Fetcher, cache: Cache | None, ttl_s: int) -> Page:
+    if result.content:
+        return _given_page(result)
     try:
         if (page := await _cached(cache, result)) is not None:
             return page

@@ -176,3 +176,20 @@ async def test_every_hostile_page_becomes_a_clean_snippet_or_clean_text(client, 
         assert "\ufffd" not in page.text and "\x00" not in page.text
     assert attempts == [] and web.internal_requests == []
     assert not any("via=numeric" in path for path in web.requests)
+
+
+async def test_a_result_that_brings_its_text_is_not_fetched():
+    from search.models import SearchResult
+    from search.read import read
+
+    class NoFetch:
+        timeout_s = 1.0
+
+        async def fetch(self, url):  # pragma: no cover - reaching it is the failure
+            raise AssertionError(f"fetched {url}")
+
+    result = SearchResult(
+        url="file:///docs/handbook.md", title="Handbook", snippet="Leave: 30 days.", content="Leave: 30 days a year."
+    )
+    pages = await read([result], NoFetch(), limit=1)
+    assert pages[0].text == "Leave: 30 days a year." and not pages[0].from_snippet
