@@ -1,0 +1,421 @@
+"""The web chat at `/`, used as a person would: in real headless Chromium, against the real app.
+
+The browser is Debian's `chromium` (/usr/bin/chromium) driven by Playwright for Python; Playwright
+never downloads a browser here. One browser for the module, a fresh context (profile) per test.
+Screenshots go to the test's tmp dir; with WEBSEARCH_WEBCHAT_SCREENSHOTS=1 they are also written
+to docs/webchat.png and docs/webchat-phone.png (what the README shows).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import make_settings, missing
+from tests.fixtures.app_server import ServedApp
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ROOT = Path(__file__).resolve().parents[2]
+STATIC = ROOT / "api" / "static"
+DOCS = ROOT / "docs"
+QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
+FOLLOW_UP = "And who was the lead engineer?"
+ANSWER_TIMEOUT_MS = 20_000
+
+
+# ----------------------------------------------------------------------------------------------
+# The browser
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        missing(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("playwright is not installed (pip install playwright; the browser is Debian's chromium)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """`open_page(url, locale=..., viewport=...)` -> a page in a fresh profile; page errors fail the test."""
+    contexts, errors = [], []
+
+    def _open(url: str, *, locale: str = "en-US", viewport: dict | None = None, **options):
+        context = browser.new_context(
+            locale=locale, viewport=viewport or {"width": 1280, "height": 860}, **options
+        )
+        context.set_default_timeout(ANSWER_TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(url)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def expect(target):
+    from playwright.sync_api import expect as _expect
+
+    return _expect(target)
+
+
+def ask(page, question: str) -> None:
+    box = page.locator("#question")
+    box.fill(question)
+    box.press("Enter")
+
+
+def wait_answered(turn) -> None:
+    """The `done` event arrived: the answer's actions (copy) are shown and nothing still spins."""
+    expect(turn.locator(".answer-actions")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(turn.locator(".step.active")).to_have_count(0)
+
+
+def conversation_id(page) -> str:
+    match = re.fullmatch(r"#c=(.+)", page.evaluate("location.hash"))
+    assert match, "the conversation id is in the address after the first answer"
+    return match.group(1)
+
+
+def screenshot(page, tmp_path: Path, name: str) -> Path:
+    shot = tmp_path / name
+    page.mouse.move(0, 0)  # no hover state in the picture
+    page.screenshot(path=str(shot), animations="disabled", caret="hide")
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("WEBSEARCH_WEBCHAT_SCREENSHOTS") == "1":
+        DOCS.mkdir(exist_ok=True)
+        shutil.copyfile(shot, DOCS / name)
+    return shot
+
+
+# ----------------------------------------------------------------------------------------------
+# The page itself (no browser needed)
+# ----------------------------------------------------------------------------------------------
+
+
+def test_the_page_and_its_files_are_served_with_a_strict_policy(app):
+    page = httpx.get(f"{app.base_url}/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "connect-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    for path, kind in [
+        ("static/app.js", "text/javascript"),
+        ("static/app.css", "text/css"),
+        ("static/vendor/marked.umd.js", "text/javascript"),
+        ("static/vendor/purify.min.js", "text/javascript"),
+    ]:
+        assert f'"{path}"' in page.text  # referenced relative: works behind a path prefix too
+        response = httpx.get(f"{app.base_url}/{path}")
+        assert response.status_code == 200 and response.headers["content-type"].startswith(kind), path
+        assert response.headers["x-content-type-options"] == "nosniff"
+    for bad in ["static/nope.js", "static/%2e%2e/webchat.py", "static/..%2Fapp.py", "static/vendor/LICENSE.marked"]:
+        response = httpx.get(f"{app.base_url}/{bad}")
+        assert response.status_code == 404 and response.json()["error"]["code"] == "not_found", bad
+
+
+def test_nothing_is_fetched_from_elsewhere_and_vendored_code_keeps_its_licence():
+    for name in ["index.html", "app.js", "app.css"]:
+        text = (STATIC / name).read_text(encoding="utf-8")
+        assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", text), name
+        assert "@import" not in text and "url(http" not in text, name
+    assert "marked v" in (STATIC / "vendor" / "marked.umd.js").read_text(encoding="utf-8")[:300]
+    assert "@license DOMPurify" in (STATIC / "vendor" / "purify.min.js").read_text(encoding="utf-8")[:300]
+    assert (STATIC / "vendor" / "LICENSE.marked").exists() and (STATIC / "vendor" / "LICENSE.dompurify").exists()
+
+
+def test_every_interface_string_exists_in_english_and_chinese():
+    source = (STATIC / "app.js").read_text(encoding="utf-8")
+    blocks = re.search(r"const I18N = \{\s*en: \{(.*?)\n    \},\s*zh: \{(.*?)\n    \},\n  \};", source, re.S)
+    assert blocks, "app.js keeps its strings in I18N = {en: {...}, zh: {...}}"
+    en, zh = (dict(re.findall(r"^\s*(\w+): '(.*)',$", block, re.M)) for block in blocks.groups())
+    assert len(en) > 40 and set(en) == set(zh)
+    assert all(re.search(r"[\u4e00-\u9fff]", text) for key, text in zh.items() if key != "listSep")
+    used = set(re.findall(r"\bt\('(\w+)'", source)) | set(re.findall(r"data-i18n(?:-\w+)*=\"(\w+)\"", (STATIC / "index.html").read_text()))
+    assert used <= set(en), used - set(en)
+
+
+def test_the_page_is_public_when_the_api_needs_a_key(local_web, megrez):
+    with ServedApp(make_settings(local_web, megrez, api_keys=["k"])) as served:
+        assert httpx.get(f"{served.base_url}/").status_code == 200
+        assert httpx.get(f"{served.base_url}/static/app.js").status_code == 200
+        assert httpx.post(f"{served.base_url}/v1/answer", json={"question": QUESTION}).status_code == 401
+
+
+# ----------------------------------------------------------------------------------------------
+# In the browser
+# ----------------------------------------------------------------------------------------------
+
+
+def test_ask_follow_up_reload_and_delete(app, local_web, open_page, tmp_path):
+    page = open_page(f"{app.base_url}/")
+    expect(page.get_by_role("heading", name="What do you want to know?")).to_be_visible()
+    expect(page.locator("#history-empty")).to_have_text("Your conversations appear here.")
+
+    ask(page, QUESTION)
+    first = page.locator(".turn").nth(0)
+    expect(first.locator(".question")).to_have_text(QUESTION)
+    expect(first.locator(".answer")).to_contain_text("420 million", timeout=ANSWER_TIMEOUT_MS)
+    wait_answered(first)
+
+    # the steps the stream reported, each done
+    steps = first.locator(".step")
+    expect(steps).to_have_count(4)
+    expect(steps.nth(0)).to_have_text("Deciding whether to search")
+    expect(steps.nth(1)).to_contain_text("Searched for “")
+    expect(steps.nth(2)).to_have_text(re.compile(r"Reading \d+ sources"))
+    expect(steps.nth(3)).to_have_text(re.compile(r"Writing the answer from \d+ sources"))
+
+    # source cards above the answer, and a citation chip that opens the cited page
+    aurora = local_web.url("aurora-bridge")
+    cards = first.locator(".source-card")
+    assert cards.count() >= 1
+    card = first.locator(f'.source-card[href="{aurora}"]')
+    expect(card).to_have_count(1)
+    expect(card.locator(".source-title")).to_contain_text("Aurora Bridge opens to traffic")
+    expect(card.locator(".source-domain")).to_have_text("127.0.0.1")
+    assert first.locator(".sources").bounding_box()["y"] < first.locator(".answer").bounding_box()["y"]
+    chip = first.locator(".answer a.cite").first
+    expect(chip).to_have_text("1")
+    assert chip.get_attribute("href") == aurora
+    assert chip.get_attribute("target") == "_blank"
+    assert "Aurora Bridge opens to traffic" in chip.get_attribute("title")
+    assert "[1]" not in first.locator(".answer").inner_text()  # markers became chips
+    with page.context.expect_page() as opened:
+        chip.click()
+    assert opened.value.url == aurora
+    opened.value.close()
+
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, tmp_path, "webchat.png")
+
+    # copy the answer
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app.base_url)
+    first.locator("button.copy").click()
+    expect(first.locator("button.copy")).to_contain_text("Copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "420 million [1]" in copied or "420 million" in copied
+    assert aurora in copied
+
+    # a related question, one click, in the same conversation
+    cid = conversation_id(page)
+    related = first.locator(".related-chip")
+    expect(related).to_have_count(3)
+    suggestion = related.first.inner_text().rstrip("+").strip()
+    related.first.click()
+    second = page.locator(".turn").nth(1)
+    expect(second.locator(".question")).to_have_text(suggestion)
+    wait_answered(second)
+    expect(first.locator(".related")).to_be_hidden()  # only the last answer offers follow-ups
+
+    # a typed follow-up: the model writes the query from the conversation
+    expect(page.locator("#question")).to_have_attribute("placeholder", "Ask a follow-up…")
+    ask(page, FOLLOW_UP)
+    third = page.locator(".turn").nth(2)
+    expect(third.locator(".answer")).to_contain_text("Ingrid Solberg", timeout=ANSWER_TIMEOUT_MS)
+    wait_answered(third)
+    assert conversation_id(page) == cid
+    stored = httpx.get(f"{app.base_url}/v1/conversations/{cid}").json()
+    assert [t["question"] for t in stored["turns"]] == [QUESTION, suggestion, FOLLOW_UP]
+
+    # the history list keeps id + first question; a reload restores the turns from the store
+    entry = page.locator(f'.history-entry[data-id="{cid}"]')
+    expect(entry.locator(".history-open")).to_have_text(QUESTION)
+    page.reload()
+    expect(page.locator(".turn")).to_have_count(3)
+    expect(page.locator(".turn .question")).to_have_text([QUESTION, suggestion, FOLLOW_UP])
+    restored = page.locator(".turn").nth(0)
+    expect(restored.locator(".answer")).to_contain_text("420 million")
+    assert restored.locator("a.cite").first.get_attribute("href") == aurora
+    expect(restored.locator(".source-card")).to_have_count(cards.count())
+
+    # a new chat empties the page; the history entry opens the conversation again
+    page.locator("#new-chat").click()
+    expect(page.locator(".turn")).to_have_count(0)
+    expect(page.get_by_role("heading", name="What do you want to know?")).to_be_visible()
+    entry.locator(".history-open").click()
+    expect(page.locator(".turn")).to_have_count(3)
+    expect(page.locator(".turn").nth(2).locator(".answer")).to_contain_text("Ingrid Solberg")
+
+    # delete it: gone from the store, the list and the page
+    entry.hover()
+    entry.locator(".history-delete").click()
+    expect(page.locator(".history-entry")).to_have_count(0)
+    expect(page.locator(".turn")).to_have_count(0)
+    assert httpx.get(f"{app.base_url}/v1/conversations/{cid}").status_code == 404
+    assert page.evaluate("localStorage.getItem('megrez-websearch.conversations')") == "[]"
+
+
+def test_a_chinese_browser_gets_a_chinese_interface_and_answer(app, open_page):
+    page = open_page(f"{app.base_url}/", locale="zh-CN")
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    expect(page.get_by_role("heading", name="你想了解什么？")).to_be_visible()
+    expect(page.locator("#question")).to_have_attribute("placeholder", "有问题，尽管问…")
+    expect(page.locator("#new-chat")).to_have_text("新对话")
+
+    ask(page, "青川大桥的总投资是多少？")
+    turn = page.locator(".turn").first
+    expect(turn.locator(".answer")).to_contain_text("56 亿元", timeout=ANSWER_TIMEOUT_MS)
+    wait_answered(turn)
+    expect(turn.locator(".step").first).to_have_text("判断是否需要搜索")
+    expect(turn.locator(".step").nth(1)).to_contain_text("已搜索")
+    expect(turn.locator(".sources .section-title")).to_have_text("来源")
+    expect(turn.locator(".answer-section .section-title")).to_have_text("回答")
+    expect(turn.locator("button.copy")).to_have_text("复制")
+    assert turn.locator("a.cite").count() >= 1
+    # every piece of interface text on the page is Chinese (the brand keeps its name, "API" stays)
+    texts = page.evaluate(
+        """() => [...document.querySelectorAll('[data-i18n]')].map(e => e.textContent)
+             .concat([...document.querySelectorAll('[data-i18n-placeholder]')].map(e => e.placeholder))
+             .concat([...document.querySelectorAll('[data-i18n-aria-label]')].map(e => e.getAttribute('aria-label')))"""
+    )
+    assert texts and all(re.search(r"[\u4e00-\u9fff]", text) for text in texts), texts
+
+
+def test_a_failing_model_shows_an_error_in_place_and_retry_answers(app, megrez, open_page):
+    page = open_page(f"{app.base_url}/")
+    megrez.fail_with = 500
+    ask(page, QUESTION)
+    turn = page.locator(".turn").first
+    error = turn.locator(".error")
+    expect(error).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(error).to_contain_text("The answer could not be completed")
+    expect(error).to_contain_text("The model backend failed to answer.")
+    expect(turn.locator(".step.failed")).to_have_text("Deciding whether to search")  # where it stopped
+    expect(error.locator(".error-detail")).to_contain_text("model backend")
+    expect(turn.locator(".question")).to_have_text(QUESTION)  # the page is still there, not blank
+    expect(page.locator("#send")).to_be_visible()
+
+    megrez.fail_with = None
+    error.get_by_role("button", name="Try again").click()
+    expect(turn.locator(".answer")).to_contain_text("420 million", timeout=ANSWER_TIMEOUT_MS)
+    expect(turn.locator(".error")).to_be_hidden()
+
+
+def test_a_non_200_json_error_is_shown_in_place(app, open_page):
+    page = open_page(f"{app.base_url}/")
+    # what a proxy or an older server may answer before any event: a JSON error body
+    body = {"error": {"code": "search_unavailable", "message": "search provider searxng failed: boom"}}
+    page.route("**/v1/answer", lambda route: route.fulfill(status=503, json=body))
+    ask(page, QUESTION)
+    error = page.locator(".turn .error")
+    expect(error).to_contain_text("The search provider could not be reached.")
+    expect(error.locator(".error-detail")).to_have_text("search provider searxng failed: boom (search_unavailable)")
+    page.unroute("**/v1/answer")
+    # a conversation the store no longer has (404 JSON): said in place, and dropped from the list
+    page.evaluate("location.hash = '#c=no-such-conversation'")
+    expect(page.locator("#notice")).to_contain_text("no longer stored")
+    expect(page.locator(".turn")).to_have_count(0)
+
+
+def test_stop_ends_a_slow_answer_and_the_model_request(app, megrez, open_page):
+    megrez.chunk_delay_s = 0.05
+    megrez.chunk_chars = 1
+    page = open_page(f"{app.base_url}/")
+    ask(page, "Hello there!")
+    turn = page.locator(".turn").first
+    expect(turn.locator(".answer")).not_to_be_empty(timeout=ANSWER_TIMEOUT_MS)  # the first words are in
+    expect(page.locator("#send")).to_be_hidden()
+    page.locator("#stop").click()
+    assert megrez.wait_for_disconnects(1, timeout=10)
+    assert not megrez.streams[-1]["completed"]
+    expect(turn.locator(".error")).to_contain_text("Stopped")
+    expect(page.locator("#send")).to_be_visible()
+    expect(page.locator("#stop")).to_be_hidden()
+
+
+def test_model_markup_is_sanitized_never_run(app, megrez, open_page):
+    megrez.script = [
+        "Hi! <img src=x onerror=\"window.__pwned=1\"> <script>window.__pwned=2</script>"
+        " [click](javascript:window.__pwned=3) **bold** [ok](https://example.org/)"
+    ]
+    page = open_page(f"{app.base_url}/")
+    ask(page, "Hello there!")
+    turn = page.locator(".turn").first
+    wait_answered(turn)
+    answer = turn.locator(".answer")
+    expect(answer.locator("strong")).to_have_text("bold")
+    assert answer.locator("img, script, [onerror]").count() == 0
+    assert answer.locator("a[href^='javascript']").count() == 0
+    expect(answer.locator("a[href='https://example.org/']")).to_have_attribute("rel", re.compile("noopener"))
+    page.locator("a", has_text="click").first.click(force=True)
+    assert page.evaluate("window.__pwned") is None
+    expect(answer).to_contain_text("<img")  # shown as text, not markup
+
+
+def test_a_phone_width_screen_has_no_horizontal_scroll(app, open_page, tmp_path):
+    page = open_page(
+        f"{app.base_url}/", viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    no_overflow = "document.documentElement.scrollWidth <= window.innerWidth"
+    assert page.evaluate(no_overflow)
+    expect(page.locator("#sidebar")).to_be_hidden()  # the history list collapses behind a button
+    ask(page, QUESTION)
+    turn = page.locator(".turn").first
+    wait_answered(turn)
+    assert page.evaluate(no_overflow)
+    box = turn.locator(".source-cards").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, tmp_path, "webchat-phone.png")
+
+    page.locator("#open-sidebar").click()
+    expect(page.locator("#sidebar")).to_be_visible()
+    expect(page.locator(".history-open")).to_have_text([QUESTION])
+    assert page.evaluate(no_overflow)
+    page.locator("#close-sidebar").click()
+    expect(page.locator("#sidebar")).to_be_hidden()
+
+
+def test_with_api_keys_the_page_asks_for_one_then_answers(local_web, megrez, open_page):
+    with ServedApp(make_settings(local_web, megrez, api_keys=["k"])) as served:
+        page = open_page(f"{served.base_url}/")
+        expect(page.locator("#key-panel")).to_be_hidden()  # the page loads without a key
+        ask(page, QUESTION)
+        panel = page.locator("#key-panel")
+        expect(panel).to_be_visible()
+        expect(panel).to_contain_text("An API key is needed")
+        expect(page.locator(".turn .error")).to_contain_text("An API key is needed to ask.")
+
+        page.locator("#api-key").fill("wrong")
+        page.locator("#key-save").click()
+        expect(panel).to_be_visible()
+        expect(page.locator("#key-error")).to_contain_text("not accepted")
+
+        page.locator("#api-key").fill("k")
+        page.locator("#key-save").click()
+        expect(panel).to_be_hidden()
+        turn = page.locator(".turn").first
+        expect(turn.locator(".answer")).to_contain_text("420 million", timeout=ANSWER_TIMEOUT_MS)
+        wait_answered(turn)
+        assert page.evaluate("localStorage.getItem('megrez-websearch.api-key')") == "k"
+
+        # the key is sent on every request: a reload restores the conversation with it
+        page.reload()
+        expect(page.locator(".turn .answer")).to_contain_text("420 million")
+        expect(page.locator("#key-panel")).to_be_hidden()
