@@ -76,6 +76,27 @@ def _index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _slack(args: argparse.Namespace) -> int:
+    """`websearch slack`: the Slack bot over Socket Mode (no public URL needed)."""
+    import logging
+
+    settings = Settings()
+    needed = (("bot", "the bot token (xoxb-…)"), ("app", "an app-level token (xapp-…) with connections:write"))
+    for name, what in needed:
+        if not getattr(settings, f"slack_{name}_token"):
+            variable = f"WEBSEARCH_SLACK_{name.upper()}_TOKEN"
+            print(f"websearch slack: {variable} is not set: Socket Mode needs {what}", file=sys.stderr)
+            return 2
+    from api.slack import run_socket_mode
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(run_socket_mode(settings))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="websearch", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -95,12 +116,17 @@ def main(argv: list[str] | None = None) -> int:
     index.add_argument("folder", metavar="DIR")
     index.add_argument("--index", metavar="PATH", help="where to write the index (default: WEBSEARCH_LOCAL_INDEX)")
 
+    slack = commands.add_parser("slack", help="run the Slack bot over Socket Mode (WEBSEARCH_SLACK_APP_TOKEN)")
+    slack.add_argument("--log-level", default="info")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
             return _serve(args)
         if args.command == "index":
             return _index(args)
+        if args.command == "slack":
+            return _slack(args)
         return asyncio.run(_ask(args.question, args.search))
     except Exception as exc:  # start-up failures (model file missing, offline download) in one line
         message = getattr(exc, "message", None) or str(exc)
