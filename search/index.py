@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from search.models import Page, SearchResult
-from search.rank import split_passages, tokenize
+from search.rank import TOKENIZER_VERSION, split_passages, tokenize
 
 log = logging.getLogger("websearch.index")
 
@@ -296,6 +296,7 @@ def build_index(source: str | os.PathLike, index_dir: str | os.PathLike) -> Inde
         _write_jsonl(staging / "passages.jsonl", passages)
         meta = {
             "format": FORMAT,
+            "tokenizer": TOKENIZER_VERSION,  # queries must be tokenized as the passages were
             "source": str(root),
             "documents": stats.documents,
             "passages": stats.passages,
@@ -354,6 +355,11 @@ class LocalIndex:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT:
             raise LocalIndexError(f"index format {meta.get('format')!r}, this version reads {FORMAT}; rebuild it")
+        if meta.get("tokenizer") != TOKENIZER_VERSION:
+            raise LocalIndexError(
+                f"index built with tokenizer {meta.get('tokenizer')!r}, this version uses {TOKENIZER_VERSION}: "
+                "rebuild it with `websearch index DIR`"
+            )
         root = Path(meta.get("source") or "/")
         docs = []
         for row in _read_jsonl(path / "documents.jsonl"):

@@ -310,3 +310,22 @@ def test_cli_index_of_a_missing_folder_fails_in_one_line(tmp_path: Path) -> None
     done = run_cli("index", str(tmp_path / "missing"), "--index", str(tmp_path / "idx"), cwd=tmp_path)
     assert done.returncode == 1
     assert "is not a folder" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_index_built_with_another_tokenizer_must_be_rebuilt(tmp_path):
+    import json
+
+    import pytest
+
+    from search.index import LocalIndex, LocalIndexError, build_index
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# Leave\n\nStaff get 30 days of leave a year.\n", encoding="utf-8")
+    build_index(docs, tmp_path / "index")
+    meta_file = tmp_path / "index" / "meta.json"
+    meta = json.loads(meta_file.read_text())
+    meta["tokenizer"] = 1
+    meta_file.write_text(json.dumps(meta))
+    with pytest.raises(LocalIndexError, match="rebuild"):
+        LocalIndex.load(tmp_path / "index")
