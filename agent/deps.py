@@ -10,6 +10,7 @@ import httpx
 
 from agent.settings import Settings
 from agent.store import ConversationStore, build_store
+from agent.telemetry import instrument_cache
 from inference.base import LLM
 from inference.registry import build_llm
 from search.cache import Cache, build_cache
@@ -44,7 +45,7 @@ def build_deps(settings: Settings, *, llm: LLM | None = None) -> Deps:
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
         follow_redirects=False,  # the fetcher follows redirects itself, re-checking every hop
     )
-    cache = build_cache(settings)
+    cache = instrument_cache(build_cache(settings))  # counted: search and page cache hit ratios
     return Deps(
         settings=settings,
         llm=llm or build_llm(settings),

@@ -24,6 +24,7 @@ from agent.history import load_history, save
 from agent.related import related
 from agent.retrieve import read_pages, search, select
 from agent.state import AgentInput, AgentOutput, AgentState
+from agent.telemetry import observe_stage
 
 
 def _stage(name: str, node: Callable[..., Awaitable[dict]]) -> Callable[..., Awaitable[dict]]:
@@ -37,7 +38,9 @@ def _stage(name: str, node: Callable[..., Awaitable[dict]]) -> Callable[..., Awa
             update = await node(*args, **kwargs)
         finally:
             watcher.cancel()
-        return {**update, "timings": {name: round((time.perf_counter() - started) * 1000, 1)}}
+        elapsed = time.perf_counter() - started
+        observe_stage(name, elapsed)  # the stage latency histogram, when a request has metrics
+        return {**update, "timings": {name: round(elapsed * 1000, 1)}}
 
     return wrapper
 

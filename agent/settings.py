@@ -46,7 +46,10 @@ class Settings(BaseSettings):
     fetch_pages: int = 5  # how many top results are fetched and read
     fetch_timeout_s: float = 6.0
     fetch_max_bytes: int = 2_000_000
-    user_agent: str = "Mozilla/5.0 (compatible; megrez-websearch/0.1; +https://github.com/megrez-websearch)"
+    # A current browser's User-Agent: many news sites refuse or degrade bot-looking clients.
+    user_agent: str = (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+    )
 
     # --- selecting evidence ------------------------------------------------------------------
     context_tokens: int = 1000  # total evidence the model reads
@@ -67,6 +70,14 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
+
+    # --- operations (metrics, logs, replicas, shutdown) ---------------------------------------
+    llm_pool_cooldown_s: float = 10.0  # an LLM endpoint that failed gets no traffic for this long
+    llm_metrics_timeout_s: float = 1.0  # reading vLLM's own /metrics (prefix cache) at scrape time
+    llm_metrics_cache_s: float = 5.0  # … at most this often
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"  # one JSON object per line, with the request id
+    shutdown_grace_s: float = 30.0  # on SIGTERM, in-flight requests get this long to finish
 
     @field_validator("fetch_allow_hosts", "api_keys", "searxng_categories", mode="before")
     @classmethod

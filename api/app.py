@@ -10,7 +10,8 @@ from fastapi import Depends, FastAPI
 from agent.deps import Deps, build_deps
 from agent.graph import build_graph
 from agent.settings import Settings
-from api import answer, errors, health
+from api import answer, errors, health, metrics, openai_compat, webchat
+from api import logging as request_logs
 from api.auth import require_api_key
 from api.schemas import ErrorResponse
 
@@ -48,5 +49,16 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     protected = [Depends(require_api_key)]
     app.include_router(health.router)
     app.include_router(answer.router, dependencies=protected)
-    # --- surfaces: each one module with a router, mounted here ---
+    # The surfaces people use.
+    app.include_router(openai_compat.router, dependencies=protected)
+    app.include_router(webchat.router)  # `/` and /static: public, the page asks for a key when needed
+    if settings.slack_bot_token and settings.slack_signing_secret:
+        from api import slack  # slack-bolt loads only when Slack is configured
+
+        app.include_router(slack.router)  # Slack signs its requests (Bolt checks them): no API key
+
+    # Operations, innermost first: drain on SIGTERM, then /metrics and counting, then request ids and JSON logs.
+    health.install(app)
+    metrics.install(app)
+    request_logs.install(app)
     return app

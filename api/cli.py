@@ -15,7 +15,15 @@ def _serve(args: argparse.Namespace) -> int:
 
     from api.app import create_app
 
-    uvicorn.run(create_app(Settings()), host=args.host, port=args.port, log_level=args.log_level)
+    # Our JSON request log replaces uvicorn's access lines; its own start/stop lines go through ours.
+    uvicorn.run(
+        create_app(Settings()),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        log_config=None,
+    )
     return 0
 
 

@@ -7,18 +7,18 @@ from typing import TYPE_CHECKING
 
 from inference.base import LLM
 from inference.llamacpp import LlamaCppLLM
-from inference.openai_server import OpenAIServerLLM
+from inference.pool import build_openai
 
 if TYPE_CHECKING:
     from agent.settings import Settings
 
 # A new backend is one line here; llama_cpp itself is imported only when that backend is built.
 BACKENDS: dict[str, Callable[[Settings], LLM]] = {
-    "openai": OpenAIServerLLM.from_settings,
+    "openai": build_openai,  # one vLLM server, or a pool of them for a comma list of base URLs
     "llamacpp": LlamaCppLLM.from_settings,
 }
 
 
 def build_llm(settings: Settings) -> LLM:
-    """The configured backend: a vLLM server when WEBSEARCH_LLM_BASE_URL is set, else llama.cpp."""
+    """The configured backend: vLLM server(s) when WEBSEARCH_LLM_BASE_URL is set, else llama.cpp."""
     return BACKENDS[settings.llm_backend](settings)

@@ -1,0 +1,405 @@
+"""`GET /metrics`: what the service is doing, in Prometheus' text format.
+
+Every app has its own registry, so several apps in one process (tests, a replica embedded elsewhere)
+never mix their numbers. The middleware counts requests and failures by route, times them, sees the
+first `delta` of a streamed answer go out (time to first token) and, for the length of each request,
+makes this app's metrics the sink of `agent.telemetry` (graph stage latencies, cache hits). What
+lives elsewhere is read when Prometheus scrapes: the model's token counts, the LLM pool's endpoints,
+and vLLM's own prefix-cache counters from each server's `/metrics` (briefly cached, short timeout).
+
+| metric | type | labels |
+|---|---|---|
+| `websearch_requests_total` | counter | route, method, status |
+| `websearch_errors_total` | counter | route, code (error responses and streamed `error` events) |
+| `websearch_request_duration_seconds` | histogram | route |
+| `websearch_requests_in_flight` | gauge | |
+| `websearch_stage_duration_seconds` | histogram | stage (load_history, decide, search, read, select, condense, answer, related, cite, save) |
+| `websearch_time_to_first_token_seconds` | histogram | route (request received → first answer text streamed) |
+| `websearch_cache_lookups_total` | counter | cache (search, page), result (hit, miss) |
+| `websearch_cache_hit_ratio` | gauge | cache (hits / lookups since start) |
+| `websearch_llm_prompt_tokens_total`, `websearch_llm_completion_tokens_total` | counter | |
+| `websearch_llm_endpoint_up`, `websearch_llm_endpoint_outstanding_requests` | gauge | endpoint (LLM pool) |
+| `websearch_llm_endpoint_requests_total`, `websearch_llm_endpoint_failures_total` | counter | endpoint (LLM pool) |
+| `websearch_llm_prefix_cache_queries_total`, `websearch_llm_prefix_cache_hits_total` | counter | endpoint (tokens, vLLM's own counters) |
+| `websearch_llm_prefix_cache_hit_ratio` | gauge | (hits / queries over every vLLM endpoint) |
+| `websearch_llm_metrics_up` | gauge | endpoint (1 when vLLM's /metrics was read) |
+| `websearch_draining` | gauge | (1 while shutting down) |
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.parser import text_string_to_metric_families
+from starlette.routing import Match
+
+from agent import telemetry
+
+router = APIRouter(tags=["health"])
+
+STAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+REQUEST_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0)
+TTFT_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0)
+_ERROR_BODY_LIMIT = 16_384
+_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+
+
+class Metrics:
+    """One app's metrics; also the `agent.telemetry` sink of that app's requests."""
+
+    def __init__(self, *, llm_metrics_timeout_s: float = 1.0, llm_metrics_cache_s: float = 5.0) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "websearch_requests", "HTTP requests answered.", ["route", "method", "status"], registry=r
+        )
+        self.errors = Counter(
+            "websearch_errors",
+            "Failures a client saw: error responses and streamed error events, by error code.",
+            ["route", "code"],
+            registry=r,
+        )
+        self.duration = Histogram(
+            "websearch_request_duration_seconds",
+            "Time from request received to the last byte of the response.",
+            ["route"],
+            buckets=REQUEST_BUCKETS,
+            registry=r,
+        )
+        self.in_flight = Gauge("websearch_requests_in_flight", "Requests being answered now.", registry=r)
+        self.stages = Histogram(
+            "websearch_stage_duration_seconds",
+            "Wall time of each stage of the answer graph.",
+            ["stage"],
+            buckets=STAGE_BUCKETS,
+            registry=r,
+        )
+        self.ttft = Histogram(
+            "websearch_time_to_first_token_seconds",
+            "Time from request received to the first answer text (`delta` event) sent to the client.",
+            ["route"],
+            buckets=TTFT_BUCKETS,
+            registry=r,
+        )
+        self.cache_lookups = Counter(
+            "websearch_cache_lookups", "Search-result and page cache reads.", ["cache", "result"], registry=r
+        )
+        self.draining = Gauge("websearch_draining", "1 while the process is shutting down.", registry=r)
+        self._cache_counts: dict[str, list[int]] = {}  # cache -> [hits, lookups], for the ratio
+        self.scraped = _ScrapedCollector(self)
+        r.register(self.scraped)
+        self.vllm = VLLMMetricsReader(timeout_s=llm_metrics_timeout_s, cache_s=llm_metrics_cache_s)
+
+    # --- agent.telemetry.Sink ------------------------------------------------------------------
+
+    def observe_stage(self, stage: str, seconds: float) -> None:
+        self.stages.labels(stage).observe(seconds)
+
+    def observe_cache(self, cache: str, hit: bool) -> None:
+        self.cache_lookups.labels(cache, "hit" if hit else "miss").inc()
+        counts = self._cache_counts.setdefault(cache, [0, 0])
+        counts[0] += hit
+        counts[1] += 1
+
+    # --- scrape --------------------------------------------------------------------------------
+
+    async def render(self, app: FastAPI) -> bytes:
+        """Refresh what is read at scrape time, then the text exposition."""
+        deps = getattr(app.state, "deps", None)
+        llm = getattr(deps, "llm", None)
+        draining = getattr(app.state, "draining", None)
+        self.draining.set(1 if getattr(draining, "active", False) else 0)
+        self.scraped.llm = llm
+        self.scraped.vllm = await self.vllm.read(llm_endpoint_urls(llm))
+        return generate_latest(self.registry)
+
+
+class _ScrapedCollector:
+    """Metrics whose values live elsewhere (the LLM client, vLLM), read as Prometheus collects."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+        self.llm: Any = None
+        self.vllm: dict[str, dict[str, float]] = {}
+
+    def describe(self) -> Iterable:
+        return []  # dynamic: nothing to check against at registration
+
+    def collect(self) -> Iterable:
+        ratio = GaugeMetricFamily(
+            "websearch_cache_hit_ratio", "Cache hits over lookups since start, per cache.", labels=["cache"]
+        )
+        for cache, (hits, lookups) in sorted(self.metrics._cache_counts.items()):
+            ratio.add_metric([cache], hits / lookups if lookups else 0.0)
+        yield ratio
+        yield from self._llm_metrics()
+        yield from self._vllm_metrics()
+
+    def _llm_metrics(self) -> Iterable:
+        usage = getattr(self.llm, "usage_total", None)
+        if usage is not None:
+            prompt = CounterMetricFamily("websearch_llm_prompt_tokens", "Prompt tokens sent to the model.")
+            prompt.add_metric([], usage.prompt_tokens)
+            completion = CounterMetricFamily("websearch_llm_completion_tokens", "Tokens the model generated.")
+            completion.add_metric([], usage.completion_tokens)
+            yield prompt
+            yield completion
+        endpoints = getattr(self.llm, "endpoints", None)
+        if not endpoints:
+            return
+        up = GaugeMetricFamily("websearch_llm_endpoint_up", "1 while the LLM endpoint takes traffic.", labels=["endpoint"])
+        outstanding = GaugeMetricFamily(
+            "websearch_llm_endpoint_outstanding_requests", "Requests in flight per LLM endpoint.", labels=["endpoint"]
+        )
+        requests = CounterMetricFamily(
+            "websearch_llm_endpoint_requests", "Requests sent to each LLM endpoint.", labels=["endpoint"]
+        )
+        failures = CounterMetricFamily(
+            "websearch_llm_endpoint_failures",
+            "Requests an LLM endpoint failed (then retried elsewhere when possible).",
+            labels=["endpoint"],
+        )
+        for endpoint in endpoints:
+            up.add_metric([endpoint.url], 1.0 if endpoint.healthy else 0.0)
+            outstanding.add_metric([endpoint.url], endpoint.outstanding)
+            requests.add_metric([endpoint.url], endpoint.requests)
+            failures.add_metric([endpoint.url], endpoint.failures)
+        yield from (up, outstanding, requests, failures)
+
+    def _vllm_metrics(self) -> Iterable:
+        if not self.vllm:
+            return
+        up = GaugeMetricFamily("websearch_llm_metrics_up", "1 when vLLM's /metrics could be read.", labels=["endpoint"])
+        queries = CounterMetricFamily(
+            "websearch_llm_prefix_cache_queries", "vLLM prefix cache queries (tokens), per endpoint.", labels=["endpoint"]
+        )
+        hits = CounterMetricFamily(
+            "websearch_llm_prefix_cache_hits", "vLLM prefix cache hits (tokens), per endpoint.", labels=["endpoint"]
+        )
+        total_queries = total_hits = 0.0
+        rates: list[float] = []
+        for url, values in sorted(self.vllm.items()):
+            up.add_metric([url], 1.0 if values else 0.0)
+            if "queries" in values:
+                queries.add_metric([url], values["queries"])
+                hits.add_metric([url], values["hits"])
+                total_queries += values["queries"]
+                total_hits += values["hits"]
+            elif "hit_rate" in values:  # vLLM before the counters: a gauge of the recent hit rate
+                rates.append(values["hit_rate"])
+        yield from (up, queries, hits)
+        ratio = GaugeMetricFamily(
+            "websearch_llm_prefix_cache_hit_ratio",
+            "Share of prompt tokens vLLM served from its prefix cache, over every endpoint.",
+        )
+        if total_queries:
+            ratio.add_metric([], total_hits / total_queries)
+            yield ratio
+        elif rates:
+            ratio.add_metric([], sum(rates) / len(rates))
+            yield ratio
+
+
+def llm_endpoint_urls(llm: Any) -> list[str]:
+    """The OpenAI-compatible base URLs behind the model client (none for the embedded backend)."""
+    endpoints = getattr(llm, "endpoints", None)
+    if endpoints:
+        return [getattr(e.llm, "base_url", None) for e in endpoints if getattr(e.llm, "base_url", None)]
+    url = getattr(llm, "base_url", None)
+    return [url] if isinstance(url, str) else []
+
+
+def metrics_url(base_url: str) -> str:
+    """vLLM serves /metrics beside /v1: `http://gpu:8000/v1` → `http://gpu:8000/metrics`."""
+    root = base_url.rstrip("/")
+    if root.endswith("/v1"):
+        root = root[: -len("/v1")]
+    return root + "/metrics"
+
+
+def parse_vllm_metrics(text: str) -> dict[str, float]:
+    """Prefix-cache figures from vLLM's exposition: counters (V1 engine) or the older hit-rate gauge."""
+    sums: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            sums[sample.name] = sums.get(sample.name, 0.0) + sample.value  # summed over engines/models
+    if "vllm:prefix_cache_queries_total" in sums:
+        return {"queries": sums["vllm:prefix_cache_queries_total"], "hits": sums.get("vllm:prefix_cache_hits_total", 0.0)}
+    if "vllm:gpu_prefix_cache_hit_rate" in sums:
+        return {"hit_rate": sums["vllm:gpu_prefix_cache_hit_rate"]}
+    return {}
+
+
+class VLLMMetricsReader:
+    """Reads each vLLM server's /metrics, at most every `cache_s` seconds, each within `timeout_s`."""
+
+    def __init__(self, *, timeout_s: float = 1.0, cache_s: float = 5.0) -> None:
+        self.timeout_s = timeout_s
+        self.cache_s = cache_s
+        self._read_at = -float("inf")
+        self._urls: list[str] = []
+        self._values: dict[str, dict[str, float]] = {}
+        self._lock = asyncio.Lock()
+        self._client: httpx.AsyncClient | None = None  # made on first use (its pool lives on the app's loop)
+
+    async def read(self, base_urls: list[str]) -> dict[str, dict[str, float]]:
+        """base URL -> figures ({} when that server's metrics could not be read)."""
+        if not base_urls:
+            return {}
+        async with self._lock:  # concurrent scrapes share one read
+            if base_urls != self._urls or time.monotonic() - self._read_at >= self.cache_s:
+                if self._client is None:
+                    self._client = httpx.AsyncClient(timeout=self.timeout_s)
+                values = await asyncio.gather(*(self._read_one(self._client, url) for url in base_urls))
+                self._values = dict(zip(base_urls, values))
+                self._urls, self._read_at = list(base_urls), time.monotonic()
+            return self._values
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def _read_one(self, client: httpx.AsyncClient, base_url: str) -> dict[str, float]:
+        try:
+            response = await client.get(metrics_url(base_url))
+            response.raise_for_status()
+            values = parse_vllm_metrics(response.text)
+        except (httpx.HTTPError, ValueError):
+            return {}
+        return values or {"read": 1.0}  # read, but no prefix-cache figures (prefix caching off)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    body = await request.app.state.metrics.render(request.app)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+class MetricsMiddleware:
+    """Counts and times every HTTP request; makes this app's metrics the telemetry sink meanwhile."""
+
+    def __init__(self, app: Any, metrics: Metrics, routes: FastAPI) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.routes = routes
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        m = self.metrics
+        started = time.perf_counter()
+        state: dict[str, Any] = {"status": 500, "error_body": None, "first_delta": False}
+
+        async def observe(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                state["status"] = status = message["status"]
+                if status >= 400:
+                    state["error_body"] = bytearray()
+            elif message["type"] == "http.response.body":
+                body = message.get("body", b"")
+                if state["error_body"] is not None and len(state["error_body"]) < _ERROR_BODY_LIMIT:
+                    state["error_body"] += body
+                elif body.startswith((b"event: ", b"data: {")):
+                    kind, code = _stream_event(body, want_text=not state["first_delta"])
+                    if kind == "text" and not state["first_delta"]:
+                        state["first_delta"] = True
+                        m.ttft.labels(route_label(scope, self.routes)).observe(time.perf_counter() - started)
+                    elif kind == "error":
+                        m.errors.labels(route_label(scope, self.routes), code).inc()
+            await send(message)
+
+        token = telemetry.use_sink(m)
+        m.in_flight.inc()
+        try:
+            await self.app(scope, receive, observe)
+        except Exception:
+            state["status"], state["error_body"] = 500, bytearray(b'{"error": {"code": "internal_error"}}')
+            raise
+        finally:
+            m.in_flight.dec()
+            telemetry.reset_sink(token)
+            route = route_label(scope, self.routes)
+            method = scope["method"] if scope["method"] in _METHODS else "other"
+            m.requests.labels(route, method, str(state["status"])).inc()
+            m.duration.labels(route).observe(time.perf_counter() - started)
+            if state["error_body"] is not None:
+                m.errors.labels(route, _json_error_code(bytes(state["error_body"]), state["status"])).inc()
+
+
+def route_label(scope: dict, app: FastAPI) -> str:
+    """The route's path template (`/v1/conversations/{conversation_id}`): bounded label values."""
+    route = scope.get("route")
+    if route is None:  # answered before routing (e.g. while draining): match it ourselves
+        for candidate in app.router.routes:
+            match, _ = candidate.matches(scope)
+            if match == Match.FULL:
+                route = candidate
+                break
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"
+
+
+def _json_error_code(body: bytes, status: int) -> str:
+    try:
+        code = json.loads(body)["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        code = None
+    return str(code) if code else f"http_{status}"
+
+
+def _stream_event(body: bytes, *, want_text: bool) -> tuple[str | None, str]:
+    """("text" | "error" | None, error code) for one server-sent event of either stream format:
+    ours (`event: delta` / `event: error`) or OpenAI's (`data: {"choices": [{"delta": {"content"}}]}`
+    / `data: {"error": {…}}`)."""
+    if body.startswith(b"event: delta"):
+        return "text", ""
+    if body.startswith(b"event: error"):
+        data = body.partition(b"data:")[2]
+        try:
+            return "error", str(json.loads(data)["code"])
+        except (ValueError, KeyError, TypeError):
+            return "error", "stream_error"
+    if body.startswith(b"data: {") and (want_text or body.startswith(b'data: {"error"')):
+        try:
+            event = json.loads(body[5:])
+        except ValueError:
+            return None, ""
+        if isinstance(event.get("error"), dict):
+            return "error", str(event["error"].get("code") or "stream_error")
+        choices = event.get("choices") or [{}]
+        if want_text and isinstance(choices[0], dict) and (choices[0].get("delta") or {}).get("content"):
+            return "text", ""
+    return None, ""
+
+
+def install(app: FastAPI) -> Metrics:
+    """Mount `/metrics` and count every request; returns the app's metrics (also `app.state.metrics`)."""
+    settings = app.state.settings
+    metrics = Metrics(
+        llm_metrics_timeout_s=settings.llm_metrics_timeout_s, llm_metrics_cache_s=settings.llm_metrics_cache_s
+    )
+    app.state.metrics = metrics
+    app.include_router(router)
+    app.add_middleware(MetricsMiddleware, metrics=metrics, routes=app)
+    served = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(instance: FastAPI):
+        try:
+            async with served(instance) as state:
+                yield state
+        finally:
+            await metrics.vllm.aclose()
+
+    app.router.lifespan_context = lifespan
+    return metrics

@@ -1,0 +1,270 @@
+"""Several vLLM servers behind one `LLM`: `WEBSEARCH_LLM_BASE_URL=http://gpu1:8000/v1,http://gpu2:8000/v1`.
+
+Each request goes to the endpoint with the fewest requests outstanding from this process (ties take
+turns). An endpoint that cannot be reached, answers 502/503/504, times out or no longer serves the
+model is marked down for `cooldown_s` and the request is retried on the next endpoint — for a stream,
+only while nothing has been streamed yet. Once the cool-down is over, a health check (GET /v1/models)
+runs in the background and brings the endpoint back when it answers; until then it is tried only when
+every healthy endpoint has failed the request too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from inference.base import (
+    LLM,
+    Completion,
+    GenerationParams,
+    LLMError,
+    LLMTimeout,
+    LLMUnavailable,
+    Message,
+    ModelNotFound,
+    StreamResult,
+    TextStream,
+    Usage,
+)
+from inference.openai_server import OpenAIServerLLM
+
+if TYPE_CHECKING:
+    from agent.settings import Settings
+
+log = logging.getLogger("websearch.llm.pool")
+T = TypeVar("T")
+
+# What OpenAIServerLLM says for a server-side status that means "this server, not this request".
+_SERVER_DOWN_STATUS = re.compile(r"^HTTP (502|503|504)\b")
+
+
+def split_urls(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def build_openai(settings: Settings) -> LLM:
+    """The `openai` backend: one server as before, or a pool when the base URL is a comma list."""
+    urls = split_urls(settings.llm_base_url)
+    if len(urls) <= 1:
+        if urls and urls[0] != settings.llm_base_url:
+            settings = settings.model_copy(update={"llm_base_url": urls[0]})
+        return OpenAIServerLLM.from_settings(settings)
+    return PooledLLM(
+        [
+            OpenAIServerLLM(
+                url,
+                settings.llm_model,
+                api_key=settings.llm_api_key,
+                timeout_s=settings.llm_timeout_s,
+                connect_timeout_s=settings.llm_connect_timeout_s,
+            )
+            for url in urls
+        ],
+        cooldown_s=settings.llm_pool_cooldown_s,
+        check_timeout_s=settings.llm_connect_timeout_s,
+    )
+
+
+def endpoint_failure(exc: BaseException) -> bool:
+    """Whether the error says the server is unusable (so another one may do), not the request."""
+    if isinstance(exc, (LLMUnavailable, LLMTimeout, ModelNotFound)):
+        return True
+    return type(exc) is LLMError and bool(_SERVER_DOWN_STATUS.match(exc.message))
+
+
+@dataclass(eq=False)
+class Endpoint:
+    llm: Any  # an OpenAIServerLLM (anything with the LLM protocol and a `base_url`)
+    outstanding: int = 0  # requests from this process in flight there
+    requests: int = 0
+    failures: int = 0
+    error: str | None = None  # why it is down; None = healthy
+    exc: BaseException | None = None  # the error that put it down
+    down_until: float = 0.0  # no health check before this (monotonic clock)
+    checking: bool = False
+
+    @property
+    def url(self) -> str:
+        return getattr(self.llm, "base_url", self.llm.name)
+
+    @property
+    def healthy(self) -> bool:
+        return self.error is None
+
+
+class PooledLLM:
+    def __init__(self, llms: list[LLM], *, cooldown_s: float = 10.0, check_timeout_s: float = 5.0):
+        if not llms:
+            raise ValueError("a pool needs at least one endpoint")
+        self.endpoints = [Endpoint(llm) for llm in llms]
+        self.name = f"vLLM pool ({', '.join(e.url for e in self.endpoints)})"
+        self.cooldown_s = cooldown_s
+        self.check_timeout_s = check_timeout_s
+        self._turn = 0
+        self._checks: set[asyncio.Task] = set()
+
+    @property
+    def usage_total(self) -> Usage:
+        """Every token this process asked any endpoint for."""
+        total = Usage()
+        for endpoint in self.endpoints:
+            usage = getattr(endpoint.llm, "usage_total", None)
+            if usage is not None:
+                total.prompt_tokens += usage.prompt_tokens
+                total.completion_tokens += usage.completion_tokens
+        return total
+
+    def down(self) -> dict[str, str]:
+        """The endpoints marked down, with why."""
+        return {e.url: e.error for e in self.endpoints if e.error is not None}
+
+    # --- the LLM protocol ----------------------------------------------------------------------
+
+    async def chat(self, messages: list[Message], params: GenerationParams) -> Completion:
+        return await self._call(lambda llm: llm.chat(messages, params))
+
+    async def chat_batch(self, conversations: list[list[Message]], params: GenerationParams) -> list[Completion]:
+        return await self._call(lambda llm: llm.chat_batch(conversations, params))
+
+    async def complete(self, prompts: list[str], params: GenerationParams) -> list[Completion]:
+        return await self._call(lambda llm: llm.complete(prompts, params))
+
+    def chat_stream(self, messages: list[Message], params: GenerationParams) -> TextStream:
+        return TextStream(lambda result: self._stream(lambda llm: llm.chat_stream(messages, params), result))
+
+    def complete_stream(self, prompt: str, params: GenerationParams) -> TextStream:
+        return TextStream(lambda result: self._stream(lambda llm: llm.complete_stream(prompt, params), result))
+
+    async def health(self) -> None:
+        """Check every endpoint now; ready while at least one answers (`down()` names the others)."""
+        await asyncio.gather(*(self._check(e) for e in self.endpoints))
+        if not any(e.healthy for e in self.endpoints):
+            raise self._all_failed([(e, e.exc) for e in self.endpoints if e.exc is not None])
+
+    async def aclose(self) -> None:
+        for task in list(self._checks):
+            task.cancel()
+        await asyncio.gather(*self._checks, return_exceptions=True)
+        await asyncio.gather(*(e.llm.aclose() for e in self.endpoints), return_exceptions=True)
+
+    # --- routing -------------------------------------------------------------------------------
+
+    def _order(self) -> list[Endpoint]:
+        """Healthy endpoints, fewest outstanding first (ties take turns); then the down ones."""
+        now = time.monotonic()
+        for endpoint in self.endpoints:
+            if not endpoint.healthy and not endpoint.checking and now >= endpoint.down_until:
+                self._check_in_background(endpoint)
+        count = len(self.endpoints)
+        start, self._turn = self._turn, (self._turn + 1) % count
+        ranked = sorted(range(count), key=lambda i: (self.endpoints[i].outstanding, (i - start) % count))
+        healthy = [self.endpoints[i] for i in ranked if self.endpoints[i].healthy]
+        down = sorted((e for e in self.endpoints if not e.healthy), key=lambda e: e.down_until)
+        return healthy + down  # a down endpoint is a last resort: it may be back before its check says so
+
+    async def _call(self, call: Callable[[Any], Awaitable[T]]) -> T:
+        failed: list[tuple[Endpoint, LLMError]] = []
+        for endpoint in self._order():
+            endpoint.outstanding += 1
+            endpoint.requests += 1
+            try:
+                result = await call(endpoint.llm)
+            except LLMError as exc:
+                if not endpoint_failure(exc):
+                    raise
+                self._mark_down(endpoint, exc)
+                failed.append((endpoint, exc))
+                continue
+            finally:
+                endpoint.outstanding -= 1
+            self._mark_up(endpoint)
+            return result
+        raise self._all_failed(failed)
+
+    async def _stream(self, open_stream: Callable[[Any], AsyncIterator[str]], result: StreamResult) -> AsyncIterator[str]:
+        failed: list[tuple[Endpoint, LLMError]] = []
+        for endpoint in self._order():
+            endpoint.outstanding += 1
+            endpoint.requests += 1
+            stream = open_stream(endpoint.llm)
+            try:
+                try:
+                    first: str | None = await stream.__anext__()
+                except StopAsyncIteration:
+                    first = None
+                except LLMError as exc:  # nothing streamed yet: another endpoint may answer instead
+                    if not endpoint_failure(exc):
+                        raise
+                    self._mark_down(endpoint, exc)
+                    failed.append((endpoint, exc))
+                    continue
+                self._mark_up(endpoint)
+                if first is not None:
+                    yield first
+                    try:
+                        async for chunk in stream:
+                            yield chunk
+                    except LLMError as exc:  # too late to retry: the reader has text already
+                        if endpoint_failure(exc):
+                            self._mark_down(endpoint, exc)
+                        raise
+                inner: StreamResult | None = getattr(stream, "result", None)
+                if inner is not None:
+                    result.usage, result.finish_reason = inner.usage, inner.finish_reason
+                return
+            finally:
+                endpoint.outstanding -= 1
+                await stream.aclose()  # type: ignore[attr-defined]
+        raise self._all_failed(failed)
+
+    # --- health --------------------------------------------------------------------------------
+
+    def _mark_down(self, endpoint: Endpoint, exc: BaseException) -> None:
+        endpoint.failures += 1
+        message = exc.message if isinstance(exc, LLMError) else (str(exc) or type(exc).__name__)
+        if endpoint.healthy:
+            log.warning("LLM endpoint %s is down for %gs: %s", endpoint.url, self.cooldown_s, message)
+        endpoint.error = message
+        endpoint.exc = exc
+        endpoint.down_until = time.monotonic() + self.cooldown_s
+
+    def _mark_up(self, endpoint: Endpoint) -> None:
+        if not endpoint.healthy:
+            log.warning("LLM endpoint %s is back", endpoint.url)
+        endpoint.error = None
+        endpoint.down_until = 0.0
+
+    async def _check(self, endpoint: Endpoint) -> None:
+        endpoint.checking = True
+        try:
+            await asyncio.wait_for(endpoint.llm.health(), self.check_timeout_s)
+        except (LLMError, TimeoutError) as exc:
+            if isinstance(exc, TimeoutError):
+                exc = LLMTimeout(endpoint.llm.name, f"health check took over {self.check_timeout_s:g}s")
+            self._mark_down(endpoint, exc)
+        else:
+            self._mark_up(endpoint)
+        finally:
+            endpoint.checking = False
+
+    def _check_in_background(self, endpoint: Endpoint) -> None:
+        endpoint.checking = True  # at once: one check at a time per endpoint
+        task = asyncio.get_running_loop().create_task(self._check(endpoint))
+        self._checks.add(task)
+        task.add_done_callback(self._checks.discard)
+
+    def _all_failed(self, failed: list[tuple[Endpoint, BaseException]]) -> LLMError:
+        """One error naming every endpoint and why; of their common kind when they agree."""
+        if not failed:
+            return LLMUnavailable(self.name, "no endpoint to send the request to")
+        kinds = {type(exc) for _, exc in failed}
+        kind = kinds.pop() if len(kinds) == 1 else LLMUnavailable
+        if not issubclass(kind, LLMError) or kind is LLMError:
+            kind = LLMUnavailable  # e.g. every server answered 503: the model backend is unavailable
+        reasons = "; ".join(f"{endpoint.url}: {getattr(exc, 'message', exc)}" for endpoint, exc in failed)
+        return kind(self.name, f"no endpoint could serve the request ({reasons})")

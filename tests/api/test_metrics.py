@@ -1,0 +1,172 @@
+"""What an operator reads: `/metrics` in Prometheus' format, JSON logs, request ids."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import time
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from api.logging import configure_logging
+from api.metrics import parse_vllm_metrics
+from tests.conftest import make_settings
+from tests.fixtures.app_server import ServedApp
+
+QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
+
+
+def scrape(app: ServedApp) -> list[tuple[str, dict, float]]:
+    response = httpx.get(f"{app.base_url}/metrics", timeout=10)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    return [
+        (s.name, s.labels, s.value) for family in text_string_to_metric_families(response.text) for s in family.samples
+    ]
+
+
+def value(samples, name: str, **labels) -> float | None:
+    """The one sample with that name whose labels include `labels` (None when absent)."""
+    found = [v for n, l, v in samples if n == name and labels.items() <= l.items()]
+    assert len(found) <= 1, f"{name}{labels} is ambiguous: {found}"
+    return found[0] if found else None
+
+
+def stream_events(app: ServedApp, **body) -> list[tuple[str, dict]]:
+    events, name = [], None
+    with httpx.stream("POST", f"{app.base_url}/v1/answer", json={**body, "stream": True}, timeout=30) as response:
+        for line in response.iter_lines():
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                events.append((name, json.loads(line[6:])))
+    return events
+
+
+def test_metrics_show_requests_stage_latencies_first_token_and_model_tokens(app, megrez):
+    plain = httpx.post(f"{app.base_url}/v1/answer", json={"question": QUESTION}, timeout=30)
+    assert plain.status_code == 200
+    started = time.perf_counter()
+    events = stream_events(app, question=QUESTION)
+    streamed_s = time.perf_counter() - started
+    assert events[-1][0] == "done"
+    samples = scrape(app)
+
+    assert value(samples, "websearch_requests_total", route="/v1/answer", method="POST", status="200") == 2
+    for stage in ("decide", "search", "read", "select", "answer", "save"):
+        assert value(samples, "websearch_stage_duration_seconds_count", stage=stage) == 2, stage
+    # The stage histogram holds what the response's own timings say.
+    read_s = value(samples, "websearch_stage_duration_seconds_sum", stage="read")
+    reported = plain.json()["timings"]["read"] + events[-1][1]["timings"]["read"]
+    assert read_s * 1000 == pytest.approx(reported, abs=1.0)
+    # Time to first token: one streamed answer, its first text well before the end of the stream.
+    assert value(samples, "websearch_time_to_first_token_seconds_count", route="/v1/answer") == 1
+    assert 0 < value(samples, "websearch_time_to_first_token_seconds_sum", route="/v1/answer") < streamed_s
+    # Tokens: what the model server counted is what the service reports having used.
+    counted = megrez.metrics()
+    assert value(samples, "websearch_llm_prompt_tokens_total") == counted["prompt_tokens"] > 0
+    assert value(samples, "websearch_llm_completion_tokens_total") == counted["generation_tokens"] > 0
+
+
+def test_metrics_count_failures_by_route_and_code_in_responses_and_streams(app, megrez):
+    assert httpx.get(f"{app.base_url}/no/such/page", timeout=10).status_code == 404
+    megrez.fail_with = 503
+    failed = httpx.post(f"{app.base_url}/v1/answer", json={"question": QUESTION}, timeout=30)
+    code = failed.json()["error"]["code"]
+    events = stream_events(app, question=QUESTION)
+    assert events[-1][0] == "error" and events[-1][1]["code"] == code
+    samples = scrape(app)
+    assert value(samples, "websearch_errors_total", route="/v1/answer", code=code) == 2  # the JSON one and the streamed one
+    assert value(samples, "websearch_requests_total", route="/v1/answer", status=str(failed.status_code)) == 1
+    assert value(samples, "websearch_errors_total", route="unmatched", code="not_found") == 1
+    assert value(samples, "websearch_requests_total", route="/v1/answer", status="200") == 1  # the stream's status line
+
+
+def test_search_and_page_cache_hit_ratios(app):
+    # Needs agent/deps.py to build its cache with agent.telemetry.instrument_cache.
+    for _ in range(2):
+        assert httpx.post(f"{app.base_url}/v1/answer", json={"question": QUESTION}, timeout=30).status_code == 200
+    samples = scrape(app)
+    assert value(samples, "websearch_cache_lookups_total", cache="search", result="miss") == 1
+    assert value(samples, "websearch_cache_lookups_total", cache="search", result="hit") == 1
+    assert value(samples, "websearch_cache_hit_ratio", cache="search") == 0.5
+    page_hits = value(samples, "websearch_cache_lookups_total", cache="page", result="hit")
+    assert page_hits and page_hits == value(samples, "websearch_cache_lookups_total", cache="page", result="miss")
+
+
+def test_vllm_prefix_cache_is_read_from_the_model_servers_own_metrics(app, megrez):
+    for question in (QUESTION, "And when did it open?"):
+        assert httpx.post(f"{app.base_url}/v1/answer", json={"question": question}, timeout=30).status_code == 200
+    samples = scrape(app)
+    counted = megrez.metrics()
+    assert counted["prefix_cache_hits"] > 0
+    endpoint = megrez.base_url
+    assert value(samples, "websearch_llm_metrics_up", endpoint=endpoint) == 1
+    assert value(samples, "websearch_llm_prefix_cache_queries_total", endpoint=endpoint) == counted["prefix_cache_queries"]
+    assert value(samples, "websearch_llm_prefix_cache_hits_total", endpoint=endpoint) == counted["prefix_cache_hits"]
+    ratio = value(samples, "websearch_llm_prefix_cache_hit_ratio")
+    assert ratio == pytest.approx(counted["prefix_cache_hits"] / counted["prefix_cache_queries"])
+
+
+def test_the_older_vllm_hit_rate_gauge_is_understood():
+    text = '# TYPE vllm:gpu_prefix_cache_hit_rate gauge\nvllm:gpu_prefix_cache_hit_rate{model_name="megrez"} 0.42\n'
+    assert parse_vllm_metrics(text) == {"hit_rate": 0.42}
+
+
+def test_a_model_server_that_hangs_does_not_hang_the_scrape(local_web, megrez):
+    with socket.socket() as silent:  # accepts connections (the kernel does), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/v1"
+        settings = make_settings(local_web, megrez, llm_base_url=url, llm_metrics_timeout_s=0.3)
+        with ServedApp(settings) as app:
+            started = time.perf_counter()
+            samples = scrape(app)
+            assert time.perf_counter() - started < 2.0
+    assert value(samples, "websearch_llm_metrics_up", endpoint=url) == 0
+    assert value(samples, "websearch_llm_prefix_cache_hit_ratio") is None
+
+
+def test_each_app_counts_only_its_own_requests(settings):
+    with ServedApp(settings) as one, ServedApp(settings) as other:
+        for _ in range(3):
+            httpx.get(f"{one.base_url}/healthz", timeout=5)
+        assert value(scrape(one), "websearch_requests_total", route="/healthz") == 3
+        assert value(scrape(other), "websearch_requests_total", route="/healthz") is None
+
+
+@pytest.fixture
+def json_logs():
+    handler = configure_logging("INFO", "json", force=True)
+    yield
+    logging.getLogger().removeHandler(handler)
+    logging.getLogger("websearch").setLevel(logging.NOTSET)
+
+
+def log_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def test_every_response_carries_a_request_id_that_its_json_log_line_names(app, json_logs, capfd):
+    given = httpx.post(
+        f"{app.base_url}/v1/answer", json={"question": QUESTION}, headers={"X-Request-ID": "req-42"}, timeout=30
+    )
+    assert given.headers["x-request-id"] == "req-42"
+    made = httpx.get(f"{app.base_url}/no/such/page", timeout=5)
+    assert len(made.headers["x-request-id"]) == 32  # none sent: one is made
+    odd = httpx.get(f"{app.base_url}/healthz", headers={"X-Request-ID": "x" * 300}, timeout=5)
+    assert odd.headers["x-request-id"] != "x" * 300  # not echoed into logs and headers
+    with httpx.stream("POST", f"{app.base_url}/v1/answer", json={"question": QUESTION, "stream": True}) as streamed:
+        assert len(streamed.headers["x-request-id"]) == 32
+        streamed.read()
+    time.sleep(0.1)  # the access line is written as the response ends
+    lines = log_lines(capfd.readouterr().err)
+    access = {line["request_id"]: line for line in lines if line["logger"] == "websearch.access"}
+    line = access["req-42"]
+    assert {"ts", "level", "logger", "message"} <= set(line)
+    assert (line["route"], line["status"], line["level"]) == ("/v1/answer", 200, "INFO")
+    assert 0 < line["duration_ms"] < 30_000
+    assert access[made.headers["x-request-id"]]["status"] == 404
+    assert access[streamed.headers["x-request-id"]]["route"] == "/v1/answer"

@@ -1,0 +1,200 @@
+"""Several vLLM servers behind one client: traffic spreads, a dead server is skipped and comes back."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from agent.settings import Settings
+from inference.base import GenerationParams, LLMUnavailable, Message, PromptTooLong, TextStream
+from inference.openai_server import OpenAIServerLLM
+from inference.pool import PooledLLM
+from inference.registry import build_llm
+from tests.fixtures.megrez_server import ScriptedMegrez
+
+PARAMS = GenerationParams(max_tokens=64, temperature=0.0)
+ASK = [Message(role="system", content="You are a helpful assistant."), Message(role="user", content="What is 2 + 3?")]
+ANSWER = "2 + 3 = 5."
+
+
+@pytest.fixture
+def two():
+    with ScriptedMegrez() as a, ScriptedMegrez() as b:
+        yield a, b
+
+
+def pool_of(*servers: ScriptedMegrez, cooldown_s: float = 10.0) -> PooledLLM:
+    llms = [OpenAIServerLLM(s.base_url, s.model, timeout_s=10, connect_timeout_s=1) for s in servers]
+    return PooledLLM(llms, cooldown_s=cooldown_s, check_timeout_s=1)
+
+
+async def ask(llm, stream: bool = True) -> str:
+    if not stream:
+        return (await llm.chat(ASK, PARAMS)).text
+    return "".join([piece async for piece in llm.chat_stream(ASK, PARAMS)])
+
+
+def generated(server: ScriptedMegrez) -> int:
+    return len(server.bodies("/v1/chat/completions"))
+
+
+async def test_a_comma_list_of_base_urls_builds_a_pool_and_one_url_a_plain_client(two):
+    a, b = two
+    pool = build_llm(Settings(_env_file=None, llm_base_url=f"{a.base_url}, {b.base_url}", llm_model="megrez"))
+    single = build_llm(Settings(_env_file=None, llm_base_url=a.base_url, llm_model="megrez"))
+    try:
+        assert isinstance(pool, PooledLLM) and [e.url for e in pool.endpoints] == [a.base_url, b.base_url]
+        assert isinstance(single, OpenAIServerLLM)
+        assert await ask(pool) == ANSWER
+    finally:
+        await pool.aclose()
+        await single.aclose()
+
+
+async def test_concurrent_requests_go_to_the_server_with_fewer_in_flight(two):
+    a, b = two
+    a.delay_s = b.delay_s = 0.3  # every request is still in flight when the next one is sent
+    llm = pool_of(a, b)
+    try:
+        replies = await asyncio.gather(*(ask(llm) for _ in range(8)))
+        assert replies == [ANSWER] * 8
+        assert (generated(a), generated(b)) == (4, 4)
+        a.delay_s, b.delay_s = 1.5, 0.1  # a is slow now: while its request runs, the next ones go to b
+        slow = asyncio.create_task(ask(llm))
+        await asyncio.sleep(0.05)
+        assert [await ask(llm, stream=False) for _ in range(3)] == [ANSWER] * 3
+        assert (generated(a), generated(b)) == (5, 7)
+        assert await slow == ANSWER
+    finally:
+        await llm.aclose()
+
+
+async def test_one_server_stopping_mid_run_loses_no_request(two):
+    a, b = two
+    a.delay_s = b.delay_s = 0.4
+    llm = pool_of(a, b)
+    try:
+        first = await asyncio.gather(*(ask(llm) for _ in range(4)))
+        assert generated(a) == 2 and generated(b) == 2
+        # Four more in flight on both servers, then b goes away under them.
+        wave = [asyncio.create_task(ask(llm, stream=i % 2 == 0)) for i in range(4)]
+        await asyncio.sleep(0.15)
+        await asyncio.to_thread(b.stop)
+        second = await asyncio.gather(*wave)
+        last = await asyncio.gather(*(ask(llm) for _ in range(4)))
+        assert first + second + last == [ANSWER] * 12  # every request answered, none twice or in part
+        assert generated(a) == 2 + 2 + 2 + 4  # b's two were retried on a, and the last wave went to a only
+        assert list(llm.down()) == [b.base_url]
+        await llm.health()  # still ready: one server serves
+    finally:
+        await llm.aclose()
+
+
+async def test_a_server_answering_503_is_skipped_and_comes_back_after_its_cooldown(two):
+    a, b = two
+    b.fail_with, b.fail_times = 503, 1
+    llm = pool_of(a, b, cooldown_s=0.3)
+    try:
+        assert await asyncio.gather(ask(llm), ask(llm)) == [ANSWER, ANSWER]
+        assert list(llm.down()) == [b.base_url] and "503" in llm.down()[b.base_url]
+        assert [await ask(llm) for _ in range(3)] == [ANSWER] * 3
+        assert generated(b) == 1  # only the failed attempt: no traffic while it cools down
+        await asyncio.sleep(0.35)
+        await ask(llm)  # the cooldown is over: a health check runs in the background
+        for _ in range(50):
+            if not llm.down():
+                break
+            await asyncio.sleep(0.02)
+        assert llm.down() == {}
+        await asyncio.gather(*(ask(llm) for _ in range(4)))
+        assert generated(b) >= 2  # b takes traffic again
+    finally:
+        await llm.aclose()
+
+
+async def test_a_server_that_was_stopped_rejoins_when_it_is_back(two):
+    a, b = two
+    llm = pool_of(a, b, cooldown_s=0.2)
+    port = b.port
+    b.stop()
+    try:
+        assert [await ask(llm) for _ in range(3)] == [ANSWER] * 3
+        assert b.base_url in llm.down()
+        with ScriptedMegrez(port=port) as again:
+            deadline = time.monotonic() + 5
+            while llm.down() and time.monotonic() < deadline:
+                await ask(llm)
+                await asyncio.sleep(0.05)
+            assert llm.down() == {}
+            a.delay_s = again.delay_s = 0.2
+            await asyncio.gather(*(ask(llm) for _ in range(4)))
+            assert generated(again) >= 2
+    finally:
+        await llm.aclose()
+
+
+async def test_a_bad_request_is_not_retried_on_the_other_server(two):
+    a, b = two
+    a.max_model_len = b.max_model_len = 20  # the prompt does not fit on either
+    llm = pool_of(a, b)
+    try:
+        with pytest.raises(PromptTooLong):
+            await ask(llm)
+        assert generated(a) + generated(b) == 1
+        assert llm.down() == {}  # the request was at fault, not the server
+    finally:
+        await llm.aclose()
+
+
+async def test_with_every_server_down_the_error_and_health_name_each_one(two):
+    a, b = two
+    a.stop()
+    b.stop()
+    llm = pool_of(a, b)
+    try:
+        with pytest.raises(LLMUnavailable) as failed:
+            await ask(llm)
+        assert a.base_url in failed.value.message and b.base_url in failed.value.message
+        with pytest.raises(LLMUnavailable) as unhealthy:
+            await llm.health()
+        assert a.base_url in unhealthy.value.message and b.base_url in unhealthy.value.message
+    finally:
+        await llm.aclose()
+
+
+class _Stub:
+    """An LLM whose stream yields `pieces`, then raises `fail` (if any)."""
+
+    def __init__(self, name: str, pieces: list[str], fail: Exception | None = None):
+        self.name = self.base_url = name
+        self.pieces, self.fail, self.calls = pieces, fail, 0
+
+    def chat_stream(self, messages, params) -> TextStream:
+        self.calls += 1
+
+        async def produce(result):
+            for piece in self.pieces:
+                yield piece
+            if self.fail:
+                raise self.fail
+
+        return TextStream(produce)
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def test_text_already_streamed_is_never_replayed_from_another_server():
+    broken = _Stub("http://a/v1", ["The answer", " is"], LLMUnavailable("a", "connection lost"))
+    spare = _Stub("http://b/v1", ["The answer is 5."])
+    llm = PooledLLM([broken, spare])
+    seen: list[str] = []
+    with pytest.raises(LLMUnavailable):
+        async for piece in llm.chat_stream(ASK, PARAMS):
+            seen.append(piece)
+    assert seen == ["The answer", " is"] and spare.calls == 0
+    assert list(llm.down()) == ["http://a/v1"]
+    # The next request starts on the healthy one.
+    assert "".join([p async for p in llm.chat_stream(ASK, PARAMS)]) == "The answer is 5."
