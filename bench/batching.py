@@ -103,7 +103,7 @@ async def time_strategies(megrez: ScriptedMegrez, batches) -> dict:
 
 def whole_question_calls(web: LocalWeb, megrez: ScriptedMegrez) -> dict:
     # The local pages are short: a 300-token budget makes them overflow it, as long pages would.
-    settings = make_settings(web, megrez, condense=True, context_tokens=300, source_tokens=120)
+    settings = make_settings(web, megrez, condense=True, context_tokens=300, source_tokens=120, log_level="WARNING")
     counts, condensed = [], 0
     with ServedApp(settings) as app:
         for question in QUESTIONS:

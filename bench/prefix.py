@@ -47,7 +47,7 @@ def step_of(entry: dict) -> str:
 
 def run() -> dict:
     rows = []
-    with LocalWeb() as web, ScriptedMegrez() as megrez, ServedApp(make_settings(web, megrez)) as app:
+    with LocalWeb() as web, ScriptedMegrez() as megrez, ServedApp(make_settings(web, megrez, log_level="WARNING")) as app:
         for conversation in CONVERSATIONS:
             cid = None
             for turn, question in enumerate(conversation):
