@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Callable, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from agent.state import Turn
+from search.redis_client import connect
 
 if TYPE_CHECKING:
     from agent.settings import Settings
@@ -100,7 +101,7 @@ class RedisStore:
         import redis.asyncio as redis  # imported here so the in-process default needs no Redis
 
         self._errors = (redis.RedisError, OSError, asyncio.TimeoutError)
-        self._redis = redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        self._redis = connect(url, socket_connect_timeout=2, socket_timeout=5)
         self._ttl_s = ttl_s
         self.name = f"redis at {_redacted(url)}"
 

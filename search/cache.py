@@ -11,6 +11,8 @@ import logging
 import time
 from typing import TYPE_CHECKING, Callable, Protocol
 
+from search.redis_client import connect
+
 if TYPE_CHECKING:
     from agent.settings import Settings
 
@@ -55,7 +57,7 @@ class RedisCache:
     def __init__(self, url: str):
         import redis.asyncio as redis
 
-        self._redis = redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+        self._redis = connect(url, socket_connect_timeout=1, socket_timeout=2)
         self._errors = (redis.RedisError, OSError)
 
     async def get(self, key: str) -> bytes | None:

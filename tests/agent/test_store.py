@@ -72,3 +72,47 @@ async def test_redis_down_is_a_clear_store_error_without_the_password():
     assert "secret" not in str(caught.value)
     assert "127.0.0.1" in str(caught.value)
     await store.aclose()
+
+
+@pytest.fixture
+def sentinel_url(redis_server_url, tmp_path):
+    """A real Redis Sentinel (redis-server in sentinel mode) watching the tests' Redis."""
+    import shutil
+    import subprocess
+    import time
+    from urllib.parse import urlsplit
+
+    import redis as sync_redis
+
+    binary = shutil.which("redis-server")
+    if not binary:
+        pytest.skip("redis-server is not installed")
+    target = urlsplit(redis_server_url)
+    port = free_port()
+    conf = tmp_path / "sentinel.conf"
+    conf.write_text(
+        f"port {port}\nbind 127.0.0.1\ndir {tmp_path}\n"
+        f"sentinel monitor tests {target.hostname} {target.port} 1\n"
+    )
+    proc = subprocess.Popen([binary, str(conf), "--sentinel"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                if sync_redis.Redis(port=port).ping():
+                    break
+            except sync_redis.RedisError:
+                time.sleep(0.05)
+        yield f"redis+sentinel://127.0.0.1:{port}/tests/13"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
+
+
+async def test_a_sentinel_url_reaches_the_master(sentinel_url, redis_url):
+    import redis.asyncio as redis
+
+    store = RedisStore(sentinel_url, ttl_s=60)
+    await store.append("via-sentinel", turn(1))
+    assert [t.question for t in await store.get("via-sentinel")] == ["question 1"]
+    assert await redis.from_url(redis_url).llen("ws:conv:via-sentinel") == 1  # the same Redis, db 13
+    await store.aclose()
