@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -34,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from tests.conftest import make_settings  # noqa: E402
-from tests.fixtures.app_server import ServedApp, free_port  # noqa: E402
+from tests.fixtures.app_server import ServedApp, free_port, subprocess_env  # noqa: E402
 from tests.fixtures.megrez_server import ScriptedMegrez  # noqa: E402
 from tests.fixtures.web import LocalWeb  # noqa: E402
 
@@ -148,21 +147,10 @@ class Subprocess:
     def __init__(self, settings) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        env = dict(
-            os.environ,
-            WEBSEARCH_LLM_BASE_URL=settings.llm_base_url,
-            WEBSEARCH_LLM_MODEL=settings.llm_model,
-            WEBSEARCH_SEARCH_PROVIDER=settings.search_provider,
-            WEBSEARCH_SEARXNG_URL=settings.searxng_url,
-            WEBSEARCH_FETCH_ALLOW_HOSTS=",".join(settings.fetch_allow_hosts),
-            WEBSEARCH_SEARCH_CACHE_TTL_S=str(settings.search_cache_ttl_s),
-            WEBSEARCH_PAGE_CACHE_TTL_S=str(settings.page_cache_ttl_s),
-            WEBSEARCH_LOG_LEVEL="WARNING",
-        )
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port), "--log-level", "warning"],
             cwd=ROOT,
-            env=env,
+            env=subprocess_env(settings),
         )
 
     def __enter__(self) -> Subprocess:

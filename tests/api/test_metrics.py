@@ -12,7 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.logging import configure_logging
-from api.metrics import parse_vllm_metrics
+from api.llm_metrics import parse_vllm_metrics
 from tests.conftest import make_settings
 from tests.fixtures.app_server import ServedApp
 

@@ -114,7 +114,7 @@ def test_follow_up_in_resent_history_is_resolved(app, megrez):
     )
     assert any(m["role"] == "observation" for m in prompt)
     # filed under the id that the next request (this history + this exchange) hashes to
-    from api.openai_compat import conversation_key
+    from api.openai_conversation import conversation_key
 
     transcript = [(m["role"], m["content"]) for m in history if m["role"] != "system"]
     transcript += [("user", "And how much did it cost?"), ("assistant", second.choices[0].message.content)]

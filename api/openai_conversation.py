@@ -1,0 +1,124 @@
+"""Conversations over `/v1/chat/completions`: which stored conversation a request continues, and
+where its turn is filed afterwards.
+
+The last message must be the user's question; earlier user/assistant messages are the conversation
+so far (system messages are ignored: the service's prompts are fixed, which keeps vLLM's prefix
+cache warm). A client that resends the whole history, as OpenAI clients do, gets its follow-up
+resolved without sending any id: after each answer the service files the conversation under a hash
+of the transcript the client will send next time (`oai-<sha256>`), so the next request finds the
+exact earlier turns, search calls included. The hash covers the caller too (its API key when keys
+are configured, and OpenAI's `user` field), so two callers never share an entry. A transcript the
+service has never seen (an edited history, another server's answers, an expired entry) is taken from
+the messages as given. An explicit `conversation_id` (extra body field) works like `POST /v1/answer`'s
+instead. Either way the response names the conversation in a top-level `conversation_id`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+
+import anyio
+from fastapi import FastAPI, Request
+
+from agent.state import AgentInput, Turn
+from api.openai_schemas import MARKER_RE, ChatCompletionRequest
+
+
+def conversation_key(transcript: list[tuple[str, str]], namespace: str = "") -> str:
+    """The id a conversation is filed under: a hash of its user/assistant messages, as the client
+    sends them, within `namespace` (the caller's API key and `user`, when there are any)."""
+    canonical = json.dumps(
+        [namespace, *([role, text.strip()] for role, text in transcript)], ensure_ascii=False, separators=(",", ":")
+    )
+    return "oai-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:40]
+
+
+def caller_namespace(request: Request, body: ChatCompletionRequest) -> str:
+    """Two callers with the same transcript never share a stored conversation: key and `user` apart."""
+    parts = []
+    if request.app.state.settings.api_keys:  # an open server has no key to tell callers apart
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        token = token.strip() if scheme.lower() == "bearer" else request.headers.get("x-api-key", "")
+        parts.append(hashlib.sha256(token.encode("utf-8")).hexdigest()[:16])
+    if body.user:
+        parts.append(body.user)
+    return "\x1f".join(parts)
+
+
+def turns_from_messages(transcript: list[tuple[str, str]]) -> list[Turn]:
+    """Earlier turns as the client gave them: each user message with the assistant reply after it."""
+    turns: list[Turn] = []
+    for role, text in transcript:
+        if role == "user":
+            if turns and not turns[-1].answer:  # two questions in a row: keep them together
+                turns[-1].question += "\n" + text
+            else:
+                turns.append(Turn(question=text, answer="", model_answer=""))
+        elif turns and not turns[-1].answer and text:
+            # markers would point at sources the model cannot see again: drop them
+            turns[-1].answer = text
+            turns[-1].model_answer = MARKER_RE.sub("", text).replace("  ", " ").strip()
+    return [t for t in turns if t.question]
+
+
+class Conversation:
+    """Where one request's turn is read from and filed to (see the module docstring)."""
+
+    def __init__(self, app: FastAPI, body: ChatCompletionRequest, namespace: str = ""):
+        self.store = app.state.deps.store
+        self.namespace = namespace
+        self.keep = max(app.state.settings.history_turns, 1)
+        self.body = body
+        self.explicit = body.conversation_id
+        self.run_id = self.explicit or f"oai-run-{uuid.uuid4().hex}"
+        self.history: list[Turn] = []
+
+    async def prepare(self) -> str:
+        """Put the earlier turns where the graph will load them; returns the id to run under."""
+        transcript = self.body.transcript
+        if self.explicit:
+            if not await self.store.get(self.explicit) and transcript:
+                for turn in turns_from_messages(transcript)[-self.keep :]:
+                    await self.store.append(self.explicit, turn)
+            return self.explicit
+        if transcript:
+            self.history = await self.store.get(conversation_key(transcript, self.namespace)) or turns_from_messages(
+                transcript
+            )
+        for turn in self.history[-self.keep :]:
+            await self.store.append(self.run_id, turn)
+        return self.run_id
+
+    async def file(self, answer: str) -> str:
+        """File the finished conversation under the key the client's next request will hash to."""
+        if self.explicit:
+            return self.explicit
+        turns = await self.store.get(self.run_id)
+        key = conversation_key(
+            [*self.body.transcript, ("user", self.body.question), ("assistant", answer)], self.namespace
+        )
+        await self.store.delete(key)  # the same exchange again (a retry): replace, never duplicate
+        for turn in turns[-self.keep :]:
+            await self.store.append(key, turn)
+        await self.store.delete(self.run_id)
+        return key
+
+    async def discard(self) -> None:
+        if not self.explicit:
+            with anyio.CancelScope(shield=True):
+                try:
+                    await self.store.delete(self.run_id)
+                except Exception:  # noqa: BLE001 — the entry expires with its TTL anyway
+                    pass
+
+
+def agent_input(body: ChatCompletionRequest, conversation_id: str) -> AgentInput:
+    return AgentInput(
+        question=body.question,
+        conversation_id=conversation_id,
+        search=body.search,
+        domains=body.search_domain_filter,
+        recency=body.search_recency_filter,
+    )

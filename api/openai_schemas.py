@@ -1,0 +1,228 @@
+"""The OpenAI / Perplexity wire format of `/v1/chat/completions`: what a request may hold, what a
+response body looks like, and errors in OpenAI's shape (`{"error": {"message", "type", "param", "code"}}`).
+
+See `api/openai_compat.py` for the endpoints themselves.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any, Literal
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from agent.state import AgentOutput, SearchMode
+from api import errors
+from api.schemas import CONVERSATION_ID
+from search.models import Recency, Source
+from search.tokens import count_tokens
+
+MODEL_ID = "megrez-websearch"
+MODEL_CREATED = 1_735_689_600  # 2025-01-01, a fixed date: the listed model never changes
+
+_ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "invalid_request_error"}
+_ERROR_CODES = {401: "invalid_api_key", 404: "model_not_found"}
+MARKER_RE = re.compile(r"\[(\d{1,3})\]")  # a citation marker, `[n]`
+
+
+# --- errors in OpenAI's shape ---------------------------------------------------------------------
+
+
+def openai_error(status: int, message: str, code: str | None = None, param: str | None = None) -> JSONResponse:
+    kind = _ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+    body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
+    return JSONResponse(body, status_code=status)
+
+
+def error_payload(exc: Exception) -> tuple[int, dict]:
+    status, code, message = errors.describe(exc)
+    code = _ERROR_CODES.get(status, code)
+    kind = _ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+    return status, {"error": {"message": message, "type": kind, "param": None, "code": code}}
+
+
+def _validation_error(exc: RequestValidationError) -> JSONResponse:
+    parts, param = [], None
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+        param = param or where
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    return openai_error(400, "; ".join(parts) or "invalid request", "invalid_request", param)
+
+
+class OpenAIRoute(APIRoute):
+    """Every failure on these routes (the API-key dependency's too) answers in OpenAI's error shape."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def route_handler(request: Request):
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                return _validation_error(exc)
+            except Exception as exc:  # noqa: BLE001 — mapped to a status, never a traceback
+                status, body = error_payload(exc)
+                return JSONResponse(body, status_code=status)
+
+        return route_handler
+
+
+# --- request ------------------------------------------------------------------------------------
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[dict[str, Any]] | None = None
+
+    @property
+    def text(self) -> str:
+        if self.content is None:
+            return ""
+        if isinstance(self.content, str):
+            return self.content.strip()
+        # content parts: the text ones are read, images and audio are not
+        return "\n".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text").strip()
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    include_usage: bool = False
+
+
+class ChatCompletionRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")  # temperature, max_tokens, top_p, … are accepted and ignored
+
+    model: str = MODEL_ID
+    messages: list[ChatMessage] = Field(min_length=1, max_length=200)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    n: int = 1
+    conversation_id: str | None = Field(default=None, pattern=CONVERSATION_ID)
+    search: SearchMode = "auto"
+    search_domain_filter: list[str] = Field(default_factory=list, max_length=20)
+    search_recency_filter: Recency | None = None
+    return_related_questions: bool = False
+    user: str | None = Field(default=None, max_length=256)  # OpenAI's end-user id: conversations are kept apart by it
+
+    @field_validator("n")
+    @classmethod
+    def _one_choice(cls, value: int) -> int:
+        if value != 1:
+            raise ValueError("only n=1 is supported")
+        return value
+
+    @field_validator("messages")
+    @classmethod
+    def _ends_with_a_question(cls, value: list[ChatMessage]) -> list[ChatMessage]:
+        if value[-1].role != "user":
+            raise ValueError("the last message must be the user's question (role 'user')")
+        text = value[-1].text
+        if not text:
+            raise ValueError("the last user message has no text")
+        if len(text) > 4000:
+            raise ValueError("the question is longer than 4000 characters")
+        return value
+
+    @field_validator("search_domain_filter")
+    @classmethod
+    def _hostnames(cls, value: list[str]) -> list[str]:
+        cleaned = []
+        for domain in value:
+            domain = domain.strip().lower().removeprefix("https://").removeprefix("http://").strip("/")
+            if domain.startswith("-"):  # Perplexity's deny-list syntax: not supported, dropped
+                continue
+            if not domain or " " in domain or "/" in domain:
+                raise ValueError(f"{domain!r} is not a domain name (e.g. 'example.com')")
+            cleaned.append(domain)
+        return cleaned
+
+    @property
+    def question(self) -> str:
+        return self.messages[-1].text
+
+    @property
+    def transcript(self) -> list[tuple[str, str]]:
+        """The earlier user/assistant messages, as (role, text)."""
+        return [(m.role, m.text) for m in self.messages[:-1] if m.role in ("user", "assistant")]
+
+
+# --- responses ----------------------------------------------------------------------------------
+
+
+def citations(sources: list[Source]) -> list[str]:
+    """Source URLs by index: `citations[n-1]` is the URL of source n."""
+    by_index = {s.index: s.url for s in sources}
+    return [by_index.get(i, "") for i in range(1, max(by_index, default=0) + 1)]
+
+
+def search_results(sources: list[Source]) -> list[dict]:
+    return [
+        {"title": s.title, "url": s.url, "date": s.date, "snippet": s.snippet}
+        for s in sorted(sources, key=lambda s: s.index)
+    ]
+
+
+def annotations(content: str, sources: list[Source]) -> list[dict]:
+    by_index = {s.index: s for s in sources}
+    found = []
+    for match in MARKER_RE.finditer(content):
+        source = by_index.get(int(match.group(1)))
+        if source is not None:
+            found.append(
+                {
+                    "type": "url_citation",
+                    "url_citation": {
+                        "start_index": match.start(),
+                        "end_index": match.end(),
+                        "url": source.url,
+                        "title": source.title,
+                    },
+                }
+            )
+    return found
+
+
+def usage(body: ChatCompletionRequest, answer: str) -> dict:
+    prompt = count_tokens(body.question) + sum(count_tokens(text) for _, text in body.transcript)
+    completion = count_tokens(answer)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def completion_body(body: ChatCompletionRequest, output: AgentOutput, conversation_id: str) -> dict:
+    response = {
+        "id": f"chatcmpl-{uuid.uuid4().hex}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.model,
+        "system_fingerprint": None,
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": output.answer,
+                    "refusal": None,
+                    "annotations": annotations(output.answer, output.sources),
+                },
+                "logprobs": None,
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": usage(body, output.answer),
+        "citations": citations(output.sources),
+        "search_results": search_results(output.sources),
+        "conversation_id": conversation_id,
+    }
+    if body.return_related_questions:
+        response["related_questions"] = output.related
+    return response
