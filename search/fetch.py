@@ -17,45 +17,38 @@ What every fetch goes through:
 * **Only readable types.** HTML, XHTML, plain text and PDF (also PDFs served as octet-stream);
   mislabelled binaries are recognised and refused.
 
-A bad page never raises: it comes back as a `Fetched` with `error` set, and the snippet stands in."""
+A bad page never raises: it comes back as a `Fetched` with `error` set, and the snippet stands in.
+
+The rules live in their own modules: `search.address` (address policy, DNS resolution, pinning),
+`search.decompress` (bounded decoding) and `search.content_types` (readable types); this module holds
+`Fetched` and the `Fetcher` that applies them."""
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
-import re
-import socket
-import zlib
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Iterable
 
 import httpx
 from pydantic import BaseModel
 
-try:  # brotli is optional: without it "br" is simply not offered to servers
-    import brotli
+from search.address import (
+    Address,
+    Refused,
+    Resolver,
+    Target,
+    _split_allow_entry,
+    address_problem,
+    literal_address,
+    system_resolve,
+)
+from search.content_types import ACCEPTED_TYPES, OCTET_TYPES, PDF_TYPES, _is_pdf, _looks_binary
+from search.decompress import ACCEPT_ENCODING, DecodeError, _Chain, _encodings
 
-    brotli.Decompressor().process(b"", output_buffer_limit=1)  # bounded output needs brotli >= 1.2
-    HAVE_BROTLI = True
-except (ImportError, TypeError, AttributeError):  # pragma: no cover - depends on the install
-    brotli = None
-    HAVE_BROTLI = False
-
-HTML_TYPES = {"text/html", "application/xhtml+xml"}
-TEXT_TYPES = {"text/plain"}
-PDF_TYPES = {"application/pdf", "application/x-pdf"}
-OCTET_TYPES = {"application/octet-stream", "binary/octet-stream", "application/download"}
-ACCEPTED_TYPES = HTML_TYPES | TEXT_TYPES | PDF_TYPES
 REDIRECTS = {301, 302, 303, 307, 308}
 MAX_REDIRECTS = 5
-STEP = 64 * 1024  # the most a decoder produces at once
-MAX_ENCODINGS = 2  # "gzip, br" is legal; a stack of ten is an attack
 ADDRESSES_TRIED = 3  # a host with several public addresses: try the next when one refuses
-
-ACCEPT_ENCODING = "gzip, deflate, br" if HAVE_BROTLI else "gzip, deflate"
-
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
 class Fetched(BaseModel):
@@ -76,306 +69,6 @@ class Fetched(BaseModel):
     @property
     def is_pdf(self) -> bool:
         return self.content_type in PDF_TYPES
-
-
-class Refused(Exception):
-    """The URL may not be fetched (scheme, private address, redirects)."""
-
-
-# --- the address policy -----------------------------------------------------------------------
-
-_V4_FORBIDDEN = [
-    (ipaddress.ip_network(net), why)
-    for net, why in (
-        ("0.0.0.0/8", "unspecified"),
-        ("10.0.0.0/8", "private"),
-        ("100.64.0.0/10", "carrier-grade NAT"),
-        ("127.0.0.0/8", "loopback"),
-        ("169.254.0.0/16", "link-local"),
-        ("172.16.0.0/12", "private"),
-        ("192.0.0.0/24", "IETF protocol assignment"),
-        ("192.0.2.0/24", "documentation"),
-        ("192.88.99.0/24", "6to4 relay"),
-        ("192.168.0.0/16", "private"),
-        ("198.18.0.0/15", "benchmarking"),
-        ("198.51.100.0/24", "documentation"),
-        ("203.0.113.0/24", "documentation"),
-        ("224.0.0.0/4", "multicast"),
-        ("240.0.0.0/4", "reserved"),
-    )
-]
-_V6_FORBIDDEN = [
-    (ipaddress.ip_network(net), why)
-    for net, why in (
-        ("::/128", "unspecified"),
-        ("::1/128", "loopback"),
-        ("::/96", "IPv4-compatible"),
-        ("::ffff:0:0/96", "IPv4-mapped"),
-        ("::ffff:0:0:0/96", "IPv4-translated"),
-        ("64:ff9b:1::/48", "local NAT64"),
-        ("100::/64", "discard-only"),
-        ("2001::/23", "IETF protocol assignment"),
-        ("2001:db8::/32", "documentation"),
-        ("3fff::/20", "documentation"),
-        ("5f00::/16", "segment routing"),
-        ("fc00::/7", "unique-local"),
-        ("fe80::/10", "link-local"),
-        ("fec0::/10", "site-local"),
-        ("ff00::/8", "multicast"),
-    )
-]
-# Cloud instance metadata: credentials live there. 169.254.169.254 (AWS, GCP, Azure, OCI, ...) and
-# fd00:ec2::254 (AWS IPv6) are also link-local / unique-local; Azure's wire server is a public address.
-METADATA_ADDRESSES = {
-    ipaddress.ip_address(a) for a in ("169.254.169.254", "169.254.170.2", "fd00:ec2::254", "168.63.129.16")
-}
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-def _embedded_v4(ip: ipaddress.IPv6Address) -> list[tuple[str, ipaddress.IPv4Address]]:
-    """IPv4 addresses an IPv6 address carries (and may be routed to)."""
-    found: list[tuple[str, ipaddress.IPv4Address]] = []
-    value = int(ip)
-    if ip.ipv4_mapped:
-        found.append(("IPv4-mapped", ip.ipv4_mapped))
-    elif value >> 32 == 0 and value > 1:  # ::a.b.c.d, deprecated IPv4-compatible
-        found.append(("IPv4-compatible", ipaddress.IPv4Address(value & 0xFFFFFFFF)))
-    elif value >> 32 == 0xFFFF0000:  # ::ffff:0:a.b.c.d, SIIT IPv4-translated
-        found.append(("IPv4-translated", ipaddress.IPv4Address(value & 0xFFFFFFFF)))
-    if ip in _NAT64:
-        found.append(("NAT64", ipaddress.IPv4Address(value & 0xFFFFFFFF)))
-    if ip.sixtofour:
-        found.append(("6to4", ip.sixtofour))
-    if ip.teredo:
-        server, client = ip.teredo
-        found += [("Teredo client", client), ("Teredo server", server)]
-    return found
-
-
-def address_problem(ip: Address) -> str | None:
-    """Why `ip` must not be connected to, or None when it is an ordinary public address."""
-    if ip in METADATA_ADDRESSES:
-        return "cloud metadata endpoint"
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.scope_id:
-            ip = ipaddress.IPv6Address(ip.compressed.split("%")[0])
-        for label, inner in _embedded_v4(ip):
-            if problem := address_problem(inner):
-                return f"{label} {inner}: {problem}"
-        table = _V6_FORBIDDEN
-    else:
-        table = _V4_FORBIDDEN
-    for network, why in table:
-        if ip in network:
-            return why
-    for flag in ("unspecified", "loopback", "link_local", "multicast", "private", "reserved", "site_local"):
-        if getattr(ip, f"is_{flag}", False):
-            return flag.replace("_", "-")
-    if not ip.is_global:
-        return "not globally routable"
-    return None
-
-
-_NUMBER = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)$", re.IGNORECASE)
-
-
-def parse_ipv4_spelling(host: str) -> ipaddress.IPv4Address | None:
-    """The IPv4 address a numeric host means, as browsers and inet_aton read it: `2130706433`,
-    `0x7f.1`, `0177.0.0.1`, `127.1` are all 127.0.0.1. None for a name. Raises Refused for a host
-    whose last label is numeric but which is no valid address (`1.2.3.4.5`, `09.1`): a browser
-    would refuse it too, and a resolver might read it some other way."""
-    labels = host.removesuffix(".").split(".")
-    if not labels or not _NUMBER.match(labels[-1]):
-        return None
-    if len(labels) > 4 or not all(_NUMBER.match(label) for label in labels):
-        raise Refused(f"{host!r} is not a valid IPv4 address")
-    numbers: list[int] = []
-    for label in labels:
-        if label[:2].lower() == "0x":
-            numbers.append(int(label[2:] or "0", 16))
-        elif len(label) > 1 and label.startswith("0"):
-            if not set(label) <= set("01234567"):
-                raise Refused(f"{host!r} is not a valid IPv4 address (bad octal)")
-            numbers.append(int(label, 8))
-        else:
-            numbers.append(int(label))
-    *head, last = numbers
-    if any(n > 255 for n in head) or last >= 256 ** (4 - len(head)):
-        raise Refused(f"{host!r} is not a valid IPv4 address (out of range)")
-    value = last
-    for i, n in enumerate(head):
-        value += n << (8 * (3 - i))
-    return ipaddress.IPv4Address(value)
-
-
-def literal_address(host: str) -> Address | None:
-    """The address a URL host spells (IPv6 literal, dotted quad or any numeric IPv4 spelling)."""
-    try:
-        return ipaddress.ip_address(host.split("%")[0] if ":" in host else host)
-    except ValueError:
-        pass
-    if ":" in host:
-        raise Refused(f"{host!r} is not a valid IPv6 address")
-    return parse_ipv4_spelling(host)
-
-
-def _split_allow_entry(entry: str) -> tuple[str, int | None]:
-    entry = entry.strip().lower()
-    if entry.startswith("["):  # [::1]:8080
-        host, _, rest = entry[1:].partition("]")
-        port = rest.removeprefix(":")
-        return host, int(port) if port.isdigit() else None
-    if entry.count(":") == 1:
-        host, _, port = entry.partition(":")
-        if port.isdigit():
-            return host.removesuffix("."), int(port)
-    return entry.removesuffix("."), None
-
-
-async def system_resolve(host: str, port: int) -> list[str]:
-    infos = await asyncio.get_running_loop().getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
-    )
-    seen: dict[str, None] = {}
-    for info in infos:
-        seen.setdefault(str(info[4][0]))
-    return list(seen)
-
-
-class Target(BaseModel):
-    """A checked hop: where to connect and how to name the site on that connection."""
-
-    url: str  # the URL as the site knows it (redirects are joined against it)
-    addresses: list[str]  # the checked IPs, in the order to try
-    host_header: str  # "example.com" or "example.com:8080"
-    sni: str | None = None  # https: the name to send in TLS SNI (and verify the certificate against)
-    allowed: bool = False  # exempted by allow_hosts
-
-
-# --- bounded decoding -------------------------------------------------------------------------
-
-
-class DecodeError(Exception):
-    pass
-
-
-class _Inflate:
-    """gzip / deflate, never producing more than STEP bytes per step, however small the input."""
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self._d: zlib._Decompress | None = None
-
-    def _start(self, head: bytes) -> zlib._Decompress:
-        if self.kind == "gzip":
-            return zlib.decompressobj(16 + zlib.MAX_WBITS)
-        # "deflate" is meant to be zlib-wrapped, but many servers send raw deflate
-        zlib_wrapped = len(head) >= 2 and head[0] & 0x0F == 8 and ((head[0] << 8) | head[1]) % 31 == 0
-        return zlib.decompressobj(zlib.MAX_WBITS if zlib_wrapped else -zlib.MAX_WBITS)
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        if self._d is None:
-            if not data:
-                return
-            self._d = self._start(data)
-        buf = data
-        try:
-            while True:
-                if self._d.eof:
-                    rest = self._d.unused_data
-                    if self.kind == "gzip" and rest[:2] == b"\x1f\x8b":  # concatenated gzip members
-                        self._d = self._start(rest)
-                        buf = rest
-                        continue
-                    return  # trailing garbage after the stream: ignored
-                piece = self._d.decompress(buf, STEP)
-                if piece:
-                    yield piece
-                buf = self._d.unconsumed_tail
-                if not buf and len(piece) < STEP:
-                    return
-        except zlib.error as exc:
-            raise DecodeError(f"bad {self.kind} stream: {exc}") from exc
-
-    def flush(self) -> Iterator[bytes]:
-        yield from self.feed(b"")
-
-
-class _Brotli:
-    def __init__(self) -> None:
-        self._d = brotli.Decompressor()
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        try:
-            if self._d.is_finished():
-                return
-            piece = self._d.process(data, output_buffer_limit=STEP)
-            if piece:
-                yield piece
-            while not self._d.can_accept_more_data() and not self._d.is_finished():
-                piece = self._d.process(b"", output_buffer_limit=STEP)
-                if not piece:
-                    break
-                yield piece
-        except brotli.error as exc:
-            raise DecodeError(f"bad brotli stream: {exc}") from exc
-
-    def flush(self) -> Iterator[bytes]:
-        return iter(())
-
-
-class _Chain:
-    """Content-Encoding "a, b" was applied a then b: undo b, then a."""
-
-    def __init__(self, encodings: list[str]) -> None:
-        self.stages = [_Brotli() if e == "br" else _Inflate(e) for e in reversed(encodings)]
-
-    def _through(self, data: bytes, i: int, final: bool) -> Iterator[bytes]:
-        if i == len(self.stages):
-            yield data
-            return
-        stage = self.stages[i]
-        for piece in stage.feed(data):
-            yield from self._through(piece, i + 1, final=False)
-        if final:
-            for piece in stage.flush():
-                yield from self._through(piece, i + 1, final=False)
-            yield from self._through(b"", i + 1, final=True)
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        for piece in self._through(data, 0, final=False):
-            if piece:
-                yield piece
-
-    def flush(self) -> Iterator[bytes]:
-        for piece in self._through(b"", 0, final=True):
-            if piece:
-                yield piece
-
-
-def _encodings(header: str) -> list[str]:
-    names = [e.strip().lower() for e in header.split(",") if e.strip()]
-    names = ["gzip" if e == "x-gzip" else e for e in names if e != "identity"]
-    for name in names:
-        if name not in ("gzip", "deflate") and not (name == "br" and HAVE_BROTLI):
-            raise DecodeError(f"unsupported content encoding {name}")
-    if len(names) > MAX_ENCODINGS:
-        raise DecodeError(f"{len(names)} content encodings stacked")
-    return names
-
-
-def _looks_binary(head: bytes) -> bool:
-    # Mislabelled binaries (images, archives served as text/html) would feed garbage to the model.
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM has NULs but is text
-        return False
-    if b"\x00" in head:
-        return True
-    control = sum(1 for b in head if b < 9 or 13 < b < 32)
-    return bool(head) and control / len(head) > 0.02
-
-
-def _is_pdf(head: bytes) -> bool:
-    return b"%PDF-" in head[:1024]
 
 
 # --- the fetcher ------------------------------------------------------------------------------

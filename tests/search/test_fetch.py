@@ -10,15 +10,8 @@ import tracemalloc
 import httpx
 import pytest
 
-from search.fetch import (
-    MAX_REDIRECTS,
-    Fetcher,
-    Refused,
-    _split_allow_entry,
-    address_problem,
-    literal_address,
-    parse_ipv4_spelling,
-)
+from search.address import Refused, _split_allow_entry, address_problem, literal_address, parse_ipv4_spelling
+from search.fetch import MAX_REDIRECTS, Fetcher
 from tests.fixtures.web import INTERNAL_SECRET, LocalWeb, loopback_only
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from search.index import IndexHandle, LocalIndex, LocalIndexError, build_index, read_document
+from search.documents import read_document
+from search.index import IndexHandle, LocalIndex, LocalIndexError, build_index
 from search.models import SearchOptions
 from search.providers.base import SearchError
 from search.providers.local import LocalProvider
