@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 import uuid
+from contextlib import aclosing
 
 from agent.settings import Settings
 
@@ -32,33 +33,31 @@ async def _ask(question: str, search: str) -> int:
     from agent.deps import build_deps
     from agent.events import Delta, Status
     from agent.graph import build_graph
+    from agent.run import stream_run
     from agent.state import AgentInput, AgentOutput
     from api.errors import describe
 
     deps = await asyncio.to_thread(build_deps, Settings())
-    final: dict | None = None
+    agent_in = AgentInput(question=question, conversation_id=uuid.uuid4().hex, search=search)
+    output: AgentOutput | None = None
     shown = ""
     try:
-        run = build_graph().astream(
-            AgentInput(question=question, conversation_id=uuid.uuid4().hex, search=search),
-            context=deps,
-            stream_mode=["custom", "values"],
-        )
-        async for mode, chunk in run:
-            if mode == "values":
-                final = chunk
-            elif isinstance(chunk, Delta):
-                shown += chunk.text
-                print(chunk.text, end="", flush=True)
-            elif isinstance(chunk, Status) and sys.stderr.isatty():
-                print(f"\r\033[2m{chunk.stage} {chunk.detail}\033[0m\033[K", end="", file=sys.stderr, flush=True)
+        async with aclosing(stream_run(build_graph(), deps, agent_in)) as run:
+            async for item in run:
+                if isinstance(item, AgentOutput):
+                    output = item
+                elif isinstance(item, Delta):
+                    shown += item.text
+                    print(item.text, end="", flush=True)
+                elif isinstance(item, Status) and sys.stderr.isatty():
+                    print(f"\r\033[2m{item.stage} {item.detail}\033[0m\033[K", end="", file=sys.stderr, flush=True)
     except Exception as exc:  # one clear line, never a traceback
         _, code, message = describe(exc)
         print(("\n" if shown else "") + f"error ({code}): {message}", file=sys.stderr)
         return 1
     finally:
         await deps.aclose()
-    output = AgentOutput.model_validate(final)
+    assert output is not None
     if output.answer != shown:  # nothing streamed (or a late search call): print the final text
         print(("\n" if shown else "") + output.answer, end="")
     print()

@@ -30,13 +30,15 @@ import asyncio
 import json
 import time
 import uuid
+from contextlib import aclosing
 from typing import Any, AsyncIterator
 
 import anyio
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import StreamingResponse
 
-from agent.events import Delta, Sources, client_gone
+from agent.events import Delta, Sources
+from agent.run import stream_run
 from agent.state import AgentInput, AgentOutput
 from api import errors
 from api.openai_conversation import Conversation, agent_input, caller_namespace, conversation_key, turns_from_messages
@@ -60,37 +62,26 @@ router = APIRouter(prefix="/v1", tags=["openai-compatible"], route_class=OpenAIR
 
 
 class AgentRun:
-    """The graph's event stream, produced by a task of its own and read through a queue.
-
-    The producer owns the `client_gone` event (set in its own context), so the consumer may be the
-    request handler first and the streaming response's task later. `aclose()` stops the run: the
-    node in flight is cancelled, and with it the model request.
+    """The graph's event stream (`agent.run.stream_run`), produced by a task of its own and read
+    through a queue, so the consumer may be the request handler first (nothing is sent before the
+    first words: a backend that is down still gets a real status) and the streaming response's task
+    later. `aclose()` cancels the producer, which cancels the node in flight and the model request.
     """
 
     def __init__(self, app: FastAPI, agent_in: AgentInput):
         self._queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-        self._gone = asyncio.Event()
-        self._started = time.perf_counter()
         self._task = asyncio.create_task(self._produce(app, agent_in))
 
     async def _produce(self, app: FastAPI, agent_in: AgentInput) -> None:
-        client_gone.set(self._gone)
-        run = app.state.graph.astream(agent_in, context=app.state.deps, stream_mode=["custom", "values"])
-        final = None
         try:
-            async for mode, chunk in run:
-                if mode == "values":
-                    final = chunk
-                else:
-                    self._queue.put_nowait(("event", chunk))
-            output = AgentOutput.model_validate(final)
-            output.timings["total"] = round((time.perf_counter() - self._started) * 1000, 1)
-            self._queue.put_nowait(("done", output))
+            async with aclosing(stream_run(app.state.graph, app.state.deps, agent_in)) as run:
+                async for item in run:
+                    if isinstance(item, AgentOutput):
+                        self._queue.put_nowait(("done", item))
+                    else:
+                        self._queue.put_nowait(("event", item))
         except Exception as exc:  # noqa: BLE001 — handed to the consumer
             self._queue.put_nowait(("error", exc))
-        finally:
-            with anyio.CancelScope(shield=True):
-                await run.aclose()
 
     async def next(self) -> tuple[str, Any]:
         """("event", Event) …, then ("done", AgentOutput); a failure is raised."""
@@ -100,7 +91,6 @@ class AgentRun:
         return kind, item
 
     async def aclose(self) -> None:
-        self._gone.set()
         if not self._task.done():
             self._task.cancel()
         with anyio.CancelScope(shield=True):

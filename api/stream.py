@@ -7,15 +7,14 @@ already been sent). A client that disconnects cancels the graph, and with it the
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
+from contextlib import aclosing
 from typing import AsyncIterator
 
-import anyio
 from fastapi import FastAPI
 
-from agent.events import Sources, client_gone
+from agent.events import Sources
+from agent.run import stream_run
 from agent.state import AgentInput, AgentOutput
 from api import errors
 from api.schemas import SourceOut
@@ -28,28 +27,15 @@ def sse(event: str, data: dict) -> bytes:
 async def answer_events(app: FastAPI, agent_input: AgentInput) -> AsyncIterator[bytes]:
     from api.answer import to_response  # the one place an AgentOutput becomes the contract's JSON
 
-    started = time.perf_counter()
-    final: dict | None = None
-    gone = asyncio.Event()
-    client_gone.set(gone)  # this generator runs in its own task: the value is ours alone
-    run = app.state.graph.astream(agent_input, context=app.state.deps, stream_mode=["custom", "values"])
     try:
-        async for mode, chunk in run:
-            if mode == "values":
-                final = chunk
-            elif isinstance(chunk, Sources):  # clients get the public view of a source
-                yield sse("sources", {"sources": [SourceOut.of(s).model_dump() for s in chunk.sources]})
-            else:
-                yield sse(chunk.event, chunk.model_dump(exclude={"event"}))
-        output = AgentOutput.model_validate(final)
-        output.timings["total"] = round((time.perf_counter() - started) * 1000, 1)
-        yield sse("done", to_response(output).model_dump(mode="json"))
+        async with aclosing(stream_run(app.state.graph, app.state.deps, agent_input)) as run:
+            async for item in run:
+                if isinstance(item, AgentOutput):
+                    yield sse("done", to_response(item).model_dump(mode="json"))
+                elif isinstance(item, Sources):  # clients get the public view of a source
+                    yield sse("sources", {"sources": [SourceOut.of(s).model_dump() for s in item.sources]})
+                else:
+                    yield sse(item.event, item.model_dump(exclude={"event"}))
     except Exception as exc:  # noqa: BLE001 — every failure becomes an error event, never a broken stream
         status, code, message = errors.describe(exc)
         yield sse("error", {"status": status, "code": code, "message": message})
-    finally:
-        # Reached early when the client went away (Starlette cancels us): the node in flight is
-        # cancelled, its model stream closes the HTTP response, and vLLM stops generating.
-        gone.set()
-        with anyio.CancelScope(shield=True):  # let the run unwind despite our own cancellation
-            await run.aclose()

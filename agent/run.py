@@ -1,0 +1,39 @@
+"""Run the graph for one question as a stream: its events as they happen, then its output.
+
+Every streaming surface (SSE, the OpenAI-compatible stream, the terminal) reads this one iterator.
+Closing it early — a client went away — cancels the node in flight, and with it the model
+request: LangGraph does not cancel running nodes when the consumer of `astream` stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import AsyncIterator, Union
+
+import anyio
+
+from agent.deps import Deps
+from agent.events import Event, client_gone
+from agent.state import AgentInput, AgentOutput
+
+
+async def stream_run(graph, deps: Deps, agent_in: AgentInput) -> AsyncIterator[Union[Event, AgentOutput]]:
+    started = time.perf_counter()
+    gone = asyncio.Event()
+    client_gone.set(gone)  # node tasks inherit this context: `_stage` watches the event
+    run = graph.astream(agent_in, context=deps, stream_mode=["custom", "values"])
+    final: dict | None = None
+    try:
+        async for mode, chunk in run:
+            if mode == "values":
+                final = chunk
+            else:
+                yield chunk
+        output = AgentOutput.model_validate(final)
+        output.timings["total"] = round((time.perf_counter() - started) * 1000, 1)
+        yield output
+    finally:
+        gone.set()
+        with anyio.CancelScope(shield=True):  # unwind the run even while being cancelled ourselves
+            await run.aclose()
