@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from agent.deps import Deps, build_deps
 from agent.graph import build_graph
 from agent.settings import Settings
-from api import answer, errors, health, metrics, openai_compat, webchat
+from api import answer, drain, errors, health, metrics, openai_compat, webchat
 from api import logging as request_logs
 from api.auth import require_api_key
 from api.schemas import ErrorResponse
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
         app.include_router(slack.router)  # Slack signs its requests (Bolt checks them): no API key
 
     # Operations, innermost first: drain on SIGTERM, then /metrics and counting, then request ids and JSON logs.
-    health.install(app)
+    drain.install(app)
     metrics.install(app)
     request_logs.install(app)
     return app
