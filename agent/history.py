@@ -5,7 +5,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from agent.deps import Deps
-from agent.messages import fit_history
+from agent.messages import history_window
 from agent.state import AgentState, Turn
 from search.language import detect_language
 
@@ -15,8 +15,13 @@ async def load_history(state: AgentState, runtime: Runtime[Deps]) -> dict:
     turns = await runtime.context.store.get(state.conversation_id)
     # What is left of the context once the answer, the evidence and the prompts have their share.
     budget = settings.llm_context_tokens - settings.answer_max_tokens - 2 * settings.context_tokens - 800
-    history = fit_history(turns, max_turns=settings.history_turns, budget_tokens=max(budget, 0))
-    return {"history": history, "language": detect_language(state.question)}
+    start = history_window(
+        turns,
+        start=turns[-1].history_start if turns else 0,
+        max_turns=settings.history_turns,
+        budget_tokens=max(budget, 0),
+    )
+    return {"history": turns[start:], "history_start": start, "language": detect_language(state.question)}
 
 
 async def save(state: AgentState, runtime: Runtime[Deps]) -> dict:
@@ -30,6 +35,7 @@ async def save(state: AgentState, runtime: Runtime[Deps]) -> dict:
         sources=state.sources,
         citations=state.citations,
         searched=state.searched,
+        history_start=state.history_start,
     )
     await runtime.context.store.append(state.conversation_id, turn)
     return {}

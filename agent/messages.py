@@ -23,17 +23,29 @@ def render_call(query: str) -> str:
     return f"{FUNCTION_START}{json.dumps(call, ensure_ascii=False)}{FUNCTION_END}"
 
 
-def fit_history(turns: list[Turn], *, max_turns: int, budget_tokens: int) -> list[Turn]:
-    """Keep the newest whole turns that fit; drop the oldest first, never half a turn."""
-    kept: list[Turn] = []
-    used = 0
-    for turn in reversed(turns[-max_turns:] if max_turns > 0 else []):
-        cost = sum(count_tokens(m.content) + 4 for m in turn_messages(turn))
-        if used + cost > budget_tokens:
-            break
-        kept.append(turn)
-        used += cost
-    return kept[::-1]
+def turn_cost(turn: Turn) -> int:
+    return sum(count_tokens(m.content) + 4 for m in turn_messages(turn))
+
+
+def history_window(
+    turns: list[Turn], *, start: int, max_turns: int, budget_tokens: int, refill: float = 0.6
+) -> int:
+    """Where the next prompt's history begins: an index into `turns`, never half a turn.
+
+    Sticky, for vLLM's prefix cache: the window starts where the previous prompt's did for as long
+    as everything since fits. When it no longer fits (tokens or `max_turns`), it jumps past whole
+    oldest turns until the rest takes `refill` of the budget — so the next few follow-ups again
+    begin with the same prefix, instead of each one dropping a turn and missing the cache.
+    """
+    costs = [turn_cost(turn) for turn in turns]
+    start = min(max(start, 0), len(turns))
+    if sum(costs[start:]) <= budget_tokens and len(turns) - start <= max_turns:
+        return start
+    total = sum(costs[start:])
+    while start < len(turns) and (total > refill * budget_tokens or len(turns) - start > refill * max_turns):
+        total -= costs[start]
+        start += 1
+    return start
 
 
 def turn_messages(turn: Turn) -> list[Message]:

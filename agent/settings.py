@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     conversation_ttl_s: int = 7 * 24 * 3600
     search_cache_ttl_s: int = 3600
     page_cache_ttl_s: int = 24 * 3600
-    history_turns: int = 6
+    history_turns: int = 50  # a cap; the token budget usually decides first
 
     # --- surfaces ----------------------------------------------------------------------------
     api_keys: CommaList = Field(default_factory=list)

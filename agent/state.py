@@ -29,6 +29,7 @@ class Turn(BaseModel):
     # prompt then begins with the previous answer's whole prompt, all of it in vLLM's prefix cache.
     function_call: str | None = None
     observation: str | None = None
+    history_start: int = 0  # the first earlier turn this turn's prompt included (kept for the next)
     queries: list[str] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
@@ -63,6 +64,7 @@ def _merge(left: dict[str, float], right: dict[str, float]) -> dict[str, float]:
 class AgentState(AgentInput):
     language: Language = "en"
     history: list[Turn] = Field(default_factory=list)
+    history_start: int = 0  # index of history[0] in the whole conversation
     function_call: str | None = None  # the model's search call, rendered canonically
     observation: str | None = None  # the search results as the answer step showed them
     queries: list[str] = Field(default_factory=list)

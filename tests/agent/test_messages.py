@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from agent.messages import answer_messages, conversation, fit_history, observation, render_call
+from agent.messages import answer_messages, conversation, history_window, observation, render_call, turn_cost
 from agent.state import AgentState, Turn
 from search.models import Source
 
@@ -47,13 +47,29 @@ def test_call_is_rendered_canonically():
     )
 
 
-def test_history_is_trimmed_by_whole_oldest_turns():
+def test_history_is_trimmed_by_whole_oldest_turns_only_when_the_budget_demands():
     turns = [turn(f"question {i}", "word " * 100) for i in range(10)]
-    kept = fit_history(turns, max_turns=6, budget_tokens=400)
-    assert kept == turns[-len(kept):]
-    assert 1 <= len(kept) < 6
-    assert fit_history(turns, max_turns=6, budget_tokens=100_000) == turns[-6:]
-    assert fit_history(turns, max_turns=0, budget_tokens=100_000) == []
+    cost = turn_cost(turns[0])
+    assert history_window(turns, start=0, max_turns=50, budget_tokens=100_000) == 0  # all fit: nothing dropped
+    start = history_window(turns, start=0, max_turns=50, budget_tokens=4 * cost)
+    assert 6 <= start < 10  # whole oldest turns dropped, the newest kept
+    assert sum(turn_cost(t) for t in turns[start:]) <= 4 * cost
+    assert history_window(turns, start=0, max_turns=5, budget_tokens=100_000) >= 5  # the turn cap
+
+
+def test_the_window_is_sticky_so_follow_ups_keep_their_prefix():
+    turns = [turn(f"question {i}", "word " * 100) for i in range(12)]
+    budget = 5 * turn_cost(turns[0])
+    starts = []
+    start = 0
+    for n in range(1, len(turns) + 1):  # the conversation grows one turn at a time
+        start = history_window(turns[:n], start=start, max_turns=50, budget_tokens=budget)
+        starts.append(start)
+    assert starts == sorted(starts)  # never moves back
+    # after a trim the start stays put for the next turns: only a few distinct cut points
+    assert len(set(starts)) <= 4
+    changes = sum(1 for a, b in zip(starts, starts[1:]) if a != b)
+    assert changes < len(turns) - 5
 
 
 def test_follow_up_begins_with_the_whole_previous_answer_prompt_and_answer():
