@@ -45,10 +45,27 @@ def step_of(entry: dict) -> str:
     return "decide"
 
 
-def run() -> dict:
+# A conversation longer than the prompt budget (a 6,000-token model context here): the history
+# must be trimmed, and the sticky window decides how often a follow-up then misses the cache.
+LONG_CONVERSATION = [
+    "When did the Aurora Bridge in Veldmark open?",
+    "And how much did it cost?",
+    "Who was the lead engineer?",
+    "What is the energy density of the Zephyr-9 battery?",
+    "How many charge cycles is it rated for?",
+    "How big is the Larkspur Observatory telescope?",
+    "When was its first light?",
+    "What does Quillstack 3.0 drop support for?",
+    "青川大桥有多长？",
+    "总投资是多少？",
+]
+
+
+def replay(conversations: list[list[str]], **overrides) -> list[dict]:
     rows = []
-    with LocalWeb() as web, ScriptedMegrez() as megrez, ServedApp(make_settings(web, megrez, log_level="WARNING")) as app:
-        for conversation in CONVERSATIONS:
+    settings = dict(log_level="WARNING", **overrides)
+    with LocalWeb() as web, ScriptedMegrez() as megrez, ServedApp(make_settings(web, megrez, **settings)) as app:
+        for conversation in conversations:
             cid = None
             for turn, question in enumerate(conversation):
                 start = len(megrez.prefix_log)
@@ -63,6 +80,12 @@ def run() -> dict:
                             "cached_tokens": entry["cached_tokens"],
                         }
                     )
+    return rows
+
+
+def run() -> dict:
+    rows = replay(CONVERSATIONS)
+    long_rows = replay([LONG_CONVERSATION], llm_context_tokens=6000)
 
     def share(selected: list[dict]) -> float:
         total = sum(r["prompt_tokens"] for r in selected)
@@ -79,6 +102,12 @@ def run() -> dict:
         "follow_up_answer_reuse": share([r for r in follow_ups if r["step"] == "answer"]),
         "follow_up_all_requests_reuse": share(follow_ups),
         "first_turn_all_requests_reuse": share([r for r in rows if r["turn"] == 0]),
+        "long_conversation_follow_up_decide_reuse": share(
+            [r for r in long_rows if r["turn"] > 0 and r["step"] == "decide"]
+        ),
+        "long_conversation_decide_misses": sum(
+            1 for r in long_rows if r["turn"] > 0 and r["step"] == "decide" and r["cached_tokens"] < 0.5 * r["prompt_tokens"]
+        ),
         "median_follow_up_decide_prompt_tokens": statistics.median(
             [r["prompt_tokens"] for r in follow_ups if r["step"] == "decide"] or [0]
         ),
@@ -99,6 +128,9 @@ def main() -> None:
     print(f"follow-up answer step (fresh search results last):        {figures['follow_up_answer_reuse']:.3f}")
     print(f"follow-up turns, every model request:                    {figures['follow_up_all_requests_reuse']:.3f}")
     print(f"first turns, every model request:                        {figures['first_turn_all_requests_reuse']:.3f}")
+    print(f"{len(LONG_CONVERSATION)}-turn conversation over a 6,000-token context (history trimmed): follow-up decide "
+          f"reuse {figures['long_conversation_follow_up_decide_reuse']:.3f}, "
+          f"{figures['long_conversation_decide_misses']} of {len(LONG_CONVERSATION) - 1} follow-ups below half")
 
 
 if __name__ == "__main__":
