@@ -28,6 +28,9 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
         try:
             yield
         finally:
+            # Slack answers run after Slack's event was acknowledged: let them finish before closing.
+            if (bot := getattr(app.state, "slack_bot", None)) is not None:
+                await bot.drain(settings.shutdown_grace_s)
             if own:
                 await app.state.deps.aclose()
 
