@@ -116,3 +116,63 @@ async def test_a_sentinel_url_reaches_the_master(sentinel_url, redis_url):
     assert [t.question for t in await store.get("via-sentinel")] == ["question 1"]
     assert await redis.from_url(redis_url).llen("ws:conv:via-sentinel") == 1  # the same Redis, db 13
     await store.aclose()
+
+
+@pytest.fixture
+def cluster_url(tmp_path):
+    """A real three-node Redis Cluster on loopback, made for this test."""
+    import shutil
+    import subprocess
+    import time
+
+    import redis as sync_redis
+
+    server, cli = shutil.which("redis-server"), shutil.which("redis-cli")
+    if not server or not cli:
+        pytest.skip("redis-server / redis-cli are not installed")
+    ports = [free_port() for _ in range(3)]
+    procs = [
+        subprocess.Popen(
+            [server, "--port", str(p), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file",
+             f"nodes-{p}.conf", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for p in ports
+    ]
+    try:
+        for p in ports:
+            for _ in range(100):
+                try:
+                    sync_redis.Redis(port=p).ping()
+                    break
+                except sync_redis.RedisError:
+                    time.sleep(0.05)
+        subprocess.run(
+            [cli, "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports), "--cluster-replicas", "0", "--cluster-yes"],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        for _ in range(200):
+            if b"cluster_state:ok" in sync_redis.Redis(port=ports[0]).execute_command("CLUSTER INFO"):
+                break
+            time.sleep(0.05)
+        yield f"redis+cluster://127.0.0.1:{ports[0]},127.0.0.1:{ports[1]}"
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=5)
+
+
+async def test_a_cluster_url_spreads_conversations_over_the_slots(cluster_url):
+    store = RedisStore(cluster_url, ttl_s=60)
+    ids = [f"conv-{i}" for i in range(20)]  # enough keys to land on every node
+    for i, cid in enumerate(ids):
+        await store.append(cid, turn(i))
+        await store.append(cid, turn(i + 100))
+    for i, cid in enumerate(ids):
+        assert [t.question for t in await store.get(cid)] == [f"question {i}", f"question {i + 100}"]
+    assert await store.delete(ids[0]) is True
+    await store.aclose()
