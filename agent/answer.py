@@ -5,7 +5,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from agent.deps import Deps
-from agent.events import Sources, Status, emit
+from agent.events import Delta, Sources, Status, emit
 from agent.messages import answer_messages, observation
 from agent.reply import stream_reply
 from agent.state import AgentState
@@ -18,6 +18,8 @@ async def answer(state: AgentState, runtime: Runtime[Deps]) -> dict:
     emit(Sources(sources=state.sources))
     emit(Status(stage="answering", detail=f"{len(state.sources)} sources"))
     params = GenerationParams(temperature=0.2, max_tokens=deps.settings.answer_max_tokens, stop=STOP)
+    if state.preamble:  # the answer continues below the words already shown
+        emit(Delta(text="\n\n"))
     results = observation(state)  # rendered once: in the prompt now, in the saved turn later
     # A second function call here is not followed: the text around it is the answer.
     reply = await stream_reply(

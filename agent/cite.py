@@ -85,4 +85,6 @@ def rewrite(text: str, sources: list[Source]) -> tuple[str, list[Citation]]:
 async def cite(state: AgentState) -> dict:
     """Graph node: rewrite the model's markers against the sources it was given."""
     answer, citations = rewrite(state.model_answer, state.sources)
+    if state.preamble:  # shown before the search: the final text is what the reader saw
+        answer = f"{state.preamble}\n\n{answer}"
     return {"answer": answer, "citations": citations}

@@ -7,6 +7,8 @@ price of one more model round before the first answer token.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 
 from langgraph.runtime import Runtime
@@ -36,11 +38,14 @@ async def condense(state: AgentState, runtime: Runtime[Deps]) -> dict:
     if not settings.condense or not state.passages:
         return {}
     # The same ranking, packed with a far larger budget: each page's relevant text in full.
-    long_sources = select_sources(
-        state.pages,
-        state.passages,
-        budget_tokens=settings.condense_input_tokens * settings.fetch_pages,
-        source_tokens=settings.condense_input_tokens,
+    long_sources = await asyncio.to_thread(
+        functools.partial(
+            select_sources,
+            state.pages,
+            state.passages,
+            budget_tokens=settings.condense_input_tokens * settings.fetch_pages,
+            source_tokens=settings.condense_input_tokens,
+        )
     )
     if sum(count_tokens(s.context) for s in long_sources) <= settings.context_tokens:
         return {}  # everything relevant already fits: nothing to condense

@@ -34,6 +34,8 @@ async def decide(state: AgentState, runtime: Runtime[Deps]) -> dict:
         show=state.search != "always",
     )
 
+    if state.search == "never":  # the chat prompt offers no function: a stray call is not followed
+        return {"model_answer": reply.text.strip(), "searched": False}
     query = (reply.call.arguments.get("query") or "").strip() if reply.call else ""
     if reply.call and not query:
         query = state.question
@@ -43,7 +45,9 @@ async def decide(state: AgentState, runtime: Runtime[Deps]) -> dict:
     if not query and state.search == "always":
         query = state.question
     if query:
-        return {"queries": [query], "function_call": render_call(query), "searched": True}
+        # Text the model wrote before its call was already shown: it stays in the final answer.
+        preamble = reply.shown_text if reply.shown else ""
+        return {"queries": [query], "function_call": render_call(query), "searched": True, "preamble": preamble}
     return {"model_answer": reply.text.strip(), "searched": False}
 
 

@@ -8,13 +8,16 @@ from agent.deps import Deps
 from agent.messages import history_window
 from agent.state import AgentState, Turn
 from search.language import detect_language
+from search.tokens import count_tokens
 
 
 async def load_history(state: AgentState, runtime: Runtime[Deps]) -> dict:
     settings = runtime.context.settings
     turns = await runtime.context.store.get(state.conversation_id)
-    # What is left of the context once the answer, the evidence and the prompts have their share.
-    budget = settings.llm_context_tokens - settings.answer_max_tokens - 2 * settings.context_tokens - 800
+    # What is left of the context once the answer, the evidence, the prompts and the question (it
+    # stands twice in the answer prompt) have their share.
+    question = 2 * count_tokens(state.question)
+    budget = settings.llm_context_tokens - settings.answer_max_tokens - 2 * settings.context_tokens - 800 - question
     start = history_window(
         turns,
         start=turns[-1].history_start if turns else 0,

@@ -14,6 +14,7 @@ class Reply:
         self.call: FunctionCall | None = None
         self.error: FunctionCallError | None = None
         self.shown = False  # whether any text reached the client
+        self.shown_text = ""  # exactly what reached it
 
 
 async def stream_reply(
@@ -40,13 +41,16 @@ async def stream_reply(
         held = text[len(body) :]
         if body:
             reply.shown = True
+            reply.shown_text += body
             emit(Delta(text=body))
 
     def handle(events: list) -> None:
         for event in events:
             if isinstance(event, TextDelta):
+                if reply.call is not None:
+                    continue  # after a call: neither shown nor kept, so what is kept is what was shown
                 reply.text += event.text
-                if show and reply.call is None:
+                if show:
                     show_text(rewriter.feed(event.text))
             elif isinstance(event, FunctionCall):
                 reply.call = reply.call or event

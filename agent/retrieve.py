@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 from langgraph.runtime import Runtime
 
@@ -61,11 +62,15 @@ async def read_pages(state: AgentState, runtime: Runtime[Deps]) -> dict:
 async def select(state: AgentState, runtime: Runtime[Deps]) -> dict:
     settings = runtime.context.settings
     query = state.queries[0] if state.queries else state.question
-    passages = rank_passages(state.pages, state.question, query)
-    sources = select_sources(
-        state.pages,
-        passages,
-        budget_tokens=settings.context_tokens,
-        source_tokens=settings.source_tokens,
+    # Ranking is CPU work (tens of ms on long pages): off the event loop, so other streams flow.
+    passages = await asyncio.to_thread(rank_passages, state.pages, state.question, query)
+    sources = await asyncio.to_thread(
+        functools.partial(
+            select_sources,
+            state.pages,
+            passages,
+            budget_tokens=settings.context_tokens,
+            source_tokens=settings.source_tokens,
+        )
     )
     return {"sources": sources, "passages": passages}

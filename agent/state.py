@@ -66,6 +66,7 @@ class AgentState(AgentInput):
     history: list[Turn] = Field(default_factory=list)
     history_start: int = 0  # index of history[0] in the whole conversation
     function_call: str | None = None  # the model's search call, rendered canonically
+    preamble: str = ""  # text the model streamed before deciding to search (already shown)
     observation: str | None = None  # the search results as the answer step showed them
     queries: list[str] = Field(default_factory=list)
     results: list[SearchResult] = Field(default_factory=list)

@@ -136,7 +136,7 @@ def defuse(text: str) -> tuple[str, int]:
     return "\n".join(kept), text.count("\n") + 1 - len(kept)
 
 
-def _safe_line(text: str) -> str:
+def safe_line(text: str) -> str:
     """A one-line field (title, snippet) as data: emptied when it addresses the model."""
     text, _ = defuse(" ".join(text.split()))
     return text.strip()
@@ -276,14 +276,14 @@ def _extract_sync(fetched: Fetched, result: SearchResult) -> Page:
     if removed:
         log.info("%s: removed %d instruction-like sentences or tokens", result.url, removed)
     body = _cap(_clean_plain(body))
-    snippet = _safe_line(result.snippet)
+    snippet = safe_line(result.snippet)
     page = Page(
         url=result.url,
-        title=_safe_line(result.title) or _safe_line(meta.get("title") or "") or result.url,
+        title=safe_line(result.title) or safe_line(meta.get("title") or "") or result.url,
         text=body,
         snippet=snippet,
         date=meta.get("date") or result.date,
-        site_name=_safe_line(meta.get("sitename") or "") or None,
+        site_name=safe_line(meta.get("sitename") or "") or None,
     )
     size = count_tokens(body)
     if size < MIN_TOKENS and (count_tokens(snippet) > size or not body or _WALL.search(body)):
@@ -297,10 +297,10 @@ def _extract_sync(fetched: Fetched, result: SearchResult) -> Page:
 
 def snippet_page(result: SearchResult, error: str | None) -> Page:
     """The page as far as the search engine described it."""
-    snippet = _safe_line(result.snippet)
+    snippet = safe_line(result.snippet)
     return Page(
         url=result.url,
-        title=_safe_line(result.title) or result.url,
+        title=safe_line(result.title) or result.url,
         text=snippet,
         snippet=snippet,
         date=result.date,

@@ -11,7 +11,7 @@ import asyncio
 import logging
 
 from search.cache import Cache, cache_key
-from search.extract import extract, snippet_page
+from search.extract import extract, safe_line, snippet_page
 from search.fetch import Fetcher
 from search.models import Page, SearchResult
 
@@ -36,8 +36,11 @@ async def _cached(cache: Cache | None, result: SearchResult) -> Page | None:
     except Exception as exc:  # a broken entry or a failing cache is a miss, never a failed answer
         log.warning("page cache read for %s failed: %r", result.url, exc)
         return None
-    # The page is the page; what the search engine says about it belongs to this search.
-    return page.model_copy(update={"url": result.url, "title": result.title or page.title, "snippet": result.snippet})
+    # The page is the page; what the search engine says about it belongs to this search — and is
+    # filtered like a fresh read's (a search title can carry an injection too).
+    return page.model_copy(
+        update={"url": result.url, "title": safe_line(result.title) or page.title, "snippet": safe_line(result.snippet)}
+    )
 
 
 async def _store(cache: Cache | None, page: Page, ttl_s: int) -> None:

@@ -60,3 +60,19 @@ def test_api_image_runs_as_a_non_root_user():
     assert "\nUSER " in dockerfile and "USER root" not in dockerfile
     # dependencies are installed before the source is copied, so code changes reuse that layer
     assert dockerfile.index("pip install -r") < dockerfile.index("COPY agent")
+
+
+def test_every_data_file_the_packages_read_is_declared_as_package_data():
+    """A non-editable install (the Docker image) ships only declared data: prompts, web chat files."""
+    import fnmatch
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    for package in ("prompts", "api"):
+        folder = ROOT / package
+        for path in folder.rglob("*"):
+            if path.is_dir() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+                continue
+            relative = path.relative_to(folder).as_posix()
+            patterns = declared.get(package, [])
+            assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), f"{package}/{relative}"

@@ -109,6 +109,7 @@ def test_follow_up_has_the_first_exchange_in_its_prompt_and_redis_holds_it(local
         ({"question": "hi", "recency": "decade"}, "recency"),
         ({"question": "hi", "conversation_id": "../../etc"}, "conversation_id"),
         ({"question": "hi", "colour": "blue"}, "colour"),
+        ({"question": "桥" * 3000}, "question"),  # within 4,000 characters, but too many tokens
     ],
 )
 def test_bad_input_is_a_4xx_with_a_json_message(app, body, field):

@@ -114,3 +114,27 @@ def test_related_questions_arrive_as_an_event_and_in_done(app):
     assert events[-1][1]["related"] == related[0]
     names = [name for name, _ in events]
     assert names.index("related") < names.index("done")
+
+
+def test_words_shown_before_a_search_call_stay_in_the_final_answer(app, megrez):
+    from tests.fixtures.megrez_server import function_call
+
+    megrez.script = ["Let me look that up. " + function_call("Aurora Bridge Veldmark cost")]
+    events = stream(app, question=QUESTION)
+    done = events[-1][1]
+    assert done["searched"] is True
+    assert done["answer"].startswith("Let me look that up.")
+    assert "420 million" in done["answer"]
+    assert deltas(events) == done["answer"]
+
+
+def test_search_never_does_not_follow_a_stray_call(app, megrez, local_web):
+    from tests.fixtures.megrez_server import function_call
+
+    before = len(local_web.search_requests)
+    megrez.script = ["Sure. " + function_call("Aurora Bridge cost") + " and more"]
+    events = stream(app, question=QUESTION, search="never")
+    done = events[-1][1]
+    assert done["searched"] is False and done["sources"] == []
+    assert len(local_web.search_requests) == before
+    assert deltas(events) == done["answer"] == "Sure."
