@@ -98,7 +98,7 @@ def sentinel_url(redis_server_url, tmp_path):
     try:
         for _ in range(100):
             try:
-                if sync_redis.Redis(port=port).ping():
+                if sync_redis.Redis(port=port, socket_timeout=1, socket_connect_timeout=1).ping():
                     break
             except sync_redis.RedisError:
                 time.sleep(0.05)
@@ -144,7 +144,7 @@ def cluster_url(tmp_path):
         for p in ports:
             for _ in range(100):
                 try:
-                    sync_redis.Redis(port=p).ping()
+                    sync_redis.Redis(port=p, socket_timeout=1, socket_connect_timeout=1).ping()
                     break
                 except sync_redis.RedisError:
                     time.sleep(0.05)
@@ -155,7 +155,7 @@ def cluster_url(tmp_path):
             timeout=30,
         )
         for _ in range(200):
-            if b"cluster_state:ok" in sync_redis.Redis(port=ports[0]).execute_command("CLUSTER INFO"):
+            if b"cluster_state:ok" in sync_redis.Redis(port=ports[0], socket_timeout=1).execute_command("CLUSTER INFO"):
                 break
             time.sleep(0.05)
         yield f"redis+cluster://127.0.0.1:{ports[0]},127.0.0.1:{ports[1]}"
