@@ -5,7 +5,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from agent.deps import Deps
-from agent.events import Delta, Sources, Status, emit
+from agent.events import Delta, Sources, Status, emit, mark_answer_begun
 from agent.messages import answer_messages, observation
 from agent.reply import stream_reply
 from agent.state import AgentState
@@ -22,11 +22,15 @@ async def answer(state: AgentState, runtime: Runtime[Deps]) -> dict:
         emit(Delta(text="\n\n"))
     results = observation(state)  # rendered once: in the prompt now, in the saved turn later
     # A second function call here is not followed: the text around it is the answer.
-    reply = await stream_reply(
-        deps.llm,
-        answer_messages(state, deps.today(), results),
-        params,
-        sources={source.index for source in state.sources},
-        show=True,
-    )
+    try:
+        reply = await stream_reply(
+            deps.llm,
+            answer_messages(state, deps.today(), results),
+            params,
+            sources={source.index for source in state.sources},
+            show=True,
+            on_first_text=mark_answer_begun,
+        )
+    finally:
+        mark_answer_begun()  # an empty or failed answer must not leave the related step waiting
     return {"model_answer": reply.text.strip(), "observation": results}

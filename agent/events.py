@@ -59,3 +59,27 @@ async def cancel_when_client_leaves(task: asyncio.Task) -> None:
     if gone is not None:
         await gone.wait()
         task.cancel()
+
+
+# Set per run too: the answer's first words have been written (or the answer step ended). The
+# related-questions step waits for it, so that on a backend that generates one reply at a time
+# (embedded llama.cpp) it never takes the model before the answer does.
+answer_begun: ContextVar[asyncio.Event | None] = ContextVar("answer_begun", default=None)
+
+
+def mark_answer_begun() -> None:
+    if (begun := answer_begun.get()) is not None:
+        begun.set()
+
+
+async def wait_for_answer_to_begin() -> None:
+    if (begun := answer_begun.get()) is not None:
+        await begun.wait()
+
+
+def start_run() -> asyncio.Event:
+    """Give this run (the caller's context, inherited by every node) its events; returns client_gone."""
+    gone = asyncio.Event()
+    client_gone.set(gone)
+    answer_begun.set(asyncio.Event())
+    return gone

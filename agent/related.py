@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 
 import prompts
 from agent.deps import Deps
-from agent.events import Related, emit
+from agent.events import Related, emit, wait_for_answer_to_begin
 from agent.state import AgentState
 from inference.base import GenerationParams, LLMError, Message
 from inference.megrez import STOP, parse_reply
@@ -32,6 +32,7 @@ def parse_questions(text: str, *, limit: int = 3) -> list[str]:
 
 async def related(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
+    await wait_for_answer_to_begin()  # never ahead of the answer's first words
     prompt = prompts.related_prompt(
         state.language, question=state.question, titles=(source.title for source in state.sources[:5])
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from agent.cite import CitationRewriter
 from agent.events import Delta, emit
 from inference.base import LLM, GenerationParams, Message
@@ -18,7 +20,13 @@ class Reply:
 
 
 async def stream_reply(
-    llm: LLM, messages: list[Message], params: GenerationParams, *, sources: set[int], show: bool
+    llm: LLM,
+    messages: list[Message],
+    params: GenerationParams,
+    *,
+    sources: set[int],
+    show: bool,
+    on_first_text: Callable[[], None] | None = None,
 ) -> Reply:
     """Generate, emitting text deltas as they become safe to show when `show` is set.
 
@@ -40,6 +48,8 @@ async def stream_reply(
         body = text.rstrip()
         held = text[len(body) :]
         if body:
+            if not reply.shown and on_first_text is not None:
+                on_first_text()
             reply.shown = True
             reply.shown_text += body
             emit(Delta(text=body))

@@ -1,4 +1,4 @@
-"""Run the graph for one question as a stream: its events as they happen, then its output.
+"""Run the graph for one question: as a stream (its events as they happen, then its output), or at once.
 
 Every streaming surface (SSE, the OpenAI-compatible stream, the terminal) reads this one iterator.
 Closing it early — a client went away — cancels the node in flight, and with it the model
@@ -7,21 +7,19 @@ request: LangGraph does not cancel running nodes when the consumer of `astream` 
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import AsyncIterator, Union
 
 import anyio
 
 from agent.deps import Deps
-from agent.events import Event, client_gone
+from agent.events import Event, start_run
 from agent.state import AgentInput, AgentOutput
 
 
 async def stream_run(graph, deps: Deps, agent_in: AgentInput) -> AsyncIterator[Union[Event, AgentOutput]]:
     started = time.perf_counter()
-    gone = asyncio.Event()
-    client_gone.set(gone)  # node tasks inherit this context: `_stage` watches the event
+    gone = start_run()  # node tasks inherit this context: `_stage` watches `gone`
     run = graph.astream(agent_in, context=deps, stream_mode=["custom", "values"])
     final: dict | None = None
     try:
@@ -37,3 +35,12 @@ async def stream_run(graph, deps: Deps, agent_in: AgentInput) -> AsyncIterator[U
         gone.set()
         with anyio.CancelScope(shield=True):  # unwind the run even while being cancelled ourselves
             await run.aclose()
+
+
+async def run_once(graph, deps: Deps, agent_in: AgentInput) -> AgentOutput:
+    """The whole answer at once (REST without streaming, Slack)."""
+    started = time.perf_counter()
+    start_run()
+    output = AgentOutput.model_validate(await graph.ainvoke(agent_in, context=deps))
+    output.timings["total"] = round((time.perf_counter() - started) * 1000, 1)
+    return output

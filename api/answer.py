@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import StreamingResponse
 
+from agent.run import run_once
 from agent.state import AgentInput, AgentOutput
 from api import errors
 from api.schemas import (
@@ -34,11 +34,7 @@ def agent_input(body: AnswerRequest) -> AgentInput:
 
 
 async def run_agent(app: FastAPI, agent_in: AgentInput) -> AgentOutput:
-    started = time.perf_counter()
-    result = await app.state.graph.ainvoke(agent_in, context=app.state.deps)
-    output = AgentOutput.model_validate(result)
-    output.timings["total"] = round((time.perf_counter() - started) * 1000, 1)
-    return output
+    return await run_once(app.state.graph, app.state.deps, agent_in)
 
 
 def to_response(output: AgentOutput) -> AnswerResponse:

@@ -40,6 +40,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.settings import Settings
+from agent.run import run_once
 from agent.state import AgentInput, AgentOutput
 from api import errors
 from api.slack_format import SlackMessage, answer_messages
@@ -204,7 +205,7 @@ class SlackBot:
             posted = await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=words["status"])
             status_ts = posted["ts"]
             agent_in = AgentInput(question=question, conversation_id=conversation_id(team, channel, thread_ts))
-            output = AgentOutput.model_validate(await graph.ainvoke(agent_in, context=deps))
+            output = await run_once(graph, deps, agent_in)
             await self._post_answer(channel, thread_ts, status_ts, output, language)
         except Exception as exc:  # noqa: BLE001 — one short line in the thread, the details in the log
             await self._post_error(channel, thread_ts, status_ts, error_text(exc, language))

