@@ -48,9 +48,12 @@ class MemoryStore:
 
     name = "in-process store"
 
+    SWEEP_EVERY = 256  # appends between sweeps of expired conversations (never read again)
+
     def __init__(self, ttl_s: int):
         self._ttl_s = ttl_s
         self._data: dict[str, tuple[float, list[Turn]]] = {}
+        self._appends = 0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MemoryStore:
@@ -73,6 +76,11 @@ class MemoryStore:
         turns = self._live(conversation_id) or []
         turns.append(turn)
         self._data[conversation_id] = (time.monotonic() + self._ttl_s, turns)
+        self._appends += 1
+        if self._appends % self.SWEEP_EVERY == 0:
+            now = time.monotonic()
+            for key in [key for key, (expires, _) in self._data.items() if expires < now]:
+                del self._data[key]
 
     async def delete(self, conversation_id: str) -> bool:
         return self._data.pop(conversation_id, None) is not None

@@ -74,6 +74,7 @@ class Conversation:
         self.explicit = body.conversation_id
         self.run_id = self.explicit or f"oai-run-{uuid.uuid4().hex}"
         self.history: list[Turn] = []
+        self.loaded_from: str | None = None  # the entry this request's history came from
 
     async def prepare(self) -> str:
         """Put the earlier turns where the graph will load them; returns the id to run under."""
@@ -84,9 +85,12 @@ class Conversation:
                     await self.store.append(self.explicit, turn)
             return self.explicit
         if transcript:
-            self.history = await self.store.get(conversation_key(transcript, self.namespace)) or turns_from_messages(
-                transcript
-            )
+            key = conversation_key(transcript, self.namespace)
+            self.history = await self.store.get(key)
+            if self.history:
+                self.loaded_from = key
+            else:
+                self.history = turns_from_messages(transcript)
         for turn in self.history[-self.keep :]:
             await self.store.append(self.run_id, turn)
         return self.run_id
@@ -103,6 +107,9 @@ class Conversation:
         for turn in turns[-self.keep :]:
             await self.store.append(key, turn)
         await self.store.delete(self.run_id)
+        if self.loaded_from and self.loaded_from != key:
+            # The conversation now lives under its new key: one copy per conversation, not per turn.
+            await self.store.delete(self.loaded_from)
         return key
 
     async def discard(self) -> None:

@@ -176,3 +176,12 @@ async def test_a_cluster_url_spreads_conversations_over_the_slots(cluster_url):
         assert [t.question for t in await store.get(cid)] == [f"question {i}", f"question {i + 100}"]
     assert await store.delete(ids[0]) is True
     await store.aclose()
+
+
+async def test_memory_store_forgets_expired_conversations_nobody_reads_again():
+    store = MemoryStore(ttl_s=0)
+    for i in range(MemoryStore.SWEEP_EVERY):
+        await store.append(f"abandoned-{i}", turn(i))
+    await asyncio.sleep(0.01)
+    await store.append("one-more", turn(0))
+    assert len(store._data) < MemoryStore.SWEEP_EVERY

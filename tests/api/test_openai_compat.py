@@ -226,3 +226,24 @@ def test_model_backend_down_is_a_503_streaming_or_not(local_web, megrez):
             assert caught.value.status_code == 503
             assert caught.value.body["type"] == "server_error"
             assert caught.value.body["code"] == "llm_unavailable"
+
+
+def test_a_conversation_is_kept_once_not_once_per_turn(local_web, megrez):
+    import openai
+
+    from tests.conftest import make_settings
+    from tests.fixtures.app_server import ServedApp
+
+    with ServedApp(make_settings(local_web, megrez)) as served:
+        client = openai.OpenAI(base_url=f"{served.base_url}/v1", api_key="x")
+        messages = [{"role": "user", "content": "When did the Aurora Bridge in Veldmark open?"}]
+        for follow_up in ("And how much did it cost?", "Who was the lead engineer?"):
+            reply = client.chat.completions.create(model="megrez-websearch", messages=messages)
+            messages += [
+                {"role": "assistant", "content": reply.choices[0].message.content},
+                {"role": "user", "content": follow_up},
+            ]
+        client.chat.completions.create(model="megrez-websearch", messages=messages)
+        stored = served.app.state.deps.store._data
+        oai = [key for key in stored if key.startswith("oai-")]
+        assert len(oai) == 1 and len(stored[oai[0]][1]) == 3
