@@ -56,6 +56,9 @@ class CountingCache:
     async def set(self, key: str, value: bytes, ttl_s: int) -> None:
         await self.inner.set(key, value, ttl_s)
 
+    async def add(self, key: str, value: bytes, ttl_s: int) -> bool:
+        return await self.inner.add(key, value, ttl_s)
+
     async def aclose(self) -> None:
         await self.inner.aclose()
 

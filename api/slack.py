@@ -179,12 +179,8 @@ class SlackBot:
         task.add_done_callback(self._tasks.discard)
 
     async def _claim(self, deps: Any, event_id: str) -> bool:
-        """Across replicas: the first to write the event's key answers it (a failing cache = answer)."""
-        key = f"ws:slack:event:{event_id}"
-        if await deps.cache.get(key):
-            return False
-        await deps.cache.set(key, b"1", EVENT_TTL_S)
-        return True
+        """Across replicas: the one whose SET NX wins answers the event (a failing cache = answer)."""
+        return await deps.cache.add(f"ws:slack:event:{event_id}", b"1", EVENT_TTL_S)
 
     # -- answering -----------------------------------------------------------------------------------
     async def answer(self, event_id: str, team: str, event: dict) -> None:

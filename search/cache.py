@@ -29,6 +29,10 @@ class Cache(Protocol):
 
     async def set(self, key: str, value: bytes, ttl_s: int) -> None: ...
 
+    async def add(self, key: str, value: bytes, ttl_s: int) -> bool:
+        """Set only if absent, atomically; True when this call set it (a failing cache says True)."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -48,6 +52,12 @@ class MemoryCache:
         if len(self._items) >= self._max_items:  # drop the oldest insertion; good enough for one process
             self._items.pop(next(iter(self._items)))
         self._items[key] = (time.monotonic() + ttl_s, value)
+
+    async def add(self, key: str, value: bytes, ttl_s: int) -> bool:
+        if await self.get(key) is not None:
+            return False
+        await self.set(key, value, ttl_s)  # no await in between: atomic on one event loop
+        return True
 
     async def aclose(self) -> None:
         return None
@@ -72,6 +82,13 @@ class RedisCache:
             await self._redis.set(key, value, ex=ttl_s)
         except self._errors as exc:
             log.warning("cache write failed: %s", exc)
+
+    async def add(self, key: str, value: bytes, ttl_s: int) -> bool:
+        try:
+            return bool(await self._redis.set(key, value, ex=ttl_s, nx=True))
+        except self._errors as exc:
+            log.warning("cache write failed: %s", exc)
+            return True
 
     async def aclose(self) -> None:
         await self._redis.aclose()
