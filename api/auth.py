@@ -9,7 +9,8 @@ from fastapi import Request
 from api.errors import APIError
 
 
-def _presented(request: Request) -> str | None:
+def presented_key(request: Request) -> str | None:
+    """The key a request carries: `Authorization: Bearer <key>`, else `X-API-Key`."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
@@ -21,7 +22,7 @@ async def require_api_key(request: Request) -> None:
     keys: list[str] = request.app.state.settings.api_keys
     if not keys:
         return
-    token = _presented(request)
+    token = presented_key(request)
     # compare_digest against every key: no early exit that would leak which prefix matched
     if token is None or not any(hmac.compare_digest(token, key) for key in keys):
         raise APIError(401, "unauthorized", "a valid API key is required: send 'Authorization: Bearer <key>'")

@@ -23,6 +23,7 @@ import anyio
 from fastapi import FastAPI, Request
 
 from agent.state import AgentInput, Turn
+from api.auth import presented_key
 from api.openai_schemas import MARKER_RE, ChatCompletionRequest
 
 
@@ -39,8 +40,7 @@ def caller_namespace(request: Request, body: ChatCompletionRequest) -> str:
     """Two callers with the same transcript never share a stored conversation: key and `user` apart."""
     parts = []
     if request.app.state.settings.api_keys:  # an open server has no key to tell callers apart
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        token = token.strip() if scheme.lower() == "bearer" else request.headers.get("x-api-key", "")
+        token = presented_key(request) or ""
         parts.append(hashlib.sha256(token.encode("utf-8")).hexdigest()[:16])
     if body.user:
         parts.append(body.user)
