@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from agent.run import run_once
 from agent.state import AgentInput, AgentOutput
 from api import errors
+from api.auth import conversation_scope
 from api.schemas import (
     AnswerRequest,
     AnswerResponse,
@@ -23,10 +24,10 @@ from api.stream import answer_events
 router = APIRouter(prefix="/v1", tags=["answers"])
 
 
-def agent_input(body: AnswerRequest) -> AgentInput:
+def agent_input(body: AnswerRequest, scope: str = "") -> AgentInput:
     return AgentInput(
         question=body.question,
-        conversation_id=body.conversation_id or uuid.uuid4().hex,
+        conversation_id=scope + (body.conversation_id or uuid.uuid4().hex),
         search=body.search,
         domains=body.domains,
         recency=body.recency,
@@ -37,9 +38,9 @@ async def run_agent(app: FastAPI, agent_in: AgentInput) -> AgentOutput:
     return await run_once(app.state.graph, app.state.deps, agent_in)
 
 
-def to_response(output: AgentOutput) -> AnswerResponse:
+def to_response(output: AgentOutput, scope: str = "") -> AnswerResponse:
     return AnswerResponse(
-        conversation_id=output.conversation_id,
+        conversation_id=output.conversation_id.removeprefix(scope),
         answer=output.answer,
         citations=output.citations,
         sources=[SourceOut.of(s) for s in output.sources],
@@ -52,18 +53,19 @@ def to_response(output: AgentOutput) -> AnswerResponse:
 
 @router.post("/answer", response_model=AnswerResponse)
 async def answer(body: AnswerRequest, request: Request):
+    scope = conversation_scope(request)
     if body.stream:
         return StreamingResponse(
-            answer_events(request.app, agent_input(body)),
+            answer_events(request.app, agent_input(body, scope), scope),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    return to_response(await run_agent(request.app, agent_input(body)))
+    return to_response(await run_agent(request.app, agent_input(body, scope)), scope)
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationOut)
 async def get_conversation(conversation_id: ConversationId, request: Request):
-    turns = await request.app.state.deps.store.get(conversation_id)
+    turns = await request.app.state.deps.store.get(conversation_scope(request) + conversation_id)
     if not turns:
         raise errors.APIError(404, "conversation_not_found", f"no conversation {conversation_id!r} (it may have expired)")
     return ConversationOut(conversation_id=conversation_id, turns=[TurnOut.from_turn(t) for t in turns])
@@ -71,6 +73,6 @@ async def get_conversation(conversation_id: ConversationId, request: Request):
 
 @router.delete("/conversations/{conversation_id}", status_code=204)
 async def delete_conversation(conversation_id: ConversationId, request: Request):
-    if not await request.app.state.deps.store.delete(conversation_id):
+    if not await request.app.state.deps.store.delete(conversation_scope(request) + conversation_id):
         raise errors.APIError(404, "conversation_not_found", f"no conversation {conversation_id!r}")
     return Response(status_code=204)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 
 from fastapi import Request
@@ -26,3 +27,11 @@ async def require_api_key(request: Request) -> None:
     # compare_digest against every key: no early exit that would leak which prefix matched
     if token is None or not any(hmac.compare_digest(token, key) for key in keys):
         raise APIError(401, "unauthorized", "a valid API key is required: send 'Authorization: Bearer <key>'")
+
+
+def conversation_scope(request: Request) -> str:
+    """The store-key prefix that keeps each key's conversations its own ("" on an open server):
+    a conversation id someone else learns (a Slack thread's, another key's) reaches nothing."""
+    if not request.app.state.settings.api_keys:
+        return ""
+    return "k" + hashlib.sha256((presented_key(request) or "").encode("utf-8")).hexdigest()[:12] + ":"

@@ -24,14 +24,14 @@ def sse(event: str, data: dict) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode("utf-8")
 
 
-async def answer_events(app: FastAPI, agent_input: AgentInput) -> AsyncIterator[bytes]:
+async def answer_events(app: FastAPI, agent_input: AgentInput, scope: str = "") -> AsyncIterator[bytes]:
     from api.answer import to_response  # the one place an AgentOutput becomes the contract's JSON
 
     try:
         async with aclosing(stream_run(app.state.graph, app.state.deps, agent_input)) as run:
             async for item in run:
                 if isinstance(item, AgentOutput):
-                    yield sse("done", to_response(item).model_dump(mode="json"))
+                    yield sse("done", to_response(item, scope).model_dump(mode="json"))
                 elif isinstance(item, Sources):  # clients get the public view of a source
                     yield sse("sources", {"sources": [SourceOut.of(s).model_dump() for s in item.sources]})
                 else:

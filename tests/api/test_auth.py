@@ -37,3 +37,26 @@ def test_health_needs_no_key(locked):
 
 def test_open_when_no_keys_are_set(app):
     assert httpx.post(f"{app.base_url}/v1/answer", json={"question": "Hello!"}).status_code == 200
+
+
+def test_each_key_sees_only_its_own_conversations(locked, megrez):
+    one = {"Authorization": "Bearer k-one"}
+    two = {"Authorization": "Bearer k-two"}
+    first = httpx.post(
+        f"{locked.base_url}/v1/answer", json={"question": "When did the Aurora Bridge in Veldmark open?"}, headers=one
+    ).json()
+    cid = first["conversation_id"]
+    assert httpx.get(f"{locked.base_url}/v1/conversations/{cid}", headers=one).status_code == 200
+    assert httpx.get(f"{locked.base_url}/v1/conversations/{cid}", headers=two).status_code == 404
+    assert httpx.delete(f"{locked.base_url}/v1/conversations/{cid}", headers=two).status_code == 404
+
+    # the other key sending the id starts its own conversation: none of the first exchange leaks
+    reply = httpx.post(
+        f"{locked.base_url}/v1/answer",
+        json={"question": "And how much did it cost?", "conversation_id": cid},
+        headers=two,
+    ).json()
+    assert reply["conversation_id"] == cid
+    prompt = megrez.requests[-1]["body"].get("messages", [])
+    assert all("Aurora Bridge in Veldmark open" not in m["content"] for m in prompt)
+    assert len(httpx.get(f"{locked.base_url}/v1/conversations/{cid}", headers=one).json()["turns"]) == 1
