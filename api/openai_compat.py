@@ -41,6 +41,7 @@ from agent.events import Delta, Sources
 from agent.run import stream_run
 from agent.state import AgentInput, AgentOutput
 from api import errors
+from api.auth import conversation_scope
 from api.openai_conversation import Conversation, agent_input, caller_namespace, conversation_key, turns_from_messages
 from api.openai_schemas import (
     MODEL_CREATED,
@@ -184,7 +185,7 @@ async def _stream(
 @router.post("/chat/completions")
 async def chat_completions(body: ChatCompletionRequest, request: Request):
     app = request.app
-    conversation = Conversation(app, body, caller_namespace(request, body))
+    conversation = Conversation(app, body, caller_namespace(request, body), conversation_scope(request))
     run_id = await conversation.prepare()
     agent_in = agent_input(body, run_id)
 

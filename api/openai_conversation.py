@@ -66,12 +66,13 @@ def turns_from_messages(transcript: list[tuple[str, str]]) -> list[Turn]:
 class Conversation:
     """Where one request's turn is read from and filed to (see the module docstring)."""
 
-    def __init__(self, app: FastAPI, body: ChatCompletionRequest, namespace: str = ""):
+    def __init__(self, app: FastAPI, body: ChatCompletionRequest, namespace: str = "", scope: str = ""):
         self.store = app.state.deps.store
         self.namespace = namespace
         self.keep = max(app.state.settings.history_turns, 1)
         self.body = body
-        self.explicit = body.conversation_id
+        # An explicit id is the caller's own, scoped like /v1/answer's (api.auth.conversation_scope).
+        self.explicit = scope + body.conversation_id if body.conversation_id else None
         self.run_id = self.explicit or f"oai-run-{uuid.uuid4().hex}"
         self.history: list[Turn] = []
         self.loaded_from: str | None = None  # the entry this request's history came from
@@ -98,7 +99,7 @@ class Conversation:
     async def file(self, answer: str) -> str:
         """File the finished conversation under the key the client's next request will hash to."""
         if self.explicit:
-            return self.explicit
+            return self.body.conversation_id
         turns = await self.store.get(self.run_id)
         key = conversation_key(
             [*self.body.transcript, ("user", self.body.question), ("assistant", answer)], self.namespace
