@@ -118,6 +118,24 @@ async def test_a_sentinel_url_reaches_the_master(sentinel_url, redis_url):
     await store.aclose()
 
 
+def cluster_ports(count: int) -> list[int]:
+    """Free ports whose cluster bus port (port + 10000) exists and is free too."""
+    import socket
+
+    ports: list[int] = []
+    while len(ports) < count:
+        port = free_port()
+        if port + 10000 > 65535 or port in ports:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        ports.append(port)
+    return ports
+
+
 @pytest.fixture
 def cluster_url(tmp_path):
     """A real three-node Redis Cluster on loopback, made for this test."""
@@ -130,7 +148,7 @@ def cluster_url(tmp_path):
     server, cli = shutil.which("redis-server"), shutil.which("redis-cli")
     if not server or not cli:
         pytest.skip("redis-server / redis-cli are not installed")
-    ports = [free_port() for _ in range(3)]
+    ports = cluster_ports(3)
     procs = [
         subprocess.Popen(
             [server, "--port", str(p), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file",

@@ -7,6 +7,8 @@ Slack refuses (blocks or text over the limits, updates of unknown messages).
 
 from __future__ import annotations
 
+import asyncio
+
 import hashlib
 import hmac
 import itertools
@@ -192,15 +194,18 @@ def test_follow_up_in_the_thread_keeps_the_subject(bot, slack, megrez):
     send(bot, follow)
     replies = answered(slack, follow, before=1)
     assert "420 million" in replies[-1]["blocks"][0]["text"]["text"]
-    # stored as the thread's conversation, readable through the REST API (with a key)
+    # stored as the thread's conversation…
     cid = f"slack:{TEAM_ID}:{first['event']['channel']}:{first['event']['ts']}"
-    stored = httpx.get(
-        f"{bot.base_url}/v1/conversations/{cid}", headers={"Authorization": "Bearer k-only-for-the-rest-api"}
-    )
-    assert [t["question"] for t in stored.json()["turns"]] == [
+    turns = asyncio.run(bot.app.state.deps.store.get(cid))  # the in-process store: no loop of its own
+    assert [t.question for t in turns] == [
         "When did the Aurora Bridge in Veldmark open?",
         "And how much did it cost?",
     ]
+    # …which an API key, knowing the thread's id, cannot read through the REST API
+    stored = httpx.get(
+        f"{bot.base_url}/v1/conversations/{cid}", headers={"Authorization": "Bearer k-only-for-the-rest-api"}
+    )
+    assert stored.status_code == 404
 
 
 def test_direct_message_is_answered(bot, slack):
