@@ -1,5 +1,5 @@
 """Generate the offline retrieval benchmark corpus: bench/corpus/pages/*.html, gold/*.txt and
-questions.json, from the hand-written topics in content_en.py / content_zh.py.
+questions.json, from the hand-written topics in topics_en.json / topics_zh.json (see topics.py).
 
     .venv/bin/python bench/corpus/make_corpus.py
 
@@ -26,8 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import content_en  # noqa: E402
-import content_zh  # noqa: E402
+import topics  # noqa: E402
 from article import build_body, item_text, size  # noqa: E402
 from chrome import BOILER  # noqa: E402
 from layouts import RENDER  # noqa: E402
@@ -56,13 +55,13 @@ def gold_text(page: dict, body: list[object]) -> str:
 
 
 def main() -> None:
-    topics = [("en", t) for t in content_en.TOPICS] + [("zh", t) for t in content_zh.TOPICS]
+    topics_all = [("en", t) for t in topics.load("en")] + [("zh", t) for t in topics.load("zh")]
     pages: dict[str, tuple[str, dict, dict]] = {}
-    for lang, topic in topics:
+    for lang, topic in topics_all:
         for page in topic["pages"]:
             assert page["slug"] not in pages, page["slug"]
             pages[page["slug"]] = (lang, topic, page)
-    questions = [(lang, q) for lang, t in topics for q in t["questions"]]
+    questions = [(lang, q) for lang, t in topics_all for q in t["questions"]]
     answers = [q["answer"] for _, q in questions]
 
     def titles_without_answers(ts: list[str]) -> list[str]:
