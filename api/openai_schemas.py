@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agent.state import AgentOutput, SearchMode
 from api import errors
-from api.schemas import CONVERSATION_ID
+from api.schemas import CONVERSATION_ID, domain_names
 from search.models import Recency, Source
 from search.tokens import count_tokens
 
@@ -136,15 +136,8 @@ class ChatCompletionRequest(BaseModel):
     @field_validator("search_domain_filter")
     @classmethod
     def _hostnames(cls, value: list[str]) -> list[str]:
-        cleaned = []
-        for domain in value:
-            domain = domain.strip().lower().removeprefix("https://").removeprefix("http://").strip("/")
-            if domain.startswith("-"):  # Perplexity's deny-list syntax: not supported, dropped
-                continue
-            if not domain or " " in domain or "/" in domain:
-                raise ValueError(f"{domain!r} is not a domain name (e.g. 'example.com')")
-            cleaned.append(domain)
-        return cleaned
+        # Perplexity's deny-list syntax ("-example.com") is not supported: such entries are dropped.
+        return domain_names(value, skip=lambda domain: domain.startswith("-"))
 
     @property
     def question(self) -> str:

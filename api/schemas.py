@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Callable
 
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -15,6 +15,19 @@ from search.tokens import count_tokens
 CONVERSATION_ID = r"^[A-Za-z0-9_.:-]{1,128}$"
 MAX_QUESTION_TOKENS = 1500
 ConversationId = Annotated[str, Path(pattern=CONVERSATION_ID)]
+
+
+def domain_names(values: list[str], *, skip: Callable[[str], bool] = lambda domain: False) -> list[str]:
+    """Request `domains` as bare lower-case host names; one that is not a name is a 4xx."""
+    cleaned = []
+    for domain in values:
+        domain = domain.strip().lower().removeprefix("https://").removeprefix("http://").strip("/")
+        if skip(domain):
+            continue
+        if not domain or " " in domain or "/" in domain:
+            raise ValueError(f"{domain!r} is not a domain name (e.g. 'example.com')")
+        cleaned.append(domain)
+    return cleaned
 
 
 class AnswerRequest(BaseModel):
@@ -40,13 +53,7 @@ class AnswerRequest(BaseModel):
     @field_validator("domains")
     @classmethod
     def _hostnames(cls, value: list[str]) -> list[str]:
-        cleaned = []
-        for domain in value:
-            domain = domain.strip().lower().removeprefix("https://").removeprefix("http://").strip("/")
-            if not domain or " " in domain or "/" in domain:
-                raise ValueError(f"{domain!r} is not a domain name (e.g. 'example.com')")
-            cleaned.append(domain)
-        return cleaned
+        return domain_names(value)
 
 
 class SourceOut(BaseModel):
