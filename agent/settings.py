@@ -87,6 +87,7 @@ class Settings(BaseSettings):
     )
     llm_route_secret: str = "megrez-websearch"  # keys that hash; the same on every api replica
     llm_route_load_factor: float = Field(default=1.25, ge=1.0)  # pool: at most this × mean outstanding
+    llm_route_min_load: int = Field(default=8, ge=1)  # … but a server with fewer in flight is never passed over
     llm_pool_affinity: bool = True  # pool: keep conversations on their server (False: least outstanding)
 
     @field_validator("llm_route_headers", mode="before")

@@ -2,7 +2,8 @@
 
 A request of a conversation (a `RouteKey`) goes where the conversation's prefix is cached: its
 endpoint on a consistent-hash ring, unless that one is down or would carry more than `load_factor` ×
-the mean outstanding requests, and then the next on the ring (`inference/routing.py`). A request of
+the mean outstanding requests (and `min_load` at least), and then the next on the ring
+(`inference/routing.py`). `affinity=False` turns that off: least outstanding for every request. A request of
 no conversation goes to the endpoint with the fewest requests outstanding from this process (ties
 take turns). An endpoint that cannot be reached, answers 502/503/504, times out or no longer serves the
 model is marked down for `cooldown_s` and the request is retried on the next endpoint — for a stream,
@@ -75,6 +76,7 @@ def build_openai(settings: Settings) -> LLM:
         check_timeout_s=settings.llm_connect_timeout_s,
         load_factor=settings.llm_route_load_factor,
         affinity=settings.llm_pool_affinity,
+        min_load=settings.llm_route_min_load,
     )
 
 
@@ -114,6 +116,7 @@ class PooledLLM:
         check_timeout_s: float = 5.0,
         load_factor: float = 1.25,
         affinity: bool = True,
+        min_load: int = 8,
     ):
         if not llms:
             raise ValueError("a pool needs at least one endpoint")
@@ -122,6 +125,7 @@ class PooledLLM:
         self.endpoints = [Endpoint(llm) for llm in llms]
         self.ring = AffinityRing(self.endpoints, [e.url for e in self.endpoints])
         self.load_factor = load_factor
+        self.min_load = min_load  # below this many in flight, a conversation's endpoint is never passed over
         self.affinity = affinity  # False: every request least-outstanding (keys still go to the servers)
         self.spilled = 0  # conversation requests sent past their endpoint because it was too busy
         self.name = f"vLLM pool ({', '.join(e.url for e in self.endpoints)})"
@@ -204,7 +208,7 @@ class PooledLLM:
         if route is not None and self.affinity:
             walk = [e for e in self.ring.walk(route) if e.healthy]
             if walk:
-                bound = load_bound(sum(e.outstanding for e in walk), len(walk), self.load_factor)
+                bound = load_bound(sum(e.outstanding for e in walk), len(walk), self.load_factor, self.min_load)
                 first = next((e for e in walk if e.outstanding + 1 <= bound), walk[0])
                 if first is not walk[0]:
                     self.spilled += 1

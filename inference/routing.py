@@ -9,8 +9,11 @@ full anywhere else. Three parts keep a conversation where its cache is:
   for routers in front of vLLM (production-stack router, SGLang gateway, Dynamo, llm-d).
 - `AffinityRing`: consistent hashing with bounded load for the built-in pool. A key maps to the first
   server clockwise from it on a ring of virtual nodes; a server busier than `load_factor` × the mean
-  outstanding requests is passed over for the next one (Mirrokni, Thorup, Zadimoghaddam 2018). A
-  server that goes down moves only its own conversations, and they come back when it heals.
+  outstanding requests is passed over for the next one (Mirrokni, Thorup, Zadimoghaddam 2018), but
+  never one with fewer than `floor` in flight: vLLM batches many sequences at once, so at low load
+  one more request there costs far less than a cold prefix elsewhere (and a turn's own parallel
+  requests, answer and related, would otherwise split). A server that goes down moves only its own
+  conversations, and they come back when it heals.
 - `SessionTokens`: what a router sends back in `x-session-token`, kept per conversation (bounded).
 """
 
@@ -76,9 +79,10 @@ class AffinityRing(Generic[E]):
         return [self.endpoints[k] for k in seen]
 
 
-def load_bound(outstanding: int, endpoints: int, load_factor: float) -> int:
-    """The most requests one endpoint may carry once one more is placed: ⌈c · (total + 1) / n⌉."""
-    return max(1, math.ceil(load_factor * (outstanding + 1) / max(1, endpoints)))
+def load_bound(outstanding: int, endpoints: int, load_factor: float, floor: int = 1) -> int:
+    """The most requests one endpoint may carry once one more is placed: ⌈c · (total + 1) / n⌉,
+    and at least `floor`."""
+    return max(1, floor, math.ceil(load_factor * (outstanding + 1) / max(1, endpoints)))
 
 
 class SessionTokens:

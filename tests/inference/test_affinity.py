@@ -29,9 +29,9 @@ def three():
         yield a, b, c
 
 
-def pool_of(*servers: ScriptedMegrez, cooldown_s: float = 10.0, load_factor: float = 1.25) -> PooledLLM:
+def pool_of(*servers: ScriptedMegrez, cooldown_s: float = 10.0, min_load: int = 8) -> PooledLLM:
     llms = [OpenAIServerLLM(s.base_url, s.model, timeout_s=10, connect_timeout_s=1) for s in servers]
-    return PooledLLM(llms, cooldown_s=cooldown_s, check_timeout_s=1, load_factor=load_factor)
+    return PooledLLM(llms, cooldown_s=cooldown_s, check_timeout_s=1, load_factor=1.25, min_load=min_load)
 
 
 def key(n: int) -> RouteKey:
@@ -85,6 +85,8 @@ def test_the_load_bound_is_the_ceiling_of_the_factor_times_the_mean():
     assert load_bound(49, 2, 1.25) == 32  # 50 requests on 2: none above ⌈1.25 × 25⌉
     assert load_bound(49, 3, 1.25) == 21
     assert load_bound(7, 4, 1.0) == 2
+    assert load_bound(3, 4, 1.25, floor=8) == 8  # at low load, never below the floor
+    assert load_bound(49, 2, 1.25, floor=8) == 32
 
 
 def test_session_tokens_are_kept_per_conversation_and_bounded():
@@ -144,6 +146,24 @@ async def test_load_stays_within_the_bound_across_50_conversations(count):
         await llm.aclose()
         for server in servers:
             server.stop()
+
+
+async def test_at_low_load_a_turns_parallel_requests_stay_home_and_at_high_load_they_spread(three):
+    a, b, c = three
+    for server in three:
+        server.delay_s = 0.4
+    for floor, spread in ((8, False), (1, True)):
+        llm = pool_of(a, b, c, min_load=floor)
+        try:
+            for server in three:
+                server.requests.clear()
+            # A turn's answer and related requests, and two other conversations' requests, at once.
+            await asyncio.gather(ask(llm, key(1)), ask(llm, key(1), "chat"), ask(llm, key(2)), ask(llm, key(3)))
+            seen = homes(a, b, c)
+            assert (len(seen[key(1).value]) > 1) is spread
+            assert (llm.spilled > 0) is spread
+        finally:
+            await llm.aclose()
 
 
 async def test_an_endpoint_going_down_moves_only_its_conversations_and_they_come_back(three):
