@@ -49,6 +49,9 @@ def test_every_model_request_of_a_conversation_goes_to_one_server_with_its_key(l
                 cid = body["conversation_id"]
                 assert body["answer"] and body["sources"], body  # answered from the web
             ids.append(cid)
+        metrics = httpx.get(f"{app.base_url}/metrics", timeout=10).text
+    # At this load no conversation was ever passed over for another server.
+    assert "websearch_llm_affinity_spilled_total 0.0" in metrics
 
     requests = [(server.url, r) for server in (megrez, second) for r in server.requests]
     paths = {r["path"] for _, r in requests}
