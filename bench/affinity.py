@@ -46,7 +46,9 @@ def turn_of(entry: dict) -> int:
     return sum(1 for m in entry["messages"] if m["role"] == "user") - 1
 
 
-def replay(servers: int, affinity: bool, convs: list[list[str]], clients: int, delay_s: float, min_load: int = 8) -> dict:
+def replay(
+    servers: int, affinity: bool, convs: list[list[str]], clients: int, delay_s: float, min_load: int = 8
+) -> dict:
     with LocalWeb() as web:
         megrez = [ScriptedMegrez(delay_s=delay_s).start() for _ in range(servers)]
         try:
@@ -126,8 +128,9 @@ def main() -> None:
         print(f"{r['servers']:>7}  {routing:<18}  {r['follow_up_decide_reuse']:>22.3f}  {r['follow_up_reuse']:>15.3f}"
               f"  {r['max_share_over_mean']:>16.2f}  {r['spilled']:>7}  {r['requests']}")
     one, four = rows[0], rows[-2]
-    print(f"aim: 4 servers with affinity within 0.02 of one server's reuse: "
-          f"{four['follow_up_reuse'] - one['follow_up_reuse']:+.3f} (decide {four['follow_up_decide_reuse'] - one['follow_up_decide_reuse']:+.3f}); "
+    gap = four["follow_up_reuse"] - one["follow_up_reuse"]
+    decide_gap = four["follow_up_decide_reuse"] - one["follow_up_decide_reuse"]
+    print(f"aim: 4 servers with affinity within 0.02 of one server's reuse: {gap:+.3f} (decide {decide_gap:+.3f}); "
           f"no server above 1.3x the mean share: {four['max_share_over_mean']:.2f}")
 
 

@@ -63,7 +63,8 @@ def matches(selector: dict, labels: dict) -> bool:
 
 
 def pod_labels(docs, name: str) -> dict:
-    return one(docs, "StatefulSet" if name in ("vllm", "redis") else "Deployment", name)["spec"]["template"]["metadata"]["labels"]
+    workload = one(docs, "StatefulSet" if name in ("vllm", "redis") else "Deployment", name)
+    return workload["spec"]["template"]["metadata"]["labels"]
 
 
 def test_there_is_an_overlay_for_one_gpu_node_and_for_several():
