@@ -30,6 +30,7 @@ async def answer(state: AgentState, runtime: Runtime[Deps]) -> dict:
             sources={source.index for source in state.sources},
             show=True,
             on_first_text=mark_answer_begun,
+            route=deps.route(state.conversation_id),
         )
     finally:
         mark_answer_begun()  # an empty or failed answer must not leave the related step waiting

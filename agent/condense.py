@@ -67,7 +67,7 @@ async def condense(state: AgentState, runtime: Runtime[Deps]) -> dict:
     ]
     params = GenerationParams(temperature=0.0, max_tokens=settings.source_tokens, stop=STOP)
     try:
-        replies = await deps.llm.chat_batch(batch, params)
+        replies = await deps.llm.chat_batch(batch, params, route=deps.route(state.conversation_id))
     except LLMError as exc:  # the packed passages from `select` are still a good answer's input
         log.warning("condensing failed, answering from the selected passages: %s", exc)
         return {}

@@ -32,6 +32,7 @@ async def decide(state: AgentState, runtime: Runtime[Deps]) -> dict:
         params,
         sources=set(),
         show=state.search != "always",
+        route=deps.route(state.conversation_id),
     )
 
     if state.search == "never":  # the chat prompt offers no function: a stray call is not followed

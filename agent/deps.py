@@ -11,8 +11,9 @@ import httpx
 from agent.settings import Settings
 from agent.store import ConversationStore, build_store
 from agent.telemetry import instrument_cache
-from inference.base import LLM
+from inference.base import LLM, RouteKey
 from inference.registry import build_llm
+from inference.routing import route_key
 from search.cache import Cache, build_cache
 from search.fetch import Fetcher
 from search.providers import build_provider
@@ -31,6 +32,10 @@ class Deps:
     http: httpx.AsyncClient
     workers: WorkerPool  # parse worker processes: every page's bytes are parsed there
     today: Callable[[], date] = field(default=date.today)
+
+    def route(self, conversation_id: str) -> RouteKey:
+        """The routing key every model request of this conversation carries (a keyed hash)."""
+        return route_key(conversation_id, self.settings.llm_route_secret)
 
     async def aclose(self) -> None:
         await self.llm.aclose()

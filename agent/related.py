@@ -41,7 +41,8 @@ async def related(state: AgentState, runtime: Runtime[Deps]) -> dict:
         Message(role="user", content=prompt),
     ]
     try:
-        reply = await deps.llm.chat(messages, GenerationParams(temperature=0.7, max_tokens=120, stop=STOP))
+        params = GenerationParams(temperature=0.7, max_tokens=120, stop=STOP)
+        reply = await deps.llm.chat(messages, params, route=deps.route(state.conversation_id))
     except LLMError as exc:  # nice to have: a failure here never costs the answer
         log.warning("related questions failed: %s", exc)
         return {"related": []}

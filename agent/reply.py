@@ -6,7 +6,7 @@ from typing import Callable
 
 from agent.cite import CitationRewriter
 from agent.events import Delta, emit
-from inference.base import LLM, GenerationParams, Message
+from inference.base import LLM, GenerationParams, Message, RouteKey
 from inference.megrez import FunctionCall, FunctionCallError, FunctionCallParser, TextDelta
 
 
@@ -27,6 +27,7 @@ async def stream_reply(
     sources: set[int],
     show: bool,
     on_first_text: Callable[[], None] | None = None,
+    route: RouteKey | None = None,
 ) -> Reply:
     """Generate, emitting text deltas as they become safe to show when `show` is set.
 
@@ -67,7 +68,7 @@ async def stream_reply(
             elif isinstance(event, FunctionCallError):
                 reply.error = reply.error or event
 
-    stream = llm.chat_stream(messages, params)
+    stream = llm.chat_stream(messages, params, route=route)  # the conversation's server
     try:
         async for chunk in stream:
             handle(parser.feed(chunk))

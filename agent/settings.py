@@ -86,6 +86,24 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "json"  # one JSON object per line, with the request id
     shutdown_grace_s: float = 30.0  # on SIGTERM, in-flight requests get this long to finish
 
+    # --- conversation affinity across model servers (issue 15) --------------------------------
+    # Every model request of a conversation carries a keyed hash of its id in these headers and in
+    # OpenAI's `user` field, for a router in front of vLLM (production-stack, SGLang, Dynamo, llm-d).
+    llm_route_headers: CommaList = Field(
+        default_factory=lambda: ["x-session-id", "x-user-id", "X-SMG-Routing-Key", "X-Dynamo-Session-ID"]
+    )
+    llm_route_secret: str = "megrez-websearch"  # keys that hash; the same on every api replica
+    llm_route_load_factor: float = Field(default=1.25, ge=1.0)  # pool: at most this × mean outstanding
+    llm_route_min_load: int = Field(default=8, ge=1)  # … but a server with fewer in flight is never passed over
+    llm_pool_affinity: bool = True  # pool: keep conversations on their server (False: least outstanding)
+
+    @field_validator("llm_route_headers", mode="before")
+    @classmethod
+    def _split_route_headers(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
     @field_validator("fetch_allow_hosts", "api_keys", "searxng_categories", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:

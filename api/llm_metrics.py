@@ -46,6 +46,12 @@ def llm_families(llm: Any) -> Iterable:
         requests.add_metric([endpoint.url], endpoint.requests)
         failures.add_metric([endpoint.url], endpoint.failures)
     yield from (up, outstanding, requests, failures)
+    spilled = CounterMetricFamily(
+        "websearch_llm_affinity_spilled",
+        "Conversation requests sent past their own endpoint because it carried more than the load bound.",
+    )
+    spilled.add_metric([], getattr(llm, "spilled", 0))
+    yield spilled
 
 
 def vllm_families(vllm: dict[str, dict[str, float]]) -> Iterable:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Message(BaseModel):
@@ -31,6 +31,19 @@ class Completion(BaseModel):
     text: str
     finish_reason: str | None = None
     usage: Usage = Field(default_factory=Usage)
+
+
+class RouteKey(BaseModel):
+    """Which conversation a model request belongs to, as the servers see it: an opaque hash.
+
+    Every request of a conversation carries the same key, so a pool (or a router in front of
+    several vLLM servers) can send them all to the one server whose prefix cache holds the
+    conversation. Made by `inference.routing.route_key`; never the conversation id itself.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    value: str = Field(min_length=8, max_length=128, pattern=r"^[0-9a-f]+$")
 
 
 class StreamResult(BaseModel):
@@ -117,21 +130,34 @@ class LLM(Protocol):
 
     name: str  # a human name for errors and logs, e.g. "vLLM at http://gpu:8000/v1"
 
-    async def chat(self, messages: list[Message], params: GenerationParams) -> Completion: ...
+    # `route`: the conversation the request belongs to (None: none). Backends with several servers
+    # keep a conversation on one of them; a single local model may ignore it.
 
-    def chat_stream(self, messages: list[Message], params: GenerationParams) -> AsyncIterator[str]:
+    async def chat(
+        self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None
+    ) -> Completion: ...
+
+    def chat_stream(
+        self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None
+    ) -> AsyncIterator[str]:
         """Text deltas as they are generated. Closing the iterator cancels the generation."""
         ...
 
-    async def chat_batch(self, conversations: list[list[Message]], params: GenerationParams) -> list[Completion]:
+    async def chat_batch(
+        self, conversations: list[list[Message]], params: GenerationParams, route: RouteKey | None = None
+    ) -> list[Completion]:
         """Several independent conversations, generated together (one batched request on vLLM)."""
         ...
 
-    async def complete(self, prompts: list[str], params: GenerationParams) -> list[Completion]:
+    async def complete(
+        self, prompts: list[str], params: GenerationParams, route: RouteKey | None = None
+    ) -> list[Completion]:
         """Several raw prompts generated together (one batched request where the backend can)."""
         ...
 
-    def complete_stream(self, prompt: str, params: GenerationParams) -> AsyncIterator[str]: ...
+    def complete_stream(
+        self, prompt: str, params: GenerationParams, route: RouteKey | None = None
+    ) -> AsyncIterator[str]: ...
 
     async def health(self) -> None:
         """Return when the backend can serve, else raise an LLMError saying why."""

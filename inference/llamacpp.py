@@ -24,6 +24,7 @@ from inference.base import (
     Message,
     ModelNotFound,
     PromptTooLong,
+    RouteKey,
     StreamResult,
     TextStream,
     Usage,
@@ -85,7 +86,10 @@ class LlamaCppLLM:
 
     # --- the LLM protocol ----------------------------------------------------------------------
 
-    async def chat(self, messages: list[Message], params: GenerationParams) -> Completion:
+    async def chat(
+        self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None
+    ) -> Completion:
+        # One model in this process: `route` (which conversation) has no server to choose.
         def work(cancel: threading.Event) -> dict[str, Any]:
             return self._create_chat(messages, params, cancel, stream=False)
 
@@ -97,17 +101,23 @@ class LlamaCppLLM:
             usage=self._record_usage(data),
         )
 
-    def chat_stream(self, messages: list[Message], params: GenerationParams) -> TextStream:
+    def chat_stream(
+        self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None
+    ) -> TextStream:
         def start(cancel: threading.Event) -> Iterator[dict[str, Any]]:
             return self._create_chat(messages, params, cancel, stream=True)
 
         return TextStream(lambda result: self._stream(start, result))
 
-    async def chat_batch(self, conversations: list[list[Message]], params: GenerationParams) -> list[Completion]:
+    async def chat_batch(
+        self, conversations: list[list[Message]], params: GenerationParams, route: RouteKey | None = None
+    ) -> list[Completion]:
         # One model on the CPU has no batch API here: one conversation after another.
         return [await self.chat(messages, params) for messages in conversations]
 
-    async def complete(self, prompts: list[str], params: GenerationParams) -> list[Completion]:
+    async def complete(
+        self, prompts: list[str], params: GenerationParams, route: RouteKey | None = None
+    ) -> list[Completion]:
         # No batch API in llama-cpp-python: one after another (they would queue on the lock anyway).
         results = []
         for prompt in prompts:
@@ -123,7 +133,9 @@ class LlamaCppLLM:
             )
         return results
 
-    def complete_stream(self, prompt: str, params: GenerationParams) -> TextStream:
+    def complete_stream(
+        self, prompt: str, params: GenerationParams, route: RouteKey | None = None
+    ) -> TextStream:
         def start(cancel: threading.Event) -> Iterator[dict[str, Any]]:
             return self._create_completion(prompt, params, cancel, stream=True)
 

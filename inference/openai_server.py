@@ -8,7 +8,7 @@ stream must close the socket so vLLM aborts that generation and frees its batch 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -22,11 +22,13 @@ from inference.base import (
     Message,
     ModelNotFound,
     PromptTooLong,
+    RouteKey,
     StreamResult,
     TextStream,
     Usage,
 )
 from inference.megrez import render_chat
+from inference.routing import DEFAULT_ROUTE_HEADERS, SESSION_TOKEN_HEADER, SessionTokens
 
 if TYPE_CHECKING:
     from agent.settings import Settings
@@ -46,6 +48,8 @@ class OpenAIServerLLM:
         timeout_s: float = 120.0,
         connect_timeout_s: float = 5.0,
         client: httpx.AsyncClient | None = None,
+        route_headers: Sequence[str] = DEFAULT_ROUTE_HEADERS,
+        session_tokens: int = 10_000,
     ):
         self.base_url = base_url.rstrip("/")
         self.model = model
@@ -58,6 +62,9 @@ class OpenAIServerLLM:
         self._owns_client = client is None
         self._client = client or httpx.AsyncClient()
         self.usage_total = Usage()  # every token this process has asked the server for
+        # A conversation's routing key goes in these headers (and `user`) for a router in front.
+        self.route_headers = tuple(route_headers)
+        self.session_tokens = SessionTokens(session_tokens)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAIServerLLM:
@@ -69,32 +76,41 @@ class OpenAIServerLLM:
             api_key=settings.llm_api_key,
             timeout_s=settings.llm_timeout_s,
             connect_timeout_s=settings.llm_connect_timeout_s,
+            route_headers=settings.llm_route_headers,
         )
 
     # --- the LLM protocol ----------------------------------------------------------------------
 
-    async def chat(self, messages: list[Message], params: GenerationParams) -> Completion:
-        body = self._body(params, messages=[m.model_dump() for m in messages])
-        data = await self._post_json("/chat/completions", body)
+    async def chat(
+        self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None
+    ) -> Completion:
+        body = self._body(params, route, messages=[m.model_dump() for m in messages])
+        data = await self._request("POST", "/chat/completions", body, route)
         choice = self._choices(data)[0]
         message = choice.get("message") or {}
         usage = self._record_usage(data)
         return Completion(text=message.get("content") or "", finish_reason=choice.get("finish_reason"), usage=usage)
 
-    def chat_stream(self, messages: list[Message], params: GenerationParams) -> TextStream:
-        body = self._body(params, messages=[m.model_dump() for m in messages])
-        return TextStream(lambda result: self._stream("/chat/completions", body, result))
+    def chat_stream(
+        self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None
+    ) -> TextStream:
+        body = self._body(params, route, messages=[m.model_dump() for m in messages])
+        return TextStream(lambda result: self._stream("/chat/completions", body, result, route))
 
-    async def chat_batch(self, conversations: list[list[Message]], params: GenerationParams) -> list[Completion]:
+    async def chat_batch(
+        self, conversations: list[list[Message]], params: GenerationParams, route: RouteKey | None = None
+    ) -> list[Completion]:
         # Chat completions take one conversation per request; the completions endpoint takes a
         # list, so render the template here and send every conversation in one request.
-        return await self.complete([render_chat(messages) for messages in conversations], params)
+        return await self.complete([render_chat(messages) for messages in conversations], params, route)
 
-    async def complete(self, prompts: list[str], params: GenerationParams) -> list[Completion]:
+    async def complete(
+        self, prompts: list[str], params: GenerationParams, route: RouteKey | None = None
+    ) -> list[Completion]:
         if not prompts:
             return []
         # One request for all prompts: vLLM schedules them into the same batch.
-        data = await self._post_json("/completions", self._body(params, prompt=list(prompts)))
+        data = await self._request("POST", "/completions", self._body(params, route, prompt=list(prompts)), route)
         choices = self._choices(data)
         by_index = {c.get("index", i): c for i, c in enumerate(choices)}
         if sorted(by_index) != list(range(len(prompts))):
@@ -110,9 +126,11 @@ class OpenAIServerLLM:
             for i in range(len(prompts))
         ]
 
-    def complete_stream(self, prompt: str, params: GenerationParams) -> TextStream:
-        body = self._body(params, prompt=prompt)
-        return TextStream(lambda result: self._stream("/completions", body, result))
+    def complete_stream(
+        self, prompt: str, params: GenerationParams, route: RouteKey | None = None
+    ) -> TextStream:
+        body = self._body(params, route, prompt=prompt)
+        return TextStream(lambda result: self._stream("/completions", body, result, route))
 
     async def health(self) -> None:
         served = await self.served_models()
@@ -129,8 +147,11 @@ class OpenAIServerLLM:
 
     # --- requests ------------------------------------------------------------------------------
 
-    def _body(self, params: GenerationParams, **payload: Any) -> dict[str, Any]:
+    def _body(self, params: GenerationParams, route: RouteKey | None, **payload: Any) -> dict[str, Any]:
+        # OpenAI's `user` field: what routers keyed on the end user read. A hash, never a name.
+        who = {"user": route.value} if route is not None else {}
         return {
+            **who,
             "model": self.model,
             **payload,
             "max_tokens": params.max_tokens,
@@ -143,16 +164,30 @@ class OpenAIServerLLM:
             "spaces_between_special_tokens": False,
         }
 
-    async def _post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        return await self._request("POST", path, body)
+    def _headers_for(self, route: RouteKey | None) -> dict[str, str]:
+        if route is None:
+            return self._headers
+        headers = {**self._headers, **{name: route.value for name in self.route_headers}}
+        token = self.session_tokens.get(route)
+        if token is not None:  # the router's own handle on the session, sent back as it came
+            headers[SESSION_TOKEN_HEADER] = token
+        return headers
 
-    async def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _keep_session_token(self, response: httpx.Response, route: RouteKey | None) -> None:
+        token = response.headers.get(SESSION_TOKEN_HEADER)
+        if route is not None and token:
+            self.session_tokens.put(route, token)
+
+    async def _request(
+        self, method: str, path: str, body: dict[str, Any] | None = None, route: RouteKey | None = None
+    ) -> dict[str, Any]:
         try:
             response = await self._client.request(
-                method, self.base_url + path, json=body, headers=self._headers, timeout=self._timeout
+                method, self.base_url + path, json=body, headers=self._headers_for(route), timeout=self._timeout
             )
         except httpx.HTTPError as exc:
             raise self._transport_error(exc) from exc
+        self._keep_session_token(response, route)
         if response.status_code >= 400:
             raise await self._status_error(response.status_code, response.text)
         try:
@@ -163,15 +198,18 @@ class OpenAIServerLLM:
             raise LLMError(self.name, f"answered with unexpected JSON: {response.text[:200]!r}")
         return data
 
-    async def _stream(self, path: str, body: dict[str, Any], result: StreamResult) -> AsyncIterator[str]:
+    async def _stream(
+        self, path: str, body: dict[str, Any], result: StreamResult, route: RouteKey | None = None
+    ) -> AsyncIterator[str]:
         body = {**body, "stream": True, "stream_options": {"include_usage": True}}
         request = self._client.build_request(
-            "POST", self.base_url + path, json=body, headers=self._headers, timeout=self._timeout
+            "POST", self.base_url + path, json=body, headers=self._headers_for(route), timeout=self._timeout
         )
         try:
             response = await self._client.send(request, stream=True)
         except httpx.HTTPError as exc:
             raise self._transport_error(exc) from exc
+        self._keep_session_token(response, route)
         # `aclose` in finally runs on normal end, on error, and when the consumer closes us early:
         # closing an unfinished streamed response drops the connection, so vLLM aborts the request.
         try:

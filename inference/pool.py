@@ -1,7 +1,11 @@
 """Several vLLM servers behind one `LLM`: `WEBSEARCH_LLM_BASE_URL=http://gpu1:8000/v1,http://gpu2:8000/v1`.
 
-Each request goes to the endpoint with the fewest requests outstanding from this process (ties take
-turns). An endpoint that cannot be reached, answers 502/503/504, times out or no longer serves the
+A request of a conversation (a `RouteKey`) goes where the conversation's prefix is cached: its
+endpoint on a consistent-hash ring, unless that one is down or would carry more than `load_factor` ×
+the mean outstanding requests (and `min_load` at least), and then the next on the ring
+(`inference/routing.py`). `affinity=False` turns that off: least outstanding for every request. A request of
+no conversation goes to the endpoint with the fewest requests outstanding from this process (ties
+take turns). An endpoint that cannot be reached, answers 502/503/504, times out or no longer serves the
 model is marked down for `cooldown_s` and the request is retried on the next endpoint — for a stream,
 only while nothing has been streamed yet. Once the cool-down is over, a health check (GET /v1/models)
 runs in the background and brings the endpoint back when it answers; until then it is tried only when
@@ -27,11 +31,13 @@ from inference.base import (
     LLMUnavailable,
     Message,
     ModelNotFound,
+    RouteKey,
     StreamResult,
     TextStream,
     Usage,
 )
 from inference.openai_server import OpenAIServerLLM
+from inference.routing import AffinityRing, load_bound
 
 if TYPE_CHECKING:
     from agent.settings import Settings
@@ -62,11 +68,15 @@ def build_openai(settings: Settings) -> LLM:
                 api_key=settings.llm_api_key,
                 timeout_s=settings.llm_timeout_s,
                 connect_timeout_s=settings.llm_connect_timeout_s,
+                route_headers=settings.llm_route_headers,
             )
             for url in urls
         ],
         cooldown_s=settings.llm_pool_cooldown_s,
         check_timeout_s=settings.llm_connect_timeout_s,
+        load_factor=settings.llm_route_load_factor,
+        affinity=settings.llm_pool_affinity,
+        min_load=settings.llm_route_min_load,
     )
 
 
@@ -98,10 +108,26 @@ class Endpoint:
 
 
 class PooledLLM:
-    def __init__(self, llms: list[LLM], *, cooldown_s: float = 10.0, check_timeout_s: float = 5.0):
+    def __init__(
+        self,
+        llms: list[LLM],
+        *,
+        cooldown_s: float = 10.0,
+        check_timeout_s: float = 5.0,
+        load_factor: float = 1.25,
+        affinity: bool = True,
+        min_load: int = 8,
+    ):
         if not llms:
             raise ValueError("a pool needs at least one endpoint")
+        if load_factor < 1:
+            raise ValueError("load_factor must be at least 1 (1 = perfectly even, no affinity under load)")
         self.endpoints = [Endpoint(llm) for llm in llms]
+        self.ring = AffinityRing(self.endpoints, [e.url for e in self.endpoints])
+        self.load_factor = load_factor
+        self.min_load = min_load  # below this many in flight, a conversation's endpoint is never passed over
+        self.affinity = affinity  # False: every request least-outstanding (keys still go to the servers)
+        self.spilled = 0  # conversation requests sent past their endpoint because it was too busy
         self.name = f"vLLM pool ({', '.join(e.url for e in self.endpoints)})"
         self.cooldown_s = cooldown_s
         self.check_timeout_s = check_timeout_s
@@ -125,20 +151,34 @@ class PooledLLM:
 
     # --- the LLM protocol ----------------------------------------------------------------------
 
-    async def chat(self, messages: list[Message], params: GenerationParams) -> Completion:
-        return await self._call(lambda llm: llm.chat(messages, params))
+    async def chat(
+        self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None
+    ) -> Completion:
+        return await self._call(lambda llm: llm.chat(messages, params, route), route)
 
-    async def chat_batch(self, conversations: list[list[Message]], params: GenerationParams) -> list[Completion]:
-        return await self._call(lambda llm: llm.chat_batch(conversations, params))
+    async def chat_batch(
+        self, conversations: list[list[Message]], params: GenerationParams, route: RouteKey | None = None
+    ) -> list[Completion]:
+        return await self._call(lambda llm: llm.chat_batch(conversations, params, route), route)
 
-    async def complete(self, prompts: list[str], params: GenerationParams) -> list[Completion]:
-        return await self._call(lambda llm: llm.complete(prompts, params))
+    async def complete(
+        self, prompts: list[str], params: GenerationParams, route: RouteKey | None = None
+    ) -> list[Completion]:
+        return await self._call(lambda llm: llm.complete(prompts, params, route), route)
 
-    def chat_stream(self, messages: list[Message], params: GenerationParams) -> TextStream:
-        return TextStream(lambda result: self._stream(lambda llm: llm.chat_stream(messages, params), result))
+    def chat_stream(
+        self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None
+    ) -> TextStream:
+        return TextStream(
+            lambda result: self._stream(lambda llm: llm.chat_stream(messages, params, route), result, route)
+        )
 
-    def complete_stream(self, prompt: str, params: GenerationParams) -> TextStream:
-        return TextStream(lambda result: self._stream(lambda llm: llm.complete_stream(prompt, params), result))
+    def complete_stream(
+        self, prompt: str, params: GenerationParams, route: RouteKey | None = None
+    ) -> TextStream:
+        return TextStream(
+            lambda result: self._stream(lambda llm: llm.complete_stream(prompt, params, route), result, route)
+        )
 
     async def health(self) -> None:
         """Check every endpoint now; ready while at least one answers (`down()` names the others)."""
@@ -154,22 +194,34 @@ class PooledLLM:
 
     # --- routing -------------------------------------------------------------------------------
 
-    def _order(self) -> list[Endpoint]:
-        """Healthy endpoints, fewest outstanding first (ties take turns); then the down ones."""
+    def _order(self, route: RouteKey | None = None) -> list[Endpoint]:
+        """Healthy endpoints in the order to try them; then the down ones.
+
+        With a conversation: its ring order, starting from the first endpoint within the load
+        bound. Without: fewest outstanding first (ties take turns).
+        """
         now = time.monotonic()
         for endpoint in self.endpoints:
             if not endpoint.healthy and not endpoint.checking and now >= endpoint.down_until:
                 self._check_in_background(endpoint)
+        down = sorted((e for e in self.endpoints if not e.healthy), key=lambda e: e.down_until)
+        if route is not None and self.affinity:
+            walk = [e for e in self.ring.walk(route) if e.healthy]
+            if walk:
+                bound = load_bound(sum(e.outstanding for e in walk), len(walk), self.load_factor, self.min_load)
+                first = next((e for e in walk if e.outstanding + 1 <= bound), walk[0])
+                if first is not walk[0]:
+                    self.spilled += 1
+                return [first] + [e for e in walk if e is not first] + down
         count = len(self.endpoints)
         start, self._turn = self._turn, (self._turn + 1) % count
         ranked = sorted(range(count), key=lambda i: (self.endpoints[i].outstanding, (i - start) % count))
         healthy = [self.endpoints[i] for i in ranked if self.endpoints[i].healthy]
-        down = sorted((e for e in self.endpoints if not e.healthy), key=lambda e: e.down_until)
         return healthy + down  # a down endpoint is a last resort: it may be back before its check says so
 
-    async def _call(self, call: Callable[[Any], Awaitable[T]]) -> T:
+    async def _call(self, call: Callable[[Any], Awaitable[T]], route: RouteKey | None) -> T:
         failed: list[tuple[Endpoint, LLMError]] = []
-        for endpoint in self._order():
+        for endpoint in self._order(route):
             endpoint.outstanding += 1
             endpoint.requests += 1
             try:
@@ -186,9 +238,11 @@ class PooledLLM:
             return result
         raise self._all_failed(failed)
 
-    async def _stream(self, open_stream: Callable[[Any], AsyncIterator[str]], result: StreamResult) -> AsyncIterator[str]:
+    async def _stream(
+        self, open_stream: Callable[[Any], AsyncIterator[str]], result: StreamResult, route: RouteKey | None
+    ) -> AsyncIterator[str]:
         failed: list[tuple[Endpoint, LLMError]] = []
-        for endpoint in self._order():
+        for endpoint in self._order(route):
             endpoint.outstanding += 1
             endpoint.requests += 1
             stream = open_stream(endpoint.llm)

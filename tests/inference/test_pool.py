@@ -171,7 +171,7 @@ class _Stub:
         self.name = self.base_url = name
         self.pieces, self.fail, self.calls = pieces, fail, 0
 
-    def chat_stream(self, messages, params) -> TextStream:
+    def chat_stream(self, messages, params, route=None) -> TextStream:
         self.calls += 1
 
         async def produce(result):
