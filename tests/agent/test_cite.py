@@ -62,3 +62,15 @@ def test_chinese_answer_markers():
     answer, citations = rewrite("大桥全长 3.2 公里[citation:1]。总投资 56 亿元[citation：2]。", SOURCES)
     assert answer == "大桥全长 3.2 公里[1]。总投资 56 亿元[2]。"
     assert [c.index for c in citations] == [1, 2]
+
+
+def test_a_marker_repeated_back_to_back_is_shown_once():
+    answer, citations = rewrite("Cost 420 million[citation:1][citation:1]. Opened[citation:2][2][ citation:2].", SOURCES)
+    assert answer == "Cost 420 million[1]. Opened[2]."
+    assert [c.index for c in citations] == [1, 2]
+    # the same in a stream, wherever the chunks break
+    text = "A[citation:1][citation:1] B"
+    for i in range(len(text) + 1):
+        assert run([text[:i], text[i:]]) == "A[1] B", i
+    # text in between makes it a new citation, not a repeat
+    assert run(["A[citation:1] and B[citation:1]"]) == "A[1] and B[1]"
