@@ -260,6 +260,10 @@ def test_an_explicit_conversation_id_is_scoped_by_the_callers_key(local_web, meg
             extra_body={"conversation_id": "team-chat-7"},
         )
         assert first.model_extra["conversation_id"] == "team-chat-7"
+        # the same words from two keys, without an id, are filed apart too
+        same = [c.chat.completions.create(model="megrez-websearch", messages=[{"role": "user", "content": "Hello!"}])
+                for c in (one, two)]
+        assert same[0].model_extra["conversation_id"] != same[1].model_extra["conversation_id"]
         # the owner reads it over REST with the same key; the other key gets a 404
         turns = httpx.get(f"{app.base_url}/v1/conversations/team-chat-7", headers={"Authorization": "Bearer k-one"})
         assert turns.status_code == 200 and len(turns.json()["turns"]) == 1

@@ -233,7 +233,10 @@ def test_bot_messages_and_edits_in_dms_are_not_questions(bot, slack):
     own["event"]["bot_id"] = "B0OTHER"
     edit = event_body("edited", channel="D0DIRECT", kind="message")
     edit["event"]["subtype"] = "message_changed"
-    for body in (own, edit):
+    # a plain channel message (no mention) is not a question to the bot: only DMs and mentions are
+    chatter = event_body("How much did the Aurora Bridge in Veldmark cost?", channel="C0GENERAL", kind="message")
+    chatter["event"]["channel_type"] = "channel"
+    for body in (own, edit, chatter):
         assert send(bot, body).status_code == 200
     settled(bot, slack)
     assert not not_barrier(slack.calls_to("chat.postMessage"))
@@ -338,6 +341,21 @@ def test_url_verification_is_answered(bot):
 
 def test_slack_route_is_absent_without_its_settings(app):
     assert httpx.post(f"{app.base_url}/slack/events", json={}).status_code == 404
+
+
+def test_http_mode_needs_both_the_bot_token_and_the_signing_secret():
+    from agent.settings import Settings
+    from api.slack import SlackBot, enabled
+
+    def settings(**values):
+        return Settings(_env_file=None, **values)
+
+    assert enabled(settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET))
+    assert not enabled(settings(slack_bot_token=TOKEN))  # unsigned events must never be accepted
+    assert not enabled(settings(slack_signing_secret=SECRET))
+    assert not enabled(settings())
+    with pytest.raises(ValueError, match="WEBSEARCH_SLACK_BOT_TOKEN"):
+        SlackBot(settings(slack_signing_secret=SECRET), lambda: (None, None))
 
 
 def test_question_text_drops_slack_markup():
