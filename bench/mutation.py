@@ -132,6 +132,13 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
         "with no '[' the tail is one character, which _PARTIAL (it starts with '[') never matches",
     ("cite", "agent/cite.py", 65, "operand dropped: ']' not in text[cut:]"):
         "_PARTIAL cannot match a tail holding ']' either",
+    ("select", "search/select.py", 46, "0 -> 1"): "the snippet is its page's only passage: its position orders nothing",
+    ("select", "search/select.py", 58, "passage.tokens or count_tokens(passage.text): Or -> And"):
+        "Passage.tokens is count_tokens(text) wherever a passage is made: recounting gives the same number",
+    ("select", "search/select.py", 58, "operand dropped: passage.tokens"):
+        "Passage.tokens is count_tokens(text) wherever a passage is made: recounting gives the same number",
+    ("select", "search/select.py", 75, "operand dropped: passage.url in picks"):
+        "a relevant source not picked in round 1 had each passage refused with at least as much room as round 2 has",
 }
 
 # --- the mutants ------------------------------------------------------------------------------------
