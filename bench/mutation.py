@@ -112,6 +112,7 @@ MODULES: dict[str, Module] = {
         {"api/slack.py": ["SlackBot.__init__", "SlackBot._on_mention", "SlackBot._on_message", "SlackBot._spawn",
                           "SlackBot._claim", "enabled", "bot_for", "slack_events"]},
         [
+            "tests/api/test_slack.py::test_http_mode_needs_both_the_bot_token_and_the_signing_secret",
             "tests/api/test_slack.py::test_a_wrong_signature_is_401_and_nothing_is_posted",
             "tests/api/test_slack.py::test_url_verification_is_answered",
             "tests/api/test_slack.py::test_slack_route_is_absent_without_its_settings",
