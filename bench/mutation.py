@@ -121,6 +121,7 @@ MODULES: dict[str, Module] = {
             "tests/api/test_slack.py::test_a_retried_event_is_not_answered_twice",
             "tests/api/test_slack.py::test_direct_message_is_answered",
             "tests/api/test_slack.py::test_mention_gets_searching_then_the_cited_answer_in_its_thread",
+            "tests/api/test_slack.py::test_follow_up_in_the_thread_keeps_the_subject",
         ],
         "Slack verification and which events are answered",
     ),

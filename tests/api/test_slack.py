@@ -356,6 +356,10 @@ def test_http_mode_needs_both_the_bot_token_and_the_signing_secret():
     assert not enabled(settings())
     with pytest.raises(ValueError, match="WEBSEARCH_SLACK_BOT_TOKEN"):
         SlackBot(settings(slack_signing_secret=SECRET), lambda: (None, None))
+    # the Web API base URL works with or without its trailing slash (methods are joined onto it)
+    for url in ("http://127.0.0.1:9/api", "http://127.0.0.1:9/api/"):
+        bot = SlackBot(settings(slack_bot_token=TOKEN, slack_api_url=url), lambda: (None, None), http_mode=False)
+        assert bot.client.base_url == "http://127.0.0.1:9/api/"
 
 
 def test_question_text_drops_slack_markup():
