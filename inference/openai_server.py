@@ -34,7 +34,23 @@ if TYPE_CHECKING:
     from agent.settings import Settings
 
 # vLLM's wording when the prompt (plus max_tokens) does not fit; it answers 400 with one of these.
-_TOO_LONG = ("maximum context length", "longer than the maximum model length", "is too long and exceeds")
+# Older: "This model's maximum context length is M tokens. However, you requested N tokens (...)";
+# 0.10+: "'max_tokens' or 'max_completion_tokens' is too large: N. This model's maximum context
+# length is M tokens and your request has K input tokens (N > M - K)." (V1 engine: "The decoder
+# prompt (length K) is longer than the maximum model length of M.")
+_TOO_LONG = (
+    "maximum context length",
+    "'max_completion_tokens' is too large",
+    "longer than the maximum model length",
+    "is too long and exceeds",
+)
+# The roles every chat template renders; Megrez's own `observation` (search results) may not be.
+_TEMPLATE_ROLES = {"system", "user", "assistant"}
+
+
+class _Refused(LLMError):
+    """A plain 400 from the server (not a length or model problem): for chat, possibly a chat template
+    that will not render a role. Callers outside this module see an ordinary LLMError."""
 REPETITION_PENALTY = 1.02  # Megrez model card's recommendation for vLLM
 
 
@@ -65,6 +81,10 @@ class OpenAIServerLLM:
         # A conversation's routing key goes in these headers (and `user`) for a router in front.
         self.route_headers = tuple(route_headers)
         self.session_tokens = SessionTokens(session_tokens)
+        # Set once the server's chat template refused a role (Megrez's `observation`): conversations
+        # with such roles are then rendered here (`render_chat`, Megrez's template) and sent to
+        # /completions, the way chat_batch always sends them.
+        self.render_here = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAIServerLLM:
@@ -84,8 +104,16 @@ class OpenAIServerLLM:
     async def chat(
         self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None
     ) -> Completion:
+        if self.render_here and _extra_roles(messages):
+            return (await self.complete([render_chat(messages)], params, route))[0]
         body = self._body(params, route, messages=[m.model_dump() for m in messages])
-        data = await self._request("POST", "/chat/completions", body, route)
+        try:
+            data = await self._request("POST", "/chat/completions", body, route)
+        except _Refused:
+            if not _extra_roles(messages):
+                raise
+            self.render_here = True
+            return (await self.complete([render_chat(messages)], params, route))[0]
         choice = self._choices(data)[0]
         message = choice.get("message") or {}
         usage = self._record_usage(data)
@@ -94,8 +122,30 @@ class OpenAIServerLLM:
     def chat_stream(
         self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None
     ) -> TextStream:
+        if self.render_here and _extra_roles(messages):
+            return self.complete_stream(render_chat(messages), params, route)
         body = self._body(params, route, messages=[m.model_dump() for m in messages])
-        return TextStream(lambda result: self._stream("/chat/completions", body, result, route))
+        return TextStream(lambda result: self._chat_stream(messages, params, body, result, route))
+
+    async def _chat_stream(
+        self,
+        messages: list[Message],
+        params: GenerationParams,
+        body: dict[str, Any],
+        result: StreamResult,
+        route: RouteKey | None,
+    ) -> AsyncIterator[str]:
+        try:
+            async for text in self._stream("/chat/completions", body, result, route):
+                yield text
+            return
+        except _Refused:  # a status error: raised before any text was yielded
+            if not _extra_roles(messages):
+                raise
+            self.render_here = True
+        prompt = render_chat(messages)
+        async for text in self._stream("/completions", self._body(params, route, prompt=prompt), result, route):
+            yield text
 
     async def chat_batch(
         self, conversations: list[list[Message]], params: GenerationParams, route: RouteKey | None = None
@@ -268,6 +318,8 @@ class OpenAIServerLLM:
         except ValueError:
             message = None
         error = self._classify(status, message or text[:300] or "(empty body)")
+        if status == 400 and type(error) is LLMError:
+            error = _Refused(error.backend, error.message)
         if isinstance(error, ModelNotFound):
             # Name what the server does serve, so the fix (WEBSEARCH_LLM_MODEL) is obvious.
             try:
@@ -279,6 +331,7 @@ class OpenAIServerLLM:
     def _classify(self, status: int | None, message: str) -> LLMError:
         """The error class a caller can act on; `status` is None for an error sent mid-stream."""
         message = " ".join(message.split())[:500]  # one line, whatever the server sent
+        message = message.removesuffix(" None")  # vLLM's chat endpoint appends the exception's empty cause
         lower = message.lower()
         if any(marker in lower for marker in _TOO_LONG):
             return PromptTooLong(self.name, message)
@@ -304,6 +357,10 @@ class OpenAIServerLLM:
         self.usage_total.prompt_tokens += usage.prompt_tokens
         self.usage_total.completion_tokens += usage.completion_tokens
         return usage
+
+
+def _extra_roles(messages: list[Message]) -> bool:
+    return any(m.role not in _TEMPLATE_ROLES for m in messages)
 
 
 def _error_message(data: Any) -> str | None:

@@ -1,4 +1,5 @@
 import json
+import re
 from datetime import date
 
 import prompts
@@ -15,11 +16,17 @@ def test_websearch_system_offers_the_search_function_in_both_languages():
     assert "23 November 2026" in prompts.websearch_system("en", date(2026, 11, 23))
 
 
-def test_system_prompts_are_byte_identical_within_a_day_and_carry_no_clock():
-    day = date(2026, 11, 23)
+def test_system_prompts_change_only_in_their_date_and_carry_no_clock():
+    # vLLM's prefix cache reuses a prompt only while it is byte-identical: the date is the one part
+    # that may move, once a day, and nothing finer (no time of day, nothing per call).
+    day, next_day = date(2026, 11, 23), date(2026, 11, 24)
     for lang in ("en", "zh"):
-        assert prompts.websearch_system(lang, day) == prompts.websearch_system(lang, day)
-        assert prompts.chat_system(lang, day) == prompts.chat_system(lang, day)
+        for system in (prompts.websearch_system, prompts.chat_system):
+            today, tomorrow = system(lang, day), system(lang, next_day)
+            assert prompts.format_date(day, lang) in today
+            assert today != tomorrow
+            assert today.replace(prompts.format_date(day, lang), prompts.format_date(next_day, lang)) == tomorrow
+            assert not re.search(r"\d{1,2}:\d{2}", today), "a clock time in the system prompt"
         assert ":" not in prompts.format_date(day, lang)
 
 

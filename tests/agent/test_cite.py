@@ -62,3 +62,36 @@ def test_chinese_answer_markers():
     answer, citations = rewrite("大桥全长 3.2 公里[citation:1]。总投资 56 亿元[citation：2]。", SOURCES)
     assert answer == "大桥全长 3.2 公里[1]。总投资 56 亿元[2]。"
     assert [c.index for c in citations] == [1, 2]
+
+
+def test_a_marker_repeated_back_to_back_is_shown_once():
+    answer, citations = rewrite("Cost 420 million[citation:1][citation:1]. Opened[citation:2][2][ citation:2].", SOURCES)
+    assert answer == "Cost 420 million[1]. Opened[2]."
+    assert [c.index for c in citations] == [1, 2]
+    # the same in a stream, wherever the chunks break
+    text = "A[citation:1][citation:1] B"
+    for i in range(len(text) + 1):
+        assert run([text[:i], text[i:]]) == "A[1] B", i
+    # text in between makes it a new citation, not a repeat
+    assert run(["A[citation:1] and B[citation:1]"]) == "A[1] and B[1]"
+
+
+def test_text_that_cannot_become_a_marker_is_shown_at_once_while_streaming():
+    # held back only while it could still be a marker: anything else reaches the reader immediately
+    for chunk in ("see [note", "see [note] and more", "values [1 2", "a [c.i", "x [" + " " * 30, "[ citations"):
+        rewriter = CitationRewriter({1})
+        assert rewriter.feed(chunk) == chunk, chunk
+    # a '[' more than a marker's length back is plain text; within it, it may still be one
+    rewriter = CitationRewriter({1})
+    assert rewriter.feed("x [" + " " * 24) == "x [" + " " * 24
+    rewriter = CitationRewriter({1})
+    assert rewriter.feed("x [" + " " * 23) == "x "
+    assert rewriter.feed("1]") == "[1]"
+    for held in ("x [", "x [cit", "x [citation:", "x [ citation : 1"):
+        assert CitationRewriter({1}).feed(held) == "x ", held
+
+
+def test_a_whole_answer_ending_in_an_unfinished_bracket_keeps_it():
+    answer, citations = rewrite("Arrays start at [", SOURCES)
+    assert answer == "Arrays start at [" and citations == []
+    assert rewrite("Opened in 2021 [citation:1] [cit", SOURCES)[0] == "Opened in 2021 [1] [cit"

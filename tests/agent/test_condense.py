@@ -52,5 +52,9 @@ def test_a_failed_condense_still_answers_from_the_passages(local_web, megrez, mo
 
     monkeypatch.setattr(megrez, "_prepare", fail_batches)
     body = ask(make_settings(local_web, megrez, condense=True, context_tokens=300, source_tokens=120))
+    # the condense request was made (and failed): the answer came from the passages instead
+    batched = [r for r in megrez.requests if r["path"] == "/v1/completions"]
+    assert len(batched) == 1 and len(batched[0]["body"]["prompt"]) >= 2
     assert "420 million" in body["answer"]
     assert body["citations"]
+    assert "420 million" in answer_observation(megrez)

@@ -8,6 +8,7 @@ import pytest
 
 from agent.store import MemoryStore, RedisStore, StoreUnavailable
 from agent.state import Turn
+from tests.conftest import missing
 from tests.fixtures.app_server import free_port
 
 
@@ -86,7 +87,7 @@ def sentinel_url(redis_server_url, tmp_path):
 
     binary = shutil.which("redis-server")
     if not binary:
-        pytest.skip("redis-server is not installed")
+        missing("redis-server is not installed (the Sentinel test runs a real sentinel)")
     target = urlsplit(redis_server_url)
     port = free_port()
     conf = tmp_path / "sentinel.conf"
@@ -102,7 +103,8 @@ def sentinel_url(redis_server_url, tmp_path):
                     break
             except sync_redis.RedisError:
                 time.sleep(0.05)
-        yield f"redis+sentinel://127.0.0.1:{port}/tests/13"
+        database = target.path.strip("/") or "0"  # the configured test database, never another
+        yield f"redis+sentinel://127.0.0.1:{port}/tests/{database}"
     finally:
         proc.terminate()
         proc.wait(timeout=5)
@@ -114,7 +116,7 @@ async def test_a_sentinel_url_reaches_the_master(sentinel_url, redis_url):
     store = RedisStore(sentinel_url, ttl_s=60)
     await store.append("via-sentinel", turn(1))
     assert [t.question for t in await store.get("via-sentinel")] == ["question 1"]
-    assert await redis.from_url(redis_url).llen("ws:conv:via-sentinel") == 1  # the same Redis, db 13
+    assert await redis.from_url(redis_url).llen("ws:conv:via-sentinel") == 1  # the same Redis, same database
     await store.aclose()
 
 
@@ -147,7 +149,7 @@ def cluster_url(tmp_path):
 
     server, cli = shutil.which("redis-server"), shutil.which("redis-cli")
     if not server or not cli:
-        pytest.skip("redis-server / redis-cli are not installed")
+        missing("redis-server / redis-cli are not installed (the Cluster test runs a real cluster)")
     ports = cluster_ports(3)
     procs = [
         subprocess.Popen(

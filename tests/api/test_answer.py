@@ -175,3 +175,22 @@ def test_related_questions_are_about_the_subject_in_its_language(app):
     chinese = ask(app, question="青川大桥有多长？").json()
     assert len(chinese["related"]) == 3 and all("青川大桥" in q for q in chinese["related"])
     assert ask(app, question="Hello!").json()["related"] == []
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_served_template_without_observation_still_gives_the_cited_answer(app, megrez, stream):
+    """Whether vLLM's chat template renders Megrez's `observation` role is unverified: when it refuses
+    it, the answer is still read from the search results (rendered with Megrez's template here)."""
+    megrez.template_roles = {"system", "user", "assistant"}
+    question = "How much did the Aurora Bridge in Veldmark cost?"
+    response = ask(app, question=question, stream=stream)
+    assert response.status_code == 200, response.text
+    text = response.text if stream else response.json()["answer"]
+    assert "420 million" in text and "[citation:" not in text
+    if not stream:
+        assert response.json()["citations"]
+    refused = [r for r in megrez.requests if r["path"] == "/v1/chat/completions" and any(
+        m["role"] == "observation" for m in r["body"]["messages"])]
+    raw = [r for r in megrez.requests if r["path"] == "/v1/completions"]
+    assert len(refused) == 1  # refused once, then rendered here
+    assert any("<|role_start|>observation<|role_end|>" in str(r["body"]["prompt"]) for r in raw)

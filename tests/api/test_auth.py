@@ -60,3 +60,14 @@ def test_each_key_sees_only_its_own_conversations(locked, megrez):
     prompt = megrez.requests[-1]["body"].get("messages", [])
     assert all("Aurora Bridge in Veldmark open" not in m["content"] for m in prompt)
     assert len(httpx.get(f"{locked.base_url}/v1/conversations/{cid}", headers=one).json()["turns"]) == 1
+
+
+def test_the_key_may_come_as_bearer_any_case_or_as_x_api_key(locked):
+    url = f"{locked.base_url}/v1/answer"
+    for headers in ({"Authorization": "bearer k-two"}, {"X-API-Key": "k-one"}, {"Authorization": "Bearer  k-one"}):
+        assert httpx.post(url, json={"question": "Hello!"}, headers=headers).status_code == 200, headers
+    # another scheme falls back to X-API-Key, and a wrong X-API-Key is still refused
+    ok = httpx.post(url, json={"question": "Hello!"}, headers={"Authorization": "Basic eHl6", "X-API-Key": "k-two"})
+    assert ok.status_code == 200
+    assert httpx.post(url, json={"question": "Hello!"}, headers={"X-API-Key": "k-three"}).status_code == 401
+    assert httpx.post(url, json={"question": "Hello!"}, headers={"Authorization": "Token k-one"}).status_code == 401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
@@ -247,3 +248,44 @@ def test_a_conversation_is_kept_once_not_once_per_turn(local_web, megrez):
         stored = served.app.state.deps.store._data
         oai = [key for key in stored if key.startswith("oai-")]
         assert len(oai) == 1 and len(stored[oai[0]][1]) == 3
+
+
+def test_an_explicit_conversation_id_is_scoped_by_the_callers_key(local_web, megrez):
+    """Another key that learns (or guesses) a conversation id reaches nothing of it, on either surface."""
+    with ServedApp(make_settings(local_web, megrez, api_keys=["k-one", "k-two"])) as app:
+        one, two = client(app, api_key="k-one"), client(app, api_key="k-two")
+        first = one.chat.completions.create(
+            model="megrez-websearch",
+            messages=[{"role": "user", "content": "When did the Aurora Bridge in Veldmark open?"}],
+            extra_body={"conversation_id": "team-chat-7"},
+        )
+        assert first.model_extra["conversation_id"] == "team-chat-7"
+        # the same words from two keys, without an id, are filed apart too
+        same = [c.chat.completions.create(model="megrez-websearch", messages=[{"role": "user", "content": "Hello!"}])
+                for c in (one, two)]
+        assert same[0].model_extra["conversation_id"] != same[1].model_extra["conversation_id"]
+        # the owner reads it over REST with the same key; the other key gets a 404
+        turns = httpx.get(f"{app.base_url}/v1/conversations/team-chat-7", headers={"Authorization": "Bearer k-one"})
+        assert turns.status_code == 200 and len(turns.json()["turns"]) == 1
+        other = httpx.get(f"{app.base_url}/v1/conversations/team-chat-7", headers={"Authorization": "Bearer k-two"})
+        assert other.status_code == 404
+
+        # the other key continuing "team-chat-7" starts its own thread: the first exchange never reaches its prompt
+        before = len(megrez.requests)
+        two.chat.completions.create(
+            model="megrez-websearch",
+            messages=[{"role": "user", "content": "And how much did it cost?"}],
+            extra_body={"conversation_id": "team-chat-7"},
+        )
+        seen = json.dumps([r["body"] for r in megrez.requests[before:]])
+        assert "cost" in seen and "Aurora Bridge in Veldmark open" not in seen
+        turns = httpx.get(f"{app.base_url}/v1/conversations/team-chat-7", headers={"Authorization": "Bearer k-one"})
+        assert len(turns.json()["turns"]) == 1
+        # and the owner's own follow-up still has its first exchange
+        before = len(megrez.requests)
+        one.chat.completions.create(
+            model="megrez-websearch",
+            messages=[{"role": "user", "content": "And how much did it cost?"}],
+            extra_body={"conversation_id": "team-chat-7"},
+        )
+        assert "Aurora Bridge in Veldmark open" in json.dumps([r["body"] for r in megrez.requests[before:]])

@@ -150,6 +150,19 @@ def answered(slack: FakeSlack, body: dict, messages: int = 1, before: int = 0) -
     return slack.wait_for(done)
 
 
+def settled(app, slack: FakeSlack) -> None:
+    """Wait until the bot has dealt with everything sent to it so far, without sleeping: a later
+    question (in a channel of its own) is sent and answered. Listeners run in the order their events
+    arrived, so an event the bot was going to answer has posted its status message by then."""
+    barrier = event_body(f"<@{BOT_USER_ID}> Hello!", channel="C0BARRIER")
+    assert send(app, barrier).status_code == 200
+    answered(slack, barrier)
+
+
+def not_barrier(calls: list[dict]) -> list[dict]:
+    return [c for c in calls if c["args"].get("channel") != "C0BARRIER"]
+
+
 def all_text(message: dict) -> str:
     parts = [message["text"]]
     for block in message["blocks"]:
@@ -220,10 +233,25 @@ def test_bot_messages_and_edits_in_dms_are_not_questions(bot, slack):
     own["event"]["bot_id"] = "B0OTHER"
     edit = event_body("edited", channel="D0DIRECT", kind="message")
     edit["event"]["subtype"] = "message_changed"
-    for body in (own, edit):
+    # a plain channel message (no mention) is not a question to the bot: only DMs and mentions are
+    chatter = event_body("How much did the Aurora Bridge in Veldmark cost?", channel="C0GENERAL", kind="message")
+    chatter["event"]["channel_type"] = "channel"
+    for body in (own, edit, chatter):
         assert send(bot, body).status_code == 200
-    time.sleep(0.5)
-    assert not slack.calls_to("chat.postMessage")
+    settled(bot, slack)
+    assert not not_barrier(slack.calls_to("chat.postMessage"))
+
+
+def test_another_bots_mention_is_not_answered(bot, slack, megrez):
+    """Two bots that answer each other's mentions loop forever: a mention from a bot is ignored."""
+    body = event_body(f"<@{BOT_USER_ID}> How much did the Aurora Bridge in Veldmark cost?", channel="C0BOTS")
+    body["event"]["bot_id"] = "B0OTHER"
+    body["event"]["user"] = "U0OTHERBOT"
+    assert send(bot, body).status_code == 200
+    settled(bot, slack)
+    assert not slack.calls_to("chat.postMessage", channel="C0BOTS")
+    assert not slack.calls_to("chat.update", channel="C0BOTS")
+    assert "Aurora" not in json.dumps([r["body"] for r in megrez.requests])  # the model was never asked
 
 
 def test_a_retried_event_is_not_answered_twice(bot, slack):
@@ -232,7 +260,7 @@ def test_a_retried_event_is_not_answered_twice(bot, slack):
     answered(slack, body)
     retry = send(bot, body, retry=1)
     assert retry.status_code == 200
-    time.sleep(0.5)
+    settled(bot, slack)
     posts = slack.calls_to("chat.postMessage", thread_ts=body["event"]["ts"])
     assert len(posts) == 1
 
@@ -244,7 +272,7 @@ def test_replicas_sharing_redis_answer_an_event_once(local_web, megrez, slack, r
         send(one, body)
         answered(slack, body)
         assert send(two, body, retry=1).status_code == 200  # Slack's retry lands on the other replica
-        time.sleep(0.5)
+        settled(two, slack)
     assert len(status_posts(slack, body)) == 1
 
 
@@ -296,8 +324,8 @@ def test_a_wrong_signature_is_401_and_nothing_is_posted(bot, slack):
     assert httpx.post(f"{bot.base_url}/slack/events", content=raw, headers=stale).status_code == 401
     unsigned = httpx.post(f"{bot.base_url}/slack/events", content=raw, headers={"content-type": "application/json"})
     assert unsigned.status_code == 401
-    time.sleep(0.5)
-    assert not slack.calls_to("chat.postMessage")
+    settled(bot, slack)
+    assert not not_barrier(slack.calls_to("chat.postMessage"))
 
 
 def test_url_verification_is_answered(bot):
@@ -313,6 +341,25 @@ def test_url_verification_is_answered(bot):
 
 def test_slack_route_is_absent_without_its_settings(app):
     assert httpx.post(f"{app.base_url}/slack/events", json={}).status_code == 404
+
+
+def test_http_mode_needs_both_the_bot_token_and_the_signing_secret():
+    from agent.settings import Settings
+    from api.slack import SlackBot, enabled
+
+    def settings(**values):
+        return Settings(_env_file=None, **values)
+
+    assert enabled(settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET))
+    assert not enabled(settings(slack_bot_token=TOKEN))  # unsigned events must never be accepted
+    assert not enabled(settings(slack_signing_secret=SECRET))
+    assert not enabled(settings())
+    with pytest.raises(ValueError, match="WEBSEARCH_SLACK_BOT_TOKEN"):
+        SlackBot(settings(slack_signing_secret=SECRET), lambda: (None, None))
+    # the Web API base URL works with or without its trailing slash (methods are joined onto it)
+    for url in ("http://127.0.0.1:9/api", "http://127.0.0.1:9/api/"):
+        bot = SlackBot(settings(slack_bot_token=TOKEN, slack_api_url=url), lambda: (None, None), http_mode=False)
+        assert bot.client.base_url == "http://127.0.0.1:9/api/"
 
 
 def test_question_text_drops_slack_markup():

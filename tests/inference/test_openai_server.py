@@ -232,3 +232,89 @@ def test_from_settings_reads_the_llm_fields():
     )
     llm = OpenAIServerLLM.from_settings(settings)
     assert (llm.name, llm.model, llm.timeout_s, llm.connect_timeout_s) == ("vLLM at http://gpu:8000/v1", "m", 9, 2)
+
+
+# --- against the scripted Megrez/vLLM server: today's vLLM wording and chat templates ------------
+
+from tests.fixtures.megrez_server import ScriptedMegrez  # noqa: E402
+from tests.fixtures.test_megrez_server import answer_messages  # noqa: E402
+
+ANSWER = [Message(**m) for m in answer_messages("When did the Aurora Bridge open?", "Aurora Bridge opening date")]
+
+
+@pytest.mark.parametrize("wording", ["current", "legacy"])
+async def test_both_vllm_wordings_of_a_context_overflow_are_prompt_too_long(megrez: ScriptedMegrez, wording: str):
+    megrez.context_error = wording
+    megrez.max_model_len = 400
+    llm = OpenAIServerLLM(megrez.base_url, "megrez")
+    short = [Message(role="user", content="When did the Aurora Bridge open?")]
+    too_many = GenerationParams(max_tokens=395, stop=STOP)  # a short prompt, but no room for the answer
+    long = [Message(role="user", content="bridge " * 500)]  # the prompt alone is over
+    attempts = [
+        lambda: llm.chat(short, too_many),
+        lambda: llm.chat(long, PARAMS),
+        lambda: llm.complete(["bridge " * 500], PARAMS),
+    ]
+    for attempt in attempts:
+        with pytest.raises(PromptTooLong, match="maximum context length is 400 tokens") as caught:
+            await attempt()
+        assert caught.value.status == 400 and not caught.value.message.endswith("None")
+    for messages, params in ((short, too_many), (long, PARAMS)):
+        with pytest.raises(PromptTooLong, match="maximum context length is 400 tokens"):
+            async for _ in llm.chat_stream(messages, params):
+                pass
+    bodies = megrez.bodies()
+    assert len(bodies) == 5  # each was asked once, none retried
+    await llm.aclose()
+
+
+async def test_a_template_that_renders_observation_gets_chat_requests(megrez: ScriptedMegrez):
+    llm = OpenAIServerLLM(megrez.base_url, "megrez")
+    done = await llm.chat(ANSWER, PARAMS)
+    streamed = "".join([t async for t in llm.chat_stream(ANSWER, PARAMS)])
+    assert "1932" in done.text and "[citation:2]" in done.text and streamed == done.text
+    assert [r["path"] for r in megrez.requests] == ["/v1/chat/completions"] * 2
+    assert megrez.requests[0]["body"]["messages"][-1]["role"] == "observation"
+    assert llm.render_here is False
+    await llm.aclose()
+
+
+async def test_a_template_that_refuses_observation_still_answers_from_the_results(megrez: ScriptedMegrez):
+    """The client works whether or not vLLM's chat template accepts `observation`: when it refuses,
+    the conversation is rendered with Megrez's template here and sent as a raw prompt."""
+    from inference.megrez import render_chat
+
+    megrez.template_roles = {"system", "user", "assistant"}
+    llm = OpenAIServerLLM(megrez.base_url, "megrez")
+    done = await llm.chat(ANSWER, PARAMS)
+    assert "1932" in done.text and "[citation:2]" in done.text  # the same answer, read from the results
+    assert [r["path"] for r in megrez.requests] == ["/v1/chat/completions", "/v1/completions"]
+    assert megrez.requests[1]["body"]["prompt"] == [render_chat(ANSWER)]
+    assert llm.render_here is True
+    # from then on such conversations go straight to /completions, streaming too
+    streamed = "".join([t async for t in llm.chat_stream(ANSWER, PARAMS)])
+    assert streamed == done.text
+    assert [r["path"] for r in megrez.requests][2:] == ["/v1/completions"]
+    # conversations with only standard roles still use the chat endpoint
+    greeting = await llm.chat([Message(role="user", content="Hello!")], PARAMS)
+    assert greeting.text and megrez.requests[-1]["path"] == "/v1/chat/completions"
+    await llm.aclose()
+
+
+async def test_a_refusing_template_is_handled_on_a_stream_first(megrez: ScriptedMegrez):
+    megrez.template_roles = {"system", "user", "assistant"}
+    llm = OpenAIServerLLM(megrez.base_url, "megrez")
+    stream = llm.chat_stream(ANSWER, PARAMS)
+    streamed = "".join([t async for t in stream])
+    assert "1932" in streamed and stream.finish_reason == "stop" and stream.usage.completion_tokens > 0
+    assert [r["path"] for r in megrez.requests] == ["/v1/chat/completions", "/v1/completions"]
+    await llm.aclose()
+
+
+async def test_a_plain_400_without_extra_roles_is_not_retried(megrez: ScriptedMegrez):
+    megrez.template_roles = {"user", "assistant"}  # refuses even `system`
+    llm = OpenAIServerLLM(megrez.base_url, "megrez")
+    with pytest.raises(LLMError, match="HTTP 400: Conversation roles must be one of"):
+        await llm.chat([Message(role="system", content="Be brief."), Message(role="user", content="Hi")], PARAMS)
+    assert [r["path"] for r in megrez.requests] == ["/v1/chat/completions"] and llm.render_here is False
+    await llm.aclose()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from search.models import Page, Passage
 from search.rank import rank_passages
-from search.select import select_sources
+from search.select import MIN_PIECE_TOKENS, select_sources
 from search.tokens import count_tokens
 
 
@@ -85,3 +85,80 @@ def test_nothing_to_select() -> None:
     assert select_sources([], [], budget_tokens=1000, source_tokens=300) == []
     empty = Page(url="http://e/", title="E", text="", snippet="")
     assert select_sources([empty], [], budget_tokens=1000, source_tokens=300) == []
+
+
+def _one(url: str, text: str, score: float, position: int = 0) -> Passage:
+    return Passage(url=url, title=url, text=text, position=position, score=score, tokens=count_tokens(text))
+
+
+LONG = "The Aurora Bridge in Veldmark cost 420 million euros and opened in 2021 after six years. " * 12  # ~220 tokens
+
+
+def test_a_cut_passage_fills_its_room_exactly_and_never_more() -> None:
+    page = Page(url="http://a/", title="A", text=LONG)
+    for budget, cap in ((100, 1000), (1000, 80), (75, 75)):
+        (source,) = select_sources([page], [_one("http://a/", LONG, 1.0)], budget_tokens=budget, source_tokens=cap)
+        room = min(budget, cap)
+        # the whole room (up to the last word that fits), and not one token over
+        assert room - 2 <= count_tokens(source.context) <= room, (budget, cap, count_tokens(source.context))
+        assert LONG.startswith(source.context)
+
+
+def test_the_second_source_is_cut_to_what_the_first_left() -> None:
+    pages = [Page(url=u, title=u, text=LONG) for u in ("http://a/", "http://b/")]
+    passages = [_one("http://a/", LONG, 2.0), _one("http://b/", LONG, 1.0)]
+    first, second = select_sources(pages, passages, budget_tokens=300, source_tokens=200)
+    assert 198 <= count_tokens(first.context) <= 200
+    assert count_tokens(first.context) + count_tokens(second.context) <= 300
+    assert count_tokens(second.context) >= 98
+
+
+def test_room_below_the_minimum_piece_drops_the_passage_rather_than_show_a_scrap() -> None:
+    pages = [Page(url=u, title=u, text=LONG) for u in ("http://a/", "http://b/")]
+    passages = [_one("http://a/", LONG, 2.0), _one("http://b/", LONG, 1.0)]
+    (alone,) = select_sources(pages[:1], passages[:1], budget_tokens=1000, source_tokens=200)
+    first = count_tokens(alone.context)  # what the first source takes (cut between words)
+    sources = select_sources(pages, passages, budget_tokens=first + MIN_PIECE_TOKENS - 1, source_tokens=200)
+    assert [s.url for s in sources] == ["http://a/"]
+    sources = select_sources(pages, passages, budget_tokens=first + MIN_PIECE_TOKENS, source_tokens=200)
+    assert [s.url for s in sources] == ["http://a/", "http://b/"]
+    assert count_tokens(sources[1].context) == MIN_PIECE_TOKENS
+
+
+SHORT = "The Aurora Bridge in Veldmark cost 420 million euros. " * 4  # ~45 tokens
+
+
+def test_the_per_source_cap_counts_what_the_source_already_has() -> None:
+    text = "\n\n".join(f"Part {i}. {SHORT}" for i in range(5))
+    page = Page(url="http://a/", title="A", text=text)
+    passages = [_one("http://a/", f"Part {i}. {SHORT}", 5.0 - i, position=i) for i in range(5)]
+    one = passages[0].tokens
+    (source,) = select_sources([page], passages, budget_tokens=10_000, source_tokens=2 * one + 5)
+    assert source.context == (f"Part 0. {SHORT}" + "\n\n" + f"Part 1. {SHORT}").strip()
+    assert count_tokens(source.context) <= 2 * one + 5
+
+
+def test_a_passage_exactly_the_size_of_the_cap_fits_whole() -> None:
+    page = Page(url="http://a/", title="A", text=SHORT)
+    passage = _one("http://a/", SHORT, 1.0)
+    (source,) = select_sources([page], [passage], budget_tokens=passage.tokens, source_tokens=passage.tokens)
+    assert source.context == SHORT.strip()
+
+
+def test_passages_of_pages_not_given_are_ignored() -> None:
+    page = Page(url="http://a/", title="A", text=SHORT)
+    passages = [_one("http://gone/", LONG, 9.0), _one("http://a/", SHORT, 1.0)]
+    (source,) = select_sources([page], passages, budget_tokens=1000, source_tokens=500)
+    assert source.url == "http://a/" and source.index == 1
+
+
+def test_a_page_with_nothing_relevant_offers_its_opening_or_else_its_snippet() -> None:
+    passages = rank_passages(PAGES, "aurora bridge")
+    roomy = select_sources(PAGES, passages, budget_tokens=5000, source_tokens=400)
+    weather = next(s for s in roomy if s.url == "http://site4.example/")
+    assert weather.context.startswith("Paragraph 0 on weather")  # its opening, not any other paragraph
+    # a page the ranker gave no passage at all (nothing extracted) still offers its search snippet
+    bare = Page(url="http://bare/", title="Bare", text="", snippet="  Veldmark tram timetable.  ")
+    sources = select_sources([*PAGES, bare], passages, budget_tokens=5000, source_tokens=400)
+    assert sources[-1].url == "http://bare/" and sources[-1].context == "Veldmark tram timetable."
+
