@@ -27,6 +27,7 @@ from inference.base import (
     Usage,
 )
 from inference.megrez import render_chat
+from search.redact import redact
 
 if TYPE_CHECKING:
     from agent.settings import Settings
@@ -49,7 +50,7 @@ class OpenAIServerLLM:
     ):
         self.base_url = base_url.rstrip("/")
         self.model = model
-        self.name = f"vLLM at {self.base_url}"
+        self.name = f"vLLM at {redact(self.base_url)}"  # a name is shown (/readyz, errors): no password
         self.timeout_s = timeout_s
         self.connect_timeout_s = connect_timeout_s
         # Timeouts and auth go on every request, so a shared client passed in keeps its own defaults.

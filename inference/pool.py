@@ -32,6 +32,7 @@ from inference.base import (
     Usage,
 )
 from inference.openai_server import OpenAIServerLLM
+from search.redact import redact
 
 if TYPE_CHECKING:
     from agent.settings import Settings
@@ -90,7 +91,8 @@ class Endpoint:
 
     @property
     def url(self) -> str:
-        return getattr(self.llm, "base_url", self.llm.name)
+        """The endpoint as shown (`/readyz`, `/metrics` labels, the pool's name): no credentials."""
+        return redact(getattr(self.llm, "base_url", self.llm.name))
 
     @property
     def healthy(self) -> bool:
