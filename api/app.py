@@ -13,6 +13,7 @@ from agent.settings import Settings
 from api import answer, drain, errors, health, metrics, openai_compat, webchat
 from api import logging as request_logs
 from api.auth import require_api_key
+from api.limits import BodyLimit
 from api.schemas import ErrorResponse
 
 
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
 
         app.include_router(slack.router)  # Slack signs its requests (Bolt checks them): no API key
 
+    # Bodies over the cap are refused before anything reads them (issue 17: bounded inputs).
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Operations, innermost first: drain on SIGTERM, then /metrics and counting, then request ids and JSON logs.
     drain.install(app)
     metrics.install(app)
