@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from agent.deps import Deps, build_deps
 from agent.graph import build_graph
 from agent.settings import Settings
-from api import answer, drain, errors, health, metrics, openai_compat, webchat
+from api import answer, docs, drain, errors, health, metrics, openai_compat, webchat
 from api import logging as request_logs
 from api.auth import require_api_key
 from api.limits import BodyLimit
@@ -40,6 +40,9 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
         version="0.1.0",
         summary="Cited answers from the web, written by Megrez-3B.",
         lifespan=lifespan,
+        docs_url=None,  # /docs without a CDN: api/docs.py
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
         responses={
             401: {"model": ErrorResponse, "description": "API key missing or wrong"},
             422: {"model": ErrorResponse, "description": "Invalid request"},
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     )
     app.state.settings = settings
     errors.install(app)
+    docs.install(app)
 
     protected = [Depends(require_api_key)]
     app.include_router(health.router)

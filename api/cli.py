@@ -16,14 +16,18 @@ def _serve(args: argparse.Namespace) -> int:
 
     from api.app import create_app
 
+    from api.server import server_options
+
+    settings = Settings()
     # Our JSON request log replaces uvicorn's access lines; its own start/stop lines go through ours.
     uvicorn.run(
-        create_app(Settings()),
+        create_app(settings),
         host=args.host,
         port=args.port,
         log_level=args.log_level,
         access_log=False,
         log_config=None,
+        **server_options(settings),  # timeouts and a concurrency limit (issue 17)
     )
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 import time
@@ -148,3 +149,19 @@ async def test_a_stored_conversation_has_a_size_cap(small_store):
         await small_store.append("other", huge)
     assert [t.question for t in await small_store.get("capped")] == ["question 0", "question 1", "question 2"]
     assert await small_store.get("other") == []
+
+
+async def test_the_redis_pool_is_bounded(redis_url):
+    """50 requests at once share at most `max_connections` connections (they wait, none fails)."""
+    import redis.asyncio as redis
+
+    store = RedisStore(redis_url, ttl_s=60, max_connections=4)
+    db = int(redis_url.rsplit("/", 1)[1])
+    await asyncio.gather(*(store.append(f"pool-{i % 5}", turn(i)) for i in range(50)))
+    stored = await asyncio.gather(*(store.get(f"pool-{i}") for i in range(5)))
+    assert sum(len(turns) for turns in stored) == 50
+    observer = redis.from_url(redis_url)
+    clients = [c for c in await observer.client_list() if int(c["db"]) == db and c["cmd"] != "client|list"]
+    assert 1 <= len(clients) <= 4, clients
+    await observer.aclose()
+    await store.aclose()
