@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from langgraph.runtime import Runtime
 
 from agent.deps import Deps
@@ -18,7 +20,9 @@ async def load_history(state: AgentState, runtime: Runtime[Deps]) -> dict:
     # stands twice in the answer prompt) have their share.
     question = 2 * count_tokens(state.question)
     budget = settings.llm_context_tokens - settings.answer_max_tokens - 2 * settings.context_tokens - 800 - question
-    start = history_window(
+    # Counting a long history's tokens is CPU work: off the event loop, which keeps serving others.
+    start = await asyncio.to_thread(
+        history_window,
         turns,
         start=turns[-1].history_start if turns else 0,
         max_turns=settings.history_turns,

@@ -11,6 +11,7 @@ from agent import telemetry
 from agent.deps import Deps
 from agent.events import Queries, Status, emit
 from agent.state import AgentState
+from search.clean import clean_results
 from search.models import SearchOptions, SearchResult
 from search.providers.base import SearchError, keep_domains
 from search.providers.merge import merge_results, search_queries
@@ -50,6 +51,10 @@ async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
         )
     # Interleaved by rank, de-duplicated by normalised URL, kept on the requested sites.
     results: list[SearchResult] = keep_domains(merge_results(answered), state.domains)
+    # Results are data: template tokens and control characters out, URLs and titles capped.
+    results = clean_results(
+        results, max_url_chars=settings.max_result_url_chars, max_title_chars=settings.max_result_title_chars
+    )
     return {"results": results[: settings.search_max_results]}
 
 
@@ -82,6 +87,7 @@ async def select(state: AgentState, runtime: Runtime[Deps]) -> dict:
             passages,
             budget_tokens=settings.context_tokens,
             source_tokens=settings.source_tokens,
+            max_title_chars=settings.max_result_title_chars,
         )
     )
     return {"sources": sources, "passages": passages}

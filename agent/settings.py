@@ -104,6 +104,31 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    # --- hardening (issue 17): bounds on what any surface takes, open-server safety ------------
+    # The same caps on every surface (REST, OpenAI-compatible, Slack, web chat); checked before
+    # anything costly runs. A request over a size cap is a 413, a question over its cap a 422.
+    max_body_bytes: int = 1_048_576  # a request body, counted as it arrives (Content-Length or not)
+    max_messages: int = 100  # messages in one /v1/chat/completions request
+    max_message_chars: int = 16_000  # one message's text (OpenAI surface) or a Slack message
+    max_history_chars: int = 200_000  # all earlier messages of one request together
+    max_question_chars: int = 4_000
+    max_question_tokens: int = 1_500  # the question stands twice in the answer prompt
+    conversation_max_turns: int = 200  # a stored conversation holds at most this many turns …
+    conversation_max_turn_bytes: int = 262_144  # … of at most this size each (JSON): a size cap
+    redis_max_connections: int = 64  # per Redis pool (store, caches): bounded, not one per request
+    # Slack threads (`slack:TEAM:CHANNEL:ts`, ids every workspace member sees) over REST: off unless
+    # the operator opts in (with API keys set they are out of reach anyway: each key has its own scope).
+    slack_threads_over_rest: bool = False
+    max_result_url_chars: int = 2_048  # a search result with a longer URL is dropped (not a real link)
+    max_result_title_chars: int = 200  # … its title is cut to this
+    # `websearch serve` (uvicorn): a slow client cannot hold a connection (api/server.py). On the
+    # internet, put a reverse proxy in front all the same.
+    http_header_timeout_s: float = 10.0  # a request's line and headers must arrive within this …
+    http_body_timeout_s: float = 60.0  # … and its body within this
+    http_keep_alive_s: float = 5.0  # an idle kept-alive connection is closed after this
+    http_max_concurrency: int = 512  # connections or requests in flight; more are answered 503
+    api_docs: bool = True  # /docs (Swagger UI, served from this process: no CDN) and /openapi.json
+
     @field_validator("fetch_allow_hosts", "api_keys", "searxng_categories", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import time
 from typing import TYPE_CHECKING, Callable, Protocol
-from urllib.parse import urlsplit, urlunsplit
 
 from agent.state import Turn
+from search.redact import redact
 from search.redis_client import connect
 
 if TYPE_CHECKING:
@@ -29,6 +29,10 @@ class StoreUnavailable(Exception):
         super().__init__(f"{backend}: {message}")
 
 
+class ConversationTooLarge(Exception):
+    """A conversation is full (`conversation_max_turns`) or a turn is over `conversation_max_turn_bytes`."""
+
+
 class ConversationStore(Protocol):
     name: str
 
@@ -37,6 +41,8 @@ class ConversationStore(Protocol):
     async def append(self, conversation_id: str, turn: Turn) -> None: ...
 
     async def delete(self, conversation_id: str) -> bool: ...
+
+    async def exists(self, conversation_id: str) -> bool: ...
 
     async def ping(self) -> None: ...
 
@@ -50,14 +56,15 @@ class MemoryStore:
 
     SWEEP_EVERY = 256  # appends between sweeps of expired conversations (never read again)
 
-    def __init__(self, ttl_s: int):
+    def __init__(self, ttl_s: int, max_turns: int = 200, max_turn_bytes: int = 262_144):
         self._ttl_s = ttl_s
         self._data: dict[str, tuple[float, list[Turn]]] = {}
         self._appends = 0
+        self.max_turns, self.max_turn_bytes = max_turns, max_turn_bytes
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MemoryStore:
-        return cls(settings.conversation_ttl_s)
+        return cls(settings.conversation_ttl_s, settings.conversation_max_turns, settings.conversation_max_turn_bytes)
 
     def _live(self, conversation_id: str) -> list[Turn] | None:
         entry = self._data.get(conversation_id)
@@ -74,6 +81,9 @@ class MemoryStore:
 
     async def append(self, conversation_id: str, turn: Turn) -> None:
         turns = self._live(conversation_id) or []
+        check_turn(turn.model_dump_json(), self.max_turn_bytes)
+        if len(turns) >= self.max_turns:
+            raise ConversationTooLarge(full(self.max_turns))
         turns.append(turn)
         self._data[conversation_id] = (time.monotonic() + self._ttl_s, turns)
         self._appends += 1
@@ -85,6 +95,9 @@ class MemoryStore:
     async def delete(self, conversation_id: str) -> bool:
         return self._data.pop(conversation_id, None) is not None
 
+    async def exists(self, conversation_id: str) -> bool:
+        return self._live(conversation_id) is not None
+
     async def ping(self) -> None:
         return None
 
@@ -92,12 +105,22 @@ class MemoryStore:
         return None
 
 
-def _redacted(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = f"{parts.username or ''}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-        parts = parts._replace(netloc=netloc)
-    return urlunsplit(parts)
+def check_turn(raw: str, max_bytes: int) -> None:
+    if len(raw) > max_bytes // 4 and len(raw.encode("utf-8")) > max_bytes:  # len() first: no copy for most
+        raise ConversationTooLarge(f"a conversation turn is larger than {max_bytes} bytes")
+
+
+def full(max_turns: int) -> str:
+    return f"the conversation is full ({max_turns} turns): start a new one"
+
+
+# RPUSH only while the list is shorter than the cap, and refresh the TTL: one key, one slot (Cluster).
+_APPEND_CAPPED = """
+if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+return 1
+"""
 
 
 class RedisStore:
@@ -105,18 +128,27 @@ class RedisStore:
 
     prefix = "ws:conv:"
 
-    def __init__(self, url: str, ttl_s: int):
+    def __init__(
+        self, url: str, ttl_s: int, max_turns: int = 200, max_turn_bytes: int = 262_144, max_connections: int = 64
+    ):
         import redis.asyncio as redis  # imported here so the in-process default needs no Redis
 
         self._errors = (redis.RedisError, OSError, asyncio.TimeoutError)
-        self._redis = connect(url, socket_connect_timeout=2, socket_timeout=5)
+        self._redis = connect(url, socket_connect_timeout=2, socket_timeout=5, max_connections=max_connections)
         self._ttl_s = ttl_s
-        self.name = f"redis at {_redacted(url)}"
+        self.max_turns, self.max_turn_bytes = max_turns, max_turn_bytes
+        self.name = f"redis at {redact(url)}"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RedisStore:
         assert settings.redis_url
-        return cls(settings.redis_url, settings.conversation_ttl_s)
+        return cls(
+            settings.redis_url,
+            settings.conversation_ttl_s,
+            settings.conversation_max_turns,
+            settings.conversation_max_turn_bytes,
+            settings.redis_max_connections,
+        )
 
     def _key(self, conversation_id: str) -> str:
         return self.prefix + conversation_id
@@ -132,18 +164,18 @@ class RedisStore:
         return [Turn.model_validate_json(item) for item in raw]
 
     async def append(self, conversation_id: str, turn: Turn) -> None:
+        raw = turn.model_dump_json()
+        check_turn(raw, self.max_turn_bytes)
         key = self._key(conversation_id)
-
-        async def write():
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.rpush(key, turn.model_dump_json())
-                pipe.expire(key, self._ttl_s)
-                await pipe.execute()
-
-        await self._call(write)
+        added = await self._call(lambda: self._redis.eval(_APPEND_CAPPED, 1, key, raw, self.max_turns, self._ttl_s))
+        if not added:
+            raise ConversationTooLarge(full(self.max_turns))
 
     async def delete(self, conversation_id: str) -> bool:
         return bool(await self._call(lambda: self._redis.delete(self._key(conversation_id))))
+
+    async def exists(self, conversation_id: str) -> bool:
+        return bool(await self._call(lambda: self._redis.exists(self._key(conversation_id))))
 
     async def ping(self) -> None:
         await self._call(self._redis.ping)

@@ -9,8 +9,8 @@ from fastapi.responses import StreamingResponse
 
 from agent.run import run_once
 from agent.state import AgentInput, AgentOutput
-from api import errors
-from api.auth import conversation_scope
+from api import errors, limits
+from api.auth import conversation_scope, reachable_id
 from api.schemas import (
     AnswerRequest,
     AnswerResponse,
@@ -24,10 +24,11 @@ from api.stream import answer_events
 router = APIRouter(prefix="/v1", tags=["answers"])
 
 
-def agent_input(body: AnswerRequest, scope: str = "") -> AgentInput:
+def agent_input(body: AnswerRequest, scope: str = "", key: str | None = None) -> AgentInput:
     return AgentInput(
         question=body.question,
-        conversation_id=scope + (body.conversation_id or uuid.uuid4().hex),
+        # New conversations get an id from the server, unguessable; `key` is an existing one's store key.
+        conversation_id=key or scope + uuid.uuid4().hex,
         search=body.search,
         domains=body.domains,
         recency=body.recency,
@@ -53,19 +54,32 @@ def to_response(output: AgentOutput, scope: str = "") -> AnswerResponse:
 
 @router.post("/answer", response_model=AnswerResponse)
 async def answer(body: AnswerRequest, request: Request):
+    limits.check_question(body.question, request.app.state.settings)
     scope = conversation_scope(request)
+    key = await existing(request, body.conversation_id) if body.conversation_id else None
     if body.stream:
         return StreamingResponse(
-            answer_events(request.app, agent_input(body, scope), scope),
+            answer_events(request.app, agent_input(body, scope, key), scope),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    return to_response(await run_agent(request.app, agent_input(body, scope)), scope)
+    return to_response(await run_agent(request.app, agent_input(body, scope, key)), scope)
+
+
+async def existing(request: Request, conversation_id: str) -> str:
+    """The store key of a conversation the client continues. Ids are the server's to make: one that
+    names nothing stored is a 404, so nobody can plant a conversation under an id they choose."""
+    key = reachable_id(request, conversation_id)
+    if not await request.app.state.deps.store.exists(key):
+        raise errors.APIError(
+            404, "conversation_not_found", f"no conversation {conversation_id!r} (it may have expired; omit the id to start one)"
+        )
+    return key
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationOut)
 async def get_conversation(conversation_id: ConversationId, request: Request):
-    turns = await request.app.state.deps.store.get(conversation_scope(request) + conversation_id)
+    turns = await request.app.state.deps.store.get(reachable_id(request, conversation_id))
     if not turns:
         raise errors.APIError(404, "conversation_not_found", f"no conversation {conversation_id!r} (it may have expired)")
     return ConversationOut(conversation_id=conversation_id, turns=[TurnOut.from_turn(t) for t in turns])
@@ -73,6 +87,6 @@ async def get_conversation(conversation_id: ConversationId, request: Request):
 
 @router.delete("/conversations/{conversation_id}", status_code=204)
 async def delete_conversation(conversation_id: ConversationId, request: Request):
-    if not await request.app.state.deps.store.delete(conversation_scope(request) + conversation_id):
+    if not await request.app.state.deps.store.delete(reachable_id(request, conversation_id)):
         raise errors.APIError(404, "conversation_not_found", f"no conversation {conversation_id!r}")
     return Response(status_code=204)

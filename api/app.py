@@ -11,9 +11,10 @@ from fastapi import Depends, FastAPI
 from agent.deps import Deps, build_deps
 from agent.graph import build_graph
 from agent.settings import Settings
-from api import answer, drain, errors, health, metrics, openai_compat, webchat
+from api import answer, docs, drain, errors, health, metrics, openai_compat, webchat
 from api import logging as request_logs
 from api.auth import require_api_key
+from api.limits import BodyLimit
 from api.schemas import ErrorResponse
 from search.workers import WorkerPool
 
@@ -44,6 +45,9 @@ def create_app(
         version="0.1.0",
         summary="Cited answers from the web, written by Megrez-3B.",
         lifespan=lifespan,
+        docs_url=None,  # /docs without a CDN: api/docs.py
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
         responses={
             401: {"model": ErrorResponse, "description": "API key missing or wrong"},
             422: {"model": ErrorResponse, "description": "Invalid request"},
@@ -53,6 +57,7 @@ def create_app(
     )
     app.state.settings = settings
     errors.install(app)
+    docs.install(app)
 
     protected = [Depends(require_api_key)]
     app.include_router(health.router)
@@ -65,6 +70,8 @@ def create_app(
 
         app.include_router(slack.router)  # Slack signs its requests (Bolt checks them): no API key
 
+    # Bodies over the cap are refused before anything reads them (issue 17: bounded inputs).
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Operations, innermost first: drain on SIGTERM, then /metrics and counting, then request ids and JSON logs.
     drain.install(app)
     metrics.install(app)

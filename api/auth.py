@@ -24,9 +24,19 @@ async def require_api_key(request: Request) -> None:
     if not keys:
         return
     token = presented_key(request)
-    # compare_digest against every key: no early exit that would leak which prefix matched
-    if token is None or not any(hmac.compare_digest(token, key) for key in keys):
+    # compare_digest against every key: no early exit that would leak which prefix matched. As bytes:
+    # on str it raises TypeError for non-ASCII, and a header may carry any byte.
+    given = token.encode("utf-8", "surrogateescape") if token is not None else None
+    if given is None or not any(hmac.compare_digest(given, key.encode("utf-8")) for key in keys):
         raise APIError(401, "unauthorized", "a valid API key is required: send 'Authorization: Bearer <key>'")
+
+
+def reachable_id(request: Request, conversation_id: str) -> str:
+    """The store key of a conversation id a client named; a Slack thread's only where the operator
+    opted in (`WEBSEARCH_SLACK_THREADS_OVER_REST`): otherwise anyone who sees a thread could read it."""
+    if conversation_id.startswith("slack:") and not request.app.state.settings.slack_threads_over_rest:
+        raise APIError(404, "conversation_not_found", f"no conversation {conversation_id!r}")
+    return conversation_scope(request) + conversation_id
 
 
 def conversation_scope(request: Request) -> str:

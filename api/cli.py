@@ -15,11 +15,13 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.server import server_options
 
+    settings = Settings()
     # Our JSON request log replaces uvicorn's access lines; its own start/stop lines go through ours.
     # Several worker processes need the app as an import string: each builds its own from the
     # environment (and its own parse workers).
-    app = "api.app:create_app" if args.workers > 1 else create_app(Settings())
+    app = "api.app:create_app" if args.workers > 1 else create_app(settings)
     uvicorn.run(
         app,
         factory=args.workers > 1,
@@ -29,6 +31,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=False,
         log_config=None,
+        **server_options(settings),  # timeouts and a concurrency limit (issue 17)
     )
     return 0
 

@@ -9,9 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from agent.store import StoreUnavailable
+from agent.store import ConversationTooLarge, StoreUnavailable
 from inference.base import LLMError
 from search.providers.base import RateLimited, SearchError
+from search.redact import redact
 
 log = logging.getLogger("websearch.api")
 
@@ -34,10 +35,22 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+
+
 def describe(exc: Exception) -> tuple[int, str, str]:
-    """Status, code and one-line message for a failure inside the pipeline."""
+    """Status, code and one-line message for a failure inside the pipeline (secrets redacted)."""
+    status, code, message = _describe(exc)
+    return status, code, redact(message)
+
+
+def _describe(exc: Exception) -> tuple[int, str, str]:
     if isinstance(exc, APIError):
         return exc.status, exc.code, exc.message
+    if isinstance(exc, StarletteHTTPException):  # e.g. a body that is not JSON / not UTF-8: a 400, not a 500
+        return exc.status_code, HTTP_CODES.get(exc.status_code, "http_error"), str(exc.detail)
+    if isinstance(exc, ConversationTooLarge):
+        return 413, "conversation_too_large", str(exc)
     if isinstance(exc, LLMError):
         return exc.status, exc.code, f"model backend ({exc.backend}): {exc.message}"
     if isinstance(exc, RateLimited):
@@ -57,12 +70,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = HTTP_CODES.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
 
     async def _failure(_: Request, exc: Exception) -> JSONResponse:
         return error_response(*describe(exc))
 
     # Known failures are handled inside the app; `Exception` is the last net (no traceback shown).
-    for kind in (APIError, LLMError, SearchError, StoreUnavailable, Exception):
+    for kind in (APIError, LLMError, SearchError, StoreUnavailable, ConversationTooLarge, Exception):
         app.add_exception_handler(kind, _failure)

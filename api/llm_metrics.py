@@ -14,6 +14,8 @@ import httpx
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.parser import text_string_to_metric_families
 
+from search.redact import redact
+
 
 def llm_families(llm: Any) -> Iterable:
     """Token counts and the LLM pool's endpoints, from the model client (nothing it does not have)."""
@@ -67,7 +69,8 @@ def vllm_families(vllm: dict[str, dict[str, float]]) -> Iterable:
     )
     total_queries = total_hits = 0.0
     rates: list[float] = []
-    for url, values in sorted(vllm.items()):
+    for base_url, values in sorted(vllm.items()):
+        url = redact(base_url)  # a label is public (scraped, stored, graphed): no credentials
         up.add_metric([url], 1.0 if values else 0.0)
         if "queries" in values:
             queries.add_metric([url], values["queries"])

@@ -21,6 +21,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api import errors
+from search.redact import redact
 
 REQUEST_ID_HEADER = "X-Request-ID"
 request_id: ContextVar[str | None] = ContextVar("websearch_request_id", default=None)
@@ -38,14 +39,14 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
             "request_id": getattr(record, "request_id", None) or request_id.get(),
         }
         for key in _EXTRA_FIELDS:
             if (value := getattr(record, key, None)) is not None:
                 out[key] = value
         if record.exc_info:
-            out["exc"] = self.formatException(record.exc_info)
+            out["exc"] = redact(self.formatException(record.exc_info))
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
@@ -55,7 +56,7 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         record.request_id = getattr(record, "request_id", None) or request_id.get() or "-"
-        return super().format(record)
+        return redact(super().format(record))
 
 
 class _StderrHandler(logging.StreamHandler):

@@ -40,8 +40,8 @@ from fastapi.responses import StreamingResponse
 from agent.events import Delta, Sources
 from agent.run import stream_run
 from agent.state import AgentInput, AgentOutput
-from api import errors
-from api.auth import conversation_scope
+from api import errors, limits
+from api.answer import existing
 from api.openai_conversation import Conversation, agent_input, caller_namespace, conversation_key, turns_from_messages
 from api.openai_schemas import (
     MODEL_CREATED,
@@ -185,7 +185,12 @@ async def _stream(
 @router.post("/chat/completions")
 async def chat_completions(body: ChatCompletionRequest, request: Request):
     app = request.app
-    conversation = Conversation(app, body, caller_namespace(request, body), conversation_scope(request))
+    settings = app.state.settings
+    limits.check_history((m.text for m in body.messages[:-1]), settings)  # the same caps as every surface
+    limits.check_question(body.question, settings, "messages[-1]")
+    body._prompt_tokens = await asyncio.to_thread(body.prompt_tokens)
+    explicit = await existing(request, body.conversation_id) if body.conversation_id else None
+    conversation = Conversation(app, body, caller_namespace(request, body), explicit)
     run_id = await conversation.prepare()
     agent_in = agent_input(body, run_id)
 

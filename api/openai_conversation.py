@@ -10,7 +10,8 @@ exact earlier turns, search calls included. The hash covers the caller too (its 
 are configured, and OpenAI's `user` field), so two callers never share an entry. A transcript the
 service has never seen (an edited history, another server's answers, an expired entry) is taken from
 the messages as given. An explicit `conversation_id` (extra body field) works like `POST /v1/answer`'s
-instead. Either way the response names the conversation in a top-level `conversation_id`.
+instead: it must name a stored conversation (the server makes ids), whose stored turns are then the
+history. Either way the response names the conversation in a top-level `conversation_id`.
 """
 
 from __future__ import annotations
@@ -66,13 +67,14 @@ def turns_from_messages(transcript: list[tuple[str, str]]) -> list[Turn]:
 class Conversation:
     """Where one request's turn is read from and filed to (see the module docstring)."""
 
-    def __init__(self, app: FastAPI, body: ChatCompletionRequest, namespace: str = "", scope: str = ""):
+    def __init__(self, app: FastAPI, body: ChatCompletionRequest, namespace: str = "", explicit_key: str | None = None):
         self.store = app.state.deps.store
         self.namespace = namespace
         self.keep = max(app.state.settings.history_turns, 1)
         self.body = body
-        # An explicit id is the caller's own, scoped like /v1/answer's (api.auth.conversation_scope).
-        self.explicit = scope + body.conversation_id if body.conversation_id else None
+        # An explicit id names a stored conversation (checked by the caller, like /v1/answer's: the
+        # server makes ids); its store key, scoped to the caller's API key.
+        self.explicit = explicit_key
         self.run_id = self.explicit or f"oai-run-{uuid.uuid4().hex}"
         self.history: list[Turn] = []
         self.loaded_from: str | None = None  # the entry this request's history came from
@@ -81,9 +83,8 @@ class Conversation:
         """Put the earlier turns where the graph will load them; returns the id to run under."""
         transcript = self.body.transcript
         if self.explicit:
-            if not await self.store.get(self.explicit) and transcript:
-                for turn in turns_from_messages(transcript)[-self.keep :]:
-                    await self.store.append(self.explicit, turn)
+            # The stored turns are the history: the client's messages never become turns in a
+            # conversation it names (no forged assistant turns in anyone's thread).
             return self.explicit
         if transcript:
             key = conversation_key(transcript, self.namespace)

@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from agent.state import AgentOutput, SearchMode
 from api import errors
@@ -103,7 +103,8 @@ class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")  # temperature, max_tokens, top_p, … are accepted and ignored
 
     model: str = MODEL_ID
-    messages: list[ChatMessage] = Field(min_length=1, max_length=200)
+    # How many, how long each and together, and the question's size: `api/limits.py`, from Settings.
+    messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
     stream_options: StreamOptions | None = None
     n: int = 1
@@ -113,6 +114,8 @@ class ChatCompletionRequest(BaseModel):
     search_recency_filter: Recency | None = None
     return_related_questions: bool = False
     user: str | None = Field(default=None, max_length=256)  # OpenAI's end-user id: conversations are kept apart by it
+    # Counted off the event loop by the handler (the history may be long): `usage` reads it.
+    _prompt_tokens: int | None = PrivateAttr(default=None)
 
     @field_validator("n")
     @classmethod
@@ -129,8 +132,6 @@ class ChatCompletionRequest(BaseModel):
         text = value[-1].text
         if not text:
             raise ValueError("the last user message has no text")
-        if len(text) > 4000:
-            raise ValueError("the question is longer than 4000 characters")
         return value
 
     @field_validator("search_domain_filter")
@@ -142,6 +143,9 @@ class ChatCompletionRequest(BaseModel):
     @property
     def question(self) -> str:
         return self.messages[-1].text
+
+    def prompt_tokens(self) -> int:
+        return count_tokens(self.question) + sum(count_tokens(text) for _, text in self.transcript)
 
     @property
     def transcript(self) -> list[tuple[str, str]]:
@@ -186,7 +190,7 @@ def annotations(content: str, sources: list[Source]) -> list[dict]:
 
 
 def usage(body: ChatCompletionRequest, answer: str) -> dict:
-    prompt = count_tokens(body.question) + sum(count_tokens(text) for _, text in body.transcript)
+    prompt = body._prompt_tokens if body._prompt_tokens is not None else body.prompt_tokens()
     completion = count_tokens(answer)
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 

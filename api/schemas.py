@@ -10,10 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agent.state import Citation, SearchMode, Turn
 from search.models import Recency, Source
-from search.tokens import count_tokens
 
 CONVERSATION_ID = r"^[A-Za-z0-9_.:-]{1,128}$"
-MAX_QUESTION_TOKENS = 1500
 ConversationId = Annotated[str, Path(pattern=CONVERSATION_ID)]
 
 
@@ -33,7 +31,7 @@ def domain_names(values: list[str], *, skip: Callable[[str], bool] = lambda doma
 class AnswerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=4000)
+    question: str = Field(min_length=1)  # its caps (characters, tokens): `api/limits.py`, from Settings
     conversation_id: str | None = Field(default=None, pattern=CONVERSATION_ID)
     search: SearchMode = "auto"
     domains: list[str] = Field(default_factory=list, max_length=20)
@@ -45,9 +43,6 @@ class AnswerRequest(BaseModel):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must contain some text")
-        if (tokens := count_tokens(value)) > MAX_QUESTION_TOKENS:
-            # It stands twice in the answer prompt, beside history, evidence and the answer itself.
-            raise ValueError(f"is too long ({tokens} tokens; at most {MAX_QUESTION_TOKENS})")
         return value.strip()
 
     @field_validator("domains")

@@ -42,7 +42,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from agent.settings import Settings
 from agent.run import run_once
 from agent.state import AgentInput, AgentOutput
-from api import errors
+from api import errors, limits
+from api.errors import APIError
 from api.slack_format import SlackMessage, answer_messages
 from search.language import detect_language
 
@@ -55,6 +56,7 @@ TEXT = {
         "sources": "Sources",
         "empty": "Ask me a question — for example: _@websearch When did the James Webb telescope launch?_",
         "no_answer": "I could not write an answer to that. Please try rephrasing the question.",
+        "too_long": "That question is too long for me: please ask it in fewer words.",
         "error": ":warning: Sorry, I could not answer that: {reason}. Please try again in a moment. (`{code}`)",
         "llm": "the language model is unavailable",
         "slow": "the language model took too long",
@@ -68,6 +70,7 @@ TEXT = {
         "sources": "来源",
         "empty": "请直接提问，例如：_@websearch 詹姆斯·韦布望远镜是什么时候发射的？_",
         "no_answer": "没能写出回答，请换个说法再问一次。",
+        "too_long": "问题太长了，请用更短的话再问一次。",
         "error": ":warning: 抱歉，无法回答：{reason}。请稍后再试。（`{code}`）",
         "llm": "语言模型暂时不可用",
         "slow": "语言模型响应超时",
@@ -186,7 +189,10 @@ class SlackBot:
     async def answer(self, event_id: str, team: str, event: dict) -> None:
         channel = event["channel"]
         thread_ts = event.get("thread_ts") or event["ts"]
-        question = question_text(event.get("text", ""))
+        raw = event.get("text") or ""
+        # The same caps as every surface (api/limits.py), the length first: nothing long is parsed.
+        too_long = len(raw) > self.settings.max_message_chars
+        question = question_text(raw[: self.settings.max_message_chars])
         language = detect_language(question) if question else "en"
         words = TEXT[language]
         status_ts: str | None = None
@@ -197,6 +203,13 @@ class SlackBot:
                 return
             if not question:
                 await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=words["empty"])
+                return
+            try:
+                if too_long:
+                    raise APIError(422, "invalid_request", "question: is too long")
+                limits.check_question(question, self.settings)
+            except APIError:
+                await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=words["too_long"])
                 return
             posted = await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=words["status"])
             status_ts = posted["ts"]
@@ -263,6 +276,9 @@ def bot_for(app: FastAPI) -> SlackBot:
 @router.post("/slack/events", include_in_schema=False)
 async def slack_events(request: Request):
     """Slack's Events API (HTTP mode): signature checked, acknowledged at once, answered in the thread."""
+    timestamp = request.headers.get("x-slack-request-timestamp")
+    if timestamp is not None and not timestamp.strip().isdigit():  # Bolt would fail on int() with a 500
+        return errors.error_response(401, "invalid_signature", "X-Slack-Request-Timestamp is not a number")
     return await bot_for(request.app).handler.handle(request)
 
 

@@ -29,6 +29,10 @@ _QUOTE_RE = re.compile(r"^\s{0,3}>\s?(.*)$")
 _RULE_RE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
 _FENCE_RE = re.compile(r"^\s*(```|~~~)")
 _PLACEHOLDER_RE = re.compile("\x00(\\d+)\x00")
+# A bare URL Slack would turn into a link by itself (a scheme, or www.).
+_BARE_URL_RE = re.compile(
+    r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>`\x00]*[^\s<>`\x00.,;:!?)\]'\"，。）]", re.IGNORECASE
+)
 _BOLD = "\x01"
 
 
@@ -64,7 +68,13 @@ def _inline(text: str, urls: dict[int, str]) -> str:
             saved.append(rendered)
             return f"\x00{len(saved) - 1}\x00"
 
-        part = _LINK_RE.sub(lambda m: keep(link(m.group(2), m.group(1))), part)
+        # Only the answer's sources are links; any other link the text carries (a model's, or one a
+        # page talked it into) is its label as plain text, a bare URL inline code (never linked).
+        sources = set(urls.values())
+        part = _LINK_RE.sub(
+            lambda m: keep(link(m.group(2), m.group(1)) if m.group(2) in sources else escape(m.group(1))), part
+        )
+        part = _BARE_URL_RE.sub(lambda m: keep(f"`{escape(m.group(0))}`"), part)
 
         def cite(m: re.Match) -> str:
             url = urls.get(int(m.group(1)))

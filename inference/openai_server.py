@@ -30,6 +30,8 @@ from inference.base import (
 from inference.megrez import render_chat
 from inference.routing import DEFAULT_ROUTE_HEADERS, SESSION_TOKEN_HEADER, SessionTokens
 
+from search.redact import redact
+
 if TYPE_CHECKING:
     from agent.settings import Settings
 
@@ -69,7 +71,7 @@ class OpenAIServerLLM:
     ):
         self.base_url = base_url.rstrip("/")
         self.model = model
-        self.name = f"vLLM at {self.base_url}"
+        self.name = f"vLLM at {redact(self.base_url)}"  # a name is shown (/readyz, errors): no password
         self.timeout_s = timeout_s
         self.connect_timeout_s = connect_timeout_s
         # Timeouts and auth go on every request, so a shared client passed in keeps its own defaults.

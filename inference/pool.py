@@ -39,6 +39,8 @@ from inference.base import (
 from inference.openai_server import OpenAIServerLLM
 from inference.routing import AffinityRing, load_bound
 
+from search.redact import redact
+
 if TYPE_CHECKING:
     from agent.settings import Settings
 
@@ -100,7 +102,8 @@ class Endpoint:
 
     @property
     def url(self) -> str:
-        return getattr(self.llm, "base_url", self.llm.name)
+        """The endpoint as shown (`/readyz`, `/metrics` labels, the pool's name): no credentials."""
+        return redact(getattr(self.llm, "base_url", self.llm.name))
 
     @property
     def healthy(self) -> bool:

@@ -64,10 +64,10 @@ class MemoryCache:
 
 
 class RedisCache:
-    def __init__(self, url: str):
+    def __init__(self, url: str, max_connections: int = 64):
         import redis.asyncio as redis
 
-        self._redis = connect(url, socket_connect_timeout=1, socket_timeout=2)
+        self._redis = connect(url, socket_connect_timeout=1, socket_timeout=2, max_connections=max_connections)
         self._errors = (redis.RedisError, OSError)
 
     async def get(self, key: str) -> bytes | None:
@@ -95,7 +95,7 @@ class RedisCache:
 
 
 CACHES: dict[str, Callable[[Settings], Cache]] = {
-    "redis": lambda settings: RedisCache(settings.redis_url),
+    "redis": lambda settings: RedisCache(settings.redis_url, settings.redis_max_connections),
     "memory": lambda settings: MemoryCache(),
 }
 

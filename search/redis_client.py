@@ -24,6 +24,8 @@ def connect(url: str, **options: Any):
             startup_nodes=[ClusterNode(host, port) for host, port in nodes], password=password, **options
         )
     if not url.startswith("redis+sentinel://"):
+        if "max_connections" in options:  # bounded: wait for a free connection rather than fail at once
+            return redis.Redis.from_pool(redis.BlockingConnectionPool.from_url(url, **options))
         return redis.from_url(url, **options)
     from redis.asyncio.sentinel import Sentinel
 
@@ -33,7 +35,10 @@ def connect(url: str, **options: Any):
     if not path:
         raise ValueError("a redis+sentinel:// URL names the service: redis+sentinel://host:26379/mymaster[/db]")
     db = int(path[1]) if len(path) > 1 else 0
-    sentinel = Sentinel(nodes, sentinel_kwargs={"password": password} if password else None, **options)
+    sentinel_kwargs = {k: v for k, v in options.items() if k.startswith("socket_")}
+    if password:
+        sentinel_kwargs["password"] = password
+    sentinel = Sentinel(nodes, sentinel_kwargs=sentinel_kwargs, **options)
     return sentinel.master_for(path[0], db=db, password=password)
 
 

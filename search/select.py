@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from search.clean import clean_line, clean_text
 from search.models import Page, Passage, Source
 from search.tokens import count_tokens, truncate_tokens
 
@@ -22,9 +23,18 @@ class _Pick:
 
 
 def select_sources(
-    pages: list[Page], passages: list[Passage], *, budget_tokens: int, source_tokens: int
+    pages: list[Page],
+    passages: list[Passage],
+    *,
+    budget_tokens: int,
+    source_tokens: int,
+    max_title_chars: int = 200,
 ) -> list[Source]:
-    """`passages` best first (as rank_passages returns them); sources numbered 1..N by best passage."""
+    """`passages` best first (as rank_passages returns them); sources numbered 1..N by best passage.
+
+    A source's title and URL stand in the prompt too: they are cleaned (`search/clean.py`), the title
+    capped, and both counted in `budget_tokens`."""
+    pages = [page.model_copy(update={"title": clean_line(page.title, max_title_chars)}) for page in pages]
     by_url = {page.url: page for page in pages}
     relevant = [p for p in passages if p.score > 0 and p.url in by_url]
     # Pages with nothing relevant still offer their opening (or their snippet) if budget remains:
@@ -53,8 +63,12 @@ def select_sources(
 
     def take(passage: Passage, *, may_cut: bool) -> None:
         nonlocal used
-        pick = picks.get(passage.url) or _Pick(by_url[passage.url])
-        room = min(budget_tokens - used, source_tokens - pick.tokens)
+        pick = picks.get(passage.url)
+        header = 0
+        if pick is None:
+            pick = _Pick(by_url[passage.url])
+            header = count_tokens(pick.page.title) + count_tokens(pick.page.url)
+        room = min(budget_tokens - used - header, source_tokens - pick.tokens)
         tokens = passage.tokens or count_tokens(passage.text)
         if tokens > room:
             # A relevant source's first passage is cut to fit rather than dropped; others fit whole.
@@ -65,7 +79,7 @@ def select_sources(
         pick.passages.append(passage)
         pick.tokens += tokens
         picks[passage.url] = pick
-        used += tokens
+        used += tokens + header
 
     for passage in relevant:  # round 1: the best passage of each relevant source
         if passage.url not in picks:
@@ -79,7 +93,7 @@ def select_sources(
 
     sources: list[Source] = []
     for pick in picks.values():
-        context = "\n\n".join(p.text for p in sorted(pick.passages, key=lambda p: p.position)).strip()
+        context = clean_text("\n\n".join(p.text for p in sorted(pick.passages, key=lambda p: p.position))).strip()
         if not context:
             continue
         page = pick.page

@@ -71,6 +71,7 @@
       retry: 'Try again',
       loading: 'Loading the conversation…',
       expired: 'That conversation is no longer stored (it may have expired), so it was removed from the list.',
+      notYours: 'That link is to a conversation this browser did not start, so it was not opened. Ask your own question below.',
       loadFailed: 'The conversation could not be loaded: {message}',
       deleteFailed: 'The conversation could not be deleted: {message}',
       dismiss: 'Dismiss',
@@ -137,6 +138,7 @@
       retry: '重试',
       loading: '正在加载对话…',
       expired: '该对话已不在存储中（可能已过期），已从列表中移除。',
+      notYours: '该链接指向的对话不是在此浏览器中发起的，因此未打开。请在下方提出您自己的问题。',
       loadFailed: '无法加载对话：{message}',
       deleteFailed: '无法删除对话：{message}',
       dismiss: '关闭',
@@ -268,6 +270,9 @@
         a.title = source.title || domainOf(url);
         a.textContent = String(n);
         a.setAttribute('aria-label', t('sourceN', { n, title: source.title || domainOf(url) }));
+      } else { // any other link in an answer is its text: the sources are the only links
+        a.replaceWith(document.createTextNode(a.textContent));
+        continue;
       }
       a.target = '_blank';
       a.rel = 'noopener noreferrer nofollow';
@@ -871,6 +876,16 @@
     try { return decodeURIComponent(m[1]); } catch { return null; }
   }
 
+  // A #c= link opens only a conversation this browser started (listed here): a link someone sent
+  // could otherwise show their forged turns as ours, and carry what we type next into their thread.
+  function openLinked(id) {
+    if (loadHistory().some((c) => c.id === id)) return openConversation(id);
+    setHash(null);
+    showNotice(t('notYours'));
+    updateEmpty();
+    return null;
+  }
+
   function clearThread() {
     el.thread.replaceChildren();
     updateEmpty();
@@ -1063,7 +1078,7 @@
   });
   window.addEventListener('hashchange', () => {
     const id = hashConversation();
-    if (id && id !== state.conversationId) openConversation(id);
+    if (id && id !== state.conversationId) openLinked(id);
   });
 
   // ------------------------------------------------------------------------------------------
@@ -1077,7 +1092,7 @@
   renderHistory();
   setBusy(false);
   const initial = hashConversation();
-  if (initial) openConversation(initial);
+  if (initial) openLinked(initial);
   else updateEmpty();
   el.body.classList.add('ready');
   if (!initial) el.question.focus();

@@ -47,9 +47,10 @@ def test_bad_conversation_id_is_a_4xx(app):
 def test_concurrent_requests_on_one_conversation_both_land(local_web, megrez, redis_url):
     with ServedApp(make_settings(local_web, megrez, redis_url=redis_url)) as app:
         questions = [f"Hello number {i}!" for i in range(6)]
+        shared = ask(app, question=questions[0])["conversation_id"]
         with concurrent.futures.ThreadPoolExecutor(6) as pool:
-            list(pool.map(lambda q: ask(app, question=q, conversation_id="shared"), questions))
-        turns = httpx.get(f"{app.base_url}/v1/conversations/shared").json()["turns"]
+            list(pool.map(lambda q: ask(app, question=q, conversation_id=shared), questions[1:]))
+        turns = httpx.get(f"{app.base_url}/v1/conversations/{shared}").json()["turns"]
     assert sorted(t["question"] for t in turns) == sorted(questions)
 
 

@@ -140,19 +140,23 @@ def test_history_the_service_never_saw_is_taken_from_the_messages(app):
 
 def test_explicit_conversation_id_keeps_the_thread(app):
     c = client(app)
-    c.chat.completions.create(
-        model="x",
-        messages=[{"role": "user", "content": "When did the Aurora Bridge in Veldmark open?"}],
-        extra_body={"conversation_id": "my-chat-1"},
+    first = c.chat.completions.create(
+        model="x", messages=[{"role": "user", "content": "When did the Aurora Bridge in Veldmark open?"}]
     )
+    cid = first.model_extra["conversation_id"]  # the server makes the id
     second = c.chat.completions.create(
         model="x",
         messages=[{"role": "user", "content": "And how much did it cost?"}],
-        extra_body={"conversation_id": "my-chat-1"},
+        extra_body={"conversation_id": cid},
     )
     assert "420 million" in second.choices[0].message.content
-    assert second.model_extra["conversation_id"] == "my-chat-1"
+    assert second.model_extra["conversation_id"] == cid
     assert second.model == "x"  # any model name is accepted and echoed
+    # an id the server never made names nothing: a 404, not a conversation planted under it
+    with pytest.raises(openai.NotFoundError):
+        c.chat.completions.create(
+            model="x", messages=[{"role": "user", "content": "Hi"}], extra_body={"conversation_id": "my-chat-1"}
+        )
 
 
 def test_search_mode_and_related_questions_pass_through(app, local_web):

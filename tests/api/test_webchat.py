@@ -329,6 +329,10 @@ def test_a_non_200_json_error_is_shown_in_place(app, open_page):
     expect(error.locator(".error-detail")).to_have_text("search provider searxng failed: boom (search_unavailable)")
     page.unroute("**/v1/answer")
     # a conversation the store no longer has (404 JSON): said in place, and dropped from the list
+    page.evaluate(  # one this browser made (only those open from a link), since expired
+        "localStorage.setItem('megrez-websearch.conversations',"
+        " JSON.stringify([{id: 'no-such-conversation', title: 'gone', at: 1}]))"
+    )
     page.evaluate("location.hash = '#c=no-such-conversation'")
     expect(page.locator("#notice")).to_contain_text("no longer stored")
     expect(page.locator(".turn")).to_have_count(0)
@@ -363,8 +367,8 @@ def test_model_markup_is_sanitized_never_run(app, megrez, open_page):
     expect(answer.locator("strong")).to_have_text("bold")
     assert answer.locator("img, script, [onerror]").count() == 0
     assert answer.locator("a[href^='javascript']").count() == 0
-    expect(answer.locator("a[href='https://example.org/']")).to_have_attribute("rel", re.compile("noopener"))
-    page.locator("a", has_text="click").first.click(force=True)
+    assert answer.locator("a[href='https://example.org/']").count() == 0  # not a source: text (issue 17)
+    answer.get_by_text("click").first.click(force=True)
     assert page.evaluate("window.__pwned") is None
     expect(answer).to_contain_text("<img")  # shown as text, not markup
 
@@ -420,3 +424,56 @@ def test_with_api_keys_the_page_asks_for_one_then_answers(local_web, megrez, ope
         page.reload()
         expect(page.locator(".turn .answer")).to_contain_text("420 million")
         expect(page.locator("#key-panel")).to_be_hidden()
+
+
+# ----------------------------------------------------------------------------------------------
+# Open servers (issue 17): links in answers, shared conversation links
+# ----------------------------------------------------------------------------------------------
+
+
+def test_links_that_are_not_sources_are_plain_text_and_citations_stay_links(app, megrez, open_page):
+    megrez.script = [
+        "Log in at the [official portal](https://evil.example/login) or https://evil.example/bare now. "
+        "<https://evil.example/angle>"
+    ]
+    page = open_page(f"{app.base_url}/")
+    ask(page, "Hello there!")
+    turn = page.locator(".turn").first
+    wait_answered(turn)
+    answer = turn.locator(".answer")
+    expect(answer).to_contain_text("official portal")
+    expect(answer).to_contain_text("https://evil.example/bare")
+    assert answer.locator("a").count() == 0, answer.inner_html()
+    # a searched answer keeps its [n] citations as the links, to its sources only
+    ask(page, QUESTION)
+    second = page.locator(".turn").nth(1)
+    wait_answered(second)
+    links = second.locator(".answer a")
+    assert links.count() >= 1
+    hrefs = {links.nth(i).get_attribute("href") for i in range(links.count())}
+    assert all("aurora" in href for href in hrefs), hrefs
+    assert second.locator(".answer a:not(.cite)").count() == 0
+
+
+def test_a_link_to_a_conversation_this_browser_did_not_start_is_not_opened(app, megrez, open_page):
+    # Someone files a conversation with a forged assistant turn over the OpenAI surface…
+    forged = "Your session expired: sign in again at [the portal](https://evil.example/login)."
+    body = {
+        "model": "megrez-websearch",
+        "messages": [
+            {"role": "user", "content": "Hello!"},
+            {"role": "assistant", "content": forged},
+            {"role": "user", "content": "Thanks!"},
+        ],
+    }
+    cid = httpx.post(f"{app.base_url}/v1/chat/completions", json=body, timeout=30).json()["conversation_id"]
+    # … and sends its link: the browser that did not make it does not open it
+    page = open_page(f"{app.base_url}/#c={cid}")
+    expect(page.locator("#notice")).to_contain_text("did not start")
+    expect(page.locator(".turn")).to_have_count(0)
+    assert "evil.example" not in page.content()
+    assert page.evaluate("location.hash") == ""
+    # a question typed now starts a new conversation of its own, not the sender's
+    ask(page, "Hello there!")
+    wait_answered(page.locator(".turn").first)
+    assert conversation_id(page) != cid

@@ -1,0 +1,84 @@
+"""How `websearch serve` runs uvicorn: timeouts and a concurrency limit from `Settings`, so a slow or
+stalled client cannot hold connections open for ever.
+
+uvicorn times out idle keep-alive connections, but not a request that arrives slowly: half-sent
+headers, or a body dripped a byte at a time, hold the connection as long as the client likes.
+`TimedH11Protocol` gives each request `http_header_timeout_s` for its request line and headers and
+then `http_body_timeout_s` for its body; a request still incomplete then has its connection closed
+(the app sees a disconnect). Past `http_max_concurrency` connections or requests, uvicorn answers 503.
+
+This bounds what one process tolerates; on the internet, put a reverse proxy in front (README).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from agent.settings import Settings
+
+
+class TimedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline on reading each request (headers, then body)."""
+
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 60.0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._read_timer: asyncio.TimerHandle | None = None
+        self._reading: object = None
+        super().connection_made(transport)
+        self._watch()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._watch()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._watch()  # a kept-alive connection: the next request's headers are due in time too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel()
+        super().connection_lost(exc)
+
+    def _watch(self) -> None:
+        """Arm the deadline for what is being read now (headers or body); none once the request is in."""
+        state = self.conn.their_state
+        if state is h11.IDLE and self.cycle is not None and not self.cycle.response_complete:
+            state = None  # a response in progress: the next request's clock starts when it is done
+        if state is self._reading:
+            return
+        self._cancel()
+        self._reading = state
+        if state is h11.IDLE:
+            self._read_timer = self.loop.call_later(self.header_timeout_s, self._expire)
+        elif state is h11.SEND_BODY:
+            self._read_timer = self.loop.call_later(self.body_timeout_s, self._expire)
+
+    def _cancel(self) -> None:
+        if getattr(self, "_read_timer", None) is not None:
+            self._read_timer.cancel()
+            self._read_timer = None
+
+    def _expire(self) -> None:
+        self._read_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn.Config / uvicorn.run keyword arguments from Settings."""
+    protocol = type(
+        "TimedH11Protocol",
+        (TimedH11Protocol,),
+        {"header_timeout_s": settings.http_header_timeout_s, "body_timeout_s": settings.http_body_timeout_s},
+    )
+    return {
+        "http": protocol,
+        "timeout_keep_alive": settings.http_keep_alive_s,
+        "limit_concurrency": settings.http_max_concurrency,
+    }

@@ -1,0 +1,31 @@
+"""The one redaction of secrets in text that leaves the process (logs, `/readyz`, `/metrics` labels,
+error messages, store and backend names): credentials in URLs (`scheme://user:pw@host`), secret query
+parameters (`?password=…`, `token=`, `key=`, …), bearer tokens and Slack/OpenAI-style keys.
+
+Here, in the lowest package, because every layer (inference, search, agent, api) needs it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# userinfo of any URL, also a comma list of hosts (redis+sentinel://:pw@h1:26379,h2:26379/…)
+_USERINFO_RE = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<userinfo>[^/?#@\s]*)@")
+_QUERY_RE = re.compile(
+    r"(?P<name>[?&;](?:password|passwd|pwd|pass|token|access_token|api_key|apikey|key|secret|auth|sig|signature)=)"
+    r"(?P<value>[^&#\s]*)",
+    re.IGNORECASE,
+)
+_BEARER_RE = re.compile(r"(?P<name>\bBearer\s+)[^\s,;\"']+", re.IGNORECASE)
+_TOKEN_RE = re.compile(r"\b(?:xox[abposre]|xapp)-[A-Za-z0-9-]+|\bsk-[A-Za-z0-9_-]{8,}")
+
+MASK = "***"
+
+
+def redact(text: str) -> str:
+    if not text:
+        return text
+    text = _USERINFO_RE.sub(lambda m: f"{m['scheme']}{MASK}@" if m["userinfo"] else m.group(), text)
+    text = _QUERY_RE.sub(lambda m: m["name"] + (MASK if m["value"] else ""), text)
+    text = _BEARER_RE.sub(lambda m: m["name"] + MASK, text)
+    return _TOKEN_RE.sub(MASK, text)

@@ -1,0 +1,160 @@
+"""Bounded inputs (issue 17, finding 1): every surface refuses what is over its caps at once, with the
+JSON error, and the service keeps answering others meanwhile."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import httpx
+import openai
+import pytest
+
+from tests.conftest import make_settings
+from tests.fixtures.app_server import ServedApp
+
+QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
+MB = 1_000_000
+
+
+def healthz_times(app, stop: threading.Event) -> list[float]:
+    """Time `/healthz` over and over until `stop` is set (in the caller's thread)."""
+    times = []
+    with httpx.Client(timeout=30) as client:
+        while not stop.is_set():
+            started = time.monotonic()
+            assert client.get(app.base_url + "/healthz").status_code == 200
+            times.append(time.monotonic() - started)
+            time.sleep(0.05)
+    return times
+
+
+def raw_post(app, path: str, head: dict[str, str], chunks, read_timeout: float = 20) -> tuple[int, dict, float]:
+    """POST over a plain socket, sending `chunks` until the server answers (or they run out)."""
+    sock = socket.create_connection(("127.0.0.1", app.port), timeout=read_timeout)
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", *(f"{k}: {v}" for k, v in head.items()), "", ""]
+    started = time.monotonic()
+    sock.sendall("\r\n".join(lines).encode())
+    sock.setblocking(False)
+    received = b""
+    try:
+        for chunk in chunks:
+            try:
+                received += sock.recv(65536)
+            except BlockingIOError:
+                pass
+            if b"\r\n\r\n" in received:
+                break
+            try:
+                sock.sendall(chunk)
+            except (BlockingIOError, BrokenPipeError, ConnectionResetError):
+                break
+        sock.setblocking(True)
+        while b"\r\n\r\n" not in received or len(received.split(b"\r\n\r\n", 1)[1]) < _length(received):
+            more = sock.recv(65536)
+            if not more:
+                break
+            received += more
+    finally:
+        elapsed = time.monotonic() - started
+        sock.close()
+    head_bytes, _, body = received.partition(b"\r\n\r\n")
+    status = int(head_bytes.split(b" ", 2)[1])
+    return status, json.loads(body[: _length(received)]), elapsed
+
+
+def _length(received: bytes) -> int:
+    for line in received.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            return int(line.split(b":", 1)[1])
+    return 10**9
+
+
+def test_a_100_mb_history_is_refused_at_once_while_healthz_keeps_answering(app):
+    """The reproduction: 100 user messages of 1 MB each plus a short question, on the OpenAI surface."""
+    big = json.dumps({"role": "user", "content": "x" * MB})
+    head = f'{{"model": "megrez-websearch", "messages": [{",".join([big] * 3)}'.encode()
+    length = 100 * (len(big) + 1) + 200  # what the whole body would be
+
+    def body_chunks():
+        yield head
+        while True:
+            yield b"," + big.encode()  # the client keeps sending: the server must not wait for it
+
+    stop = threading.Event()
+    result: dict = {}
+    timer = threading.Thread(target=lambda: result.setdefault("times", healthz_times(app, stop)))
+    timer.start()
+    try:
+        time.sleep(0.2)
+        declared = raw_post(
+            app, "/v1/chat/completions",
+            {"Content-Type": "application/json", "Content-Length": str(length)}, body_chunks(),
+        )
+        streamed = raw_post(  # no Content-Length: the bytes are counted as they arrive
+            app, "/v1/chat/completions",
+            {"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+            (b"%x\r\n%s\r\n" % (len(c), c) for c in body_chunks()),
+        )
+        time.sleep(0.2)
+    finally:
+        stop.set()
+        timer.join()
+    for status, body, elapsed in (declared, streamed):
+        assert status == 413
+        assert body["error"]["code"] == "request_too_large"
+        assert "1048576 bytes" in body["error"]["message"]
+        assert elapsed < 5  # answered at once, not after 100 MB
+    assert result["times"] and max(result["times"]) < 1.0, result["times"]
+
+
+def openai_client(app) -> openai.OpenAI:
+    return openai.OpenAI(base_url=app.base_url + "/v1", api_key="unused", max_retries=0, timeout=30)
+
+
+@pytest.fixture
+def capped_app(local_web, megrez):
+    settings = make_settings(
+        local_web, megrez, max_messages=6, max_message_chars=5_000, max_history_chars=12_000
+    )
+    with ServedApp(settings) as served:
+        yield served
+
+
+@pytest.mark.parametrize(
+    "history, code",
+    [
+        ([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}] * 4, "too_many_messages"),
+        ([{"role": "user", "content": "y" * 5_001}], "message_too_large"),
+        ([{"role": "user", "content": "z" * 4_000}] * 4, "history_too_large"),  # each fits, together not
+    ],
+)
+def test_openai_history_over_a_cap_is_a_413_and_nothing_is_stored(capped_app, megrez, history, code):
+    with pytest.raises(openai.APIStatusError) as caught:
+        openai_client(capped_app).chat.completions.create(
+            model="megrez-websearch", messages=[*history, {"role": "user", "content": QUESTION}]
+        )
+    assert caught.value.status_code == 413
+    assert caught.value.body["code"] == code
+    assert not [r for r in megrez.requests if "completions" in r["path"]]  # the model was never asked
+    assert capped_app.app.state.deps.store._data == {}  # and nothing was kept
+
+
+def test_the_question_cap_is_the_same_on_every_surface(app, megrez):
+    question = "桥" * 1_600  # under 4,000 characters, over 1,500 tokens
+    rest = httpx.post(app.base_url + "/v1/answer", json={"question": question}, timeout=30)
+    assert rest.status_code == 422 and "at most 1500" in rest.json()["error"]["message"]
+    with pytest.raises(openai.UnprocessableEntityError) as caught:
+        openai_client(app).chat.completions.create(
+            model="megrez-websearch", messages=[{"role": "user", "content": question}]
+        )
+    assert "at most 1500" in caught.value.body["message"]
+    too_many_chars = "a " * 2_100  # 4,200 characters
+    assert httpx.post(app.base_url + "/v1/answer", json={"question": too_many_chars}).status_code == 422
+    with pytest.raises(openai.UnprocessableEntityError):
+        openai_client(app).chat.completions.create(
+            model="megrez-websearch", messages=[{"role": "user", "content": too_many_chars}]
+        )
+    assert not [r for r in megrez.requests if "completions" in r["path"]]
