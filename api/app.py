@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from agent.deps import Deps, build_deps
 from agent.graph import build_graph
 from agent.settings import Settings
-from api import answer, drain, errors, health, metrics, openai_compat, webchat
+from api import answer, documents, drain, errors, health, metrics, openai_compat, webchat
 from api import logging as request_logs
 from api.auth import require_api_key
 from api.schemas import ErrorResponse
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     # The surfaces people use.
     app.include_router(openai_compat.router, dependencies=protected)
     app.include_router(webchat.router)  # `/` and /static: public, the page asks for a key when needed
+    app.include_router(documents.router)  # the local index's files, by their citation links (own key check)
     if settings.slack_bot_token and settings.slack_signing_secret:
         from api import slack  # slack-bolt loads only when Slack is configured
 
