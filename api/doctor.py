@@ -109,7 +109,9 @@ async def check_search(settings: Settings, http: httpx.AsyncClient) -> list[Chec
             options = SearchOptions(max_results=3)
             results = await _bounded(provider.search(_PROBE_QUERY, options), settings.search_timeout_s + 2, name)
         except Exception as exc:  # noqa: BLE001
-            message = getattr(exc, "message", None) or str(exc)
+            message = " ".join((getattr(exc, "message", None) or str(exc) or type(exc).__name__).split())
+            if name == "duckduckgo":
+                message = f"{message[:200]} (DuckDuckGo needs the internet; offline, use searxng or local)"
             checks.append(Check(name=label, ok=False, detail=message))
             continue
         checks.append(Check(name=label, ok=True, detail=f"answered a test search with {len(results)} results"))
