@@ -11,6 +11,7 @@ can neither run code in this origin nor call out.
 from __future__ import annotations
 
 import asyncio
+import hmac
 from pathlib import Path
 from urllib.parse import quote
 
@@ -35,10 +36,24 @@ HTML_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data
 MAX_BYTES = 64 * 1024 * 1024  # the indexer's own limit
 
 
+def _provider_handle(provider: object, depth: int = 0) -> IndexHandle | None:
+    """The `local` provider's own loaded index, inside a cache or fallback chain (one copy in memory)."""
+    if isinstance(handle := getattr(provider, "handle", None), IndexHandle):
+        return handle
+    inner = [getattr(provider, "provider", None), *getattr(provider, "providers", [])]
+    for found in (_provider_handle(p, depth + 1) for p in inner if p is not None and depth < 4):
+        if found is not None:
+            return found
+    return None
+
+
 def _handle(request: Request) -> IndexHandle:
     state = request.app.state
     if getattr(state, "documents_index", None) is None:
-        state.documents_index = IndexHandle(state.settings.local_index)
+        deps = getattr(state, "deps", None)
+        state.documents_index = _provider_handle(getattr(deps, "provider", None)) or IndexHandle(
+            state.settings.local_index
+        )
     return state.documents_index
 
 
@@ -46,8 +61,6 @@ def _authorize(request: Request, relative: str) -> None:
     keys: list[str] = request.app.state.settings.api_keys
     if not keys:
         return
-    import hmac
-
     token = presented_key(request)
     if token is not None and any(hmac.compare_digest(token, key) for key in keys):
         return
