@@ -83,7 +83,8 @@ class Settings(BaseSettings):
     llm_metrics_timeout_s: float = 1.0  # reading vLLM's own /metrics (prefix cache) at scrape time
     llm_metrics_cache_s: float = 5.0  # … at most this often
     log_level: str = "INFO"
-    log_format: Literal["json", "text"] = "json"  # one JSON object per line, with the request id
+    # "auto": plain text lines on a terminal, JSON (one object per line, with the request id) otherwise
+    log_format: Literal["auto", "json", "text"] = "auto"
     shutdown_grace_s: float = 30.0  # on SIGTERM, in-flight requests get this long to finish
 
     # --- conversation affinity across model servers (issue 15) --------------------------------
@@ -128,6 +129,11 @@ class Settings(BaseSettings):
     http_keep_alive_s: float = 5.0  # an idle kept-alive connection is closed after this
     http_max_concurrency: int = 512  # connections or requests in flight; more are answered 503
     api_docs: bool = True  # /docs (Swagger UI, served from this process: no CDN) and /openapi.json
+
+    # --- front door (issue 16): local documents as links ----------------------------------------
+    # Where people reach this service (e.g. https://search.example.com): makes the local index's
+    # document links absolute where a relative link cannot work (Slack). Unset: relative links.
+    public_url: str | None = None
 
     @field_validator("fetch_allow_hosts", "api_keys", "searxng_categories", mode="before")
     @classmethod

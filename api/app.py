@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 from agent.deps import Deps, build_deps
 from agent.graph import build_graph
 from agent.settings import Settings
-from api import answer, docs, drain, errors, health, metrics, openai_compat, webchat
+from api import answer, docs, documents, drain, errors, health, metrics, openai_compat, webchat
 from api import logging as request_logs
 from api.auth import require_api_key
 from api.limits import BodyLimit
@@ -65,6 +65,7 @@ def create_app(
     # The surfaces people use.
     app.include_router(openai_compat.router, dependencies=protected)
     app.include_router(webchat.router)  # `/` and /static: public, the page asks for a key when needed
+    app.include_router(documents.router)  # the local index's files, by their citation links (own key check)
     if settings.slack_bot_token and settings.slack_signing_secret:
         from api import slack  # slack-bolt loads only when Slack is configured
 

@@ -12,28 +12,73 @@ from agent.settings import Settings
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from api import startup
+    from api.logging import configure_logging
+
+    settings = startup.load_settings()
+    configure_logging(settings.log_level, settings.log_format)  # start-up lines in the same format
+    try:
+        if args.workers > 1:
+            _serve_processes(settings, args)
+        else:
+            asyncio.run(_run_server(settings, args))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+async def _run_server(settings: Settings, args: argparse.Namespace) -> None:
+    """Model, store and search are opened (and checked) before the server listens: a failure is one
+    line from `main`, not a traceback in uvicorn's lifespan log."""
     import uvicorn
 
+    from api import startup
     from api.app import create_app
     from api.server import server_options
 
-    settings = Settings()
-    # Our JSON request log replaces uvicorn's access lines; its own start/stop lines go through ours.
-    # Several worker processes need the app as an import string: each builds its own from the
-    # environment (and its own parse workers).
-    app = "api.app:create_app" if args.workers > 1 else create_app(settings)
+    deps = await startup.open_deps(settings)
+    try:
+        # Our JSON request log replaces uvicorn's access lines; its own start/stop lines go through ours.
+        config = uvicorn.Config(
+            create_app(settings, deps=deps),
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=False,
+            log_config=None,
+            **server_options(settings),  # timeouts and a concurrency limit (issue 17)
+        )
+        server = uvicorn.Server(config)
+        await server.serve()
+        if not server.started:  # e.g. the port is taken: uvicorn has logged why
+            raise startup.StartupError(f"could not listen on {args.host}:{args.port}")
+    finally:
+        await deps.aclose()
+
+
+def _serve_processes(settings: Settings, args: argparse.Namespace) -> None:
+    """`--workers N`: the same checks once, here, then N server processes that each build their own
+    app from the environment (its own parse workers and clients)."""
+    import uvicorn
+
+    from api import startup
+    from api.server import server_options
+
+    async def check() -> None:
+        await (await startup.open_deps(settings)).aclose()
+
+    asyncio.run(check())
     uvicorn.run(
-        app,
-        factory=args.workers > 1,
+        "api.app:create_app",
+        factory=True,
         workers=args.workers,
         host=args.host,
         port=args.port,
         log_level=args.log_level,
         access_log=False,
         log_config=None,
-        **server_options(settings),  # timeouts and a concurrency limit (issue 17)
+        **server_options(settings, spawned=True),
     )
-    return 0
 
 
 async def _ask(question: str, search: str) -> int:
@@ -99,6 +144,19 @@ def _index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    """`websearch doctor`: each part of the configuration, ok or what to do; non-zero if any is broken."""
+    import logging
+
+    from api import startup
+    from api.doctor import render, run_checks
+
+    logging.getLogger("websearch").setLevel(logging.CRITICAL)  # the report says it once, plainly
+    checks = asyncio.run(run_checks(startup.load_settings()))
+    print(render(checks))
+    return 0 if all(c.ok for c in checks) else 1
+
+
 def _slack(args: argparse.Namespace) -> int:
     """`websearch slack`: the Slack bot over Socket Mode (no public URL needed)."""
     import logging
@@ -140,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     index.add_argument("folder", metavar="DIR")
     index.add_argument("--index", metavar="PATH", help="where to write the index (default: WEBSEARCH_LOCAL_INDEX)")
 
+    commands.add_parser("doctor", help="check the model, search, store and fetch settings; say what to fix")
+
     slack = commands.add_parser("slack", help="run the Slack bot over Socket Mode (WEBSEARCH_SLACK_APP_TOKEN)")
     slack.add_argument("--log-level", default="info")
 
@@ -151,11 +211,26 @@ def main(argv: list[str] | None = None) -> int:
             return _index(args)
         if args.command == "slack":
             return _slack(args)
+        if args.command == "doctor":
+            return _doctor(args)
         return asyncio.run(_ask(args.question, args.search))
     except Exception as exc:  # start-up failures (model file missing, offline download) in one line
-        message = getattr(exc, "message", None) or str(exc)
-        print(f"websearch: {message}", file=sys.stderr)
+        from api.startup import explain
+
+        if _debug():
+            import traceback
+
+            traceback.print_exception(exc, file=sys.stderr)
+        print(f"websearch: {explain(exc)}", file=sys.stderr)
         return 1
+
+
+def _debug() -> bool:
+    """WEBSEARCH_LOG_LEVEL=debug: a failure's traceback is shown too."""
+    try:
+        return Settings().log_level.upper() == "DEBUG"
+    except Exception:  # noqa: BLE001 - the settings themselves may be what failed
+        return False
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Logs an operator can query: one JSON object per line, each request's lines sharing its request id.
+"""Logs an operator can query: one JSON object per line, each request's lines sharing its request id;
+plain text lines when a person reads them in a terminal (`WEBSEARCH_LOG_FORMAT=auto`, the default).
 
 Every response carries `X-Request-ID`: the caller's own (when it sent a sane one) or a new one, so a
 user's bug report names the log lines to read. Each request ends with one access line (logger
@@ -74,8 +75,21 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
-def configure_logging(level: str = "INFO", fmt: str = "json", *, force: bool = False) -> logging.Handler | None:
+def resolve_format(fmt: str, stream: Any = None) -> str:
+    """"auto" -> "text" when the stream (stderr) is a terminal a person reads, else "json"."""
+    if fmt != "auto":
+        return fmt
+    stream = stream if stream is not None else sys.stderr
+    try:
+        return "text" if stream.isatty() else "json"
+    except (AttributeError, ValueError):  # a closed or foreign stream
+        return "json"
+
+
+def configure_logging(level: str = "INFO", fmt: str = "auto", *, force: bool = False) -> logging.Handler | None:
     """A stderr handler on the root logger in the chosen format; `websearch.*` loggers at `level`.
+
+    `fmt` "auto" picks text lines on a terminal and JSON otherwise (a pipe, a file, a collector).
 
     Leaves alone a process whose logging someone else set up (a root handler that is not ours: an
     embedding application, a test runner) unless `force`d. Idempotent: a second app in the same
@@ -88,7 +102,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json", *, force: bool = F
     for handler in ours:
         root.removeHandler(handler)
     handler = _StderrHandler()
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.setFormatter(JsonFormatter() if resolve_format(fmt) == "json" else TextFormatter())
     root.addHandler(handler)
     logging.getLogger("websearch").setLevel(level.upper())
     # uvicorn's own lines too, when it is run with `log_config=None` (else it keeps its text handlers)

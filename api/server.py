@@ -13,6 +13,7 @@ This bounds what one process tolerates; on the internet, put a reverse proxy in 
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 import h11
@@ -70,13 +71,32 @@ class TimedH11Protocol(H11Protocol):
             self.transport.close()
 
 
-def server_options(settings: Settings) -> dict[str, Any]:
-    """uvicorn.Config / uvicorn.run keyword arguments from Settings."""
-    protocol = type(
+@functools.cache
+def _own_timeouts() -> tuple[float, float]:
+    settings = Settings()
+    return settings.http_header_timeout_s, settings.http_body_timeout_s
+
+
+class SpawnedTimedH11Protocol(TimedH11Protocol):
+    """The same, in the processes `websearch serve --workers N` starts: uvicorn hands those the
+    protocol by import path (a class made at run time cannot be sent to them), so the timeouts come
+    from the environment of the process itself, as its app's settings do."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self.header_timeout_s, self.body_timeout_s = _own_timeouts()
+        super().connection_made(transport)
+
+
+def server_options(settings: Settings, *, spawned: bool = False) -> dict[str, Any]:
+    """uvicorn.Config / uvicorn.run keyword arguments from Settings (`spawned`: for uvicorn's own
+    worker processes)."""
+    protocol: type | str = type(
         "TimedH11Protocol",
         (TimedH11Protocol,),
         {"header_timeout_s": settings.http_header_timeout_s, "body_timeout_s": settings.http_body_timeout_s},
     )
+    if spawned:
+        protocol = "api.server:SpawnedTimedH11Protocol"
     return {
         "http": protocol,
         "timeout_keep_alive": settings.http_keep_alive_s,

@@ -224,7 +224,9 @@ class SlackBot:
     ) -> None:
         words = TEXT[language]
         answer = output.answer.strip() or words["no_answer"]
-        messages: list[SlackMessage] = answer_messages(answer, output.sources, sources_heading=words["sources"])
+        messages: list[SlackMessage] = answer_messages(
+            answer, output.sources, sources_heading=words["sources"], base_url=self.settings.public_url
+        )
         first, *rest = messages
         await self.client.chat_update(channel=channel, ts=status_ts, text=first.text, blocks=first.blocks)
         for message in rest:

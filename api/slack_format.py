@@ -46,7 +46,17 @@ def slack_url(url: str) -> str:
 
 
 def link(url: str, label: str) -> str:
+    if not url.startswith(("http://", "https://")):  # a relative link Slack cannot open: the label alone
+        return escape(label)
     return f"<{slack_url(url)}|{escape(label).replace('|', '¦')}>"
+
+
+def absolute(url: str, base_url: str | None) -> str:
+    """A link the app serves itself (`/documents/…`, a local document) made absolute with
+    WEBSEARCH_PUBLIC_URL; without one it stays relative (and is shown unlinked). Web URLs unchanged."""
+    if url.startswith("/") and base_url:
+        return base_url.rstrip("/") + url
+    return url
 
 
 def _boundary(before: str, after: str) -> tuple[str, str]:
@@ -198,11 +208,14 @@ def answer_messages(
     sources: list[Source],
     *,
     sources_heading: str = "Sources",
+    base_url: str | None = None,
     section_chars: int = SECTION_CHARS,
     message_blocks: int = MESSAGE_BLOCKS,
     message_chars: int = MESSAGE_CHARS,
 ) -> list[SlackMessage]:
-    """The answer as one or more Slack messages (post them in order in the thread)."""
+    """The answer as one or more Slack messages (post them in order in the thread).
+    `base_url` (WEBSEARCH_PUBLIC_URL) makes the links to local documents absolute."""
+    sources = [s.model_copy(update={"url": absolute(s.url, base_url)}) for s in sources]
     urls = {s.index: s.url for s in sources}
     mrkdwn = to_mrkdwn(answer, urls)
     cited = {int(n) for n in _CITATION_RE.findall(answer) if int(n) in urls}

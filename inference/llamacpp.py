@@ -298,6 +298,9 @@ def download_gguf(repo: str, filename: str) -> str:
         raise LLMUnavailable(
             "llama.cpp", f"huggingface_hub is not installed, cannot fetch {repo}; {_HOW_TO_POINT}"
         ) from exc
+    if cached := cached_gguf(repo, filename):
+        return cached  # no network at all: starts offline, and without a HEAD request to the Hub
+    probe_hub()
     try:
         return hf_hub_download(repo_id=repo, filename=filename)
     # LocalEntryNotFoundError (offline, not cached) subclasses EntryNotFoundError: catch it first.
@@ -313,6 +316,38 @@ def download_gguf(repo: str, filename: str) -> str:
     except Exception as exc:  # noqa: BLE001 - network errors come from several libraries
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise LLMUnavailable("llama.cpp", f"cannot download {repo}/{filename} ({reason}); {_HOW_TO_POINT}") from exc
+
+
+def cached_gguf(repo: str, filename: str) -> str | None:
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(repo_id=repo, filename=filename)
+    return found if isinstance(found, str) and Path(found).is_file() else None
+
+
+def probe_hub(timeout_s: float = 3.0) -> None:
+    """One short TCP connect to the Hub before downloading: offline fails in seconds, in one line,
+    instead of after the download's own retries. Skipped behind a proxy (the connect would not tell)
+    and when HF_HUB_OFFLINE is set (the download then fails at once by itself)."""
+    import socket
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE or urllib.request.getproxies().get("https"):
+        return
+    endpoint = urlsplit(constants.ENDPOINT)
+    host = endpoint.hostname or "huggingface.co"
+    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+    try:
+        socket.create_connection((host, port), timeout=timeout_s).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise LLMUnavailable(
+            "llama.cpp",
+            f"the model is not downloaded yet and {constants.ENDPOINT} cannot be reached ({reason}); {_HOW_TO_POINT}",
+        ) from exc
 
 
 def _sampling(params: GenerationParams) -> dict[str, Any]:

@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
+source scripts/llama-cpp-build.sh  # llama.cpp compiled with only what the embedded backend uses
 .venv/bin/python -m pip install -q -e '.[embedded]'
 exec .venv/bin/websearch serve "$@"

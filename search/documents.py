@@ -186,10 +186,14 @@ def read_document(path: Path) -> Document:
 def iter_files(root: Path, exclude: Iterable[Path] = ()) -> Iterator[Path]:
     """Supported files under root, in a stable order; hidden files and folders (.git) skipped."""
     excluded = {p.resolve() for p in exclude}
+    inside = root.resolve()
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d).resolve() not in excluded)
         for name in sorted(files):
-            if not name.startswith(".") and Path(name).suffix.lower() in KINDS:
+            # A symlink out of the folder is not the folder's document (nor served as one).
+            if not name.startswith(".") and Path(name).suffix.lower() in KINDS and (
+                (here / name).resolve().is_relative_to(inside)
+            ):
                 yield here / name
 

@@ -246,9 +246,15 @@
     ADD_URI_SAFE_ATTR: ['data-cite', 'align', 'start'], // values that are not URLs (else checked as one)
   };
 
-  const safeURL = (url) => (typeof url === 'string' && /^https?:\/\//i.test(url) ? url : null);
+  // The local index's documents are served by this app at /documents/… (same-origin links).
+  const LOCAL_DOC = /^\/documents\//;
+  const safeURL = (url) => (typeof url !== 'string' ? null
+    : /^https?:\/\//i.test(url) ? url : LOCAL_DOC.test(url) ? new URL(url, location.origin).href : null);
 
   function domainOf(url) {
+    if (typeof url === 'string' && LOCAL_DOC.test(url)) {
+      try { return decodeURIComponent(url.slice('/documents/'.length).split('?')[0]); } catch { return url; }
+    }
     try { return new URL(url).hostname.replace(/^www\./, ''); } catch { return ''; }
   }
 

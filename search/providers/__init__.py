@@ -56,7 +56,9 @@ def _searxng(settings: Settings, client: httpx.AsyncClient) -> SearchProvider:
 
 
 def _local(settings: Settings, client: httpx.AsyncClient) -> SearchProvider:
-    return LocalProvider(settings.local_index)
+    from search.doc_links import link_secret
+
+    return LocalProvider(settings.local_index, link_secret=link_secret(settings.api_keys))
 
 
 PROVIDERS: dict[str, ProviderFactory] = {

@@ -33,9 +33,17 @@ class FallbackProvider:
                 failures.append(SearchError(provider.name, f"unexpected error: {type(exc).__name__}: {exc}"))
             else:
                 if failures:
-                    log.warning("search fell back to %s after: %s", provider.name, "; ".join(map(str, failures)))
+                    # A failure its provider has already reported clearly (SearXNG's JSON off) is not repeated.
+                    known = all(getattr(f, "reported", False) for f in failures)
+                    log.log(
+                        logging.DEBUG if known else logging.WARNING,
+                        "search fell back to %s after: %s",
+                        provider.name,
+                        "; ".join(map(str, failures)),
+                    )
                 return results
-            log.info("search provider %s failed: %s", provider.name, failures[-1])
+            if not getattr(failures[-1], "reported", False):
+                log.info("search provider %s failed: %s", provider.name, failures[-1])
         detail = "; ".join(f"{f.provider}: {f.message}" for f in failures)
         message = f"all search providers failed ({detail})"
         if all(isinstance(f, RateLimited) for f in failures):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +15,21 @@ from search.providers.base import NO_RETRY, RateLimited, RetryPolicy, SearchErro
 from search.providers.duckduckgo import site_filter
 
 NAME = "searxng"
+JSON_OFF = (
+    "SearXNG refused the JSON API (HTTP 403): enable `json` in `search.formats` of SearXNG's settings.yml "
+    "(formats: [html, json]) and restart it"
+)
+log = logging.getLogger("websearch.search")
+
+
+class JsonFormatOff(SearchError):
+    """SearXNG's JSON API is switched off (its default): a setting to change, not an outage.
+    The provider logs the advice itself, once (`reported`): callers need not repeat it."""
+
+    reported = True
+
+    def __init__(self) -> None:
+        super().__init__(NAME, JSON_OFF)
 _SAFESEARCH = {"off": "0", "moderate": "1", "on": "2"}
 
 
@@ -36,6 +52,7 @@ class SearxngProvider:
         self.categories = [c.strip() for c in categories or [] if c.strip()] or ["general"]
         self.retry = retry
         self._sleep = sleep
+        self._json_off_reported = False  # told once per process until SearXNG answers JSON again
 
     def params(self, query: str, options: SearchOptions) -> dict[str, str]:
         categories = [c.strip() for c in options.categories if c.strip()] or self.categories
@@ -64,7 +81,10 @@ class SearxngProvider:
             raise RateLimited(NAME, "rate limited (HTTP 429)")
         if response.status_code == 403:
             # SearXNG answers 403 to format=json unless settings.yml lists json under search.formats.
-            raise SearchError(NAME, "HTTP 403: is `json` enabled in search.formats of settings.yml?")
+            if not self._json_off_reported:
+                log.warning("%s (searched at %s)", JSON_OFF, self.base_url)
+                self._json_off_reported = True
+            raise JsonFormatOff()
         if response.status_code >= 400:
             raise SearchError(NAME, f"HTTP {response.status_code}")
         try:
@@ -74,6 +94,9 @@ class SearxngProvider:
                 raise TypeError("results is not a list")
         except (ValueError, KeyError, TypeError) as exc:
             raise SearchError(NAME, f"bad JSON answer: {exc}") from exc
+        if self._json_off_reported:
+            log.warning("SearXNG at %s answers JSON again", self.base_url)
+            self._json_off_reported = False
         return _map(items, options.max_results, options.domains)
 
     async def search(self, query: str, options: SearchOptions) -> list[SearchResult]:

@@ -1,0 +1,140 @@
+"""`GET /documents/<path>`: the local index's documents, opened from their citations.
+
+Read-only, and only documents the index lists: the path is taken relative to the indexed folder,
+must name an indexed file, and must still be inside that folder once symlinks and `..` are
+resolved. With API keys set, a request needs a key or the link's signature (`search.doc_links`).
+Each kind is served with its own content type; HTML is cleaned (no scripts, handlers, frames,
+forms or remote loads) and additionally sandboxed by its Content-Security-Policy, so a document
+can neither run code in this origin nor call out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from api.auth import presented_key
+from api.errors import APIError
+from search.doc_links import link_secret, signed
+from search.index import IndexHandle
+
+router = APIRouter(tags=["documents"])
+
+MEDIA_TYPES = {
+    ".pdf": "application/pdf",
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".xhtml": "text/html; charset=utf-8",
+}
+TEXT = "text/plain; charset=utf-8"  # Markdown and text: shown as written
+HTML_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+MAX_BYTES = 64 * 1024 * 1024  # the indexer's own limit
+
+
+def _provider_handle(provider: object, depth: int = 0) -> IndexHandle | None:
+    """The `local` provider's own loaded index, inside a cache or fallback chain (one copy in memory)."""
+    if isinstance(handle := getattr(provider, "handle", None), IndexHandle):
+        return handle
+    inner = [getattr(provider, "provider", None), *getattr(provider, "providers", [])]
+    for found in (_provider_handle(p, depth + 1) for p in inner if p is not None and depth < 4):
+        if found is not None:
+            return found
+    return None
+
+
+def _handle(request: Request) -> IndexHandle:
+    state = request.app.state
+    if getattr(state, "documents_index", None) is None:
+        deps = getattr(state, "deps", None)
+        state.documents_index = _provider_handle(getattr(deps, "provider", None)) or IndexHandle(
+            state.settings.local_index
+        )
+    return state.documents_index
+
+
+def _authorize(request: Request, relative: str) -> None:
+    keys: list[str] = request.app.state.settings.api_keys
+    if not keys:
+        return
+    token = presented_key(request)
+    if token is not None and any(hmac.compare_digest(token, key) for key in keys):
+        return
+    secret = link_secret(keys)
+    if secret and signed(relative, request.query_params.get("sig"), secret):
+        return
+    raise APIError(401, "unauthorized", "this document needs an API key or the signed link from an answer")
+
+
+def _locate(handle: IndexHandle, relative: str) -> Path:
+    """The indexed file at `relative`, or 404 (not indexed, gone, or resolving outside the folder)."""
+    try:
+        index = handle.get()
+    except Exception:  # noqa: BLE001 - no index, or one that cannot load: nothing to serve
+        raise APIError(404, "not_found", "no local index is loaded") from None
+    root = Path(index.meta.get("source") or "/")
+    candidate = root / relative
+    listed = {doc.path for doc in index.docs}
+    if ".." in Path(relative).parts or str(candidate) not in listed:
+        raise APIError(404, "not_found", f"{relative!r} is not a document in the local index")
+    resolved = candidate.resolve()
+    if not resolved.is_relative_to(root.resolve()) or not resolved.is_file():
+        raise APIError(404, "not_found", f"{relative!r} is not a document in the local index")
+    return resolved
+
+
+def _clean_html(raw: bytes) -> bytes:
+    """The document's HTML without anything active or remote (lxml_html_clean, a trafilatura dependency)."""
+    import lxml.html
+    from lxml_html_clean import Cleaner
+
+    cleaner = Cleaner(
+        scripts=True,
+        javascript=True,
+        comments=True,
+        style=False,  # inline styles stay (the CSP allows them, and only them)
+        inline_style=False,
+        links=True,
+        meta=True,
+        page_structure=False,
+        processing_instructions=True,
+        embedded=True,
+        frames=True,
+        forms=True,
+        annoying_tags=True,
+        remove_unknown_tags=False,
+        safe_attrs_only=True,
+    )
+    document = lxml.html.document_fromstring(raw)
+    return lxml.html.tostring(cleaner.clean_html(document), encoding="utf-8", doctype="<!DOCTYPE html>")
+
+
+@router.get("/documents/{relative:path}", include_in_schema=False)
+async def document(relative: str, request: Request) -> Response:
+    _authorize(request, relative)
+    path = await asyncio.to_thread(_locate, _handle(request), relative)
+    if path.stat().st_size > MAX_BYTES:
+        raise APIError(413, "too_large", f"{relative!r} is larger than {MAX_BYTES // 2**20} MiB")
+    raw = await asyncio.to_thread(path.read_bytes)
+    media_type = MEDIA_TYPES.get(path.suffix.lower(), TEXT)
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "private, no-cache",
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(path.name)}",
+    }
+    if media_type == TEXT:  # re-encoded as UTF-8 whatever it was written in (GBK, Big5, …)
+        from search.extract import decode
+
+        raw = (await asyncio.to_thread(decode, raw, None)).encode("utf-8")
+    elif media_type.startswith("text/html"):
+        try:
+            raw = await asyncio.to_thread(_clean_html, raw)
+        except Exception:  # noqa: BLE001 - HTML lxml cannot parse is shown as text, never as it was
+            media_type = TEXT
+        headers["Content-Security-Policy"] = HTML_CSP
+    return Response(raw, media_type=media_type, headers=headers)

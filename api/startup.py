@@ -1,0 +1,79 @@
+"""Starting the service as a person meets it: every start-up failure is one plain sentence.
+
+A missing model file, a model download that cannot happen, an unreachable Redis or a bad setting
+each becomes a `StartupError` whose message names what is wrong and how to fix it; the CLI prints
+it on one line and exits non-zero. Everything that can fail is done here, before the HTTP server
+starts, so nothing reaches uvicorn's lifespan log as a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from pydantic import ValidationError
+
+from agent.deps import Deps, build_deps
+from agent.settings import Settings
+from agent.store import StoreUnavailable
+from inference.base import LLMError
+from search.documents import LocalIndexError
+from search.providers.base import SearchError
+
+
+class StartupError(Exception):
+    """The service cannot start; `message` is the one line to show."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def describe_settings_error(exc: ValidationError) -> str:
+    """`WEBSEARCH_FETCH_PAGES='many' is not valid: Input should be a valid integer` (first error)."""
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err.get("loc", ()) if isinstance(p, str)) or "setting"
+        value = err.get("input")
+        shown = f"={value!r}" if isinstance(value, (str, int, float)) else ""
+        parts.append(f"WEBSEARCH_{field.upper()}{shown} is not valid: {err.get('msg', 'invalid')}")
+    return "; ".join(parts) or "a setting is not valid"
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise StartupError(describe_settings_error(exc)) from exc
+
+
+def explain(exc: BaseException) -> str:
+    """One line for any start-up failure (what is wrong, and how to fix it where we know)."""
+    if isinstance(exc, StartupError):
+        return exc.message
+    if isinstance(exc, ValidationError):
+        return describe_settings_error(exc)
+    if isinstance(exc, LLMError):
+        return f"the model ({exc.backend}) cannot be used: {exc.message}"
+    if isinstance(exc, StoreUnavailable):
+        return (
+            f"the conversation store ({exc.backend}) is unreachable: {exc.message}; "
+            "start Redis, fix WEBSEARCH_REDIS_URL, or unset it to keep conversations in memory"
+        )
+    if isinstance(exc, (SearchError, LocalIndexError)):
+        return f"search cannot start: {exc}"
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if isinstance(exc, (ValueError, OSError)) else f"{type(exc).__name__}: {text}"
+
+
+async def open_deps(settings: Settings) -> Deps:
+    """The process's dependencies, checked: the model loaded, the store answering."""
+    try:
+        deps = await asyncio.to_thread(build_deps, settings)
+    except Exception as exc:
+        raise StartupError(explain(exc)) from exc
+    try:
+        await deps.store.ping()
+    except Exception as exc:
+        await deps.aclose()
+        raise StartupError(explain(exc)) from exc
+    return deps

@@ -1,0 +1,93 @@
+"""`websearch doctor` as an operator runs it (a real subprocess, configured by WEBSEARCH_* variables)
+against a configuration that works and one where every part is broken."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from search.index import build_index
+from tests.fixtures.app_server import free_port
+from tests.search.test_index import write_corpus
+
+
+def doctor(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("WEBSEARCH_")}
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", "doctor"],
+        env={**base, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def report(done: subprocess.CompletedProcess) -> dict[str, str]:
+    """{"model": "ok   model  …", …}: each check's line by its name."""
+    lines = {}
+    for line in done.stdout.splitlines()[:-1]:
+        status, name = line[:3].strip(), line[5:].split("  ")[0].strip()
+        lines[name] = (status, line)
+    return lines
+
+
+def test_a_healthy_configuration_is_all_ok(local_web, megrez, redis_url, tmp_path):
+    write_corpus(tmp_path / "docs")
+    build_index(tmp_path / "docs", tmp_path / "index")
+    env = {
+        "WEBSEARCH_LLM_BASE_URL": megrez.base_url,
+        "WEBSEARCH_LLM_MODEL": megrez.model,
+        "WEBSEARCH_SEARCH_PROVIDER": "searxng,local",
+        "WEBSEARCH_SEARXNG_URL": local_web.searxng_url,
+        "WEBSEARCH_LOCAL_INDEX": str(tmp_path / "index"),
+        "WEBSEARCH_REDIS_URL": redis_url,
+        "WEBSEARCH_FETCH_ALLOW_HOSTS": local_web.host_port,
+    }
+    done = doctor(env, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = report(done)
+    assert set(lines) == {"model", "search: searxng", "search: local", "store", "fetch policy"}, done.stdout
+    assert all(status == "ok" for status, _ in lines.values()), done.stdout
+    assert megrez.model in lines["model"][1]
+    assert "5 documents" in lines["search: local"][1]
+    assert local_web.host_port in lines["fetch policy"][1]
+    assert done.stdout.strip().endswith("all good")
+
+
+def test_a_broken_configuration_says_what_to_fix_and_exits_non_zero(local_web, tmp_path):
+    local_web.search_status = 403  # SearXNG with its JSON API off
+    try:
+        env = {
+            "WEBSEARCH_LLM_BASE_URL": f"http://127.0.0.1:{free_port()}/v1",
+            "WEBSEARCH_LLM_CONNECT_TIMEOUT_S": "1",
+            "WEBSEARCH_SEARCH_PROVIDER": "searxng,local",
+            "WEBSEARCH_SEARXNG_URL": local_web.searxng_url,
+            "WEBSEARCH_LOCAL_INDEX": str(tmp_path / "no-index"),
+            "WEBSEARCH_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+            "WEBSEARCH_FETCH_ALLOW_HOSTS": "http://intranet.example/",
+        }
+        done = doctor(env, tmp_path)
+    finally:
+        local_web.search_status = None
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = report(done)
+    assert all(status == "FIX" for status, _ in lines.values()), done.stdout
+    assert "WEBSEARCH_LLM_BASE_URL" in lines["model"][1]
+    assert "enable `json` in `search.formats`" in lines["search: searxng"][1]
+    assert "websearch index DIR" in lines["search: local"][1]
+    assert "WEBSEARCH_REDIS_URL" in lines["store"][1]
+    assert "host:port" in lines["fetch policy"][1]
+    assert done.stdout.strip().endswith("5 to fix")
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_embedded_model_that_cannot_be_had_is_reported(tmp_path):
+    env = {"WEBSEARCH_LLM_GGUF": str(tmp_path / "missing.gguf"), "WEBSEARCH_SEARCH_PROVIDER": "local"}
+    done = doctor(env, tmp_path)
+    assert done.returncode == 1
+    model = report(done)["model"]
+    assert model[0] == "FIX"
+    assert "WEBSEARCH_LLM_BASE_URL" in model[1]
