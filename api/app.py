@@ -59,6 +59,9 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
         from api import slack  # slack-bolt loads only when Slack is configured
 
         app.include_router(slack.router)  # Slack signs its requests (Bolt checks them): no API key
+    from api import mcp_server  # MCP tools at /mcp (Streamable HTTP); the API keys apply there too
+
+    mcp_server.install(app)
 
     # Operations, innermost first: drain on SIGTERM, then /metrics and counting, then request ids and JSON logs.
     drain.install(app)

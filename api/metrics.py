@@ -25,6 +25,8 @@ those are read by `api/llm_metrics.py`.
 | `websearch_llm_prefix_cache_hit_ratio` | gauge | (hits / queries over every vLLM endpoint) |
 | `websearch_llm_metrics_up` | gauge | endpoint (1 when vLLM's /metrics was read) |
 | `websearch_draining` | gauge | (1 while shutting down) |
+| `websearch_mcp_tool_calls_total` | counter | tool (search, read, ask), outcome (ok, or the error code) |
+| `websearch_mcp_tool_duration_seconds` | histogram | tool |
 """
 
 from __future__ import annotations
@@ -93,6 +95,15 @@ class Metrics:
             "websearch_cache_lookups", "Search-result and page cache reads.", ["cache", "result"], registry=r
         )
         self.draining = Gauge("websearch_draining", "1 while the process is shutting down.", registry=r)
+        # MCP (api/mcp_server.py): one POST /mcp may carry any tool, so tools are counted by name.
+        self.tool_calls = Counter(
+            "websearch_mcp_tool_calls", "MCP tool calls, by tool and outcome (ok or the error code).",
+            ["tool", "outcome"], registry=r,
+        )
+        self.tool_duration = Histogram(
+            "websearch_mcp_tool_duration_seconds", "Time an MCP tool call took.", ["tool"],
+            buckets=REQUEST_BUCKETS, registry=r,
+        )
         self._cache_counts: dict[str, list[int]] = {}  # cache -> [hits, lookups], for the ratio
         self.scraped = _ScrapedCollector(self)
         r.register(self.scraped)
@@ -108,6 +119,10 @@ class Metrics:
         counts = self._cache_counts.setdefault(cache, [0, 0])
         counts[0] += hit
         counts[1] += 1
+
+    def observe_tool(self, tool: str, outcome: str, seconds: float) -> None:
+        self.tool_calls.labels(tool, outcome).inc()
+        self.tool_duration.labels(tool).observe(seconds)
 
     # --- scrape --------------------------------------------------------------------------------
 
