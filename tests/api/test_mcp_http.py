@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 import httpx2
@@ -228,3 +231,14 @@ async def test_two_concurrent_calls_on_one_endpoint_and_metrics_count_them(serve
     assert 'websearch_mcp_tool_calls_total{outcome="ok",tool="ask"} 2.0' in metrics
     assert 'websearch_mcp_tool_calls_total{outcome="ok",tool="search"} 1.0' in metrics
     assert 'websearch_stage_duration_seconds_count{stage="answer"} 2.0' in metrics
+
+
+def test_the_readme_python_example_runs_as_written(served):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("Python, with the official SDK", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "http://localhost:8080/mcp" in code and "your-key" in code
+    code = code.replace("http://localhost:8080/mcp", f"{served.base_url}/mcp").replace("your-key", KEY)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert run.returncode == 0, run.stderr
+    assert "420 million" in run.stdout and "aurora-bridge" in run.stdout
