@@ -213,6 +213,16 @@ async def test_model_backend_down_is_a_tool_error_naming_it(local_web, megrez):
     assert not search.is_error and search.structured_content["results"]
 
 
+async def test_search_provider_down_is_a_tool_error_naming_it(local_web, megrez):
+    settings = make_settings(local_web, megrez, searxng_url=f"http://127.0.0.1:{free_port()}")
+    with ServedApp(settings) as app:
+        async with mcp_client(app) as client:
+            result = await client.call_tool("search", {"query": "Aurora Bridge cost"})
+        metrics = httpx.get(f"{app.base_url}/metrics").text
+    assert result.is_error and "search provider searxng failed" in text_of(result)
+    assert 'websearch_mcp_tool_calls_total{outcome="search_unavailable",tool="search"} 1.0' in metrics
+
+
 async def test_two_concurrent_calls_on_one_endpoint_and_metrics_count_them(served, megrez, local_web):
     megrez.delay_s = 0.3  # the two answers overlap in the model
     async with mcp_client(served) as client:

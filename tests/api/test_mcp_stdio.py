@@ -44,6 +44,11 @@ async def test_stdio_server_searches_reads_and_answers_follow_ups(local_web, meg
         bridge = next(r for r in found.structured_content["results"] if r["url"] == local_web.url("aurora-bridge"))
         assert any("420 million" in passage for passage in bridge["passages"])
 
+        zh = await client.call_tool("search", {"query": "青川大桥 总投资", "max_results": 3})
+        assert not zh.is_error, text_of(zh)
+        passages = [p for hit in zh.structured_content["results"] for p in hit["passages"]]
+        assert any("56" in p and "亿元" in p for p in passages)
+
         page = await client.call_tool("read", {"url": local_web.url("aurora-bridge")})
         assert not page.is_error and "Ingrid Solberg" in page.structured_content["text"]
         internal = await client.call_tool("read", {"url": f"{local_web.internal_url}/secret"})
