@@ -127,6 +127,22 @@ async def test_ask_answers_with_citations_and_a_follow_up_resolves_it(served, me
     assert key_scope([KEY], KEY) + conversation_id in stored and conversation_id not in stored
 
 
+async def test_any_replica_answers_a_follow_up(local_web, megrez, redis_url):
+    """Stateless: no MCP session ties a client to one process; the conversation lives in Redis."""
+    settings = make_settings(local_web, megrez, api_keys=[KEY], redis_url=redis_url)
+    with ServedApp(settings) as first_replica, ServedApp(settings) as second_replica:
+        async with mcp_client(first_replica) as client:
+            first = await client.call_tool("ask", {"question": "When did the Aurora Bridge in Veldmark open?"})
+        conversation_id = first.structured_content["conversation_id"]
+        async with mcp_client(second_replica) as client:
+            second = await client.call_tool(
+                "ask", {"question": "And how much did it cost?", "conversation_id": conversation_id}
+            )
+    assert not second.is_error, text_of(second)
+    assert "Aurora Bridge" in second.structured_content["queries"][0]
+    assert "420 million" in second.structured_content["answer"]
+
+
 async def test_a_handshake_era_client_gets_the_same_tools_and_progress(served, local_web):
     """Clients of the 2025 protocol (initialize handshake, as most desktop agents speak it today)."""
     progress: list[str | None] = []
