@@ -70,6 +70,9 @@ def create_app(
         from api import slack  # slack-bolt loads only when Slack is configured
 
         app.include_router(slack.router)  # Slack signs its requests (Bolt checks them): no API key
+    from api import mcp_server  # MCP tools at /mcp (Streamable HTTP); the API keys apply there too
+
+    mcp_server.install(app)
 
     # Bodies over the cap are refused before anything reads them (issue 17: bounded inputs).
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 
 from fastapi import Request
 
@@ -12,11 +13,15 @@ from api.errors import APIError
 
 def presented_key(request: Request) -> str | None:
     """The key a request carries: `Authorization: Bearer <key>`, else `X-API-Key`."""
-    header = request.headers.get("authorization", "")
+    return key_in_headers(request.headers)
+
+
+def key_in_headers(headers: Mapping[str, str]) -> str | None:
+    header = headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
-    return request.headers.get("x-api-key") or None
+    return headers.get("x-api-key") or None
 
 
 async def require_api_key(request: Request) -> None:
@@ -42,6 +47,10 @@ def reachable_id(request: Request, conversation_id: str) -> str:
 def conversation_scope(request: Request) -> str:
     """The store-key prefix that keeps each key's conversations its own ("" on an open server):
     a conversation id someone else learns (a Slack thread's, another key's) reaches nothing."""
-    if not request.app.state.settings.api_keys:
+    return key_scope(request.app.state.settings.api_keys, presented_key(request))
+
+
+def key_scope(keys: list[str], key: str | None) -> str:
+    if not keys:
         return ""
-    return "k" + hashlib.sha256((presented_key(request) or "").encode("utf-8")).hexdigest()[:12] + ":"
+    return "k" + hashlib.sha256((key or "").encode("utf-8")).hexdigest()[:12] + ":"

@@ -178,6 +178,20 @@ def _slack(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mcp(args: argparse.Namespace) -> int:
+    """`websearch mcp`: the MCP tools over stdio; stdout is the protocol, so logs go to stderr."""
+    import logging
+
+    from api.mcp_server import run_stdio
+
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(run_stdio(Settings()))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="websearch", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -203,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     slack = commands.add_parser("slack", help="run the Slack bot over Socket Mode (WEBSEARCH_SLACK_APP_TOKEN)")
     slack.add_argument("--log-level", default="info")
 
+    mcp = commands.add_parser("mcp", help="serve the MCP tools (search, read, ask) over stdio, for desktop agents")
+    mcp.add_argument("--log-level", default="warning")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
@@ -213,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
             return _slack(args)
         if args.command == "doctor":
             return _doctor(args)
+
+        if args.command == "mcp":
+            return _mcp(args)
         return asyncio.run(_ask(args.question, args.search))
     except Exception as exc:  # start-up failures (model file missing, offline download) in one line
         from api.startup import explain

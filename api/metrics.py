@@ -14,6 +14,8 @@ those are read by `api/llm_metrics.py`.
 | `websearch_errors_total` | counter | route, code (error responses and streamed `error` events) |
 | `websearch_request_duration_seconds` | histogram | route |
 | `websearch_requests_in_flight` | gauge | |
+| `websearch_mcp_tool_calls_total` | counter | tool (search, read, ask), outcome (ok, or the error code) |
+| `websearch_mcp_tool_duration_seconds` | histogram | tool |
 | `websearch_stage_duration_seconds` | histogram | stage (load_history, decide, search, read, select, condense, answer, related, cite, save) |
 | `websearch_time_to_first_token_seconds` | histogram | route (request received → first answer text streamed) |
 | `websearch_cache_lookups_total` | counter | cache (search, page), result (hit, miss) |
@@ -79,6 +81,15 @@ class Metrics:
             registry=r,
         )
         self.in_flight = Gauge("websearch_requests_in_flight", "Requests being answered now.", registry=r)
+        # MCP (api/mcp_server.py): one POST /mcp may carry any tool, so tools are counted by name.
+        self.tool_calls = Counter(
+            "websearch_mcp_tool_calls", "MCP tool calls, by tool and outcome (ok or the error code).",
+            ["tool", "outcome"], registry=r,
+        )
+        self.tool_duration = Histogram(
+            "websearch_mcp_tool_duration_seconds", "Time an MCP tool call took.", ["tool"],
+            buckets=REQUEST_BUCKETS, registry=r,
+        )
         self.stages = Histogram(
             "websearch_stage_duration_seconds",
             "Wall time of each stage of the answer graph.",
@@ -109,6 +120,10 @@ class Metrics:
 
     def observe_stage(self, stage: str, seconds: float) -> None:
         self.stages.labels(stage).observe(seconds)
+
+    def observe_tool(self, tool: str, outcome: str, seconds: float) -> None:
+        self.tool_calls.labels(tool, outcome).inc()
+        self.tool_duration.labels(tool).observe(seconds)
 
     def observe_cache(self, cache: str, hit: bool) -> None:
         self.cache_lookups.labels(cache, "hit" if hit else "miss").inc()

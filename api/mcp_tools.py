@@ -1,0 +1,211 @@
+"""The work behind the MCP tools (`search`, `read`, `ask`), on the same pipeline as the REST API.
+
+`search` is evidence for an agent that writes its own answer: the provider's results, each page read
+through the guarded fetcher and extractor, and per page the passages that rank best for the query
+(BM25, as the answer step uses), within a token budget. `read` is one page's clean text. `ask` is
+the whole graph: a cited answer, scoped to the caller's key like `POST /v1/answer`.
+
+Failures raise `APIError` (bad arguments, an unreadable page) or the pipeline's own errors; the MCP
+surface (`api/mcp_server.py`) turns every one into a tool error with `api.errors.describe`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from contextlib import aclosing
+
+import httpx
+from pydantic import BaseModel, Field, ValidationError
+
+from agent.deps import Deps
+from agent.events import Status
+from agent.run import stream_run
+from agent.state import AgentOutput
+from api.answer import agent_input, to_response
+from api.errors import APIError
+from api.schemas import AnswerRequest, SourceOut, domain_names
+from search.language import detect_language
+from search.models import Page, Passage, Recency, SearchOptions, SearchResult
+from search.providers.base import keep_domains
+from search.rank import rank_passages
+from search.read import read
+from search.tokens import count_tokens, truncate_tokens
+
+MIN_PASSAGE_TOKENS = 30  # a passage cut shorter than this to fit the budget is noise, not evidence
+STAGES = ("deciding", "searching", "reading", "answering")  # progress: step n of 4
+
+Progress = Callable[[int, int, str], Awaitable[None]]
+
+
+class SearchHit(BaseModel):
+    title: str
+    url: str
+    snippet: str = ""
+    date: str | None = None
+    passages: list[str] = Field(
+        default_factory=list, description="the page's best passages for the query, best first"
+    )
+    read: bool = Field(True, description="false when the page could not be read and its snippet stands in")
+
+
+class SearchOutput(BaseModel):
+    query: str
+    results: list[SearchHit]
+
+
+class ReadOutput(BaseModel):
+    url: str
+    title: str
+    text: str = Field(description="the page's main text, without navigation, ads or boilerplate")
+    date: str | None = None
+    tokens: int = Field(description="estimated tokens of `text`")
+    truncated: bool = Field(description="true when `text` was cut at max_tokens")
+
+
+class AskOutput(BaseModel):
+    answer: str = Field(description="Markdown; [n] cites sources[n-1]")
+    sources: list[SourceOut]
+    conversation_id: str = Field(description="pass it back to ask a follow-up in the same conversation")
+    searched: bool
+    queries: list[str]
+    related: list[str] = Field(default_factory=list, description="follow-up questions worth asking")
+
+
+def invalid(message: str) -> APIError:
+    return APIError(422, "invalid_request", message)
+
+
+def _domains(values: list[str] | None) -> list[str]:
+    try:
+        return domain_names(values or [])
+    except ValueError as exc:
+        raise invalid(f"domains: {exc}") from exc
+
+
+def best_passages(page: Page, ranked: list[Passage], budget: int) -> list[str]:
+    """The page's passages that matched the query, best first, within `budget` tokens; a page
+    where nothing matched offers its opening (the query may use words the page does not)."""
+    own = [p for p in ranked if p.url == page.url]
+    chosen = [p for p in own if p.score > 0] or sorted(own, key=lambda p: p.position)[:1]
+    if not chosen and page.text.strip():
+        chosen = [Passage(url=page.url, title=page.title, text=page.text.strip(), position=0)]
+    texts: list[str] = []
+    used = 0
+    for passage in chosen:
+        room = budget - used
+        text = passage.text
+        tokens = passage.tokens or count_tokens(text)
+        if tokens > room:
+            if texts or room < MIN_PASSAGE_TOKENS:  # only the best passage is cut to fit
+                continue
+            text = truncate_tokens(text, room)
+            tokens = count_tokens(text)
+        texts.append(text)
+        used += tokens
+    return texts
+
+
+async def search_web(
+    deps: Deps,
+    query: str,
+    *,
+    max_results: int,
+    recency: Recency | None,
+    domains: list[str] | None,
+    max_tokens_per_page: int,
+) -> SearchOutput:
+    query = query.strip()
+    if not query:
+        raise invalid("query: must contain some text")
+    sites = _domains(domains)
+    settings = deps.settings
+    options = SearchOptions(
+        max_results=max_results,
+        language=detect_language(query),
+        domains=sites,
+        recency=recency,
+        safesearch=settings.search_safesearch,
+    )
+    results = keep_domains(await deps.provider.search(query, options), sites)[:max_results]
+    pages = await read(
+        results, deps.fetcher, limit=len(results), cache=deps.cache, cache_ttl_s=settings.page_cache_ttl_s
+    )
+    # Ranking is CPU work (tens of ms on long pages): off the event loop, so other calls flow.
+    ranked = await asyncio.to_thread(rank_passages, pages, query)
+    hits = [
+        SearchHit(
+            title=page.title,
+            url=page.url,
+            snippet=page.snippet,
+            date=page.date,
+            passages=best_passages(page, ranked, max_tokens_per_page),
+            read=not page.from_snippet,
+        )
+        for page in pages
+    ]
+    return SearchOutput(query=query, results=hits)
+
+
+async def read_url(deps: Deps, url: str, *, max_tokens: int | None) -> ReadOutput:
+    url = url.strip()
+    try:
+        scheme = httpx.URL(url).scheme
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise invalid(f"url: {url!r} is not a URL ({exc})") from exc
+    if scheme not in ("http", "https"):
+        raise invalid(f"url: {url!r} is not an http(s) URL")
+    # The answer pipeline's reader: the guarded fetcher (address policy on every hop, size and time
+    # caps), the extractor, and the page cache; a page that fails comes back as an empty snippet.
+    [page] = await read(
+        [SearchResult(url=url, title="")],
+        deps.fetcher,
+        limit=1,
+        cache=deps.cache,
+        cache_ttl_s=deps.settings.page_cache_ttl_s,
+    )
+    if page.from_snippet or not page.text.strip():
+        raise APIError(422, "unreadable_page", f"could not read {url}: {page.error or 'no text extracted'}")
+    text = page.text
+    truncated = False
+    if max_tokens is not None and count_tokens(text) > max_tokens:
+        text, truncated = truncate_tokens(text, max_tokens), True
+    return ReadOutput(
+        url=page.url, title=page.title, text=text, date=page.date, tokens=count_tokens(text), truncated=truncated
+    )
+
+
+async def ask_question(
+    deps: Deps,
+    graph,
+    question: str,
+    *,
+    conversation_id: str | None,
+    recency: Recency | None,
+    domains: list[str] | None,
+    scope: str,
+    progress: Progress,
+) -> AskOutput:
+    try:  # the REST contract's own checks: one question, one set of rules
+        body = AnswerRequest(question=question, conversation_id=conversation_id, recency=recency, domains=domains or [])
+    except ValidationError as exc:
+        raise invalid(
+            "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        ) from exc
+    output: AgentOutput | None = None
+    async with aclosing(stream_run(graph, deps, agent_input(body, scope))) as run:
+        async for item in run:
+            if isinstance(item, AgentOutput):
+                output = item
+            elif isinstance(item, Status):
+                message = f"{item.stage}: {item.detail}" if item.detail else item.stage
+                await progress(STAGES.index(item.stage) + 1, len(STAGES), message)
+    assert output is not None  # stream_run ends with the output or raises
+    response = to_response(output, scope)
+    return AskOutput(
+        answer=response.answer,
+        sources=response.sources,
+        conversation_id=response.conversation_id,
+        searched=response.searched,
+        queries=response.queries,
+        related=response.related,
+    )
