@@ -77,10 +77,11 @@ class Variant:
     rank: dict = field(default_factory=dict)  # keyword arguments for search.rank.rank_passages
 
 
-TODAY_EXTRACT: dict = {}
+TODAY_EXTRACT: dict = {"recall_check": False}
 TODAY_RANK: dict = {}
 VARIANTS = [
     Variant("today", "today's extraction + ranking", TODAY_EXTRACT, TODAY_RANK),
+    Variant("recall", "+ extraction recall check", {}, TODAY_RANK),
     Variant("shipped", "shipped combination", {}, {}),
 ]
 
