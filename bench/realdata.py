@@ -78,10 +78,12 @@ class Variant:
 
 
 TODAY_EXTRACT: dict = {"recall_check": False}
-TODAY_RANK: dict = {}
+TODAY_RANK: dict = {"context": False, "followup": False}
 VARIANTS = [
     Variant("today", "today's extraction + ranking", TODAY_EXTRACT, TODAY_RANK),
     Variant("recall", "+ extraction recall check", {}, TODAY_RANK),
+    Variant("context", "+ passages carry their context", TODAY_EXTRACT, {"followup": False}),
+    Variant("followup", "+ follow-up-aware ranking", TODAY_EXTRACT, {"context": False}),
     Variant("shipped", "shipped combination", {}, {}),
 ]
 
