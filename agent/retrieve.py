@@ -79,7 +79,11 @@ async def select(state: AgentState, runtime: Runtime[Deps]) -> dict:
     settings = runtime.context.settings
     query = state.queries[0] if state.queries else state.question
     # Ranking is CPU work (tens of ms on long pages): off the event loop, so other streams flow.
-    passages = await asyncio.to_thread(rank_passages, state.pages, state.question, query)
+    # In a follow-up the latest question says what is asked, the query and earlier questions whom about.
+    history = [turn.question for turn in state.history]
+    passages = await asyncio.to_thread(
+        functools.partial(rank_passages, state.pages, state.question, query, history=history)
+    )
     sources = await asyncio.to_thread(
         functools.partial(
             select_sources,

@@ -7,6 +7,7 @@ import asyncio
 import sys
 import uuid
 from contextlib import aclosing
+from pathlib import Path
 
 from agent.settings import Settings
 
@@ -220,8 +221,18 @@ def main(argv: list[str] | None = None) -> int:
     mcp = commands.add_parser("mcp", help="serve the MCP tools (search, read, ask) over stdio, for desktop agents")
     mcp.add_argument("--log-level", default="warning")
 
+    evaluate = commands.add_parser(
+        "eval", help="answer a JSONL file of questions with gold answers; print recall, latency and tokens"
+    )
+    evaluate.add_argument("file", metavar="FILE", type=Path)
+    evaluate.add_argument("--json", metavar="PATH", type=Path, help="also write every figure and record as JSON")
+
     args = parser.parse_args(argv)
     try:
+        if args.command == "eval":
+            from api.evaluate import main as evaluate_main
+
+            return evaluate_main(args.file, args.json, Settings())
         if args.command == "serve":
             return _serve(args)
         if args.command == "index":

@@ -128,7 +128,12 @@ async def search_web(
     )
     results = keep_domains(await deps.provider.search(query, options), sites)[:max_results]
     pages = await read(
-        results, deps.fetcher, limit=len(results), cache=deps.cache, cache_ttl_s=settings.page_cache_ttl_s
+        results,
+        deps.fetcher,
+        limit=len(results),
+        workers=deps.workers,
+        cache=deps.cache,
+        cache_ttl_s=settings.page_cache_ttl_s,
     )
     # Ranking is CPU work (tens of ms on long pages): off the event loop, so other calls flow.
     ranked = await asyncio.to_thread(rank_passages, pages, query)
@@ -160,6 +165,7 @@ async def read_url(deps: Deps, url: str, *, max_tokens: int | None) -> ReadOutpu
         [SearchResult(url=url, title="")],
         deps.fetcher,
         limit=1,
+        workers=deps.workers,
         cache=deps.cache,
         cache_ttl_s=deps.settings.page_cache_ttl_s,
     )

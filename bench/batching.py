@@ -34,7 +34,8 @@ from search.language import detect_language  # noqa: E402
 from search.models import SearchOptions  # noqa: E402
 from search.providers.searxng import SearxngProvider  # noqa: E402
 from search.rank import rank_passages  # noqa: E402
-from search.read import read  # noqa: E402
+from search.read import read
+from search.workers import WorkerPool, default_size  # noqa: E402
 from search.select import select_sources  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from tests.fixtures.app_server import ServedApp  # noqa: E402
@@ -53,13 +54,13 @@ QUESTIONS = [
 
 async def page_batches(web: LocalWeb) -> list[list[list[Message]]]:
     batches = []
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient() as client, WorkerPool(default_size(), deadline_s=10.0, memory_mb=0) as workers:
         provider = SearxngProvider(web.searxng_url, client)
         fetcher = Fetcher(client, allow_hosts={web.host_port})
         for question in QUESTIONS:
             lang = detect_language(question)
             results = await provider.search(question, SearchOptions(language=lang))
-            pages = await read(results, fetcher, limit=5)
+            pages = await read(results, fetcher, workers=workers, limit=5)
             sources = select_sources(pages, rank_passages(pages, question, question), budget_tokens=6000, source_tokens=1200)
             system = Message(role="system", content=prompts.chat_system(lang, __import__("datetime").date.today()))
             batches.append(

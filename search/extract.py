@@ -19,6 +19,7 @@ import re
 import trafilatura
 from charset_normalizer import from_bytes
 
+from search import recall
 from search.fetch import Fetched
 from search.models import Fallback, Page, SearchResult
 from search.tokens import count_tokens
@@ -253,8 +254,10 @@ def pdf_text(body: bytes) -> tuple[str, str | None]:
     return "\n\n".join(texts)[:MAX_PDF_CHARS], title
 
 
-def extract_page(fetched: Fetched, result: SearchResult) -> Page:
-    """The page's main text (runs in a parse worker: it parses untrusted bytes)."""
+def extract_page(fetched: Fetched, result: SearchResult, *, recall_check: bool = True) -> Page:
+    """The page's main text (or a PDF's text), its title, date and site; runs in a parse worker (it
+    parses untrusted bytes). `recall_check` compares the extraction with the page's visible
+    paragraphs and falls back when it lost the article."""
     meta: dict[str, str | None] = {}
     if fetched.is_pdf:
         try:
@@ -271,7 +274,12 @@ def extract_page(fetched: Fetched, result: SearchResult) -> Page:
             body = _clean_plain(text)
         else:
             meta = _trafilatura(text, fetched.final_url)
-            body = _clean_plain(meta.get("text") or "")
+            body = meta.get("text") or ""
+            if recall_check:
+                body, fallback = recall.checked(text, fetched.final_url, body)
+                if fallback:
+                    log.info("%s: extraction lost the article; %s text used", result.url, fallback)
+            body = _clean_plain(body)
     body = drop_leading_title(body, meta.get("title"), result.title)
     body, removed = defuse(body)
     if removed:

@@ -20,6 +20,7 @@ import math
 import operator
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from search import tokens as _tokens
 from search.language import CJK_CLASS
@@ -194,9 +195,16 @@ def split_passages(page: Page) -> list[Passage]:
 
 
 class BM25:
-    def __init__(self, documents: list[list[str]]) -> None:
+    def __init__(self, documents: list[list[str]], context: list[list[str]] | None = None, weight: float = 0.0) -> None:
+        """`context[i]`, when given, counts in document i at `weight` per occurrence (a field of its own)."""
         self.docs = [Counter(doc) for doc in documents]
-        self.lengths = [len(doc) for doc in documents]
+        self.lengths = [float(len(doc)) for doc in documents]
+        for i, extra in enumerate(context or ()):
+            if extra:
+                doc = self.docs[i]
+                for term in extra:
+                    doc[term] += weight
+                self.lengths[i] += weight * len(extra)
         self.avg_length = (sum(self.lengths) / len(self.lengths)) if documents else 0.0
         self._idf: dict[str, float] = {}  # computed for the terms asked about, not the whole vocabulary
 
@@ -272,19 +280,92 @@ def answer_shapes(question: str) -> list[re.Pattern[str]]:
     return shapes
 
 
-def rank_passages(pages: list[Page], question: str, query: str = "") -> list[Passage]:
-    """Every passage of every page, best first (ties: earlier page, earlier position)."""
-    passages = [p for page in pages for p in split_passages(page)]
+# A word of the question that names nobody: in a follow-up it points back at the conversation.
+_PRONOUNS = frozenset("he she his her hers him they their them theirs it its this that these those there one".split())
+_PRONOUNS_ZH = ("他们", "她们", "它们", "他", "她", "它", "其", "该", "此", "这", "那")
+CONTEXT = True  # headings and the preceding sentence are indexed with each passage
+CONTEXT_WEIGHT = 0.5  # ...each of their words counting half a word of the passage's own
+PREVIOUS = False
+TOPIC_WEIGHT = 0.5  # follow-ups: the conversation's words, beside the latest question's
+PAGE_WEIGHT = 1.0  # follow-ups: a page about the conversation's subject lifts its passages by up to this
+
+
+def _contexts(passages: list[Passage]) -> list[str]:
+    """For each passage of one page (in order): the heading it sits under and the sentence before it.
+
+    "ACB Chair Jane Roe said..." answers "who chairs the Atlantic Cable Board" only with the sentence
+    before it, which spells the board out; "It opened in 2021" needs the heading that names "it"."""
+    out: list[str] = []
+    heading = ""
+    previous = ""
+    for passage in passages:
+        first = passage.text.split("\n", 1)[0]
+        starts_with_heading = _is_heading(first, _units(first))
+        out.append(" ".join(x for x in (heading if not starts_with_heading else "", previous if PREVIOUS else "") if x))
+        if starts_with_heading:
+            heading = first
+        last_line = passage.text.rsplit("\n", 1)[-1]
+        sentences = _sentences(last_line)
+        previous = sentences[-1] if sentences else ""
+    return out
+
+
+def _ask_terms(question: str) -> list[str]:
+    """The latest question's own terms, without the pronouns that stand for the conversation's subject."""
+    for pronoun in _PRONOUNS_ZH:
+        question = question.replace(pronoun, " ")
+    return [t for t in tokenize(question) if t not in _PRONOUNS]
+
+
+def rank_passages(
+    pages: list[Page],
+    question: str,
+    query: str = "",
+    *,
+    history: Sequence[str] = (),
+    context: bool = CONTEXT,
+    followup: bool = True,
+) -> list[Passage]:
+    """Every passage of every page, best first (ties: earlier page, earlier position).
+
+    `question` is the user's latest question, `query` what the model wrote for the search, `history`
+    the conversation's earlier questions (oldest first). In a follow-up ("where was she born?") the
+    latest question says what is asked and the query and the conversation say about whom: passages
+    are ranked by the question's terms, the conversation's terms count less, and a page about the
+    conversation's subject lifts its passages (so the budget goes to "was born in ..." on the
+    subject's page, not to more passages that answer the earlier question)."""
+    by_page = [split_passages(page) for page in pages]
+    passages = [p for own in by_page for p in own]
     if not passages:
         return []
     # The title is indexed with each passage: "It opened in 2021" is about the page's subject.
     titles = {page.url: tokenize(page.title) for page in pages}
-    bm25 = BM25([titles.get(p.url, []) + tokenize(p.text) for p in passages])
-    terms = tokenize(f"{question} {query}")
+    contexts = [c for own in by_page for c in _contexts(own)] if context else [""] * len(passages)
+    bm25 = BM25(
+        [titles.get(p.url, []) + tokenize(p.text) for p in passages],
+        [tokenize(c) if c else [] for c in contexts],
+        CONTEXT_WEIGHT,
+    )
     # The user's question says what kind of answer is wanted; the model's query names the subject.
     shapes = answer_shapes(question)
-    for i, passage in enumerate(passages):
-        score = bm25.score(terms, i)
+    if followup and history:
+        ask = _ask_terms(question)
+        asked = set(ask)
+        topic = [t for t in tokenize(" ".join([query, *history[-2:]])) if t not in asked]
+        ask_scores = [bm25.score(ask, i) for i in range(len(passages))]
+        topic_scores = [bm25.score(topic, i) for i in range(len(passages))]
+        best_topic: dict[str, float] = {}
+        for passage, value in zip(passages, topic_scores):
+            best_topic[passage.url] = max(best_topic.get(passage.url, 0.0), value)
+        top_ask, top_topic = max(ask_scores) or 1.0, max(topic_scores) or 1.0
+        scores = [
+            (a / top_ask + TOPIC_WEIGHT * t / top_topic) * (1 + PAGE_WEIGHT * best_topic[p.url] / top_topic)
+            for p, a, t in zip(passages, ask_scores, topic_scores)
+        ]
+    else:
+        terms = tokenize(f"{question} {query}")
+        scores = [bm25.score(terms, i) for i in range(len(passages))]
+    for passage, score in zip(passages, scores):
         if score and shapes and any(shape.search(passage.text) for shape in shapes):
             score *= 1 + ANSWER_TYPE_BOOST
         passage.score = round(score, 6)

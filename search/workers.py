@@ -316,6 +316,12 @@ class WorkerPool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    async def __aenter__(self) -> WorkerPool:
+        return await asyncio.to_thread(self.start)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
     async def aclose(self) -> None:
         await asyncio.to_thread(self.close)
 

@@ -1,0 +1,210 @@
+"""`websearch eval FILE`: measure a deployment end to end on the user's own questions.
+
+FILE is JSONL, one conversation a line:
+
+    {"id": "q1", "question": "Who won the 2019 Prix Goncourt?", "answers": ["Jean-Paul Dubois"],
+     "followups": [{"question": "Where was he born?", "answers": ["Lyon"]}]}
+
+(`answer` may stand for a one-item `answers`; `id`, `followups` and `search` are optional). Every
+line runs through the service's own graph with the configured model, search provider and store
+(the Settings, as `websearch serve` reads them), follow-ups in the same conversation. For each
+question: whether the answer contains a gold string, whether a source the answer cites contains
+one, the latency, the model's prompt tokens and the evidence tokens. Printed as a table; `--json
+PATH` also writes every figure and every question's record."""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import time
+import uuid
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from agent.settings import Settings
+from agent.state import AgentInput, AgentOutput, SearchMode
+
+
+class EvalError(Exception):
+    """The file cannot be evaluated (unreadable, or a line that is not a question)."""
+
+
+class FollowUp(BaseModel):
+    question: str = Field(min_length=1)
+    answers: list[str] = Field(default_factory=list)
+    answer: str | None = None
+
+    @model_validator(mode="after")
+    def _gold(self):
+        if self.answer:
+            self.answers = [self.answer, *self.answers]
+        if not [a for a in self.answers if a.strip()]:
+            raise ValueError("needs `answers` (or `answer`): the gold strings an answer must contain")
+        return self
+
+
+class EvalItem(FollowUp):
+    id: str | None = None
+    followups: list[FollowUp] = Field(default_factory=list)
+    search: SearchMode = "auto"
+
+
+class Record(BaseModel):
+    id: str
+    turn: int  # 0 = the first question, 1.. = its follow-ups
+    question: str
+    answers: list[str]
+    answer: str = ""
+    answer_has_gold: bool = False
+    cited_source_has_gold: bool = False
+    latency_ms: float = 0.0
+    prompt_tokens: int | None = None  # None when the backend reports no usage
+    evidence_tokens: int = 0
+    error: str | None = None
+
+
+def load(path: Path) -> list[EvalItem]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalError(f"cannot read {path}: {exc}") from exc
+    items = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = EvalItem.model_validate_json(line)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "line"
+            raise EvalError(f"{path}:{number}: {where}: {first['msg']}") from exc
+        items.append(item.model_copy(update={"id": item.id or f"line{number}"}))
+    if not items:
+        raise EvalError(f"{path}: no questions")
+    return items
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def contains(text: str, answers: list[str]) -> bool:
+    text = _norm(text)
+    return any(_norm(a) in text for a in answers if a.strip())
+
+
+def score(record: Record, output: AgentOutput) -> None:
+    from search.tokens import count_tokens
+
+    record.answer = output.answer
+    record.answer_has_gold = contains(output.answer, record.answers)
+    cited = {c.index for c in output.citations}
+    record.cited_source_has_gold = any(
+        contains(s.context, record.answers) for s in output.sources if s.index in cited
+    )
+    record.evidence_tokens = sum(count_tokens(s.context) for s in output.sources)
+
+
+async def run(items: list[EvalItem], settings: Settings) -> list[Record]:
+    from agent.deps import build_deps
+    from agent.graph import build_graph
+    from agent.run import run_once
+    from api.errors import describe
+
+    deps = build_deps(settings)
+    graph = build_graph()
+    records: list[Record] = []
+    try:
+        for item in items:
+            conversation = uuid.uuid4().hex
+            for turn, asked in enumerate([item, *item.followups]):
+                record = Record(id=str(item.id), turn=turn, question=asked.question, answers=asked.answers)
+                usage = getattr(deps.llm, "usage_total", None)
+                before = usage.prompt_tokens if usage is not None else None
+                started = time.perf_counter()
+                try:
+                    output = await run_once(
+                        graph, deps, AgentInput(question=asked.question, conversation_id=conversation, search=item.search)
+                    )
+                except Exception as exc:  # one failed question is a row of the table, not the end of the run
+                    _, code, message = describe(exc)
+                    record.error = f"{code}: {message}"
+                else:
+                    score(record, output)
+                record.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+                usage = getattr(deps.llm, "usage_total", None)
+                if before is not None and usage is not None:
+                    record.prompt_tokens = usage.prompt_tokens - before
+                records.append(record)
+    finally:
+        await deps.aclose()
+    return records
+
+
+def _pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, math.ceil(p / 100 * len(values)) - 1))]
+
+
+def summarise(records: list[Record]) -> dict:
+    groups = {
+        "all": records,
+        "first questions": [r for r in records if r.turn == 0],
+        "follow-ups": [r for r in records if r.turn > 0],
+    }
+    out = {}
+    for name, rows in groups.items():
+        if not rows:
+            continue
+        latencies = [r.latency_ms for r in rows]
+        prompts = [r.prompt_tokens for r in rows if r.prompt_tokens is not None]
+        out[name] = {
+            "questions": len(rows),
+            "answer_has_gold": round(sum(r.answer_has_gold for r in rows) / len(rows), 4),
+            "cited_source_has_gold": round(sum(r.cited_source_has_gold for r in rows) / len(rows), 4),
+            "errors": sum(r.error is not None for r in rows),
+            "latency_ms_p50": round(statistics.median(latencies), 1),
+            "latency_ms_p95": round(_pct(latencies, 95), 1),
+            "prompt_tokens_mean": round(statistics.mean(prompts)) if prompts else None,
+            "evidence_tokens_mean": round(statistics.mean(r.evidence_tokens for r in rows)),
+        }
+    return out
+
+
+def table(summary: dict, records: list[Record]) -> str:
+    lines = [
+        f"{'':<16} {'n':>4} {'answer':>7} {'cited':>7} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'prompt tok':>10} {'evid tok':>8}"
+    ]
+    for name, s in summary.items():
+        prompt = "-" if s["prompt_tokens_mean"] is None else str(s["prompt_tokens_mean"])
+        lines.append(
+            f"{name:<16} {s['questions']:>4} {s['answer_has_gold']:>7.3f} {s['cited_source_has_gold']:>7.3f} {s['errors']:>6}"
+            f" {s['latency_ms_p50']:>8.0f} {s['latency_ms_p95']:>8.0f} {prompt:>10} {s['evidence_tokens_mean']:>8}"
+        )
+    lines.append("answer = the answer contains a gold string; cited = a source the answer cites contains one")
+    missed = [r for r in records if not r.answer_has_gold]
+    for r in missed:
+        lines.append(f"missed {r.id}#{r.turn}: {r.question}" + (f" ({r.error})" if r.error else ""))
+    return "\n".join(lines)
+
+
+def main(path: Path, json_path: Path | None, settings: Settings) -> int:
+    import asyncio
+    import sys
+
+    try:
+        items = load(path)
+    except EvalError as exc:
+        print(f"websearch eval: {exc}", file=sys.stderr)
+        return 2
+    records = asyncio.run(run(items, settings))
+    summary = summarise(records)
+    print(table(summary, records))
+    if json_path is not None:
+        json_path.write_text(
+            json.dumps({"summary": summary, "records": [r.model_dump() for r in records]}, ensure_ascii=False, indent=1),
+            encoding="utf-8",
+        )
+    return 0

@@ -1,0 +1,46 @@
+"""Copy the slice of the real-data sets that the benches read into bench/data (run once, by hand).
+
+    python bench/data/make_data.py --source /path/to/data   # holds trafilatura-eval/ and cmrc2018/
+
+Kept small on purpose (the repository carries it): every 8th page of the trafilatura evaluation
+corpus (sorted by URL) plus the pages bench/data/questions_en.json asks about, and the first 150
+CMRC 2018 development passages with their questions. Sources and licences: bench/data/README.md."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+EVERY = 8
+CMRC_PASSAGES = 150
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--source", type=Path, required=True)
+    args = parser.parse_args()
+    evaldata = json.loads((args.source / "trafilatura-eval" / "evaldata.json").read_text())
+    asked = {q["page"] for q in json.loads((HERE / "questions_en.json").read_text())}
+    keys = sorted(evaldata)
+    chosen = {k for i, k in enumerate(keys) if i % EVERY == 0} | asked
+    out = HERE / "trafilatura_eval"
+    (out / "html").mkdir(parents=True, exist_ok=True)
+    subset = {}
+    for key in sorted(chosen):
+        entry = evaldata[key]
+        shutil.copyfile(args.source / "trafilatura-eval" / entry["file"], out / entry["file"])
+        subset[key] = entry
+    (out / "evaldata.json").write_text(json.dumps(subset, ensure_ascii=False, indent=0))
+    cmrc = json.loads((args.source / "cmrc2018" / "cmrc2018_dev.json").read_text())
+    (HERE / "cmrc2018").mkdir(exist_ok=True)
+    (HERE / "cmrc2018" / "cmrc2018_dev_sample.json").write_text(
+        json.dumps(cmrc[:CMRC_PASSAGES], ensure_ascii=False, indent=0)
+    )
+    print(f"{len(subset)} pages, {CMRC_PASSAGES} CMRC passages")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""The extraction's recall check: notice when the main-text extractor lost the article, and fall back.
+
+trafilatura (run for precision) sometimes keeps a teaser and drops the body: a page layout it
+misreads, an article split across unusual containers, answers on a Q&A page. Nothing downstream
+can recover a paragraph that was never extracted, so the extracted text is compared with the
+page's visible paragraphs (the HTML without scripts, navigation, headers, footers, forms, and the
+containers whose class or id says comments, sharing, cookies, related links...). When it is much
+shorter than them, or misses one of the longest ones, a recall-oriented extraction is tried
+(trafilatura favor_recall), and when that still misses them, the cleaned visible paragraphs
+themselves stand in. Measured in bench/realdata.py (segment F1 on trafilatura's evaluation pages)."""
+
+from __future__ import annotations
+
+import re
+
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+
+# A paragraph this long (characters; Han text is denser, so it counts double) is article text,
+# not a caption or a menu item.
+BLOCK_CHARS = 80
+# The longest visible paragraphs that must survive extraction (at least this long each).
+LARGEST = 3
+LARGEST_MIN_CHARS = 200
+# Extracted text shorter than this share of the visible paragraphs' text means the article was lost.
+MIN_SHARE = 0.4
+# A paragraph whose text is mostly link text is navigation (related stories, tag clouds).
+MAX_LINK_SHARE = 0.5
+
+_DROP_TAGS = (
+    "script", "style", "noscript", "template", "svg", "iframe", "nav", "header", "footer", "aside",
+    "form", "button", "select", "textarea", "figure", "figcaption",
+)  # fmt: skip
+_BOILERPLATE = re.compile(
+    r"comment|footer|sidebar|related|share|sharing|social|cookie|consent|newsletter|subscri|promo"
+    r"|advert|\bads?\b|banner|menu|\bnav|breadcrumb|widget|popup|modal|author-bio|byline|teaser|recommend",
+    re.IGNORECASE,
+)
+_BLOCK_TAGS = ("p", "li", "blockquote", "pre", "h1", "h2", "h3", "h4", "dd")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def _weight(text: str) -> int:
+    """Characters, a Han character counting double (a Chinese sentence says in 30 what English says in 80)."""
+    return len(text) + len(_HAN.findall(text))
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def visible_blocks(html: str) -> list[str]:
+    """The page's visible text blocks in document order, cleaned of navigation and boilerplate."""
+    try:
+        root = lxml_html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return []
+    for element in root.xpath("|".join(f"//{tag}" for tag in _DROP_TAGS)):
+        element.drop_tree()
+    for element in root.xpath("//*[@class or @id]"):
+        label = f"{element.get('class', '')} {element.get('id', '')}"
+        if _BOILERPLATE.search(label) and element.getparent() is not None and element.tag not in ("body", "html"):
+            element.drop_tree()
+    blocks: list[str] = []
+    for element in root.iter(*_BLOCK_TAGS):
+        if element.tag == "li" and element.find(".//p") is not None:
+            continue  # its paragraphs are blocks of their own
+        if any(ancestor.tag in ("p", "blockquote") for ancestor in element.iterancestors()):
+            continue
+        text = _squash(element.text_content())
+        if not text:
+            continue
+        links = sum(len(_squash(a.text_content())) for a in element.iter("a"))
+        if links > MAX_LINK_SHARE * len(text):
+            continue
+        blocks.append(text)
+    return blocks
+
+
+def _article(blocks: list[str]) -> list[str]:
+    return [b for b in blocks if _weight(b) >= BLOCK_CHARS]
+
+
+# Whitespace and invisible characters differ between the page and an extraction of it (soft
+# hyphens dropped, a bold lead-in joined to its sentence or split onto a line of its own).
+_INVISIBLE = re.compile(r"[\s\u00ad\u200b-\u200f\u2060\ufeff]+")
+
+
+def _key(text: str) -> str:
+    return _INVISIBLE.sub("", text)
+
+
+def missing(text: str, blocks: list[str]) -> list[str]:
+    """The longest article paragraphs that `text` lacks; all of them when it is too short overall."""
+    article = _article(blocks)
+    if not article:
+        return []
+    flat = _key(text)
+    largest = [b for b in sorted(article, key=_weight, reverse=True)[:LARGEST] if _weight(b) >= LARGEST_MIN_CHARS]
+    lost = [b for b in largest if _key(b)[:50] not in flat]
+    if _too_short(flat, article):
+        lost = lost or largest or article
+    return lost
+
+
+def _too_short(flat: str, article: list[str]) -> bool:
+    return _weight(flat) < MIN_SHARE * sum(_weight(_key(b)) for b in article)
+
+
+def _recall_extraction(html: str, url: str) -> str:
+    text = trafilatura.extract(
+        html,
+        url=url,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        favor_recall=True,
+    )
+    return text or ""
+
+
+def checked(html: str, url: str, text: str) -> tuple[str, str | None]:
+    """`text` (the precision extraction of `html`), or a fuller extraction when it lost the article;
+    also which fallback was taken (None, "recall" or "visible")."""
+    blocks = visible_blocks(html)
+    lost = missing(text, blocks)
+    if not lost:
+        return text, None
+    fuller = _recall_extraction(html, url)
+    if not missing(fuller, blocks):
+        return fuller, "recall"
+    article = _article(blocks)
+    if not _too_short(_key(text), article):
+        # A long paragraph is missing but most of the text is there: that paragraph is more often
+        # a privacy notice or a comment than the article, so the precise extraction stands.
+        return text, None
+    # Neither extraction holds the article: the visible paragraphs, cleaned, in page order. Short
+    # blocks stay only between article paragraphs (subheadings, list items), not around them.
+    first, last = blocks.index(article[0]), len(blocks) - blocks[::-1].index(article[-1])
+    visible = "\n".join(blocks[first:last])
+    return (visible, "visible") if len(visible) > len(text) else (text, None)

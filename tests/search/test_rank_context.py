@@ -1,0 +1,121 @@
+"""Ranking that reads passages in their context (the heading above) and follow-ups (the latest
+question asks, the conversation says about whom), in English and Chinese."""
+
+from __future__ import annotations
+
+import pytest
+
+from search.models import Page
+from search.rank import rank_passages
+from search.select import select_sources
+
+FILLER_EN = (
+    "The jury met four times in Paris over the autumn and read each of the fifteen novels on the first "
+    "list twice before it voted, the secretary said, and the debates were long and sometimes heated. "
+)
+FILLER_ZH = "评委会在秋季于北京开会四次，每位评委都把首轮名单上的十五部小说读了两遍才投票，秘书长说讨论时间很长，有时还很激烈。"
+
+
+def _author_pages(lang: str) -> list[Page]:
+    if lang == "en":
+        prize = [
+            "Marcel Dupont won the 2019 Prix Goncourt for his novel The Salt Roads, the jury announced after its vote.",
+            "The 2019 Prix Goncourt jury chose The Salt Roads; Marcel Dupont won in the fourth round of the vote.",
+            "Winning the Prix Goncourt in 2019 brings Marcel Dupont, author of The Salt Roads, a cheque of ten euros.",
+            "Critics said the 2019 Prix Goncourt jury rewarded Marcel Dupont for The Salt Roads, a daring novel.",
+        ]
+        born = "He was born in Lyon in 1961 and taught history at a lycée before he wrote fiction."
+        other = [Page(url="https://books.example/booker", title="The Booker Prize shortlist", text="\n".join(
+            f"{FILLER_EN}The Booker Prize shortlist was read in London by a panel of five ({i})." for i in range(6)))]
+        title = "Books and writers"
+    else:
+        prize = [
+            "马塞尔·杜邦凭借小说《盐路》获得2019年龚古尔文学奖，评委会投票后宣布。",
+            "2019年龚古尔文学奖评委会选中《盐路》，马塞尔·杜邦在第四轮投票中获奖。",
+            "2019年获得龚古尔文学奖后，《盐路》作者马塞尔·杜邦得到一张十欧元的支票。",
+            "评论家认为，2019年龚古尔文学奖评委会奖励了马塞尔·杜邦的大胆小说《盐路》。",
+        ]
+        born = "他1961年出生于里昂，写小说之前在一所中学教历史。"
+        other = [Page(url="https://books.example/booker", title="布克奖短名单公布", text="\n".join(
+            f"{FILLER_ZH}布克奖短名单由伦敦的五人小组阅读评选（{i}）。" for i in range(6)))]
+        title = "文学新闻"
+    filler = FILLER_EN if lang == "en" else FILLER_ZH
+    text = "\n".join(f"{filler}{p}" for p in prize[:2]) + f"\n{filler}{born}\n" + "\n".join(f"{filler}{p}" for p in prize[2:])
+    return [*other, Page(url="https://news.example/dupont", title=title, text=text)]
+
+
+FOLLOW_UPS = {
+    "en": ("Who won the 2019 Prix Goncourt?", "Where was he born?",
+           "2019 Prix Goncourt winner Marcel Dupont The Salt Roads", "born in Lyon"),
+    "zh": ("谁获得了2019年龚古尔文学奖？", "他出生在哪里？", "2019年龚古尔文学奖得主 马塞尔·杜邦 盐路", "出生于里昂"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_follow_up_spends_the_budget_on_what_is_asked_now(lang: str) -> None:
+    first, question, query, fact = FOLLOW_UPS[lang]
+    pages = _author_pages(lang)
+
+    def evidence(**options) -> str:
+        passages = rank_passages(pages, question, query, **options)
+        sources = select_sources(pages, passages, budget_tokens=200, source_tokens=120)
+        return "\n".join(s.context for s in sources)
+
+    assert fact in evidence(history=[first])
+    # Read without the conversation, the written query's words (the earlier question's) win.
+    assert fact not in evidence(history=[first], followup=False)
+
+
+def test_passage_is_ranked_with_the_heading_it_sits_under() -> None:
+    board = (
+        "Atlantic Cable Board\n"
+        + "\n".join(f"{FILLER_EN}Engineers laid section {i} of the new line across the shelf." for i in range(3))
+        + "\nThe chair, Jane Roe, said the line would open in May."
+    )
+    other = "\n".join(
+        f"{FILLER_EN}The Harbour Trust chair spoke about ferries and berths ({i})." for i in range(4)
+    )
+    pages = [
+        Page(url="https://news.example/harbour", title="Harbour news", text=other),
+        Page(url="https://news.example/cables", title="Cable news", text=board),
+    ]
+    best = rank_passages(pages, "Who chairs the Atlantic Cable Board?", "Atlantic Cable Board chair")[0]
+    assert "Jane Roe" in best.text
+    without = rank_passages(pages, "Who chairs the Atlantic Cable Board?", "Atlantic Cable Board chair", context=False)[0]
+    assert "Jane Roe" not in without.text
+
+
+def test_follow_up_on_real_pages_finds_where_she_was_born() -> None:
+    """bench/data's real news pages: "Where was she born?" after a question about a justice, with the
+    query a model writes from the conversation (the earlier question's words), among 4 other pages."""
+    import gzip
+    import json
+    from pathlib import Path
+
+    from search.extract import extract_page
+    from search.fetch import Fetched
+    from search.models import SearchResult
+
+    data = Path(__file__).resolve().parents[2] / "bench" / "data" / "trafilatura_eval"
+    evaldata = json.loads((data / "evaldata.json").read_text())
+    urls = [
+        "https://edition.cnn.com/2021/03/08/uk/meghan-harry-oprah-interview-recap-scli-gbr-intl/index.html",
+        "https://www.parallels.com/products/desktop/",
+        "https://www.timesofisrael.com/state-of-washington-swears-in-first-native-american-jewish-supreme-court-justice/",
+        "https://www.twincities.com/2023/11/08/st-louis-park-elects-a-new-mayor-apparently-the-first-somali-american-to-lead-a-u-s-city/",
+        "https://observer.com/2023/11/bernard-arnault-lvmh-louvre-chardin/",
+    ]
+    pages = []
+    for url in urls:
+        body = gzip.decompress((data / evaldata[url]["file"]).read_bytes())
+        fetched = Fetched(url=url, final_url=url, status=200, content_type="text/html", charset=None, body=body)
+        pages.append(extract_page(fetched, SearchResult(url=url, title="")))
+    first = "Who is the first Native American justice on Washington's Supreme Court?"
+    query = "Washington first Native American Supreme Court justice born"
+
+    def evidence(**options) -> str:
+        passages = rank_passages(pages, "Where was she born?", query, **options)
+        return "\n".join(s.context for s in select_sources(pages, passages, budget_tokens=1000, source_tokens=350))
+
+    assert "born in Spain" in evidence(history=[first])
+    assert "born in Spain" not in evidence(history=[first], followup=False)

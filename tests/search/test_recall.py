@@ -1,0 +1,78 @@
+"""The extraction's recall check (search/recall.py) on a real page and on the shapes it must tell apart."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from search.extract import extract_page
+from search.fetch import Fetched
+from search.models import SearchResult
+from search.recall import checked, missing, visible_blocks
+
+DATA = Path(__file__).resolve().parents[2] / "bench" / "data" / "trafilatura_eval"
+STACKEXCHANGE = "https://german.stackexchange.com/questions/10376/when-to-use-wurde-versus-war-eg-ich-wurde-ausgeraubt-vs-ich-war-ausgerau"
+
+
+def _real_page(url: str) -> Fetched:
+    entry = json.loads((DATA / "evaldata.json").read_text())[url]
+    body = gzip.decompress((DATA / entry["file"]).read_bytes())
+    return Fetched(url=url, final_url=url, status=200, content_type="text/html", charset=None, body=body)
+
+
+def test_real_page_whose_answers_the_extractor_drops_keeps_them() -> None:
+    fetched, result = _real_page(STACKEXCHANGE), SearchResult(url=STACKEXCHANGE, title="wurde vs war")
+    before = extract_page(fetched, result, recall_check=False)
+    after = extract_page(fetched, result)
+    answer = "Ich bin ausgeraubt worden"
+    assert answer not in before.text  # the loss is real: trafilatura kept the question, not the answers
+    assert answer in after.text
+    assert len(after.text) > 2 * len(before.text)
+    for chrome in ("Sorted by", "2 months ago", "20:37"):  # the gold's non-article segments stay out
+        assert chrome not in after.text
+    assert not after.from_snippet and after.error is None
+
+
+ARTICLE = [
+    "The harbour authority said on Monday that the new breakwater will be finished in the spring of 2027, two years later than planned, because of storm damage.",
+    "Its chief engineer, Mara Lind, said the delay would add about 40 million euros to the cost, which the port will cover from its own reserves and a state loan.",
+    "Fishermen had asked for the work to pause during the herring season; the authority agreed to stop the pile driving between October and December each year.",
+]
+PAGE = (
+    "<html><body><nav><p>Home News Sport Weather and a long list of sections that is clearly navigation of the site</p></nav>"
+    "<div class='cookie-banner'><p>We use cookies to improve your experience on this website, accept them all or manage them here.</p></div>"
+    "<article><h1>Breakwater delayed</h1>" + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article>"
+    "<div id='comments'><p>Reader: this is a long comment that should never count as article text whatever its length is.</p></div>"
+    "<footer><p>All rights reserved. The Harbour Times, 1 Quay Street, and its many regional editions and partners.</p></footer>"
+    "</body></html>"
+)
+
+
+def test_visible_blocks_leave_out_navigation_banners_comments_and_footers() -> None:
+    blocks = visible_blocks(PAGE)
+    assert blocks == ["Breakwater delayed", *ARTICLE]
+
+
+def test_an_extraction_that_kept_a_teaser_is_caught_and_a_whole_one_is_not() -> None:
+    blocks = visible_blocks(PAGE)
+    assert missing(ARTICLE[0], blocks)  # a third of the article
+    assert not missing("\n".join(ARTICLE), blocks)
+    # Soft hyphens and a line break inside a paragraph are the same text.
+    hyphenated = "\n".join(ARTICLE).replace("breakwater", "break\u00adwater").replace("Mara Lind,", "Mara\nLind,")
+    assert not missing(hyphenated, blocks)
+    text, fallback = checked(PAGE, "http://example.test/b", ARTICLE[0])
+    assert fallback == "recall" and all(p in text for p in ARTICLE)
+    assert "cookies" not in text and "Reader:" not in text
+
+
+def test_chinese_article_counts_by_its_density() -> None:
+    article = [
+        "青川大桥全长3.2公里，总投资56亿元，由省市两级财政共同出资建设，预计于二〇二七年春季建成通车，届时两岸通行时间将缩短到十分钟。",
+        "大桥主跨采用钢箱梁结构，设计时速八十公里，双向六车道，桥下通航净高二十四米，可满足五千吨级船舶通行的需要。",
+    ]
+    page = "<html><body>" + "".join(f"<p>{p}</p>" for p in article) + "</body></html>"
+    blocks = visible_blocks(page)
+    assert blocks == article  # ~60 Han characters each: article paragraphs, not captions
+    assert missing(article[0][:20], blocks)
+    assert not missing("".join(article), blocks)
