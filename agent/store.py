@@ -3,6 +3,11 @@
 A conversation is an append-only list of turns (`ws:conv:{id}`), so two requests on one
 conversation at the same time both land (RPUSH is atomic) and earlier turns never change, which
 keeps their rendering in later prompts byte-identical for vLLM's prefix cache.
+
+A conversation has a size cap: at most `conversation_max_turns` turns of at most
+`conversation_max_turn_bytes` each; an append past it raises `ConversationTooLarge` (a 413 at the
+surfaces). On Redis the count check, RPUSH and EXPIRE are one Lua script on one key (atomic, and
+one slot on a Cluster).
 """
 
 from __future__ import annotations

@@ -1,0 +1,112 @@
+"""Bounded inputs (issue 17): how fast an oversized request is refused, how long a maximal accepted
+one takes, and how long `/healthz` waits meanwhile (the event loop's responsiveness), side by side.
+
+Drives the real service (uvicorn + the whole graph) on loopback against the local web and the
+scripted Megrez server. Rows:
+- a 100 MB OpenAI-compatible request (100 user messages of 1 MB), refused (413) from its Content-Length;
+- the same bytes sent chunked (no Content-Length), refused once 1 MiB has arrived;
+- a maximal accepted request: 99 earlier messages making a history just under the character cap;
+- a plain question, for comparison.
+No pass/fail: numbers to compare between changes.
+
+    .venv/bin/python bench/limits.py
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from tests.conftest import make_settings  # noqa: E402
+from tests.fixtures.app_server import ServedApp  # noqa: E402
+from tests.fixtures.megrez_server import ScriptedMegrez  # noqa: E402
+from tests.fixtures.web import LocalWeb  # noqa: E402
+
+QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
+
+
+def probe_healthz(base_url: str, stop: threading.Event, out: list[float]) -> None:
+    with httpx.Client(timeout=60) as client:
+        while not stop.is_set():
+            started = time.monotonic()
+            client.get(base_url + "/healthz")
+            out.append(time.monotonic() - started)
+            time.sleep(0.02)
+
+
+def oversized(port: int, chunked: bool) -> tuple[int, float]:
+    big = json.dumps({"role": "user", "content": "x" * 1_000_000}).encode()
+    sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+    framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {100 * (len(big) + 1) + 100}"
+    started = time.monotonic()
+    sock.sendall(f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{framing}\r\n\r\n".encode())
+    sock.setblocking(False)
+    received = b""
+    for i in range(100):
+        piece = (b'{"messages": [' if i == 0 else b",") + big
+        try:
+            received += sock.recv(65536)
+        except BlockingIOError:
+            pass
+        if b"\r\n\r\n" in received:
+            break
+        try:
+            sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+        except (BlockingIOError, BrokenPipeError, ConnectionResetError):
+            break
+    sock.setblocking(True)
+    while b"\r\n\r\n" not in received:
+        more = sock.recv(65536)
+        if not more:
+            break
+        received += more
+    elapsed = time.monotonic() - started
+    sock.close()
+    return int(received.split(b" ", 2)[1]), elapsed
+
+
+def openai(base_url: str, messages: list[dict]) -> tuple[int, float]:
+    started = time.monotonic()
+    response = httpx.post(base_url + "/v1/chat/completions", json={"messages": messages}, timeout=120)
+    return response.status_code, time.monotonic() - started
+
+
+def main() -> None:
+    with LocalWeb() as web, ScriptedMegrez() as megrez:
+        settings = make_settings(web, megrez, log_level="WARNING")
+        with ServedApp(settings) as app:
+            per = settings.max_history_chars // 99 - 10
+            history = [{"role": "user" if i % 2 == 0 else "assistant", "content": "word " * (per // 5)} for i in range(99)]
+            rows = [
+                ("100 MB, Content-Length", lambda: oversized(app.port, chunked=False)),
+                ("100 MB, chunked", lambda: oversized(app.port, chunked=True)),
+                (f"maximal accepted ({sum(len(m['content']) for m in history):,} chars of history)",
+                 lambda: openai(app.base_url, [*history, {"role": "user", "content": QUESTION}])),
+                ("plain question", lambda: openai(app.base_url, [{"role": "user", "content": QUESTION}])),
+            ]
+            openai(app.base_url, [{"role": "user", "content": QUESTION}])  # warm up
+            print(f"{'request':58} {'status':>6} {'seconds':>8} {'/healthz max':>13} {'median':>8}")
+            for name, run in rows:
+                stop, times = threading.Event(), []
+                prober = threading.Thread(target=probe_healthz, args=(app.base_url, stop, times))
+                prober.start()
+                time.sleep(0.1)
+                status, seconds = run()
+                time.sleep(0.1)
+                stop.set()
+                prober.join()
+                print(f"{name:58} {status:>6} {seconds:>8.3f} {max(times):>12.3f}s {statistics.median(times):>7.3f}s")
+
+
+if __name__ == "__main__":
+    main()
