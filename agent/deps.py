@@ -17,6 +17,7 @@ from search.cache import Cache, build_cache
 from search.fetch import Fetcher
 from search.providers import build_provider
 from search.providers.base import SearchProvider
+from search.workers import WorkerPool, default_size
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Deps:
     store: ConversationStore
     cache: Cache  # search results and extracted pages
     http: httpx.AsyncClient
+    workers: WorkerPool  # parse worker processes: every page's bytes are parsed there
     today: Callable[[], date] = field(default=date.today)
 
     async def aclose(self) -> None:
@@ -35,10 +37,21 @@ class Deps:
         await self.store.aclose()
         await self.cache.aclose()
         await self.http.aclose()
+        await self.workers.aclose()
 
 
-def build_deps(settings: Settings, *, llm: LLM | None = None) -> Deps:
-    """One shared HTTP client for search and page fetching; one model client; one store."""
+def build_workers(settings: Settings) -> WorkerPool:
+    """The parse workers, started (blocking, about a second the first time: call off the loop)."""
+    return WorkerPool(
+        settings.parse_workers or default_size(),
+        deadline_s=settings.parse_deadline_s,
+        memory_mb=settings.parse_memory_mb,
+    ).start()
+
+
+def build_deps(settings: Settings, *, llm: LLM | None = None, workers: WorkerPool | None = None) -> Deps:
+    """One shared HTTP client for search and page fetching; one model client; one store; the parse
+    workers started warm, so the first question pays no start-up."""
     http = httpx.AsyncClient(
         headers={"User-Agent": settings.user_agent},
         timeout=httpx.Timeout(settings.fetch_timeout_s, connect=min(3.0, settings.fetch_timeout_s)),
@@ -60,4 +73,5 @@ def build_deps(settings: Settings, *, llm: LLM | None = None) -> Deps:
         store=build_store(settings),
         cache=cache,
         http=http,
+        workers=workers or build_workers(settings),
     )

@@ -7,6 +7,7 @@ import functools
 
 from langgraph.runtime import Runtime
 
+from agent import telemetry
 from agent.deps import Deps
 from agent.events import Queries, Status, emit
 from agent.state import AgentState
@@ -55,7 +56,17 @@ async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
 async def read_pages(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
     emit(Status(stage="reading", detail=f"{min(len(state.results), deps.settings.fetch_pages)} pages"))
-    pages = await read(state.results, deps.fetcher, limit=deps.settings.fetch_pages, cache=deps.cache, cache_ttl_s=deps.settings.page_cache_ttl_s)
+    pages = await read(
+        state.results,
+        deps.fetcher,
+        limit=deps.settings.fetch_pages,
+        workers=deps.workers,
+        cache=deps.cache,
+        cache_ttl_s=deps.settings.page_cache_ttl_s,
+    )
+    for page in pages:
+        if page.fallback is not None:
+            telemetry.observe_fallback(page.fallback)
     return {"pages": pages}
 
 

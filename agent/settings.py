@@ -51,6 +51,13 @@ class Settings(BaseSettings):
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
     )
 
+    # Parsing (trafilatura, lxml, pypdf, charset detection) runs in worker processes: a crash, a
+    # hang or a memory blow-up costs one worker and its page (the snippet stands in), never the server.
+    parse_workers: int | None = None  # processes per server process; unset = one per core
+    parse_deadline_s: float = 3.0  # a page still parsing after this is abandoned, its worker replaced
+    parse_memory_mb: int = 1024  # what one worker may allocate beyond its start; 0 = no cap
+    index_document_deadline_s: float = 60.0  # `websearch index`: one file (a long PDF) may take this long
+
     # --- selecting evidence ------------------------------------------------------------------
     context_tokens: int = 1000  # total evidence the model reads
     source_tokens: int = 350  # at most this much from one source

@@ -19,6 +19,8 @@ class Sink(Protocol):
 
     def observe_cache(self, cache: str, hit: bool) -> None: ...
 
+    def observe_fallback(self, reason: str) -> None: ...
+
 
 _sink: ContextVar[Sink | None] = ContextVar("websearch_telemetry_sink", default=None)
 
@@ -40,6 +42,12 @@ def observe_stage(stage: str, seconds: float) -> None:
 def observe_cache(cache: str, hit: bool) -> None:
     if (sink := _sink.get()) is not None:
         sink.observe_cache(cache, hit)
+
+
+def observe_fallback(reason: str) -> None:
+    """A page was represented by its search snippet, for `reason` (a `search.models.Fallback`)."""
+    if (sink := _sink.get()) is not None:
+        sink.observe_fallback(reason)
 
 
 class CountingCache:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
@@ -14,16 +15,20 @@ from api import answer, drain, errors, health, metrics, openai_compat, webchat
 from api import logging as request_logs
 from api.auth import require_api_key
 from api.schemas import ErrorResponse
+from search.workers import WorkerPool
 
 
-def create_app(settings: Settings | None = None, *, deps: Deps | None = None) -> FastAPI:
-    """Build the app. `deps` may be given (tests, embedding); otherwise built from settings."""
+def create_app(
+    settings: Settings | None = None, *, deps: Deps | None = None, workers: WorkerPool | None = None
+) -> FastAPI:
+    """Build the app. `deps` may be given (tests, embedding); otherwise built from settings, with
+    `workers` as its parse workers when given (they are then closed with the app)."""
     settings = settings or (deps.settings if deps else Settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         own = deps is None
-        app.state.deps = deps or await asyncio.to_thread(build_deps, settings)
+        app.state.deps = deps or await asyncio.to_thread(functools.partial(build_deps, settings, workers=workers))
         app.state.graph = build_graph()
         try:
             yield

@@ -17,8 +17,13 @@ def _serve(args: argparse.Namespace) -> int:
     from api.app import create_app
 
     # Our JSON request log replaces uvicorn's access lines; its own start/stop lines go through ours.
+    # Several worker processes need the app as an import string: each builds its own from the
+    # environment (and its own parse workers).
+    app = "api.app:create_app" if args.workers > 1 else create_app(Settings())
     uvicorn.run(
-        create_app(Settings()),
+        app,
+        factory=args.workers > 1,
+        workers=args.workers,
         host=args.host,
         port=args.port,
         log_level=args.log_level,
@@ -75,8 +80,16 @@ def _index(args: argparse.Namespace) -> int:
     from search.index import build_index
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # a broken PDF is reported once, below
-    index_dir = args.index or Settings().local_index
-    stats = build_index(args.folder, index_dir)
+    from agent.deps import build_workers
+
+    settings = Settings()
+    with build_workers(settings) as workers:  # the files are untrusted bytes too: parsed in workers
+        stats = build_index(
+            args.folder,
+            args.index or settings.local_index,
+            workers=workers,
+            document_deadline_s=settings.index_document_deadline_s,
+        )
     for path, reason in stats.skipped:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     print(f"indexed {stats.documents} documents ({stats.passages} passages) from {stats.source} into {stats.index_dir}")
@@ -126,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--workers", type=int, default=1, help="server processes (each with its own parse workers)")
 
     ask = commands.add_parser("ask", help="answer one question, then list its sources")
     ask.add_argument("question")

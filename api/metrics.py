@@ -27,6 +27,10 @@ those are read by `api/llm_metrics.py`.
 | `websearch_llm_prefix_cache_hit_ratio` | gauge | (hits / queries over every vLLM endpoint) |
 | `websearch_llm_metrics_up` | gauge | endpoint (1 when vLLM's /metrics was read) |
 | `websearch_draining` | gauge | (1 while shutting down) |
+| `websearch_page_fallbacks_total` | counter | reason (a page's snippet stood in: fetch_failed, no_text, worker_crash, worker_deadline, worker_memory, …) |
+| `websearch_parse_seconds` | summary | (time parse workers spent per page: `_sum` / `_count`) |
+| `websearch_parse_worker_restarts_total` | counter | cause (crash, deadline, memory) |
+| `websearch_parse_workers_alive` | gauge | (worker processes up; the pool's size when healthy) |
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
 from starlette.routing import Match
 
 from agent import telemetry
@@ -104,6 +108,9 @@ class Metrics:
             "websearch_cache_lookups", "Search-result and page cache reads.", ["cache", "result"], registry=r
         )
         self.draining = Gauge("websearch_draining", "1 while the process is shutting down.", registry=r)
+        self.fallbacks = Counter(
+            "websearch_page_fallbacks", "Pages represented by their search snippet, by why.", ["reason"], registry=r
+        )
         self._cache_counts: dict[str, list[int]] = {}  # cache -> [hits, lookups], for the ratio
         self.scraped = _ScrapedCollector(self)
         r.register(self.scraped)
@@ -124,6 +131,9 @@ class Metrics:
         counts[0] += hit
         counts[1] += 1
 
+    def observe_fallback(self, reason: str) -> None:
+        self.fallbacks.labels(reason).inc()
+
     # --- scrape --------------------------------------------------------------------------------
 
     async def render(self, app: FastAPI) -> bytes:
@@ -133,6 +143,7 @@ class Metrics:
         draining = getattr(app.state, "draining", None)
         self.draining.set(1 if getattr(draining, "active", False) else 0)
         self.scraped.llm = llm
+        self.scraped.workers = getattr(deps, "workers", None)
         self.scraped.vllm = await self.vllm.read(llm_endpoint_urls(llm))
         return generate_latest(self.registry)
 
@@ -143,6 +154,7 @@ class _ScrapedCollector:
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
         self.llm: Any = None
+        self.workers: Any = None  # search.workers.WorkerPool
         self.vllm: dict[str, dict[str, float]] = {}
 
     def describe(self) -> Iterable:
@@ -155,8 +167,27 @@ class _ScrapedCollector:
         for cache, (hits, lookups) in sorted(self.metrics._cache_counts.items()):
             ratio.add_metric([cache], hits / lookups if lookups else 0.0)
         yield ratio
+        yield from _worker_families(self.workers)
         yield from llm_families(self.llm)
         yield from vllm_families(self.vllm)
+
+
+def _worker_families(workers: Any) -> Iterable:
+    if workers is None:
+        return
+    restarts = CounterMetricFamily(
+        "websearch_parse_worker_restarts", "Parse worker processes replaced, by cause.", labels=["cause"]
+    )
+    for cause in ("crash", "deadline", "memory"):
+        restarts.add_metric([cause], workers.restarts.get(cause, 0))
+    yield restarts
+    yield GaugeMetricFamily("websearch_parse_workers_alive", "Parse worker processes up.", value=workers.alive)
+    yield SummaryMetricFamily(
+        "websearch_parse_seconds",
+        "Time parse workers spent on pages (extraction, PDF text, charsets).",
+        count_value=workers.jobs_done,
+        sum_value=workers.busy_seconds,
+    )
 
 
 @router.get("/metrics", include_in_schema=False)

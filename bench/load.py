@@ -10,6 +10,10 @@ by side), from the `timings` each answer carries. No pass/fail: numbers to compa
 
     .venv/bin/python bench/load.py [--levels 1,8,32] [--requests 64] [--seconds 30] [--cache] [--json]
     .venv/bin/python bench/load.py --subprocess   # the API in its own process (`websearch serve`)
+    .venv/bin/python bench/load.py --parsers both --levels 1,8   # worker processes vs threads, side by side
+
+`--parsers threads` parses pages as the service did before worker processes (in asyncio's threads,
+under the server's GIL), to compare: the service itself always uses worker processes.
 
 By default the API runs in a thread of this process, beside the clients, the scripted model and the
 local web, so they share one interpreter; `--subprocess` gives the service a process of its own.
@@ -36,6 +40,8 @@ from tests.conftest import make_settings  # noqa: E402
 from tests.fixtures.app_server import ServedApp, free_port, subprocess_env  # noqa: E402
 from tests.fixtures.megrez_server import ScriptedMegrez  # noqa: E402
 from tests.fixtures.web import LocalWeb  # noqa: E402
+
+from search.workers import WorkerPool, _resolve, default_size  # noqa: E402
 
 QUESTIONS = [
     "How much did the Aurora Bridge in Veldmark cost?",
@@ -141,6 +147,23 @@ async def level(base_url: str, clients: int, requests: int, seconds: float) -> d
     }
 
 
+class ThreadParsers:
+    """The parse step as it was before worker processes: in asyncio's default threads, in the
+    server's process (only for comparison: trafilatura/lxml may crash natively this way)."""
+
+    deadline_s = 3.0
+    restarts: dict = {}
+    jobs_done = 0
+    busy_seconds = 0.0
+    alive = 0
+
+    async def run(self, function: str, *args, deadline_s: float | None = None):
+        return await asyncio.to_thread(_resolve(function), *args)
+
+    async def aclose(self) -> None:
+        pass
+
+
 class Subprocess:
     """`websearch serve` in its own process, configured like `make_settings` does."""
 
@@ -170,22 +193,30 @@ class Subprocess:
 
 def run(args: argparse.Namespace) -> list[dict]:
     rows = []
+    kinds = ["workers", "threads"] if args.parsers == "both" else [args.parsers]
     with LocalWeb() as web, ScriptedMegrez(delay_s=args.ttft, chunk_delay_s=args.token_delay) as megrez:
         ttl = {} if args.cache else {"search_cache_ttl_s": 0, "page_cache_ttl_s": 0}
         settings = make_settings(web, megrez, log_level="WARNING", **ttl)
-        server = Subprocess(settings) if args.subprocess else ServedApp(settings)
-        with server:
-            asyncio.run(level(server.base_url, 1, 2, 30))  # warm up: imports, first connections
-            for clients in args.levels:
-                requests = max(args.requests, 2 * clients)
-                rows.append(asyncio.run(level(server.base_url, clients, requests, args.seconds)))
-                if not args.json:
-                    print_row(rows[-1])
+        for kind in kinds:
+            if args.subprocess and kind == "threads":
+                continue  # a served process always parses in workers
+            if args.subprocess:
+                server = Subprocess(settings)
+            else:
+                parsers = WorkerPool(default_size(), deadline_s=3.0, memory_mb=1024) if kind == "workers" else ThreadParsers()
+                server = ServedApp(settings, workers=parsers)
+            with server:
+                asyncio.run(level(server.base_url, 1, 2, 30))  # warm up: imports, first connections
+                for clients in args.levels:
+                    requests = max(args.requests, 2 * clients)
+                    rows.append({"parsers": kind, **asyncio.run(level(server.base_url, clients, requests, args.seconds))})
+                    if not args.json:
+                        print_row(rows[-1])
     return rows
 
 
 HEADER = (
-    f"{'clients':>7} {'answers':>7} {'err':>4} {'ans/s':>6} {'p50 ms':>8} {'p95 ms':>8} {'ttft50':>7} "
+    f"{'parsers':>8} {'clients':>7} {'answers':>7} {'err':>4} {'ans/s':>6} {'p50 ms':>8} {'p95 ms':>8} {'ttft50':>7} "
     f"{'ttft95':>7} {'model50':>8} {'ovh50':>7} {'ovh95':>7} {'ovh%':>5} {'read50':>7}"
 )
 
@@ -193,7 +224,7 @@ HEADER = (
 def print_row(row: dict) -> None:
     errors = sum(row["errors"].values())
     print(
-        f"{row['clients']:>7} {row['answers']:>7} {errors:>4} {row['answers_per_s']:>6} {row['latency_p50_ms']:>8} "
+        f"{row.get('parsers', ''):>8} {row['clients']:>7} {row['answers']:>7} {errors:>4} {row['answers_per_s']:>6} {row['latency_p50_ms']:>8} "
         f"{row['latency_p95_ms']:>8} {row['ttft_p50_ms']:>7} {row['ttft_p95_ms']:>7} {row['model_p50_ms']:>8} "
         f"{row['overhead_p50_ms']:>7} {row['overhead_p95_ms']:>7} {100 * row['overhead_share']:>5.1f} "
         f"{row['read_p50_ms']:>7}",
@@ -210,6 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token-delay", type=float, default=0.01, help="… and between streamed tokens")
     parser.add_argument("--cache", action="store_true", help="keep the search and page caches on (default: off)")
     parser.add_argument("--subprocess", action="store_true", help="run the API in its own process")
+    parser.add_argument(
+        "--parsers", choices=["workers", "threads", "both"], default="workers",
+        help="parse pages in worker processes (the service), in threads (as before), or both side by side",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     args.levels = [int(n) for n in args.levels.split(",") if n.strip()]

@@ -48,7 +48,8 @@ from search.language import CJK_CLASS, detect_language  # noqa: E402
 from search.models import Page, SearchOptions, SearchResult  # noqa: E402
 from search.providers.searxng import SearxngProvider  # noqa: E402
 from search.rank import rank_passages  # noqa: E402
-from search.read import read  # noqa: E402
+from search.read import read
+from search.workers import WorkerPool, default_size  # noqa: E402
 from search.select import select_sources  # noqa: E402
 from search.tokens import count_tokens, truncate_tokens  # noqa: E402
 from tests.fixtures.web import LocalWeb  # noqa: E402
@@ -145,7 +146,8 @@ def tokens(texts: list[str]) -> int:
 
 async def run(questions: list[dict]) -> dict:
     records = []
-    with LocalWeb(pages_dir=CORPUS / "pages") as web:
+    # Pages are parsed in worker processes, as the service does.
+    with LocalWeb(pages_dir=CORPUS / "pages") as web, WorkerPool(default_size(), deadline_s=10.0, memory_mb=0) as workers:
         defaults = {k: _DEFAULTS[k].default for k in ("fetch_timeout_s", "fetch_max_bytes")}
         async with httpx.AsyncClient() as client:
             provider = SearxngProvider(web.searxng_url, client)
@@ -164,7 +166,7 @@ async def run(questions: list[dict]) -> dict:
                 t0 = time.perf_counter()
                 results: list[SearchResult] = await provider.search(query, options)
                 t1 = time.perf_counter()
-                pages8 = await read(results, fetcher, limit=SEARCH_RESULTS)
+                pages8 = await read(results, fetcher, workers=workers, limit=SEARCH_RESULTS)
                 t2 = time.perf_counter()
                 ctx8, select8_ms = shipped(pages8, question, query)
                 t3 = time.perf_counter()

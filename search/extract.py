@@ -10,7 +10,6 @@ wall, an empty or binary body), the search snippet stands in."""
 
 from __future__ import annotations
 
-import asyncio
 import codecs
 import contextlib
 import io
@@ -21,8 +20,9 @@ import trafilatura
 from charset_normalizer import from_bytes
 
 from search.fetch import Fetched
-from search.models import Page, SearchResult
+from search.models import Fallback, Page, SearchResult
 from search.tokens import count_tokens
+from search.workers import ParseFailed, WorkerLost, WorkerPool, WorkerPoolClosed
 
 log = logging.getLogger(__name__)
 
@@ -253,19 +253,20 @@ def pdf_text(body: bytes) -> tuple[str, str | None]:
     return "\n\n".join(texts)[:MAX_PDF_CHARS], title
 
 
-def _extract_sync(fetched: Fetched, result: SearchResult) -> Page:
+def extract_page(fetched: Fetched, result: SearchResult) -> Page:
+    """The page's main text (runs in a parse worker: it parses untrusted bytes)."""
     meta: dict[str, str | None] = {}
     if fetched.is_pdf:
         try:
             text, pdf_title = pdf_text(fetched.body)
         except Exception as exc:
-            return snippet_page(result, f"unreadable PDF: {type(exc).__name__}: {exc}")
+            return snippet_page(result, f"unreadable PDF: {type(exc).__name__}: {exc}", "unreadable")
         meta = {"title": pdf_title}
         body = _clean_plain(text)
     else:
         text = decode(fetched.body, fetched.charset)
         if _garbled(text):
-            return snippet_page(result, "binary or undecodable content")
+            return snippet_page(result, "binary or undecodable content", "unreadable")
         if fetched.content_type == "text/plain":
             body = _clean_plain(text)
         else:
@@ -289,14 +290,15 @@ def _extract_sync(fetched: Fetched, result: SearchResult) -> Page:
     if size < MIN_TOKENS and (count_tokens(snippet) > size or not body or _WALL.search(body)):
         page.text = snippet
         page.from_snippet = True
+        page.fallback = "no_text"
         page.error = "no readable main text" if body else "no text extracted"
     elif not body:
         page.error = "no text extracted"
     return page
 
 
-def snippet_page(result: SearchResult, error: str | None) -> Page:
-    """The page as far as the search engine described it."""
+def snippet_page(result: SearchResult, error: str | None, fallback: Fallback = "error") -> Page:
+    """The page as far as the search engine described it; `fallback` says why."""
     snippet = safe_line(result.snippet)
     return Page(
         url=result.url,
@@ -305,12 +307,22 @@ def snippet_page(result: SearchResult, error: str | None) -> Page:
         snippet=snippet,
         date=result.date,
         from_snippet=True,
+        fallback=fallback,
         error=error,
     )
 
 
-async def extract(fetched: Fetched, result: SearchResult) -> Page:
+async def extract(fetched: Fetched, result: SearchResult, workers: WorkerPool) -> Page:
+    """The page, parsed in a worker process (trafilatura, lxml, pypdf and charset detection never
+    run in the server's process: they crash natively under threads). A worker that dies, overruns
+    the deadline or its memory cap costs this page only: its snippet stands in."""
     if fetched.error:
-        return snippet_page(result, fetched.error)
-    # trafilatura and pypdf are CPU-bound work (tens of ms per page): keep the event loop free.
-    return await asyncio.to_thread(_extract_sync, fetched, result)
+        return snippet_page(result, fetched.error, "fetch_failed")
+    try:
+        return await workers.run("search.extract:extract_page", fetched, result)
+    except WorkerLost as exc:
+        log.warning("extracting %s: %s", result.url, exc)
+        return snippet_page(result, str(exc), f"worker_{exc.cause}")
+    except (ParseFailed, WorkerPoolClosed) as exc:
+        log.info("extracting %s failed: %s", result.url, exc)
+        return snippet_page(result, str(exc), "unreadable" if isinstance(exc, ParseFailed) else "error")

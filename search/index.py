@@ -34,7 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from search.documents import Document, LocalIndexError, iter_files, read_document
+from search.documents import Document, LocalIndexError, iter_files
+from search.workers import ParseFailed, WorkerPool, default_size
 from search.models import Page, SearchResult
 from search.rank import TOKENIZER_VERSION, split_passages, tokenize
 
@@ -68,8 +69,34 @@ def _read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in lines if line.strip()]
 
 
-def build_index(source: str | os.PathLike, index_dir: str | os.PathLike) -> IndexStats:
-    """Index every supported file under `source` into `index_dir` (replaced whole, atomically)."""
+def _read_documents(paths: list[Path], workers: WorkerPool, deadline_s: float, stats: IndexStats) -> list[Document]:
+    """Every file parsed in a worker process (all at once, across the workers), in path order; a file
+    that cannot be read, crashes its worker or overruns the deadline is skipped and reported."""
+    futures = [workers.submit("search.documents:read_document", path, deadline_s=deadline_s) for path in paths]
+    documents: list[Document] = []
+    for path, future in zip(paths, futures):
+        try:
+            documents.append(future.result())
+        except Exception as exc:  # one bad file must not sink the index
+            if isinstance(exc, ParseFailed):
+                reason = exc.message if exc.kind == "LocalIndexError" else str(exc)
+            else:
+                reason = f"{type(exc).__name__}: {exc}"
+            stats.skipped.append((path, reason))
+            log.info("skipping %s: %s", path, reason)
+    return documents
+
+
+def build_index(
+    source: str | os.PathLike,
+    index_dir: str | os.PathLike,
+    *,
+    workers: WorkerPool | None = None,
+    document_deadline_s: float = 60.0,
+) -> IndexStats:
+    """Index every supported file under `source` into `index_dir` (replaced whole, atomically).
+
+    Files are parsed by `workers` (a pool of its own, closed after, when not given)."""
     import bm25s
 
     root = Path(source).expanduser().resolve()
@@ -80,14 +107,14 @@ def build_index(source: str | os.PathLike, index_dir: str | os.PathLike) -> Inde
         raise LocalIndexError(f"{index_dir} exists and is not a websearch index; refusing to overwrite it")
 
     stats = IndexStats(source=root, index_dir=target)
-    documents: list[Document] = []
-    for path in iter_files(root, exclude=[target]):
-        try:
-            documents.append(read_document(path))
-        except Exception as exc:  # one bad file must not sink the index
-            reason = exc.args[0] if isinstance(exc, LocalIndexError) else f"{type(exc).__name__}: {exc}"
-            stats.skipped.append((path, str(reason)))
-            log.info("skipping %s: %s", path, reason)
+    paths = list(iter_files(root, exclude=[target]))
+    own = workers is None
+    pool = workers or WorkerPool(default_size(), deadline_s=document_deadline_s, memory_mb=2048)
+    try:
+        documents = _read_documents(paths, pool, document_deadline_s, stats)
+    finally:
+        if own:
+            pool.close()
 
     passages: list[dict] = []
     tokens: list[list[str]] = []

@@ -7,6 +7,17 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 Recency = Literal["day", "week", "month", "year"]
+# Why a page's snippet stands in for its text (counted in /metrics).
+Fallback = Literal[
+    "fetch_failed",  # the fetch failed (status, size, address policy, timeout)
+    "unreadable",  # binary, undecodable, a broken PDF, or the parser raised
+    "no_text",  # a JavaScript shell, a consent wall: too little main text
+    "worker_crash",  # the parse worker died while holding the page
+    "worker_deadline",  # parsing ran past its deadline; the worker was replaced
+    "worker_memory",  # parsing ran past the worker's memory cap
+    "not_read_in_time",  # the read stage's time budget ran out first
+    "error",  # anything else
+]
 
 
 class SearchOptions(BaseModel):
@@ -42,7 +53,8 @@ class Page(BaseModel):
     date: str | None = None
     site_name: str | None = None
     from_snippet: bool = False  # True when fetching/extraction failed and the snippet stands in
-    error: str | None = None  # why the page itself could not be used
+    fallback: Fallback | None = None  # why, when from_snippet
+    error: str | None = None  # why the page itself could not be used, in words
 
 
 class Passage(BaseModel):

@@ -14,10 +14,12 @@ from search.cache import Cache, cache_key
 from search.extract import extract, safe_line, snippet_page
 from search.fetch import Fetcher
 from search.models import Page, SearchResult
+from search.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
-EXTRACT_GRACE_S = 2.0  # on top of the fetch timeout: extraction (trafilatura, pypdf) of the last pages
+# On top of the fetch timeout and the parse deadline: handing bytes to a worker and the page back.
+HANDOFF_MARGIN_S = 1.0
 DEFAULT_PAGE_TTL_S = 24 * 3600
 
 
@@ -58,13 +60,15 @@ def _given_page(result: SearchResult) -> Page:
     return Page(url=result.url, title=result.title, text=result.content or "", snippet=result.snippet, date=result.date)
 
 
-async def _read_one(result: SearchResult, fetcher: Fetcher, cache: Cache | None, ttl_s: int) -> Page:
+async def _read_one(
+    result: SearchResult, fetcher: Fetcher, workers: WorkerPool, cache: Cache | None, ttl_s: int
+) -> Page:
     if result.content:
         return _given_page(result)
     try:
         if (page := await _cached(cache, result)) is not None:
             return page
-        page = await extract(await fetcher.fetch(result.url), result)
+        page = await extract(await fetcher.fetch(result.url), result, workers)
     except Exception as exc:  # one bad page (or an extractor bug) must not sink the answer
         log.warning("reading %s failed: %r", result.url, exc)
         return snippet_page(result, f"{type(exc).__name__}: {exc}")
@@ -77,18 +81,20 @@ async def read(
     fetcher: Fetcher,
     limit: int,
     *,
+    workers: WorkerPool,
     cache: Cache | None = None,
     cache_ttl_s: int = DEFAULT_PAGE_TTL_S,
     budget_s: float | None = None,
 ) -> list[Page]:
     """The first `limit` results as Pages (same order); failures come back as snippet Pages.
 
-    `budget_s` (default: the fetcher's timeout plus EXTRACT_GRACE_S) bounds the whole stage."""
+    Pages are parsed by `workers` (processes). `budget_s` (default: the fetcher's timeout plus the
+    workers' parse deadline and a margin) bounds the whole stage."""
     chosen = results[: max(0, limit)]
     if not chosen:
         return []
-    budget = budget_s if budget_s is not None else fetcher.timeout_s + EXTRACT_GRACE_S
-    tasks = [asyncio.ensure_future(_read_one(r, fetcher, cache, cache_ttl_s)) for r in chosen]
+    budget = budget_s if budget_s is not None else fetcher.timeout_s + workers.deadline_s + HANDOFF_MARGIN_S
+    tasks = [asyncio.ensure_future(_read_one(r, fetcher, workers, cache, cache_ttl_s)) for r in chosen]
     try:
         await asyncio.wait(tasks, timeout=budget)
     finally:
@@ -101,7 +107,7 @@ async def read(
     for result, task in zip(chosen, tasks):
         if task.cancelled():
             log.info("reading %s: not done within the %.1fs budget", result.url, budget)
-            pages.append(snippet_page(result, f"not read within the {budget:g}s budget"))
+            pages.append(snippet_page(result, f"not read within the {budget:g}s budget", "not_read_in_time"))
         else:
             pages.append(task.result())
     return pages

@@ -71,6 +71,16 @@ def redis_url(redis_server_url: str):
 
 
 @pytest.fixture(scope="session")
+def workers():
+    """Parse worker processes shared by the tests that read pages without an app."""
+    from search.workers import WorkerPool
+
+    pool = WorkerPool(2, deadline_s=3.0, memory_mb=1024).start()
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="session")
 def local_web():
     with LocalWeb() as web:
         yield web
@@ -90,6 +100,9 @@ def make_settings(web: LocalWeb, megrez: ScriptedMegrez, **overrides) -> Setting
         searxng_url=web.searxng_url,
         fetch_allow_hosts=[web.host_port],
         fetch_timeout_s=3.0,
+        # Far above an ordinary page's parse (~50 ms), so a busy machine never turns a page into
+        # its snippet; the deadline itself is tested with pools of its own (tests/api/test_parse_workers.py).
+        parse_deadline_s=10.0,
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)

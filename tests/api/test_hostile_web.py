@@ -48,7 +48,7 @@ def web() -> Iterator[LocalWeb]:
 def settings(web: LocalWeb, megrez):
     web.extra_results = []
     yield make_settings(
-        web, megrez, fetch_timeout_s=FETCH_TIMEOUT_S, fetch_pages=40, search_max_results=40
+        web, megrez, fetch_timeout_s=FETCH_TIMEOUT_S, fetch_pages=40, search_max_results=40, parse_deadline_s=2.0
     )
     web.extra_results = []
 

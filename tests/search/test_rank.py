@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from search.fetch import Fetcher
+from search.workers import WorkerPool
 from search.models import Page
 from search.rank import MAX_TOKENS, answer_shapes, passage_tokens, rank_passages, split_passages, stem, tokenize
 from search.read import read
@@ -27,9 +28,9 @@ ALL_PAGES = [
 
 
 @pytest.fixture
-async def pages(fetcher: Fetcher, web: LocalWeb) -> list[Page]:
+async def pages(fetcher: Fetcher, web: LocalWeb, workers: WorkerPool) -> list[Page]:
     """Every fixture page, read the way the service reads them: all compete for the top spot."""
-    return await read([result_for(web, name) for name in ALL_PAGES], fetcher, limit=len(ALL_PAGES))
+    return await read([result_for(web, name) for name in ALL_PAGES], fetcher, workers=workers, limit=len(ALL_PAGES))
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,126 @@
+"""The parse workers as the server uses them: real processes, real signals, real memory caps."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from search.workers import ParseFailed, WorkerLost, WorkerPool, WorkerPoolClosed
+
+CHAOS = "tests.fixtures.chaos:install"
+
+
+@pytest.fixture
+def pool() -> Iterator[WorkerPool]:
+    workers = WorkerPool(2, deadline_s=5.0, memory_mb=256, initializer=CHAOS).start()
+    yield workers
+    workers.close()
+
+
+def wait_for(condition, timeout_s: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+async def test_jobs_run_in_the_workers_not_in_the_server(pool: WorkerPool) -> None:
+    pids = {await pool.run("os:getpid") for _ in range(6)}
+    assert os.getpid() not in pids
+    assert pids <= set(pool.pids()) and len(pool.pids()) == 2
+
+
+@pytest.mark.parametrize("how", ["abort", "segv"])
+async def test_a_native_crash_costs_its_job_only_and_the_worker_is_replaced(pool: WorkerPool, how: str) -> None:
+    before = set(pool.pids())
+    crash = asyncio.ensure_future(pool.run("tests.fixtures.chaos:misbehave", how))
+    fine = asyncio.ensure_future(pool.run("os:getpid"))
+    with pytest.raises(WorkerLost) as lost:
+        await crash
+    assert lost.value.cause == "crash"
+    assert f"signal {signal.SIGABRT if how == 'abort' else signal.SIGSEGV}" in str(lost.value)
+    assert await fine in before  # the other worker went on
+    assert wait_for(lambda: pool.alive == 2)
+    assert set(pool.pids()) != before  # a new process took the dead one's place
+    assert pool.restarts["crash"] == 1
+    assert await pool.run("os:getpid") in pool.pids()  # and the next job is served
+
+
+async def test_a_worker_killed_while_it_holds_a_job(pool: WorkerPool) -> None:
+    held = asyncio.ensure_future(pool.run("time:sleep", 30))
+    assert await asyncio.to_thread(wait_for, lambda: pool.busy())
+    [(pid, _)] = pool.busy()
+    os.kill(pid, signal.SIGKILL)
+    started = time.monotonic()
+    with pytest.raises(WorkerLost, match="signal 9") as lost:
+        await held
+    assert lost.value.cause == "crash" and time.monotonic() - started < 2
+    assert await asyncio.to_thread(wait_for, lambda: pool.alive == 2 and pid not in pool.pids())
+
+
+async def test_a_worker_that_died_while_idle_is_replaced_before_the_next_job(pool: WorkerPool) -> None:
+    for pid in pool.pids():
+        os.kill(pid, signal.SIGKILL)
+    assert await asyncio.to_thread(wait_for, lambda: pool.alive == 0)
+    results = await asyncio.gather(*(pool.run("os:getpid") for _ in range(4)))
+    assert set(results) <= set(pool.pids()) and pool.alive == 2
+
+
+async def test_past_the_deadline_the_worker_is_killed_and_replaced() -> None:
+    with WorkerPool(1, deadline_s=0.5, memory_mb=0).start() as pool:
+        [before] = pool.pids()
+        started = time.monotonic()
+        with pytest.raises(WorkerLost) as lost:
+            await pool.run("time:sleep", 30)
+        assert lost.value.cause == "deadline" and time.monotonic() - started < 1.5
+        with pytest.raises(ProcessLookupError):
+            os.kill(before, 0)
+        assert await pool.run("os:getpid") != before
+        assert pool.restarts == {"deadline": 1}
+
+
+async def test_a_memory_hog_dies_under_its_cap_and_the_server_does_not(pool: WorkerPool) -> None:
+    with pytest.raises(WorkerLost) as lost:
+        await pool.run("tests.fixtures.chaos:misbehave", "hog")
+    assert lost.value.cause == "memory"
+    assert pool.restarts["memory"] == 1
+    assert await asyncio.to_thread(wait_for, lambda: pool.alive == 2)
+
+
+async def test_a_raising_parser_is_an_error_not_a_lost_worker(pool: WorkerPool) -> None:
+    before = set(pool.pids())
+    with pytest.raises(ParseFailed) as failed:
+        await pool.run("json:loads", "{not json")
+    assert failed.value.kind == "JSONDecodeError"
+    assert set(pool.pids()) == before and not pool.restarts
+
+
+async def test_a_caller_that_gives_up_withdraws_its_queued_job() -> None:
+    with WorkerPool(1, deadline_s=5.0, memory_mb=0).start() as pool:
+        first = asyncio.ensure_future(pool.run("time:sleep", 0.5))
+        queued = asyncio.ensure_future(pool.run("os:abort"))  # would cost a worker if it ran
+        await asyncio.sleep(0.1)
+        queued.cancel()
+        await first
+        assert await pool.run("os:getpid") and not pool.restarts
+
+
+async def test_closing_fails_queued_jobs_and_refuses_new_ones() -> None:
+    pool = WorkerPool(1, deadline_s=5.0, memory_mb=0).start()
+    running = asyncio.ensure_future(pool.run("time:sleep", 0.3))
+    queued = asyncio.ensure_future(pool.run("os:getpid"))
+    await asyncio.sleep(0.05)
+    await pool.aclose()
+    assert await running is None  # a job already running finishes
+    with pytest.raises(WorkerPoolClosed):
+        await queued
+    with pytest.raises(WorkerPoolClosed):
+        await pool.run("os:getpid")
+    assert pool.alive == 0
