@@ -17,6 +17,7 @@ from contextlib import aclosing
 import httpx
 from pydantic import BaseModel, Field, ValidationError
 
+from agent import telemetry
 from agent.deps import Deps
 from agent.events import Status
 from agent.run import stream_run
@@ -105,6 +106,22 @@ def best_passages(page: Page, ranked: list[Passage], budget: int) -> list[str]:
     return texts
 
 
+async def read_pages(deps: Deps, results: list[SearchResult]) -> list[Page]:
+    """Fetch and parse `results` as the answer's read step does (workers, page cache, fallbacks counted)."""
+    pages = await read(
+        results,
+        deps.fetcher,
+        limit=len(results),
+        workers=deps.workers,
+        cache=deps.cache,
+        cache_ttl_s=deps.settings.page_cache_ttl_s,
+    )
+    for page in pages:
+        if page.fallback is not None:
+            telemetry.observe_fallback(page.fallback)
+    return pages
+
+
 async def search_web(
     deps: Deps,
     query: str,
@@ -127,14 +144,7 @@ async def search_web(
         safesearch=settings.search_safesearch,
     )
     results = keep_domains(await deps.provider.search(query, options), sites)[:max_results]
-    pages = await read(
-        results,
-        deps.fetcher,
-        limit=len(results),
-        workers=deps.workers,
-        cache=deps.cache,
-        cache_ttl_s=settings.page_cache_ttl_s,
-    )
+    pages = await read_pages(deps, results)
     # Ranking is CPU work (tens of ms on long pages): off the event loop, so other calls flow.
     ranked = await asyncio.to_thread(rank_passages, pages, query)
     hits = [
@@ -160,15 +170,8 @@ async def read_url(deps: Deps, url: str, *, max_tokens: int | None) -> ReadOutpu
     if scheme not in ("http", "https"):
         raise invalid(f"url: {url!r} is not an http(s) URL")
     # The answer pipeline's reader: the guarded fetcher (address policy on every hop, size and time
-    # caps), the extractor, and the page cache; a page that fails comes back as an empty snippet.
-    [page] = await read(
-        [SearchResult(url=url, title="")],
-        deps.fetcher,
-        limit=1,
-        workers=deps.workers,
-        cache=deps.cache,
-        cache_ttl_s=deps.settings.page_cache_ttl_s,
-    )
+    # caps), the parse workers, and the page cache; a page that fails comes back as an empty snippet.
+    [page] = await read_pages(deps, [SearchResult(url=url, title="")])
     if page.from_snippet or not page.text.strip():
         raise APIError(422, "unreadable_page", f"could not read {url}: {page.error or 'no text extracted'}")
     text = page.text
