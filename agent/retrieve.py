@@ -12,7 +12,7 @@ from agent.deps import Deps
 from agent.events import Queries, Status, emit
 from agent.state import AgentState
 from search.clean import clean_results
-from search.models import SearchOptions, SearchResult
+from search.models import Page, SearchOptions, SearchResult
 from search.providers.base import SearchError, keep_domains
 from search.providers.merge import merge_results, search_queries
 from search.rank import rank_passages
@@ -58,13 +58,13 @@ async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
     return {"results": results[: settings.search_max_results]}
 
 
-async def read_pages(state: AgentState, runtime: Runtime[Deps]) -> dict:
-    deps = runtime.context
-    emit(Status(stage="reading", detail=f"{min(len(state.results), deps.settings.fetch_pages)} pages"))
+async def read_results(deps: Deps, results: list[SearchResult], limit: int) -> list[Page]:
+    """The first `limit` results fetched and parsed (parse workers, page cache); every page whose
+    snippet stood in is counted by why. Also the MCP tools' reader."""
     pages = await read(
-        state.results,
+        results,
         deps.fetcher,
-        limit=deps.settings.fetch_pages,
+        limit=limit,
         workers=deps.workers,
         cache=deps.cache,
         cache_ttl_s=deps.settings.page_cache_ttl_s,
@@ -72,7 +72,13 @@ async def read_pages(state: AgentState, runtime: Runtime[Deps]) -> dict:
     for page in pages:
         if page.fallback is not None:
             telemetry.observe_fallback(page.fallback)
-    return {"pages": pages}
+    return pages
+
+
+async def read_pages(state: AgentState, runtime: Runtime[Deps]) -> dict:
+    deps = runtime.context
+    emit(Status(stage="reading", detail=f"{min(len(state.results), deps.settings.fetch_pages)} pages"))
+    return {"pages": await read_results(deps, state.results, deps.settings.fetch_pages)}
 
 
 async def select(state: AgentState, runtime: Runtime[Deps]) -> dict:

@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import StreamingResponse
 
+from agent.deps import Deps
 from agent.run import run_once
 from agent.state import AgentInput, AgentOutput
 from api import errors, limits
@@ -67,10 +68,19 @@ async def answer(body: AnswerRequest, request: Request):
 
 
 async def existing(request: Request, conversation_id: str) -> str:
-    """The store key of a conversation the client continues. Ids are the server's to make: one that
-    names nothing stored is a 404, so nobody can plant a conversation under an id they choose."""
-    key = reachable_id(request, conversation_id)
-    if not await request.app.state.deps.store.exists(key):
+    """The store key of a conversation the client continues (see `stored_key`)."""
+    reachable_id(request, conversation_id)  # a Slack thread's id is refused here unless opted in
+    return await stored_key(request.app.state.deps, conversation_scope(request), conversation_id)
+
+
+async def stored_key(deps: Deps, scope: str, conversation_id: str) -> str:
+    """The store key of a conversation a caller (REST, MCP) continues. Ids are the server's to make:
+    one that names nothing stored is a 404, so nobody can plant a conversation under an id they
+    choose; a Slack thread's only where the operator opted in."""
+    if conversation_id.startswith("slack:") and not deps.settings.slack_threads_over_rest:
+        raise errors.APIError(404, "conversation_not_found", f"no conversation {conversation_id!r}")
+    key = scope + conversation_id
+    if not await deps.store.exists(key):
         raise errors.APIError(
             404, "conversation_not_found", f"no conversation {conversation_id!r} (it may have expired; omit the id to start one)"
         )

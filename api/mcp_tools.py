@@ -17,19 +17,18 @@ from contextlib import aclosing
 import httpx
 from pydantic import BaseModel, Field, ValidationError
 
-from agent import telemetry
 from agent.deps import Deps
 from agent.events import Status
+from agent.retrieve import read_results
 from agent.run import stream_run
 from agent.state import AgentOutput
-from api.answer import agent_input, to_response
+from api.answer import agent_input, stored_key, to_response
 from api.errors import APIError
 from api.schemas import AnswerRequest, SourceOut, domain_names
 from search.language import detect_language
 from search.models import Page, Passage, Recency, SearchOptions, SearchResult
 from search.providers.base import keep_domains
 from search.rank import rank_passages
-from search.read import read
 from search.tokens import count_tokens, truncate_tokens
 
 MIN_PASSAGE_TOKENS = 30  # a passage cut shorter than this to fit the budget is noise, not evidence
@@ -106,21 +105,6 @@ def best_passages(page: Page, ranked: list[Passage], budget: int) -> list[str]:
     return texts
 
 
-async def read_pages(deps: Deps, results: list[SearchResult]) -> list[Page]:
-    """Fetch and parse `results` as the answer's read step does (workers, page cache, fallbacks counted)."""
-    pages = await read(
-        results,
-        deps.fetcher,
-        limit=len(results),
-        workers=deps.workers,
-        cache=deps.cache,
-        cache_ttl_s=deps.settings.page_cache_ttl_s,
-    )
-    for page in pages:
-        if page.fallback is not None:
-            telemetry.observe_fallback(page.fallback)
-    return pages
-
 
 async def search_web(
     deps: Deps,
@@ -144,7 +128,7 @@ async def search_web(
         safesearch=settings.search_safesearch,
     )
     results = keep_domains(await deps.provider.search(query, options), sites)[:max_results]
-    pages = await read_pages(deps, results)
+    pages = await read_results(deps, results, len(results))
     # Ranking is CPU work (tens of ms on long pages): off the event loop, so other calls flow.
     ranked = await asyncio.to_thread(rank_passages, pages, query)
     hits = [
@@ -171,7 +155,7 @@ async def read_url(deps: Deps, url: str, *, max_tokens: int | None) -> ReadOutpu
         raise invalid(f"url: {url!r} is not an http(s) URL")
     # The answer pipeline's reader: the guarded fetcher (address policy on every hop, size and time
     # caps), the parse workers, and the page cache; a page that fails comes back as an empty snippet.
-    [page] = await read_pages(deps, [SearchResult(url=url, title="")])
+    [page] = await read_results(deps, [SearchResult(url=url, title="")], 1)
     if page.from_snippet or not page.text.strip():
         raise APIError(422, "unreadable_page", f"could not read {url}: {page.error or 'no text extracted'}")
     text = page.text
@@ -200,8 +184,9 @@ async def ask_question(
         raise invalid(
             "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         ) from exc
+    key = await stored_key(deps, scope, conversation_id) if conversation_id else None
     output: AgentOutput | None = None
-    async with aclosing(stream_run(graph, deps, agent_input(body, scope))) as run:
+    async with aclosing(stream_run(graph, deps, agent_input(body, scope, key))) as run:
         async for item in run:
             if isinstance(item, AgentOutput):
                 output = item
