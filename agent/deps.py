@@ -8,6 +8,7 @@ from typing import Callable
 
 import httpx
 
+from agent.protocols import ProtocolChoice
 from agent.settings import Settings
 from agent.store import ConversationStore, build_store
 from agent.telemetry import instrument_cache
@@ -29,6 +30,7 @@ class Deps:
     cache: Cache  # search results and extracted pages
     http: httpx.AsyncClient
     today: Callable[[], date] = field(default=date.today)
+    protocol: ProtocolChoice = field(default_factory=lambda: ProtocolChoice("megrez", model_name="megrez"))
 
     async def aclose(self) -> None:
         await self.llm.aclose()
@@ -46,9 +48,16 @@ def build_deps(settings: Settings, *, llm: LLM | None = None) -> Deps:
         follow_redirects=False,  # the fetcher follows redirects itself, re-checking every hop
     )
     cache = instrument_cache(build_cache(settings))  # counted: search and page cache hit ratios
+    llm = llm or build_llm(settings)
     return Deps(
         settings=settings,
-        llm=llm or build_llm(settings),
+        llm=llm,
+        # The embedded backend names its GGUF's model and says whether its template takes tools.
+        protocol=ProtocolChoice(
+            settings.llm_protocol,
+            model_name=getattr(llm, "model_name", None) or settings.llm_model,
+            supports_tools=getattr(llm, "supports_tools", None),
+        ),
         provider=build_provider(settings, http, cache=cache),
         fetcher=Fetcher(
             http,

@@ -134,8 +134,9 @@ class PooledLLM:
     async def complete(self, prompts: list[str], params: GenerationParams) -> list[Completion]:
         return await self._call(lambda llm: llm.complete(prompts, params))
 
-    def chat_stream(self, messages: list[Message], params: GenerationParams) -> TextStream:
-        return TextStream(lambda result: self._stream(lambda llm: llm.chat_stream(messages, params), result))
+    def chat_stream(self, messages: list[Message], params: GenerationParams, **options: Any) -> TextStream:
+        # `options` (tools) go through untouched: every endpoint serves the same model.
+        return TextStream(lambda result: self._stream(lambda llm: llm.chat_stream(messages, params, **options), result))
 
     def complete_stream(self, prompt: str, params: GenerationParams) -> TextStream:
         return TextStream(lambda result: self._stream(lambda llm: llm.complete_stream(prompt, params), result))
@@ -216,6 +217,7 @@ class PooledLLM:
                 inner: StreamResult | None = getattr(stream, "result", None)
                 if inner is not None:
                     result.usage, result.finish_reason = inner.usage, inner.finish_reason
+                    result.tool_calls = inner.tool_calls
                 return
             finally:
                 endpoint.outstanding -= 1
