@@ -9,6 +9,7 @@ cancelled request can never let a second one into the model while the first is s
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import os
 import threading
@@ -131,7 +132,7 @@ class LlamaCppLLM:
             return chatml_function_calling(
                 llama=self._llama,
                 messages=[_tool_message(m) for m in messages],
-                tools=tools,
+                tools=[_bounded(tool) for tool in tools],
                 tool_choice="auto",
                 stream=False,
                 logits_processor=_stop_when(cancel, self._llama.token_eos()),
@@ -357,6 +358,17 @@ def _sampling(params: GenerationParams) -> dict[str, Any]:
         "stop": list(params.stop),
         "repeat_penalty": 1.02,  # same as the vLLM backend; llama.cpp's own default (1.1) is tuned for other models
     }
+
+
+def _bounded(tool: dict[str, Any], max_chars: int = 160) -> dict[str, Any]:
+    """The tool with a maxLength on its string parameters: the handler generates the arguments with
+    no token limit, under a grammar made from this schema, and a small model can run on to n_ctx."""
+    tool = copy.deepcopy(tool)
+    properties = tool.get("function", {}).get("parameters", {}).get("properties", {})
+    for spec in properties.values():
+        if isinstance(spec, dict) and spec.get("type") == "string":
+            spec.setdefault("maxLength", max_chars)
+    return tool
 
 
 def _tool_message(message: Message) -> dict[str, Any]:

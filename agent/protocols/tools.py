@@ -5,8 +5,9 @@ tool-capable models, llama.cpp's server with `--jinja`, and the embedded backend
 llama.cpp's function-calling chat handler. Models this size often answer a factual question from
 memory instead of calling, and sometimes call on a greeting: the bilingual rule is the safety net
 both ways. A factual question the model answered without a call (and did not refuse) is searched
-for anyway — its draft is held back while the model writes, so nothing unsearched is shown — and a
-call on what the rule knows needs no web (a greeting, arithmetic) is not followed.
+for anyway — its draft is held back while the model writes, so nothing unsearched is shown — and
+what the rule knows needs no web (a greeting, arithmetic, a rewrite) is answered without offering
+the tool at all. The model's own choice decides what the rule cannot place, and writes the query.
 """
 
 from __future__ import annotations
@@ -51,6 +52,15 @@ def tools_conversation(state: AgentState, day: date) -> list[Message]:
     return messages
 
 
+def usable_query(query: str, state: AgentState) -> bool:
+    """Small models sometimes copy the parameter's description, or run on for a paragraph."""
+    copied = any(
+        prompts.search_function(lang)["parameters"]["properties"]["query"]["description"][:30] in query
+        for lang in ("en", "zh")
+    )
+    return bool(query) and not copied and len(query) <= max(200, 3 * len(state.question))
+
+
 class ToolsProtocol:
     name = "tools"
     stop: list[str] = []
@@ -59,6 +69,9 @@ class ToolsProtocol:
         if state.search == "never":
             return await answer_directly(state, deps)
         verdict = classify(state.question) if state.search == "auto" else None
+        if verdict == "chat":
+            # A greeting, a sum, a rewrite: a call would not be followed, so none is offered.
+            return await answer_directly(state, deps)
         # What the rule says needs the web is held back until we know the model searched or refused.
         hold = state.search == "always" or verdict == "search"
         params = GenerationParams(temperature=0.2, max_tokens=deps.settings.decide_max_tokens)
@@ -71,11 +84,9 @@ class ToolsProtocol:
             tools=[prompts.search_tool(state.language)],
         )
         query = (reply.call.arguments.get("query") or "").strip() if reply.call else ""
-        if (reply.call or reply.error) and not query:
-            query = state.question  # it meant to search but wrote no usable query
-        if query and verdict == "chat" and not reply.shown:
-            # A call on a greeting or a sum: not followed; the model answers it without tools.
-            return await answer_directly(state, deps)
+        if (reply.call or reply.error) and not usable_query(query, state):
+            # It meant to search but wrote no usable query (none, or the parameter's description).
+            query = write_query(state.question, state.history)
         if query:
             return Decision(query=query, preamble=reply.shown_text if reply.shown else "")
         if state.search == "always":
@@ -83,6 +94,9 @@ class ToolsProtocol:
         if verdict == "search" and not is_refusal(reply.text):
             # A factual question answered from memory: search instead (the draft was never shown).
             return Decision(query=write_query(state.question, state.history), decided_by="rule")
+        if not reply.text.strip():
+            # Neither a call nor a word (llama.cpp's handler leaves a `message:` choice empty).
+            return await answer_directly(state, deps)
         if not reply.shown:
             show_held(reply.text)
         return Decision(answer=reply.text.strip())

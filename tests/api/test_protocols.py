@@ -120,13 +120,13 @@ def test_a_factual_answer_from_memory_is_searched_instead_and_never_shown(local_
     assert "5 euros" not in shown and "5 euros" not in done["answer"]
 
 
-def test_a_call_on_a_greeting_is_not_followed(local_web, tools_model):
-    tools_model.script = ['<|function_start|>{"name": "search", "arguments": {"query": "hello"}}<|function_end|>']
-    with ServedApp(make_settings(local_web, tools_model)) as app:
-        before = searches(local_web)
-        body = ask(app, question="Hello!")
-    assert body["searched"] is False and "Hello" in body["answer"]
+def test_a_greeting_is_answered_without_offering_the_tool(tools_app, tools_model, local_web):
+    before = searches(local_web)
+    for question in ("Hello!", "你好！", "What is 12 * 7?"):
+        body = ask(tools_app, question=question)
+        assert body["searched"] is False and body["answer"], question
     assert searches(local_web) == before
+    assert not any(b.get("tools") for b in tools_model.bodies("/v1/chat/completions"))
 
 
 # --- plain --------------------------------------------------------------------------------------
