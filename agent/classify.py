@@ -29,7 +29,7 @@ _EN_SMALL_TALK = re.compile(
     re.I,
 )
 _ZH_SMALL_TALK = re.compile(
-    r"^(?:你好|您好|嗨|哈喽|早上好|下午好|晚上好|晚安|谢谢|多谢|感谢|再见|拜拜|你是谁|你叫什么|你能做什么|你好吗|"
+    r"^(?:你|您)?(?:非常|十分|太|真是)?(?:你好|您好|嗨|哈喽|早上好|下午好|晚上好|晚安|谢谢|多谢|感谢|再见|拜拜|你是谁|你叫什么|你能做什么|你好吗|"
     r"最近好吗|好的|没问题|辛苦了)[\s，,。.！!？?~～呀啊哦啦吗你您]*$"
 )
 _EN_WRITING = re.compile(
@@ -41,11 +41,11 @@ _EN_WRITING = re.compile(
 _EN_TRANSLATE = re.compile(r"\b(?:translate|translation of|how do (?:you|i) say .+ in|in (?:french|german|spanish|"
                            r"chinese|english|japanese|korean|italian|russian|portuguese))\b", re.I)
 _ZH_WRITING = re.compile(r"^(?:请|帮我|麻烦|你能|能不能|可以)?(?:帮我)?(?:翻译|改写|润色|重写|校对|缩写|扩写|写一|写首|写个|写篇|写封|"
-                         r"总结一下这|把这|修改这|纠正)")
+                         r"总结一下|概括一下|把这|修改这|纠正)")
 _ZH_TRANSLATE = re.compile(r"翻译|译成|用英语怎么说|用中文怎么说|英文怎么说")
 _ARITH = re.compile(
-    r"^(?:what(?:'s| is)|how much is|calculate|compute|solve|计算|算一下|请问)?\s*"
-    r"[-+*/×÷^().\d\s=xX]*\d[-+*/×÷^().\d\s]*[-+*/×÷^]\s*[-+*/×÷^().\d\s]*\d[\s)]*"
+    r"^(?:what(?:'s| is)|how much is|calculate|compute|solve|计算|算一下|请问)?\s*[\d\s().]+"
+    r"(?:(?:[-+*/×÷^xX]|加上?|减去?|乘以?|除以)\s*[\d\s().]+)+"
     r"(?:=\s*\??|equals?\s*\??|等于多少|等于几|是多少|等于)?[\s?？。!！]*$",
     re.I,
 )
