@@ -67,7 +67,12 @@ async def condense(state: AgentState, runtime: Runtime[Deps]) -> dict:
     ]
     params = GenerationParams(temperature=0.0, max_tokens=settings.source_tokens, stop=STOP)
     try:
-        replies = await deps.llm.chat_batch(batch, params)
+        if deps.protocol.name == "megrez":
+            replies = await deps.llm.chat_batch(batch, params)
+        else:
+            # chat_batch renders Megrez's template for one raw-completions request; another model
+            # needs its own template, so one chat request per page (the server batches them anyway).
+            replies = list(await asyncio.gather(*(deps.llm.chat(messages, params) for messages in batch)))
     except LLMError as exc:  # the packed passages from `select` are still a good answer's input
         log.warning("condensing failed, answering from the selected passages: %s", exc)
         return {}

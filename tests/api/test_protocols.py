@@ -192,3 +192,13 @@ def test_slack_with_a_plain_model(local_web, plain_model):
     section = reply["blocks"][0]["text"]["text"]
     assert "420 million" in section
     assert re.search(r"<http://127\.0\.0\.1:\d+/[^|>]*aurora-bridge[^|>]*\|\[\d+\]>", section), section
+
+
+def test_condensing_for_a_tools_model_uses_its_own_chat_template(local_web, tools_model):
+    settings = make_settings(local_web, tools_model, condense=True, context_tokens=200, source_tokens=80)
+    with ServedApp(settings) as app:
+        body = ask(app, question=QUESTION)
+    assert body["searched"] is True and "420 million" in body["answer"]
+    assert tools_model.bodies("/v1/completions") == []  # no Megrez-templated raw prompts
+    condensing = [b for b in tools_model.bodies("/v1/chat/completions") if "Copy out the sentences" in json.dumps(b)]
+    assert condensing, "pages were condensed through chat requests"
