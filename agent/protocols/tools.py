@@ -83,7 +83,7 @@ class ToolsProtocol:
             show=not hold,
             tools=[prompts.search_tool(state.language)],
         )
-        query = (reply.call.arguments.get("query") or "").strip() if reply.call else ""
+        query = str(reply.call.arguments.get("query") or "").strip() if reply.call else ""
         if (reply.call or reply.error) and not usable_query(query, state):
             # It meant to search but wrote no usable query (none, or the parameter's description).
             query = write_query(state.question, state.history)
