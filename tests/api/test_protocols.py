@@ -202,3 +202,9 @@ def test_condensing_for_a_tools_model_uses_its_own_chat_template(local_web, tool
     assert tools_model.bodies("/v1/completions") == []  # no Megrez-templated raw prompts
     condensing = [b for b in tools_model.bodies("/v1/chat/completions") if "Copy out the sentences" in json.dumps(b)]
     assert condensing, "pages were condensed through chat requests"
+
+
+def test_a_model_that_is_not_megrez_is_never_told_it_is(tools_app, tools_model):
+    ask(tools_app, question=QUESTION)
+    systems = [m["content"] for b in tools_model.bodies("/v1/chat/completions") for m in b["messages"] if m["role"] == "system"]
+    assert systems and not any("Megrez" in s for s in systems)
