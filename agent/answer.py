@@ -6,18 +6,18 @@ from langgraph.runtime import Runtime
 
 from agent.deps import Deps
 from agent.events import Delta, Sources, Status, emit, mark_answer_begun
-from agent.messages import answer_messages, observation
+from agent.messages import observation
 from agent.reply import stream_reply
 from agent.state import AgentState
 from inference.base import GenerationParams
-from inference.megrez import STOP
 
 
 async def answer(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
     emit(Sources(sources=state.sources))
     emit(Status(stage="answering", detail=f"{len(state.sources)} sources"))
-    params = GenerationParams(temperature=0.2, max_tokens=deps.settings.answer_max_tokens, stop=STOP)
+    protocol = deps.protocol.protocol
+    params = GenerationParams(temperature=0.2, max_tokens=deps.settings.answer_max_tokens, stop=protocol.stop)
     if state.preamble:  # the answer continues below the words already shown
         emit(Delta(text="\n\n"))
     results = observation(state)  # rendered once: in the prompt now, in the saved turn later
@@ -25,7 +25,7 @@ async def answer(state: AgentState, runtime: Runtime[Deps]) -> dict:
     try:
         reply = await stream_reply(
             deps.llm,
-            answer_messages(state, deps.today(), results),
+            protocol.answer_messages(state, deps.today(), results),
             params,
             sources={source.index for source in state.sources},
             show=True,

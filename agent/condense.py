@@ -67,7 +67,13 @@ async def condense(state: AgentState, runtime: Runtime[Deps]) -> dict:
     ]
     params = GenerationParams(temperature=0.0, max_tokens=settings.source_tokens, stop=STOP)
     try:
-        replies = await deps.llm.chat_batch(batch, params, route=deps.route(state.conversation_id))
+        route = deps.route(state.conversation_id)
+        if deps.protocol.name == "megrez":
+            replies = await deps.llm.chat_batch(batch, params, route=route)
+        else:
+            # chat_batch renders Megrez's template for one raw-completions request; another model
+            # needs its own template, so one chat request per page (the server batches them anyway).
+            replies = list(await asyncio.gather(*(deps.llm.chat(messages, params, route=route) for messages in batch)))
     except LLMError as exc:  # the packed passages from `select` are still a good answer's input
         log.warning("condensing failed, answering from the selected passages: %s", exc)
         return {}

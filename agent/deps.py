@@ -8,6 +8,7 @@ from typing import Callable
 
 import httpx
 
+from agent.protocols import ProtocolChoice
 from agent.settings import Settings
 from agent.store import ConversationStore, build_store
 from agent.telemetry import instrument_cache
@@ -32,6 +33,7 @@ class Deps:
     http: httpx.AsyncClient
     workers: WorkerPool  # parse worker processes: every page's bytes are parsed there
     today: Callable[[], date] = field(default=date.today)
+    protocol: ProtocolChoice = field(default_factory=lambda: ProtocolChoice("megrez", model_name="megrez"))
 
     def route(self, conversation_id: str) -> RouteKey:
         """The routing key every model request of this conversation carries (a keyed hash)."""
@@ -64,9 +66,16 @@ def build_deps(settings: Settings, *, llm: LLM | None = None, workers: WorkerPoo
         follow_redirects=False,  # the fetcher follows redirects itself, re-checking every hop
     )
     cache = instrument_cache(build_cache(settings))  # counted: search and page cache hit ratios
+    llm = llm or build_llm(settings)
     return Deps(
         settings=settings,
-        llm=llm or build_llm(settings),
+        llm=llm,
+        # The embedded backend names its GGUF's model and says whether its template takes tools.
+        protocol=ProtocolChoice(
+            settings.llm_protocol,
+            model_name=getattr(llm, "model_name", None) or settings.llm_model,
+            supports_tools=getattr(llm, "supports_tools", None),
+        ),
         provider=build_provider(settings, http, cache=cache),
         fetcher=Fetcher(
             http,

@@ -33,11 +33,13 @@ def parse_questions(text: str, *, limit: int = 3) -> list[str]:
 async def related(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
     await wait_for_answer_to_begin()  # never ahead of the answer's first words
+    system = prompts.chat_system if deps.protocol.name == "megrez" else prompts.plain_system
     prompt = prompts.related_prompt(
         state.language, question=state.question, titles=(source.title for source in state.sources[:5])
     )
     messages = [
-        Message(role="system", content=prompts.chat_system(state.language, deps.today())),
+        # Megrez's own chat prompt names it; any other model gets the neutral one.
+        Message(role="system", content=system(state.language, deps.today())),
         Message(role="user", content=prompt),
     ]
     try:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Callable
+import json
+from typing import Any, Callable
 
 from agent.cite import CitationRewriter
 from agent.events import Delta, emit
 from inference.base import LLM, GenerationParams, Message, RouteKey
-from inference.megrez import FunctionCall, FunctionCallError, FunctionCallParser, TextDelta
+from inference.megrez import FunctionCall, FunctionCallError, FunctionCallParser, TextDelta, decode_call
 
 
 class Reply:
@@ -19,6 +20,11 @@ class Reply:
         self.shown_text = ""  # exactly what reached it
 
 
+def tool_call_event(name: str, arguments: str, allowed: set[str]) -> FunctionCall | FunctionCallError:
+    """A native tool call as the same events the Megrez parser gives (bad JSON, unknown name...)."""
+    return decode_call(json.dumps({"name": name, "arguments": arguments}, ensure_ascii=False), allowed)
+
+
 async def stream_reply(
     llm: LLM,
     messages: list[Message],
@@ -28,6 +34,7 @@ async def stream_reply(
     show: bool,
     on_first_text: Callable[[], None] | None = None,
     route: RouteKey | None = None,
+    tools: list[dict[str, Any]] | None = None,
 ) -> Reply:
     """Generate, emitting text deltas as they become safe to show when `show` is set.
 
@@ -68,13 +75,21 @@ async def stream_reply(
             elif isinstance(event, FunctionCallError):
                 reply.error = reply.error or event
 
-    stream = llm.chat_stream(messages, params, route=route)  # the conversation's server
+    # Without tools the call is exactly as it always was (backends that know nothing of tools work);
+    # `route` keeps the conversation on its server.
+    stream = (
+        llm.chat_stream(messages, params, route=route, tools=tools)
+        if tools
+        else llm.chat_stream(messages, params, route=route)
+    )
     try:
         async for chunk in stream:
             handle(parser.feed(chunk))
     finally:
         await stream.aclose()  # on cancellation too: the server stops generating
     handle(parser.close())
+    # Native tool calls (the `tools` protocol) arrive whole when the stream ends.
+    handle([tool_call_event(call.name, call.arguments, {"search"}) for call in getattr(stream, "tool_calls", None) or []])
     if show and reply.call is None:
         show_text(rewriter.close())
     return reply

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     llm_threads: int | None = None
     answer_max_tokens: int = 768
     decide_max_tokens: int = 384
+    # How the model is asked to decide (issue #19): auto = megrez by the model's name, else OpenAI
+    # tools where the backend takes them (a server refusing them falls back to plain, remembered).
+    llm_protocol: Literal["auto", "megrez", "tools", "plain"] = "auto"
 
     # --- search ------------------------------------------------------------------------------
     search_provider: str = "duckduckgo"

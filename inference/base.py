@@ -3,16 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class ToolCall(BaseModel):
+    """A function call in the OpenAI `tool_calls` shape; `arguments` is JSON text, as the wire carries it."""
+
+    id: str
+    name: str
+    arguments: str = "{}"
+
+
 class Message(BaseModel):
-    """One chat message. Roles: system, user, assistant, observation (a function's result)."""
+    """One chat message. Roles: system, user, assistant, observation (a function's result in
+    Megrez's protocol) and tool (a function's result in the OpenAI tools protocol)."""
 
     role: str
     content: str
+    tool_calls: list[ToolCall] | None = None  # an assistant turn that called tools
+    tool_call_id: str | None = None  # a `tool` turn: the call it answers
+
+    def wire(self) -> dict[str, Any]:
+        """The OpenAI chat message; a plain message is exactly {"role", "content"} as it always was."""
+        out: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.tool_calls:
+            out["tool_calls"] = [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for c in self.tool_calls
+            ]
+        if self.tool_call_id is not None:
+            out["tool_call_id"] = self.tool_call_id
+        return out
 
 
 class GenerationParams(BaseModel):
@@ -51,6 +74,7 @@ class StreamResult(BaseModel):
 
     usage: Usage = Field(default_factory=Usage)
     finish_reason: str | None = None
+    tool_calls: list[ToolCall] = Field(default_factory=list)  # complete once the stream has ended
 
 
 class TextStream:
@@ -75,6 +99,10 @@ class TextStream:
     @property
     def finish_reason(self) -> str | None:
         return self.result.finish_reason
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        return self.result.tool_calls
 
     def __aiter__(self) -> TextStream:
         return self
@@ -124,6 +152,12 @@ class PromptTooLong(LLMError):
     code = "prompt_too_long"
 
 
+class ToolsUnsupported(LLMError):
+    """The backend refused a request because it carried `tools` (a server without a tool parser)."""
+
+    code = "llm_tools_unsupported"
+
+
 @runtime_checkable
 class LLM(Protocol):
     """An async model client. Built once per process and shared by every request."""
@@ -140,7 +174,11 @@ class LLM(Protocol):
     def chat_stream(
         self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None
     ) -> AsyncIterator[str]:
-        """Text deltas as they are generated. Closing the iterator cancels the generation."""
+        """Text deltas as they are generated. Closing the iterator cancels the generation.
+
+        Backends that can call tools also take `tools=[{"type": "function", "function": spec}]`;
+        the calls then arrive in the returned TextStream's `tool_calls` when it ends, and a
+        backend that cannot offer tools raises ToolsUnsupported."""
         ...
 
     async def chat_batch(

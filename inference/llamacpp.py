@@ -9,6 +9,7 @@ cancelled request can never let a second one into the model while the first is s
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import os
 import threading
@@ -27,6 +28,8 @@ from inference.base import (
     RouteKey,
     StreamResult,
     TextStream,
+    ToolCall,
+    ToolsUnsupported,
     Usage,
 )
 from inference.megrez import TURN_END
@@ -56,6 +59,11 @@ class LlamaCppLLM:
         self.n_ctx = llama.n_ctx()
         self._lock = asyncio.Lock()
         self._map_roles = False  # set once the chat template has refused a non-standard role
+        meta = llama.metadata
+        # What the protocol choice reads (agent/protocols): the model's own name, not the setting's,
+        # and whether llama.cpp's function-calling handler fits its chat template (chatml).
+        self.model_name = meta.get("general.name") or meta.get("general.basename") or source
+        self.supports_tools = "<|im_start|>" in meta.get("tokenizer.chat_template", "")
         self.worker: threading.Thread | None = None  # the latest generation thread (for tests/ops)
         self.usage_total = Usage()
 
@@ -102,12 +110,54 @@ class LlamaCppLLM:
         )
 
     def chat_stream(
-        self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None
+        self,
+        messages: list[Message],
+        params: GenerationParams,
+        route: RouteKey | None = None,
+        *,
+        tools: list[dict[str, Any]] | None = None,
     ) -> TextStream:
+        if tools:
+            return TextStream(lambda result: self._tool_stream(messages, params, tools, result))
+
         def start(cancel: threading.Event) -> Iterator[dict[str, Any]]:
             return self._create_chat(messages, params, cancel, stream=True)
 
         return TextStream(lambda result: self._stream(start, result))
+
+    async def _tool_stream(
+        self, messages: list[Message], params: GenerationParams, tools: list[dict[str, Any]], result: StreamResult
+    ) -> AsyncIterator[str]:
+        """llama.cpp's function-calling chat handler (chatml): a grammar makes the model choose between
+        `message:` and `functions.<name>:`, then the arguments follow the function's JSON schema."""
+        if not self.supports_tools:
+            raise ToolsUnsupported(self.name, "its chat template is not chatml, which llama.cpp's function calling needs")
+
+        def work(cancel: threading.Event) -> dict[str, Any]:
+            from llama_cpp.llama_chat_format import chatml_function_calling
+
+            sampling = _sampling(params)
+            sampling["stop"] = sampling["stop"] or None  # the handler's own default (`<|im_end|>`)
+            return chatml_function_calling(
+                llama=self._llama,
+                messages=[_tool_message(m) for m in messages],
+                tools=[_bounded(tool) for tool in tools],
+                tool_choice="auto",
+                stream=False,
+                logits_processor=_stop_when(cancel, self._llama.token_eos()),
+                **sampling,
+            )
+
+        data = await self._run(work, threading.Event())
+        message = data["choices"][0]["message"]
+        result.finish_reason = data["choices"][0].get("finish_reason")
+        result.usage = self._record_usage(data)
+        result.tool_calls = [
+            ToolCall(id=c.get("id") or "call_0", name=c["function"]["name"], arguments=c["function"].get("arguments") or "{}")
+            for c in message.get("tool_calls") or []
+        ]
+        if message.get("content"):
+            yield message["content"]
 
     async def chat_batch(
         self, conversations: list[list[Message]], params: GenerationParams, route: RouteKey | None = None
@@ -358,6 +408,26 @@ def _sampling(params: GenerationParams) -> dict[str, Any]:
         "stop": list(params.stop),
         "repeat_penalty": 1.02,  # same as the vLLM backend; llama.cpp's own default (1.1) is tuned for other models
     }
+
+
+def _bounded(tool: dict[str, Any], max_chars: int = 160) -> dict[str, Any]:
+    """The tool with a maxLength on its string parameters: the handler generates the arguments with
+    no token limit, under a grammar made from this schema, and a small model can run on to n_ctx."""
+    tool = copy.deepcopy(tool)
+    properties = tool.get("function", {}).get("parameters", {}).get("properties", {})
+    for spec in properties.values():
+        if isinstance(spec, dict) and spec.get("type") == "string":
+            spec.setdefault("maxLength", max_chars)
+    return tool
+
+
+def _tool_message(message: Message) -> dict[str, Any]:
+    """A message for the chatml function-calling template, which reads `content` always (strictly)."""
+    wire = message.wire()
+    wire["content"] = wire.get("content") or ""
+    if message.role not in _STANDARD_ROLES:  # the template renders system, user and assistant only
+        wire = {"role": "user", "content": message.content}
+    return wire
 
 
 def _role(role: str, mapped: bool) -> str:

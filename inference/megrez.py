@@ -85,6 +85,11 @@ def _decode_call(raw: str, allowed: set[str]) -> FunctionCall | FunctionCallErro
     return FunctionCall(name=name, arguments=arguments)
 
 
+def decode_call(raw: str, allowed: set[str]) -> FunctionCall | FunctionCallError:
+    """One call's JSON (`{"name", "arguments"}`, arguments an object or JSON text) as an event."""
+    return _decode_call(raw, allowed)
+
+
 class FunctionCallParser:
     """Feed streamed text in; get text deltas and function calls out, in order.
 

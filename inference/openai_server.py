@@ -25,6 +25,8 @@ from inference.base import (
     RouteKey,
     StreamResult,
     TextStream,
+    ToolCall,
+    ToolsUnsupported,
     Usage,
 )
 from inference.megrez import render_chat
@@ -47,7 +49,7 @@ _TOO_LONG = (
     "is too long and exceeds",
 )
 # The roles every chat template renders; Megrez's own `observation` (search results) may not be.
-_TEMPLATE_ROLES = {"system", "user", "assistant"}
+_TEMPLATE_ROLES = {"system", "user", "assistant", "tool"}  # "tool": the OpenAI tools protocol's own
 
 
 class _Refused(LLMError):
@@ -108,7 +110,7 @@ class OpenAIServerLLM:
     ) -> Completion:
         if self.render_here and _extra_roles(messages):
             return (await self.complete([render_chat(messages)], params, route))[0]
-        body = self._body(params, route, messages=[m.model_dump() for m in messages])
+        body = self._body(params, route, messages=[m.wire() for m in messages])
         try:
             data = await self._request("POST", "/chat/completions", body, route)
         except _Refused:
@@ -122,11 +124,21 @@ class OpenAIServerLLM:
         return Completion(text=message.get("content") or "", finish_reason=choice.get("finish_reason"), usage=usage)
 
     def chat_stream(
-        self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None
+        self,
+        messages: list[Message],
+        params: GenerationParams,
+        route: RouteKey | None = None,
+        *,
+        tools: list[dict[str, Any]] | None = None,
     ) -> TextStream:
+        body = self._body(params, route, messages=[m.wire() for m in messages])
+        if tools:
+            # What vLLM serves with --enable-auto-tool-choice --tool-call-parser, Ollama and llama.cpp's
+            # server (--jinja) too: the calls come back as `tool_calls` deltas, not as text.
+            body.update(tools=tools, tool_choice="auto")
+            return TextStream(lambda result: self._stream("/chat/completions", body, result, route))
         if self.render_here and _extra_roles(messages):
             return self.complete_stream(render_chat(messages), params, route)
-        body = self._body(params, route, messages=[m.model_dump() for m in messages])
         return TextStream(lambda result: self._chat_stream(messages, params, body, result, route))
 
     async def _chat_stream(
@@ -264,24 +276,36 @@ class OpenAIServerLLM:
         self._keep_session_token(response, route)
         # `aclose` in finally runs on normal end, on error, and when the consumer closes us early:
         # closing an unfinished streamed response drops the connection, so vLLM aborts the request.
+        calls: dict[int, dict[str, str]] = {}  # streamed tool calls by index: id, name, arguments so far
         try:
             if response.status_code >= 400:
-                raise await self._status_error(response.status_code, (await response.aread()).decode(errors="replace"))
+                error = await self._status_error(response.status_code, (await response.aread()).decode(errors="replace"))
+                if body.get("tools") and response.status_code in (400, 422, 501) and not isinstance(error, PromptTooLong):
+                    raise ToolsUnsupported(self.name, f"refused a request with tools ({error.message})")
+                raise error
             async for line in response.aiter_lines():
                 if not line.startswith("data:"):
                     continue  # blank separators, `: ping` comments, `event:` lines
                 payload = line[5:].strip()
                 if payload == "[DONE]":
-                    return
+                    break
                 chunk = self._parse_chunk(payload)
                 if chunk.get("usage"):
                     result.usage = self._record_usage(chunk)
                 for choice in chunk.get("choices") or []:
                     if choice.get("finish_reason"):
                         result.finish_reason = choice["finish_reason"]
-                    text = (choice.get("delta") or {}).get("content") if "delta" in choice else choice.get("text")
+                    delta = choice.get("delta") or {}
+                    for part in delta.get("tool_calls") or []:
+                        _add_tool_call_delta(calls, part)
+                    text = delta.get("content") if "delta" in choice else choice.get("text")
                     if text:
                         yield text
+            result.tool_calls = [
+                ToolCall(id=c["id"] or f"call_{i}", name=c["name"], arguments=c["arguments"] or "{}")
+                for i, c in sorted(calls.items())
+                if c["name"]
+            ]
         except httpx.HTTPError as exc:
             raise self._transport_error(exc) from exc
         finally:
@@ -363,6 +387,24 @@ class OpenAIServerLLM:
 
 def _extra_roles(messages: list[Message]) -> bool:
     return any(m.role not in _TEMPLATE_ROLES for m in messages)
+
+
+def _add_tool_call_delta(calls: dict[int, dict[str, str]], part: Any) -> None:
+    """vLLM streams a call as its id and name first, then the arguments' JSON text in pieces."""
+    if not isinstance(part, dict):
+        return
+    index = part.get("index", len(calls))
+    call = calls.setdefault(index if isinstance(index, int) else len(calls), {"id": "", "name": "", "arguments": ""})
+    function = part.get("function") or {}
+    if part.get("id"):
+        call["id"] = str(part["id"])
+    if function.get("name"):
+        call["name"] = str(function["name"])
+    arguments = function.get("arguments")
+    if isinstance(arguments, dict):  # some servers send the object whole
+        arguments = json.dumps(arguments, ensure_ascii=False)
+    if arguments:
+        call["arguments"] += str(arguments)
 
 
 def _error_message(data: Any) -> str | None:

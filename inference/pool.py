@@ -170,10 +170,11 @@ class PooledLLM:
         return await self._call(lambda llm: llm.complete(prompts, params, route), route)
 
     def chat_stream(
-        self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None
+        self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None, **options: Any
     ) -> TextStream:
+        # `options` (tools) go through untouched: every endpoint serves the same model.
         return TextStream(
-            lambda result: self._stream(lambda llm: llm.chat_stream(messages, params, route), result, route)
+            lambda result: self._stream(lambda llm: llm.chat_stream(messages, params, route, **options), result, route)
         )
 
     def complete_stream(
@@ -273,6 +274,7 @@ class PooledLLM:
                 inner: StreamResult | None = getattr(stream, "result", None)
                 if inner is not None:
                     result.usage, result.finish_reason = inner.usage, inner.finish_reason
+                    result.tool_calls = inner.tool_calls
                 return
             finally:
                 endpoint.outstanding -= 1

@@ -66,3 +66,21 @@ def related_prompt(lang: Language, *, question: str, titles: Iterable[str]) -> s
 
 def condense_prompt(lang: Language, *, question: str, title: str, text: str, words: int) -> str:
     return render("condense", lang, question=question, title=title, text=text, words=words)
+
+
+# --- models that are not Megrez (the `tools` and `plain` protocols) ------------------------------
+
+
+def search_tool(lang: Language) -> dict:
+    """The search function as an OpenAI `tools` entry (the same spec Megrez reads in its prompt)."""
+    return {"type": "function", "function": search_function(lang)}
+
+
+def tools_system(lang: Language, day: date) -> str:
+    """For a model that calls tools natively: when to search; the function itself goes in `tools`."""
+    return render("tools_system", lang, date=format_date(day, lang))
+
+
+def plain_system(lang: Language, day: date) -> str:
+    """For any model, no function offered: direct answers and answers from search results."""
+    return render("plain_system", lang, date=format_date(day, lang))

@@ -47,6 +47,7 @@
       deleteConversation: 'Delete “{title}”',
       stepDeciding: 'Deciding whether to search',
       stepDirect: 'Answered without searching',
+      searchAnyway: 'search?',
       stepSearching: 'Searching for {queries}',
       stepSearched: 'Searched for {queries}',
       stepSearchingWeb: 'Searching the web',
@@ -114,6 +115,7 @@
       deleteConversation: '删除“{title}”',
       stepDeciding: '判断是否需要搜索',
       stepDirect: '无需搜索，直接回答',
+      searchAnyway: '要搜索吗？',
       stepSearching: '正在搜索 {queries}',
       stepSearched: '已搜索 {queries}',
       stepSearchingWeb: '正在搜索网络',
@@ -584,6 +586,7 @@
           this.steps.delete(stage);
         }
         this.step('deciding', t('stepDirect'), { done: true });
+        this.offerSearch();
       }
       if (Array.isArray(data.queries) && data.queries.length && this.steps.has('searching')) {
         this.steps.get('searching').querySelector('.step-text').textContent = t('stepSearched', { queries: this.quoted(data.queries) });
@@ -595,6 +598,18 @@
       if (total) parts.push(t('metaSeconds', { s: (total / 1000).toFixed(1) }));
       this.showAnswer(data.answer, { meta: parts.join(' · ') });
       this.setRelated(data.related || []);
+    }
+
+    // "answered without searching — search?": one click asks the same question again, searching
+    offerSearch() {
+      const li = this.steps.get('deciding');
+      if (!li || li.querySelector('.search-anyway')) return;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'search-anyway';
+      button.textContent = t('searchAnyway');
+      button.addEventListener('click', () => { if (!state.busy) ask(this.question, { search: 'always' }); });
+      li.querySelector('.step-text').after(' — ', button);
     }
 
     setRelated(related) {
@@ -735,6 +750,7 @@
         view.step('searching', t('stepSearched', { queries: view.quoted(turn.queries) }), { done: true });
       } else if (!turn.searched) {
         view.step('deciding', t('stepDirect'), { done: true });
+        view.offerSearch();
       }
       view.setSources(turn.sources || []);
       const n = (turn.sources || []).length;
@@ -769,12 +785,13 @@
   }
   window.addEventListener('scroll', () => { if (state.busy) following = nearBottom(); }, { passive: true });
 
-  function ask(question) {
+  function ask(question, { search } = {}) {
     question = (question || '').trim();
     if (!question || state.busy) return;
     hideNotice();
     for (const old of el.thread.querySelectorAll('.related')) old.hidden = true;
     const view = new TurnView(question);
+    if (search) view.search = search;
     updateEmpty();
     following = true;
     followScroll();
@@ -787,6 +804,7 @@
     setBusy(true);
     view.step('deciding', t('stepDeciding'));
     const body = { question: view.question, stream: true };
+    if (view.search) body.search = view.search;
     if (state.conversationId) body.conversation_id = state.conversationId;
     const conversationAtStart = state.conversationId;
     let finished = false;

@@ -1,0 +1,44 @@
+"""What every model protocol does: decide (search or answer), and build the answer step's messages."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Protocol
+
+from pydantic import BaseModel
+
+from agent.cite import rewrite
+from agent.events import Delta, emit
+from agent.state import AgentState
+from inference.base import Message
+
+if TYPE_CHECKING:
+    from agent.deps import Deps
+
+
+class Decision(BaseModel):
+    """The decide step's outcome: a query to search for, or the answer the model already wrote."""
+
+    query: str | None = None
+    answer: str = ""  # the model's direct answer (citation markers intact) when not searching
+    preamble: str = ""  # text already shown before the model decided to search
+    decided_by: str = "model"  # "model", "rule" (the bilingual rule) or "forced" (search: always)
+
+
+class ModelProtocol(Protocol):
+    name: str  # "megrez", "tools", "plain"
+    stop: list[str]  # stop strings for every generation in this protocol
+
+    async def decide(self, state: AgentState, deps: Deps) -> Decision: ...
+
+    def answer_messages(self, state: AgentState, day: date, results: str) -> list[Message]:
+        """The decide prompt (as far as it is shared), then the search call and its `results`."""
+        ...
+
+
+def show_held(text: str) -> str:
+    """Emit a direct answer that was held back while deciding; the text as the reader now sees it."""
+    shown, _ = rewrite(text, [])
+    if shown:
+        emit(Delta(text=shown))
+    return shown

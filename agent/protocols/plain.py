@@ -1,0 +1,66 @@
+"""The `plain` protocol, for a model that can call nothing: the bilingual rule decides, the model answers.
+
+No model request is spent on deciding: a question the rule places as needing the web (people,
+places, numbers, dates, news, prices, "latest"…) — or cannot place but is a question — is searched
+for, with the query written from the conversation; anything else (greetings, rewriting, translation,
+arithmetic) is answered by the model at once. The answer step sends the numbered results as a user
+turn, which every chat model understands.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+import prompts
+from agent.classify import classify, is_question, write_query
+from agent.protocols.base import Decision
+from agent.reply import stream_reply
+from agent.state import AgentState, Turn
+from inference.base import GenerationParams, Message
+
+if TYPE_CHECKING:
+    from agent.deps import Deps
+
+
+def plain_turn(turn: Turn) -> list[Message]:
+    """An earlier turn as question and answer (the results it read are not repeated)."""
+    return [Message(role="user", content=turn.question), Message(role="assistant", content=turn.model_answer)]
+
+
+def plain_conversation(state: AgentState, day: date) -> list[Message]:
+    messages = [Message(role="system", content=prompts.plain_system(state.language, day))]
+    for turn in state.history:
+        messages.extend(plain_turn(turn))
+    return messages
+
+
+def rule_wants_search(question: str) -> bool:
+    verdict = classify(question)
+    return verdict == "search" or (verdict is None and is_question(question))
+
+
+class PlainProtocol:
+    name = "plain"
+    stop: list[str] = []
+
+    async def decide(self, state: AgentState, deps: Deps) -> Decision:
+        if state.search == "always":
+            return Decision(query=write_query(state.question, state.history), decided_by="forced")
+        if state.search == "auto" and rule_wants_search(state.question):
+            return Decision(query=write_query(state.question, state.history), decided_by="rule")
+        return await answer_directly(state, deps)
+
+    def answer_messages(self, state: AgentState, day: date, results: str) -> list[Message]:
+        # `results` is the answer prompt: the numbered contexts and the question, asked as a user turn.
+        return [*plain_conversation(state, day), Message(role="user", content=results)]
+
+
+async def answer_directly(state: AgentState, deps: Deps) -> Decision:
+    """The model's own answer, streamed as written, no function offered (any model can do this)."""
+    params = GenerationParams(temperature=0.7, max_tokens=deps.settings.answer_max_tokens)
+    messages = [*plain_conversation(state, deps.today()), Message(role="user", content=state.question)]
+    reply = await stream_reply(
+        deps.llm, messages, params, sources=set(), show=True, route=deps.route(state.conversation_id)
+    )
+    return Decision(answer=reply.text.strip(), decided_by="rule")

@@ -1,0 +1,111 @@
+"""The `tools` protocol: the search function offered as OpenAI `tools`, calls read from `tool_calls`.
+
+What vLLM serves with a tool parser (`--enable-auto-tool-choice --tool-call-parser …`), Ollama for
+tool-capable models, llama.cpp's server with `--jinja`, and the embedded backend through
+llama.cpp's function-calling chat handler. Models this size often answer a factual question from
+memory instead of calling, and sometimes call on a greeting: the bilingual rule is the safety net
+both ways. A factual question the model answered without a call (and did not refuse) is searched
+for anyway — its draft is held back while the model writes, so nothing unsearched is shown — and
+what the rule knows needs no web (a greeting, arithmetic, a rewrite) is answered without offering
+the tool at all. The model's own choice decides what the rule cannot place, and writes the query.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import TYPE_CHECKING
+
+import prompts
+from agent.classify import classify, is_refusal, write_query
+from agent.protocols.base import Decision, show_held
+from agent.protocols.plain import answer_directly
+from agent.reply import stream_reply
+from agent.state import AgentState, Turn
+from inference.base import GenerationParams, Message, ToolCall
+
+if TYPE_CHECKING:
+    from agent.deps import Deps
+
+CALL_ID = "call_search"  # one id for every turn's call: earlier turns re-render byte-identical
+
+
+def search_call(query: str) -> ToolCall:
+    return ToolCall(id=CALL_ID, name="search", arguments=json.dumps({"query": query}, ensure_ascii=False))
+
+
+def tools_turn(turn: Turn) -> list[Message]:
+    """An earlier turn as the model saw it: question, its call and the results, its answer."""
+    messages = [Message(role="user", content=turn.question)]
+    if turn.queries and turn.observation is not None:
+        messages.append(Message(role="assistant", content="", tool_calls=[search_call(turn.queries[0])]))
+        messages.append(Message(role="tool", content=turn.observation, tool_call_id=CALL_ID))
+    messages.append(Message(role="assistant", content=turn.model_answer))
+    return messages
+
+
+def tools_conversation(state: AgentState, day: date) -> list[Message]:
+    messages = [Message(role="system", content=prompts.tools_system(state.language, day))]
+    for turn in state.history:
+        messages.extend(tools_turn(turn))
+    messages.append(Message(role="user", content=state.question))
+    return messages
+
+
+def usable_query(query: str, state: AgentState) -> bool:
+    """Small models sometimes copy the parameter's description, or run on for a paragraph."""
+    copied = any(
+        prompts.search_function(lang)["parameters"]["properties"]["query"]["description"][:30] in query
+        for lang in ("en", "zh")
+    )
+    return bool(query) and not copied and len(query) <= max(200, 3 * len(state.question))
+
+
+class ToolsProtocol:
+    name = "tools"
+    stop: list[str] = []
+
+    async def decide(self, state: AgentState, deps: Deps) -> Decision:
+        if state.search == "never":
+            return await answer_directly(state, deps)
+        verdict = classify(state.question) if state.search == "auto" else None
+        if verdict == "chat":
+            # A greeting, a sum, a rewrite: a call would not be followed, so none is offered.
+            return await answer_directly(state, deps)
+        # What the rule says needs the web is held back until we know the model searched or refused.
+        hold = state.search == "always" or verdict == "search"
+        params = GenerationParams(temperature=0.2, max_tokens=deps.settings.decide_max_tokens)
+        reply = await stream_reply(
+            deps.llm,
+            tools_conversation(state, deps.today()),
+            params,
+            sources=set(),
+            show=not hold,
+            route=deps.route(state.conversation_id),
+            tools=[prompts.search_tool(state.language)],
+        )
+        query = str(reply.call.arguments.get("query") or "").strip() if reply.call else ""
+        if (reply.call or reply.error) and not usable_query(query, state):
+            # It meant to search but wrote no usable query (none, or the parameter's description).
+            query = write_query(state.question, state.history)
+        if query:
+            return Decision(query=query, preamble=reply.shown_text if reply.shown else "")
+        if state.search == "always":
+            return Decision(query=write_query(state.question, state.history), decided_by="forced")
+        if verdict == "search" and not is_refusal(reply.text):
+            # A factual question answered from memory: search instead (the draft was never shown).
+            return Decision(query=write_query(state.question, state.history), decided_by="rule")
+        if not reply.text.strip():
+            # Neither a call nor a word (llama.cpp's handler leaves a `message:` choice empty).
+            return await answer_directly(state, deps)
+        if not reply.shown:
+            show_held(reply.text)
+        return Decision(answer=reply.text.strip())
+
+    def answer_messages(self, state: AgentState, day: date, results: str) -> list[Message]:
+        query = state.queries[0] if state.queries else state.question
+        return [
+            *tools_conversation(state, day),
+            Message(role="assistant", content="", tool_calls=[search_call(query)]),
+            Message(role="tool", content=results, tool_call_id=CALL_ID),
+        ]

@@ -1,0 +1,52 @@
+"""Choosing the model protocol: by setting, by the served model's name, and the fallback from tools."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from agent.protocols import PROTOCOLS, ProtocolChoice, detect
+from agent.protocols.tools import tools_conversation
+from agent.state import AgentState, Turn
+
+
+def test_auto_detects_megrez_by_name_else_tools_else_plain():
+    assert detect("megrez", None) == "megrez"
+    assert detect("Infinigence/Megrez-3B-Instruct", None) == "megrez"
+    assert detect("Qwen/Qwen2.5-7B-Instruct", None) == "tools"
+    assert detect("SmolLM2 135M Instruct", True) == "tools"
+    assert detect("some-gguf", False) == "plain"
+
+
+def test_a_setting_overrides_detection_and_every_name_is_registered():
+    assert ProtocolChoice("plain", model_name="megrez").name == "plain"
+    assert ProtocolChoice("auto", model_name="llama3.1:8b").name == "tools"
+    assert set(PROTOCOLS) == {"megrez", "tools", "plain"}
+
+
+def test_tools_refused_falls_back_to_plain_once_and_remembers():
+    choice = ProtocolChoice("auto", model_name="gemma:2b")
+    assert choice.tools_refused("HTTP 400: no tools").name == "plain"
+    assert choice.name == "plain" and choice.fell_back == "HTTP 400: no tools"
+    megrez = ProtocolChoice("auto", model_name="megrez")
+    assert megrez.tools_refused("x").name == "megrez"  # nothing to fall back from
+
+
+def test_tools_history_replays_the_call_and_its_results_byte_identical():
+    turn = Turn(
+        question="When did the Aurora Bridge open?",
+        answer="In May [1].",
+        model_answer="In May [citation:1].",
+        function_call="x",
+        observation="Search results for ...",
+        queries=["Aurora Bridge open"],
+        searched=True,
+    )
+    state = AgentState(question="And its cost?", conversation_id="c", history=[turn])
+    first = [m.wire() for m in tools_conversation(state, date(2026, 1, 2))]
+    again = [m.wire() for m in tools_conversation(state, date(2026, 1, 2))]
+    assert first == again
+    roles = [m["role"] for m in first]
+    assert roles == ["system", "user", "assistant", "tool", "assistant", "user"]
+    assert first[2]["tool_calls"][0]["function"] == {"name": "search", "arguments": '{"query": "Aurora Bridge open"}'}
+    assert first[3]["tool_call_id"] == first[2]["tool_calls"][0]["id"]
+    assert "<|function_start|>" not in str(first)
