@@ -17,6 +17,7 @@ from search.cache import Cache, build_cache
 from search.fetch import Fetcher
 from search.providers import build_provider
 from search.providers.base import SearchProvider
+from search.semantic import Semantic, build_semantic
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Deps:
     cache: Cache  # search results and extracted pages
     http: httpx.AsyncClient
     today: Callable[[], date] = field(default=date.today)
+    semantic: Semantic | None = None  # off unless Settings.semantic_backend names one
 
     async def aclose(self) -> None:
         await self.llm.aclose()
@@ -60,4 +62,12 @@ def build_deps(settings: Settings, *, llm: LLM | None = None) -> Deps:
         store=build_store(settings),
         cache=cache,
         http=http,
+        semantic=build_semantic(
+            settings.semantic_backend,
+            http,
+            base_url=settings.semantic_base_url,
+            model=settings.semantic_model,
+            api_key=settings.semantic_api_key,
+            timeout_s=settings.semantic_timeout_s,
+        ),
     )
