@@ -6,8 +6,8 @@ can recover a paragraph that was never extracted, so the extracted text is compa
 page's visible paragraphs (the HTML without scripts, navigation, headers, footers, forms, and the
 containers whose class or id says comments, sharing, cookies, related links...). When it is much
 shorter than them, or misses one of the longest ones, a recall-oriented extraction is tried
-(trafilatura favor_recall), and when that still misses them, the cleaned visible paragraphs
-themselves stand in. Measured in bench/realdata.py (segment F1 on trafilatura's evaluation pages)."""
+(trafilatura favor_recall) and used when it holds them; when it does not and the extraction is
+far too short (under MIN_SHARE of the visible text), the cleaned visible paragraphs stand in. Measured in bench/realdata.py (segment F1 on trafilatura's evaluation pages)."""
 
 from __future__ import annotations
 
