@@ -20,6 +20,7 @@ from search.fetch import Fetcher
 from search.providers import build_provider
 from search.providers.base import SearchProvider
 from search.workers import WorkerPool, default_size
+from search.semantic import Semantic, build_semantic
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Deps:
     http: httpx.AsyncClient
     workers: WorkerPool  # parse worker processes: every page's bytes are parsed there
     today: Callable[[], date] = field(default=date.today)
+    semantic: Semantic | None = None  # off unless Settings.semantic_backend names one
     protocol: ProtocolChoice = field(default_factory=lambda: ProtocolChoice("megrez", model_name="megrez"))
 
     def route(self, conversation_id: str) -> RouteKey:
@@ -88,4 +90,12 @@ def build_deps(settings: Settings, *, llm: LLM | None = None, workers: WorkerPoo
         cache=cache,
         http=http,
         workers=workers or build_workers(settings),
+        semantic=build_semantic(
+            settings.semantic_backend,
+            http,
+            base_url=settings.semantic_base_url,
+            model=settings.semantic_model,
+            api_key=settings.semantic_api_key,
+            timeout_s=settings.semantic_timeout_s,
+        ),
     )

@@ -18,6 +18,7 @@ from search.providers.merge import merge_results, search_queries
 from search.rank import rank_passages
 from search.read import read
 from search.select import select_sources
+from search.semantic import rerank
 
 
 async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
@@ -90,6 +91,10 @@ async def select(state: AgentState, runtime: Runtime[Deps]) -> dict:
     passages = await asyncio.to_thread(
         functools.partial(rank_passages, state.pages, state.question, query, history=history)
     )
+    if (semantic := runtime.context.semantic) is not None:
+        passages = await rerank(
+            passages, state.question, semantic, candidates=settings.semantic_candidates, weight=settings.semantic_weight
+        )
     sources = await asyncio.to_thread(
         functools.partial(
             select_sources,

@@ -66,6 +66,15 @@ class Settings(BaseSettings):
     source_tokens: int = 350  # at most this much from one source
     condense: bool = False  # let the model condense long pages (one batched request) first
     condense_input_tokens: int = 1200  # how much of each page the condensing step reads
+    # A semantic signal beside BM25 (search/semantic.py), for deployments that serve a model on a GPU:
+    # an OpenAI-compatible /v1/embeddings (e.g. vLLM + BAAI/bge-m3) or /v1/rerank (bge-reranker-v2-m3).
+    semantic_backend: Literal["off", "embeddings", "rerank"] = "off"
+    semantic_base_url: str | None = None  # e.g. http://embed:8000/v1
+    semantic_model: str = "BAAI/bge-m3"
+    semantic_api_key: str | None = None
+    semantic_timeout_s: float = 2.0  # past this the BM25 order stands
+    semantic_candidates: int = 64  # the best BM25 passages re-scored by meaning
+    semantic_weight: float = 1.0  # score = BM25 / best BM25 + weight * similarity
 
     # --- state -------------------------------------------------------------------------------
     redis_url: str | None = None  # unset = in-process store

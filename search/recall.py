@@ -6,8 +6,8 @@ can recover a paragraph that was never extracted, so the extracted text is compa
 page's visible paragraphs (the HTML without scripts, navigation, headers, footers, forms, and the
 containers whose class or id says comments, sharing, cookies, related links...). When it is much
 shorter than them, or misses one of the longest ones, a recall-oriented extraction is tried
-(trafilatura favor_recall), and when that still misses them, the cleaned visible paragraphs
-themselves stand in. Measured in bench/realdata.py (segment F1 on trafilatura's evaluation pages)."""
+(trafilatura favor_recall) and used when it holds them; when it does not and the extraction is
+far too short (under MIN_SHARE of the visible text), the cleaned visible paragraphs stand in. Measured in bench/realdata.py (segment F1 on trafilatura's evaluation pages)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,10 @@ LARGEST = 3
 LARGEST_MIN_CHARS = 200
 # Extracted text shorter than this share of the visible paragraphs' text means the article was lost.
 MIN_SHARE = 0.4
+# An extraction this long has not lost the article (the model reads ~1,000 tokens of evidence),
+# and a page this large costs more to parse twice than the check could win: both skip the check.
+ENOUGH_CHARS = 20_000
+MAX_HTML_CHARS = 1_000_000
 # A paragraph whose text is mostly link text is navigation (related stories, tag clouds).
 MAX_LINK_SHARE = 0.5
 
@@ -124,6 +128,8 @@ def _recall_extraction(html: str, url: str) -> str:
 def checked(html: str, url: str, text: str) -> tuple[str, str | None]:
     """`text` (the precision extraction of `html`), or a fuller extraction when it lost the article;
     also which fallback was taken (None, "recall" or "visible")."""
+    if len(text) >= ENOUGH_CHARS or len(html) > MAX_HTML_CHARS:
+        return text, None
     blocks = visible_blocks(html)
     lost = missing(text, blocks)
     if not lost:

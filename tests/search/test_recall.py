@@ -76,3 +76,10 @@ def test_chinese_article_counts_by_its_density() -> None:
     assert blocks == article  # ~60 Han characters each: article paragraphs, not captions
     assert missing(article[0][:20], blocks)
     assert not missing("".join(article), blocks)
+
+
+def test_long_extractions_and_huge_pages_skip_the_check() -> None:
+    long_text = "An unrelated but long extraction. " * 700  # > ENOUGH_CHARS: the article was not lost
+    assert checked(PAGE, "http://example.test/b", long_text) == (long_text, None)
+    huge = PAGE.replace("</body>", "<p>" + "padding " * 150_000 + "</p></body>")  # > MAX_HTML_CHARS: not parsed twice
+    assert checked(huge, "http://example.test/b", ARTICLE[0]) == (ARTICLE[0], None)
