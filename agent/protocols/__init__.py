@@ -47,7 +47,7 @@ class ProtocolChoice:
         name = detect(model_name, supports_tools) if setting == "auto" else setting
         self.protocol: ModelProtocol = PROTOCOLS[name]()
         how = "detected" if setting == "auto" else "set"
-        log.info("model %r speaks the %s protocol (%s)", model_name, name, how)
+        log.debug("model %r speaks the %s protocol (%s)", model_name, name, how)
         self.fell_back: str | None = None  # why tools were given up, once they were
 
     @property

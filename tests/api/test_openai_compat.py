@@ -261,29 +261,29 @@ def test_an_explicit_conversation_id_is_scoped_by_the_callers_key(local_web, meg
         first = one.chat.completions.create(
             model="megrez-websearch",
             messages=[{"role": "user", "content": "When did the Aurora Bridge in Veldmark open?"}],
-            extra_body={"conversation_id": "team-chat-7"},
         )
-        assert first.model_extra["conversation_id"] == "team-chat-7"
+        conversation = first.model_extra["conversation_id"]  # ids are the server's to make
         # the same words from two keys, without an id, are filed apart too
         same = [c.chat.completions.create(model="megrez-websearch", messages=[{"role": "user", "content": "Hello!"}])
                 for c in (one, two)]
         assert same[0].model_extra["conversation_id"] != same[1].model_extra["conversation_id"]
         # the owner reads it over REST with the same key; the other key gets a 404
-        turns = httpx.get(f"{app.base_url}/v1/conversations/team-chat-7", headers={"Authorization": "Bearer k-one"})
+        url = f"{app.base_url}/v1/conversations/{conversation}"
+        turns = httpx.get(url, headers={"Authorization": "Bearer k-one"})
         assert turns.status_code == 200 and len(turns.json()["turns"]) == 1
-        other = httpx.get(f"{app.base_url}/v1/conversations/team-chat-7", headers={"Authorization": "Bearer k-two"})
-        assert other.status_code == 404
+        assert httpx.get(url, headers={"Authorization": "Bearer k-two"}).status_code == 404
 
-        # the other key continuing "team-chat-7" starts its own thread: the first exchange never reaches its prompt
+        # the other key naming that id reaches nothing: a 404, and no model request is made with it
         before = len(megrez.requests)
-        two.chat.completions.create(
-            model="megrez-websearch",
-            messages=[{"role": "user", "content": "And how much did it cost?"}],
-            extra_body={"conversation_id": "team-chat-7"},
-        )
+        with pytest.raises(openai.NotFoundError):
+            two.chat.completions.create(
+                model="megrez-websearch",
+                messages=[{"role": "user", "content": "And how much did it cost?"}],
+                extra_body={"conversation_id": conversation},
+            )
         seen = json.dumps([r["body"] for r in megrez.requests[before:]])
-        assert "cost" in seen and "Aurora Bridge in Veldmark open" not in seen
-        turns = httpx.get(f"{app.base_url}/v1/conversations/team-chat-7", headers={"Authorization": "Bearer k-one"})
+        assert "Aurora Bridge in Veldmark open" not in seen
+        turns = httpx.get(url, headers={"Authorization": "Bearer k-one"})
         assert len(turns.json()["turns"]) == 1
         # and the owner's own follow-up still has its first exchange
         before = len(megrez.requests)
