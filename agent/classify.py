@@ -156,3 +156,16 @@ def write_query(question: str, history: list[Turn]) -> str:
     subject = _subject(previous)
     seen = {w.lower() for w in subject.split()}
     return " ".join([subject, *(w for w in words if w.lower() not in seen)]).strip() or q
+
+
+def _terms(text: str) -> set[str]:
+    words = {w.lower() for w in _EN_WORD.findall(text) if len(w) >= 3 and w.lower() not in _EN_STOP}
+    cjk = "".join(_CJK.findall(text))
+    return words | {cjk[i : i + 2] for i in range(len(cjk) - 1)}
+
+
+def about_conversation(query: str, question: str, history: list[Turn]) -> bool:
+    """Whether a model-written query shares a word (or a Chinese bigram) with the conversation: a
+    small model's timestamp, URL or placeholder name does not."""
+    said = " ".join([question, *(t.question for t in history[-3:]), *(q for t in history[-3:] for q in t.queries)])
+    return bool(_terms(query) & _terms(said))

@@ -17,7 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 import prompts
-from agent.classify import classify, is_refusal, write_query
+from agent.classify import about_conversation, classify, is_refusal, write_query
 from agent.protocols.base import Decision, show_held
 from agent.protocols.plain import answer_directly
 from agent.reply import stream_reply
@@ -53,12 +53,18 @@ def tools_conversation(state: AgentState, day: date) -> list[Message]:
 
 
 def usable_query(query: str, state: AgentState) -> bool:
-    """Small models sometimes copy the parameter's description, or run on for a paragraph."""
+    """Small models sometimes copy the parameter's description, run on for a paragraph, or write a
+    timestamp or a URL that has nothing to do with the question (SmolLM2 in bench/decide.py)."""
     copied = any(
         prompts.search_function(lang)["parameters"]["properties"]["query"]["description"][:30] in query
         for lang in ("en", "zh")
     )
-    return bool(query) and not copied and len(query) <= max(200, 3 * len(state.question))
+    return (
+        bool(query)
+        and not copied
+        and len(query) <= max(200, 3 * len(state.question))
+        and about_conversation(query, state.question, state.history)
+    )
 
 
 class ToolsProtocol:

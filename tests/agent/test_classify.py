@@ -73,3 +73,15 @@ def test_a_follow_up_query_carries_the_earlier_subject():
     zh = [_turn("青川大桥是哪一年通车的？", "青川大桥通车")]
     assert "青川大桥" in write_query("那它的总投资是多少呢？", zh)
     assert write_query("How much did the Aurora Bridge cost?", []) == "How much did the Aurora Bridge cost"
+
+
+def test_a_model_query_must_be_about_the_conversation():
+    from agent.classify import about_conversation
+
+    question = "When was the Eiffel Tower completed?"
+    assert about_conversation("Eiffel Tower completion date", question, [])
+    assert not about_conversation("2019-08-24T09:37:50.13.68.00+00:00", question, [])
+    assert not about_conversation("search_function_name", "乞力马扎罗山有多高？", [])
+    assert about_conversation("乞力马扎罗山 高度", "乞力马扎罗山有多高？", [])
+    history = [_turn("When did the Aurora Bridge in Veldmark open?", "Aurora Bridge Veldmark open")]
+    assert about_conversation("Aurora Bridge cost", "And how much did it cost?", history)
