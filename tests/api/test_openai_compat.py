@@ -258,22 +258,22 @@ def test_an_explicit_conversation_id_is_scoped_by_the_callers_key(local_web, meg
     """Another key that learns (or guesses) a conversation id reaches nothing of it, on either surface."""
     with ServedApp(make_settings(local_web, megrez, api_keys=["k-one", "k-two"])) as app:
         one, two = client(app, api_key="k-one"), client(app, api_key="k-two")
-        first = one.chat.completions.create(
-            model="megrez-websearch",
-            messages=[{"role": "user", "content": "When did the Aurora Bridge in Veldmark open?"}],
+        # ids are the server's to make: key one starts a conversation
+        started = httpx.post(
+            f"{app.base_url}/v1/answer",
+            json={"question": "When did the Aurora Bridge in Veldmark open?"},
+            headers={"Authorization": "Bearer k-one"},
+            timeout=60,
         )
-        conversation = first.model_extra["conversation_id"]  # ids are the server's to make
+        conversation = started.json()["conversation_id"]
         # the same words from two keys, without an id, are filed apart too
         same = [c.chat.completions.create(model="megrez-websearch", messages=[{"role": "user", "content": "Hello!"}])
                 for c in (one, two)]
         assert same[0].model_extra["conversation_id"] != same[1].model_extra["conversation_id"]
-        # the owner reads it over REST with the same key; the other key gets a 404
         url = f"{app.base_url}/v1/conversations/{conversation}"
-        turns = httpx.get(url, headers={"Authorization": "Bearer k-one"})
-        assert turns.status_code == 200 and len(turns.json()["turns"]) == 1
         assert httpx.get(url, headers={"Authorization": "Bearer k-two"}).status_code == 404
 
-        # the other key naming that id reaches nothing: a 404, and no model request is made with it
+        # the other key naming that id reaches nothing: a 404, and no model request carries the exchange
         before = len(megrez.requests)
         with pytest.raises(openai.NotFoundError):
             two.chat.completions.create(
@@ -281,15 +281,16 @@ def test_an_explicit_conversation_id_is_scoped_by_the_callers_key(local_web, meg
                 messages=[{"role": "user", "content": "And how much did it cost?"}],
                 extra_body={"conversation_id": conversation},
             )
-        seen = json.dumps([r["body"] for r in megrez.requests[before:]])
-        assert "Aurora Bridge in Veldmark open" not in seen
-        turns = httpx.get(url, headers={"Authorization": "Bearer k-one"})
-        assert len(turns.json()["turns"]) == 1
-        # and the owner's own follow-up still has its first exchange
+        assert "Aurora Bridge in Veldmark open" not in json.dumps([r["body"] for r in megrez.requests[before:]])
+        assert len(httpx.get(url, headers={"Authorization": "Bearer k-one"}).json()["turns"]) == 1
+
+        # the owner continues it on the OpenAI surface: the first exchange is in the model's prompt
         before = len(megrez.requests)
-        one.chat.completions.create(
+        follow = one.chat.completions.create(
             model="megrez-websearch",
             messages=[{"role": "user", "content": "And how much did it cost?"}],
-            extra_body={"conversation_id": "team-chat-7"},
+            extra_body={"conversation_id": conversation},
         )
+        assert follow.model_extra["conversation_id"] == conversation
         assert "Aurora Bridge in Veldmark open" in json.dumps([r["body"] for r in megrez.requests[before:]])
+        assert len(httpx.get(url, headers={"Authorization": "Bearer k-one"}).json()["turns"]) == 2
