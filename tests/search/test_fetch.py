@@ -492,3 +492,39 @@ async def test_request_headers_look_like_a_browser_and_carry_no_cookies(
     assert "text/html" in sent["accept"]
     assert "cookie" not in sent, "a page's cookie is not sent to the next page"
     assert not list(client.cookies.jar), "nor kept in the shared client"
+
+
+# --- the checks of a hop, one by one (each found missing by bench/mutation.py) ---------------------
+
+
+async def test_an_allow_entry_without_a_port_allows_every_port_of_that_host(
+    client: httpx.AsyncClient, web: LocalWeb
+) -> None:
+    got = await Fetcher(client, allow_hosts=["127.0.0.1"], timeout_s=2).fetch(web.url("veldmark-metro"))
+    assert got.ok, got.error
+    other = await Fetcher(client, allow_hosts=["127.0.0.2"], timeout_s=2).fetch(web.url("veldmark-metro"))
+    assert other.error and "not allow-listed" in other.error
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http:///etc/passwd", "no host"),
+        ("http://ex%61mple.com/", "percent-encoded host"),  # a resolver might decode it: never asked
+        ("http://[fe80::1%25eth0]/", "link-local"),  # an IPv6 zone is allowed its '%', and then checked
+    ],
+)
+async def test_odd_hosts_are_refused_for_what_they_are_without_a_lookup(
+    client: httpx.AsyncClient, url: str, words: str
+) -> None:
+    resolve, calls = stub_resolver({"example.com": [["93.184.216.34"]], "": [["93.184.216.34"]]})
+    with loopback_only() as attempts:
+        got = await Fetcher(client, resolver=resolve, timeout_s=2).fetch(url)
+    assert got.error and "refused" in got.error and words in got.error, got.error
+    assert calls == [] and attempts == []
+
+
+async def test_a_name_with_no_address_is_an_error_not_a_crash(client: httpx.AsyncClient) -> None:
+    resolve, calls = stub_resolver({"empty.example": [[]]})
+    got = await Fetcher(client, resolver=resolve, timeout_s=2).fetch("http://empty.example/")
+    assert got.error and "empty.example resolves to no address" in got.error, got.error
