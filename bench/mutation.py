@@ -87,6 +87,8 @@ MODULES: dict[str, Module] = {
             "tests/search/test_fetch.py::test_an_allow_entry_without_a_port_allows_every_port_of_that_host",
             "tests/search/test_fetch.py::test_odd_hosts_are_refused_for_what_they_are_without_a_lookup",
             "tests/search/test_fetch.py::test_a_name_with_no_address_is_an_error_not_a_crash",
+            "tests/search/test_fetch.py::test_default_ports_name_the_site_plainly_and_meet_the_allow_list",
+            "tests/search/test_fetch.py::test_a_refusal_names_the_address_and_how_it_was_spelled",
         ],
         "each hop checked, redirects followed by hand",
     ),

@@ -88,3 +88,15 @@ ROWS = [
 @pytest.mark.parametrize(("address", "why"), ROWS)
 def test_every_row_of_the_policy_refuses_its_addresses_by_name(address: str, why: str) -> None:
     assert address_problem(ipaddress.ip_address(address)) == why
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("::2", "IPv4-compatible 0.0.0.2: unspecified"),  # the smallest IPv4-compatible address read as such
+        ("::1:0:0", "reserved"),  # one bit above the IPv4-compatible range: not read as IPv4
+        ("::ffff:0:a00:1", "IPv4-translated 10.0.0.1: private"),
+    ],
+)
+def test_ipv4_carried_in_ipv6_is_read_exactly_at_the_edges(address: str, why: str) -> None:
+    assert address_problem(ipaddress.ip_address(address)) == why

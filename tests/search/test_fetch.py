@@ -528,3 +528,29 @@ async def test_a_name_with_no_address_is_an_error_not_a_crash(client: httpx.Asyn
     resolve, calls = stub_resolver({"empty.example": [[]]})
     got = await Fetcher(client, resolver=resolve, timeout_s=2).fetch("http://empty.example/")
     assert got.error and "empty.example resolves to no address" in got.error, got.error
+
+
+async def test_default_ports_name_the_site_plainly_and_meet_the_allow_list(client: httpx.AsyncClient) -> None:
+    resolve, _ = stub_resolver({"intranet.example": [["10.0.0.7"]], "news.example": [["93.184.216.34"]]})
+    fetcher = Fetcher(client, resolver=resolve, allow_hosts=["intranet.example:80"], timeout_s=2)
+    plain = await fetcher.check(httpx.URL("http://news.example/a"))
+    assert plain.host_header == "news.example" and plain.sni is None and plain.addresses == ["93.184.216.34"]
+    secure = await fetcher.check(httpx.URL("https://news.example/a"))
+    assert secure.host_header == "news.example" and secure.sni == "news.example"
+    assert (await fetcher.check(httpx.URL("https://news.example:8443/"))).host_header == "news.example:8443"
+    assert (await fetcher.check(httpx.URL("http://[2606:4700::1]:8080/"))).host_header == "[2606:4700::1]:8080"
+    # http's default port is 80: the entry intranet.example:80 allows it, and not https (443)
+    allowed = await fetcher.check(httpx.URL("http://intranet.example/wiki"))
+    assert allowed.allowed and allowed.addresses == ["10.0.0.7"]
+    with pytest.raises(Refused, match="intranet.example:443 is not allow-listed"):
+        await fetcher.check(httpx.URL("https://intranet.example/wiki"))
+
+
+async def test_a_refusal_names_the_address_and_how_it_was_spelled(client: httpx.AsyncClient) -> None:
+    fetcher = Fetcher(client, timeout_s=2)
+    with pytest.raises(Refused) as spelled:
+        await fetcher.check(httpx.URL("http://2130706433/"))
+    assert str(spelled.value).startswith("127.0.0.1 (spelled 2130706433) is a non-public address (loopback)")
+    with pytest.raises(Refused) as plain:
+        await fetcher.check(httpx.URL("http://127.0.0.1/"))
+    assert str(plain.value).startswith("127.0.0.1 is a non-public address (loopback)")
