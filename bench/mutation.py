@@ -14,6 +14,8 @@ are never touched. No pass/fail: figures to keep at >= 90 % killed.
     nice -n 10 .venv/bin/python bench/mutation.py                 # every module, the table
     nice -n 10 .venv/bin/python bench/mutation.py cite select     # some of them
     nice -n 10 .venv/bin/python bench/mutation.py --survivors     # ... and each surviving mutant
+    nice -n 10 .venv/bin/python bench/mutation.py -v 2> run.log   # one line per mutant, then
+    nice -n 10 .venv/bin/python bench/mutation.py --recheck run.log  # only what run.log did not kill
     .venv/bin/python bench/mutation.py --list address             # the mutants, without running them
 """
 
@@ -434,7 +436,19 @@ class Result:
         return self.killed / counted if counted else 1.0
 
 
-def run_module(name: str, spec: Module, verbose: bool) -> Result:
+def earlier_verdicts(log: str) -> dict[tuple[str, str, int, str], str]:
+    """Verdicts from an earlier `--verbose` run's stderr: tests are only ever added, so a mutant
+    killed then is killed now, and only the others need running again (`--recheck LOG`)."""
+    verdicts = {}
+    for row in Path(log).read_text(encoding="utf-8").splitlines():
+        parts = row.split(None, 3)
+        if len(parts) == 4 and ":" in parts[1] and parts[2] in ("killed", "survived"):
+            path, _, line = parts[1].rpartition(":")
+            verdicts[(parts[0], path, int(line), parts[3])] = parts[2]
+    return verdicts
+
+
+def run_module(name: str, spec: Module, verbose: bool, earlier: dict | None = None) -> Result:
     result = Result(name)
     started = time.monotonic()
     status, baseline = run(None, None, spec.tests, timeout=600)
@@ -445,7 +459,10 @@ def run_module(name: str, spec: Module, verbose: bool) -> Result:
     for path, functions in spec.files.items():
         for index, (line, description) in enumerate(mutants(path, functions)):
             result.total += 1
-            status, _ = run(path, mutated_code(path, functions, index), spec.tests, timeout)
+            if earlier and earlier.get((name, path, line, description)) == "killed":
+                status = "killed"
+            else:
+                status, _ = run(path, mutated_code(path, functions, index), spec.tests, timeout)
             if status in ("killed", "timeout"):
                 result.killed += 1
             elif status == "survived":
@@ -481,6 +498,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants without running them")
     parser.add_argument("--verbose", "-v", action="store_true", help="one line per mutant as it runs (stderr)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--recheck", metavar="LOG", help="run again only what an earlier --verbose run (its stderr) did not kill")
     args = parser.parse_args(argv)
     names = args.modules or list(MODULES)
     unknown = [n for n in names if n not in MODULES]
@@ -494,7 +512,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     _warm_up()
-    results = [run_module(name, MODULES[name], args.verbose) for name in names]
+    earlier = earlier_verdicts(args.recheck) if args.recheck else None
+    results = [run_module(name, MODULES[name], args.verbose, earlier) for name in names]
     if args.json:
         print(json.dumps([r.__dict__ | {"score": r.score} for r in results], indent=2, default=str))
         return 0
