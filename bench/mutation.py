@@ -160,6 +160,11 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
             (56, "ff00::/8", "multicast", "multicast"),
         )
     },
+    **{
+        ("address", "search/address.py", 118, f"element dropped: '{flag}'"):
+            "a second line of defence: the tables name every network ipaddress flags (Python 3.11)"
+        for flag in ("unspecified", "loopback", "link_local", "multicast", "private", "reserved", "site_local")
+    },
     ("select", "search/select.py", 46, "0 -> 1"): "the snippet is its page's only passage: its position orders nothing",
     ("select", "search/select.py", 58, "passage.tokens or count_tokens(passage.text): Or -> And"):
         "Passage.tokens is count_tokens(text) wherever a passage is made: recounting gives the same number",
