@@ -112,6 +112,7 @@ MODULES: dict[str, Module] = {
             "tests/api/test_openai_compat.py::test_explicit_conversation_id_keeps_the_thread",
             "tests/api/test_openai_compat.py::test_a_conversation_is_kept_once_not_once_per_turn",
             "tests/api/test_conversations.py::test_get_returns_turns_with_sources_and_queries_then_delete",
+            "tests/api/test_auth.py::test_a_streamed_answer_names_the_callers_own_conversation",
         ],
         "API keys and conversation scoping",
     ),
@@ -165,6 +166,20 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
             "a second line of defence: the tables name every network ipaddress flags (Python 3.11)"
         for flag in ("unspecified", "loopback", "link_local", "multicast", "private", "reserved", "site_local")
     },
+    ("auth-scoping", "api/auth.py", 37, "12 -> 13"): "how much of the key's hash names the scope: any length keeps keys apart",
+    ("auth-scoping", "api/auth.py", 37, "operand dropped: ''"):
+        "with keys configured, a request reaching this has passed require_api_key: its key is never None",
+    ("auth-scoping", "api/auth.py", 37, "left operand dropped: 'k' + hashlib.sha256((presented_…utf-8')).hexdigest()[:12]"):
+        "the letter before the hash only names the prefix",
+    ("auth-scoping", "api/auth.py", 37, "right operand dropped: 'k' + hashlib.sha256((presented_…)).hexdigest()[:12] + ':'"):
+        "the hash has a fixed length: without ':' the prefix is still unambiguous",
+    ("auth-scoping", "api/openai_conversation.py", 34, "False -> True"): "ensure_ascii: the hash differs, per transcript alike",
+    ("auth-scoping", "api/openai_conversation.py", 34, "element dropped: ','"): "separators: the hash differs, per transcript alike",
+    ("auth-scoping", "api/openai_conversation.py", 34, "element dropped: ':'"): "separators: the hash differs, per transcript alike",
+    ("auth-scoping", "api/openai_conversation.py", 36, "40 -> 41"): "how much of the hash names the entry",
+    ("auth-scoping", "api/openai_conversation.py", 43, "operand dropped: ''"):
+        "with keys configured, a request reaching this has passed require_api_key: its key is never None",
+    ("auth-scoping", "api/openai_conversation.py", 44, "16 -> 17"): "how much of the key's hash goes into the namespace",
     ("select", "search/select.py", 46, "0 -> 1"): "the snippet is its page's only passage: its position orders nothing",
     ("select", "search/select.py", 58, "passage.tokens or count_tokens(passage.text): Or -> And"):
         "Passage.tokens is count_tokens(text) wherever a passage is made: recounting gives the same number",
@@ -182,6 +197,12 @@ _CMP_SWAP = {
 }
 _CALL_SWAP = {"min": "max", "max": "min", "any": "all", "all": "any"}
 _LOG_NAMES = {"log", "logger", "logging"}
+
+
+def _show(node: ast.AST) -> str:
+    """The code a mutant changes, short but unambiguous (its start and its end)."""
+    text = ast.unparse(node)
+    return text if len(text) <= 60 else f"{text[:32]}…{text[-25:]}"
 
 
 def _is_log_call(node: ast.AST) -> bool:
@@ -247,7 +268,7 @@ class Mutator(ast.NodeTransformer):
 
     def visit_If(self, node):
         if self._in_scope() and _guard(node):
-            if self._point(node, f"guard removed: if {ast.unparse(node.test)[:60]}"):
+            if self._point(node, f"guard removed: if {_show(node.test)}"):
                 return ast.copy_location(ast.Pass(), node)
         return self.generic_visit(node)
 
@@ -268,7 +289,7 @@ class Mutator(ast.NodeTransformer):
             return node
         for i, op in enumerate(node.ops):
             swap = _CMP_SWAP.get(type(op))
-            if swap and self._point(node, f"{ast.unparse(node)[:60]}: {type(op).__name__} -> {swap.__name__}"):
+            if swap and self._point(node, f"{_show(node)}: {type(op).__name__} -> {swap.__name__}"):
                 node.ops[i] = swap()
         return node
 
@@ -277,11 +298,11 @@ class Mutator(ast.NodeTransformer):
         if not self._in_scope():
             return node
         other = ast.Or if isinstance(node.op, ast.And) else ast.And
-        if self._point(node, f"{ast.unparse(node)[:60]}: {type(node.op).__name__} -> {other.__name__}"):
+        if self._point(node, f"{_show(node)}: {type(node.op).__name__} -> {other.__name__}"):
             node.op = other()
         if len(node.values) <= 4:
             for i, value in enumerate(list(node.values)):
-                if self._point(node, f"operand dropped: {ast.unparse(value)[:60]}"):
+                if self._point(node, f"operand dropped: {_show(value)}"):
                     rest = node.values[:i] + node.values[i + 1 :]
                     return rest[0] if len(rest) == 1 else ast.BoolOp(op=node.op, values=rest)
         return node
@@ -289,7 +310,7 @@ class Mutator(ast.NodeTransformer):
     def visit_UnaryOp(self, node):
         node = self.generic_visit(node)
         if self._in_scope() and isinstance(node.op, ast.Not):
-            if self._point(node, f"not removed: {ast.unparse(node)[:60]}"):
+            if self._point(node, f"not removed: {_show(node)}"):
                 return node.operand
         return node
 
@@ -299,13 +320,13 @@ class Mutator(ast.NodeTransformer):
             return node
         if isinstance(node.op, (ast.Add, ast.Sub)):
             other = ast.Sub if isinstance(node.op, ast.Add) else ast.Add
-            if self._point(node, f"{ast.unparse(node)[:60]}: {type(node.op).__name__} -> {other.__name__}"):
+            if self._point(node, f"{_show(node)}: {type(node.op).__name__} -> {other.__name__}"):
                 node.op = other()
                 return node
         if isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.BitOr, ast.LShift)):
-            if self._point(node, f"right operand dropped: {ast.unparse(node)[:60]}"):
+            if self._point(node, f"right operand dropped: {_show(node)}"):
                 return node.left
-        if isinstance(node.op, ast.Add) and self._point(node, f"left operand dropped: {ast.unparse(node)[:60]}"):
+        if isinstance(node.op, ast.Add) and self._point(node, f"left operand dropped: {_show(node)}"):
             return node.right
         return node
 
@@ -337,7 +358,7 @@ class Mutator(ast.NodeTransformer):
             return node
         if self._in_scope() and len(node.elts) >= 2 and all(_is_constant_like(e) for e in node.elts):
             for i, element in enumerate(list(node.elts)):
-                if self._point(node, f"element dropped: {ast.unparse(element)[:60]}"):
+                if self._point(node, f"element dropped: {_show(element)}"):
                     node.elts = node.elts[:i] + node.elts[i + 1 :]
                     return node
         return node
