@@ -112,7 +112,6 @@ MODULES: dict[str, Module] = {
             "tests/api/test_openai_compat.py::test_explicit_conversation_id_keeps_the_thread",
             "tests/api/test_openai_compat.py::test_a_conversation_is_kept_once_not_once_per_turn",
             "tests/api/test_conversations.py::test_get_returns_turns_with_sources_and_queries_then_delete",
-            "tests/api/test_auth.py::test_a_streamed_answer_names_the_callers_own_conversation",
         ],
         "API keys and conversation scoping",
     ),
