@@ -162,7 +162,7 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
     },
     **{
         ("address", "search/address.py", 118, f"element dropped: '{flag}'"):
-            "a second line of defence: the tables name every network ipaddress flags (Python 3.11)"
+            "a second line of defence: every address under this flag is named by a table row first"
         for flag in ("unspecified", "loopback", "link_local", "multicast", "private", "reserved", "site_local")
     },
     ("auth-scoping", "api/auth.py", 37, "12 -> 13"): "how much of the key's hash names the scope: any length keeps keys apart",
