@@ -182,6 +182,10 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
     ("slack", "api/slack.py", 132, "right operand dropped: settings.slack_api_url + '/'"):
         "slack_sdk's client adds the missing slash itself (tested: the base URL ends in '/' either way)",
     ("slack", "api/slack.py", 137, "15 -> 16"): "the Web API client's timeout in seconds: no test waits 15 s",
+    ("slack", "api/slack.py", 141, "operand dropped: ''"):
+        "Bolt reads a None signing secret as '' itself (and HTTP mode is never enabled without one)",
+    ("address", "search/address.py", 135, "operand dropped: not labels"): "str.split never returns an empty list",
+    ("address", "search/address.py", 135, "not removed: not labels"): "str.split never returns an empty list",
     ("select", "search/select.py", 46, "0 -> 1"): "the snippet is its page's only passage: its position orders nothing",
     ("select", "search/select.py", 58, "passage.tokens or count_tokens(passage.text): Or -> And"):
         "Passage.tokens is count_tokens(text) wherever a passage is made: recounting gives the same number",
