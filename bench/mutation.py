@@ -185,7 +185,6 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
     ("slack", "api/slack.py", 141, "operand dropped: ''"):
         "Bolt reads a None signing secret as '' itself (and HTTP mode is never enabled without one)",
     ("address", "search/address.py", 135, "operand dropped: not labels"): "str.split never returns an empty list",
-    ("address", "search/address.py", 135, "not removed: not labels"): "str.split never returns an empty list",
     ("select", "search/select.py", 46, "0 -> 1"): "the snippet is its page's only passage: its position orders nothing",
     ("select", "search/select.py", 58, "passage.tokens or count_tokens(passage.text): Or -> And"):
         "Passage.tokens is count_tokens(text) wherever a passage is made: recounting gives the same number",
