@@ -184,6 +184,9 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
     ("slack", "api/slack.py", 137, "15 -> 16"): "the Web API client's timeout in seconds: no test waits 15 s",
     ("slack", "api/slack.py", 141, "operand dropped: ''"):
         "Bolt reads a None signing secret as '' itself (and HTTP mode is never enabled without one)",
+    ("slack", "api/slack.py", 143, "False -> True"):
+        "process_before_response: the listeners only start a task, so the ack is immediate either way",
+    ("slack", "api/slack.py", 146, "call removed"): "the retry middleware only logs",
     ("address", "search/address.py", 135, "operand dropped: not labels"): "str.split never returns an empty list",
     ("select", "search/select.py", 46, "0 -> 1"): "the snippet is its page's only passage: its position orders nothing",
     ("select", "search/select.py", 58, "passage.tokens or count_tokens(passage.text): Or -> And"):

@@ -7,7 +7,7 @@ import ipaddress
 import httpx
 import pytest
 
-from search.address import METADATA_ADDRESSES, address_problem
+from search.address import METADATA_ADDRESSES, Refused, address_problem, parse_ipv4_spelling
 from search.fetch import Fetcher
 
 
@@ -100,3 +100,30 @@ def test_every_row_of_the_policy_refuses_its_addresses_by_name(address: str, why
 )
 def test_ipv4_carried_in_ipv6_is_read_exactly_at_the_edges(address: str, why: str) -> None:
     assert address_problem(ipaddress.ip_address(address)) == why
+
+
+@pytest.mark.parametrize(
+    ("host", "message"),
+    [
+        ("1.2.3.4.5", "'1.2.3.4.5' is not a valid IPv4 address"),  # five parts: not an address at all
+        ("example.1", "'example.1' is not a valid IPv4 address"),  # numeric last label, a name before it
+        ("1.0x1g.3", "'1.0x1g.3' is not a valid IPv4 address"),
+        ("09.1", "'09.1' is not a valid IPv4 address (bad octal)"),
+        ("256.1.1.1", "'256.1.1.1' is not a valid IPv4 address (out of range)"),
+        ("1.2.65536", "'1.2.65536' is not a valid IPv4 address (out of range)"),
+    ],
+)
+def test_a_broken_numeric_host_is_refused_saying_why(host: str, message: str) -> None:
+    with pytest.raises(Refused) as refused:
+        parse_ipv4_spelling(host)
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("host", "meant"),
+    [("1.2.3.4", "1.2.3.4"), ("1.2.772", "1.2.3.4"), ("1.131844", "1.2.3.4"), ("16909060", "1.2.3.4"),
+     ("0x1.0x2.0x3.0x4", "1.2.3.4"), ("01.02.03.04", "1.2.3.4"), ("0x", "0.0.0.0"), ("1.2.3.4.", "1.2.3.4"),
+     ("255.255.255.255", "255.255.255.255"), ("1.2.65535", "1.2.255.255"), ("0377.0xff.255.0", "255.255.255.0")],
+)
+def test_every_spelling_of_an_address_means_that_address(host: str, meant: str) -> None:
+    assert parse_ipv4_spelling(host) == ipaddress.IPv4Address(meant)
