@@ -539,6 +539,8 @@ async def test_default_ports_name_the_site_plainly_and_meet_the_allow_list(clien
     assert secure.host_header == "news.example" and secure.sni == "news.example"
     assert (await fetcher.check(httpx.URL("https://news.example:8443/"))).host_header == "news.example:8443"
     assert (await fetcher.check(httpx.URL("http://[2606:4700::1]:8080/"))).host_header == "[2606:4700::1]:8080"
+    literal = await fetcher.check(httpx.URL("https://93.184.216.34/"))
+    assert literal.host_header == "93.184.216.34" and literal.sni is None  # no SNI for an address
     # http's default port is 80: the entry intranet.example:80 allows it, and not https (443)
     allowed = await fetcher.check(httpx.URL("http://intranet.example/wiki"))
     assert allowed.allowed and allowed.addresses == ["10.0.0.7"]
