@@ -91,6 +91,7 @@ MODULES: dict[str, Module] = {
             "tests/search/test_fetch.py::test_a_name_with_no_address_is_an_error_not_a_crash",
             "tests/search/test_fetch.py::test_default_ports_name_the_site_plainly_and_meet_the_allow_list",
             "tests/search/test_fetch.py::test_a_refusal_names_the_address_and_how_it_was_spelled",
+            "tests/search/test_fetch.py::test_each_redirect_gives_its_connection_back",
         ],
         "each hop checked, redirects followed by hand",
     ),

@@ -556,3 +556,11 @@ async def test_a_refusal_names_the_address_and_how_it_was_spelled(client: httpx.
     with pytest.raises(Refused) as plain:
         await fetcher.check(httpx.URL("http://127.0.0.1/"))
     assert str(plain.value).startswith("127.0.0.1 is a non-public address (loopback)")
+
+
+async def test_each_redirect_gives_its_connection_back(web: LocalWeb) -> None:
+    # One connection in the pool: a hop that kept its response open would starve the next one.
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=1, max_keepalive_connections=1)) as one:
+        fetcher = Fetcher(one, allow_hosts=[web.host_port], timeout_s=3.0)
+        got = await fetcher.fetch(web.url("/redirect-n?n=3&to=veldmark-metro"))
+    assert got.ok and got.final_url == web.url("veldmark-metro"), got.error
