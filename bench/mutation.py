@@ -485,19 +485,34 @@ def earlier_verdicts(log: str) -> dict[tuple[str, str, int, str], str]:
     return verdicts
 
 
-def run_module(name: str, spec: Module, verbose: bool, earlier: dict | None = None) -> Result:
+def _earlier(earlier: dict, name: str, path: str, line: int, description: str) -> str | None:
+    """The earlier verdict on a mutant; descriptions longer than 60 characters were once cut at 60."""
+    if (name, path, line, description) in earlier:
+        return earlier[(name, path, line, description)]
+    head = description.split("…")[0][:30]
+    tail = description.rsplit(": ", 1)[-1] if ": " in description else ""
+    found = {v for (m, p, l, d), v in earlier.items()
+             if (m, p, l) == (name, path, line) and d.startswith(head) and d.endswith(tail) and len(d) >= 60}
+    return found.pop() if len(found) == 1 else None
+
+
+def run_module(name: str, spec: Module, verbose: bool, earlier: dict | None = None, tally: bool = False) -> Result:
     result = Result(name)
     started = time.monotonic()
-    status, baseline = run(None, None, spec.tests, timeout=600)
-    if status != "survived":
-        result.errors.append(f"the tests fail without any mutant ({status}): fix them first")
-        return result
-    timeout = max(20.0, 4 * baseline)
+    if not tally:
+        status, baseline = run(None, None, spec.tests, timeout=600)
+        if status != "survived":
+            result.errors.append(f"the tests fail without any mutant ({status}): fix them first")
+            return result
+        timeout = max(20.0, 4 * baseline)
     for path, functions in spec.files.items():
         for index, (line, description) in enumerate(mutants(path, functions)):
             result.total += 1
-            if earlier and earlier.get((name, path, line, description)) == "killed":
-                status = "killed"
+            verdict = _earlier(earlier, name, path, line, description) if earlier else None
+            if verdict == "killed" or (tally and verdict):
+                status = verdict
+            elif tally:
+                status = "not in the log"
             else:
                 status, _ = run(path, mutated_code(path, functions, index), spec.tests, timeout)
             if status in ("killed", "timeout"):
@@ -536,6 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", "-v", action="store_true", help="one line per mutant as it runs (stderr)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--recheck", metavar="LOG", help="run again only what an earlier --verbose run (its stderr) did not kill")
+    parser.add_argument("--tally", metavar="LOG", help="the table from an earlier --verbose run's stderr, running nothing")
     args = parser.parse_args(argv)
     names = args.modules or list(MODULES)
     unknown = [n for n in names if n not in MODULES]
@@ -548,9 +564,11 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{name:16} {path}:{line:<4} {description}")
         return 0
 
-    _warm_up()
-    earlier = earlier_verdicts(args.recheck) if args.recheck else None
-    results = [run_module(name, MODULES[name], args.verbose, earlier) for name in names]
+    if not args.tally:
+        _warm_up()
+    logs = args.tally or args.recheck
+    earlier = {k: v for log in logs.split(",") for k, v in earlier_verdicts(log).items()} if logs else None
+    results = [run_module(name, MODULES[name], args.verbose, earlier, bool(args.tally)) for name in names]
     if args.json:
         print(json.dumps([r.__dict__ | {"score": r.score} for r in results], indent=2, default=str))
         return 0
