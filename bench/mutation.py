@@ -185,8 +185,12 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
     ("slack", "api/slack.py", 137, "15 -> 16"): "the Web API client's timeout in seconds: no test waits 15 s",
     ("slack", "api/slack.py", 141, "operand dropped: ''"):
         "Bolt reads a None signing secret as '' itself (and HTTP mode is never enabled without one)",
-    ("slack", "api/slack.py", 169, "body.get('event_id') or f\"{event.get('channel')}:{event.get(: Or -> And"):
+    ("slack", "api/slack.py", 169, "body.get('event_id') or f\"{event…nel')}:{event.get('ts')}\": Or -> And"):
         "a delivery's channel:ts is as stable across Slack's retries and replicas as its event_id",
+    ("slack", "api/slack.py", 169, "operand dropped: body.get('event_id')"):
+        "a delivery's channel:ts is as stable across Slack's retries and replicas as its event_id",
+    ("slack", "api/slack.py", 169, "operand dropped: f\"{event.get('channel')}:{event.get('ts')}\""):
+        "Slack sends an event_id with every event (Events API and Socket Mode): the fallback is for hand-made ones",
     ("slack", "api/slack.py", 143, "False -> True"):
         "process_before_response: the listeners only start a task, so the ack is immediate either way",
     ("slack", "api/slack.py", 146, "call removed"): "the retry middleware only logs",
