@@ -191,6 +191,11 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
         "a delivery's channel:ts is as stable across Slack's retries and replicas as its event_id",
     ("slack", "api/slack.py", 169, "operand dropped: f\"{event.get('channel')}:{event.get('ts')}\""):
         "Slack sends an event_id with every event (Events API and Socket Mode): the fallback is for hand-made ones",
+    **{
+        ("slack", "api/slack.py", 174, description): "the in-process claims only forget old ids; the shared "
+        "cache's SET NX still claims each event once (tested: a retried event is answered once)"
+        for description in ("now - t: Sub -> Add", "right operand dropped: now - t", "now - t < EVENT_TTL_S: Lt -> LtE")
+    },
     ("slack", "api/slack.py", 143, "False -> True"):
         "process_before_response: the listeners only start a task, so the ack is immediate either way",
     ("slack", "api/slack.py", 146, "call removed"): "the retry middleware only logs",

@@ -66,6 +66,9 @@ def test_the_key_may_come_as_bearer_any_case_or_as_x_api_key(locked):
     url = f"{locked.base_url}/v1/answer"
     for headers in ({"Authorization": "bearer k-two"}, {"X-API-Key": "k-one"}, {"Authorization": "Bearer  k-one"}):
         assert httpx.post(url, json={"question": "Hello!"}, headers=headers).status_code == 200, headers
+    # a bearer without a token falls back to X-API-Key
+    ok = httpx.post(url, json={"question": "Hello!"}, headers={"Authorization": "Bearer", "X-API-Key": "k-one"})
+    assert ok.status_code == 200
     # another scheme falls back to X-API-Key, and a wrong X-API-Key is still refused
     ok = httpx.post(url, json={"question": "Hello!"}, headers={"Authorization": "Basic eHl6", "X-API-Key": "k-two"})
     assert ok.status_code == 200
