@@ -166,6 +166,8 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
             "a second line of defence: every address under this flag is named by a table row first"
         for flag in ("unspecified", "loopback", "link_local", "multicast", "private", "reserved", "site_local")
     },
+    ("auth-scoping", "api/auth.py", 19, "operand dropped: None"):
+        "an empty X-API-Key ('' instead of None) matches no key either: 401 all the same",
     ("auth-scoping", "api/auth.py", 37, "12 -> 13"): "how much of the key's hash names the scope: any length keeps keys apart",
     ("auth-scoping", "api/auth.py", 37, "operand dropped: ''"):
         "with keys configured, a request reaching this has passed require_api_key: its key is never None",
