@@ -198,6 +198,11 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
         "cache's SET NX still claims each event once (tested: a retried event is answered once)"
         for description in ("now - t: Sub -> Add", "right operand dropped: now - t", "now - t < EVENT_TTL_S: Lt -> LtE")
     },
+    **{
+        ("slack", "api/slack.py", 176, f"operand dropped: {operand}"): "the team id is the same wherever it is "
+        "read (envelope, authorizations, event): Slack sends all three (tested: the thread's conversation id)"
+        for operand in ("body.get('team_id')", "context.team_id", "event.get('team')", "''")
+    },
     ("slack", "api/slack.py", 143, "False -> True"):
         "process_before_response: the listeners only start a task, so the ack is immediate either way",
     ("slack", "api/slack.py", 146, "call removed"): "the retry middleware only logs",
