@@ -105,9 +105,9 @@ MODULES: dict[str, Module] = {
                                            "Conversation.prepare", "Conversation.file"],
         },
         [
-            "tests/api/test_auth.py",
+            "tests/api/test_auth.py::test_each_key_sees_only_its_own_conversations",
             "tests/api/test_openai_compat.py::test_an_explicit_conversation_id_is_scoped_by_the_callers_key",
-            "tests/api/test_openai_compat.py::test_api_keys_apply_and_a_missing_key_is_an_authentication_error",
+            "tests/api/test_auth.py",
             "tests/api/test_openai_compat.py::test_callers_with_the_same_transcript_are_kept_apart",
             "tests/api/test_openai_compat.py::test_follow_up_in_resent_history_is_resolved",
             "tests/api/test_openai_compat.py::test_explicit_conversation_id_keeps_the_thread",
