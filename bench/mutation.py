@@ -206,6 +206,11 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
     ("slack", "api/slack.py", 143, "False -> True"):
         "process_before_response: the listeners only start a task, so the ack is immediate either way",
     ("slack", "api/slack.py", 146, "call removed"): "the retry middleware only logs",
+    ("address", "search/address.py", 121, "guard removed: if not ip.is_global"):
+        "a third line: every address ipaddress calls not global is named by a row or a flag first (Python 3.11)",
+    ("address", "search/address.py", 143, "len(label) > 1: Gt -> GtE"): "'0' read as octal is 0 all the same",
+    ("address", "search/address.py", 143, "operand dropped: len(label) > 1"): "'0' read as octal is 0 all the same",
+    ("address", "search/address.py", 199, "False -> True"): "Fetcher.check always sets Target.allowed itself",
     ("address", "search/address.py", 135, "operand dropped: not labels"): "str.split never returns an empty list",
     ("select", "search/select.py", 46, "0 -> 1"): "the snippet is its page's only passage: its position orders nothing",
     ("select", "search/select.py", 58, "passage.tokens or count_tokens(passage.text): Or -> And"):

@@ -7,7 +7,14 @@ import ipaddress
 import httpx
 import pytest
 
-from search.address import METADATA_ADDRESSES, Refused, address_problem, parse_ipv4_spelling
+from search.address import (
+    METADATA_ADDRESSES,
+    Refused,
+    address_problem,
+    literal_address,
+    parse_ipv4_spelling,
+    system_resolve,
+)
 from search.fetch import Fetcher
 
 
@@ -127,3 +134,18 @@ def test_a_broken_numeric_host_is_refused_saying_why(host: str, message: str) ->
 )
 def test_every_spelling_of_an_address_means_that_address(host: str, meant: str) -> None:
     assert parse_ipv4_spelling(host) == ipaddress.IPv4Address(meant)
+
+
+def test_the_edges_of_octal_and_of_ipv6_literals() -> None:
+    assert parse_ipv4_spelling("01234567") == ipaddress.IPv4Address("0.5.57.119")  # every octal digit
+    assert parse_ipv4_spelling("0") == ipaddress.IPv4Address("0.0.0.0")
+    assert literal_address("fe80::1%eth0") == ipaddress.IPv6Address("fe80::1")  # the zone is not the address
+    with pytest.raises(Refused, match="'fe80::zz' is not a valid IPv6 address"):
+        literal_address("fe80::zz")
+    scoped = ipaddress.ip_address("fe80::1%eth0")
+    assert address_problem(scoped) == "link-local"
+    assert address_problem(ipaddress.ip_address("2606:4700::1%eth0")) is None
+
+
+async def test_the_system_resolver_answers_addresses() -> None:
+    assert await system_resolve("127.0.0.1", 8080) == ["127.0.0.1"]
