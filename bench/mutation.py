@@ -512,9 +512,11 @@ def _earlier(earlier: dict, name: str, path: str, line: int, description: str) -
         return earlier[(name, path, line, description)]
     head = description.split("…")[0][:30]
     tail = description.rsplit(": ", 1)[-1] if ": " in description else ""
-    found = {v for (m, p, l, d), v in earlier.items()
-             if (m, p, l) == (name, path, line) and d.startswith(head) and d.endswith(tail) and len(d) >= 60}
-    return found.pop() if len(found) == 1 else None
+    alike = [(d, v) for (m, p, l, d), v in earlier.items()
+             if (m, p, l) == (name, path, line) and d.startswith(head) and len(d) >= 60]
+    if len(alike) > 1:
+        alike = [(d, v) for d, v in alike if d.endswith(tail)]
+    return alike[0][1] if len(alike) == 1 else None
 
 
 def run_module(name: str, spec: Module, verbose: bool, earlier: dict | None = None, tally: bool = False) -> Result:
