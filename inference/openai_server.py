@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -118,16 +119,20 @@ class OpenAIServerLLM:
     async def _chat_stream(
         self, messages: list[Message], params: GenerationParams, body: dict[str, Any], result: StreamResult
     ) -> AsyncIterator[str]:
-        try:
-            async for text in self._stream("/chat/completions", body, result):
+        # aclosing: closing this stream must close the request under it at once (vLLM then aborts it)
+        async with aclosing(self._stream("/chat/completions", body, result)) as chat:
+            try:
+                async for text in chat:
+                    yield text
+                return
+            except _Refused:  # a status error: raised before any text was yielded
+                if not _extra_roles(messages):
+                    raise
+                self.render_here = True
+        prompt = self._body(params, prompt=render_chat(messages))
+        async with aclosing(self._stream("/completions", prompt, result)) as raw:
+            async for text in raw:
                 yield text
-            return
-        except _Refused:  # a status error: raised before any text was yielded
-            if not _extra_roles(messages):
-                raise
-            self.render_here = True
-        async for text in self._stream("/completions", self._body(params, prompt=render_chat(messages)), result):
-            yield text
 
     async def chat_batch(self, conversations: list[list[Message]], params: GenerationParams) -> list[Completion]:
         # Chat completions take one conversation per request; the completions endpoint takes a
