@@ -60,6 +60,9 @@ def test_each_key_sees_only_its_own_conversations(locked, megrez):
     prompt = megrez.requests[-1]["body"].get("messages", [])
     assert all("Aurora Bridge in Veldmark open" not in m["content"] for m in prompt)
     assert len(httpx.get(f"{locked.base_url}/v1/conversations/{cid}", headers=one).json()["turns"]) == 1
+    # the owner deletes it (with its key), and then it is gone for the owner too
+    assert httpx.delete(f"{locked.base_url}/v1/conversations/{cid}", headers=one).status_code == 204
+    assert httpx.get(f"{locked.base_url}/v1/conversations/{cid}", headers=one).status_code == 404
 
 
 def test_the_key_may_come_as_bearer_any_case_or_as_x_api_key(locked):
