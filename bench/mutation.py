@@ -14,6 +14,8 @@ are never touched. No pass/fail: figures to keep at >= 90 % killed.
     nice -n 10 .venv/bin/python bench/mutation.py                 # every module, the table
     nice -n 10 .venv/bin/python bench/mutation.py cite select     # some of them
     nice -n 10 .venv/bin/python bench/mutation.py --survivors     # ... and each surviving mutant
+    nice -n 10 .venv/bin/python bench/mutation.py -v 2> run.log   # one line per mutant, then
+    nice -n 10 .venv/bin/python bench/mutation.py --recheck run.log  # only what run.log did not kill
     .venv/bin/python bench/mutation.py --list address             # the mutants, without running them
 """
 
@@ -84,6 +86,12 @@ MODULES: dict[str, Module] = {
             "tests/search/test_fetch.py::test_request_headers_look_like_a_browser_and_carry_no_cookies",
             "tests/search/test_fetch.py::test_unresolvable_host_is_an_error_not_an_exception",
             "tests/search/test_fetch.py::test_malformed_url_is_an_error",
+            "tests/search/test_fetch.py::test_an_allow_entry_without_a_port_allows_every_port_of_that_host",
+            "tests/search/test_fetch.py::test_odd_hosts_are_refused_for_what_they_are_without_a_lookup",
+            "tests/search/test_fetch.py::test_a_name_with_no_address_is_an_error_not_a_crash",
+            "tests/search/test_fetch.py::test_default_ports_name_the_site_plainly_and_meet_the_allow_list",
+            "tests/search/test_fetch.py::test_a_refusal_names_the_address_and_how_it_was_spelled",
+            "tests/search/test_fetch.py::test_each_redirect_gives_its_connection_back",
         ],
         "each hop checked, redirects followed by hand",
     ),
@@ -97,9 +105,9 @@ MODULES: dict[str, Module] = {
                                            "Conversation.prepare", "Conversation.file"],
         },
         [
-            "tests/api/test_auth.py",
+            "tests/api/test_auth.py::test_each_key_sees_only_its_own_conversations",
             "tests/api/test_openai_compat.py::test_an_explicit_conversation_id_is_scoped_by_the_callers_key",
-            "tests/api/test_openai_compat.py::test_api_keys_apply_and_a_missing_key_is_an_authentication_error",
+            "tests/api/test_auth.py",
             "tests/api/test_openai_compat.py::test_callers_with_the_same_transcript_are_kept_apart",
             "tests/api/test_openai_compat.py::test_follow_up_in_resent_history_is_resolved",
             "tests/api/test_openai_compat.py::test_explicit_conversation_id_keeps_the_thread",
@@ -113,14 +121,14 @@ MODULES: dict[str, Module] = {
                           "SlackBot._claim", "enabled", "bot_for", "slack_events"]},
         [
             "tests/api/test_slack.py::test_http_mode_needs_both_the_bot_token_and_the_signing_secret",
-            "tests/api/test_slack.py::test_a_wrong_signature_is_401_and_nothing_is_posted",
-            "tests/api/test_slack.py::test_url_verification_is_answered",
             "tests/api/test_slack.py::test_slack_route_is_absent_without_its_settings",
+            "tests/api/test_slack.py::test_url_verification_is_answered",
+            "tests/api/test_slack.py::test_mention_gets_searching_then_the_cited_answer_in_its_thread",
+            "tests/api/test_slack.py::test_a_wrong_signature_is_401_and_nothing_is_posted",
             "tests/api/test_slack.py::test_another_bots_mention_is_not_answered",
             "tests/api/test_slack.py::test_bot_messages_and_edits_in_dms_are_not_questions",
-            "tests/api/test_slack.py::test_a_retried_event_is_not_answered_twice",
             "tests/api/test_slack.py::test_direct_message_is_answered",
-            "tests/api/test_slack.py::test_mention_gets_searching_then_the_cited_answer_in_its_thread",
+            "tests/api/test_slack.py::test_a_retried_event_is_not_answered_twice",
             "tests/api/test_slack.py::test_follow_up_in_the_thread_keeps_the_subject",
         ],
         "Slack verification and which events are answered",
@@ -134,6 +142,76 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
         "with no '[' the tail is one character, which _PARTIAL (it starts with '[') never matches",
     ("cite", "agent/cite.py", 65, "operand dropped: ']' not in text[cut:]"):
         "_PARTIAL cannot match a tail holding ']' either",
+    ("address", "search/address.py", 24, "right operand dropped: ipaddress.IPv4Address | ipaddress.IPv6Address"):
+        "a type alias, read by annotations only",
+    **{
+        ("address", "search/address.py", line, f"element dropped: ('{net}', '{why}')"):
+            f"ipaddress's own is_{flag} catches the row's addresses under the same name ({why})"
+        for line, net, why, flag in (
+            (36, "10.0.0.0/8", "private", "private"),
+            (36, "127.0.0.0/8", "loopback", "loopback"),
+            (36, "169.254.0.0/16", "link-local", "link_local"),
+            (36, "172.16.0.0/12", "private", "private"),
+            (36, "192.168.0.0/16", "private", "private"),
+            (36, "224.0.0.0/4", "multicast", "multicast"),
+            (56, "::/128", "unspecified", "unspecified"),
+            (56, "::1/128", "loopback", "loopback"),
+            (56, "fe80::/10", "link-local", "link_local"),
+            (56, "fec0::/10", "site-local", "site_local"),
+            (56, "ff00::/8", "multicast", "multicast"),
+        )
+    },
+    **{
+        ("address", "search/address.py", 118, f"element dropped: '{flag}'"):
+            "a second line of defence: every address under this flag is named by a table row first"
+        for flag in ("unspecified", "loopback", "link_local", "multicast", "private", "reserved", "site_local")
+    },
+    ("auth-scoping", "api/auth.py", 19, "operand dropped: None"):
+        "an empty X-API-Key ('' instead of None) matches no key either: 401 all the same",
+    ("auth-scoping", "api/auth.py", 37, "12 -> 13"): "how much of the key's hash names the scope: any length keeps keys apart",
+    ("auth-scoping", "api/auth.py", 37, "operand dropped: ''"):
+        "with keys configured, a request reaching this has passed require_api_key: its key is never None",
+    ("auth-scoping", "api/auth.py", 37, "left operand dropped: 'k' + hashlib.sha256((presented_…utf-8')).hexdigest()[:12]"):
+        "the letter before the hash only names the prefix",
+    ("auth-scoping", "api/auth.py", 37, "right operand dropped: 'k' + hashlib.sha256((presented_…)).hexdigest()[:12] + ':'"):
+        "the hash has a fixed length: without ':' the prefix is still unambiguous",
+    ("auth-scoping", "api/openai_conversation.py", 34, "False -> True"): "ensure_ascii: the hash differs, per transcript alike",
+    ("auth-scoping", "api/openai_conversation.py", 34, "element dropped: ','"): "separators: the hash differs, per transcript alike",
+    ("auth-scoping", "api/openai_conversation.py", 34, "element dropped: ':'"): "separators: the hash differs, per transcript alike",
+    ("auth-scoping", "api/openai_conversation.py", 36, "40 -> 41"): "how much of the hash names the entry",
+    ("auth-scoping", "api/openai_conversation.py", 43, "operand dropped: ''"):
+        "with keys configured, a request reaching this has passed require_api_key: its key is never None",
+    ("auth-scoping", "api/openai_conversation.py", 44, "16 -> 17"): "how much of the key's hash goes into the namespace",
+    ("slack", "api/slack.py", 132, "right operand dropped: settings.slack_api_url + '/'"):
+        "slack_sdk's client adds the missing slash itself (tested: the base URL ends in '/' either way)",
+    ("slack", "api/slack.py", 137, "15 -> 16"): "the Web API client's timeout in seconds: no test waits 15 s",
+    ("slack", "api/slack.py", 141, "operand dropped: ''"):
+        "Bolt reads a None signing secret as '' itself (and HTTP mode is never enabled without one)",
+    ("slack", "api/slack.py", 169, "body.get('event_id') or f\"{event…nel')}:{event.get('ts')}\": Or -> And"):
+        "a delivery's channel:ts is as stable across Slack's retries and replicas as its event_id",
+    ("slack", "api/slack.py", 169, "operand dropped: body.get('event_id')"):
+        "a delivery's channel:ts is as stable across Slack's retries and replicas as its event_id",
+    ("slack", "api/slack.py", 169, "operand dropped: f\"{event.get('channel')}:{event.get('ts')}\""):
+        "Slack sends an event_id with every event (Events API and Socket Mode): the fallback is for hand-made ones",
+    **{
+        ("slack", "api/slack.py", 174, description): "the in-process claims only forget old ids; the shared "
+        "cache's SET NX still claims each event once (tested: a retried event is answered once)"
+        for description in ("now - t: Sub -> Add", "right operand dropped: now - t", "now - t < EVENT_TTL_S: Lt -> LtE")
+    },
+    **{
+        ("slack", "api/slack.py", 176, f"operand dropped: {operand}"): "the team id is the same wherever it is "
+        "read (envelope, authorizations, event): Slack sends all three (tested: the thread's conversation id)"
+        for operand in ("body.get('team_id')", "context.team_id", "event.get('team')", "''")
+    },
+    ("slack", "api/slack.py", 143, "False -> True"):
+        "process_before_response: the listeners only start a task, so the ack is immediate either way",
+    ("slack", "api/slack.py", 146, "call removed"): "the retry middleware only logs",
+    ("address", "search/address.py", 121, "guard removed: if not ip.is_global"):
+        "a third line: every address ipaddress calls not global is named by a row or a flag first (Python 3.11)",
+    ("address", "search/address.py", 143, "len(label) > 1: Gt -> GtE"): "'0' read as octal is 0 all the same",
+    ("address", "search/address.py", 143, "operand dropped: len(label) > 1"): "'0' read as octal is 0 all the same",
+    ("address", "search/address.py", 199, "False -> True"): "Fetcher.check always sets Target.allowed itself",
+    ("address", "search/address.py", 135, "operand dropped: not labels"): "str.split never returns an empty list",
     ("select", "search/select.py", 46, "0 -> 1"): "the snippet is its page's only passage: its position orders nothing",
     ("select", "search/select.py", 58, "passage.tokens or count_tokens(passage.text): Or -> And"):
         "Passage.tokens is count_tokens(text) wherever a passage is made: recounting gives the same number",
@@ -151,6 +229,12 @@ _CMP_SWAP = {
 }
 _CALL_SWAP = {"min": "max", "max": "min", "any": "all", "all": "any"}
 _LOG_NAMES = {"log", "logger", "logging"}
+
+
+def _show(node: ast.AST) -> str:
+    """The code a mutant changes, short but unambiguous (its start and its end)."""
+    text = ast.unparse(node)
+    return text if len(text) <= 60 else f"{text[:32]}…{text[-25:]}"
 
 
 def _is_log_call(node: ast.AST) -> bool:
@@ -216,7 +300,7 @@ class Mutator(ast.NodeTransformer):
 
     def visit_If(self, node):
         if self._in_scope() and _guard(node):
-            if self._point(node, f"guard removed: if {ast.unparse(node.test)[:60]}"):
+            if self._point(node, f"guard removed: if {_show(node.test)}"):
                 return ast.copy_location(ast.Pass(), node)
         return self.generic_visit(node)
 
@@ -237,7 +321,7 @@ class Mutator(ast.NodeTransformer):
             return node
         for i, op in enumerate(node.ops):
             swap = _CMP_SWAP.get(type(op))
-            if swap and self._point(node, f"{ast.unparse(node)[:60]}: {type(op).__name__} -> {swap.__name__}"):
+            if swap and self._point(node, f"{_show(node)}: {type(op).__name__} -> {swap.__name__}"):
                 node.ops[i] = swap()
         return node
 
@@ -246,11 +330,11 @@ class Mutator(ast.NodeTransformer):
         if not self._in_scope():
             return node
         other = ast.Or if isinstance(node.op, ast.And) else ast.And
-        if self._point(node, f"{ast.unparse(node)[:60]}: {type(node.op).__name__} -> {other.__name__}"):
+        if self._point(node, f"{_show(node)}: {type(node.op).__name__} -> {other.__name__}"):
             node.op = other()
         if len(node.values) <= 4:
             for i, value in enumerate(list(node.values)):
-                if self._point(node, f"operand dropped: {ast.unparse(value)[:60]}"):
+                if self._point(node, f"operand dropped: {_show(value)}"):
                     rest = node.values[:i] + node.values[i + 1 :]
                     return rest[0] if len(rest) == 1 else ast.BoolOp(op=node.op, values=rest)
         return node
@@ -258,7 +342,7 @@ class Mutator(ast.NodeTransformer):
     def visit_UnaryOp(self, node):
         node = self.generic_visit(node)
         if self._in_scope() and isinstance(node.op, ast.Not):
-            if self._point(node, f"not removed: {ast.unparse(node)[:60]}"):
+            if self._point(node, f"not removed: {_show(node)}"):
                 return node.operand
         return node
 
@@ -268,13 +352,13 @@ class Mutator(ast.NodeTransformer):
             return node
         if isinstance(node.op, (ast.Add, ast.Sub)):
             other = ast.Sub if isinstance(node.op, ast.Add) else ast.Add
-            if self._point(node, f"{ast.unparse(node)[:60]}: {type(node.op).__name__} -> {other.__name__}"):
+            if self._point(node, f"{_show(node)}: {type(node.op).__name__} -> {other.__name__}"):
                 node.op = other()
                 return node
         if isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.BitOr, ast.LShift)):
-            if self._point(node, f"right operand dropped: {ast.unparse(node)[:60]}"):
+            if self._point(node, f"right operand dropped: {_show(node)}"):
                 return node.left
-        if isinstance(node.op, ast.Add) and self._point(node, f"left operand dropped: {ast.unparse(node)[:60]}"):
+        if isinstance(node.op, ast.Add) and self._point(node, f"left operand dropped: {_show(node)}"):
             return node.right
         return node
 
@@ -306,7 +390,7 @@ class Mutator(ast.NodeTransformer):
             return node
         if self._in_scope() and len(node.elts) >= 2 and all(_is_constant_like(e) for e in node.elts):
             for i, element in enumerate(list(node.elts)):
-                if self._point(node, f"element dropped: {ast.unparse(element)[:60]}"):
+                if self._point(node, f"element dropped: {_show(element)}"):
                     node.elts = node.elts[:i] + node.elts[i + 1 :]
                     return node
         return node
@@ -410,18 +494,50 @@ class Result:
         return self.killed / counted if counted else 1.0
 
 
-def run_module(name: str, spec: Module, verbose: bool) -> Result:
+def earlier_verdicts(log: str) -> dict[tuple[str, str, int, str], str]:
+    """Verdicts from an earlier `--verbose` run's stderr: tests are only ever added, so a mutant
+    killed then is killed now, and only the others need running again (`--recheck LOG`)."""
+    verdicts = {}
+    for row in Path(log).read_text(encoding="utf-8").splitlines():
+        parts = row.split(None, 3)
+        if len(parts) == 4 and ":" in parts[1] and parts[2] in ("killed", "survived"):
+            path, _, line = parts[1].rpartition(":")
+            verdicts[(parts[0], path, int(line), parts[3])] = parts[2]
+    return verdicts
+
+
+def _earlier(earlier: dict, name: str, path: str, line: int, description: str) -> str | None:
+    """The earlier verdict on a mutant; descriptions longer than 60 characters were once cut at 60."""
+    if (name, path, line, description) in earlier:
+        return earlier[(name, path, line, description)]
+    head = description.split("…")[0][:30]
+    tail = description.rsplit(": ", 1)[-1] if ": " in description else ""
+    alike = [(d, v) for (m, p, l, d), v in earlier.items()
+             if (m, p, l) == (name, path, line) and d.startswith(head) and len(d) >= 60]
+    if len(alike) > 1:
+        alike = [(d, v) for d, v in alike if d.endswith(tail)]
+    return alike[0][1] if len(alike) == 1 else None
+
+
+def run_module(name: str, spec: Module, verbose: bool, earlier: dict | None = None, tally: bool = False) -> Result:
     result = Result(name)
     started = time.monotonic()
-    status, baseline = run(None, None, spec.tests, timeout=600)
-    if status != "survived":
-        result.errors.append(f"the tests fail without any mutant ({status}): fix them first")
-        return result
-    timeout = max(20.0, 4 * baseline)
+    if not tally:
+        status, baseline = run(None, None, spec.tests, timeout=600)
+        if status != "survived":
+            result.errors.append(f"the tests fail without any mutant ({status}): fix them first")
+            return result
+        timeout = max(20.0, 4 * baseline)
     for path, functions in spec.files.items():
         for index, (line, description) in enumerate(mutants(path, functions)):
             result.total += 1
-            status, _ = run(path, mutated_code(path, functions, index), spec.tests, timeout)
+            verdict = _earlier(earlier, name, path, line, description) if earlier else None
+            if verdict == "killed" or (tally and verdict):
+                status = verdict
+            elif tally:
+                status = "not in the log"
+            else:
+                status, _ = run(path, mutated_code(path, functions, index), spec.tests, timeout)
             if status in ("killed", "timeout"):
                 result.killed += 1
             elif status == "survived":
@@ -457,6 +573,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants without running them")
     parser.add_argument("--verbose", "-v", action="store_true", help="one line per mutant as it runs (stderr)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--recheck", metavar="LOG", help="run again only what an earlier --verbose run (its stderr) did not kill")
+    parser.add_argument("--tally", metavar="LOG", help="the table from an earlier --verbose run's stderr, running nothing")
     args = parser.parse_args(argv)
     names = args.modules or list(MODULES)
     unknown = [n for n in names if n not in MODULES]
@@ -469,8 +587,11 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{name:16} {path}:{line:<4} {description}")
         return 0
 
-    _warm_up()
-    results = [run_module(name, MODULES[name], args.verbose) for name in names]
+    if not args.tally:
+        _warm_up()
+    logs = args.tally or args.recheck
+    earlier = {k: v for log in logs.split(",") for k, v in earlier_verdicts(log).items()} if logs else None
+    results = [run_module(name, MODULES[name], args.verbose, earlier, bool(args.tally)) for name in names]
     if args.json:
         print(json.dumps([r.__dict__ | {"score": r.score} for r in results], indent=2, default=str))
         return 0

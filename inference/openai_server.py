@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -149,17 +150,20 @@ class OpenAIServerLLM:
         result: StreamResult,
         route: RouteKey | None,
     ) -> AsyncIterator[str]:
-        try:
-            async for text in self._stream("/chat/completions", body, result, route):
+        # aclosing: closing this stream must close the request under it at once (vLLM then aborts it)
+        async with aclosing(self._stream("/chat/completions", body, result, route)) as chat:
+            try:
+                async for text in chat:
+                    yield text
+                return
+            except _Refused:  # a status error: raised before any text was yielded
+                if not _extra_roles(messages):
+                    raise
+                self.render_here = True
+        prompt = self._body(params, route, prompt=render_chat(messages))
+        async with aclosing(self._stream("/completions", prompt, result, route)) as raw:
+            async for text in raw:
                 yield text
-            return
-        except _Refused:  # a status error: raised before any text was yielded
-            if not _extra_roles(messages):
-                raise
-            self.render_here = True
-        prompt = render_chat(messages)
-        async for text in self._stream("/completions", self._body(params, route, prompt=prompt), result, route):
-            yield text
 
     async def chat_batch(
         self, conversations: list[list[Message]], params: GenerationParams, route: RouteKey | None = None

@@ -60,14 +60,35 @@ def test_each_key_sees_only_its_own_conversations(locked, megrez):
     assert reply.status_code == 404 and reply.json()["error"]["code"] == "conversation_not_found"
     assert len(megrez.requests) == asked
     assert len(httpx.get(f"{locked.base_url}/v1/conversations/{cid}", headers=one).json()["turns"]) == 1
+    # the owner deletes it (with its key), and then it is gone for the owner too
+    assert httpx.delete(f"{locked.base_url}/v1/conversations/{cid}", headers=one).status_code == 204
+    assert httpx.get(f"{locked.base_url}/v1/conversations/{cid}", headers=one).status_code == 404
 
 
 def test_the_key_may_come_as_bearer_any_case_or_as_x_api_key(locked):
     url = f"{locked.base_url}/v1/answer"
     for headers in ({"Authorization": "bearer k-two"}, {"X-API-Key": "k-one"}, {"Authorization": "Bearer  k-one"}):
         assert httpx.post(url, json={"question": "Hello!"}, headers=headers).status_code == 200, headers
+    # a bearer without a token falls back to X-API-Key
+    ok = httpx.post(url, json={"question": "Hello!"}, headers={"Authorization": "Bearer", "X-API-Key": "k-one"})
+    assert ok.status_code == 200
     # another scheme falls back to X-API-Key, and a wrong X-API-Key is still refused
     ok = httpx.post(url, json={"question": "Hello!"}, headers={"Authorization": "Basic eHl6", "X-API-Key": "k-two"})
     assert ok.status_code == 200
     assert httpx.post(url, json={"question": "Hello!"}, headers={"X-API-Key": "k-three"}).status_code == 401
     assert httpx.post(url, json={"question": "Hello!"}, headers={"Authorization": "Token k-one"}).status_code == 401
+
+
+def test_a_streamed_answer_names_the_callers_own_conversation(locked):
+    """The scope stays inside the store: the id a key is given back is the one it sent, streaming too."""
+    one = {"Authorization": "Bearer k-one"}
+    body = {"question": "When did the Aurora Bridge in Veldmark open?", "conversation_id": "mine-1", "stream": True}
+    with httpx.stream("POST", f"{locked.base_url}/v1/answer", json=body, headers=one, timeout=60) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        text = "".join(response.iter_text())
+    done = [line for line in text.split("\n\n") if line.startswith("event: done")]
+    assert len(done) == 1 and '"conversation_id":"mine-1"' in done[0].replace(" ", "")
+    turns = httpx.get(f"{locked.base_url}/v1/conversations/mine-1", headers=one).json()["turns"]
+    assert len(turns) == 1
+    assert httpx.get(f"{locked.base_url}/v1/conversations/mine-1", headers={"X-API-Key": "k-two"}).status_code == 404

@@ -415,7 +415,9 @@ def test_socket_mode_cli_answers_a_mention(local_web, megrez, slack):
             assert any(ack["envelope_id"] == envelope for ack in socket.acks)
             socket.push(body, retry_attempt=1)  # redelivered: acknowledged, not answered again
             slack.wait_for(lambda: len(socket.acks) >= 2)
-            time.sleep(0.3)
+            barrier = event_body(f"<@{BOT_USER_ID}> Hello!", channel="C0BARRIER")  # handled after the retry
+            socket.push(barrier)
+            answered(slack, barrier)
             assert len(status_posts(slack, body)) == 1
         finally:
             proc.send_signal(signal.SIGINT)

@@ -7,7 +7,14 @@ import ipaddress
 import httpx
 import pytest
 
-from search.address import METADATA_ADDRESSES, address_problem
+from search.address import (
+    METADATA_ADDRESSES,
+    Refused,
+    address_problem,
+    literal_address,
+    parse_ipv4_spelling,
+    system_resolve,
+)
 from search.fetch import Fetcher
 
 
@@ -88,3 +95,57 @@ ROWS = [
 @pytest.mark.parametrize(("address", "why"), ROWS)
 def test_every_row_of_the_policy_refuses_its_addresses_by_name(address: str, why: str) -> None:
     assert address_problem(ipaddress.ip_address(address)) == why
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("::2", "IPv4-compatible 0.0.0.2: unspecified"),  # the smallest IPv4-compatible address read as such
+        ("::1:0:0", "reserved"),  # one bit above the IPv4-compatible range: not read as IPv4
+        ("::ffff:0:a00:1", "IPv4-translated 10.0.0.1: private"),
+    ],
+)
+def test_ipv4_carried_in_ipv6_is_read_exactly_at_the_edges(address: str, why: str) -> None:
+    assert address_problem(ipaddress.ip_address(address)) == why
+
+
+@pytest.mark.parametrize(
+    ("host", "message"),
+    [
+        ("1.2.3.4.5", "'1.2.3.4.5' is not a valid IPv4 address"),  # five parts: not an address at all
+        ("example.1", "'example.1' is not a valid IPv4 address"),  # numeric last label, a name before it
+        ("1.0x1g.3", "'1.0x1g.3' is not a valid IPv4 address"),
+        ("09.1", "'09.1' is not a valid IPv4 address (bad octal)"),
+        ("256.1.1.1", "'256.1.1.1' is not a valid IPv4 address (out of range)"),
+        ("1.2.65536", "'1.2.65536' is not a valid IPv4 address (out of range)"),
+    ],
+)
+def test_a_broken_numeric_host_is_refused_saying_why(host: str, message: str) -> None:
+    with pytest.raises(Refused) as refused:
+        parse_ipv4_spelling(host)
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("host", "meant"),
+    [("1.2.3.4", "1.2.3.4"), ("1.2.772", "1.2.3.4"), ("1.131844", "1.2.3.4"), ("16909060", "1.2.3.4"),
+     ("0x1.0x2.0x3.0x4", "1.2.3.4"), ("01.02.03.04", "1.2.3.4"), ("0x", "0.0.0.0"), ("1.2.3.4.", "1.2.3.4"),
+     ("255.255.255.255", "255.255.255.255"), ("1.2.65535", "1.2.255.255"), ("0377.0xff.255.0", "255.255.255.0")],
+)
+def test_every_spelling_of_an_address_means_that_address(host: str, meant: str) -> None:
+    assert parse_ipv4_spelling(host) == ipaddress.IPv4Address(meant)
+
+
+def test_the_edges_of_octal_and_of_ipv6_literals() -> None:
+    assert parse_ipv4_spelling("01234567") == ipaddress.IPv4Address("0.5.57.119")  # every octal digit
+    assert parse_ipv4_spelling("0") == ipaddress.IPv4Address("0.0.0.0")
+    assert literal_address("fe80::1%eth0") == ipaddress.IPv6Address("fe80::1")  # the zone is not the address
+    with pytest.raises(Refused, match="'fe80::zz' is not a valid IPv6 address"):
+        literal_address("fe80::zz")
+    scoped = ipaddress.ip_address("fe80::1%eth0")
+    assert address_problem(scoped) == "link-local"
+    assert address_problem(ipaddress.ip_address("2606:4700::1%eth0")) is None
+
+
+async def test_the_system_resolver_answers_addresses() -> None:
+    assert await system_resolve("127.0.0.1", 8080) == ["127.0.0.1"]

@@ -492,3 +492,75 @@ async def test_request_headers_look_like_a_browser_and_carry_no_cookies(
     assert "text/html" in sent["accept"]
     assert "cookie" not in sent, "a page's cookie is not sent to the next page"
     assert not list(client.cookies.jar), "nor kept in the shared client"
+
+
+# --- the checks of a hop, one by one (each found missing by bench/mutation.py) ---------------------
+
+
+async def test_an_allow_entry_without_a_port_allows_every_port_of_that_host(
+    client: httpx.AsyncClient, web: LocalWeb
+) -> None:
+    got = await Fetcher(client, allow_hosts=["127.0.0.1"], timeout_s=2).fetch(web.url("veldmark-metro"))
+    assert got.ok, got.error
+    other = await Fetcher(client, allow_hosts=["127.0.0.2"], timeout_s=2).fetch(web.url("veldmark-metro"))
+    assert other.error and "not allow-listed" in other.error
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http:///etc/passwd", "no host"),
+        ("http://ex%61mple.com/", "percent-encoded host"),  # a resolver might decode it: never asked
+        ("http://[fe80::1%25eth0]/", "link-local"),  # an IPv6 zone is allowed its '%', and then checked
+    ],
+)
+async def test_odd_hosts_are_refused_for_what_they_are_without_a_lookup(
+    client: httpx.AsyncClient, url: str, words: str
+) -> None:
+    resolve, calls = stub_resolver({"example.com": [["93.184.216.34"]], "": [["93.184.216.34"]]})
+    with loopback_only() as attempts:
+        got = await Fetcher(client, resolver=resolve, timeout_s=2).fetch(url)
+    assert got.error and "refused" in got.error and words in got.error, got.error
+    assert calls == [] and attempts == []
+
+
+async def test_a_name_with_no_address_is_an_error_not_a_crash(client: httpx.AsyncClient) -> None:
+    resolve, calls = stub_resolver({"empty.example": [[]]})
+    got = await Fetcher(client, resolver=resolve, timeout_s=2).fetch("http://empty.example/")
+    assert got.error and "empty.example resolves to no address" in got.error, got.error
+
+
+async def test_default_ports_name_the_site_plainly_and_meet_the_allow_list(client: httpx.AsyncClient) -> None:
+    resolve, _ = stub_resolver({"intranet.example": [["10.0.0.7"]], "news.example": [["93.184.216.34"]]})
+    fetcher = Fetcher(client, resolver=resolve, allow_hosts=["intranet.example:80"], timeout_s=2)
+    plain = await fetcher.check(httpx.URL("http://news.example/a"))
+    assert plain.host_header == "news.example" and plain.sni is None and plain.addresses == ["93.184.216.34"]
+    secure = await fetcher.check(httpx.URL("https://news.example/a"))
+    assert secure.host_header == "news.example" and secure.sni == "news.example"
+    assert (await fetcher.check(httpx.URL("https://news.example:8443/"))).host_header == "news.example:8443"
+    assert (await fetcher.check(httpx.URL("http://[2606:4700::1]:8080/"))).host_header == "[2606:4700::1]:8080"
+    literal = await fetcher.check(httpx.URL("https://93.184.216.34/"))
+    assert literal.host_header == "93.184.216.34" and literal.sni is None  # no SNI for an address
+    # http's default port is 80: the entry intranet.example:80 allows it, and not https (443)
+    allowed = await fetcher.check(httpx.URL("http://intranet.example/wiki"))
+    assert allowed.allowed and allowed.addresses == ["10.0.0.7"]
+    with pytest.raises(Refused, match="intranet.example:443 is not allow-listed"):
+        await fetcher.check(httpx.URL("https://intranet.example/wiki"))
+
+
+async def test_a_refusal_names_the_address_and_how_it_was_spelled(client: httpx.AsyncClient) -> None:
+    fetcher = Fetcher(client, timeout_s=2)
+    with pytest.raises(Refused) as spelled:
+        await fetcher.check(httpx.URL("http://2130706433/"))
+    assert str(spelled.value).startswith("127.0.0.1 (spelled 2130706433) is a non-public address (loopback)")
+    with pytest.raises(Refused) as plain:
+        await fetcher.check(httpx.URL("http://127.0.0.1/"))
+    assert str(plain.value).startswith("127.0.0.1 is a non-public address (loopback)")
+
+
+async def test_each_redirect_gives_its_connection_back(web: LocalWeb) -> None:
+    # One connection in the pool: a hop that kept its response open would starve the next one.
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=1, max_keepalive_connections=1)) as one:
+        fetcher = Fetcher(one, allow_hosts=[web.host_port], timeout_s=3.0)
+        got = await fetcher.fetch(web.url("/redirect-n?n=3&to=veldmark-metro"))
+    assert got.ok and got.final_url == web.url("veldmark-metro"), got.error
