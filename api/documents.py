@@ -20,6 +20,7 @@ from fastapi.responses import Response
 
 from api.auth import presented_key
 from api.errors import APIError
+from search.workers import ParseFailed, WorkerLost, WorkerPoolClosed
 from search.doc_links import link_secret, signed
 from search.index import IndexHandle
 
@@ -87,32 +88,6 @@ def _locate(handle: IndexHandle, relative: str) -> Path:
     return resolved
 
 
-def _clean_html(raw: bytes) -> bytes:
-    """The document's HTML without anything active or remote (lxml_html_clean, a trafilatura dependency)."""
-    import lxml.html
-    from lxml_html_clean import Cleaner
-
-    cleaner = Cleaner(
-        scripts=True,
-        javascript=True,
-        comments=True,
-        style=False,  # inline styles stay (the CSP allows them, and only them)
-        inline_style=False,
-        links=True,
-        meta=True,
-        page_structure=False,
-        processing_instructions=True,
-        embedded=True,
-        frames=True,
-        forms=True,
-        annoying_tags=True,
-        remove_unknown_tags=False,
-        safe_attrs_only=True,
-    )
-    document = lxml.html.document_fromstring(raw)
-    return lxml.html.tostring(cleaner.clean_html(document), encoding="utf-8", doctype="<!DOCTYPE html>")
-
-
 @router.get("/documents/{relative:path}", include_in_schema=False)
 async def document(relative: str, request: Request) -> Response:
     _authorize(request, relative)
@@ -127,14 +102,17 @@ async def document(relative: str, request: Request) -> Response:
         "Cache-Control": "private, no-cache",
         "Content-Disposition": f"inline; filename*=UTF-8''{quote(path.name)}",
     }
+    # Charset sniffing and lxml run in the parse workers, like every parser of bytes from outside.
+    workers = request.app.state.deps.workers
     if media_type == TEXT:  # re-encoded as UTF-8 whatever it was written in (GBK, Big5, …)
-        from search.extract import decode
-
-        raw = (await asyncio.to_thread(decode, raw, None)).encode("utf-8")
+        try:
+            raw = (await workers.run("search.extract:decode", raw, None)).encode("utf-8")
+        except (ParseFailed, WorkerLost, WorkerPoolClosed) as exc:
+            raise APIError(422, "unreadable_document", f"{relative!r} could not be read: {exc}") from exc
     elif media_type.startswith("text/html"):
         try:
-            raw = await asyncio.to_thread(_clean_html, raw)
-        except Exception:  # noqa: BLE001 - HTML lxml cannot parse is shown as text, never as it was
+            raw = await workers.run("search.documents:clean_html", raw)
+        except (ParseFailed, WorkerLost, WorkerPoolClosed):  # shown as text, never as it was
             media_type = TEXT
         headers["Content-Security-Policy"] = HTML_CSP
     return Response(raw, media_type=media_type, headers=headers)

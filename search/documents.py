@@ -197,3 +197,29 @@ def iter_files(root: Path, exclude: Iterable[Path] = ()) -> Iterator[Path]:
             ):
                 yield here / name
 
+
+def clean_html(raw: bytes) -> bytes:
+    """A document's HTML without anything active or remote, to serve it (lxml_html_clean, a
+    trafilatura dependency). Runs in a parse worker."""
+    import lxml.html
+    from lxml_html_clean import Cleaner
+
+    cleaner = Cleaner(
+        scripts=True,
+        javascript=True,
+        comments=True,
+        style=False,  # inline styles stay (the CSP allows them, and only them)
+        inline_style=False,
+        links=True,
+        meta=True,
+        page_structure=False,
+        processing_instructions=True,
+        embedded=True,
+        frames=True,
+        forms=True,
+        annoying_tags=True,
+        remove_unknown_tags=False,
+        safe_attrs_only=True,
+    )
+    document = lxml.html.document_fromstring(raw)
+    return lxml.html.tostring(cleaner.clean_html(document), encoding="utf-8", doctype="<!DOCTYPE html>")
