@@ -12,6 +12,7 @@ import pytest
 from agent.store import ConversationTooLarge, MemoryStore, RedisStore
 from agent.state import Turn
 from tests.agent.test_store import cluster_ports, turn
+from tests.conftest import missing
 from tests.fixtures.app_server import free_port
 
 PASSWORD = "s3cret-pw"
@@ -45,7 +46,7 @@ def sentinel_with_password(tmp_path):
     """A Redis with `requirepass` and a Sentinel with the same password watching it, both made here."""
     server = shutil.which("redis-server")
     if not server:
-        pytest.skip("redis-server is not installed")
+        missing("redis-server is not installed")
     redis_port, sentinel_port = free_port(), free_port()
     procs = [_start([server, "--port", str(redis_port), "--bind", "127.0.0.1", "--requirepass", PASSWORD,
                      "--save", "", "--appendonly", "no", "--dir", str(tmp_path)])]
@@ -82,7 +83,7 @@ def cluster_with_password(tmp_path):
     """A real three-node Redis Cluster whose nodes require a password."""
     server, cli = shutil.which("redis-server"), shutil.which("redis-cli")
     if not server or not cli:
-        pytest.skip("redis-server / redis-cli are not installed")
+        missing("redis-server / redis-cli are not installed")
     ports = cluster_ports(3)
     procs = [
         _start([server, "--port", str(p), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file",

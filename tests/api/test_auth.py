@@ -82,13 +82,18 @@ def test_the_key_may_come_as_bearer_any_case_or_as_x_api_key(locked):
 def test_a_streamed_answer_names_the_callers_own_conversation(locked):
     """The scope stays inside the store: the id a key is given back is the one it sent, streaming too."""
     one = {"Authorization": "Bearer k-one"}
-    body = {"question": "When did the Aurora Bridge in Veldmark open?", "conversation_id": "mine-1", "stream": True}
+    first = httpx.post(
+        f"{locked.base_url}/v1/answer", json={"question": "When did the Aurora Bridge in Veldmark open?"}, headers=one, timeout=60
+    )
+    mine = first.json()["conversation_id"]  # the server's id, never the store key with its scope
+    assert not mine.startswith("k")
+    body = {"question": "And how much did it cost?", "conversation_id": mine, "stream": True}
     with httpx.stream("POST", f"{locked.base_url}/v1/answer", json=body, headers=one, timeout=60) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         text = "".join(response.iter_text())
     done = [line for line in text.split("\n\n") if line.startswith("event: done")]
-    assert len(done) == 1 and '"conversation_id":"mine-1"' in done[0].replace(" ", "")
-    turns = httpx.get(f"{locked.base_url}/v1/conversations/mine-1", headers=one).json()["turns"]
-    assert len(turns) == 1
-    assert httpx.get(f"{locked.base_url}/v1/conversations/mine-1", headers={"X-API-Key": "k-two"}).status_code == 404
+    assert len(done) == 1 and f'"conversation_id":"{mine}"' in done[0].replace(" ", "")
+    turns = httpx.get(f"{locked.base_url}/v1/conversations/{mine}", headers=one).json()["turns"]
+    assert len(turns) == 2
+    assert httpx.get(f"{locked.base_url}/v1/conversations/{mine}", headers={"X-API-Key": "k-two"}).status_code == 404

@@ -94,11 +94,16 @@ def _one(url: str, text: str, score: float, position: int = 0) -> Passage:
 LONG = "The Aurora Bridge in Veldmark cost 420 million euros and opened in 2021 after six years. " * 12  # ~220 tokens
 
 
+def header(page: Page) -> int:
+    """What a source's title and URL cost in the budget (they stand in the prompt too)."""
+    return count_tokens(page.title) + count_tokens(page.url)
+
+
 def test_a_cut_passage_fills_its_room_exactly_and_never_more() -> None:
     page = Page(url="http://a/", title="A", text=LONG)
     for budget, cap in ((100, 1000), (1000, 80), (75, 75)):
         (source,) = select_sources([page], [_one("http://a/", LONG, 1.0)], budget_tokens=budget, source_tokens=cap)
-        room = min(budget, cap)
+        room = min(budget - header(page), cap)
         # the whole room (up to the last word that fits), and not one token over
         assert room - 2 <= count_tokens(source.context) <= room, (budget, cap, count_tokens(source.context))
         assert LONG.startswith(source.context)
@@ -108,16 +113,17 @@ def test_the_second_source_is_cut_to_what_the_first_left() -> None:
     pages = [Page(url=u, title=u, text=LONG) for u in ("http://a/", "http://b/")]
     passages = [_one("http://a/", LONG, 2.0), _one("http://b/", LONG, 1.0)]
     first, second = select_sources(pages, passages, budget_tokens=300, source_tokens=200)
+    headers = header(pages[0]) + header(pages[1])
     assert 198 <= count_tokens(first.context) <= 200
-    assert count_tokens(first.context) + count_tokens(second.context) <= 300
-    assert count_tokens(second.context) >= 98
+    assert count_tokens(first.context) + count_tokens(second.context) <= 300 - headers
+    assert count_tokens(second.context) >= 300 - headers - count_tokens(first.context) - 2
 
 
 def test_room_below_the_minimum_piece_drops_the_passage_rather_than_show_a_scrap() -> None:
     pages = [Page(url=u, title=u, text=LONG) for u in ("http://a/", "http://b/")]
     passages = [_one("http://a/", LONG, 2.0), _one("http://b/", LONG, 1.0)]
     (alone,) = select_sources(pages[:1], passages[:1], budget_tokens=1000, source_tokens=200)
-    first = count_tokens(alone.context)  # what the first source takes (cut between words)
+    first = count_tokens(alone.context) + header(pages[0]) + header(pages[1])  # the first source, both headers
     sources = select_sources(pages, passages, budget_tokens=first + MIN_PIECE_TOKENS - 1, source_tokens=200)
     assert [s.url for s in sources] == ["http://a/"]
     sources = select_sources(pages, passages, budget_tokens=first + MIN_PIECE_TOKENS, source_tokens=200)
@@ -141,7 +147,9 @@ def test_the_per_source_cap_counts_what_the_source_already_has() -> None:
 def test_a_passage_exactly_the_size_of_the_cap_fits_whole() -> None:
     page = Page(url="http://a/", title="A", text=SHORT)
     passage = _one("http://a/", SHORT, 1.0)
-    (source,) = select_sources([page], [passage], budget_tokens=passage.tokens, source_tokens=passage.tokens)
+    (source,) = select_sources(
+        [page], [passage], budget_tokens=passage.tokens + header(page), source_tokens=passage.tokens
+    )
     assert source.context == SHORT.strip()
 
 
