@@ -28,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +63,7 @@ async def one_answer(client: httpx.AsyncClient, base_url: str, question: str) ->
     first_text = None
     name, done, error = None, None, None
     async with client.stream(
-        "POST", f"{base_url}/v1/answer", json={"question": question, "stream": True, "conversation_id": uuid.uuid4().hex}
+        "POST", f"{base_url}/v1/answer", json={"question": question, "stream": True}  # a new conversation each time
     ) as response:
         if response.status_code != 200:
             await response.aread()

@@ -108,6 +108,7 @@ class Server:
 
 async def soak(server: Server, questions: list[str], clients: int) -> dict:
     latencies: list[float] = []
+    uncited: list[str] = []
     errors: dict[str, int] = {}
     queue: asyncio.Queue[str] = asyncio.Queue()
     for question in questions:
@@ -123,10 +124,12 @@ async def soak(server: Server, questions: list[str], clients: int) -> dict:
                     response = await client.post(
                         f"{server.base_url}/v1/answer", json={"question": question, "search": "always"}
                     )
-                    if response.status_code == 200 and response.json().get("citations"):
+                    if response.status_code == 200:
                         latencies.append(time.perf_counter() - started)
+                        if not response.json().get("citations"):  # answered, but the evidence lacked it
+                            uncited.append(question)
                     else:
-                        kind = f"HTTP {response.status_code}" if response.status_code != 200 else "no citation"
+                        kind = f"HTTP {response.status_code}"
                         errors[kind] = errors.get(kind, 0) + 1
                 except httpx.HTTPError as exc:
                     errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
@@ -142,6 +145,8 @@ async def soak(server: Server, questions: list[str], clients: int) -> dict:
 
     return {
         "answered": len(latencies),
+        "uncited": len(uncited),
+        "uncited_questions": len(set(uncited)),
         "errors": errors,
         "seconds": round(elapsed, 1),
         "answers_per_s": round(len(latencies) / elapsed, 2),
@@ -189,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{result['questions']} questions, {result['clients']} clients, caches off, `websearch serve` in its own process\n"
             f"crashes {result['crashes']}  errors {sum(result['errors'].values())} {result['errors'] or ''}  "
-            f"answered {result['answered']} in {result['seconds']} s ({result['answers_per_s']}/s)  "
+            f"answered {result['answered']} in {result['seconds']} s ({result['answers_per_s']}/s; "
+            f"{result['uncited']} without a citation, from {result['uncited_questions']} distinct questions)  "
             f"p50 {result['p50_ms']} ms  p95 {result['p95_ms']} ms\n"
             f"RSS at the end: server {result['server_rss_mib']} MiB, "
             f"workers (incl. fork server) {result['worker_rss_mib']} MiB; "
