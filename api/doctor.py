@@ -62,7 +62,7 @@ async def check_model(settings: Settings) -> Check:
 
 def _check_gguf(settings: Settings) -> Check:
     from inference.base import LLMError
-    from inference.llamacpp import _HOW_TO_POINT, cached_gguf, probe_hub
+    from inference.gguf import HOW_TO_POINT, cached_gguf, probe_hub
 
     if importlib.util.find_spec("llama_cpp") is None:
         return Check(
@@ -74,7 +74,7 @@ def _check_gguf(settings: Settings) -> Check:
     if settings.llm_gguf:
         path = Path(settings.llm_gguf).expanduser()
         if not path.is_file():
-            return Check(name="model", ok=False, detail=f"no GGUF file at {path}; {_HOW_TO_POINT}")
+            return Check(name="model", ok=False, detail=f"no GGUF file at {path}; {HOW_TO_POINT}")
         return Check(name="model", ok=True, detail=f"llama.cpp, {path} ({path.stat().st_size / 1e6:,.0f} MB)")
     where = f"{settings.llm_hf_repo}/{settings.llm_hf_file}"
     if cached := cached_gguf(settings.llm_hf_repo, settings.llm_hf_file):

@@ -32,6 +32,7 @@ from inference.base import (
     ToolsUnsupported,
     Usage,
 )
+from inference.gguf import HOW_TO_POINT, download_gguf
 from inference.megrez import TURN_END
 
 if TYPE_CHECKING:
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 _STANDARD_ROLES = {"system", "user", "assistant"}
-_HOW_TO_POINT = "set WEBSEARCH_LLM_GGUF=/path/model.gguf or WEBSEARCH_LLM_BASE_URL=http://host:8000/v1"
 # Megrez's format (MEGREZ.md), for a Megrez GGUF that carries no chat template of its own.
 MEGREZ_TEMPLATE = (
     "{% for message in messages %}"
@@ -76,13 +76,13 @@ class LlamaCppLLM:
     def load(cls, path: str | os.PathLike[str], *, n_ctx: int = 8192, n_threads: int | None = None) -> LlamaCppLLM:
         file = Path(path).expanduser()
         if not file.is_file():
-            raise ModelNotFound("llama.cpp", f"no GGUF file at {file}; {_HOW_TO_POINT}")
+            raise ModelNotFound("llama.cpp", f"no GGUF file at {file}; {HOW_TO_POINT}")
         try:
             from llama_cpp import Llama  # lazy: the server backend must work without llama.cpp installed
         except ImportError as exc:
             raise LLMUnavailable(
                 "llama.cpp",
-                f"llama-cpp-python is not installed ({exc}); pip install llama-cpp-python, or {_HOW_TO_POINT}",
+                f"llama-cpp-python is not installed ({exc}); pip install llama-cpp-python, or {HOW_TO_POINT}",
             ) from exc
         try:
             llama = Llama(model_path=str(file), n_ctx=n_ctx, n_threads=n_threads, verbose=False)
@@ -337,67 +337,6 @@ class LlamaCppLLM:
         self.usage_total.prompt_tokens += usage.prompt_tokens
         self.usage_total.completion_tokens += usage.completion_tokens
         return usage
-
-
-def download_gguf(repo: str, filename: str) -> str:
-    """The GGUF's path in the Hugging Face cache, downloading it the first time (with a progress bar)."""
-    try:
-        from huggingface_hub import hf_hub_download
-        from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError, RepositoryNotFoundError
-    except ImportError as exc:
-        raise LLMUnavailable(
-            "llama.cpp", f"huggingface_hub is not installed, cannot fetch {repo}; {_HOW_TO_POINT}"
-        ) from exc
-    if cached := cached_gguf(repo, filename):
-        return cached  # no network at all: starts offline, and without a HEAD request to the Hub
-    probe_hub()
-    try:
-        return hf_hub_download(repo_id=repo, filename=filename)
-    # LocalEntryNotFoundError (offline, not cached) subclasses EntryNotFoundError: catch it first.
-    except LocalEntryNotFoundError as exc:
-        raise LLMUnavailable(
-            "llama.cpp",
-            f"{repo}/{filename} is not in the Hugging Face cache and cannot be downloaded (offline?); {_HOW_TO_POINT}",
-        ) from exc
-    except (RepositoryNotFoundError, EntryNotFoundError) as exc:
-        raise ModelNotFound(
-            "llama.cpp", f"{repo}/{filename} does not exist on the Hugging Face Hub; {_HOW_TO_POINT}"
-        ) from exc
-    except Exception as exc:  # noqa: BLE001 - network errors come from several libraries
-        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
-        raise LLMUnavailable("llama.cpp", f"cannot download {repo}/{filename} ({reason}); {_HOW_TO_POINT}") from exc
-
-
-def cached_gguf(repo: str, filename: str) -> str | None:
-    from huggingface_hub import try_to_load_from_cache
-
-    found = try_to_load_from_cache(repo_id=repo, filename=filename)
-    return found if isinstance(found, str) and Path(found).is_file() else None
-
-
-def probe_hub(timeout_s: float = 3.0) -> None:
-    """One short TCP connect to the Hub before downloading: offline fails in seconds, in one line,
-    instead of after the download's own retries. Skipped behind a proxy (the connect would not tell)
-    and when HF_HUB_OFFLINE is set (the download then fails at once by itself)."""
-    import socket
-    import urllib.request
-    from urllib.parse import urlsplit
-
-    from huggingface_hub import constants
-
-    if constants.HF_HUB_OFFLINE or urllib.request.getproxies().get("https"):
-        return
-    endpoint = urlsplit(constants.ENDPOINT)
-    host = endpoint.hostname or "huggingface.co"
-    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
-    try:
-        socket.create_connection((host, port), timeout=timeout_s).close()
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise LLMUnavailable(
-            "llama.cpp",
-            f"the model is not downloaded yet and {constants.ENDPOINT} cannot be reached ({reason}); {_HOW_TO_POINT}",
-        ) from exc
 
 
 def _sampling(params: GenerationParams) -> dict[str, Any]:
