@@ -100,7 +100,8 @@ MODULES: dict[str, Module] = {
     "auth-scoping": Module(
         {
             "api/auth.py": None,
-            "api/answer.py": ["agent_input", "to_response", "answer", "get_conversation", "delete_conversation"],
+            "api/answer.py": ["agent_input", "to_response", "answer", "existing", "stored_key", "get_conversation",
+                              "delete_conversation"],
             "api/openai_conversation.py": ["conversation_key", "caller_namespace", "Conversation.__init__",
                                            "Conversation.prepare", "Conversation.file"],
         },
@@ -113,6 +114,9 @@ MODULES: dict[str, Module] = {
             "tests/api/test_openai_compat.py::test_explicit_conversation_id_keeps_the_thread",
             "tests/api/test_openai_compat.py::test_a_conversation_is_kept_once_not_once_per_turn",
             "tests/api/test_conversations.py::test_get_returns_turns_with_sources_and_queries_then_delete",
+            # the open-server rules: server-made ids, Slack threads off REST, no planted turns
+            "tests/api/test_hardening.py::test_an_open_server_keeps_slack_threads_off_rest_unless_the_operator_opts_in",
+            "tests/api/test_hardening.py::test_a_client_cannot_plant_a_conversation_or_write_assistant_turns_into_one",
         ],
         "API keys and conversation scoping",
     ),
