@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -32,39 +31,10 @@ import httpx  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from tests.fixtures.app_server import free_port, subprocess_env  # noqa: E402
 from tests.fixtures.megrez_server import ScriptedMegrez  # noqa: E402
+from tests.fixtures.procs import descendants, rss_mib  # noqa: E402
 from tests.fixtures.web import LocalWeb  # noqa: E402
 
 CORPUS = ROOT / "bench" / "corpus"
-
-
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            tree.setdefault(parent, []).append(int(entry))
-    return tree
-
-
-def rss_mib(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/statm") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except OSError:
-        return 0.0
-
-
-def descendants(pid: int) -> list[int]:
-    tree, found, todo = _children(), [], [pid]
-    while todo:
-        for child in tree.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 class Server:

@@ -17,6 +17,7 @@ import pytest
 from search.workers import WorkerPool
 from tests.conftest import make_settings
 from tests.fixtures.app_server import ServedApp, free_port, subprocess_env
+from tests.fixtures.procs import alive, descendants
 from tests.fixtures.web import LocalWeb
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
@@ -123,24 +124,6 @@ def test_a_worker_killed_while_it_holds_a_page(web: LocalWeb, megrez) -> None:
         web.extra_results = []
 
 
-def _descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(parent, []).append(int(entry))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
 def test_serve_with_several_server_processes_parses_in_workers_and_stops_them_all(local_web, megrez) -> None:
     port = free_port()
     env = subprocess_env(make_settings(local_web, megrez))
@@ -162,13 +145,13 @@ def test_serve_with_several_server_processes_parses_in_workers_and_stops_them_al
             response = httpx.post(f"{base}/v1/answer", json={"question": question, "search": "always"}, timeout=60)
             assert_cited_answer(response, fact, page)
         # two server processes, each with its two parse workers (and a fork server behind them)
-        tree = _descendants(proc.pid)
+        tree = set(descendants(proc.pid))
         assert len(tree) >= 2 + 2 * 2, tree
     finally:
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=60)
     assert "Traceback" not in output, output
-    assert wait_for(lambda: not any(os.path.exists(f"/proc/{pid}") and _alive(pid) for pid in tree), 10), (
+    assert wait_for(lambda: not any(alive(pid) for pid in tree), 10), (
         "every server and parse worker process ended"
     )
 
@@ -177,12 +160,4 @@ def _ready(base: str) -> bool:
     try:
         return httpx.get(f"{base}/readyz", timeout=1).status_code == 200
     except httpx.TransportError:
-        return False
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
         return False
