@@ -12,6 +12,7 @@ print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependenc
 PY
 RUN pip install -r /tmp/requirements.txt
 
+COPY core ./core
 COPY agent ./agent
 COPY search ./search
 COPY inference ./inference

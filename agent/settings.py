@@ -134,7 +134,7 @@ class Settings(BaseSettings):
     slack_threads_over_rest: bool = False
     max_result_url_chars: int = 2_048  # a search result with a longer URL is dropped (not a real link)
     max_result_title_chars: int = 200  # … its title is cut to this
-    # `websearch serve` (uvicorn): a slow client cannot hold a connection (api/server.py). On the
+    # `websearch serve` (uvicorn): a slow client cannot hold a connection (api/ops/server.py). On the
     # internet, put a reverse proxy in front all the same.
     http_header_timeout_s: float = 10.0  # a request's line and headers must arrive within this …
     http_body_timeout_s: float = 60.0  # … and its body within this

@@ -11,11 +11,19 @@ from fastapi import Depends, FastAPI
 from agent.deps import Deps, build_deps
 from agent.graph import build_graph
 from agent.settings import Settings
-from api import answer, docs, documents, drain, errors, health, metrics, openai_compat, webchat
-from api import logging as request_logs
+from api import errors
+from api.rest import answer
+from api.ops import docs
+from api.rest import documents
+from api.ops import drain
+from api.ops import health
+from api.ops import metrics
+from api.openai_compat import routes as openai_compat
+from api.webchat import routes as webchat
+from api.ops import logging as request_logs
 from api.auth import require_api_key
 from api.limits import BodyLimit
-from api.schemas import ErrorResponse
+from api.rest.schemas import ErrorResponse
 from search.workers import WorkerPool
 
 
@@ -45,7 +53,7 @@ def create_app(
         version="0.1.0",
         summary="Cited answers from the web, written by Megrez-3B.",
         lifespan=lifespan,
-        docs_url=None,  # /docs without a CDN: api/docs.py
+        docs_url=None,  # /docs without a CDN: api/ops/docs.py
         redoc_url=None,
         openapi_url="/openapi.json" if settings.api_docs else None,
         responses={
@@ -67,7 +75,7 @@ def create_app(
     app.include_router(webchat.router)  # `/` and /static: public, the page asks for a key when needed
     app.include_router(documents.router)  # the local index's files, by their citation links (own key check)
     if settings.slack_bot_token and settings.slack_signing_secret:
-        from api import slack  # slack-bolt loads only when Slack is configured
+        from api.slack import bot as slack  # slack-bolt loads only when Slack is configured
 
         app.include_router(slack.router)  # Slack signs its requests (Bolt checks them): no API key
     from api import mcp_server  # MCP tools at /mcp (Streamable HTTP); the API keys apply there too

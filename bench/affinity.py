@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 
 from bench.prefix import CONVERSATIONS, step_of  # noqa: E402
-from tests.conftest import make_settings  # noqa: E402
-from tests.fixtures.app_server import ServedApp  # noqa: E402
-from tests.fixtures.megrez_server import ScriptedMegrez  # noqa: E402
-from tests.fixtures.web import LocalWeb  # noqa: E402
+from testkit.settings import make_settings  # noqa: E402
+from testkit.app_server import ServedApp  # noqa: E402
+from testkit.megrez_server import ScriptedMegrez  # noqa: E402
+from testkit.web import LocalWeb  # noqa: E402
 
 
 def conversations(count: int, turns: int) -> list[list[str]]:

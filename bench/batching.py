@@ -37,10 +37,10 @@ from search.rank import rank_passages  # noqa: E402
 from search.read import read
 from search.workers import WorkerPool, default_size  # noqa: E402
 from search.select import select_sources  # noqa: E402
-from tests.conftest import make_settings  # noqa: E402
-from tests.fixtures.app_server import ServedApp  # noqa: E402
-from tests.fixtures.megrez_server import ScriptedMegrez  # noqa: E402
-from tests.fixtures.web import LocalWeb  # noqa: E402
+from testkit.settings import make_settings  # noqa: E402
+from testkit.app_server import ServedApp  # noqa: E402
+from testkit.megrez_server import ScriptedMegrez  # noqa: E402
+from testkit.web import LocalWeb  # noqa: E402
 
 QUESTIONS = [
     "How much did the Aurora Bridge in Veldmark cost?",

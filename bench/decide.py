@@ -7,7 +7,7 @@ Factual questions (people, places, numbers, dates, prices, news) and chit-chat (
 arithmetic, translation, rewriting, writing), 8 of each in English and 8 in Chinese, none of them
 in the tests. Each protocol runs the real decide step (agent/protocols) in a one-node graph:
 
-* megrez  — the scripted Megrez (tests/fixtures/megrez_server.py) over HTTP, its text function calls;
+* megrez  — the scripted Megrez (testkit/megrez_server.py) over HTTP, its text function calls;
 * tools   — the scripted server as a tool-capable model (calls only through `tools`);
 * plain   — the scripted server as a model that can call nothing (the bilingual rule decides);
 * smollm2 — the real SmolLM2-135M GGUF, embedded (auto: chatml -> tools via llama.cpp's handler);
@@ -36,8 +36,8 @@ from agent.deps import Deps, build_deps  # noqa: E402
 from agent.settings import Settings  # noqa: E402
 from agent.state import AgentState  # noqa: E402
 from search.language import detect_language  # noqa: E402
-from tests.fixtures.megrez_server import ScriptedMegrez  # noqa: E402
-from tests.fixtures.models import embedded_model_missing, smollm2_gguf  # noqa: E402
+from testkit.megrez_server import ScriptedMegrez  # noqa: E402
+from testkit.models import embedded_model_missing, smollm2_gguf  # noqa: E402
 
 FACTUAL = {
     "en": [

@@ -27,10 +27,10 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from tests.conftest import make_settings  # noqa: E402
-from tests.fixtures.app_server import ServedApp  # noqa: E402
-from tests.fixtures.megrez_server import ScriptedMegrez  # noqa: E402
-from tests.fixtures.web import LocalWeb  # noqa: E402
+from testkit.settings import make_settings  # noqa: E402
+from testkit.app_server import ServedApp  # noqa: E402
+from testkit.megrez_server import ScriptedMegrez  # noqa: E402
+from testkit.web import LocalWeb  # noqa: E402
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 

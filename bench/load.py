@@ -1,7 +1,7 @@
 """Load: how many answers a second one API process gives, how fast, and what it costs beyond the model.
 
 Drives the real service (uvicorn + the whole graph) on loopback with N concurrent streaming clients
-against the local web (`tests/fixtures/web.py`) and the scripted Megrez server, which here generates
+against the local web (`testkit/web.py`) and the scripted Megrez server, which here generates
 at a realistic pace (`--ttft` before the first token, `--token-delay` between streamed chunks of about
 one token). For each concurrency level it prints throughput, client-side latency (p50/p95, and time
 to the first answer text), and the service's own overhead: the server's total time minus the time it
@@ -35,10 +35,10 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from tests.conftest import make_settings  # noqa: E402
-from tests.fixtures.app_server import ServedApp, free_port, subprocess_env  # noqa: E402
-from tests.fixtures.megrez_server import ScriptedMegrez  # noqa: E402
-from tests.fixtures.web import LocalWeb  # noqa: E402
+from testkit.settings import make_settings  # noqa: E402
+from testkit.app_server import ServedApp, free_port, subprocess_env  # noqa: E402
+from testkit.megrez_server import ScriptedMegrez  # noqa: E402
+from testkit.web import LocalWeb  # noqa: E402
 
 from search.workers import WorkerPool, _resolve, default_size  # noqa: E402
 
@@ -170,7 +170,7 @@ class Subprocess:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port), "--log-level", "warning"],
+            [sys.executable, "-m", "api.cli.main", "serve", "--port", str(self.port), "--log-level", "warning"],
             cwd=ROOT,
             env=subprocess_env(settings),
         )

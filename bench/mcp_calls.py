@@ -32,10 +32,10 @@ import httpx2  # noqa: E402
 from mcp import Client, StdioServerParameters  # noqa: E402
 from mcp.client.streamable_http import streamable_http_client  # noqa: E402
 
-from tests.conftest import make_settings  # noqa: E402
-from tests.fixtures.app_server import ServedApp, subprocess_env  # noqa: E402
-from tests.fixtures.megrez_server import ScriptedMegrez  # noqa: E402
-from tests.fixtures.web import LocalWeb  # noqa: E402
+from testkit.settings import make_settings  # noqa: E402
+from testkit.app_server import ServedApp, subprocess_env  # noqa: E402
+from testkit.megrez_server import ScriptedMegrez  # noqa: E402
+from testkit.web import LocalWeb  # noqa: E402
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 QUERY = "Aurora Bridge Veldmark cost"
@@ -73,7 +73,7 @@ async def run(calls: int) -> dict[str, dict[str, float]]:
         settings = make_settings(web, megrez)
         page = web.url("aurora-bridge")
         stdio_server = StdioServerParameters(
-            command=sys.executable, args=["-m", "api.cli", "mcp"], env=subprocess_env(settings), cwd=str(ROOT)
+            command=sys.executable, args=["-m", "api.cli.main", "mcp"], env=subprocess_env(settings), cwd=str(ROOT)
         )
         with ServedApp(settings) as app:
             http = httpx2.AsyncClient(timeout=60)

@@ -100,9 +100,9 @@ MODULES: dict[str, Module] = {
     "auth-scoping": Module(
         {
             "api/auth.py": None,
-            "api/answer.py": ["agent_input", "to_response", "answer", "existing", "stored_key", "get_conversation",
+            "api/rest/answer.py": ["agent_input", "to_response", "answer", "existing", "stored_key", "get_conversation",
                               "delete_conversation"],
-            "api/openai_conversation.py": ["conversation_key", "caller_namespace", "Conversation.__init__",
+            "api/openai_compat/conversation.py": ["conversation_key", "caller_namespace", "Conversation.__init__",
                                            "Conversation.prepare", "Conversation.file"],
         },
         [
@@ -121,7 +121,7 @@ MODULES: dict[str, Module] = {
         "API keys and conversation scoping",
     ),
     "slack": Module(
-        {"api/slack.py": ["SlackBot.__init__", "SlackBot._on_mention", "SlackBot._on_message", "SlackBot._spawn",
+        {"api/slack/bot.py": ["SlackBot.__init__", "SlackBot._on_mention", "SlackBot._on_message", "SlackBot._spawn",
                           "SlackBot._claim", "enabled", "bot_for", "slack_events"]},
         [
             "tests/api/test_slack.py::test_http_mode_needs_both_the_bot_token_and_the_signing_secret",
@@ -179,37 +179,37 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
         "the letter before the hash only names the prefix",
     ("auth-scoping", "api/auth.py", 37, "right operand dropped: 'k' + hashlib.sha256((presented_…)).hexdigest()[:12] + ':'"):
         "the hash has a fixed length: without ':' the prefix is still unambiguous",
-    ("auth-scoping", "api/openai_conversation.py", 34, "False -> True"): "ensure_ascii: the hash differs, per transcript alike",
-    ("auth-scoping", "api/openai_conversation.py", 34, "element dropped: ','"): "separators: the hash differs, per transcript alike",
-    ("auth-scoping", "api/openai_conversation.py", 34, "element dropped: ':'"): "separators: the hash differs, per transcript alike",
-    ("auth-scoping", "api/openai_conversation.py", 36, "40 -> 41"): "how much of the hash names the entry",
-    ("auth-scoping", "api/openai_conversation.py", 43, "operand dropped: ''"):
+    ("auth-scoping", "api/openai_compat/conversation.py", 34, "False -> True"): "ensure_ascii: the hash differs, per transcript alike",
+    ("auth-scoping", "api/openai_compat/conversation.py", 34, "element dropped: ','"): "separators: the hash differs, per transcript alike",
+    ("auth-scoping", "api/openai_compat/conversation.py", 34, "element dropped: ':'"): "separators: the hash differs, per transcript alike",
+    ("auth-scoping", "api/openai_compat/conversation.py", 36, "40 -> 41"): "how much of the hash names the entry",
+    ("auth-scoping", "api/openai_compat/conversation.py", 43, "operand dropped: ''"):
         "with keys configured, a request reaching this has passed require_api_key: its key is never None",
-    ("auth-scoping", "api/openai_conversation.py", 44, "16 -> 17"): "how much of the key's hash goes into the namespace",
-    ("slack", "api/slack.py", 132, "right operand dropped: settings.slack_api_url + '/'"):
+    ("auth-scoping", "api/openai_compat/conversation.py", 44, "16 -> 17"): "how much of the key's hash goes into the namespace",
+    ("slack", "api/slack/bot.py", 132, "right operand dropped: settings.slack_api_url + '/'"):
         "slack_sdk's client adds the missing slash itself (tested: the base URL ends in '/' either way)",
-    ("slack", "api/slack.py", 137, "15 -> 16"): "the Web API client's timeout in seconds: no test waits 15 s",
-    ("slack", "api/slack.py", 141, "operand dropped: ''"):
+    ("slack", "api/slack/bot.py", 137, "15 -> 16"): "the Web API client's timeout in seconds: no test waits 15 s",
+    ("slack", "api/slack/bot.py", 141, "operand dropped: ''"):
         "Bolt reads a None signing secret as '' itself (and HTTP mode is never enabled without one)",
-    ("slack", "api/slack.py", 169, "body.get('event_id') or f\"{event…nel')}:{event.get('ts')}\": Or -> And"):
+    ("slack", "api/slack/bot.py", 169, "body.get('event_id') or f\"{event…nel')}:{event.get('ts')}\": Or -> And"):
         "a delivery's channel:ts is as stable across Slack's retries and replicas as its event_id",
-    ("slack", "api/slack.py", 169, "operand dropped: body.get('event_id')"):
+    ("slack", "api/slack/bot.py", 169, "operand dropped: body.get('event_id')"):
         "a delivery's channel:ts is as stable across Slack's retries and replicas as its event_id",
-    ("slack", "api/slack.py", 169, "operand dropped: f\"{event.get('channel')}:{event.get('ts')}\""):
+    ("slack", "api/slack/bot.py", 169, "operand dropped: f\"{event.get('channel')}:{event.get('ts')}\""):
         "Slack sends an event_id with every event (Events API and Socket Mode): the fallback is for hand-made ones",
     **{
-        ("slack", "api/slack.py", 174, description): "the in-process claims only forget old ids; the shared "
+        ("slack", "api/slack/bot.py", 174, description): "the in-process claims only forget old ids; the shared "
         "cache's SET NX still claims each event once (tested: a retried event is answered once)"
         for description in ("now - t: Sub -> Add", "right operand dropped: now - t", "now - t < EVENT_TTL_S: Lt -> LtE")
     },
     **{
-        ("slack", "api/slack.py", 176, f"operand dropped: {operand}"): "the team id is the same wherever it is "
+        ("slack", "api/slack/bot.py", 176, f"operand dropped: {operand}"): "the team id is the same wherever it is "
         "read (envelope, authorizations, event): Slack sends all three (tested: the thread's conversation id)"
         for operand in ("body.get('team_id')", "context.team_id", "event.get('team')", "''")
     },
-    ("slack", "api/slack.py", 143, "False -> True"):
+    ("slack", "api/slack/bot.py", 143, "False -> True"):
         "process_before_response: the listeners only start a task, so the ack is immediate either way",
-    ("slack", "api/slack.py", 146, "call removed"): "the retry middleware only logs",
+    ("slack", "api/slack/bot.py", 146, "call removed"): "the retry middleware only logs",
     ("address", "search/address.py", 121, "guard removed: if not ip.is_global"):
         "a third line: every address ipaddress calls not global is named by a row or a flag first (Python 3.11)",
     ("address", "search/address.py", 143, "len(label) > 1: Gt -> GtE"): "'0' read as octal is 0 all the same",
@@ -564,10 +564,10 @@ def _warm_up() -> None:
     sys.path.insert(0, str(ROOT))
     import pytest  # noqa: F401
     import api.app  # noqa: F401 — fastapi, langgraph, httpx, pydantic, redis, slack_bolt, trafilatura...
-    import api.slack  # noqa: F401
+    import api.slack.bot  # noqa: F401
     import openai  # noqa: F401
     import tests.conftest  # noqa: F401
-    import tests.fixtures.slack_api  # noqa: F401
+    import testkit.slack_api  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,7 +52,7 @@ from search.read import read
 from search.workers import WorkerPool, default_size  # noqa: E402
 from search.select import select_sources  # noqa: E402
 from search.tokens import count_tokens, truncate_tokens  # noqa: E402
-from tests.fixtures.web import LocalWeb  # noqa: E402
+from testkit.web import LocalWeb  # noqa: E402
 
 CORPUS = ROOT / "bench" / "corpus"
 _DEFAULTS = Settings.model_fields

@@ -1,7 +1,7 @@
 """Soak: a thousand-odd questions through a real `websearch serve` process, several clients at once,
 every page read cold, to see whether anything takes the process down.
 
-The service runs as an operator runs it (`python -m api.cli serve`, its own process, parse workers
+The service runs as an operator runs it (`python -m api.cli.main serve`, its own process, parse workers
 included) against the local web serving the benchmark corpus (64 pages with navigation, ads and
 comments around the article: `bench/corpus/pages`) and the scripted Megrez server. The search and
 page caches are off (TTL 0), so every question fetches and parses its pages again: the parsers run
@@ -28,11 +28,11 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from tests.conftest import make_settings  # noqa: E402
-from tests.fixtures.app_server import free_port, subprocess_env  # noqa: E402
-from tests.fixtures.megrez_server import ScriptedMegrez  # noqa: E402
-from tests.fixtures.procs import descendants, rss_mib  # noqa: E402
-from tests.fixtures.web import LocalWeb  # noqa: E402
+from testkit.settings import make_settings  # noqa: E402
+from testkit.app_server import free_port, subprocess_env  # noqa: E402
+from testkit.megrez_server import ScriptedMegrez  # noqa: E402
+from testkit.procs import descendants, rss_mib  # noqa: E402
+from testkit.web import LocalWeb  # noqa: E402
 
 CORPUS = ROOT / "bench" / "corpus"
 
@@ -49,7 +49,7 @@ class Server:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port), "--log-level", "warning"],
+            [sys.executable, "-m", "api.cli.main", "serve", "--port", str(self.port), "--log-level", "warning"],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,

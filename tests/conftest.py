@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from agent.settings import Settings
-from tests.fixtures.app_server import ServedApp, free_port
-from tests.fixtures.megrez_server import ScriptedMegrez
-from tests.fixtures.web import LocalWeb
+from testkit.app_server import ServedApp, free_port
+from testkit.settings import make_settings
+from testkit.megrez_server import ScriptedMegrez
+from testkit.web import LocalWeb
 
 REQUIRE_ALL = os.environ.get("WEBSEARCH_TEST_REQUIRE_ALL") == "1"
 
@@ -90,22 +91,6 @@ def local_web():
 def megrez():
     with ScriptedMegrez() as server:
         yield server
-
-
-def make_settings(web: LocalWeb, megrez: ScriptedMegrez, **overrides) -> Settings:
-    values = dict(
-        llm_base_url=megrez.base_url,
-        llm_model=megrez.model,
-        search_provider="searxng",
-        searxng_url=web.searxng_url,
-        fetch_allow_hosts=[web.host_port],
-        fetch_timeout_s=3.0,
-        # Far above an ordinary page's parse (~50 ms), so a busy machine never turns a page into
-        # its snippet; the deadline itself is tested with pools of its own (tests/api/test_parse_workers.py).
-        parse_deadline_s=10.0,
-    )
-    values.update(overrides)
-    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture

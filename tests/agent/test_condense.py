@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-import tests.fixtures.megrez_server as scripted
-from tests.conftest import make_settings
-from tests.fixtures.app_server import ServedApp
+import testkit.megrez_server as scripted
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 

@@ -16,7 +16,7 @@ from agent.settings import Settings
 from agent.state import AgentState
 from search.language import detect_language
 from tests.conftest import missing
-from tests.fixtures.models import embedded_model_missing, smollm2_gguf
+from testkit.models import embedded_model_missing, smollm2_gguf
 
 FACTUAL = [
     "Who won the 2024 US presidential election?",

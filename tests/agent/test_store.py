@@ -9,7 +9,7 @@ import pytest
 from agent.store import MemoryStore, RedisStore, StoreUnavailable
 from agent.state import Turn
 from tests.conftest import missing
-from tests.fixtures.app_server import free_port
+from testkit.app_server import free_port
 
 
 def turn(i: int) -> Turn:

@@ -13,7 +13,7 @@ from agent.store import ConversationTooLarge, MemoryStore, RedisStore
 from agent.state import Turn
 from tests.agent.test_store import cluster_ports, turn
 from tests.conftest import missing
-from tests.fixtures.app_server import free_port
+from testkit.app_server import free_port
 
 PASSWORD = "s3cret-pw"
 

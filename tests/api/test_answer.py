@@ -6,8 +6,8 @@ import httpx
 import pytest
 import redis
 
-from tests.conftest import make_settings
-from tests.fixtures.app_server import ServedApp, free_port
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp, free_port
 
 
 def ask(app, **body) -> httpx.Response:

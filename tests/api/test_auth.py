@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import make_settings
-from tests.fixtures.app_server import ServedApp
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import sys
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
+        [sys.executable, "-m", "api.cli.main", *args],
         env={**os.environ, **env},
         capture_output=True,
         text=True,

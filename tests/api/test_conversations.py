@@ -6,8 +6,8 @@ import concurrent.futures
 
 import httpx
 
-from tests.conftest import make_settings
-from tests.fixtures.app_server import ServedApp
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
 
 
 def ask(app, **body) -> dict:

@@ -9,14 +9,14 @@ import sys
 from pathlib import Path
 
 from search.index import build_index
-from tests.fixtures.app_server import free_port
+from testkit.app_server import free_port
 from tests.search.test_index import write_corpus
 
 
 def doctor(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith("WEBSEARCH_")}
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", "doctor"],
+        [sys.executable, "-m", "api.cli.main", "doctor"],
         env={**base, **env},
         cwd=cwd,
         capture_output=True,

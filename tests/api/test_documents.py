@@ -12,13 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.slack_format import answer_messages
+from api.slack.format import answer_messages
 from search.index import LocalIndex, build_index
 from search.models import Source
 from tests.api.test_webchat import ask as ask_in_page
 from tests.api.test_webchat import browser, expect, open_page, wait_answered  # noqa: F401 - fixtures
-from tests.conftest import make_settings
-from tests.fixtures.app_server import ServedApp
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
 from tests.search.test_index import write_corpus
 
 LIGHTHOUSE = "How tall is the Ostrava Lighthouse?"

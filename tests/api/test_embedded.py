@@ -7,9 +7,10 @@ import json
 import httpx
 import pytest
 
-from tests.conftest import make_settings, missing
-from tests.fixtures.app_server import ServedApp
-from tests.fixtures.models import embedded_model_missing, smollm2_gguf
+from tests.conftest import missing
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
+from testkit.models import embedded_model_missing, smollm2_gguf
 
 
 @pytest.fixture

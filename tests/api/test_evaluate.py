@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from api.evaluate import EvalError, load
+from api.cli.evaluate import EvalError, load
 from tests.api.test_cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,10 +14,10 @@ from search.clean import TEMPLATE_TOKEN_RE
 from search.tokens import count_tokens
 from tests.api.test_metrics import json_logs, log_lines  # noqa: F401 — a fixture and its reader
 from tests.api.test_slack import BOT_USER_ID, answered, event_body, send, signed_headers, slack, slack_settings  # noqa: F401
-from tests.conftest import make_settings
-from tests.fixtures.app_server import ServedApp, free_port
-from tests.fixtures.megrez_server import parse_contexts
-from tests.fixtures.web import LocalWeb
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp, free_port
+from testkit.megrez_server import parse_contexts
+from testkit.web import LocalWeb
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 PASSWORD = "pw-Secret-9f3"

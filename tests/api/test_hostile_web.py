@@ -16,10 +16,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import make_settings
-from tests.fixtures.app_server import ServedApp
-from tests.fixtures.megrez_server import parse_contexts
-from tests.fixtures.web import (
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
+from testkit.megrez_server import parse_contexts
+from testkit.web import (
     HOSTILE_ROUTES,
     INTERNAL_SECRET,
     PDF_FACT,

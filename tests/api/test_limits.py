@@ -12,8 +12,8 @@ import httpx
 import openai
 import pytest
 
-from tests.conftest import make_settings
-from tests.fixtures.app_server import ServedApp
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 MB = 1_000_000

@@ -18,8 +18,8 @@ from mcp.shared.exceptions import MCPError
 
 from api.auth import key_scope
 from search.tokens import count_tokens
-from tests.conftest import make_settings
-from tests.fixtures.app_server import ServedApp, free_port
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp, free_port
 
 KEY, OTHER_KEY = "mcp-key-one", "mcp-key-two"
 TIMEOUT_S = 60

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from mcp import Client, StdioServerParameters
 
-from tests.conftest import make_settings
-from tests.fixtures.app_server import free_port, subprocess_env
+from testkit.settings import make_settings
+from testkit.app_server import free_port, subprocess_env
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 60
@@ -18,7 +18,7 @@ TIMEOUT_S = 60
 def stdio_client(settings, **extra_env: str) -> Client:
     env = subprocess_env(settings)
     env.update(extra_env)
-    server = StdioServerParameters(command=sys.executable, args=["-m", "api.cli", "mcp"], env=env, cwd=str(ROOT))
+    server = StdioServerParameters(command=sys.executable, args=["-m", "api.cli.main", "mcp"], env=env, cwd=str(ROOT))
     return Client(server, read_timeout_seconds=TIMEOUT_S)
 
 

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from api.logging import configure_logging
-from api.llm_metrics import parse_vllm_metrics
-from tests.conftest import make_settings
-from tests.fixtures.app_server import ServedApp
+from api.ops.logging import configure_logging
+from api.ops.llm_metrics import parse_vllm_metrics
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 

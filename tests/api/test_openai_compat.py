@@ -9,8 +9,8 @@ import httpx
 import openai
 import pytest
 
-from tests.conftest import make_settings
-from tests.fixtures.app_server import ServedApp, free_port
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp, free_port
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 
@@ -115,7 +115,7 @@ def test_follow_up_in_resent_history_is_resolved(app, megrez):
     )
     assert any(m["role"] == "observation" for m in prompt)
     # filed under the id that the next request (this history + this exchange) hashes to
-    from api.openai_conversation import conversation_key
+    from api.openai_compat.conversation import conversation_key
 
     transcript = [(m["role"], m["content"]) for m in history if m["role"] != "system"]
     transcript += [("user", "And how much did it cost?"), ("assistant", second.choices[0].message.content)]
@@ -236,8 +236,8 @@ def test_model_backend_down_is_a_503_streaming_or_not(local_web, megrez):
 def test_a_conversation_is_kept_once_not_once_per_turn(local_web, megrez):
     import openai
 
-    from tests.conftest import make_settings
-    from tests.fixtures.app_server import ServedApp
+    from testkit.settings import make_settings
+    from testkit.app_server import ServedApp
 
     with ServedApp(make_settings(local_web, megrez)) as served:
         client = openai.OpenAI(base_url=f"{served.base_url}/v1", api_key="x")

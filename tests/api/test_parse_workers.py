@@ -1,5 +1,5 @@
 """A parser that crashes, hangs or swells costs its page, never the answer or the server: end to end
-through POST /v1/answer, with real worker processes dying of real signals (see tests/fixtures/chaos.py)."""
+through POST /v1/answer, with real worker processes dying of real signals (see testkit/chaos.py)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ import httpx
 import pytest
 
 from search.workers import WorkerPool
-from tests.conftest import make_settings
-from tests.fixtures.app_server import ServedApp, free_port, subprocess_env
-from tests.fixtures.procs import alive, descendants
-from tests.fixtures.web import LocalWeb
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp, free_port, subprocess_env
+from testkit.procs import alive, descendants
+from testkit.web import LocalWeb
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
-CHAOS = "tests.fixtures.chaos:install"
+CHAOS = "testkit.chaos:install"
 DEADLINE_S = 4.0  # far below the sleeping parser (30 s), far above an ordinary page on a busy machine
 
 
@@ -129,7 +129,7 @@ def test_serve_with_several_server_processes_parses_in_workers_and_stops_them_al
     env = subprocess_env(make_settings(local_web, megrez))
     env["WEBSEARCH_PARSE_WORKERS"] = "2"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", "2"],
+        [sys.executable, "-m", "api.cli.main", "serve", "--port", str(port), "--workers", "2"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -1,6 +1,6 @@
 """Any model behind the service: the `tools` and `plain` protocols end to end, through every surface.
 
-The scripted server plays a model that is not Megrez (tests/fixtures/tools_mode.py): in `tools` mode
+The scripted server plays a model that is not Megrez (testkit/tools_mode.py): in `tools` mode
 it calls only through OpenAI `tools` (as vLLM with a tool parser does), in `plain` mode never; with
 `refuse_tools` it answers 400 to `tools` like vLLM started without a tool parser.
 """
@@ -15,10 +15,10 @@ import openai
 import pytest
 
 from tests.api.test_slack import BOT_USER_ID, TOKEN, answered, event_body, send, slack_settings
-from tests.conftest import make_settings
-from tests.fixtures.app_server import ServedApp
-from tests.fixtures.megrez_server import ScriptedMegrez
-from tests.fixtures.slack_api import FakeSlack
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
+from testkit.megrez_server import ScriptedMegrez
+from testkit.slack_api import FakeSlack
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 ZH_QUESTION = "青川大桥的总投资是多少？"

@@ -11,9 +11,9 @@ import pytest
 import redis
 
 from agent.state import Turn
-from tests.conftest import make_settings
-from tests.fixtures.app_server import ServedApp
-from tests.fixtures.megrez_server import ScriptedMegrez
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
+from testkit.megrez_server import ScriptedMegrez
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 FOLLOW_UP = "And when did it open?"

@@ -16,8 +16,8 @@ from ddgs.exceptions import DDGSException, RatelimitException, TimeoutException
 
 import search.providers.duckduckgo as duckduckgo
 from search.index import build_index
-from tests.conftest import make_settings
-from tests.fixtures.app_server import ServedApp
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
 from tests.search.test_index import write_corpus
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"

@@ -15,8 +15,8 @@ import pytest
 from search.index import build_index
 from search.models import SearchOptions
 from search.providers.searxng import JsonFormatOff, SearxngProvider
-from tests.conftest import make_settings
-from tests.fixtures.app_server import ServedApp
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
 from tests.search.test_index import write_corpus
 
 ADVICE = "enable `json` in `search.formats` of SearXNG's settings.yml"

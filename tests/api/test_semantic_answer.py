@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tests.api.test_answer import ask
-from tests.conftest import make_settings
-from tests.fixtures.app_server import ServedApp
-from tests.fixtures.embedding_server import EmbeddingServer
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
+from testkit.embedding_server import EmbeddingServer
 
 
 def test_answer_with_a_served_reranker(local_web, megrez):

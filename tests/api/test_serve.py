@@ -10,8 +10,8 @@ import time
 
 import httpx
 
-from tests.conftest import make_settings
-from tests.fixtures.app_server import free_port, subprocess_env
+from testkit.settings import make_settings
+from testkit.app_server import free_port, subprocess_env
 
 
 def test_serve_answers_with_cited_sources_and_stops_cleanly_on_sigterm(local_web, megrez, redis_url):
@@ -20,7 +20,7 @@ def test_serve_answers_with_cited_sources_and_stops_cleanly_on_sigterm(local_web
     env["WEBSEARCH_REDIS_URL"] = redis_url
     env["WEBSEARCH_LOG_LEVEL"] = "INFO"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "api.cli.main", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

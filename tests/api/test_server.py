@@ -13,9 +13,9 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from api.server import server_options
-from tests.conftest import make_settings
-from tests.fixtures.app_server import free_port
+from api.ops.server import server_options
+from testkit.settings import make_settings
+from testkit.app_server import free_port
 
 
 class Served:
@@ -134,7 +134,7 @@ def test_the_api_docs_load_nothing_from_a_cdn(app):
 
 
 def test_the_api_docs_can_be_turned_off(local_web, megrez):
-    from tests.fixtures.app_server import ServedApp
+    from testkit.app_server import ServedApp
 
     with ServedApp(make_settings(local_web, megrez, api_docs=False)) as app:
         assert httpx.get(app.base_url + "/docs").status_code == 404

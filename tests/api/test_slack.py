@@ -1,7 +1,7 @@
 """The Slack bot end to end: signed Events API requests in, a real fake of Slack's Web API out.
 
 The app runs as served (uvicorn on loopback) with Bolt mounted at /slack/events; its `slack_sdk`
-client talks to `tests/fixtures/slack_api.py`, which records every Web API call and refuses what
+client talks to `testkit/slack_api.py`, which records every Web API call and refuses what
 Slack refuses (blocks or text over the limits, updates of unknown messages).
 """
 
@@ -24,12 +24,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.slack import question_text
-from api.slack_format import answer_messages, to_mrkdwn
+from api.slack.bot import question_text
+from api.slack.format import answer_messages, to_mrkdwn
 from search.models import Source
-from tests.conftest import make_settings
-from tests.fixtures.app_server import ServedApp
-from tests.fixtures.slack_api import BOT_USER_ID, TEAM_ID, FakeSlack, FakeSocketMode
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
+from testkit.slack_api import BOT_USER_ID, TEAM_ID, FakeSlack, FakeSocketMode
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-test-token"
@@ -345,7 +345,7 @@ def test_slack_route_is_absent_without_its_settings(app):
 
 def test_http_mode_needs_both_the_bot_token_and_the_signing_secret():
     from agent.settings import Settings
-    from api.slack import SlackBot, enabled
+    from api.slack.bot import SlackBot, enabled
 
     def settings(**values):
         return Settings(_env_file=None, **values)
@@ -400,7 +400,7 @@ def test_socket_mode_cli_answers_a_mention(local_web, megrez, slack):
     env.pop("WEBSEARCH_SLACK_SIGNING_SECRET", None)
     with FakeSocketMode(slack) as socket:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "slack", "--log-level", "warning"],
+            [sys.executable, "-m", "api.cli.main", "slack", "--log-level", "warning"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -434,7 +434,7 @@ def test_socket_mode_without_an_app_token_says_so_in_one_line():
     env = {**os.environ, "WEBSEARCH_SLACK_BOT_TOKEN": TOKEN}
     env.pop("WEBSEARCH_SLACK_APP_TOKEN", None)
     done = subprocess.run(
-        [sys.executable, "-m", "api.cli", "slack"], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "api.cli.main", "slack"], env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0

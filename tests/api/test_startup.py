@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.app_server import free_port
+from testkit.app_server import free_port
 
 
 def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -30,7 +30,7 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def serve(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(free_port()), *args],
+        [sys.executable, "-m", "api.cli.main", "serve", "--port", str(free_port()), *args],
         env=env,
         cwd=cwd,  # no .env file here
         capture_output=True,
@@ -109,7 +109,7 @@ def _serve_in_pty(env: dict[str, str], cwd: Path) -> str:
     port = free_port()
     main, child = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "api.cli.main", "serve", "--port", str(port)],
         env=env,
         cwd=cwd,
         stdin=subprocess.DEVNULL,
@@ -154,7 +154,7 @@ def test_logs_are_text_on_a_terminal_and_json_when_asked(tmp_path, megrez):
 def test_logs_are_json_in_a_pipe(tmp_path, megrez):
     env = clean_env(tmp_path, WEBSEARCH_LLM_BASE_URL=megrez.base_url)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(free_port())],
+        [sys.executable, "-m", "api.cli.main", "serve", "--port", str(free_port())],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,

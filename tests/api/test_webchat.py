@@ -16,8 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import make_settings, missing
-from tests.fixtures.app_server import ServedApp
+from tests.conftest import missing
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

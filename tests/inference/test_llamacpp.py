@@ -11,7 +11,7 @@ import pytest_asyncio
 from inference.base import GenerationParams, LLMUnavailable, Message, ModelNotFound, PromptTooLong, TextStream
 from inference.llamacpp import LlamaCppLLM
 from tests.conftest import missing
-from tests.fixtures.models import embedded_model_missing, smollm2_gguf
+from testkit.models import embedded_model_missing, smollm2_gguf
 
 
 GGUF = smollm2_gguf()

@@ -236,8 +236,8 @@ def test_from_settings_reads_the_llm_fields():
 
 # --- against the scripted Megrez/vLLM server: today's vLLM wording and chat templates ------------
 
-from tests.fixtures.megrez_server import ScriptedMegrez  # noqa: E402
-from tests.fixtures.test_megrez_server import answer_messages  # noqa: E402
+from testkit.megrez_server import ScriptedMegrez  # noqa: E402
+from tests.testkit.test_megrez_server import answer_messages  # noqa: E402
 
 ANSWER = [Message(**m) for m in answer_messages("When did the Aurora Bridge open?", "Aurora Bridge opening date")]
 

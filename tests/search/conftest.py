@@ -7,7 +7,7 @@ import pytest
 
 from search.fetch import Fetcher
 from search.models import SearchResult
-from tests.fixtures.web import LocalWeb
+from testkit.web import LocalWeb
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from search.extract import _clean_plain, decode, defuse, drop_leading_title, ext
 from search.fetch import Fetched, Fetcher
 from search.workers import WorkerPool
 from search.models import SearchResult
-from tests.fixtures.web import PDF_BYTES, PDF_FACT, PDF_TITLE, PWNED, LocalWeb
+from testkit.web import PDF_BYTES, PDF_FACT, PDF_TITLE, PWNED, LocalWeb
 from tests.search.conftest import result_for
 
 

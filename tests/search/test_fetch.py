@@ -12,7 +12,7 @@ import pytest
 
 from search.address import Refused, _split_allow_entry, address_problem, literal_address, parse_ipv4_spelling
 from search.fetch import MAX_REDIRECTS, Fetcher
-from tests.fixtures.web import INTERNAL_SECRET, LocalWeb, loopback_only
+from testkit.web import INTERNAL_SECRET, LocalWeb, loopback_only
 
 
 async def test_fetches_an_allowed_local_page(fetcher: Fetcher, web: LocalWeb) -> None:

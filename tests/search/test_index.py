@@ -262,7 +262,7 @@ async def test_local_provider(corpus) -> None:
     folder, files, index_dir = corpus
     provider = LocalProvider(index_dir)
     results = await provider.search("Harrowgate Tunnel length", SearchOptions(max_results=2))
-    # cited by the link the app serves it at (api/documents.py), relative to the indexed folder
+    # cited by the link the app serves it at (api/rest/documents.py), relative to the indexed folder
     assert results[0].url == "/documents/projects/harrowgate.html" and len(results) <= 2
     assert "3.4 kilometres" in results[0].content
     only = await provider.search("Harrowgate Tunnel length", SearchOptions(domains=["handbook"]))
@@ -283,7 +283,7 @@ async def test_local_provider_without_an_index_says_how_to_build_one(tmp_path: P
 def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     root = Path(__file__).resolve().parents[2]
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
+        [sys.executable, "-m", "api.cli.main", *args],
         cwd=cwd,
         env={**os.environ, "PYTHONPATH": str(root), **(env or {})},
         capture_output=True,

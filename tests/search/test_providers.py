@@ -17,7 +17,7 @@ from search.providers.fallback import FallbackProvider
 from search.providers.local import LocalProvider
 from search.providers.merge import merge_results, normalize_url, search_queries
 from search.providers.searxng import SearxngProvider
-from tests.fixtures.web import LocalWeb
+from testkit.web import LocalWeb
 
 # --- SearXNG against the local web ----------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from search.models import Page
 from search.rank import MAX_TOKENS, answer_shapes, passage_tokens, rank_passages, split_passages, stem, tokenize
 from search.read import read
 from search.tokens import count_tokens
-from tests.fixtures.web import LocalWeb
+from testkit.web import LocalWeb
 from tests.search.conftest import result_for
 
 ALL_PAGES = [

@@ -10,7 +10,7 @@ from search.fetch import Fetcher
 from search.workers import WorkerPool
 from search.models import Page, SearchResult
 from search.read import read
-from tests.fixtures.web import HOSTILE_ROUTES, INTERNAL_SECRET, PWNED, LocalWeb, loopback_only
+from testkit.web import HOSTILE_ROUTES, INTERNAL_SECRET, PWNED, LocalWeb, loopback_only
 from tests.search.conftest import result_for
 
 

@@ -12,7 +12,7 @@ from search.models import Page
 from search.rank import rank_passages
 from search.select import select_sources
 from search.semantic import OpenAIEmbeddings, OpenAIRerank, build_semantic, rerank
-from tests.fixtures.embedding_server import EmbeddingServer
+from testkit.embedding_server import EmbeddingServer
 
 FILLER = "Officials at the hospital in Kobe said on Tuesday that police were investigating the case. "
 PAGES = {

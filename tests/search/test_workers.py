@@ -12,7 +12,7 @@ import pytest
 
 from search.workers import ParseFailed, WorkerLost, WorkerPool, WorkerPoolClosed
 
-CHAOS = "tests.fixtures.chaos:install"
+CHAOS = "testkit.chaos:install"
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ async def test_jobs_run_in_the_workers_not_in_the_server(pool: WorkerPool) -> No
 @pytest.mark.parametrize("how", ["abort", "segv"])
 async def test_a_native_crash_costs_its_job_only_and_the_worker_is_replaced(pool: WorkerPool, how: str) -> None:
     before = set(pool.pids())
-    crash = asyncio.ensure_future(pool.run("tests.fixtures.chaos:misbehave", how))
+    crash = asyncio.ensure_future(pool.run("testkit.chaos:misbehave", how))
     fine = asyncio.ensure_future(pool.run("os:getpid"))
     with pytest.raises(WorkerLost) as lost:
         await crash
@@ -88,7 +88,7 @@ async def test_past_the_deadline_the_worker_is_killed_and_replaced() -> None:
 
 async def test_a_memory_hog_dies_under_its_cap_and_the_server_does_not(pool: WorkerPool) -> None:
     with pytest.raises(WorkerLost) as lost:
-        await pool.run("tests.fixtures.chaos:misbehave", "hog")
+        await pool.run("testkit.chaos:misbehave", "hog")
     assert lost.value.cause == "memory"
     assert pool.restarts["memory"] == 1
     assert await asyncio.to_thread(wait_for, lambda: pool.alive == 2)

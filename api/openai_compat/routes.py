@@ -7,7 +7,7 @@ An existing OpenAI or Perplexity client works unchanged: the answer is `choices[
 
 Conversations: the last message is the question, earlier user/assistant messages the conversation
 so far (system messages are ignored). A client that resends the whole history, as OpenAI clients
-do, has its follow-up resolved without sending any id (see `api/openai_conversation.py`); an
+do, has its follow-up resolved without sending any id (see `api/openai_compat/conversation.py`); an
 explicit `conversation_id` (extra body field) works like `POST /v1/answer`'s instead. Either way the
 response names the conversation in a top-level `conversation_id`.
 
@@ -41,9 +41,9 @@ from agent.events import Delta, Sources
 from agent.run import stream_run
 from agent.state import AgentInput, AgentOutput
 from api import errors, limits
-from api.answer import existing
-from api.openai_conversation import Conversation, agent_input, caller_namespace, conversation_key, turns_from_messages
-from api.openai_schemas import (
+from api.rest.answer import existing
+from api.openai_compat.conversation import Conversation, agent_input, caller_namespace, conversation_key, turns_from_messages
+from api.openai_compat.schemas import (
     MODEL_CREATED,
     MODEL_ID,
     ChatCompletionRequest,
@@ -195,7 +195,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request):
     agent_in = agent_input(body, run_id)
 
     if not body.stream:
-        from api.answer import run_agent
+        from api.rest.answer import run_agent
 
         try:
             output = await run_agent(app, agent_in)

@@ -36,7 +36,7 @@ from agent.deps import Deps
 from agent.settings import Settings
 from api.auth import key_in_headers, key_scope, require_api_key
 from api.errors import APIError, describe, error_response
-from api.mcp_tools import AskOutput, ReadOutput, SearchOutput, ask_question, read_url, search_web
+from api.mcp.tools import AskOutput, ReadOutput, SearchOutput, ask_question, read_url, search_web
 from search.models import Recency
 
 log = logging.getLogger("websearch.mcp")
@@ -79,7 +79,7 @@ class Runtime:
 
 @contextmanager
 def _root_logging_kept():
-    """MCPServer() calls logging.basicConfig; the service's logging (api/logging.py) is its own."""
+    """MCPServer() calls logging.basicConfig; the service's logging (api/ops/logging.py) is its own."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     try:

@@ -17,7 +17,7 @@ from agent.events import Sources
 from agent.run import stream_run
 from agent.state import AgentInput, AgentOutput
 from api import errors
-from api.schemas import SourceOut
+from api.rest.schemas import SourceOut
 
 
 def sse(event: str, data: dict) -> bytes:
@@ -25,7 +25,7 @@ def sse(event: str, data: dict) -> bytes:
 
 
 async def answer_events(app: FastAPI, agent_input: AgentInput, scope: str = "") -> AsyncIterator[bytes]:
-    from api.answer import to_response  # the one place an AgentOutput becomes the contract's JSON
+    from api.rest.answer import to_response  # the one place an AgentOutput becomes the contract's JSON
 
     try:
         async with aclosing(stream_run(app.state.graph, app.state.deps, agent_input)) as run:

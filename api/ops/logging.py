@@ -120,7 +120,7 @@ class RequestContextMiddleware:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        from api.metrics import route_label  # the same route names in logs and metrics
+        from api.ops.metrics import route_label  # the same route names in logs and metrics
 
         incoming = _header(scope, b"x-request-id")
         rid = incoming if incoming and _SANE_ID.match(incoming) else uuid.uuid4().hex

@@ -13,8 +13,8 @@ from agent.settings import Settings
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from api import startup
-    from api.logging import configure_logging
+    from api.ops import startup
+    from api.ops.logging import configure_logging
 
     settings = startup.load_settings()
     configure_logging(settings.log_level, settings.log_format)  # start-up lines in the same format
@@ -33,9 +33,9 @@ async def _run_server(settings: Settings, args: argparse.Namespace) -> None:
     line from `main`, not a traceback in uvicorn's lifespan log."""
     import uvicorn
 
-    from api import startup
+    from api.ops import startup
     from api.app import create_app
-    from api.server import server_options
+    from api.ops.server import server_options
 
     deps = await startup.open_deps(settings)
     try:
@@ -62,8 +62,8 @@ def _serve_processes(settings: Settings, args: argparse.Namespace) -> None:
     app from the environment (its own parse workers and clients)."""
     import uvicorn
 
-    from api import startup
-    from api.server import server_options
+    from api.ops import startup
+    from api.ops.server import server_options
 
     async def check() -> None:
         await (await startup.open_deps(settings)).aclose()
@@ -149,8 +149,8 @@ def _doctor(args: argparse.Namespace) -> int:
     """`websearch doctor`: each part of the configuration, ok or what to do; non-zero if any is broken."""
     import logging
 
-    from api import startup
-    from api.doctor import render, run_checks
+    from api.ops import startup
+    from api.cli.doctor import render, run_checks
 
     logging.getLogger("websearch").setLevel(logging.CRITICAL)  # the report says it once, plainly
     checks = asyncio.run(run_checks(startup.load_settings()))
@@ -169,7 +169,7 @@ def _slack(args: argparse.Namespace) -> int:
             variable = f"WEBSEARCH_SLACK_{name.upper()}_TOKEN"
             print(f"websearch slack: {variable} is not set: Socket Mode needs {what}", file=sys.stderr)
             return 2
-    from api.slack import run_socket_mode
+    from api.slack.bot import run_socket_mode
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -183,7 +183,7 @@ def _mcp(args: argparse.Namespace) -> int:
     """`websearch mcp`: the MCP tools over stdio; stdout is the protocol, so logs go to stderr."""
     import logging
 
-    from api.mcp_server import run_stdio
+    from api.mcp.server import run_stdio
 
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "eval":
-            from api.evaluate import main as evaluate_main
+            from api.cli.evaluate import main as evaluate_main
 
             return evaluate_main(args.file, args.json, Settings())
         if args.command == "serve":
@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
             return _mcp(args)
         return asyncio.run(_ask(args.question, args.search))
     except Exception as exc:  # start-up failures (model file missing, offline download) in one line
-        from api.startup import explain
+        from api.ops.startup import explain
 
         if _debug():
             import traceback

@@ -96,7 +96,7 @@ def server_options(settings: Settings, *, spawned: bool = False) -> dict[str, An
         {"header_timeout_s": settings.http_header_timeout_s, "body_timeout_s": settings.http_body_timeout_s},
     )
     if spawned:
-        protocol = "api.server:SpawnedTimedH11Protocol"
+        protocol = "api.ops.server:SpawnedTimedH11Protocol"
     return {
         "http": protocol,
         "timeout_keep_alive": settings.http_keep_alive_s,

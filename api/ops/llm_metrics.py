@@ -1,6 +1,6 @@
 """What the model side reports, read when Prometheus scrapes: the model client's token counts, the
 LLM pool's endpoints, and vLLM's own prefix-cache counters from each server's `/metrics` (briefly
-cached, short timeout). The metric names are listed in `api/metrics.py`.
+cached, short timeout). The metric names are listed in `api/ops/metrics.py`.
 """
 
 from __future__ import annotations

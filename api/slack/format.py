@@ -1,6 +1,6 @@
 """An answer as Slack shows it: Markdown turned into mrkdwn, `[n]` into links, split within Slack's limits.
 
-Slack's limits (https://api.slack.com/reference/block-kit/blocks): a section's text is at most 3000
+Slack's limits (https://api.slack.bot.com/reference/block-kit/blocks): a section's text is at most 3000
 characters, a message at most 50 blocks, a message's `text` at most 40000 characters. An answer
 that does not fit one message continues in follow-up messages in the same thread; the sources come
 last, as a context block listing `n. <url|title>`.

@@ -11,7 +11,7 @@ Two ways in, one bot (Bolt, async):
 What a user sees: the mention (or DM) gets a reply in its thread — at once a "Searching…" message
 ("正在搜索…" for a Chinese question), then that message is replaced (`chat.update`) by the answer in
 mrkdwn, each `[n]` a link to its source, and the cited sources listed below it. An answer longer
-than one message (Block Kit limits, see `api/slack_format.py`) continues in the thread. A thread is
+than one message (Block Kit limits, see `api/slack/format.py`) continues in the thread. A thread is
 one conversation (`slack:{team}:{channel}:{thread_ts}` in the store), so a follow-up in the thread
 ("and how much did it cost?") is asked with the earlier turns. A failure is one short line in the
 thread, never a traceback.
@@ -44,7 +44,7 @@ from agent.run import run_once
 from agent.state import AgentInput, AgentOutput
 from api import errors, limits
 from api.errors import APIError
-from api.slack_format import SlackMessage, answer_messages
+from api.slack.format import SlackMessage, answer_messages
 from search.language import detect_language
 
 log = logging.getLogger("websearch.slack")

@@ -1,7 +1,7 @@
 """The OpenAI / Perplexity wire format of `/v1/chat/completions`: what a request may hold, what a
 response body looks like, and errors in OpenAI's shape (`{"error": {"message", "type", "param", "code"}}`).
 
-See `api/openai_compat.py` for the endpoints themselves.
+See `api/openai_compat/routes.py` for the endpoints themselves.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from agent.state import AgentOutput, SearchMode
 from api import errors
-from api.schemas import CONVERSATION_ID, domain_names
+from api.rest.schemas import CONVERSATION_ID, domain_names
 from search.models import Recency, Source
 from search.tokens import count_tokens
 

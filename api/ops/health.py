@@ -1,4 +1,4 @@
-"""Liveness and readiness, for load balancers and orchestrators (draining: `api/drain.py`)."""
+"""Liveness and readiness, for load balancers and orchestrators (draining: `api/ops/drain.py`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 
 from agent.deps import Deps
 from api import errors
-from api.drain import SHUTTING_DOWN
+from api.ops.drain import SHUTTING_DOWN
 
 router = APIRouter(tags=["health"])
 
@@ -20,7 +20,7 @@ async def healthz() -> dict:
 
 @router.get("/readyz")
 async def readyz(request: Request):
-    draining = getattr(request.app.state, "draining", None)  # api.drain.Draining, once installed
+    draining = getattr(request.app.state, "draining", None)  # api.ops.drain.Draining, once installed
     if draining is not None and draining.active:
         return errors.error_response(503, "shutting_down", SHUTTING_DOWN)
     deps: Deps = request.app.state.deps

@@ -12,7 +12,7 @@ from agent.run import run_once
 from agent.state import AgentInput, AgentOutput
 from api import errors, limits
 from api.auth import conversation_scope, reachable_id
-from api.schemas import (
+from api.rest.schemas import (
     AnswerRequest,
     AnswerResponse,
     ConversationId,
@@ -20,7 +20,7 @@ from api.schemas import (
     SourceOut,
     TurnOut,
 )
-from api.stream import answer_events
+from api.rest.stream import answer_events
 
 router = APIRouter(prefix="/v1", tags=["answers"])
 

@@ -6,7 +6,7 @@ through the guarded fetcher and extractor, and per page the passages that rank b
 the whole graph: a cited answer, scoped to the caller's key like `POST /v1/answer`.
 
 Failures raise `APIError` (bad arguments, an unreadable page) or the pipeline's own errors; the MCP
-surface (`api/mcp_server.py`) turns every one into a tool error with `api.errors.describe`."""
+surface (`api/mcp/server.py`) turns every one into a tool error with `api.errors.describe`."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from agent.events import Status
 from agent.retrieve import read_results
 from agent.run import stream_run
 from agent.state import AgentOutput
-from api.answer import agent_input, stored_key, to_response
+from api.rest.answer import agent_input, stored_key, to_response
 from api.errors import APIError
-from api.schemas import AnswerRequest, SourceOut, domain_names
+from api.rest.schemas import AnswerRequest, SourceOut, domain_names
 from search.language import detect_language
 from search.models import Page, Passage, Recency, SearchOptions, SearchResult
 from search.providers.base import keep_domains

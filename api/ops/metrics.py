@@ -6,7 +6,7 @@ first `delta` of a streamed answer go out (time to first token) and, for the len
 makes this app's metrics the sink of `agent.telemetry` (graph stage latencies, cache hits). What
 lives elsewhere is read when Prometheus scrapes: the model's token counts, the LLM pool's endpoints,
 and vLLM's own prefix-cache counters from each server's `/metrics` (briefly cached, short timeout);
-those are read by `api/llm_metrics.py`.
+those are read by `api/ops/llm_metrics.py`.
 
 | metric | type | labels |
 |---|---|---|
@@ -47,7 +47,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Summa
 from starlette.routing import Match
 
 from agent import telemetry
-from api.llm_metrics import VLLMMetricsReader, llm_endpoint_urls, llm_families, vllm_families
+from api.ops.llm_metrics import VLLMMetricsReader, llm_endpoint_urls, llm_families, vllm_families
 
 router = APIRouter(tags=["health"])
 
@@ -81,7 +81,7 @@ class Metrics:
             registry=r,
         )
         self.in_flight = Gauge("websearch_requests_in_flight", "Requests being answered now.", registry=r)
-        # MCP (api/mcp_server.py): one POST /mcp may carry any tool, so tools are counted by name.
+        # MCP (api/mcp/server.py): one POST /mcp may carry any tool, so tools are counted by name.
         self.tool_calls = Counter(
             "websearch_mcp_tool_calls", "MCP tool calls, by tool and outcome (ok or the error code).",
             ["tool", "outcome"], registry=r,

@@ -25,7 +25,7 @@ from fastapi import FastAPI, Request
 
 from agent.state import AgentInput, Turn
 from api.auth import presented_key
-from api.openai_schemas import MARKER_RE, ChatCompletionRequest
+from api.openai_compat.schemas import MARKER_RE, ChatCompletionRequest
 
 
 def conversation_key(transcript: list[tuple[str, str]], namespace: str = "") -> str:
