@@ -78,7 +78,7 @@ def create_app(
         from api.slack import bot as slack  # slack-bolt loads only when Slack is configured
 
         app.include_router(slack.router)  # Slack signs its requests (Bolt checks them): no API key
-    from api import mcp_server  # MCP tools at /mcp (Streamable HTTP); the API keys apply there too
+    from api.mcp import server as mcp_server  # MCP tools at /mcp (Streamable HTTP); the API keys apply there too
 
     mcp_server.install(app)
 
