@@ -80,6 +80,11 @@ def test_every_data_file_the_packages_read_is_declared_as_package_data():
         for path in folder.rglob("*"):
             if path.is_dir() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
                 continue
-            relative = path.relative_to(folder).as_posix()
-            patterns = declared.get(package, [])
-            assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), f"{package}/{relative}"
+            # Declared under the package that holds it (e.g. "api.webchat" for api/webchat/static/app.js).
+            shipped = [
+                fnmatch.fnmatch(path.relative_to(ROOT / owner.replace(".", "/")).as_posix(), pattern)
+                for owner, patterns in declared.items()
+                if path.is_relative_to(ROOT / owner.replace(".", "/"))
+                for pattern in patterns
+            ]
+            assert any(shipped), path.relative_to(ROOT).as_posix()
