@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ROOT = Path(__file__).resolve().parents[2]
-STATIC = ROOT / "api" / "static"
+STATIC = ROOT / "api" / "webchat" / "static"
 DOCS = ROOT / "docs"
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 FOLLOW_UP = "And who was the lead engineer?"
