@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from enum import StrEnum
 from typing import Any, Union
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from starlette.responses import StreamingResponse
 
 from agent.events import Error, Event
@@ -33,8 +33,6 @@ class Format(StrEnum):
 
 class Outgoing(BaseModel):
     """One event on the wire: `data` is what the client gets, `event` what it means (if anything)."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     data: dict[str, Any] | str  # a str only for OpenAI's closing `[DONE]`
     event: AnyEvent | None = None
