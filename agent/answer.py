@@ -5,7 +5,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from agent.deps import Deps
-from agent.events import Delta, Sources, Status, emit, mark_answer_begun
+from agent.events import Delta, Sources, Stage, Status, emit, mark_answer_begun
 from agent.messages import observation
 from agent.reply import stream_reply
 from agent.state import AgentState
@@ -15,7 +15,7 @@ from inference.base import GenerationParams
 async def answer(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
     emit(Sources(sources=state.sources))
-    emit(Status(stage="answering", detail=f"{len(state.sources)} sources"))
+    emit(Status(stage=Stage.ANSWERING, sources=len(state.sources)))
     protocol = deps.protocol.protocol
     params = GenerationParams(temperature=0.2, max_tokens=deps.settings.answer_max_tokens, stop=protocol.stop)
     if state.preamble:  # the answer continues below the words already shown

@@ -15,7 +15,7 @@ from langgraph.runtime import Runtime
 
 import prompts
 from agent.deps import Deps
-from agent.events import Status, emit
+from agent.events import Stage, Status, emit
 from agent.state import AgentState
 from inference.base import GenerationParams, LLMError, Message
 from inference.megrez import STOP, parse_reply
@@ -50,7 +50,7 @@ async def condense(state: AgentState, runtime: Runtime[Deps]) -> dict:
     if sum(count_tokens(s.context) for s in long_sources) <= settings.context_tokens:
         return {}  # everything relevant already fits: nothing to condense
 
-    emit(Status(stage="reading", detail=f"condensing {len(long_sources)} pages"))
+    emit(Status(stage=Stage.CONDENSING, pages=len(long_sources)))
     words = max(40, settings.source_tokens // 2)
     system = Message(role="system", content=prompts.chat_system(state.language, deps.today()))
     batch = [

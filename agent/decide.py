@@ -12,7 +12,7 @@ from typing import Literal
 from langgraph.runtime import Runtime
 
 from agent.deps import Deps
-from agent.events import Status, emit
+from agent.events import Stage, Status, emit
 from agent.messages import render_call
 from agent.state import AgentState
 from inference.base import ToolsUnsupported
@@ -20,7 +20,7 @@ from inference.base import ToolsUnsupported
 
 async def decide(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
-    emit(Status(stage="deciding"))
+    emit(Status(stage=Stage.DECIDING))
     try:
         decision = await deps.protocol.protocol.decide(state, deps)
     except ToolsUnsupported as exc:  # raised before anything was streamed

@@ -1,33 +1,53 @@
-"""What a streaming client sees while a question is answered (the contract's SSE events)."""
+"""What a streaming client sees while a question is answered (the contract's SSE events).
+
+Each event is a typed model: the stage is an enum, queries a list, counts numbers, and every event
+that belongs to a search round carries its round. Text for people is made from these fields by each
+surface (web chat, terminal), never parsed back from it. `api/sse.py` puts them on the wire.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from contextvars import ContextVar
+from enum import StrEnum
 from typing import Literal, Union
 
 from langgraph.config import get_stream_writer
 from pydantic import BaseModel
 
+from core.errors import ErrorKind
 from search.models import Source
 
-Stage = Literal["deciding", "searching", "reading", "answering"]
+
+class Stage(StrEnum):
+    DECIDING = "deciding"
+    SEARCHING = "searching"
+    READING = "reading"
+    CONDENSING = "condensing"
+    ANSWERING = "answering"
 
 
 class Status(BaseModel):
+    """The step the answer is at; the fields that step has are set, the others stay empty."""
+
     event: Literal["status"] = "status"
     stage: Stage
-    detail: str = ""
+    round: int = 1  # the search round it belongs to (deciding included: each round decides again)
+    queries: list[str] = []  # searching: what is searched
+    pages: int | None = None  # reading: pages fetched; condensing: long pages condensed
+    sources: int | None = None  # answering: numbered sources the answer reads
 
 
 class Queries(BaseModel):
     event: Literal["queries"] = "queries"
     queries: list[str]
+    round: int = 1
 
 
 class Sources(BaseModel):
     event: Literal["sources"] = "sources"
     sources: list[Source]
+    round: int = 1
 
 
 class Delta(BaseModel):
@@ -38,6 +58,17 @@ class Delta(BaseModel):
 class Related(BaseModel):
     event: Literal["related"] = "related"
     related: list[str]
+
+
+class Error(BaseModel):
+    """A failure after the stream began. Made by a surface (it chose the HTTP `status`), never a node."""
+
+    event: Literal["error"] = "error"
+    kind: ErrorKind
+    code: str
+    message: str
+    backend: str | None = None  # the part of the service at fault, when one is named
+    status: int
 
 
 Event = Union[Status, Queries, Sources, Delta, Related]

@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 
 from agent import telemetry
 from agent.deps import Deps
-from agent.events import Queries, Status, emit
+from agent.events import Queries, Stage, Status, emit
 from agent.state import AgentState
 from search.clean import clean_results
 from search.models import Page, SearchOptions, SearchResult
@@ -23,7 +23,7 @@ from search.semantic import rerank
 
 async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
-    emit(Status(stage="searching", detail=" · ".join(state.queries)))
+    emit(Status(stage=Stage.SEARCHING, queries=state.queries))
     emit(Queries(queries=state.queries))
     settings = deps.settings
     options = SearchOptions(
@@ -78,7 +78,7 @@ async def read_results(deps: Deps, results: list[SearchResult], limit: int) -> l
 
 async def read_pages(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
-    emit(Status(stage="reading", detail=f"{min(len(state.results), deps.settings.fetch_pages)} pages"))
+    emit(Status(stage=Stage.READING, pages=min(len(state.results), deps.settings.fetch_pages)))
     return {"pages": await read_results(deps, state.results, deps.settings.fetch_pages)}
 
 

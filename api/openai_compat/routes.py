@@ -27,7 +27,6 @@ has been sent yet; after that, an error arrives as a `data: {"error": …}` chun
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from contextlib import aclosing
@@ -35,12 +34,11 @@ from typing import Any, AsyncIterator
 
 import anyio
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import StreamingResponse
 
 from agent.events import Delta, Sources
 from agent.run import stream_run
 from agent.state import AgentInput, AgentOutput
-from api import errors, limits
+from api import errors, limits, sse
 from api.rest.answer import existing
 from api.openai_compat.conversation import Conversation, agent_input, caller_namespace, conversation_key, turns_from_messages
 from api.openai_compat.schemas import (
@@ -50,7 +48,6 @@ from api.openai_compat.schemas import (
     OpenAIRoute,
     citations,
     completion_body,
-    error_payload,
     search_results,
     usage,
 )
@@ -101,11 +98,6 @@ class AgentRun:
 # --- streaming ----------------------------------------------------------------------------------
 
 
-def _sse(data: dict | str) -> bytes:
-    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
-    return f"data: {text}\n\n".encode("utf-8")
-
-
 class _Chunks:
     """`chat.completion.chunk`s of one stream: one id, Perplexity's extras on each once known."""
 
@@ -115,9 +107,12 @@ class _Chunks:
         self.created = int(time.time())
         self.sources: list[Source] = []
 
-    def chunk(self, delta: dict, finish_reason: str | None = None, **extra: Any) -> bytes:
-        return _sse(
-            {
+    def chunk(
+        self, delta: dict, finish_reason: str | None = None, *, event: Delta | None = None, **extra: Any
+    ) -> sse.Outgoing:
+        return sse.Outgoing(
+            event=event,
+            data={
                 "id": self.id,
                 "object": "chat.completion.chunk",
                 "created": self.created,
@@ -127,12 +122,12 @@ class _Chunks:
                 "citations": citations(self.sources),
                 "search_results": search_results(self.sources),
                 **extra,
-            }
+            },
         )
 
-    def usage_chunk(self, answer: str) -> bytes:
-        return _sse(
-            {
+    def usage_chunk(self, answer: str) -> sse.Outgoing:
+        return sse.Outgoing(
+            data={
                 "id": self.id,
                 "object": "chat.completion.chunk",
                 "created": self.created,
@@ -140,13 +135,13 @@ class _Chunks:
                 "system_fingerprint": None,
                 "choices": [],
                 "usage": usage(self.body, answer),
-            }
+            },
         )
 
 
 async def _stream(
     run: AgentRun, conversation: Conversation, chunks: _Chunks, pending: list[tuple[str, Any]]
-) -> AsyncIterator[bytes]:
+) -> AsyncIterator[sse.Outgoing]:
     body = chunks.body
     filed = False
     for _, item in pending:  # sources already known ride on the very first chunk
@@ -167,15 +162,14 @@ async def _stream(
                 yield chunks.chunk({}, "stop", **extra)
                 if body.stream_options and body.stream_options.include_usage:
                     yield chunks.usage_chunk(output.answer)
-                yield _sse("[DONE]")
+                yield sse.Outgoing.openai_done()
                 return
             if isinstance(item, Sources):
                 chunks.sources = item.sources
             elif isinstance(item, Delta) and item.text:
-                yield chunks.chunk({"content": item.text})
+                yield chunks.chunk({"content": item.text}, event=item)
     except Exception as exc:  # noqa: BLE001 — after the status line, a failure is an error chunk
-        _, payload = error_payload(exc)
-        yield _sse(payload)
+        yield sse.error_item(sse.Format.OPENAI, sse.error_event(exc))
     finally:  # also reached when the client goes away: the run stops, its scratch entry goes
         await run.aclose()
         if not filed:
@@ -220,11 +214,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request):
         await run.aclose()
         await conversation.discard()
         raise
-    return StreamingResponse(
-        _stream(run, conversation, chunks, pending),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return sse.EventStream(_stream(run, conversation, chunks, pending), sse.Format.OPENAI)
 
 
 def _model() -> dict:

@@ -12,7 +12,6 @@ not at all.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import signal
 import threading
@@ -22,7 +21,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api import errors
+from agent.events import Error
+from api import errors, sse
+from core.errors import ErrorKind
 
 log = logging.getLogger("websearch.api")
 
@@ -119,16 +120,13 @@ class DrainMiddleware:
             return await self.app(scope, receive, send)
         if self.draining.active:
             return await _shutting_down(scope, receive, send)
-        state = {"started": False, "ended": False, "sse": False, "events": None}
+        state = {"started": False, "ended": False}
+        stream = sse.watch(scope)  # an event stream declares its format there (api/sse.py)
 
         async def tracked(message: dict) -> None:
             if message["type"] == "http.response.start":
                 state["started"] = True
-                content_type = dict(message.get("headers", [])).get(b"content-type", b"")
-                state["sse"] = content_type.startswith(b"text/event-stream")
             elif message["type"] == "http.response.body":
-                if state["events"] is None and message.get("body"):  # ours `event: …`, OpenAI's `data: …`
-                    state["events"] = "openai" if message["body"].startswith(b"data:") else "named"
                 state["ended"] = not message.get("more_body", False)
             await send(message)
 
@@ -142,25 +140,22 @@ class DrainMiddleware:
             if not request.expired:  # our own caller is cancelled (client gone, server stopping)
                 request.task.cancel()
                 raise
-            await _cut_off(state, scope, receive, send)
+            await _cut_off(state, stream, scope, receive, send)
         finally:
             self.draining.discard(request)
 
 
-async def _cut_off(state: dict, scope: dict, receive: Any, send: Any) -> None:
+async def _cut_off(state: dict, stream: sse.Watch, scope: dict, receive: Any, send: Any) -> None:
     """End a request that outlived the grace period in a way its client understands."""
     if not state["started"]:
         return await _shutting_down(scope, receive, send)
     if state["ended"]:
         return
-    if state["sse"]:
-        if state["events"] == "openai":
-            error = {"message": SHUTTING_DOWN, "type": "server_error", "param": None, "code": "shutting_down"}
-            event = f"data: {json.dumps({'error': error})}\n\n"
-        else:
-            data = json.dumps({"status": 503, "code": "shutting_down", "message": SHUTTING_DOWN})
-            event = f"event: error\ndata: {data}\n\n"
-        await send({"type": "http.response.body", "body": event.encode(), "more_body": True})
+    if stream.format is not None:  # an event stream: its last event says why, in its own format
+        error = Error(kind=ErrorKind.UNAVAILABLE, code="shutting_down", message=SHUTTING_DOWN, status=503)
+        stream.sent(error)
+        body = sse.frame(stream.format, sse.error_item(stream.format, error))
+        await send({"type": "http.response.body", "body": body, "more_body": True})
     await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 

@@ -1,9 +1,10 @@
 """`GET /metrics`: what the service is doing, in Prometheus' text format.
 
 Every app has its own registry, so several apps in one process (tests, a replica embedded elsewhere)
-never mix their numbers. The middleware counts requests and failures by route, times them, sees the
-first `delta` of a streamed answer go out (time to first token) and, for the length of each request,
-makes this app's metrics the sink of `agent.telemetry` (graph stage latencies, cache hits). What
+never mix their numbers. The middleware counts requests and failures by route, times them, is told
+of the first `Delta` event a streamed answer sends (time to first token; `api/sse.py` reports a
+stream's events, so no bytes are read) and, for the length of each request, makes this app's
+metrics the sink of `agent.telemetry` (graph stage latencies, cache hits). What
 lives elsewhere is read when Prometheus scrapes: the model's token counts, the LLM pool's endpoints,
 and vLLM's own prefix-cache counters from each server's `/metrics` (briefly cached, short timeout);
 those are read by `api/ops/llm_metrics.py`.
@@ -47,6 +48,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Summa
 from starlette.routing import Match
 
 from agent import telemetry
+from agent.events import Delta, Error
+from api import sse
 from api.ops.llm_metrics import VLLMMetricsReader, llm_endpoint_urls, llm_families, vllm_families
 
 router = APIRouter(tags=["health"])
@@ -211,6 +214,16 @@ class MetricsMiddleware:
         started = time.perf_counter()
         state: dict[str, Any] = {"status": 500, "error_body": None, "first_delta": False}
 
+        def on_event(event: sse.AnyEvent) -> None:
+            """A streamed answer's events as its surface sends them (api/sse.py): never its bytes."""
+            if isinstance(event, Delta) and event.text and not state["first_delta"]:
+                state["first_delta"] = True
+                m.ttft.labels(route_label(scope, self.routes)).observe(time.perf_counter() - started)
+            elif isinstance(event, Error):
+                m.errors.labels(route_label(scope, self.routes), event.code).inc()
+
+        sse.watch(scope).observers.append(on_event)
+
         async def observe(message: dict) -> None:
             if message["type"] == "http.response.start":
                 state["status"] = status = message["status"]
@@ -220,13 +233,6 @@ class MetricsMiddleware:
                 body = message.get("body", b"")
                 if state["error_body"] is not None and len(state["error_body"]) < _ERROR_BODY_LIMIT:
                     state["error_body"] += body
-                elif body.startswith((b"event: ", b"data: {")):
-                    kind, code = _stream_event(body, want_text=not state["first_delta"])
-                    if kind == "text" and not state["first_delta"]:
-                        state["first_delta"] = True
-                        m.ttft.labels(route_label(scope, self.routes)).observe(time.perf_counter() - started)
-                    elif kind == "error":
-                        m.errors.labels(route_label(scope, self.routes), code).inc()
             await send(message)
 
         token = telemetry.use_sink(m)
@@ -266,31 +272,6 @@ def _json_error_code(body: bytes, status: int) -> str:
     except (ValueError, KeyError, TypeError):
         code = None
     return str(code) if code else f"http_{status}"
-
-
-def _stream_event(body: bytes, *, want_text: bool) -> tuple[str | None, str]:
-    """("text" | "error" | None, error code) for one server-sent event of either stream format:
-    ours (`event: delta` / `event: error`) or OpenAI's (`data: {"choices": [{"delta": {"content"}}]}`
-    / `data: {"error": {…}}`)."""
-    if body.startswith(b"event: delta"):
-        return "text", ""
-    if body.startswith(b"event: error"):
-        data = body.partition(b"data:")[2]
-        try:
-            return "error", str(json.loads(data)["code"])
-        except (ValueError, KeyError, TypeError):
-            return "error", "stream_error"
-    if body.startswith(b"data: {") and (want_text or body.startswith(b'data: {"error"')):
-        try:
-            event = json.loads(body[5:])
-        except ValueError:
-            return None, ""
-        if isinstance(event.get("error"), dict):
-            return "error", str(event["error"].get("code") or "stream_error")
-        choices = event.get("choices") or [{}]
-        if want_text and isinstance(choices[0], dict) and (choices[0].get("delta") or {}).get("content"):
-            return "text", ""
-    return None, ""
 
 
 def install(app: FastAPI) -> Metrics:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import StreamingResponse
 
 from agent.deps import Deps
 from agent.run import run_once
@@ -20,7 +19,7 @@ from api.rest.schemas import (
     SourceOut,
     TurnOut,
 )
-from api.rest.stream import answer_events
+from api.rest.stream import answer_stream
 
 router = APIRouter(prefix="/v1", tags=["answers"])
 
@@ -59,11 +58,7 @@ async def answer(body: AnswerRequest, request: Request):
     scope = conversation_scope(request)
     key = await existing(request, body.conversation_id) if body.conversation_id else None
     if body.stream:
-        return StreamingResponse(
-            answer_events(request.app, agent_input(body, scope, key), scope),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        )
+        return answer_stream(request.app, agent_input(body, scope, key), scope)
     return to_response(await run_agent(request.app, agent_input(body, scope, key)), scope)
 
 

@@ -84,6 +84,27 @@ def test_metrics_count_failures_by_route_and_code_in_responses_and_streams(app, 
     assert value(samples, "websearch_requests_total", route="/v1/answer", status="200") == 1  # the stream's status line
 
 
+def test_first_token_is_observed_from_the_openai_streams_events(app, megrez):
+    """The OpenAI-compatible stream sends no `event:` lines: its first content chunk (a `Delta`) is
+    still the first token the metrics see, because a stream reports its events, not its bytes."""
+    chat = f"{app.base_url}/v1/chat/completions"
+    body = {"model": "sonar", "messages": [{"role": "user", "content": QUESTION}], "stream": True}
+    started = time.perf_counter()
+    with httpx.stream("POST", chat, json=body, timeout=30) as response:
+        assert response.status_code == 200
+        lines = [line for line in response.iter_lines() if line.startswith("data: ")]
+    streamed_s = time.perf_counter() - started
+    assert lines[-1] == "data: [DONE]"
+    samples = scrape(app)
+    route = "/v1/chat/completions"
+    assert value(samples, "websearch_time_to_first_token_seconds_count", route=route) == 1
+    assert 0 < value(samples, "websearch_time_to_first_token_seconds_sum", route=route) < streamed_s
+    # A direct answer (no search) streams its first words too: counted once more.
+    events = stream_events(app, question="Hello there!")
+    assert any(name == "delta" for name, _ in events)
+    assert value(scrape(app), "websearch_time_to_first_token_seconds_count", route="/v1/answer") == 1
+
+
 def test_search_and_page_cache_hit_ratios(app):
     # Needs agent/deps.py to build its cache with agent.telemetry.instrument_cache.
     for _ in range(2):

@@ -151,7 +151,38 @@ def test_requests_still_running_when_the_grace_period_ends_are_ended_cleanly(sha
         assert time.monotonic() - started < 3
     assert stream.names[-1] == "error" and "done" not in stream.names
     assert stream.events[-1][1]["code"] == "shutting_down"
+    assert stream.events[-1][1]["kind"] == "unavailable" and stream.events[-1][1]["status"] == 503
     assert plain["response"].status_code == 503 and plain["response"].json()["error"]["code"] == "shutting_down"
     # Neither turn was saved, and nothing half-written was left in its place.
     assert redis.Redis.from_url(redis_url).keys("ws:conv:*") == []  # (the ids are the server's: none stored at all)
     assert megrez.wait_for(lambda: megrez.disconnects >= 2)  # the model stopped generating for both
+
+
+def test_an_openai_stream_cut_off_at_shutdown_ends_with_an_error_chunk_in_its_own_format(shared, megrez):
+    megrez.chunk_delay_s = 0.05  # the answer streams for about 2 s, the grace period is 0.3 s
+    app = ServedApp(shared.model_copy(update={"shutdown_grace_s": 0.3}))
+    chunks: list[str] = []
+    first_text, ended = threading.Event(), threading.Event()
+
+    def read() -> None:
+        body = {"model": "gpt-4o", "messages": [{"role": "user", "content": QUESTION}], "stream": True}
+        try:
+            with httpx.stream("POST", f"{app.base_url}/v1/chat/completions", json=body, timeout=60) as r:
+                for line in r.iter_lines():
+                    if line.startswith("data: "):
+                        chunks.append(line[6:])
+                        choices = json.loads(line[6:]).get("choices") if line[6:].startswith("{") else None
+                        if choices and choices[0]["delta"].get("content"):
+                            first_text.set()
+        finally:
+            ended.set()
+
+    with app:
+        threading.Thread(target=read, daemon=True).start()
+        assert first_text.wait(15)
+        app.begin_shutdown()
+        assert ended.wait(10)
+        assert app.wait_stopped(10)
+    assert "[DONE]" not in chunks
+    error = json.loads(chunks[-1])["error"]  # OpenAI's shape, not our `event: error`
+    assert error["code"] == "shutting_down" and error["type"] == "server_error"

@@ -53,6 +53,34 @@ def test_events_arrive_in_the_order_a_reader_needs(app):
     assert sources and set(sources[0]) == {"index", "url", "title", "snippet"}
 
 
+def test_status_events_carry_typed_fields_not_text(app):
+    events = stream(app, question=QUESTION)
+    status = {data["stage"]: data for name, data in events if name == "status"}
+    queries = next(data for name, data in events if name == "queries")
+    sources = next(data for name, data in events if name == "sources")
+    # The searching step names its queries as a list: the same list the queries event carries.
+    assert isinstance(status["searching"]["queries"], list) and status["searching"]["queries"]
+    assert status["searching"]["queries"] == queries["queries"]
+    assert "detail" not in status["searching"]
+    # Counts are numbers: pages being read, sources the answer reads (as many as were sent).
+    assert isinstance(status["reading"]["pages"], int) and status["reading"]["pages"] > 0
+    assert status["answering"]["sources"] == len(sources["sources"])
+    assert status["deciding"]["queries"] == [] and status["deciding"]["pages"] is None
+    # Every event of the search belongs to its round.
+    assert {status[s]["round"] for s in status} == {1} and queries["round"] == 1 and sources["round"] == 1
+
+
+def test_condensing_is_its_own_stage_with_a_page_count(local_web, megrez):
+    settings = make_settings(local_web, megrez, condense=True, context_tokens=300, source_tokens=120)
+    with ServedApp(settings) as app:
+        events = stream(app, question=QUESTION)
+    stages = [data["stage"] for name, data in events if name == "status"]
+    assert stages == ["deciding", "searching", "reading", "condensing", "answering"]
+    condensing = next(data for name, data in events if name == "status" and data["stage"] == "condensing")
+    assert isinstance(condensing["pages"], int) and condensing["pages"] > 0
+    assert events[-1][0] == "done"
+
+
 def test_a_direct_answer_streams_without_any_search(app, local_web):
     before = len(local_web.search_requests)
     events = stream(app, question="Hello there!")
@@ -97,6 +125,9 @@ def test_a_backend_failure_mid_stream_is_an_error_event(local_web, megrez):
     name, data = events[-1]
     assert name == "error"
     assert data["code"] == "llm_unavailable" and f"127.0.0.1:{port}" in data["message"]
+    # The error is typed: what kind of failure, the status the surface chose, the backend at fault.
+    assert data["kind"] == "unavailable" and data["status"] == 503
+    assert data["backend"] and f"127.0.0.1:{port}" in data["backend"]
 
 
 def test_chinese_answer_streams_in_chinese(app):

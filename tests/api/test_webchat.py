@@ -8,6 +8,7 @@ to docs/webchat.png and docs/webchat-phone.png (what the README shows).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -31,7 +32,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ROOT = Path(__file__).resolve().parents[2]
-STATIC = ROOT / "api" / "static"
+STATIC = ROOT / "api" / "webchat" / "static"
 DOCS = ROOT / "docs"
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 FOLLOW_UP = "And who was the lead engineer?"
@@ -317,6 +318,60 @@ def test_a_failing_model_shows_an_error_in_place_and_retry_answers(app, megrez, 
     error.get_by_role("button", name="Try again").click()
     expect(turn.locator(".answer")).to_contain_text("420 million", timeout=ANSWER_TIMEOUT_MS)
     expect(turn.locator(".error")).to_be_hidden()
+
+
+def sse_body(*events: tuple[str, dict]) -> str:
+    return "".join(f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n" for name, data in events)
+
+
+def status(stage: str, **fields) -> tuple[str, dict]:
+    return "status", {"stage": stage, "round": 1, "queries": [], "pages": None, "sources": None, **fields}
+
+
+TYPED_STEPS = {
+    "en-US": [
+        "Deciding whether to search",
+        "Searching for “Aurora Bridge cost”, “Veldmark bridge”",
+        "Reading 4 sources (round 2)",
+        "Condensing 3 long pages",
+        "Writing the answer from 2 sources",
+        "The model took too long to answer.",
+    ],
+    "zh-CN": [
+        "判断是否需要搜索",
+        "正在搜索 “Aurora Bridge cost”、“Veldmark bridge”",
+        "正在阅读 4 个来源（第 2 轮）",
+        "正在精简 3 个长网页",
+        "根据 2 个来源撰写回答",
+        "模型响应超时。",
+    ],
+}
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_steps_and_errors_are_worded_from_the_events_typed_fields(app, open_page, locale):
+    queries = ["Aurora Bridge cost", "Veldmark bridge"]
+    body = sse_body(
+        status("deciding"),
+        status("searching", queries=queries),
+        ("queries", {"queries": queries, "round": 1}),
+        status("reading", pages=4, round=2),
+        status("condensing", pages=3),  # a stage of its own, not a kind of reading
+        status("answering", sources=2),
+        # Only the kind says this was slowness: the code is one the page has never heard of.
+        ("error", {"kind": "timeout", "code": "upstream_slow", "message": "too slow", "backend": "x", "status": 503}),
+    )
+    page = open_page(f"{app.base_url}/", locale=locale)
+    page.route(
+        "**/v1/answer",
+        lambda route: route.fulfill(status=200, headers={"Content-Type": "text/event-stream"}, body=body),
+    )
+    ask(page, QUESTION)
+    turn = page.locator(".turn").first
+    *steps, explained = TYPED_STEPS[locale]
+    expect(turn.locator(".error")).to_contain_text(explained)
+    expect(turn.locator(".step")).to_have_text(steps)
+    expect(turn.locator(".step.failed")).to_have_count(1)  # where it stopped: the answering step
 
 
 def test_a_non_200_json_error_is_shown_in_place(app, open_page):

@@ -55,6 +55,7 @@
       stepCondensing: 'Condensing {n} long pages',
       stepAnswering: 'Writing the answer from {n} sources',
       stepAnsweringDirect: 'Writing the answer',
+      stepRound: ' (round {n})',
       listSep: ', ',
       stopped: 'Stopped. The answer above is incomplete.',
       errorTitle: 'The answer could not be completed',
@@ -123,6 +124,7 @@
       stepCondensing: '正在精简 {n} 个长网页',
       stepAnswering: '根据 {n} 个来源撰写回答',
       stepAnsweringDirect: '正在撰写回答',
+      stepRound: '（第 {n} 轮）',
       listSep: '、',
       stopped: '已停止，以上回答不完整。',
       errorTitle: '无法完成回答',
@@ -291,10 +293,11 @@
   // HTTP: bearer key, JSON errors, the SSE reader
   // ------------------------------------------------------------------------------------------
   class HTTPError extends Error {
-    constructor(status, code, message) {
+    constructor(status, code, message, kind = '') {
       super(message);
       this.status = status;
       this.code = code;
+      this.kind = kind; // core/errors.py ErrorKind, on a streamed `error` event
     }
   }
 
@@ -417,15 +420,24 @@
   // ------------------------------------------------------------------------------------------
   // One question and its answer, as shown in the thread
   // ------------------------------------------------------------------------------------------
+  // The part of the service that failed, by the error's stable code (the kind says how it failed).
+  const FAILED_PART = {
+    llm_error: 'errorModel',
+    llm_unavailable: 'errorModel',
+    llm_model_not_found: 'errorModel',
+    llm_tools_unsupported: 'errorModel',
+    search_unavailable: 'errorSearch',
+    search_rate_limited: 'errorSearch',
+    store_unavailable: 'errorStore',
+  };
+
   function explain(err) {
     const status = err.status || 0;
     const code = err.code || '';
     if (status === 0) return t('errorNetwork');
     if (code === 'stream_cut') return t('errorCutOff');
-    if (code === 'llm_timeout' || status === 504) return t('error504');
-    if (code.startsWith('llm_')) return t('errorModel');
-    if (code.startsWith('search_')) return t('errorSearch');
-    if (code.startsWith('store_') || code.includes('redis')) return t('errorStore');
+    if (err.kind === 'timeout' || status === 504) return t('error504');
+    if (Object.hasOwn(FAILED_PART, code)) return t(FAILED_PART[code]);
     if (status === 429 || status === 422 || status === 503) return t(`error${status}`);
     return status >= 500 ? t('error500') : t('error422');
   }
@@ -486,23 +498,25 @@
       return queries.map((q) => `“${q}”`).join(t('listSep'));
     }
 
-    onStatus({ stage, detail = '' }) {
-      const n = (detail.match(/\d+/) || [''])[0];
+    // A status event's typed fields (agent/events.py `Status`): the stage, and what that stage has.
+    onStatus({ stage, queries, pages, sources, round = 1 }) {
+      const count = (n) => (Number.isInteger(n) ? n : '');
+      const inRound = (text) => (round > 1 ? text + t('stepRound', { n: round }) : text);
       if (stage === 'deciding') this.step('deciding', t('stepDeciding'));
       else if (stage === 'searching') {
-        const queries = detail ? detail.split(' · ').filter(Boolean) : this.queries;
-        if (queries.length) this.queries = queries;
-        this.step('searching', queries.length ? t('stepSearching', { queries: this.quoted(queries) }) : t('stepSearchingWeb'));
-      } else if (stage === 'reading' && /condens/i.test(detail)) this.step('condensing', t('stepCondensing', { n }));
-      else if (stage === 'reading') this.step('reading', t('stepReading', { n }));
-      else if (stage === 'answering') this.step('answering', n ? t('stepAnswering', { n }) : t('stepAnsweringDirect'));
+        if (Array.isArray(queries) && queries.length) this.queries = queries;
+        const known = this.queries;
+        this.step('searching', inRound(known.length ? t('stepSearching', { queries: this.quoted(known) }) : t('stepSearchingWeb')));
+      } else if (stage === 'reading') this.step('reading', inRound(t('stepReading', { n: count(pages) })));
+      else if (stage === 'condensing') this.step('condensing', inRound(t('stepCondensing', { n: count(pages) })));
+      else if (stage === 'answering') this.step('answering', Number.isInteger(sources) ? t('stepAnswering', { n: sources }) : t('stepAnsweringDirect'));
     }
 
-    onQueries({ queries }) {
+    onQueries({ queries, round = 1 }) {
       if (!Array.isArray(queries) || !queries.length) return;
       this.queries = queries;
       const li = this.steps.get('searching');
-      const text = t('stepSearching', { queries: this.quoted(queries) });
+      const text = t('stepSearching', { queries: this.quoted(queries) }) + (round > 1 ? t('stepRound', { n: round }) : '');
       if (li) li.querySelector('.step-text').textContent = text;
       else this.step('searching', text);
     }
@@ -833,7 +847,7 @@
               setHash(payload.conversation_id);
             }
           } else if (event === 'error') {
-            view.showError(new HTTPError(payload.status || 500, payload.code, payload.message));
+            view.showError(new HTTPError(payload.status || 500, payload.code, payload.message, payload.kind));
             finished = true;
           }
         }

@@ -1,0 +1,123 @@
+"""Server-Sent Events: the one place that frames them, and what the middlewares see of a stream.
+
+Two formats: ours (`event: <name>` + `data: <json>`, `POST /v1/answer`) and OpenAI's (`data: <json>`
+chunks ending in `data: [DONE]`, `/v1/chat/completions`). A surface answers with an `EventStream`
+of `Outgoing` items: the JSON its client gets and the typed event that JSON carries. The stream
+tells the request's `Watch` its format and every event as it is sent, so metrics observe events
+(the first `Delta` is the first token) and drain ends a cut-off stream in the right format, neither
+reading the bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from enum import StrEnum
+from typing import Any, Union
+
+from pydantic import BaseModel
+from starlette.responses import StreamingResponse
+
+from agent.events import Error, Event
+from api import errors
+from core.errors import ErrorKind
+
+AnyEvent = Union[Event, Error]
+_WATCH = "websearch.sse"  # the scope key of a request's Watch
+
+
+class Format(StrEnum):
+    NAMED = "named"  # ours: `event: <name>` + `data: <json>`
+    OPENAI = "openai"  # `data: <json>` chunks, then `data: [DONE]`
+
+
+class Outgoing(BaseModel):
+    """One event on the wire: `data` is what the client gets, `event` what it means (if anything)."""
+
+    data: dict[str, Any] | str  # a str only for OpenAI's closing `[DONE]`
+    event: AnyEvent | None = None
+    name: str | None = None  # ours: the event's name (default: `event.event`)
+
+    @classmethod
+    def of(cls, event: AnyEvent) -> Outgoing:
+        """An event whose wire JSON is the model itself."""
+        return cls(data=event.model_dump(mode="json", exclude={"event"}), event=event)
+
+    @classmethod
+    def openai_done(cls) -> Outgoing:
+        return cls(data="[DONE]")
+
+
+class Watch:
+    """What the middlewares learn of one request's stream: its format, and each event it sends."""
+
+    def __init__(self) -> None:
+        self.format: Format | None = None  # None: this response is no event stream
+        self.observers: list[Callable[[AnyEvent], None]] = []
+
+    def sent(self, event: AnyEvent) -> None:
+        for observer in self.observers:
+            observer(event)
+
+
+def watch(scope: dict) -> Watch:
+    """The request's Watch (made by whichever middleware or stream asks first)."""
+    return scope.setdefault(_WATCH, Watch())
+
+
+def named(name: str, data: dict[str, Any] | str) -> bytes:
+    data = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+    return f"event: {name}\ndata: {data}\n\n".encode("utf-8")
+
+
+def openai(data: dict[str, Any] | str) -> bytes:
+    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+    return f"data: {text}\n\n".encode("utf-8")
+
+
+def frame(fmt: Format, item: Outgoing) -> bytes:
+    if fmt is Format.OPENAI:
+        return openai(item.data)
+    name = item.name or (item.event.event if item.event is not None else "message")
+    return named(name, item.data)
+
+
+def error_event(exc: BaseException) -> Error:
+    """A failure as the `error` event: the status, code and message `describe` chose, and its kind."""
+    status, code, message = errors.describe(exc)  # type: ignore[arg-type]
+    kind = getattr(exc, "kind", None) or ErrorKind.UNAVAILABLE
+    backend = getattr(exc, "backend", None) or getattr(exc, "provider", None)
+    return Error(kind=kind, code=code, message=message, backend=backend, status=status)
+
+
+def error_item(fmt: Format, error: Error) -> Outgoing:
+    """An error event as each format carries it (OpenAI's: `{"error": {message, type, param, code}}`)."""
+    if fmt is Format.OPENAI:
+        kind = "server_error" if error.status >= 500 else "invalid_request_error"
+        body = {"message": error.message, "type": kind, "param": None, "code": error.code}
+        return Outgoing(data={"error": body}, event=error)
+    return Outgoing.of(error)
+
+
+class EventStream(StreamingResponse):
+    """`text/event-stream` of a surface's items, framed in its format; each event told to the Watch."""
+
+    def __init__(self, items: AsyncIterator[Outgoing], fmt: Format) -> None:
+        self.format = fmt
+        self._watch = Watch()
+        super().__init__(
+            self._frames(items),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    async def _frames(self, items: AsyncIterator[Outgoing]) -> AsyncIterator[bytes]:
+        async for item in items:
+            if item.event is not None:
+                self._watch.sent(item.event)
+            yield frame(self.format, item)
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        self._watch = watch(scope)
+        self._watch.format = self.format
+        await super().__call__(scope, receive, send)
