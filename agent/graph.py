@@ -1,48 +1,57 @@
-"""The road a question travels, wired in one place.
+"""The road a question travels, wired in one place (agent/nodes/: one module per stage).
 
-    load_history → decide ─┬─ (answered directly) ──────────────────────────────────────────┐
-                           └─ search → read → select → condense ─┬─ answer ──┬─→ cite → save
-                                                                 └─ related ─┘  (in parallel)
+    load_history → decide ─┬─ (answered directly) ─────────────────────────────────────────────────┐
+                           └─ search → read → rank → select → condense ─┬─ answer ──┬─→ cite → save
+                                                                        └─ related ─┘  (in parallel)
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
+import inspect
 import time
-from typing import Any, Awaitable, Callable
+from typing import Awaitable, Callable
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
 
-from agent.answer import answer
-from agent.cite import cite
-from agent.condense import condense
-from agent.decide import decide, route
 from agent.deps import Deps
-from agent.events import cancel_when_client_leaves
-from agent.history import load_history, save
-from agent.related import related
-from agent.retrieve import read_pages, search, select
+from agent.nodes.answer import answer
+from agent.nodes.cite import cite
+from agent.nodes.condense import condense
+from agent.nodes.decide import decide, route
+from agent.nodes.load_history import load_history
+from agent.nodes.rank import rank
+from agent.nodes.read import read_pages
+from agent.nodes.related import related
+from agent.nodes.save import save
+from agent.nodes.search import search
+from agent.nodes.select import select
+from agent.run_control import RunControl
 from agent.state import AgentInput, AgentOutput, AgentState
 from agent.telemetry import observe_stage
 
 
 def _stage(name: str, node: Callable[..., Awaitable[dict]]) -> Callable[..., Awaitable[dict]]:
     """Record each stage's wall time (ms) under `timings`; stop it if the streaming client leaves."""
+    # The stage takes the run's config (its RunControl) and passes on what the node asks for.
+    wants = inspect.signature(node).parameters
 
-    @functools.wraps(node)
-    async def wrapper(*args: Any, **kwargs: Any) -> dict:
+    async def stage(state: AgentState, runtime: Runtime[Deps], config: RunnableConfig) -> dict:
+        extra = {key: value for key, value in (("runtime", runtime), ("config", config)) if key in wants}
         started = time.perf_counter()
-        watcher = asyncio.create_task(cancel_when_client_leaves(asyncio.current_task()))
+        watcher = asyncio.create_task(RunControl.of(config).cancel_when_client_leaves(asyncio.current_task()))
         try:
-            update = await node(*args, **kwargs)
+            update = await node(state, **extra)
         finally:
             watcher.cancel()
         elapsed = time.perf_counter() - started
         observe_stage(name, elapsed)  # the stage latency histogram, when a request has metrics
         return {**update, "timings": {name: round(elapsed * 1000, 1)}}
 
-    return wrapper
+    stage.__name__ = stage.__qualname__ = name
+    return stage
 
 
 def build_graph():
@@ -52,6 +61,7 @@ def build_graph():
         "decide": decide,
         "search": search,
         "read": read_pages,
+        "rank": rank,
         "select": select,
         "condense": condense,
         "answer": answer,
@@ -65,7 +75,8 @@ def build_graph():
     graph.add_edge("load_history", "decide")
     graph.add_conditional_edges("decide", route, {"search": "search", "cite": "cite"})
     graph.add_edge("search", "read")
-    graph.add_edge("read", "select")
+    graph.add_edge("read", "rank")
+    graph.add_edge("rank", "select")
     graph.add_edge("select", "condense")
     graph.add_edge("condense", "answer")
     graph.add_edge("condense", "related")

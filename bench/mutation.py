@@ -95,7 +95,7 @@ MODULES: dict[str, Module] = {
         ],
         "each hop checked, redirects followed by hand",
     ),
-    "cite": Module({"agent/cite.py": None}, ["tests/agent/test_cite.py"], "citation rewriting"),
+    "cite": Module({"agent/nodes/cite.py": None}, ["tests/agent/test_cite.py"], "citation rewriting"),
     "select": Module({"search/select.py": None}, ["tests/search/test_select.py"], "evidence packing"),
     "auth-scoping": Module(
         {
@@ -141,10 +141,10 @@ MODULES: dict[str, Module] = {
 
 # Mutants that change nothing a caller can observe, by (module, file, line, description), with why.
 EQUIVALENT: dict[tuple[str, str, int, str], str] = {
-    ("cite", "agent/cite.py", 65, "1 -> 2"): "rfind returns -1 or an index: `cut != -2` is `cut != -1` or more",
-    ("cite", "agent/cite.py", 65, "operand dropped: cut != -1"):
+    ("cite", "agent/nodes/cite.py", 68, "1 -> 2"): "rfind returns -1 or an index: `cut != -2` is `cut != -1` or more",
+    ("cite", "agent/nodes/cite.py", 68, "operand dropped: cut != -1"):
         "with no '[' the tail is one character, which _PARTIAL (it starts with '[') never matches",
-    ("cite", "agent/cite.py", 65, "operand dropped: ']' not in text[cut:]"):
+    ("cite", "agent/nodes/cite.py", 68, "operand dropped: ']' not in text[cut:]"):
         "_PARTIAL cannot match a tail holding ']' either",
     ("address", "search/address.py", 24, "right operand dropped: ipaddress.IPv4Address | ipaddress.IPv6Address"):
         "a type alias, read by annotations only",

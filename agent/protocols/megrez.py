@@ -1,23 +1,61 @@
 """Megrez's own protocol: the function offered in the system prompt, calls written as text markers.
 
-Byte for byte what the service always sent (the prefix cache depends on it): the messages come from
-agent.messages, the call from the stream-safe parser in inference.megrez.
+Byte for byte what the service always sent (the prefix cache depends on it), the call read by the
+stream-safe parser in inference.megrez. The messages are built so that consecutive prompts share the
+longest prefix. Order: system prompt (identical for everyone on a given day), earlier turns exactly
+as the model wrote them, the question, then (answer step only) the search call and its results: the
+volatile contexts come last so everything before them can come from vLLM's prefix cache.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import TYPE_CHECKING
 
-from agent import messages as megrez_messages
+import prompts
 from agent.protocols.base import Decision
 from agent.reply import stream_reply
-from agent.state import AgentState
+from agent.state import AgentState, Turn
 from inference.base import GenerationParams, Message
-from inference.megrez import STOP
+from inference.megrez import FUNCTION_END, FUNCTION_START, STOP
 
 if TYPE_CHECKING:
     from agent.deps import Deps
+
+
+def render_call(query: str) -> str:
+    """The search call in one canonical spelling, whatever spacing the model used."""
+    call = {"name": "search", "arguments": {"query": query}}
+    return f"{FUNCTION_START}{json.dumps(call, ensure_ascii=False)}{FUNCTION_END}"
+
+
+def turn_messages(turn: Turn) -> list[Message]:
+    """An earlier turn exactly as the model saw and wrote it."""
+    messages = [Message(role="user", content=turn.question)]
+    if turn.function_call and turn.observation is not None:
+        messages.append(Message(role="assistant", content=turn.function_call))
+        messages.append(Message(role="observation", content=turn.observation))
+    messages.append(Message(role="assistant", content=turn.model_answer))
+    return messages
+
+
+def conversation(state: AgentState, day: date, *, websearch: bool) -> list[Message]:
+    system = (prompts.websearch_system if websearch else prompts.chat_system)(state.language, day)
+    messages = [Message(role="system", content=system)]
+    for turn in state.history:
+        messages.extend(turn_messages(turn))
+    messages.append(Message(role="user", content=state.question))
+    return messages
+
+
+def answer_messages(state: AgentState, day: date, results: str) -> list[Message]:
+    """The decide prompt, then the search call and its `results` (the answer node's observation)."""
+    return [
+        *conversation(state, day, websearch=True),
+        Message(role="assistant", content=state.function_call or render_call(state.question)),
+        Message(role="observation", content=results),
+    ]
 
 
 class MegrezProtocol:
@@ -35,7 +73,7 @@ class MegrezProtocol:
         # A direct answer streams to the client as it is written, unless a search is forced anyway.
         reply = await stream_reply(
             deps.llm,
-            megrez_messages.conversation(state, deps.today(), websearch=websearch),
+            conversation(state, deps.today(), websearch=websearch),
             params,
             sources=set(),
             show=state.search != "always",
@@ -58,4 +96,4 @@ class MegrezProtocol:
         return Decision(answer=reply.text.strip())
 
     def answer_messages(self, state: AgentState, day: date, results: str) -> list[Message]:
-        return megrez_messages.answer_messages(state, day, results)
+        return answer_messages(state, day, results)

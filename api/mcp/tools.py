@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from agent.deps import Deps
 from agent.events import Status
-from agent.retrieve import read_results
+from agent.nodes.read import read_results
 from agent.run import stream_run
 from agent.state import AgentOutput
 from api.rest.answer import agent_input, stored_key, to_response

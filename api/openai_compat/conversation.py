@@ -25,7 +25,8 @@ from fastapi import FastAPI, Request
 
 from agent.state import AgentInput, Turn
 from api.auth import presented_key
-from api.openai_compat.schemas import MARKER_RE, ChatCompletionRequest
+from agent.nodes.cite import strip_markers
+from api.openai_compat.schemas import ChatCompletionRequest
 
 
 def conversation_key(transcript: list[tuple[str, str]], namespace: str = "") -> str:
@@ -60,7 +61,7 @@ def turns_from_messages(transcript: list[tuple[str, str]]) -> list[Turn]:
         elif turns and not turns[-1].answer and text:
             # markers would point at sources the model cannot see again: drop them
             turns[-1].answer = text
-            turns[-1].model_answer = MARKER_RE.sub("", text).replace("  ", " ").strip()
+            turns[-1].model_answer = strip_markers(text)
     return [t for t in turns if t.question]
 
 

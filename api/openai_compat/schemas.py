@@ -6,7 +6,6 @@ See `api/openai_compat/routes.py` for the endpoints themselves.
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from typing import Any, Literal
@@ -17,6 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+from agent.nodes.cite import shown_markers
 from agent.state import AgentOutput, SearchMode
 from api import errors
 from api.rest.schemas import CONVERSATION_ID, domain_names
@@ -28,7 +28,6 @@ MODEL_CREATED = 1_735_689_600  # 2025-01-01, a fixed date: the listed model neve
 
 _ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "invalid_request_error"}
 _ERROR_CODES = {401: "invalid_api_key", 404: "model_not_found"}
-MARKER_RE = re.compile(r"\[(\d{1,3})\]")  # a citation marker, `[n]`
 
 
 # --- errors in OpenAI's shape ---------------------------------------------------------------------
@@ -172,7 +171,7 @@ def search_results(sources: list[Source]) -> list[dict]:
 def annotations(content: str, sources: list[Source]) -> list[dict]:
     by_index = {s.index: s for s in sources}
     found = []
-    for match in MARKER_RE.finditer(content):
+    for match in shown_markers(content):
         source = by_index.get(int(match.group(1)))
         if source is not None:
             found.append(

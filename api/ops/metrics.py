@@ -17,7 +17,7 @@ those are read by `api/ops/llm_metrics.py`.
 | `websearch_requests_in_flight` | gauge | |
 | `websearch_mcp_tool_calls_total` | counter | tool (search, read, ask), outcome (ok, or the error code) |
 | `websearch_mcp_tool_duration_seconds` | histogram | tool |
-| `websearch_stage_duration_seconds` | histogram | stage (load_history, decide, search, read, select, condense, answer, related, cite, save) |
+| `websearch_stage_duration_seconds` | histogram | stage (load_history, decide, search, read, rank, select, condense, answer, related, cite, save) |
 | `websearch_time_to_first_token_seconds` | histogram | route (request received → first answer text streamed) |
 | `websearch_cache_lookups_total` | counter | cache (search, page), result (hit, miss) |
 | `websearch_cache_hit_ratio` | gauge | cache (hits / lookups since start) |

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from agent.nodes.cite import SHOWN_MARKER, shown_markers
 from search.models import Source
 
 SECTION_CHARS = 3000
@@ -18,7 +19,6 @@ MESSAGE_BLOCKS = 50
 MESSAGE_CHARS = 40000
 CONTEXT_ELEMENTS = 10
 
-_CITATION_RE = re.compile(r"\[(\d{1,3})\]")
 _LINK_RE = re.compile(r"!?\[([^\]\n]+)\]\((\S+?)(?:\s+\"[^\"]*\")?\)")
 _BOLD_RE = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__")
 _ITALIC_RE = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])")
@@ -90,7 +90,7 @@ def _inline(text: str, urls: dict[int, str]) -> str:
             url = urls.get(int(m.group(1)))
             return keep(link(url, m.group(0))) if url else m.group(0)
 
-        part = _CITATION_RE.sub(cite, part)
+        part = SHOWN_MARKER.sub(cite, part)
         part = escape(part)
         part = _BOLD_RE.sub(lambda m: _BOLD + (m.group(1) or m.group(2)) + _BOLD, part)
         part = _ITALIC_RE.sub(lambda m: f"_{m.group(1)}_", part)
@@ -218,7 +218,7 @@ def answer_messages(
     sources = [s.model_copy(update={"url": absolute(s.url, base_url)}) for s in sources]
     urls = {s.index: s.url for s in sources}
     mrkdwn = to_mrkdwn(answer, urls)
-    cited = {int(n) for n in _CITATION_RE.findall(answer) if int(n) in urls}
+    cited = {int(m.group(1)) for m in shown_markers(answer) if int(m.group(1)) in urls}
     blocks = [_section(piece) for piece in split_text(mrkdwn, section_chars)]
     lines = source_lines(sources, cited)
     if lines:

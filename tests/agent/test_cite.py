@@ -1,4 +1,4 @@
-from agent.cite import CitationRewriter, rewrite
+from agent.nodes.cite import CitationRewriter, rewrite, shown_markers, strip_markers
 from search.models import Source
 
 SOURCES = [Source(index=i, url=f"https://example.com/{i}", title=f"Page {i}") for i in (1, 2, 3)]
@@ -95,3 +95,11 @@ def test_a_whole_answer_ending_in_an_unfinished_bracket_keeps_it():
     answer, citations = rewrite("Arrays start at [", SOURCES)
     assert answer == "Arrays start at [" and citations == []
     assert rewrite("Opened in 2021 [citation:1] [cit", SOURCES)[0] == "Opened in 2021 [1] [cit"
+
+
+def test_the_markers_an_answer_shows_are_found_in_order_and_can_be_stripped():
+    shown = "The bridge opened in 2019 [2] and cost 420 million euros [1][3]."
+    assert [int(m.group(1)) for m in shown_markers(shown)] == [2, 1, 3]
+    stripped = strip_markers(shown)
+    assert "[1]" not in stripped and "[2]" not in stripped and "[3]" not in stripped
+    assert stripped.startswith("The bridge opened in 2019 and cost 420 million euros")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from langgraph.graph import END, START, StateGraph
 
-from agent.decide import decide
 from agent.deps import Deps, build_deps
+from agent.nodes.decide import decide
 from agent.settings import Settings
 from agent.state import AgentState
 from search.language import detect_language

@@ -2,7 +2,9 @@
 
 from datetime import date
 
-from agent.messages import answer_messages, conversation, history_window, observation, render_call, turn_cost
+from agent.nodes.answer import observation
+from agent.nodes.load_history import history_window, turn_cost
+from agent.protocols.megrez import answer_messages, conversation, render_call
 from agent.state import AgentState, Turn
 from search.models import Source
 

@@ -1,4 +1,4 @@
-from agent.related import parse_questions
+from agent.nodes.related import parse_questions
 
 
 def test_numbering_and_bullets_are_removed_and_three_kept():

@@ -535,7 +535,7 @@ async def run_search_node(provider: SearchProvider, **state: Any) -> list[Search
 
     from langgraph.graph import END, START, StateGraph
 
-    from agent.retrieve import search
+    from agent.nodes.search import search
     from agent.state import AgentState
 
     graph = StateGraph(AgentState)

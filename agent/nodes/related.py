@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import re
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
 import prompts
 from agent.deps import Deps
-from agent.events import Related, emit, wait_for_answer_to_begin
+from agent.events import Related, emit
+from agent.run_control import RunControl
 from agent.state import AgentState
 from inference.base import GenerationParams, LLMError, Message
 from inference.megrez import STOP, parse_reply
@@ -30,9 +32,9 @@ def parse_questions(text: str, *, limit: int = 3) -> list[str]:
     return questions
 
 
-async def related(state: AgentState, runtime: Runtime[Deps]) -> dict:
+async def related(state: AgentState, runtime: Runtime[Deps], config: RunnableConfig) -> dict:
     deps = runtime.context
-    await wait_for_answer_to_begin()  # never ahead of the answer's first words
+    await RunControl.of(config).wait_for_answer_to_begin()  # never ahead of the answer's first words
     system = prompts.chat_system if deps.protocol.name == "megrez" else prompts.plain_system
     prompt = prompts.related_prompt(
         state.language, question=state.question, titles=(source.title for source in state.sources[:5])

@@ -1,4 +1,5 @@
-"""Citation markers: the model's `[citation:N]` become `[N]`, markers with no such source vanish.
+"""Citation markers, in one place: the model's `[citation:N]` become `[N]`, markers with no such
+source vanish; the `[N]` an answer shows are found here too (the surfaces' links and annotations).
 
 Small models drift (`[citation: 2]`, `[ citation:2]`, `[2]`), and a stream can cut a marker in two,
 so the rewriter holds back an unfinished `[...` until it is known to be a marker or plain text.
@@ -7,12 +8,14 @@ so the rewriter holds back an unfinished `[...` until it is known to be a marker
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from agent.state import AgentState, Citation
 from search.models import Source
 
 _MARKER = re.compile(r"\[\s*(citation\s*[:：]\s*)?(\d{1,3})\s*\]", re.IGNORECASE)
 _PARTIAL = re.compile(r"\[\s*(?:[a-z]{0,8}\s*[:：]?\s*)?\d{0,3}\s*$", re.IGNORECASE)
+SHOWN_MARKER = re.compile(r"\[(\d{1,3})\]")  # a marker as the answer shows it, `[N]`
 _HOLD_MAX = 24  # longer than any marker: a '[' this far back is plain text
 
 
@@ -80,6 +83,16 @@ def rewrite(text: str, sources: list[Source]) -> tuple[str, list[Citation]]:
         Citation(index=i, url=by_index[i].url, title=by_index[i].title) for i in rewriter.cited
     ]
     return answer, citations
+
+
+def shown_markers(text: str) -> Iterator[re.Match[str]]:
+    """The `[N]` markers in an answer as shown (after `rewrite`): group 1 is N."""
+    return SHOWN_MARKER.finditer(text)
+
+
+def strip_markers(text: str) -> str:
+    """An answer without its `[N]` markers (they would point at sources the model cannot see again)."""
+    return SHOWN_MARKER.sub("", text).replace("  ", " ").strip()
 
 
 async def cite(state: AgentState) -> dict:

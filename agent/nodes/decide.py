@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 
 from agent.deps import Deps
 from agent.events import Stage, Status, emit
-from agent.messages import render_call
+from agent.protocols.megrez import render_call
 from agent.state import AgentState
 from inference.base import ToolsUnsupported
 

@@ -1,0 +1,56 @@
+"""Load history: the conversation so far, as much of it as the next prompt has room for."""
+
+from __future__ import annotations
+
+import asyncio
+
+from langgraph.runtime import Runtime
+
+from agent.deps import Deps
+from agent.protocols.megrez import turn_messages
+from agent.state import AgentState, Turn
+from search.language import detect_language
+from search.tokens import count_tokens
+
+
+def turn_cost(turn: Turn) -> int:
+    return sum(count_tokens(m.content) + 4 for m in turn_messages(turn))
+
+
+def history_window(
+    turns: list[Turn], *, start: int, max_turns: int, budget_tokens: int, refill: float = 0.6
+) -> int:
+    """Where the next prompt's history begins: an index into `turns`, never half a turn.
+
+    Sticky, for vLLM's prefix cache: the window starts where the previous prompt's did for as long
+    as everything since fits. When it no longer fits (tokens or `max_turns`), it jumps past whole
+    oldest turns until the rest takes `refill` of the budget — so the next few follow-ups again
+    begin with the same prefix, instead of each one dropping a turn and missing the cache.
+    """
+    costs = [turn_cost(turn) for turn in turns]
+    start = min(max(start, 0), len(turns))
+    if sum(costs[start:]) <= budget_tokens and len(turns) - start <= max_turns:
+        return start
+    total = sum(costs[start:])
+    while start < len(turns) and (total > refill * budget_tokens or len(turns) - start > refill * max_turns):
+        total -= costs[start]
+        start += 1
+    return start
+
+
+async def load_history(state: AgentState, runtime: Runtime[Deps]) -> dict:
+    settings = runtime.context.settings
+    turns = await runtime.context.store.get(state.conversation_id)
+    # What is left of the context once the answer, the evidence, the prompts and the question (it
+    # stands twice in the answer prompt) have their share.
+    question = 2 * count_tokens(state.question)
+    budget = settings.llm_context_tokens - settings.answer_max_tokens - 2 * settings.context_tokens - 800 - question
+    # Counting a long history's tokens is CPU work: off the event loop, which keeps serving others.
+    start = await asyncio.to_thread(
+        history_window,
+        turns,
+        start=turns[-1].history_start if turns else 0,
+        max_turns=settings.history_turns,
+        budget_tokens=max(budget, 0),
+    )
+    return {"history": turns[start:], "history_start": start, "language": detect_language(state.question)}

@@ -1,0 +1,35 @@
+"""Read: the first results fetched and parsed into pages (parse workers, page cache)."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from agent import telemetry
+from agent.deps import Deps
+from agent.events import Stage, Status, emit
+from agent.state import AgentState
+from search.models import Page, SearchResult
+from search.read import read
+
+
+async def read_results(deps: Deps, results: list[SearchResult], limit: int) -> list[Page]:
+    """The first `limit` results fetched and parsed (parse workers, page cache); every page whose
+    snippet stood in is counted by why. Also the MCP tools' reader."""
+    pages = await read(
+        results,
+        deps.fetcher,
+        limit=limit,
+        workers=deps.workers,
+        cache=deps.cache,
+        cache_ttl_s=deps.settings.page_cache_ttl_s,
+    )
+    for page in pages:
+        if page.fallback is not None:
+            telemetry.observe_fallback(page.fallback)
+    return pages
+
+
+async def read_pages(state: AgentState, runtime: Runtime[Deps]) -> dict:
+    deps = runtime.context
+    emit(Status(stage=Stage.READING, pages=min(len(state.results), deps.settings.fetch_pages)))
+    return {"pages": await read_results(deps, state.results, deps.settings.fetch_pages)}

@@ -1,0 +1,25 @@
+"""Save: the finished turn appended to the conversation, as the next question's history will read it."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from agent.deps import Deps
+from agent.state import AgentState, Turn
+
+
+async def save(state: AgentState, runtime: Runtime[Deps]) -> dict:
+    turn = Turn(
+        question=state.question,
+        answer=state.answer,
+        model_answer=state.model_answer,
+        function_call=state.function_call,
+        observation=state.observation,
+        queries=state.queries,
+        sources=state.sources,
+        citations=state.citations,
+        searched=state.searched,
+        history_start=state.history_start,
+    )
+    await runtime.context.store.append(state.conversation_id, turn)
+    return {}

@@ -1,0 +1,83 @@
+"""The graph as a whole: its stages run along the road, each timed, and the answer's first words
+come before the related questions take the model (one reply at a time on an embedded model)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from agent.deps import build_deps
+from agent.events import Delta, Related
+from agent.graph import build_graph
+from agent.run import run_once, stream_run
+from agent.state import AgentInput, AgentOutput
+from testkit.settings import make_settings
+
+QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
+ROAD = ["load_history", "decide", "search", "read", "rank", "select", "condense", "answer", "related", "cite", "save"]
+
+
+class SlowToAnswer:
+    """The model client, but the answer's first words take a while: what the model is asked, in order."""
+
+    def __init__(self, inner, delay_s: float = 0.4):
+        self.inner = inner
+        self.delay_s = delay_s
+        self.log: list[str] = []
+
+    def chat_stream(self, messages, params, **kwargs):
+        stream = self.inner.chat_stream(messages, params, **kwargs)
+        if messages[-1].role != "observation":  # the decide step: as it is
+            return stream
+        return self._answer(stream)
+
+    async def _answer(self, stream):
+        await asyncio.sleep(self.delay_s)  # time enough for the related step to jump the queue
+        try:
+            async for chunk in stream:
+                if chunk.strip() and "answer writes" not in self.log:
+                    self.log.append("answer writes")
+                yield chunk
+        finally:
+            await stream.aclose()
+
+    async def chat(self, messages, params, **kwargs):
+        self.log.append("related asks")
+        return await self.inner.chat(messages, params, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+@pytest.fixture
+async def deps(local_web, megrez, workers):
+    built = build_deps(make_settings(local_web, megrez), workers=workers)
+    built.llm = SlowToAnswer(built.llm)
+    yield built
+    built.workers = None  # the session's pool, closed by its fixture
+    await built.llm.inner.aclose()
+    await built.store.aclose()
+    await built.cache.aclose()
+    await built.http.aclose()
+
+
+async def test_stages_run_along_the_road_each_timed_rank_included(deps):
+    output = await run_once(build_graph(), deps, AgentInput(question=QUESTION, conversation_id="road", search="always"))
+    assert output.searched and output.citations and "420 million" in output.answer
+    stages = [name for name in output.timings if name != "total"]
+    # `timings` merge in the order the stages finished: answer and related run side by side.
+    assert stages[:7] == ROAD[:7]
+    assert set(stages[7:9]) == {"answer", "related"}
+    assert stages[9:] == ["cite", "save"]
+    assert output.timings["rank"] >= 0 and output.timings["select"] >= 0
+
+
+async def test_related_questions_wait_for_the_answers_first_words(deps):
+    events = []
+    async for item in stream_run(build_graph(), deps, AgentInput(question=QUESTION, conversation_id="order")):
+        events.append(item)
+    assert isinstance(events[-1], AgentOutput) and events[-1].related
+    assert deps.llm.log == ["answer writes", "related asks"]
+    kinds = [type(event) for event in events]
+    assert kinds.index(Delta) < kinds.index(Related)
