@@ -31,9 +31,18 @@ STATUS: dict[ErrorKind, int] = {
     ErrorKind.TIMEOUT: 504,
     ErrorKind.RATE_LIMITED: 503,  # our provider's limit, not the caller's: a 429 would blame the caller
 }
-_KIND_OF_STATUS = {400: ErrorKind.BAD_REQUEST, 401: ErrorKind.REFUSED, 403: ErrorKind.REFUSED,
-                   404: ErrorKind.NOT_FOUND, 405: ErrorKind.BAD_REQUEST, 413: ErrorKind.TOO_LARGE,
-                   422: ErrorKind.BAD_REQUEST, 429: ErrorKind.RATE_LIMITED, 504: ErrorKind.TIMEOUT}
+# The other way, for errors that come with a status already (APIError, Starlette's HTTPException).
+_KIND_OF_STATUS = {
+    400: ErrorKind.BAD_REQUEST,
+    401: ErrorKind.REFUSED,
+    403: ErrorKind.REFUSED,
+    404: ErrorKind.NOT_FOUND,
+    405: ErrorKind.BAD_REQUEST,
+    413: ErrorKind.TOO_LARGE,
+    422: ErrorKind.BAD_REQUEST,
+    429: ErrorKind.RATE_LIMITED,
+    504: ErrorKind.TIMEOUT,
+}
 
 
 class Part(StrEnum):
