@@ -103,3 +103,21 @@ def test_a_down_model_backend_is_a_503_naming_it_and_a_slow_one_a_504(local_web,
     assert slow.status_code == 504, slow.text
     error = slow.json()["error"]
     assert error["code"] == "llm_timeout" and "127.0.0.1" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (LLMUnavailable("vLLM", "cannot connect"), "the language model is unavailable"),
+        (LLMTimeout("vLLM", "no answer within 120s"), "the language model took too long"),
+        (PromptTooLong("vLLM", "maximum context length is 400 tokens"), "something went wrong"),
+        (RateLimited("duckduckgo", "429"), "web search is unavailable"),
+        (StoreUnavailable("redis", "connection refused"), "the conversation store is unavailable"),
+    ],
+)
+def test_slack_words_each_failure_by_its_kind_and_part(error, reason) -> None:
+    from api.slack.bot import error_text
+
+    assert error_text(error, "en") == (
+        f":warning: Sorry, I could not answer that: {reason}. Please try again in a moment. (`{error.code}`)"
+    )
