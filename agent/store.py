@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING, Callable, Protocol
 
 from agent.state import Turn
+from core.errors import ErrorKind, WebsearchError
 from search.redact import redact
 from search.redis_client import connect
 
@@ -24,18 +25,21 @@ if TYPE_CHECKING:
     from agent.settings import Settings
 
 
-class StoreUnavailable(Exception):
-    status = 503
+class StoreUnavailable(WebsearchError):
+    """Redis (or whichever store) cannot be reached or fails."""
+
+    kind = ErrorKind.UNAVAILABLE
     code = "store_unavailable"
 
     def __init__(self, backend: str, message: str):
-        self.backend = backend
-        self.message = message
-        super().__init__(f"{backend}: {message}")
+        super().__init__(message, backend=backend)
 
 
-class ConversationTooLarge(Exception):
+class ConversationTooLarge(WebsearchError):
     """A conversation is full (`conversation_max_turns`) or a turn is over `conversation_max_turn_bytes`."""
+
+    kind = ErrorKind.TOO_LARGE
+    code = "conversation_too_large"
 
 
 class ConversationStore(Protocol):

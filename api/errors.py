@@ -1,26 +1,78 @@
-"""Every failure becomes `{"error": {"code", "message"}}` with a status a client can act on."""
+"""Every failure becomes `{"error": {"code", "message"}}` with a status a client can act on.
+
+Lower packages raise `core.errors.WebsearchError`s with a kind; this module alone turns a kind into
+an HTTP status (`STATUS`) and names the part of the service at fault in the message (`PART_WORDS`).
+Other surfaces (Slack, the CLI) take `kind_of` and `part_of` and choose their own words."""
 
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from agent.store import ConversationTooLarge, StoreUnavailable
+from agent.store import StoreUnavailable
+from core.errors import ErrorKind, WebsearchError
 from inference.base import LLMError
-from search.providers.base import RateLimited, SearchError
+from search.providers.base import SearchError
 from search.redact import redact
 
 log = logging.getLogger("websearch.api")
 
+STATUS: dict[ErrorKind, int] = {
+    ErrorKind.BAD_REQUEST: 400,
+    ErrorKind.REFUSED: 403,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.TOO_LARGE: 413,
+    ErrorKind.UNAVAILABLE: 503,
+    ErrorKind.TIMEOUT: 504,
+    ErrorKind.RATE_LIMITED: 503,  # our provider's limit, not the caller's: a 429 would blame the caller
+}
+# The other way, for errors that come with a status already (APIError, Starlette's HTTPException).
+_KIND_OF_STATUS = {
+    400: ErrorKind.BAD_REQUEST,
+    401: ErrorKind.REFUSED,
+    403: ErrorKind.REFUSED,
+    404: ErrorKind.NOT_FOUND,
+    405: ErrorKind.BAD_REQUEST,
+    413: ErrorKind.TOO_LARGE,
+    422: ErrorKind.BAD_REQUEST,
+    429: ErrorKind.RATE_LIMITED,
+    504: ErrorKind.TIMEOUT,
+}
 
-class APIError(Exception):
+
+class Part(StrEnum):
+    """The part of the service a failure names, for the words a surface puts around it."""
+
+    MODEL = "model"
+    SEARCH = "search"
+    STORE = "store"
+
+
+_PARTS: tuple[tuple[type[WebsearchError], Part], ...] = (
+    (LLMError, Part.MODEL),
+    (SearchError, Part.SEARCH),
+    (StoreUnavailable, Part.STORE),
+)
+# How the REST message names the backend, by part (and kind where the words differ).
+PART_WORDS: dict[tuple[Part, ErrorKind | None], str] = {
+    (Part.MODEL, None): "model backend ({backend}): {message}",
+    (Part.SEARCH, ErrorKind.RATE_LIMITED): "search provider {backend} is rate limiting: {message}",
+    (Part.SEARCH, None): "search provider {backend} failed: {message}",
+    (Part.STORE, None): "conversation store ({backend}) is unreachable: {message}",
+}
+
+
+class APIError(WebsearchError):
+    """A request error raised by the surfaces themselves: its status is already an HTTP one."""
+
     def __init__(self, status: int, code: str, message: str):
-        self.status, self.code, self.message = status, code, message
-        super().__init__(message)
+        super().__init__(message, kind=_status_kind(status), code=code)
+        self.status = status
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
@@ -38,27 +90,41 @@ def _validation_message(exc: RequestValidationError) -> str:
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
 
 
-def describe(exc: Exception) -> tuple[int, str, str]:
+def kind_of(exc: BaseException) -> ErrorKind:
+    """What went wrong, for a surface to word. A failure the project did not foresee (a bug) is, to
+    whoever asked, the service being unavailable."""
+    if isinstance(exc, WebsearchError):
+        return exc.kind
+    if isinstance(exc, StarletteHTTPException):
+        return _status_kind(exc.status_code)
+    return ErrorKind.UNAVAILABLE
+
+
+def _status_kind(status: int) -> ErrorKind:
+    return _KIND_OF_STATUS.get(status, ErrorKind.UNAVAILABLE if status >= 500 else ErrorKind.BAD_REQUEST)
+
+
+def part_of(exc: BaseException) -> Part | None:
+    """The part of the service the failure names (the model, search, the store), if any."""
+    return next((part for cls, part in _PARTS if isinstance(exc, cls)), None)
+
+
+def describe(exc: BaseException) -> tuple[int, str, str]:
     """Status, code and one-line message for a failure inside the pipeline (secrets redacted)."""
     status, code, message = _describe(exc)
     return status, code, redact(message)
 
 
-def _describe(exc: Exception) -> tuple[int, str, str]:
+def _describe(exc: BaseException) -> tuple[int, str, str]:
     if isinstance(exc, APIError):
         return exc.status, exc.code, exc.message
     if isinstance(exc, StarletteHTTPException):  # e.g. a body that is not JSON / not UTF-8: a 400, not a 500
         return exc.status_code, HTTP_CODES.get(exc.status_code, "http_error"), str(exc.detail)
-    if isinstance(exc, ConversationTooLarge):
-        return 413, "conversation_too_large", str(exc)
-    if isinstance(exc, LLMError):
-        return exc.status, exc.code, f"model backend ({exc.backend}): {exc.message}"
-    if isinstance(exc, RateLimited):
-        return 503, "search_rate_limited", f"search provider {exc.provider} is rate limiting: {exc.message}"
-    if isinstance(exc, SearchError):
-        return 503, "search_unavailable", f"search provider {exc.provider} failed: {exc.message}"
-    if isinstance(exc, StoreUnavailable):
-        return exc.status, exc.code, f"conversation store ({exc.backend}) is unreachable: {exc.message}"
+    if isinstance(exc, WebsearchError):
+        part = part_of(exc)
+        words = (PART_WORDS.get((part, exc.kind)) or PART_WORDS.get((part, None))) if part else None
+        message = words.format(backend=exc.backend, message=exc.message) if words else str(exc)
+        return STATUS[exc.kind], exc.code, message
     log.exception("unhandled error", exc_info=exc)
     return 500, "internal_error", "the service failed unexpectedly; the error is in its log"
 
@@ -76,6 +142,6 @@ def install(app: FastAPI) -> None:
     async def _failure(_: Request, exc: Exception) -> JSONResponse:
         return error_response(*describe(exc))
 
-    # Known failures are handled inside the app; `Exception` is the last net (no traceback shown).
-    for kind in (APIError, LLMError, SearchError, StoreUnavailable, ConversationTooLarge, Exception):
+    # The project's own failures, then `Exception` as the last net (no traceback shown).
+    for kind in (WebsearchError, Exception):
         app.add_exception_handler(kind, _failure)

@@ -45,4 +45,17 @@ class WebsearchError(Exception):
             self.code = code
 
     def __str__(self) -> str:
-        return self.message
+        # "vLLM at http://gpu:8000/v1: no answer within 120s": the backend first, as logs always showed it.
+        return f"{self.backend}: {self.message}" if self.backend else self.message
+
+    def __reduce__(self):
+        # Subclasses take other positional arguments than `args` holds (a backend, a cause): rebuild
+        # from the state, so that copy and pickle (a thread or process boundary) keep working.
+        return _rebuild, (type(self), self.args, self.__dict__)
+
+
+def _rebuild(cls: type[WebsearchError], args: tuple, state: dict) -> WebsearchError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error

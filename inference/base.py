@@ -7,6 +7,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.errors import ErrorKind, WebsearchError
+
 
 class ToolCall(BaseModel):
     """A function call in the OpenAI `tool_calls` shape; `arguments` is JSON text, as the wire carries it."""
@@ -120,35 +122,33 @@ class TextStream:
         await self.aclose()
 
 
-class LLMError(Exception):
-    """A model backend failed. `status` is the HTTP status the API answers with."""
+class LLMError(WebsearchError):
+    """A model backend failed; `backend` names it. The surfaces choose the status from `kind`."""
 
-    status = 502
+    kind = ErrorKind.UNAVAILABLE
     code = "llm_error"
 
     def __init__(self, backend: str, message: str):
-        self.backend = backend
-        self.message = message
-        super().__init__(f"{backend}: {message}")
+        super().__init__(message, backend=backend)
 
 
 class LLMUnavailable(LLMError):
-    status = 503
     code = "llm_unavailable"
 
 
 class LLMTimeout(LLMError):
-    status = 504
+    kind = ErrorKind.TIMEOUT
     code = "llm_timeout"
 
 
 class ModelNotFound(LLMError):
-    status = 503
+    """The configured model is not served there: the backend is unusable, not the caller's request."""
+
     code = "llm_model_not_found"
 
 
 class PromptTooLong(LLMError):
-    status = 400
+    kind = ErrorKind.BAD_REQUEST
     code = "prompt_too_long"
 
 

@@ -21,12 +21,17 @@ from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel
 
+from core.errors import ErrorKind, WebsearchError
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
-class Refused(Exception):
+class Refused(WebsearchError):
     """The URL may not be fetched (scheme, private address, redirects)."""
+
+    kind = ErrorKind.REFUSED
+    code = "fetch_refused"
 
 
 # --- the address policy -----------------------------------------------------------------------

@@ -7,6 +7,8 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 
+from core.errors import ErrorKind, WebsearchError
+
 try:  # brotli is optional: without it "br" is simply not offered to servers
     import brotli
 
@@ -25,8 +27,11 @@ ACCEPT_ENCODING = "gzip, deflate, br" if HAVE_BROTLI else "gzip, deflate"
 # --- bounded decoding -------------------------------------------------------------------------
 
 
-class DecodeError(Exception):
-    pass
+class DecodeError(WebsearchError):
+    """A page's body cannot be decoded as its Content-Encoding says (bad stream, too many layers)."""
+
+    kind = ErrorKind.UNAVAILABLE
+    code = "page_undecodable"
 
 
 class _Inflate:

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.errors import ErrorKind, WebsearchError
+
 KINDS = {
     ".html": "html",
     ".htm": "html",
@@ -25,8 +27,11 @@ KINDS = {
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
-class LocalIndexError(Exception):
+class LocalIndexError(WebsearchError):
     """The index cannot be built or loaded; the message says why in one line."""
+
+    kind = ErrorKind.UNAVAILABLE
+    code = "local_index_unavailable"
 
 
 # --- reading documents ----------------------------------------------------------------------------

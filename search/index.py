@@ -79,7 +79,7 @@ def _read_documents(paths: list[Path], workers: WorkerPool, deadline_s: float, s
             documents.append(future.result())
         except Exception as exc:  # one bad file must not sink the index
             if isinstance(exc, ParseFailed):
-                reason = exc.message if exc.kind == "LocalIndexError" else str(exc)
+                reason = exc.message if exc.raised == "LocalIndexError" else str(exc)
             else:
                 reason = f"{type(exc).__name__}: {exc}"
             stats.skipped.append((path, reason))

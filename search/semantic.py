@@ -23,6 +23,7 @@ from typing import Literal, Protocol
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from core.errors import ErrorKind, WebsearchError
 from search.models import Passage
 
 log = logging.getLogger(__name__)
@@ -30,11 +31,14 @@ log = logging.getLogger(__name__)
 SemanticKind = Literal["off", "embeddings", "rerank"]
 
 
-class SemanticError(Exception):
+class SemanticError(WebsearchError):
+    """The embeddings or rerank server failed; ranking falls back to the lexical scores."""
+
+    kind = ErrorKind.UNAVAILABLE
+    code = "semantic_unavailable"
+
     def __init__(self, backend: str, message: str) -> None:
-        super().__init__(f"{backend}: {message}")
-        self.backend = backend
-        self.message = message
+        super().__init__(message, backend=backend)
 
 
 class Semantic(Protocol):

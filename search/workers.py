@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, Literal
 
+from core.errors import ErrorKind, WebsearchError
+
 log = logging.getLogger(__name__)
 
 Cause = Literal["crash", "deadline", "memory"]
@@ -37,25 +39,36 @@ PRELOAD = ("search.parse_preload",)
 READY_TIMEOUT_S = 60.0  # a worker that is not ready by then is a broken installation, not a slow page
 
 
-class WorkerLost(Exception):
+class WorkerLost(WebsearchError):
     """The worker holding a job died (crash), was killed at its deadline, or ran out of memory."""
 
+    code = "worker_lost"
+
     def __init__(self, cause: Cause, detail: str):
-        super().__init__(detail)
+        super().__init__(detail, kind=ErrorKind.TIMEOUT if cause == "deadline" else ErrorKind.UNAVAILABLE)
         self.cause = cause
 
 
-class WorkerPoolClosed(Exception):
+class WorkerPoolClosed(WebsearchError):
     """The pool was closed (the service is shutting down) before the job ran."""
 
+    kind = ErrorKind.UNAVAILABLE
+    code = "workers_closed"
 
-class ParseFailed(Exception):
-    """The parsing function raised: the bytes were bad, the worker is fine. `kind` is the name of
+
+class ParseFailed(WebsearchError):
+    """The parsing function raised: the bytes were bad, the worker is fine. `raised` is the name of
     the exception it raised, `message` its text."""
 
-    def __init__(self, kind: str, message: str):
-        super().__init__(f"{kind}: {message}")
-        self.kind, self.message = kind, message
+    kind = ErrorKind.BAD_REQUEST
+    code = "parse_failed"
+
+    def __init__(self, raised: str, message: str):
+        super().__init__(message)
+        self.raised = raised
+
+    def __str__(self) -> str:
+        return f"{self.raised}: {self.message}"
 
 
 # --- inside a worker ---------------------------------------------------------------------------

@@ -25,10 +25,14 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from agent.settings import Settings
 from agent.state import AgentInput, AgentOutput, SearchMode
+from core.errors import ErrorKind, WebsearchError
 
 
-class EvalError(Exception):
+class EvalError(WebsearchError):
     """The file cannot be evaluated (unreadable, or a line that is not a question)."""
+
+    kind = ErrorKind.BAD_REQUEST
+    code = "unreadable_questions"
 
 
 class FollowUp(BaseModel):

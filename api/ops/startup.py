@@ -15,17 +15,17 @@ from pydantic import ValidationError
 from agent.deps import Deps, build_deps
 from agent.settings import Settings
 from agent.store import StoreUnavailable
+from core.errors import ErrorKind, WebsearchError
 from inference.base import LLMError
 from search.documents import LocalIndexError
 from search.providers.base import SearchError
 
 
-class StartupError(Exception):
+class StartupError(WebsearchError):
     """The service cannot start; `message` is the one line to show."""
 
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
+    kind = ErrorKind.UNAVAILABLE
+    code = "startup_failed"
 
 
 def describe_settings_error(exc: ValidationError) -> str:

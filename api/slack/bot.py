@@ -45,6 +45,7 @@ from agent.state import AgentInput, AgentOutput
 from api import errors, limits
 from api.errors import APIError
 from api.slack.format import SlackMessage, answer_messages
+from core.errors import ErrorKind
 from search.language import detect_language
 
 log = logging.getLogger("websearch.slack")
@@ -107,14 +108,15 @@ def error_text(exc: BaseException, language: str) -> str:
         code = str(exc.response.get("error", "slack_error"))
         log.warning("Slack API error: %s", code)
         return words["error"].format(reason=words["slack"], code=code)
-    status, code, _ = errors.describe(exc)  # logs what it does not know, traceback included
-    if code.startswith("llm_") and status != 504:
-        reason = words["llm"]
-    elif status == 504:
+    _, code, _ = errors.describe(exc)  # logs what it does not know, traceback included
+    kind, part = errors.kind_of(exc), errors.part_of(exc)
+    if kind is ErrorKind.TIMEOUT:
         reason = words["slow"]
-    elif code.startswith("search_"):
+    elif part is errors.Part.MODEL and kind is ErrorKind.UNAVAILABLE:  # a too-long prompt is not an outage
+        reason = words["llm"]
+    elif part is errors.Part.SEARCH:
         reason = words["search"]
-    elif code.startswith("store_"):
+    elif part is errors.Part.STORE:
         reason = words["store"]
     else:
         reason = words["other"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar, runtime_checkable
 from urllib.parse import urlsplit
 
+from core.errors import ErrorKind, WebsearchError
 from search.models import SearchOptions, SearchResult
 
 log = logging.getLogger("websearch.search")
@@ -18,19 +19,27 @@ log = logging.getLogger("websearch.search")
 T = TypeVar("T")
 
 
-class SearchError(Exception):
-    """A provider could not answer. The API answers 503 naming the provider.
+class SearchError(WebsearchError):
+    """A provider could not answer; `provider` (the backend) names it.
 
     `retryable`: trying again shortly may succeed (rate limits, and what looks like one)."""
 
+    kind = ErrorKind.UNAVAILABLE
+    code = "search_unavailable"
+
     def __init__(self, provider: str, message: str, *, retryable: bool = False):
-        self.provider = provider
-        self.message = message
+        super().__init__(message, backend=provider)
         self.retryable = retryable
-        super().__init__(f"{provider}: {message}")
+
+    @property
+    def provider(self) -> str:
+        return self.backend or ""
 
 
 class RateLimited(SearchError):
+    kind = ErrorKind.RATE_LIMITED
+    code = "search_rate_limited"
+
     def __init__(self, provider: str, message: str, *, retryable: bool = True):
         super().__init__(provider, message, retryable=retryable)
 

@@ -7,6 +7,7 @@ import asyncio
 import httpx
 import pytest
 
+from api.errors import describe
 from inference.base import (
     GenerationParams,
     LLMError,
@@ -258,7 +259,7 @@ async def test_both_vllm_wordings_of_a_context_overflow_are_prompt_too_long(megr
     for attempt in attempts:
         with pytest.raises(PromptTooLong, match="maximum context length is 400 tokens") as caught:
             await attempt()
-        assert caught.value.status == 400 and not caught.value.message.endswith("None")
+        assert describe(caught.value)[0] == 400 and not caught.value.message.endswith("None")
     for messages, params in ((short, too_many), (long, PARAMS)):
         with pytest.raises(PromptTooLong, match="maximum context length is 400 tokens"):
             async for _ in llm.chat_stream(messages, params):

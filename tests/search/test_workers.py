@@ -98,7 +98,7 @@ async def test_a_raising_parser_is_an_error_not_a_lost_worker(pool: WorkerPool) 
     before = set(pool.pids())
     with pytest.raises(ParseFailed) as failed:
         await pool.run("json:loads", "{not json")
-    assert failed.value.kind == "JSONDecodeError"
+    assert failed.value.raised == "JSONDecodeError"
     assert set(pool.pids()) == before and not pool.restarts
 
 
