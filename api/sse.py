@@ -20,7 +20,7 @@ from starlette.responses import StreamingResponse
 
 from agent.events import Error, Event
 from api import errors
-from core.errors import ErrorKind
+from core.errors import WebsearchError
 
 AnyEvent = Union[Event, Error]
 _WATCH = "websearch.sse"  # the scope key of a request's Watch
@@ -85,9 +85,8 @@ def frame(fmt: Format, item: Outgoing) -> bytes:
 def error_event(exc: BaseException) -> Error:
     """A failure as the `error` event: the status, code and message `describe` chose, and its kind."""
     status, code, message = errors.describe(exc)  # type: ignore[arg-type]
-    kind = getattr(exc, "kind", None) or ErrorKind.UNAVAILABLE
-    backend = getattr(exc, "backend", None) or getattr(exc, "provider", None)
-    return Error(kind=kind, code=code, message=message, backend=backend, status=status)
+    backend = exc.backend if isinstance(exc, WebsearchError) else None
+    return Error(kind=errors.kind_of(exc), code=code, message=message, backend=backend, status=status)
 
 
 def error_item(fmt: Format, error: Error) -> Outgoing:
