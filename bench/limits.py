@@ -9,7 +9,7 @@ scripted Megrez server. Rows:
 - a plain question, for comparison.
 No pass/fail: numbers to compare between changes.
 
-    .venv/bin/python bench/limits.py
+    .venv/bin/python -m bench.limits
 """
 
 from __future__ import annotations
@@ -17,20 +17,18 @@ from __future__ import annotations
 import json
 import socket
 import statistics
-import sys
 import threading
 import time
 from pathlib import Path
 
+import httpx
+
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
+from testkit.megrez import ScriptedMegrez
+from testkit.web import LocalWeb
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import httpx  # noqa: E402
-
-from testkit.settings import make_settings  # noqa: E402
-from testkit.app_server import ServedApp  # noqa: E402
-from testkit.megrez_server import ScriptedMegrez  # noqa: E402
-from testkit.web import LocalWeb  # noqa: E402
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 

@@ -1,9 +1,9 @@
 """Benchmarks on real text written outside this project (bench/data; sources and licences in
 bench/data/README.md):
 
-    .venv/bin/python bench/realdata.py            # every table
-    .venv/bin/python bench/realdata.py --json     # the same figures as JSON
-    .venv/bin/python bench/realdata.py --misses   # also the ids each method missed
+    .venv/bin/python -m bench.realdata            # every table
+    .venv/bin/python -m bench.realdata --json     # the same figures as JSON
+    .venv/bin/python -m bench.realdata --misses   # also the ids each method missed
 
 1. Extraction on real pages (trafilatura's evaluation corpus, a 1-in-8 sample plus the pages the
    English questions use): trafilatura's own scoring. A gold "with" segment found in the output is
@@ -29,25 +29,22 @@ import json
 import math
 import os
 import statistics
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import trafilatura
+
+from agent.settings import Settings
+from search import extract as shipped_extract
+from search.fetch import Fetched
+from search.models import Page, SearchResult
+from search.rank import rank_passages, tokenize
+from search.select import select_sources
+from search.tokens import count_tokens, truncate_tokens
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import trafilatura  # noqa: E402
-
-from agent.settings import Settings  # noqa: E402
-from search import extract as shipped_extract  # noqa: E402
-from search.fetch import Fetched  # noqa: E402
-from search.models import Page, SearchResult  # noqa: E402
-from search.rank import rank_passages, tokenize  # noqa: E402
-from search.select import select_sources  # noqa: E402
-from search.tokens import count_tokens, truncate_tokens  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 _DEFAULTS = Settings.model_fields
