@@ -89,11 +89,14 @@ async def with_retries(
 # --- domains --------------------------------------------------------------------------------------
 
 
+def bare_domain(domain: str) -> str:
+    """A domain as people write it (`https://Example.com/`) as the bare lower-case name it means."""
+    return domain.strip().lower().removeprefix("https://").removeprefix("http://").strip("/")
+
+
 def clean_domain(domain: str) -> str:
-    domain = domain.strip().lower()
-    for prefix in ("https://", "http://"):
-        domain = domain.removeprefix(prefix)
-    return domain.strip("/").removeprefix("www.")
+    """bare_domain, `www.` off too: for matching hosts, where www.example.com is example.com."""
+    return bare_domain(domain).removeprefix("www.")
 
 
 def host_in(url: str, domains: list[str]) -> bool:
