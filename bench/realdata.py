@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import math
 import os
 import statistics
 import time
@@ -36,7 +35,6 @@ from pathlib import Path
 
 import trafilatura
 
-from agent.settings import Settings
 from search import extract as shipped_extract
 from search.fetch import Fetched
 from search.models import Page, SearchResult
@@ -44,23 +42,12 @@ from search.rank import rank_passages, tokenize
 from search.select import select_sources
 from search.tokens import count_tokens, truncate_tokens
 
+from bench.retrieval import CONTEXT_TOKENS, FIRST_TOKENS, SOURCE_TOKENS, norm, pct  # the same measures
+
 ROOT = Path(__file__).resolve().parents[1]
 
 DATA = ROOT / "bench" / "data"
-_DEFAULTS = Settings.model_fields
-CONTEXT_TOKENS = _DEFAULTS["context_tokens"].default
-SOURCE_TOKENS = _DEFAULTS["source_tokens"].default
 PAGES = 5
-FIRST_TOKENS = 2048
-
-
-def norm(text: str) -> str:
-    return " ".join(text.split())
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, max(0, math.ceil(p / 100 * len(values)) - 1))] if values else 0.0
 
 
 # --- variants: today's ranking, each change alone, the shipped combination ----------------------
