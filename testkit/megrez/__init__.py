@@ -30,7 +30,8 @@ or, as a pytest fixture, import `scripted_megrez` from this package into a test 
 One job a module: template (tokens, chat template, decoding), language (what a question is about),
 replies (answers without search), behaviour (what Megrez writes), tools_mode (other models),
 prefix_cache, protocol (requests and errors), responses (replies and SSE events), metrics, http
-(the loopback ASGI server), server (ScriptedMegrez).
+(the loopback ASGI server), server (ScriptedMegrez); conversations (what the service sends it,
+from prompts/, for tests).
 """
 
 from testkit.megrez.behaviour import MegrezBehaviour, parse_contexts

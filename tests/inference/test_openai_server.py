@@ -243,9 +243,9 @@ def test_from_settings_reads_the_llm_fields():
 # --- against the scripted Megrez/vLLM server: today's vLLM wording and chat templates ------------
 
 from testkit.megrez import ScriptedMegrez  # noqa: E402
-from tests.testkit.test_megrez_server import answer_messages  # noqa: E402
+from testkit.megrez.conversations import answer_conversation  # noqa: E402
 
-ANSWER = [Message(**m) for m in answer_messages("When did the Aurora Bridge open?", "Aurora Bridge opening date")]
+ANSWER = [Message(**m) for m in answer_conversation("When did the Aurora Bridge open?", "Aurora Bridge opening date")]
 
 
 @pytest.mark.parametrize("wording", ["current", "legacy"])
