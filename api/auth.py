@@ -53,4 +53,10 @@ def conversation_scope(request: Request) -> str:
 def key_scope(keys: list[str], key: str | None) -> str:
     if not keys:
         return ""
-    return "k" + hashlib.sha256((key or "").encode("utf-8")).hexdigest()[:12] + ":"
+    return "k" + key_digest(key) + ":"
+
+
+def key_digest(key: str | None) -> str:
+    """The one stand-in for an API key wherever a key must tell callers apart (store-key scopes, the
+    OpenAI surface's conversation hashes): never the key itself. 48 bits: apart, not secret."""
+    return hashlib.sha256((key or "").encode("utf-8")).hexdigest()[:12]

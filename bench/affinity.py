@@ -8,26 +8,22 @@ Reported: the share of follow-up prompt tokens served from the prefix cache (the
 carries the conversation, and every follow-up request), and each server's share of the requests.
 Aim: reuse with 4 servers within 0.02 of one server's; no server above 1.3x the mean share.
 
-    nice -n 10 .venv/bin/python bench/affinity.py [--conversations 160] [--turns 2] [--clients 8] [--json]
+    nice -n 10 .venv/bin/python -m bench.affinity [--conversations 160] [--turns 2] [--clients 8] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import httpx
 
-import httpx  # noqa: E402
-
-from bench.prefix import CONVERSATIONS, step_of  # noqa: E402
-from testkit.settings import make_settings  # noqa: E402
-from testkit.app_server import ServedApp  # noqa: E402
-from testkit.megrez_server import ScriptedMegrez  # noqa: E402
-from testkit.web import LocalWeb  # noqa: E402
+from bench.prefix import CONVERSATIONS, step_of
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
+from testkit.megrez import ScriptedMegrez
+from testkit.web import LocalWeb
 
 
 def conversations(count: int, turns: int) -> list[list[str]]:

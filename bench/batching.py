@@ -6,7 +6,7 @@ before each response, as a loaded GPU server would) three ways: one batched /v1/
 request, one /v1/chat/completions request per page in turn, and the same concurrently. Also counts
 the model calls of a whole answered question with condensing on.
 
-    .venv/bin/python bench/batching.py [--ttft 0.15] [--json]
+    .venv/bin/python -m bench.batching [--ttft 0.15] [--json]
 
 The scripted server does not model GPU compute: what it shows is calls and round trips, not
 vLLM's batching arithmetic (vLLM would also batch concurrent requests, continuously).
@@ -18,29 +18,25 @@ import argparse
 import asyncio
 import json
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import httpx
 
-import httpx  # noqa: E402
-
-import prompts  # noqa: E402
-from inference.base import GenerationParams, Message  # noqa: E402
-from inference.openai_server import OpenAIServerLLM  # noqa: E402
-from search.fetch import Fetcher  # noqa: E402
-from search.language import detect_language  # noqa: E402
-from search.models import SearchOptions  # noqa: E402
-from search.providers.searxng import SearxngProvider  # noqa: E402
-from search.rank import rank_passages  # noqa: E402
+import prompts
+from inference.base import GenerationParams, Message
+from inference.openai_server import OpenAIServerLLM
+from search.fetch import Fetcher
+from search.language import detect_language
+from search.models import SearchOptions
+from search.providers.searxng import SearxngProvider
+from search.rank import rank_passages
 from search.read import read
-from search.workers import WorkerPool, default_size  # noqa: E402
-from search.select import select_sources  # noqa: E402
-from testkit.settings import make_settings  # noqa: E402
-from testkit.app_server import ServedApp  # noqa: E402
-from testkit.megrez_server import ScriptedMegrez  # noqa: E402
-from testkit.web import LocalWeb  # noqa: E402
+from search.workers import WorkerPool, default_size
+from search.select import select_sources
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
+from testkit.megrez import ScriptedMegrez
+from testkit.web import LocalWeb
 
 QUESTIONS = [
     "How much did the Aurora Bridge in Veldmark cost?",

@@ -1,13 +1,13 @@
 """Does the decide step search when it should, and only then — per model protocol, side by side.
 
-    python bench/decide.py            # scripted Megrez, tools and plain models, and the real SmolLM2
-    python bench/decide.py --no-smollm2
+    python -m bench.decide            # scripted Megrez, tools and plain models, and the real SmolLM2
+    python -m bench.decide --no-smollm2
 
 Factual questions (people, places, numbers, dates, prices, news) and chit-chat (greetings, thanks,
 arithmetic, translation, rewriting, writing), 8 of each in English and 8 in Chinese, none of them
 in the tests. Each protocol runs the real decide step (agent/protocols) in a one-node graph:
 
-* megrez  — the scripted Megrez (testkit/megrez_server.py) over HTTP, its text function calls;
+* megrez  — the scripted Megrez (testkit/megrez/) over HTTP, its text function calls;
 * tools   — the scripted server as a tool-capable model (calls only through `tools`);
 * plain   — the scripted server as a model that can call nothing (the bilingual rule decides);
 * smollm2 — the real SmolLM2-135M GGUF, embedded (auto: chatml -> tools via llama.cpp's handler);
@@ -26,18 +26,15 @@ import json
 import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from langgraph.graph import END, START, StateGraph
 
-from langgraph.graph import END, START, StateGraph  # noqa: E402
-
-from agent.deps import Deps, build_deps  # noqa: E402
-from agent.settings import Settings  # noqa: E402
-from agent.state import AgentState  # noqa: E402
-from search.language import detect_language  # noqa: E402
-from testkit.megrez_server import ScriptedMegrez  # noqa: E402
-from testkit.models import embedded_model_missing, smollm2_gguf  # noqa: E402
+from agent.deps import Deps, build_deps
+from agent.settings import Settings
+from agent.state import AgentState
+from search.language import detect_language
+from testkit.megrez import ScriptedMegrez
+from testkit.models import embedded_model_missing, smollm2_gguf
 
 FACTUAL = {
     "en": [

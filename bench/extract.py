@@ -1,7 +1,7 @@
 """Extraction benchmark: how much of the article does each extractor keep, and how much else?
 
-    .venv/bin/python bench/extract.py          # table
-    .venv/bin/python bench/extract.py --json   # the same figures as JSON
+    .venv/bin/python -m bench.extract          # table
+    .venv/bin/python -m bench.extract --json   # the same figures as JSON
 
 For every page with a gold file (bench/corpus/gold/<page>.txt: the headline, then the article body
 as written, no navigation, banners, ads, related links, comments, reviews or footers) the raw HTML
@@ -24,20 +24,17 @@ import argparse
 import json
 import re
 import statistics
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
+import trafilatura
+
+from search import extract as shipped_extract
+from search.fetch import Fetched
+from search.models import SearchResult
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import trafilatura  # noqa: E402
-
-from search import extract as shipped_extract  # noqa: E402
-from search.fetch import Fetched  # noqa: E402
-from search.models import SearchResult  # noqa: E402
 
 CORPUS = ROOT / "bench" / "corpus"
 RUNS = 3

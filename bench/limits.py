@@ -9,28 +9,24 @@ scripted Megrez server. Rows:
 - a plain question, for comparison.
 No pass/fail: numbers to compare between changes.
 
-    .venv/bin/python bench/limits.py
+    .venv/bin/python -m bench.limits
 """
 
 from __future__ import annotations
 
 import json
-import socket
 import statistics
-import sys
 import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import httpx
 
-import httpx  # noqa: E402
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
+from testkit.megrez import ScriptedMegrez
+from testkit.raw_http import raw_post
+from testkit.web import LocalWeb
 
-from testkit.settings import make_settings  # noqa: E402
-from testkit.app_server import ServedApp  # noqa: E402
-from testkit.megrez_server import ScriptedMegrez  # noqa: E402
-from testkit.web import LocalWeb  # noqa: E402
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 
@@ -46,33 +42,15 @@ def probe_healthz(base_url: str, stop: threading.Event, out: list[float]) -> Non
 
 def oversized(port: int, chunked: bool) -> tuple[int, float]:
     big = json.dumps({"role": "user", "content": "x" * 1_000_000}).encode()
-    sock = socket.create_connection(("127.0.0.1", port), timeout=60)
-    framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {100 * (len(big) + 1) + 100}"
-    started = time.monotonic()
-    sock.sendall(f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{framing}\r\n\r\n".encode())
-    sock.setblocking(False)
-    received = b""
-    for i in range(100):
-        piece = (b'{"messages": [' if i == 0 else b",") + big
-        try:
-            received += sock.recv(65536)
-        except BlockingIOError:
-            pass
-        if b"\r\n\r\n" in received:
-            break
-        try:
-            sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
-        except (BlockingIOError, BrokenPipeError, ConnectionResetError):
-            break
-    sock.setblocking(True)
-    while b"\r\n\r\n" not in received:
-        more = sock.recv(65536)
-        if not more:
-            break
-        received += more
-    elapsed = time.monotonic() - started
-    sock.close()
-    return int(received.split(b" ", 2)[1]), elapsed
+    pieces = ((b'{"messages": [' if i == 0 else b",") + big for i in range(100))
+    if chunked:
+        head = {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+        chunks = (b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces)
+    else:
+        head = {"Content-Type": "application/json", "Content-Length": str(100 * (len(big) + 1) + 100)}
+        chunks = pieces
+    status, _, elapsed = raw_post(port, "/v1/chat/completions", head, chunks, read_timeout=60)
+    return status, elapsed
 
 
 def openai(base_url: str, messages: list[dict]) -> tuple[int, float]:

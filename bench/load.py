@@ -8,9 +8,9 @@ to the first answer text), and the service's own overhead: the server's total ti
 spent waiting for the model (the decide step, plus the longer of answer and related, which run side
 by side), from the `timings` each answer carries. No pass/fail: numbers to compare between changes.
 
-    .venv/bin/python bench/load.py [--levels 1,8,32] [--requests 64] [--seconds 30] [--cache] [--json]
-    .venv/bin/python bench/load.py --subprocess   # the API in its own process (`websearch serve`)
-    .venv/bin/python bench/load.py --parsers both --levels 1,8   # worker processes vs threads, side by side
+    .venv/bin/python -m bench.load [--levels 1,8,32] [--requests 64] [--seconds 30] [--cache] [--json]
+    .venv/bin/python -m bench.load --subprocess   # the API in its own process (`websearch serve`)
+    .venv/bin/python -m bench.load --parsers both --levels 1,8   # worker processes vs threads, side by side
 
 `--parsers threads` parses pages as the service did before worker processes (in asyncio's threads,
 under the server's GIL), to compare: the service itself always uses worker processes.
@@ -30,17 +30,16 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp, free_port, subprocess_env
+from testkit.megrez import ScriptedMegrez
+from testkit.web import LocalWeb
+
+from search.workers import WorkerPool, _resolve, default_size
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import httpx  # noqa: E402
-
-from testkit.settings import make_settings  # noqa: E402
-from testkit.app_server import ServedApp, free_port, subprocess_env  # noqa: E402
-from testkit.megrez_server import ScriptedMegrez  # noqa: E402
-from testkit.web import LocalWeb  # noqa: E402
-
-from search.workers import WorkerPool, _resolve, default_size  # noqa: E402
 
 QUESTIONS = [
     "How much did the Aurora Bridge in Veldmark cost?",

@@ -11,7 +11,7 @@ and the ratio to REST:
 
 The MCP client is the official SDK's, one session per surface (as an agent holds it). No pass/fail.
 
-    .venv/bin/python bench/mcp_calls.py [--calls 30] [--json]
+    .venv/bin/python -m bench.mcp_calls [--calls 30] [--json]
 """
 
 from __future__ import annotations
@@ -24,18 +24,17 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+import httpx2
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp, subprocess_env
+from testkit.megrez import ScriptedMegrez
+from testkit.web import LocalWeb
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import httpx  # noqa: E402
-import httpx2  # noqa: E402
-from mcp import Client, StdioServerParameters  # noqa: E402
-from mcp.client.streamable_http import streamable_http_client  # noqa: E402
-
-from testkit.settings import make_settings  # noqa: E402
-from testkit.app_server import ServedApp, subprocess_env  # noqa: E402
-from testkit.megrez_server import ScriptedMegrez  # noqa: E402
-from testkit.web import LocalWeb  # noqa: E402
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 QUERY = "Aurora Bridge Veldmark cost"

@@ -11,12 +11,12 @@ so each costs the project's own import plus its tests, not a fresh interpreter. 
 compiled from the changed AST and put in `sys.modules` before anything imports it: the files on disk
 are never touched. No pass/fail: figures to keep at >= 90 % killed.
 
-    nice -n 10 .venv/bin/python bench/mutation.py                 # every module, the table
-    nice -n 10 .venv/bin/python bench/mutation.py cite select     # some of them
-    nice -n 10 .venv/bin/python bench/mutation.py --survivors     # ... and each surviving mutant
-    nice -n 10 .venv/bin/python bench/mutation.py -v 2> run.log   # one line per mutant, then
-    nice -n 10 .venv/bin/python bench/mutation.py --recheck run.log  # only what run.log did not kill
-    .venv/bin/python bench/mutation.py --list address             # the mutants, without running them
+    nice -n 10 .venv/bin/python -m bench.mutation                 # every module, the table
+    nice -n 10 .venv/bin/python -m bench.mutation cite select     # some of them
+    nice -n 10 .venv/bin/python -m bench.mutation --survivors     # ... and each surviving mutant
+    nice -n 10 .venv/bin/python -m bench.mutation -v 2> run.log   # one line per mutant, then
+    nice -n 10 .venv/bin/python -m bench.mutation --recheck run.log  # only what run.log did not kill
+    .venv/bin/python -m bench.mutation --list address             # the mutants, without running them
 """
 
 from __future__ import annotations
@@ -561,7 +561,6 @@ def run_module(name: str, spec: Module, verbose: bool, earlier: dict | None = No
 def _warm_up() -> None:
     """Import what the tests import, once, in this process: every forked child inherits it."""
     os.chdir(ROOT)
-    sys.path.insert(0, str(ROOT))
     import pytest  # noqa: F401
     import api.app  # noqa: F401 — fastapi, langgraph, httpx, pydantic, redis, slack_bolt, trafilatura...
     import api.slack.bot  # noqa: F401

@@ -6,7 +6,7 @@ has seen, as vLLM's automatic prefix caching does. For every model request it re
 prompt tokens that were a cached prefix. Target: >= 0.9 on follow-ups' decide step (the request
 that carries the conversation), 0.8 at least.
 
-    .venv/bin/python bench/prefix.py [--json]
+    .venv/bin/python -m bench.prefix [--json]
 """
 
 from __future__ import annotations
@@ -14,17 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import httpx
 
-import httpx  # noqa: E402
-
-from testkit.settings import make_settings  # noqa: E402
-from testkit.app_server import ServedApp  # noqa: E402
-from testkit.megrez_server import ScriptedMegrez  # noqa: E402
-from testkit.web import LocalWeb  # noqa: E402
+from testkit.settings import make_settings
+from testkit.app_server import ServedApp
+from testkit.megrez import ScriptedMegrez
+from testkit.web import LocalWeb
 
 CONVERSATIONS = [
     ["When did the Aurora Bridge in Veldmark open?", "And how much did it cost?", "Who was the lead engineer?"],

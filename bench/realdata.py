@@ -1,9 +1,9 @@
 """Benchmarks on real text written outside this project (bench/data; sources and licences in
 bench/data/README.md):
 
-    .venv/bin/python bench/realdata.py            # every table
-    .venv/bin/python bench/realdata.py --json     # the same figures as JSON
-    .venv/bin/python bench/realdata.py --misses   # also the ids each method missed
+    .venv/bin/python -m bench.realdata            # every table
+    .venv/bin/python -m bench.realdata --json     # the same figures as JSON
+    .venv/bin/python -m bench.realdata --misses   # also the ids each method missed
 
 1. Extraction on real pages (trafilatura's evaluation corpus, a 1-in-8 sample plus the pages the
    English questions use): trafilatura's own scoring. A gold "with" segment found in the output is
@@ -26,44 +26,28 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import math
 import os
 import statistics
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import trafilatura
+
+from search import extract as shipped_extract
+from search.fetch import Fetched
+from search.models import Page, SearchResult
+from search.rank import rank_passages, tokenize
+from search.select import select_sources
+from search.tokens import count_tokens, truncate_tokens
+
+from bench.retrieval import CONTEXT_TOKENS, FIRST_TOKENS, SOURCE_TOKENS, norm, pct  # the same measures
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import trafilatura  # noqa: E402
-
-from agent.settings import Settings  # noqa: E402
-from search import extract as shipped_extract  # noqa: E402
-from search.fetch import Fetched  # noqa: E402
-from search.models import Page, SearchResult  # noqa: E402
-from search.rank import rank_passages, tokenize  # noqa: E402
-from search.select import select_sources  # noqa: E402
-from search.tokens import count_tokens, truncate_tokens  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
-_DEFAULTS = Settings.model_fields
-CONTEXT_TOKENS = _DEFAULTS["context_tokens"].default
-SOURCE_TOKENS = _DEFAULTS["source_tokens"].default
 PAGES = 5
-FIRST_TOKENS = 2048
-
-
-def norm(text: str) -> str:
-    return " ".join(text.split())
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, max(0, math.ceil(p / 100 * len(values)) - 1))] if values else 0.0
 
 
 # --- variants: today's ranking, each change alone, the shipped combination ----------------------

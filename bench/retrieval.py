@@ -1,8 +1,8 @@
 """Retrieval benchmark: does the evidence the model reads contain the answer?
 
-    .venv/bin/python bench/retrieval.py            # table
-    .venv/bin/python bench/retrieval.py --json     # the same figures as JSON
-    .venv/bin/python bench/retrieval.py --misses   # also list the questions each method missed
+    .venv/bin/python -m bench.retrieval            # table
+    .venv/bin/python -m bench.retrieval --json     # the same figures as JSON
+    .venv/bin/python -m bench.retrieval --misses   # also list the questions each method missed
 
 The corpus (bench/corpus/pages, 64 pages in English and Chinese, some GBK/GB18030) is served by the
 test suite's LocalWeb on a real loopback port, with its SearXNG-style /search. For every question of
@@ -31,28 +31,25 @@ import math
 import os
 import re
 import statistics
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import httpx
 
-import httpx  # noqa: E402
-
-from agent.settings import Settings  # noqa: E402
-from search.fetch import Fetcher  # noqa: E402
-from search.language import CJK_CLASS, detect_language  # noqa: E402
-from search.models import Page, SearchOptions, SearchResult  # noqa: E402
-from search.providers.searxng import SearxngProvider  # noqa: E402
-from search.rank import rank_passages  # noqa: E402
+from agent.settings import Settings
+from search.fetch import Fetcher
+from search.language import CJK_CLASS, detect_language
+from search.models import Page, SearchOptions, SearchResult
+from search.providers.searxng import SearxngProvider
+from search.rank import rank_passages
 from search.read import read
-from search.workers import WorkerPool, default_size  # noqa: E402
-from search.select import select_sources  # noqa: E402
-from search.tokens import count_tokens, truncate_tokens  # noqa: E402
-from testkit.web import LocalWeb  # noqa: E402
+from search.workers import WorkerPool, default_size
+from search.select import select_sources
+from search.tokens import count_tokens, truncate_tokens
+from testkit.web import LocalWeb
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CORPUS = ROOT / "bench" / "corpus"
 _DEFAULTS = Settings.model_fields

@@ -9,7 +9,7 @@ concurrently all the time, which is what crashed the thread-based extraction (tr
 #925). A process that dies is counted and restarted, so the run always finishes. At the end it
 prints crashes, errors, latency p50/p95, and the resident memory of the server and of its workers.
 
-    .venv/bin/python bench/soak.py [--questions 1008] [--clients 8] [--json]
+    .venv/bin/python -m bench.soak [--questions 1008] [--clients 8] [--json]
 """
 
 from __future__ import annotations
@@ -23,16 +23,15 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+
+from testkit.settings import make_settings
+from testkit.app_server import free_port, subprocess_env
+from testkit.megrez import ScriptedMegrez
+from testkit.procs import descendants, rss_mib
+from testkit.web import LocalWeb
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import httpx  # noqa: E402
-
-from testkit.settings import make_settings  # noqa: E402
-from testkit.app_server import free_port, subprocess_env  # noqa: E402
-from testkit.megrez_server import ScriptedMegrez  # noqa: E402
-from testkit.procs import descendants, rss_mib  # noqa: E402
-from testkit.web import LocalWeb  # noqa: E402
 
 CORPUS = ROOT / "bench" / "corpus"
 

@@ -51,6 +51,14 @@ class Usage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
+    def record(self, reply: dict[str, Any]) -> Usage:
+        """Add an OpenAI-shaped reply's `usage` (vLLM's, llama.cpp's) to this running total; return it."""
+        raw = reply.get("usage") or {}
+        usage = Usage(prompt_tokens=raw.get("prompt_tokens") or 0, completion_tokens=raw.get("completion_tokens") or 0)
+        self.prompt_tokens += usage.prompt_tokens
+        self.completion_tokens += usage.completion_tokens
+        return usage
+
 
 class Completion(BaseModel):
     text: str

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 _STANDARD_ROLES = {"system", "user", "assistant"}
-# Megrez's format (MEGREZ.md), for a Megrez GGUF that carries no chat template of its own.
+# Megrez's format (inference/megrez.py), for a Megrez GGUF that carries no chat template of its own.
 MEGREZ_TEMPLATE = (
     "{% for message in messages %}"
     "{{ '<|role_start|>' + message['role'] + '<|role_end|>' + message['content'] + '<|turn_end|>' }}"
@@ -106,7 +106,7 @@ class LlamaCppLLM:
         return Completion(
             text=choice["message"].get("content") or "",
             finish_reason=choice.get("finish_reason"),
-            usage=self._record_usage(data),
+            usage=self.usage_total.record(data),
         )
 
     def chat_stream(
@@ -151,7 +151,7 @@ class LlamaCppLLM:
         data = await self._run(work, threading.Event())
         message = data["choices"][0]["message"]
         result.finish_reason = data["choices"][0].get("finish_reason")
-        result.usage = self._record_usage(data)
+        result.usage = self.usage_total.record(data)
         result.tool_calls = [
             ToolCall(id=c.get("id") or "call_0", name=c["function"]["name"], arguments=c["function"].get("arguments") or "{}")
             for c in message.get("tool_calls") or []
@@ -178,7 +178,7 @@ class LlamaCppLLM:
                 Completion(
                     text=choice.get("text") or "",
                     finish_reason=choice.get("finish_reason"),
-                    usage=self._record_usage(data),
+                    usage=self.usage_total.record(data),
                 )
             )
         return results
@@ -331,12 +331,6 @@ class LlamaCppLLM:
         except Exception:  # noqa: BLE001 - a count is not worth failing a reply for
             return 0
 
-    def _record_usage(self, data: dict[str, Any]) -> Usage:
-        raw = data.get("usage") or {}
-        usage = Usage(prompt_tokens=raw.get("prompt_tokens", 0), completion_tokens=raw.get("completion_tokens", 0))
-        self.usage_total.prompt_tokens += usage.prompt_tokens
-        self.usage_total.completion_tokens += usage.completion_tokens
-        return usage
 
 
 def _sampling(params: GenerationParams) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Megrez-3B's output protocol: special-token markers and a streaming function-call parser.
 
 The model calls a function by writing `<|function_start|>{json}<|function_end|>` in its reply
-(see /work/shared/design/MEGREZ.md). The text arrives in stream chunks that can split a marker
+(Megrez-3B-Instruct's own chat format). The text arrives in stream chunks that can split a marker
 anywhere, and a 3B model sometimes writes broken JSON or a name it was not offered, so the parser
 turns every input into events and never raises.
 """

@@ -121,7 +121,7 @@ class OpenAIServerLLM:
             return (await self.complete([render_chat(messages)], params, route))[0]
         choice = self._choices(data)[0]
         message = choice.get("message") or {}
-        usage = self._record_usage(data)
+        usage = self.usage_total.record(data)
         return Completion(text=message.get("content") or "", finish_reason=choice.get("finish_reason"), usage=usage)
 
     def chat_stream(
@@ -183,7 +183,7 @@ class OpenAIServerLLM:
         by_index = {c.get("index", i): c for i, c in enumerate(choices)}
         if sorted(by_index) != list(range(len(prompts))):
             raise LLMError(self.name, f"answered {len(choices)} choices for {len(prompts)} prompts")
-        usage = self._record_usage(data)
+        usage = self.usage_total.record(data)
         # The server reports usage for the whole batch; it belongs to a completion only when alone.
         return [
             Completion(
@@ -295,7 +295,7 @@ class OpenAIServerLLM:
                     break
                 chunk = self._parse_chunk(payload)
                 if chunk.get("usage"):
-                    result.usage = self._record_usage(chunk)
+                    result.usage = self.usage_total.record(chunk)
                 for choice in chunk.get("choices") or []:
                     if choice.get("finish_reason"):
                         result.finish_reason = choice["finish_reason"]
@@ -381,12 +381,6 @@ class OpenAIServerLLM:
             raise LLMError(self.name, f"answered without choices: {json.dumps(data)[:200]}")
         return choices
 
-    def _record_usage(self, data: dict[str, Any]) -> Usage:
-        raw = data.get("usage") or {}
-        usage = Usage(prompt_tokens=raw.get("prompt_tokens") or 0, completion_tokens=raw.get("completion_tokens") or 0)
-        self.usage_total.prompt_tokens += usage.prompt_tokens
-        self.usage_total.completion_tokens += usage.completion_tokens
-        return usage
 
 
 def _extra_roles(messages: list[Message]) -> bool:

@@ -1,7 +1,7 @@
 """A small TTL cache for search results and extracted pages: Redis when configured, else memory.
 
-Keys follow ARCHITECTURE.md: `ws:search:{provider}:{hash}` and `ws:page:{hash}`. A cache that fails
-is a cache miss, never a failed request.
+Keys: `ws:search:{provider}:{hash}` and `ws:page:{hash}`, beside the service's other `ws:` keys.
+A cache that fails is a cache miss, never a failed request.
 """
 
 from __future__ import annotations

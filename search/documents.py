@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import ErrorKind, WebsearchError
+from search.extract import clean_plain, decode, pdf_text
 
 KINDS = {
     ".html": "html",
@@ -50,14 +51,7 @@ class Document:
 
 
 def _decode(raw: bytes) -> str:
-    from search.extract import decode  # charset sniffing shared with the web reader
-
-    return decode(raw, None)
-
-
-def _clean(text: str) -> str:
-    lines = [" ".join(line.split()) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return decode(raw, None)  # charset sniffing shared with the web reader
 
 
 _BLOCK_TAGS = (
@@ -92,10 +86,10 @@ def read_html(raw: bytes, path: Path) -> tuple[str, str]:
     text = trafilatura.extract(
         html, include_comments=False, include_tables=True, include_links=False, favor_recall=True
     ) or ""
-    fallback = _clean(_html_fallback_text(tree))
+    fallback = clean_plain(_html_fallback_text(tree))
     if len(text) < 0.25 * len(fallback):  # trafilatura kept almost nothing: take every visible text
         text = fallback
-    return title or path.name, _clean(text)
+    return title or path.name, clean_plain(text)
 
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n(?:---|\.\.\.)\s*\n", re.S)
@@ -145,23 +139,13 @@ def markdown_text(text: str) -> str:
         if line.strip().startswith("|"):
             line = " ".join(cell.strip() for cell in line.strip().strip("|").split("|"))
         lines.append(_strip_inline(line))
-    return _clean("\n".join(lines))
+    return clean_plain("\n".join(lines))
 
 
 def read_pdf(path: Path) -> tuple[str, str]:
-    from pypdf import PdfReader
-
-    reader = PdfReader(path)
-    if reader.is_encrypted and not reader.decrypt(""):
-        raise LocalIndexError("encrypted PDF")
-    pages = [(page.extract_text() or "") for page in reader.pages]
-    title = ""
-    try:
-        title = ((reader.metadata or {}).get("/Title") or "").strip()
-    except Exception:  # a broken info dictionary: the file name will do
-        title = ""
+    text, title = pdf_text(path.read_bytes(), max_pages=None, max_chars=None)  # the whole file (<= MAX_FILE_BYTES)
     # Blank lines between pages; within a page pypdf gives one line per printed line.
-    return title or path.name, _clean("\n\n".join(pages))
+    return title or path.name, clean_plain(text)
 
 
 def read_document(path: Path) -> Document:
@@ -182,7 +166,7 @@ def read_document(path: Path) -> Document:
             source = _decode(raw)
             title, text = markdown_title(source) or path.name, markdown_text(source)
         else:
-            title, text = path.name, _clean(_decode(raw))
+            title, text = path.name, clean_plain(_decode(raw))
     if not text.strip():
         raise LocalIndexError("no text")
     return Document(path=path.resolve(), title=" ".join(title.split()) or path.name, text=text, mtime=stat.st_mtime)

@@ -171,7 +171,9 @@ def _garbled(text: str) -> bool:
     return bool(sample) and len(_CONTROL.findall(sample)) > 0.005 * len(sample) + 2
 
 
-def _clean_plain(text: str) -> str:
+def clean_plain(text: str) -> str:
+    """Paragraphs of plain text: control characters out, spaces collapsed in each line, at most one
+    blank line in a row (web pages, PDFs and the local index's files alike)."""
     text = _CONTROL.sub("", text)
     lines = [" ".join(line.split()) for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
@@ -222,16 +224,22 @@ def _pdf_limits():
     )
 
 
-def pdf_text(body: bytes) -> tuple[str, str | None]:
-    """The text of a PDF's first pages and its /Title; ("", None) when it has none."""
+def pdf_text(
+    body: bytes, *, max_pages: int | None = MAX_PDF_PAGES, max_chars: int | None = MAX_PDF_CHARS
+) -> tuple[str, str | None]:
+    """The text of a PDF's first pages and its /Title; ("", None) when it has none or is encrypted.
+    The one PDF reader (web pages and the local index): pypdf under tightened limits, as a PDF's
+    streams may be bombs; None for no page/character cap (a local file the operator chose)."""
     from pypdf import PdfReader
 
     with _pdf_limits():
         reader = PdfReader(io.BytesIO(body), strict=False)
         if reader.is_encrypted:
             try:
-                reader.decrypt("")  # many "protected" PDFs open with the empty password
+                opened = reader.decrypt("")  # many "protected" PDFs open with the empty password
             except Exception:
+                opened = False
+            if not opened:
                 return "", None
         title = None
         try:
@@ -242,7 +250,7 @@ def pdf_text(body: bytes) -> tuple[str, str | None]:
         texts: list[str] = []
         size = 0
         for number, page in enumerate(reader.pages):
-            if number >= MAX_PDF_PAGES or size >= MAX_PDF_CHARS:
+            if (max_pages is not None and number >= max_pages) or (max_chars is not None and size >= max_chars):
                 break
             try:
                 text = page.extract_text() or ""
@@ -251,7 +259,8 @@ def pdf_text(body: bytes) -> tuple[str, str | None]:
                 continue
             texts.append(text)
             size += len(text)
-    return "\n\n".join(texts)[:MAX_PDF_CHARS], title
+    text = "\n\n".join(texts)
+    return (text if max_chars is None else text[:max_chars]), title
 
 
 def extract_page(fetched: Fetched, result: SearchResult, *, recall_check: bool = True) -> Page:
@@ -265,13 +274,13 @@ def extract_page(fetched: Fetched, result: SearchResult, *, recall_check: bool =
         except Exception as exc:
             return snippet_page(result, f"unreadable PDF: {type(exc).__name__}: {exc}", "unreadable")
         meta = {"title": pdf_title}
-        body = _clean_plain(text)
+        body = clean_plain(text)
     else:
         text = decode(fetched.body, fetched.charset)
         if _garbled(text):
             return snippet_page(result, "binary or undecodable content", "unreadable")
         if fetched.content_type == "text/plain":
-            body = _clean_plain(text)
+            body = clean_plain(text)
         else:
             meta = _trafilatura(text, fetched.final_url)
             body = meta.get("text") or ""
@@ -279,12 +288,12 @@ def extract_page(fetched: Fetched, result: SearchResult, *, recall_check: bool =
                 body, fallback = recall.checked(text, fetched.final_url, body)
                 if fallback:
                     log.info("%s: extraction lost the article; %s text used", result.url, fallback)
-            body = _clean_plain(body)
+            body = clean_plain(body)
     body = drop_leading_title(body, meta.get("title"), result.title)
     body, removed = defuse(body)
     if removed:
         log.info("%s: removed %d instruction-like sentences or tokens", result.url, removed)
-    body = _cap(_clean_plain(body))
+    body = _cap(clean_plain(body))
     snippet = safe_line(result.snippet)
     page = Page(
         url=result.url,

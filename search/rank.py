@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from search import tokens as _tokens
 from search.language import CJK_CLASS
 from search.models import Page, Passage
-from search.tokens import count_tokens
+from search.tokens import count_tokens, unit_counts
 
 TARGET_TOKENS = 80  # merge paragraphs up to about this size
 MAX_TOKENS = 120  # a paragraph above this is split on sentences
@@ -50,9 +50,6 @@ _STOP_ZH = frozenset("的了是在和有也就都而及与或吗呢吧啊么什�
 
 _TOKEN_RE = re.compile(f"[{CJK_CLASS}]+|[a-z0-9]+(?:[.'][a-z0-9]+)*")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'“(A-Z0-9£$€])|(?<=[。！？；])")
-# The units search.tokens prices (a Han character, a word, a punctuation mark), counted in C.
-_UNIT_RE = re.compile(f"[{CJK_CLASS}]|[^\\W{CJK_CLASS}]+|[^\\w\\s]")
-_CJK_RE = re.compile(f"[{CJK_CLASS}]")
 _CLOSING_RE = re.compile(r"[.!?。！？；;:：,，)）\"”]$")
 _CELLS_RE = re.compile(r": | \| |：")
 
@@ -103,8 +100,7 @@ Units = tuple[int, int]  # (Han characters, other units) as search.tokens prices
 
 
 def _units(text: str) -> Units:
-    cjk = len(_CJK_RE.findall(text))
-    return cjk, len(_UNIT_RE.findall(text)) - cjk
+    return unit_counts(text)
 
 
 def _cost(units: Units) -> float:

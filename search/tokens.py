@@ -6,18 +6,23 @@ from __future__ import annotations
 import math
 import re
 
-from search.language import CJK_CLASS
+from search.language import CJK_CLASS, CJK_RE
 
 # One match per unit we price: a Han character, a run of word characters, or one punctuation mark.
 _UNIT_RE = re.compile(f"[{CJK_CLASS}]|[^\\W{CJK_CLASS}]+|[^\\w\\s]")
-_CJK_RE = re.compile(f"[{CJK_CLASS}]")
 
 WORD_COST = 1.3
 CJK_COST = 1.0
 
 
 def _cost(unit: str) -> float:
-    return CJK_COST if _CJK_RE.match(unit) else WORD_COST
+    return CJK_COST if CJK_RE.match(unit) else WORD_COST
+
+
+def unit_counts(text: str) -> tuple[int, int]:
+    """(Han characters, other units) of `text`, as count_tokens prices them (counted in C)."""
+    cjk = len(CJK_RE.findall(text))
+    return cjk, len(_UNIT_RE.findall(text)) - cjk
 
 
 def count_tokens(text: str) -> int:

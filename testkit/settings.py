@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.settings import Settings
-from testkit.megrez_server import ScriptedMegrez
+from testkit.megrez import ScriptedMegrez
 from testkit.web import LocalWeb
 
 

@@ -13,7 +13,7 @@ import pytest
 from agent.settings import Settings
 from testkit.app_server import ServedApp, free_port
 from testkit.settings import make_settings
-from testkit.megrez_server import ScriptedMegrez
+from testkit.megrez import ScriptedMegrez
 from testkit.web import LocalWeb
 
 REQUIRE_ALL = os.environ.get("WEBSEARCH_TEST_REQUIRE_ALL") == "1"

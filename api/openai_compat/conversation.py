@@ -24,8 +24,8 @@ import anyio
 from fastapi import FastAPI, Request
 
 from agent.state import AgentInput, Turn
-from api.auth import presented_key
 from agent.nodes.cite import strip_markers
+from api.auth import key_digest, presented_key
 from api.openai_compat.schemas import ChatCompletionRequest
 
 
@@ -42,8 +42,7 @@ def caller_namespace(request: Request, body: ChatCompletionRequest) -> str:
     """Two callers with the same transcript never share a stored conversation: key and `user` apart."""
     parts = []
     if request.app.state.settings.api_keys:  # an open server has no key to tell callers apart
-        token = presented_key(request) or ""
-        parts.append(hashlib.sha256(token.encode("utf-8")).hexdigest()[:16])
+        parts.append(key_digest(presented_key(request)))
     if body.user:
         parts.append(body.user)
     return "\x1f".join(parts)
@@ -124,7 +123,7 @@ class Conversation:
                     pass
 
 
-def agent_input(body: ChatCompletionRequest, conversation_id: str) -> AgentInput:
+def chat_agent_input(body: ChatCompletionRequest, conversation_id: str) -> AgentInput:
     return AgentInput(
         question=body.question,
         conversation_id=conversation_id,

@@ -40,7 +40,7 @@ from agent.run import stream_run
 from agent.state import AgentInput, AgentOutput
 from api import errors, limits, sse
 from api.rest.answer import existing
-from api.openai_compat.conversation import Conversation, agent_input, caller_namespace, conversation_key, turns_from_messages
+from api.openai_compat.conversation import Conversation, caller_namespace, chat_agent_input, conversation_key, turns_from_messages
 from api.openai_compat.schemas import (
     MODEL_CREATED,
     MODEL_ID,
@@ -186,7 +186,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request):
     explicit = await existing(request, body.conversation_id) if body.conversation_id else None
     conversation = Conversation(app, body, caller_namespace(request, body), explicit)
     run_id = await conversation.prepare()
-    agent_in = agent_input(body, run_id)
+    agent_in = chat_agent_input(body, run_id)
 
     if not body.stream:
         from api.rest.answer import run_agent

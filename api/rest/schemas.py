@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agent.state import Citation, SearchMode, Turn
 from search.models import Recency, Source
+from search.providers.base import bare_domain
 
 CONVERSATION_ID = r"^[A-Za-z0-9_.:-]{1,128}$"
 ConversationId = Annotated[str, Path(pattern=CONVERSATION_ID)]
@@ -19,7 +20,7 @@ def domain_names(values: list[str], *, skip: Callable[[str], bool] = lambda doma
     """Request `domains` as bare lower-case host names; one that is not a name is a 4xx."""
     cleaned = []
     for domain in values:
-        domain = domain.strip().lower().removeprefix("https://").removeprefix("http://").strip("/")
+        domain = bare_domain(domain)
         if skip(domain):
             continue
         if not domain or " " in domain or "/" in domain:

@@ -44,7 +44,7 @@ from agent.run import run_once
 from agent.state import AgentInput, AgentOutput
 from api import errors, limits
 from api.errors import APIError
-from api.slack.format import SlackMessage, answer_messages
+from api.slack.format import SlackMessage, slack_messages
 from core.errors import ErrorKind
 from search.language import detect_language
 
@@ -226,7 +226,7 @@ class SlackBot:
     ) -> None:
         words = TEXT[language]
         answer = output.answer.strip() or words["no_answer"]
-        messages: list[SlackMessage] = answer_messages(
+        messages: list[SlackMessage] = slack_messages(
             answer, output.sources, sources_heading=words["sources"], base_url=self.settings.public_url
         )
         first, *rest = messages

@@ -203,7 +203,7 @@ def sources_blocks(lines: list[str], heading: str) -> list[dict]:
     ]
 
 
-def answer_messages(
+def slack_messages(
     answer: str,
     sources: list[Source],
     *,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import re
 
-import banks
+from bench.corpus import banks
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 WORD = re.compile(r"[A-Za-z0-9]+")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import random
 
-import banks
-from article import item_text
-from chrome import (
+from bench.corpus import banks
+from bench.corpus.article import item_text
+from bench.corpus.chrome import (
     BOILER,
     REVIEWS_EN,
     REVIEWS_ZH,

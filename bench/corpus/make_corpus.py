@@ -1,7 +1,7 @@
 """Generate the offline retrieval benchmark corpus: bench/corpus/pages/*.html, gold/*.txt and
 questions.json, from the hand-written topics in topics_en.json / topics_zh.json (see topics.py).
 
-    .venv/bin/python bench/corpus/make_corpus.py
+    .venv/bin/python -m bench.corpus.make_corpus
 
 Each page is a hand-written core (the facts, with same-subject distractors) grown to article length
 with on-topic filler drawn from banks.py, then wrapped in the boilerplate of its kind (news site,
@@ -20,16 +20,14 @@ import html
 import json
 import random
 import re
-import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+from bench.corpus import topics
+from bench.corpus.article import build_body, item_text, size
+from bench.corpus.chrome import BOILER
+from bench.corpus.layouts import RENDER
 
-import topics  # noqa: E402
-from article import build_body, item_text, size  # noqa: E402
-from chrome import BOILER  # noqa: E402
-from layouts import RENDER  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 PAGES_DIR = HERE / "pages"
 GOLD_DIR = HERE / "gold"

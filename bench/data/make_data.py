@@ -1,6 +1,6 @@
 """Copy the slice of the real-data sets that the benches read into bench/data (run once, by hand).
 
-    python bench/data/make_data.py --source /path/to/data   # holds trafilatura-eval/ and cmrc2018/
+    python -m bench.data.make_data --source /path/to/data   # holds trafilatura-eval/ and cmrc2018/
 
 Kept small on purpose (the repository carries it): every 8th page of the trafilatura evaluation
 corpus (sorted by URL) plus the pages bench/data/questions_en.json asks about, and the first 150

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 from urllib.parse import urlsplit
 
 from core.errors import ErrorKind, WebsearchError
@@ -98,11 +98,14 @@ async def with_retries(
 # --- domains --------------------------------------------------------------------------------------
 
 
+def bare_domain(domain: str) -> str:
+    """A domain as people write it (`https://Example.com/`) as the bare lower-case name it means."""
+    return domain.strip().lower().removeprefix("https://").removeprefix("http://").strip("/")
+
+
 def clean_domain(domain: str) -> str:
-    domain = domain.strip().lower()
-    for prefix in ("https://", "http://"):
-        domain = domain.removeprefix(prefix)
-    return domain.strip("/").removeprefix("www.")
+    """bare_domain, `www.` off too: for matching hosts, where www.example.com is example.com."""
+    return bare_domain(domain).removeprefix("www.")
 
 
 def host_in(url: str, domains: list[str]) -> bool:
@@ -112,6 +115,40 @@ def host_in(url: str, domains: list[str]) -> bool:
         return True
     host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
     return any(host == d or host.endswith("." + d) for d in wanted)
+
+
+def web_results(
+    items: Iterable[Any],
+    limit: int,
+    domains: list[str] | None,
+    *,
+    provider: str,
+    url: tuple[str, ...],
+    title: str,
+    snippet: str,
+    date: str,
+) -> list[SearchResult]:
+    """An engine's hits (dicts; the field names are the engine's) as results: http(s) URLs only, each
+    once, none off the requested sites (not every engine honours `site:`), at most `limit`."""
+    results: list[SearchResult] = []
+    seen: set[str] = set()
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        link = str(next((item[key] for key in url if item.get(key)), "")).strip()
+        if not link.startswith(("http://", "https://")) or link in seen:
+            continue
+        seen.add(link)
+        results.append(
+            SearchResult(
+                url=link,
+                title=str(item.get(title) or link).strip(),
+                snippet=str(item.get(snippet) or "").strip(),
+                provider=provider,
+                date=item.get(date) or None,
+            )
+        )
+    return keep_domains(results, domains or [])[:limit]
 
 
 def keep_domains(results: list[SearchResult], domains: list[str]) -> list[SearchResult]:

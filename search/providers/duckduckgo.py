@@ -23,7 +23,7 @@ from ddgs.exceptions import DDGSException, RatelimitException, TimeoutException
 
 from search.language import detect_language
 from search.models import SearchOptions, SearchResult
-from search.providers.base import NO_RETRY, RateLimited, RetryPolicy, SearchError, keep_domains, with_retries
+from search.providers.base import NO_RETRY, RateLimited, RetryPolicy, SearchError, web_results, with_retries
 
 log = logging.getLogger(__name__)
 
@@ -108,20 +108,5 @@ class DuckDuckGoProvider:
 
 
 def _map(raw: list[dict[str, Any]], limit: int, domains: list[str] | None = None) -> list[SearchResult]:
-    results: list[SearchResult] = []
-    seen: set[str] = set()
-    for item in raw or []:
-        url = (item.get("href") or item.get("url") or "").strip()
-        if not url.startswith(("http://", "https://")) or url in seen:
-            continue
-        seen.add(url)
-        results.append(
-            SearchResult(
-                url=url,
-                title=(item.get("title") or url).strip(),
-                snippet=(item.get("body") or "").strip(),
-                provider=NAME,
-                date=item.get("date") or None,
-            )
-        )
-    return keep_domains(results, domains or [])[:limit]
+    fields = {"url": ("href", "url"), "title": "title", "snippet": "body", "date": "date"}
+    return web_results(raw or [], limit, domains, provider=NAME, **fields)

@@ -11,7 +11,7 @@ import httpx
 
 from search.language import detect_language
 from search.models import SearchOptions, SearchResult
-from search.providers.base import NO_RETRY, RateLimited, RetryPolicy, SearchError, keep_domains, with_retries
+from search.providers.base import NO_RETRY, RateLimited, RetryPolicy, SearchError, web_results, with_retries
 from search.providers.duckduckgo import site_filter
 
 NAME = "searxng"
@@ -104,23 +104,5 @@ class SearxngProvider:
 
 
 def _map(items: list[Any], limit: int, domains: list[str] | None = None) -> list[SearchResult]:
-    results: list[SearchResult] = []
-    seen: set[str] = set()
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        url = str(item.get("url") or "").strip()
-        if not url.startswith(("http://", "https://")) or url in seen:
-            continue
-        seen.add(url)
-        results.append(
-            SearchResult(
-                url=url,
-                title=str(item.get("title") or url).strip(),
-                snippet=str(item.get("content") or "").strip(),
-                provider=NAME,
-                date=item.get("publishedDate") or None,
-            )
-        )
-    # Not every engine behind SearXNG honours `site:`: results off the requested sites are dropped.
-    return keep_domains(results, domains or [])[:limit]
+    fields = {"url": ("url",), "title": "title", "snippet": "content", "date": "publishedDate"}
+    return web_results(items, limit, domains, provider=NAME, **fields)

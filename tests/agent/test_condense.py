@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-import testkit.megrez_server as scripted
+import testkit.megrez as scripted
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp
 
@@ -47,7 +47,7 @@ def test_a_failed_condense_still_answers_from_the_passages(local_web, megrez, mo
 
     def fail_batches(path, req):
         if path == "/v1/completions":
-            raise scripted._BadRequest(500, scripted.vllm_error(500, "engine dead"))
+            raise scripted.ErrorResponse(500, scripted.vllm_error(500, "engine dead"))
         return real_prepare(path, req)
 
     monkeypatch.setattr(megrez, "_prepare", fail_batches)

@@ -9,7 +9,7 @@ import pytest
 from inference.routing import DEFAULT_ROUTE_HEADERS, route_key
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp
-from testkit.megrez_server import ScriptedMegrez
+from testkit.megrez import ScriptedMegrez
 
 CONVERSATIONS = [
     ["When did the Aurora Bridge in Veldmark open?", "And how much did it cost?"],

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.slack.format import answer_messages
+from api.slack.format import slack_messages
 from search.index import LocalIndex, build_index
 from search.models import Source
 from tests.api.test_webchat import ask as ask_in_page
@@ -131,12 +131,12 @@ def test_with_api_keys_a_document_needs_a_key_or_its_signed_link(local_web, megr
 
 def test_slack_shows_local_citations_as_links_with_a_public_url():
     sources = [Source(index=1, url="/documents/handbook/on-call.md", title="On-call handbook")]
-    linked = answer_messages("Page the secondary after 15 minutes [1].", sources, base_url="https://ask.example.org/")
+    linked = slack_messages("Page the secondary after 15 minutes [1].", sources, base_url="https://ask.example.org/")
     text = linked[0].text
     assert "<https://ask.example.org/documents/handbook/on-call.md|[1]>" in text
     assert "<https://ask.example.org/documents/handbook/on-call.md|On-call handbook>" in text
     # Without WEBSEARCH_PUBLIC_URL Slack could not open a relative link: the title is shown unlinked.
-    plain = answer_messages("Page the secondary after 15 minutes [1].", sources)[0].text
+    plain = slack_messages("Page the secondary after 15 minutes [1].", sources)[0].text
     assert "On-call handbook" in plain and "<" not in plain.replace("&lt;", "")
 
 

@@ -16,7 +16,7 @@ from tests.api.test_metrics import json_logs, log_lines  # noqa: F401 — a fixt
 from tests.api.test_slack import BOT_USER_ID, answered, event_body, send, signed_headers, slack, slack_settings  # noqa: F401
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp, free_port
-from testkit.megrez_server import parse_contexts
+from testkit.megrez import parse_contexts
 from testkit.web import LocalWeb
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"

@@ -18,7 +18,7 @@ import pytest
 
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp
-from testkit.megrez_server import parse_contexts
+from testkit.megrez import parse_contexts
 from testkit.web import (
     HOSTILE_ROUTES,
     INTERNAL_SECRET,

@@ -4,7 +4,6 @@ JSON error, and the service keeps answering others meanwhile."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 
@@ -14,6 +13,7 @@ import pytest
 
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp
+from testkit.raw_http import raw_post
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 MB = 1_000_000
@@ -29,47 +29,6 @@ def healthz_times(app, stop: threading.Event) -> list[float]:
             times.append(time.monotonic() - started)
             time.sleep(0.05)
     return times
-
-
-def raw_post(app, path: str, head: dict[str, str], chunks, read_timeout: float = 20) -> tuple[int, dict, float]:
-    """POST over a plain socket, sending `chunks` until the server answers (or they run out)."""
-    sock = socket.create_connection(("127.0.0.1", app.port), timeout=read_timeout)
-    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", *(f"{k}: {v}" for k, v in head.items()), "", ""]
-    started = time.monotonic()
-    sock.sendall("\r\n".join(lines).encode())
-    sock.setblocking(False)
-    received = b""
-    try:
-        for chunk in chunks:
-            try:
-                received += sock.recv(65536)
-            except BlockingIOError:
-                pass
-            if b"\r\n\r\n" in received:
-                break
-            try:
-                sock.sendall(chunk)
-            except (BlockingIOError, BrokenPipeError, ConnectionResetError):
-                break
-        sock.setblocking(True)
-        while b"\r\n\r\n" not in received or len(received.split(b"\r\n\r\n", 1)[1]) < _length(received):
-            more = sock.recv(65536)
-            if not more:
-                break
-            received += more
-    finally:
-        elapsed = time.monotonic() - started
-        sock.close()
-    head_bytes, _, body = received.partition(b"\r\n\r\n")
-    status = int(head_bytes.split(b" ", 2)[1])
-    return status, json.loads(body[: _length(received)]), elapsed
-
-
-def _length(received: bytes) -> int:
-    for line in received.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            return int(line.split(b":", 1)[1])
-    return 10**9
 
 
 def test_a_100_mb_history_is_refused_at_once_while_healthz_keeps_answering(app):
@@ -90,11 +49,11 @@ def test_a_100_mb_history_is_refused_at_once_while_healthz_keeps_answering(app):
     try:
         time.sleep(0.2)
         declared = raw_post(
-            app, "/v1/chat/completions",
+            app.port, "/v1/chat/completions",
             {"Content-Type": "application/json", "Content-Length": str(length)}, body_chunks(),
         )
         streamed = raw_post(  # no Content-Length: the bytes are counted as they arrive
-            app, "/v1/chat/completions",
+            app.port, "/v1/chat/completions",
             {"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
             (b"%x\r\n%s\r\n" % (len(c), c) for c in body_chunks()),
         )

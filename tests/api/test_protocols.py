@@ -1,6 +1,6 @@
 """Any model behind the service: the `tools` and `plain` protocols end to end, through every surface.
 
-The scripted server plays a model that is not Megrez (testkit/tools_mode.py): in `tools` mode
+The scripted server plays a model that is not Megrez (testkit/megrez/tools_mode.py): in `tools` mode
 it calls only through OpenAI `tools` (as vLLM with a tool parser does), in `plain` mode never; with
 `refuse_tools` it answers 400 to `tools` like vLLM started without a tool parser.
 """
@@ -17,7 +17,7 @@ import pytest
 from tests.api.test_slack import BOT_USER_ID, TOKEN, answered, event_body, send, slack_settings
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp
-from testkit.megrez_server import ScriptedMegrez
+from testkit.megrez import ScriptedMegrez
 from testkit.slack_api import FakeSlack
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"

@@ -13,7 +13,7 @@ import redis
 from agent.state import Turn
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp
-from testkit.megrez_server import ScriptedMegrez
+from testkit.megrez import ScriptedMegrez
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 FOLLOW_UP = "And when did it open?"

@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from api.slack.bot import question_text
-from api.slack.format import answer_messages, to_mrkdwn
+from api.slack.format import slack_messages, to_mrkdwn
 from search.models import Source
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp
@@ -380,7 +380,7 @@ def test_markdown_becomes_mrkdwn_with_linked_citations():
         "see the report.",  # not a source: its label only (issue 17)
         "• a &lt; b",
     ]
-    messages = answer_messages(
+    messages = slack_messages(
         "Cost [2].", [Source(index=1, url="http://a", title="A"), Source(index=2, url="http://b", title="B")]
     )
     assert messages[0].blocks[-1]["elements"][0]["text"] == "*Sources*\n2. <http://b|B>"  # the cited ones only

@@ -148,7 +148,7 @@ def test_related_questions_arrive_as_an_event_and_in_done(app):
 
 
 def test_words_shown_before_a_search_call_stay_in_the_final_answer(app, megrez):
-    from testkit.megrez_server import function_call
+    from testkit.megrez import function_call
 
     megrez.script = ["Let me look that up. " + function_call("Aurora Bridge Veldmark cost")]
     events = stream(app, question=QUESTION)
@@ -160,7 +160,7 @@ def test_words_shown_before_a_search_call_stay_in_the_final_answer(app, megrez):
 
 
 def test_search_never_does_not_follow_a_stray_call(app, megrez, local_web):
-    from testkit.megrez_server import function_call
+    from testkit.megrez import function_call
 
     before = len(local_web.search_requests)
     megrez.script = ["Sure. " + function_call("Aurora Bridge cost") + " and more"]

@@ -15,7 +15,7 @@ from inference.openai_server import OpenAIServerLLM
 from inference.pool import PooledLLM
 from inference.registry import build_llm
 from inference.routing import DEFAULT_ROUTE_HEADERS, AffinityRing, SessionTokens, load_bound, route_key
-from testkit.megrez_server import ScriptedMegrez
+from testkit.megrez import ScriptedMegrez
 
 PARAMS = GenerationParams(max_tokens=64, temperature=0.0)
 ASK = [Message(role="system", content="You are a helpful assistant."), Message(role="user", content="What is 2 + 3?")]

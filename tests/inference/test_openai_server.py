@@ -1,4 +1,4 @@
-"""OpenAIServerLLM against a real local HTTP server that answers like vLLM (see conftest.py)."""
+"""OpenAIServerLLM against a real local HTTP server that answers like vLLM (testkit.megrez, see conftest.py)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ MESSAGES = [
 
 @pytest.fixture
 async def llm(fake_vllm):
-    client = OpenAIServerLLM(fake_vllm.url, "megrez", api_key="sk-test", timeout_s=5, connect_timeout_s=2)
+    client = OpenAIServerLLM(fake_vllm.base_url, "megrez", api_key="sk-test", timeout_s=5, connect_timeout_s=2)
     yield client
     await client.aclose()
 
@@ -44,7 +44,10 @@ async def test_chat_returns_the_reply_with_usage_and_sends_megrez_settings(llm, 
     reply = await llm.chat(MESSAGES, PARAMS)
     assert reply.text == fake_vllm.reply
     assert reply.finish_reason == "stop"
-    assert (reply.usage.prompt_tokens, reply.usage.completion_tokens) == (11, 7)
+    served = fake_vllm.metrics()  # the usage is the server's count, not one made up here
+    assert reply.usage.prompt_tokens == served["prompt_tokens"]
+    assert reply.usage.completion_tokens == served["generation_tokens"]
+    assert reply.usage.prompt_tokens > 0 and reply.usage.completion_tokens > 0
     [request] = posted(fake_vllm)
     body = request["body"]
     assert request["path"] == "/v1/chat/completions"
@@ -52,7 +55,7 @@ async def test_chat_returns_the_reply_with_usage_and_sends_megrez_settings(llm, 
     assert body["stop"] == ["<|turn_end|>"]
     assert (body["max_tokens"], body["temperature"], body["top_p"], body["repetition_penalty"]) == (64, 0.0, 0.9, 1.02)
     assert body["messages"][2] == {"role": "observation", "content": "[[citation:1]] Paris is the capital of France."}
-    assert request["headers"]["Authorization"] == "Bearer sk-test"
+    assert request["headers"]["authorization"] == "Bearer sk-test"
 
 
 async def test_stream_yields_several_deltas_that_make_the_reply_and_keeps_function_markers(llm, fake_vllm):
@@ -62,7 +65,9 @@ async def test_stream_yields_several_deltas_that_make_the_reply_and_keeps_functi
     assert len(deltas) > 3
     assert "".join(deltas) == fake_vllm.reply
     assert stream.finish_reason == "stop"
-    assert (stream.usage.prompt_tokens, stream.usage.completion_tokens) == (11, 7)
+    served = fake_vllm.metrics()
+    assert stream.usage.prompt_tokens == served["prompt_tokens"] > 0
+    assert stream.usage.completion_tokens == served["generation_tokens"] > 0
     body = posted(fake_vllm)[0]["body"]
     assert body["stream"] is True and body["stream_options"] == {"include_usage": True}
     assert body["skip_special_tokens"] is False
@@ -70,12 +75,15 @@ async def test_stream_yields_several_deltas_that_make_the_reply_and_keeps_functi
 
 async def test_complete_sends_one_batched_request_and_keeps_prompt_order(llm, fake_vllm):
     prompts = ["first prompt", "second prompt", "third prompt"]
+    answers = [f"{fake_vllm.reply} #{i}: {p}" for i, p in enumerate(prompts)]
+    fake_vllm.script = list(answers)  # one per prompt, in prompt order
+    fake_vllm.reverse_choices = True  # a batch's choices need not come back in prompt order
     results = await llm.complete(prompts, PARAMS)
-    assert [r.text for r in results] == [f"{fake_vllm.reply} #{i}: {p}" for i, p in enumerate(prompts)]
+    assert [r.text for r in results] == answers
     [request] = posted(fake_vllm)
     assert request["path"] == "/v1/completions" and request["body"]["prompt"] == prompts
     assert request["body"]["skip_special_tokens"] is False and request["body"]["stop"] == STOP
-    assert llm.usage_total.prompt_tokens == 33
+    assert llm.usage_total.prompt_tokens == fake_vllm.metrics()["prompt_tokens"] > 0
 
 
 async def test_complete_stream_yields_the_text(llm, fake_vllm):
@@ -89,16 +97,16 @@ async def test_health_passes_when_the_model_is_served(llm):
 
 
 async def test_health_names_the_missing_model_and_what_is_served(fake_vllm):
-    llm = OpenAIServerLLM(fake_vllm.url, "megrez-7b")
+    llm = OpenAIServerLLM(fake_vllm.base_url, "megrez-7b")
     with pytest.raises(ModelNotFound) as caught:
         await llm.health()
     assert "'megrez-7b'" in str(caught.value) and "megrez" in caught.value.message
-    assert fake_vllm.url in str(caught.value)  # the backend is named
+    assert fake_vllm.base_url in str(caught.value)  # the backend is named
     await llm.aclose()
 
 
 async def test_chat_with_a_wrong_model_is_model_not_found(fake_vllm):
-    llm = OpenAIServerLLM(fake_vllm.url, "qwen")
+    llm = OpenAIServerLLM(fake_vllm.base_url, "qwen")
     with pytest.raises(ModelNotFound, match="'qwen' is not served .it serves: megrez"):
         await llm.chat(MESSAGES, PARAMS)
     with pytest.raises(ModelNotFound, match="qwen"):
@@ -112,38 +120,36 @@ async def test_context_overflow_is_prompt_too_long(llm, fake_vllm):
         "This model's maximum context length is 8192 tokens. However, you requested 9000 tokens "
         "(8500 in the messages, 500 in the completion). Please reduce the length of the messages or completion."
     )
-    fake_vllm.fail = (400, {"error": {"message": message, "type": "BadRequestError", "param": None, "code": 400}})
+    fake_vllm.fail_with = 400
+    fake_vllm.fail_body = {"error": {"message": message, "type": "BadRequestError", "param": None, "code": 400}}
     with pytest.raises(PromptTooLong, match="maximum context length is 8192"):
         await llm.chat(MESSAGES, PARAMS)
-    fake_vllm.fail = (
-        400,
-        {
-            "object": "error",
-            "message": "The decoder prompt (length 9000) is longer than the maximum model length of 8192.",
-            "type": "BadRequestError",
-            "code": 400,
-        },
-    )
+    fake_vllm.fail_body = {
+        "object": "error",
+        "message": "The decoder prompt (length 9000) is longer than the maximum model length of 8192.",
+        "type": "BadRequestError",
+        "code": 400,
+    }
     with pytest.raises(PromptTooLong):
         async for _ in llm.chat_stream(MESSAGES, PARAMS):
             pass
 
 
 async def test_other_server_errors_carry_the_servers_message(llm, fake_vllm):
-    fake_vllm.fail = (
-        500,
-        {"object": "error", "message": "CUDA out of memory", "type": "InternalServerError", "code": 500},
-    )
+    fake_vllm.fail_with = 500
+    fake_vllm.fail_body = {
+        "object": "error", "message": "CUDA out of memory", "type": "InternalServerError", "code": 500
+    }
     with pytest.raises(LLMError, match="HTTP 500: CUDA out of memory") as caught:
         await llm.chat(MESSAGES, PARAMS)
     assert type(caught.value) is LLMError
-    fake_vllm.fail = (502, "<html>\n<h1>Bad Gateway</h1>\n</html>")
+    fake_vllm.fail_with, fake_vllm.fail_body = 502, "<html>\n<h1>Bad Gateway</h1>\n</html>"
     with pytest.raises(LLMError, match="HTTP 502: <html> <h1>Bad Gateway"):
         await llm.complete(["x"], PARAMS)
 
 
 async def test_a_reply_that_is_not_json_is_an_llm_error(llm, fake_vllm):
-    fake_vllm.fail = (200, "surely not json")
+    fake_vllm.fail_with, fake_vllm.fail_body = 200, "surely not json"
     with pytest.raises(LLMError, match="not JSON"):
         await llm.chat(MESSAGES, PARAMS)
 
@@ -154,7 +160,7 @@ async def test_an_error_mid_stream_raises_after_the_text_so_far(llm, fake_vllm):
     with pytest.raises(LLMError, match="engine died"):
         async for delta in llm.chat_stream(MESSAGES, PARAMS):
             received.append(delta)
-    assert "".join(received) == "".join(fake_vllm.pieces()[:2])
+    assert "".join(received) == fake_vllm.reply[: 2 * fake_vllm.chunk_chars]  # the two pieces before it
 
 
 async def test_nothing_listening_is_unavailable(closed_port_url):
@@ -171,7 +177,7 @@ async def test_nothing_listening_is_unavailable(closed_port_url):
 
 async def test_a_slow_server_is_a_timeout(fake_vllm):
     fake_vllm.delay_s = 1.5
-    llm = OpenAIServerLLM(fake_vllm.url, "megrez", timeout_s=0.3)
+    llm = OpenAIServerLLM(fake_vllm.base_url, "megrez", timeout_s=0.3)
     with pytest.raises(LLMTimeout, match="no answer within 0.3s"):
         await llm.chat(MESSAGES, PARAMS)
     await llm.aclose()
@@ -179,15 +185,15 @@ async def test_a_slow_server_is_a_timeout(fake_vllm):
 
 async def test_a_stream_that_stalls_is_a_timeout(fake_vllm):
     fake_vllm.chunk_delay_s = 1.0
-    llm = OpenAIServerLLM(fake_vllm.url, "megrez", timeout_s=0.3)
+    llm = OpenAIServerLLM(fake_vllm.base_url, "megrez", timeout_s=0.3)
     with pytest.raises(LLMTimeout):
         async for _ in llm.chat_stream(MESSAGES, PARAMS):
             pass
     await llm.aclose()
 
 
-async def _wait_for(event, seconds: float = 3.0) -> bool:
-    return await asyncio.to_thread(event.wait, seconds)
+async def _wait_for_disconnect(server, seconds: float = 3.0) -> bool:
+    return await asyncio.to_thread(server.wait_for_disconnects, 1, seconds)
 
 
 async def test_closing_a_stream_early_drops_the_connection(llm, fake_vllm):
@@ -197,8 +203,8 @@ async def test_closing_a_stream_early_drops_the_connection(llm, fake_vllm):
     assert isinstance(stream, TextStream)
     assert await stream.__anext__() == "word"
     await stream.aclose()
-    assert await _wait_for(fake_vllm.disconnected), "the server never saw the client go away"
-    assert fake_vllm.streams_finished == 0
+    assert await _wait_for_disconnect(fake_vllm), "the server never saw the client go away"
+    assert not any(stream["completed"] for stream in fake_vllm.streams)
 
 
 async def test_breaking_out_of_a_stream_drops_the_connection(llm, fake_vllm):
@@ -208,13 +214,13 @@ async def test_breaking_out_of_a_stream_drops_the_connection(llm, fake_vllm):
     async for _ in stream:
         break
     del stream  # what happens when a request handler returns mid-stream (no gc.collect: refcounting must do)
-    assert await _wait_for(fake_vllm.disconnected), "the server never saw the client go away"
-    assert fake_vllm.streams_finished == 0
+    assert await _wait_for_disconnect(fake_vllm), "the server never saw the client go away"
+    assert not any(stream["completed"] for stream in fake_vllm.streams)
 
 
 async def test_a_shared_client_is_used_and_not_closed(fake_vllm):
     async with httpx.AsyncClient() as shared:
-        llm = OpenAIServerLLM(fake_vllm.url, "megrez", client=shared)
+        llm = OpenAIServerLLM(fake_vllm.base_url, "megrez", client=shared)
         assert (await llm.chat(MESSAGES, PARAMS)).text == fake_vllm.reply
         await llm.aclose()
         assert not shared.is_closed
@@ -237,10 +243,10 @@ def test_from_settings_reads_the_llm_fields():
 
 # --- against the scripted Megrez/vLLM server: today's vLLM wording and chat templates ------------
 
-from testkit.megrez_server import ScriptedMegrez  # noqa: E402
-from tests.testkit.test_megrez_server import answer_messages  # noqa: E402
+from testkit.megrez import ScriptedMegrez  # noqa: E402
+from testkit.megrez.conversations import answer_conversation  # noqa: E402
 
-ANSWER = [Message(**m) for m in answer_messages("When did the Aurora Bridge open?", "Aurora Bridge opening date")]
+ANSWER = [Message(**m) for m in answer_conversation("When did the Aurora Bridge open?", "Aurora Bridge opening date")]
 
 
 @pytest.mark.parametrize("wording", ["current", "legacy"])

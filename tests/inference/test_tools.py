@@ -11,7 +11,7 @@ import prompts
 from inference.base import GenerationParams, Message, ToolCall, ToolsUnsupported
 from inference.openai_server import OpenAIServerLLM
 from inference.pool import PooledLLM
-from testkit.megrez_server import ScriptedMegrez
+from testkit.megrez import ScriptedMegrez
 
 PARAMS = GenerationParams(max_tokens=64, temperature=0.0)
 ASK = [Message(role="user", content="How much did the Aurora Bridge in Veldmark cost?")]

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from search.extract import _clean_plain, decode, defuse, drop_leading_title, extract, pdf_text
+from search.extract import clean_plain, decode, defuse, drop_leading_title, extract, pdf_text
 from search.fetch import Fetched, Fetcher
 from search.workers import WorkerPool
 from search.models import SearchResult
@@ -291,4 +291,4 @@ async def test_binary_that_slipped_past_the_fetcher_is_not_text(where: str, work
 
 
 def test_control_characters_never_reach_the_text() -> None:
-    assert _clean_plain("a\x00b\x07c\ufffd d\x1b[31m") == "abc d[31m"
+    assert clean_plain("a\x00b\x07c\ufffd d\x1b[31m") == "abc d[31m"
