@@ -21,7 +21,6 @@ log = logging.getLogger(__name__)
 
 # On top of the fetch timeout and the parse deadline: handing bytes to a worker and the page back.
 HANDOFF_MARGIN_S = 1.0
-DEFAULT_PAGE_TTL_S = PAGE_TTL_S
 
 
 def page_key(url: str) -> str:
@@ -84,7 +83,7 @@ async def read(
     *,
     workers: WorkerPool,
     cache: Cache | None = None,
-    cache_ttl_s: int = DEFAULT_PAGE_TTL_S,
+    cache_ttl_s: int = PAGE_TTL_S,
     budget_s: float | None = None,
 ) -> list[Page]:
     """The first `limit` results as Pages (same order); failures come back as snippet Pages.
