@@ -1,4 +1,8 @@
-"""What the graph's nodes need from the outside world, built once per process and passed in."""
+"""The one composition root: what the graph's nodes need from the outside world, built once per
+process from `Settings` and passed in. Every surface (REST/web chat/OpenAI/MCP over HTTP via
+api/app.py, `websearch ask`, Slack Socket Mode, MCP stdio, `websearch evaluate`) builds through
+`build_deps`; the lower packages get their own config models (`*_config` below) or plain arguments,
+never `Settings`."""
 
 from __future__ import annotations
 
@@ -13,9 +17,11 @@ from agent.settings import Settings
 from agent.store import ConversationStore, build_store
 from agent.telemetry import instrument_cache
 from inference.base import LLM, RouteKey
+from inference.config import LLMConfig
 from inference.registry import build_llm
 from inference.routing import route_key
 from search.cache import Cache, build_cache
+from search.config import CacheConfig, ProviderConfig
 from search.fetch import Fetcher
 from search.providers import build_provider
 from search.providers.base import SearchProvider
@@ -49,6 +55,46 @@ class Deps:
         await self.workers.aclose()
 
 
+def llm_config(settings: Settings) -> LLMConfig:
+    return LLMConfig(
+        base_url=settings.llm_base_url,
+        model=settings.llm_model,
+        api_key=settings.llm_api_key,
+        timeout_s=settings.llm_timeout_s,
+        connect_timeout_s=settings.llm_connect_timeout_s,
+        context_tokens=settings.llm_context_tokens,
+        gguf=settings.llm_gguf,
+        hf_repo=settings.llm_hf_repo,
+        hf_file=settings.llm_hf_file,
+        threads=settings.llm_threads,
+        route_headers=settings.llm_route_headers,
+        pool_cooldown_s=settings.llm_pool_cooldown_s,
+        pool_affinity=settings.llm_pool_affinity,
+        route_load_factor=settings.llm_route_load_factor,
+        route_min_load=settings.llm_route_min_load,
+    )
+
+
+def provider_config(settings: Settings) -> ProviderConfig:
+    return ProviderConfig(
+        provider=settings.search_provider,
+        searxng_url=settings.searxng_url,
+        searxng_categories=settings.searxng_categories,
+        timeout_s=settings.search_timeout_s,
+        retries=settings.search_retries,
+        backoff_s=settings.search_backoff_s,
+        backoff_max_s=settings.search_backoff_max_s,
+        region=settings.search_region,
+        local_index=settings.local_index,
+        api_keys=settings.api_keys,
+        cache_ttl_s=settings.search_cache_ttl_s,
+    )
+
+
+def cache_config(settings: Settings) -> CacheConfig:
+    return CacheConfig(redis_url=settings.redis_url, redis_max_connections=settings.redis_max_connections)
+
+
 def build_workers(settings: Settings) -> WorkerPool:
     """The parse workers, started (blocking, about a second the first time: call off the loop)."""
     return WorkerPool(
@@ -67,18 +113,14 @@ def build_deps(settings: Settings, *, llm: LLM | None = None, workers: WorkerPoo
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
         follow_redirects=False,  # the fetcher follows redirects itself, re-checking every hop
     )
-    cache = instrument_cache(build_cache(settings))  # counted: search and page cache hit ratios
-    llm = llm or build_llm(settings)
+    cache = instrument_cache(build_cache(cache_config(settings)))  # counted: search and page cache hit ratios
+    llm = llm or build_llm(llm_config(settings))
     return Deps(
         settings=settings,
         llm=llm,
         # The embedded backend names its GGUF's model and says whether its template takes tools.
-        protocol=ProtocolChoice(
-            settings.llm_protocol,
-            model_name=getattr(llm, "model_name", None) or settings.llm_model,
-            supports_tools=getattr(llm, "supports_tools", None),
-        ),
-        provider=build_provider(settings, http, cache=cache),
+        protocol=ProtocolChoice(settings.llm_protocol, model_name=llm.model_name, supports_tools=llm.supports_tools),
+        provider=build_provider(provider_config(settings), http, cache=cache),
         fetcher=Fetcher(
             http,
             allow_hosts=set(settings.fetch_allow_hosts),

@@ -1,4 +1,14 @@
-"""The one place configuration is read: environment variables prefixed WEBSEARCH_ (or a .env file)."""
+"""The one place configuration is read: environment variables prefixed WEBSEARCH_ (or a .env file).
+
+Read once, at the top; agent/deps.py turns it into the lower packages' own config models
+(`inference.config.LLMConfig`, `search.config.ProviderConfig`, `CacheConfig`) and plain arguments:
+search/ and inference/ never import this module.
+
+Every default is stated once. The rule: a default that a lower package's constructor also has is a
+named constant in that package's config module (`inference/config.py`, `search/config.py`), and the
+field here takes it from there; a number only the app uses (prompt budgets, temperatures, caps on
+what surfaces take) is stated here, with a comment.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +16,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from inference import config as llm_defaults
+from inference.routing import DEFAULT_ROUTE_HEADERS
+from agent import store
+from search import config as search_defaults
 
 CommaList = Annotated[list[str], NoDecode]
 
@@ -17,15 +32,22 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None  # unset = embedded llama.cpp
     llm_model: str = "megrez"
     llm_api_key: str | None = None
-    llm_timeout_s: float = 120.0
-    llm_connect_timeout_s: float = 5.0
-    llm_context_tokens: int = 8192  # the context the prompt budget is fitted to
+    llm_timeout_s: float = llm_defaults.TIMEOUT_S
+    llm_connect_timeout_s: float = llm_defaults.CONNECT_TIMEOUT_S
+    llm_context_tokens: int = llm_defaults.CONTEXT_TOKENS  # the context the prompt budget is fitted to
     llm_gguf: str | None = None  # a local GGUF file for the embedded backend
     llm_hf_repo: str = "bartowski/Megrez-3B-Instruct-GGUF"
     llm_hf_file: str = "Megrez-3B-Instruct-Q4_K_M.gguf"
     llm_threads: int | None = None
     answer_max_tokens: int = 768
     decide_max_tokens: int = 384
+    related_max_tokens: int = 120  # the three follow-up questions written beside the answer
+    # Sampling temperature per step: near-greedy where a function call or the evidence must be followed.
+    decide_temperature: float = 0.2  # choosing to search (Megrez's function call, OpenAI tools)
+    answer_temperature: float = 0.2  # the cited answer from the evidence
+    chat_temperature: float = 0.7  # an answer without searching (the model's own words)
+    condense_temperature: float = 0.0  # condensing a long page: extraction, no invention
+    related_temperature: float = 0.7  # follow-up questions: some variety
     # How the model is asked to decide (issue #19): auto = megrez by the model's name, else OpenAI
     # tools where the backend takes them (a server refusing them falls back to plain, remembered).
     llm_protocol: Literal["auto", "megrez", "tools", "plain"] = "auto"
@@ -33,22 +55,22 @@ class Settings(BaseSettings):
     # --- search ------------------------------------------------------------------------------
     search_provider: str = "duckduckgo"
     searxng_url: str | None = None
-    search_max_results: int = 8
-    search_timeout_s: float = 10.0
+    search_max_results: int = search_defaults.SEARCH_MAX_RESULTS
+    search_timeout_s: float = search_defaults.SEARCH_TIMEOUT_S
     # `search_provider` may be a fallback chain: "duckduckgo,searxng" asks SearXNG when DuckDuckGo fails.
-    search_retries: int = 2  # more attempts after a rate limit, per provider
-    search_backoff_s: float = 0.5  # first wait before a retry; doubles each time, with jitter
-    search_backoff_max_s: float = 4.0  # at most this much waiting in all, per provider and query
-    search_safesearch: Literal["on", "moderate", "off"] = "moderate"
+    search_retries: int = search_defaults.SEARCH_RETRIES  # more attempts after a rate limit, per provider
+    search_backoff_s: float = search_defaults.SEARCH_BACKOFF_S  # first wait before a retry; doubles, with jitter
+    search_backoff_max_s: float = search_defaults.SEARCH_BACKOFF_MAX_S  # at most this much waiting, per query
+    search_safesearch: Literal["on", "moderate", "off"] = search_defaults.SAFESEARCH
     search_region: str | None = None  # DuckDuckGo region (e.g. "us-en"); unset = from the question
-    searxng_categories: CommaList = Field(default_factory=lambda: ["general"])
+    searxng_categories: CommaList = Field(default_factory=lambda: list(search_defaults.SEARXNG_CATEGORIES))
     local_index: str = ".websearch-index"  # the `local` provider's index (`websearch index DIR`)
 
     # --- reading pages -----------------------------------------------------------------------
     fetch_allow_hosts: CommaList = Field(default_factory=list)
     fetch_pages: int = 5  # how many top results are fetched and read
-    fetch_timeout_s: float = 6.0
-    fetch_max_bytes: int = 2_000_000
+    fetch_timeout_s: float = search_defaults.FETCH_TIMEOUT_S
+    fetch_max_bytes: int = search_defaults.FETCH_MAX_BYTES
     # A current browser's User-Agent: many news sites refuse or degrade bot-looking clients.
     user_agent: str = (
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
@@ -72,16 +94,18 @@ class Settings(BaseSettings):
     semantic_base_url: str | None = None  # e.g. http://embed:8000/v1
     semantic_model: str = "BAAI/bge-m3"
     semantic_api_key: str | None = None
-    semantic_timeout_s: float = 2.0  # past this the BM25 order stands
-    semantic_candidates: int = 64  # the best BM25 passages re-scored by meaning
-    semantic_weight: float = 1.0  # score = BM25 / best BM25 + weight * similarity
+    semantic_timeout_s: float = search_defaults.SEMANTIC_TIMEOUT_S  # past this the BM25 order stands
+    semantic_candidates: int = search_defaults.SEMANTIC_CANDIDATES  # the best BM25 passages re-scored by meaning
+    semantic_weight: float = search_defaults.SEMANTIC_WEIGHT  # score = BM25 / best BM25 + weight * similarity
 
     # --- state -------------------------------------------------------------------------------
     redis_url: str | None = None  # unset = in-process store
     conversation_ttl_s: int = 7 * 24 * 3600
     search_cache_ttl_s: int = 3600
-    page_cache_ttl_s: int = 24 * 3600
+    page_cache_ttl_s: int = search_defaults.PAGE_TTL_S
     history_turns: int = 50  # a cap; the token budget usually decides first
+    # The answer prompt's own words (system prompt, instructions, markers), kept out of the history budget.
+    prompt_reserve_tokens: int = 800
 
     # --- surfaces ----------------------------------------------------------------------------
     api_keys: CommaList = Field(default_factory=list)
@@ -91,7 +115,7 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
 
     # --- operations (metrics, logs, replicas, shutdown) ---------------------------------------
-    llm_pool_cooldown_s: float = 10.0  # an LLM endpoint that failed gets no traffic for this long
+    llm_pool_cooldown_s: float = llm_defaults.POOL_COOLDOWN_S  # a failed LLM endpoint gets no traffic this long
     llm_metrics_timeout_s: float = 1.0  # reading vLLM's own /metrics (prefix cache) at scrape time
     llm_metrics_cache_s: float = 5.0  # … at most this often
     log_level: str = "INFO"
@@ -102,13 +126,11 @@ class Settings(BaseSettings):
     # --- conversation affinity across model servers (issue 15) --------------------------------
     # Every model request of a conversation carries a keyed hash of its id in these headers and in
     # OpenAI's `user` field, for a router in front of vLLM (production-stack, SGLang, Dynamo, llm-d).
-    llm_route_headers: CommaList = Field(
-        default_factory=lambda: ["x-session-id", "x-user-id", "X-SMG-Routing-Key", "X-Dynamo-Session-ID"]
-    )
+    llm_route_headers: CommaList = Field(default_factory=lambda: list(DEFAULT_ROUTE_HEADERS))
     llm_route_secret: str = "megrez-websearch"  # keys that hash; the same on every api replica
-    llm_route_load_factor: float = Field(default=1.25, ge=1.0)  # pool: at most this × mean outstanding
-    llm_route_min_load: int = Field(default=8, ge=1)  # … but a server with fewer in flight is never passed over
-    llm_pool_affinity: bool = True  # pool: keep conversations on their server (False: least outstanding)
+    llm_route_load_factor: float = Field(default=llm_defaults.ROUTE_LOAD_FACTOR, ge=1.0)  # pool: ≤ this × mean
+    llm_route_min_load: int = Field(default=llm_defaults.ROUTE_MIN_LOAD, ge=1)  # … but fewer in flight: never passed over
+    llm_pool_affinity: bool = llm_defaults.POOL_AFFINITY  # pool: conversations stay on their server (False: least outstanding)
 
     @field_validator("llm_route_headers", mode="before")
     @classmethod
@@ -124,16 +146,16 @@ class Settings(BaseSettings):
     max_messages: int = 100  # messages in one /v1/chat/completions request
     max_message_chars: int = 16_000  # one message's text (OpenAI surface) or a Slack message
     max_history_chars: int = 200_000  # all earlier messages of one request together
-    max_question_chars: int = 4_000
+    max_question_chars: int = 4_000  # one question, on every surface (REST, OpenAI, Slack, MCP's schema)
     max_question_tokens: int = 1_500  # the question stands twice in the answer prompt
-    conversation_max_turns: int = 200  # a stored conversation holds at most this many turns …
-    conversation_max_turn_bytes: int = 262_144  # … of at most this size each (JSON): a size cap
-    redis_max_connections: int = 64  # per Redis pool (store, caches): bounded, not one per request
+    conversation_max_turns: int = store.MAX_TURNS  # a stored conversation holds at most this many turns …
+    conversation_max_turn_bytes: int = store.MAX_TURN_BYTES  # … of at most this size each (JSON): a size cap
+    redis_max_connections: int = search_defaults.REDIS_MAX_CONNECTIONS  # per Redis pool (store, caches)
     # Slack threads (`slack:TEAM:CHANNEL:ts`, ids every workspace member sees) over REST: off unless
     # the operator opts in (with API keys set they are out of reach anyway: each key has its own scope).
     slack_threads_over_rest: bool = False
     max_result_url_chars: int = 2_048  # a search result with a longer URL is dropped (not a real link)
-    max_result_title_chars: int = 200  # … its title is cut to this
+    max_result_title_chars: int = search_defaults.MAX_TITLE_CHARS  # … its title is cut to this
     # `websearch serve` (uvicorn): a slow client cannot hold a connection (api/ops/server.py). On the
     # internet, put a reverse proxy in front all the same.
     http_header_timeout_s: float = 10.0  # a request's line and headers must arrive within this …

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable, Protocol
 
 from agent.state import Turn
 from core.errors import ErrorKind, WebsearchError
+from search.config import REDIS_MAX_CONNECTIONS
 from search.redact import redact
 from search.redis_client import connect
 
@@ -58,6 +59,10 @@ class ConversationStore(Protocol):
     async def aclose(self) -> None: ...
 
 
+MAX_TURNS = 200  # a stored conversation holds at most this many turns …
+MAX_TURN_BYTES = 262_144  # … of at most this size each (JSON)
+
+
 class MemoryStore:
     """Single-process store with the same TTL semantics as Redis."""
 
@@ -65,7 +70,7 @@ class MemoryStore:
 
     SWEEP_EVERY = 256  # appends between sweeps of expired conversations (never read again)
 
-    def __init__(self, ttl_s: int, max_turns: int = 200, max_turn_bytes: int = 262_144):
+    def __init__(self, ttl_s: int, max_turns: int = MAX_TURNS, max_turn_bytes: int = MAX_TURN_BYTES):
         self._ttl_s = ttl_s
         self._data: dict[str, tuple[float, list[Turn]]] = {}
         self._appends = 0
@@ -138,7 +143,12 @@ class RedisStore:
     prefix = "ws:conv:"
 
     def __init__(
-        self, url: str, ttl_s: int, max_turns: int = 200, max_turn_bytes: int = 262_144, max_connections: int = 64
+        self,
+        url: str,
+        ttl_s: int,
+        max_turns: int = MAX_TURNS,
+        max_turn_bytes: int = MAX_TURN_BYTES,
+        max_connections: int = REDIS_MAX_CONNECTIONS,
     ):
         import redis.asyncio as redis  # imported here so the in-process default needs no Redis
 

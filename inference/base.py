@@ -87,10 +87,21 @@ class StreamResult(BaseModel):
     tool_calls: list[ToolCall] = Field(default_factory=list)  # complete once the stream has ended
 
 
+class EndpointStats(BaseModel):
+    """One server of a pool, as the pool sees it now (for /metrics)."""
+
+    url: str  # as shown (labels, /readyz): no credentials
+    base_url: str  # where it is reached (may carry credentials): vLLM's own /metrics is read beside it
+    healthy: bool
+    outstanding: int  # requests from this process in flight there
+    requests: int
+    failures: int
+
+
 class TextStream:
     """An async iterator of text deltas that also reports, once it ends, how generation went.
 
-    Backends return one from `chat_stream`/`complete_stream`: it is an `AsyncIterator[str]`, and
+    Backends return one from `chat_stream`: it is an `AsyncIterator[str]`, and
     `usage`/`finish_reason` are filled in when the backend reports them. Closing it (`aclose`,
     `async with`, or dropping it after `break`) closes the generator underneath, which is how a
     backend learns that nobody is reading any more and stops generating.
@@ -168,9 +179,24 @@ class ToolsUnsupported(LLMError):
 
 @runtime_checkable
 class LLM(Protocol):
-    """An async model client. Built once per process and shared by every request."""
+    """An async model client, built once per process and shared by every request: the calls the
+    agent makes, and what the API reports about the backend (/readyz, /metrics, `websearch evaluate`)."""
 
     name: str  # a human name for errors and logs, e.g. "vLLM at http://gpu:8000/v1"
+    model_name: str  # the model's own name where the backend knows it (a GGUF's), else the configured one
+    supports_tools: bool | None  # whether OpenAI tools can be offered; None: not known until a server is asked
+    base_url: str | None  # the one OpenAI-compatible server spoken to; None: embedded, or a pool (`endpoints`)
+    usage_total: Usage  # every token this process has asked the backend for
+    spilled: int  # conversation requests sent past their own server because it was too busy (a pool)
+
+    @property
+    def endpoints(self) -> list[EndpointStats]:
+        """A pool's servers as it sees them now; empty for a single backend."""
+        ...
+
+    def down(self) -> dict[str, str]:
+        """The servers marked down, with why (a pool serves while one answers); empty when none is."""
+        ...
 
     # `route`: the conversation the request belongs to (None: none). Backends with several servers
     # keep a conversation on one of them; a single local model may ignore it.
@@ -180,13 +206,17 @@ class LLM(Protocol):
     ) -> Completion: ...
 
     def chat_stream(
-        self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None
-    ) -> AsyncIterator[str]:
-        """Text deltas as they are generated. Closing the iterator cancels the generation.
+        self,
+        messages: list[Message],
+        params: GenerationParams,
+        route: RouteKey | None = None,
+        *,
+        tools: list[dict[str, Any]] | None = None,
+    ) -> TextStream:
+        """Text deltas as they are generated. Closing the stream cancels the generation.
 
-        Backends that can call tools also take `tools=[{"type": "function", "function": spec}]`;
-        the calls then arrive in the returned TextStream's `tool_calls` when it ends, and a
-        backend that cannot offer tools raises ToolsUnsupported."""
+        With `tools=[{"type": "function", "function": spec}]` the calls arrive in the stream's
+        `tool_calls` when it ends; a backend that cannot offer tools raises ToolsUnsupported."""
         ...
 
     async def chat_batch(
@@ -194,16 +224,6 @@ class LLM(Protocol):
     ) -> list[Completion]:
         """Several independent conversations, generated together (one batched request on vLLM)."""
         ...
-
-    async def complete(
-        self, prompts: list[str], params: GenerationParams, route: RouteKey | None = None
-    ) -> list[Completion]:
-        """Several raw prompts generated together (one batched request where the backend can)."""
-        ...
-
-    def complete_stream(
-        self, prompt: str, params: GenerationParams, route: RouteKey | None = None
-    ) -> AsyncIterator[str]: ...
 
     async def health(self) -> None:
         """Return when the backend can serve, else raise an LLMError saying why."""

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from inference.base import (
     Completion,
+    EndpointStats,
     GenerationParams,
     LLMError,
     LLMUnavailable,
@@ -32,13 +33,12 @@ from inference.base import (
     ToolsUnsupported,
     Usage,
 )
+from inference.config import CONTEXT_TOKENS, LLMConfig
 from inference.gguf import HOW_TO_POINT, download_gguf
 from inference.megrez import TURN_END
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
-
-    from agent.settings import Settings
 
 T = TypeVar("T")
 
@@ -66,14 +66,16 @@ class LlamaCppLLM:
         self.supports_tools = "<|im_start|>" in meta.get("tokenizer.chat_template", "")
         self.worker: threading.Thread | None = None  # the latest generation thread (for tests/ops)
         self.usage_total = Usage()
+        self.base_url: str | None = None  # in this process: no server
+        self.spilled = 0
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> LlamaCppLLM:
-        path = settings.llm_gguf or download_gguf(settings.llm_hf_repo, settings.llm_hf_file)
-        return cls.load(path, n_ctx=settings.llm_context_tokens, n_threads=settings.llm_threads)
+    def from_config(cls, config: LLMConfig) -> LlamaCppLLM:
+        path = config.gguf or download_gguf(config.hf_repo, config.hf_file)
+        return cls.load(path, n_ctx=config.context_tokens, n_threads=config.threads)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], *, n_ctx: int = 8192, n_threads: int | None = None) -> LlamaCppLLM:
+    def load(cls, path: str | os.PathLike[str], *, n_ctx: int = CONTEXT_TOKENS, n_threads: int | None = None) -> LlamaCppLLM:
         file = Path(path).expanduser()
         if not file.is_file():
             raise ModelNotFound("llama.cpp", f"no GGUF file at {file}; {HOW_TO_POINT}")
@@ -93,6 +95,13 @@ class LlamaCppLLM:
         return cls(llama, source=file.name)
 
     # --- the LLM protocol ----------------------------------------------------------------------
+
+    @property
+    def endpoints(self) -> list[EndpointStats]:
+        return []  # no server
+
+    def down(self) -> dict[str, str]:
+        return {}
 
     async def chat(
         self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
 from inference.base import (
     Completion,
+    EndpointStats,
     GenerationParams,
     LLMError,
     LLMTimeout,
@@ -30,13 +31,11 @@ from inference.base import (
     ToolsUnsupported,
     Usage,
 )
+from inference.config import CONNECT_TIMEOUT_S, TIMEOUT_S, LLMConfig
 from inference.megrez import render_chat
 from inference.routing import DEFAULT_ROUTE_HEADERS, SESSION_TOKEN_HEADER, SessionTokens
 
 from search.redact import redact
-
-if TYPE_CHECKING:
-    from agent.settings import Settings
 
 # vLLM's wording when the prompt (plus max_tokens) does not fit; it answers 400 with one of these.
 # Older: "This model's maximum context length is M tokens. However, you requested N tokens (...)";
@@ -66,14 +65,17 @@ class OpenAIServerLLM:
         model: str,
         *,
         api_key: str | None = None,
-        timeout_s: float = 120.0,
-        connect_timeout_s: float = 5.0,
+        timeout_s: float = TIMEOUT_S,
+        connect_timeout_s: float = CONNECT_TIMEOUT_S,
         client: httpx.AsyncClient | None = None,
         route_headers: Sequence[str] = DEFAULT_ROUTE_HEADERS,
         session_tokens: int = 10_000,
     ):
         self.base_url = base_url.rstrip("/")
         self.model = model
+        self.model_name = model
+        self.supports_tools: bool | None = None  # known once a request with tools is answered or refused
+        self.spilled = 0  # one server: nothing to spill to
         self.name = f"vLLM at {redact(self.base_url)}"  # a name is shown (/readyz, errors): no password
         self.timeout_s = timeout_s
         self.connect_timeout_s = connect_timeout_s
@@ -92,19 +94,26 @@ class OpenAIServerLLM:
         self.render_here = False
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> OpenAIServerLLM:
-        if not settings.llm_base_url:
+    def from_config(cls, config: LLMConfig) -> OpenAIServerLLM:
+        if not config.base_url:
             raise LLMUnavailable("vLLM", "no server configured: set WEBSEARCH_LLM_BASE_URL=http://host:8000/v1")
         return cls(
-            settings.llm_base_url,
-            settings.llm_model,
-            api_key=settings.llm_api_key,
-            timeout_s=settings.llm_timeout_s,
-            connect_timeout_s=settings.llm_connect_timeout_s,
-            route_headers=settings.llm_route_headers,
+            config.base_url,
+            config.model,
+            api_key=config.api_key,
+            timeout_s=config.timeout_s,
+            connect_timeout_s=config.connect_timeout_s,
+            route_headers=config.route_headers,
         )
 
     # --- the LLM protocol ----------------------------------------------------------------------
+
+    @property
+    def endpoints(self) -> list[EndpointStats]:
+        return []  # one server, reported as `base_url`
+
+    def down(self) -> dict[str, str]:
+        return {}  # one server: `health()` raises when it is down
 
     async def chat(
         self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None

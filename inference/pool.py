@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from inference.base import (
     LLM,
@@ -29,6 +29,7 @@ from inference.base import (
     LLMError,
     LLMTimeout,
     LLMUnavailable,
+    EndpointStats,
     Message,
     ModelNotFound,
     RouteKey,
@@ -36,13 +37,18 @@ from inference.base import (
     TextStream,
     Usage,
 )
+from inference.config import (
+    CONNECT_TIMEOUT_S,
+    POOL_AFFINITY,
+    POOL_COOLDOWN_S,
+    ROUTE_LOAD_FACTOR,
+    ROUTE_MIN_LOAD,
+    LLMConfig,
+)
 from inference.openai_server import OpenAIServerLLM
 from inference.routing import AffinityRing, load_bound
 
 from search.redact import redact
-
-if TYPE_CHECKING:
-    from agent.settings import Settings
 
 log = logging.getLogger("websearch.llm.pool")
 T = TypeVar("T")
@@ -55,30 +61,20 @@ def split_urls(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def build_openai(settings: Settings) -> LLM:
+def build_openai(config: LLMConfig) -> LLM:
     """The `openai` backend: one server as before, or a pool when the base URL is a comma list."""
-    urls = split_urls(settings.llm_base_url)
+    urls = split_urls(config.base_url)
     if len(urls) <= 1:
-        if urls and urls[0] != settings.llm_base_url:
-            settings = settings.model_copy(update={"llm_base_url": urls[0]})
-        return OpenAIServerLLM.from_settings(settings)
+        if urls and urls[0] != config.base_url:
+            config = config.model_copy(update={"base_url": urls[0]})
+        return OpenAIServerLLM.from_config(config)
     return PooledLLM(
-        [
-            OpenAIServerLLM(
-                url,
-                settings.llm_model,
-                api_key=settings.llm_api_key,
-                timeout_s=settings.llm_timeout_s,
-                connect_timeout_s=settings.llm_connect_timeout_s,
-                route_headers=settings.llm_route_headers,
-            )
-            for url in urls
-        ],
-        cooldown_s=settings.llm_pool_cooldown_s,
-        check_timeout_s=settings.llm_connect_timeout_s,
-        load_factor=settings.llm_route_load_factor,
-        affinity=settings.llm_pool_affinity,
-        min_load=settings.llm_route_min_load,
+        [OpenAIServerLLM.from_config(config.model_copy(update={"base_url": url})) for url in urls],
+        cooldown_s=config.pool_cooldown_s,
+        check_timeout_s=config.connect_timeout_s,
+        load_factor=config.route_load_factor,
+        affinity=config.pool_affinity,
+        min_load=config.route_min_load,
     )
 
 
@@ -91,7 +87,7 @@ def endpoint_failure(exc: BaseException) -> bool:
 
 @dataclass(eq=False)
 class Endpoint:
-    llm: Any  # an OpenAIServerLLM (anything with the LLM protocol and a `base_url`)
+    llm: LLM  # an OpenAIServerLLM
     outstanding: int = 0  # requests from this process in flight there
     requests: int = 0
     failures: int = 0
@@ -103,7 +99,7 @@ class Endpoint:
     @property
     def url(self) -> str:
         """The endpoint as shown (`/readyz`, `/metrics` labels, the pool's name): no credentials."""
-        return redact(getattr(self.llm, "base_url", self.llm.name))
+        return redact(self.llm.base_url or self.llm.name)
 
     @property
     def healthy(self) -> bool:
@@ -115,42 +111,64 @@ class PooledLLM:
         self,
         llms: list[LLM],
         *,
-        cooldown_s: float = 10.0,
-        check_timeout_s: float = 5.0,
-        load_factor: float = 1.25,
-        affinity: bool = True,
-        min_load: int = 8,
+        cooldown_s: float = POOL_COOLDOWN_S,
+        check_timeout_s: float = CONNECT_TIMEOUT_S,
+        load_factor: float = ROUTE_LOAD_FACTOR,
+        affinity: bool = POOL_AFFINITY,
+        min_load: int = ROUTE_MIN_LOAD,
     ):
         if not llms:
             raise ValueError("a pool needs at least one endpoint")
         if load_factor < 1:
             raise ValueError("load_factor must be at least 1 (1 = perfectly even, no affinity under load)")
-        self.endpoints = [Endpoint(llm) for llm in llms]
-        self.ring = AffinityRing(self.endpoints, [e.url for e in self.endpoints])
+        self._endpoints = [Endpoint(llm) for llm in llms]
+        self.ring = AffinityRing(self._endpoints, [e.url for e in self._endpoints])
         self.load_factor = load_factor
         self.min_load = min_load  # below this many in flight, a conversation's endpoint is never passed over
         self.affinity = affinity  # False: every request least-outstanding (keys still go to the servers)
         self.spilled = 0  # conversation requests sent past their endpoint because it was too busy
-        self.name = f"vLLM pool ({', '.join(e.url for e in self.endpoints)})"
+        self.name = f"vLLM pool ({', '.join(e.url for e in self._endpoints)})"
         self.cooldown_s = cooldown_s
         self.check_timeout_s = check_timeout_s
         self._turn = 0
         self._checks: set[asyncio.Task] = set()
+        self.base_url: str | None = None  # not one server: `endpoints` has theirs
+
+    # Every endpoint serves the same model: the first one speaks for all.
+    @property
+    def model_name(self) -> str:
+        return self._endpoints[0].llm.model_name
+
+    @property
+    def supports_tools(self) -> bool | None:
+        return self._endpoints[0].llm.supports_tools
 
     @property
     def usage_total(self) -> Usage:
         """Every token this process asked any endpoint for."""
         total = Usage()
-        for endpoint in self.endpoints:
-            usage = getattr(endpoint.llm, "usage_total", None)
-            if usage is not None:
-                total.prompt_tokens += usage.prompt_tokens
-                total.completion_tokens += usage.completion_tokens
+        for endpoint in self._endpoints:
+            total.prompt_tokens += endpoint.llm.usage_total.prompt_tokens
+            total.completion_tokens += endpoint.llm.usage_total.completion_tokens
         return total
+
+    @property
+    def endpoints(self) -> list[EndpointStats]:
+        return [
+            EndpointStats(
+                url=e.url,
+                base_url=e.llm.base_url or e.url,
+                healthy=e.healthy,
+                outstanding=e.outstanding,
+                requests=e.requests,
+                failures=e.failures,
+            )
+            for e in self._endpoints
+        ]
 
     def down(self) -> dict[str, str]:
         """The endpoints marked down, with why."""
-        return {e.url: e.error for e in self.endpoints if e.error is not None}
+        return {e.url: e.error for e in self._endpoints if e.error is not None}
 
     # --- the LLM protocol ----------------------------------------------------------------------
 
@@ -164,37 +182,31 @@ class PooledLLM:
     ) -> list[Completion]:
         return await self._call(lambda llm: llm.chat_batch(conversations, params, route), route)
 
-    async def complete(
-        self, prompts: list[str], params: GenerationParams, route: RouteKey | None = None
-    ) -> list[Completion]:
-        return await self._call(lambda llm: llm.complete(prompts, params, route), route)
-
     def chat_stream(
-        self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None, **options: Any
+        self,
+        messages: list[Message],
+        params: GenerationParams,
+        route: RouteKey | None = None,
+        *,
+        tools: list[dict[str, Any]] | None = None,
     ) -> TextStream:
-        # `options` (tools) go through untouched: every endpoint serves the same model.
+        # `tools` go through untouched: every endpoint serves the same model.
+        options = {"tools": tools} if tools else {}
         return TextStream(
             lambda result: self._stream(lambda llm: llm.chat_stream(messages, params, route, **options), result, route)
         )
 
-    def complete_stream(
-        self, prompt: str, params: GenerationParams, route: RouteKey | None = None
-    ) -> TextStream:
-        return TextStream(
-            lambda result: self._stream(lambda llm: llm.complete_stream(prompt, params, route), result, route)
-        )
-
     async def health(self) -> None:
         """Check every endpoint now; ready while at least one answers (`down()` names the others)."""
-        await asyncio.gather(*(self._check(e) for e in self.endpoints))
-        if not any(e.healthy for e in self.endpoints):
-            raise self._all_failed([(e, e.exc) for e in self.endpoints if e.exc is not None])
+        await asyncio.gather(*(self._check(e) for e in self._endpoints))
+        if not any(e.healthy for e in self._endpoints):
+            raise self._all_failed([(e, e.exc) for e in self._endpoints if e.exc is not None])
 
     async def aclose(self) -> None:
         for task in list(self._checks):
             task.cancel()
         await asyncio.gather(*self._checks, return_exceptions=True)
-        await asyncio.gather(*(e.llm.aclose() for e in self.endpoints), return_exceptions=True)
+        await asyncio.gather(*(e.llm.aclose() for e in self._endpoints), return_exceptions=True)
 
     # --- routing -------------------------------------------------------------------------------
 
@@ -205,10 +217,10 @@ class PooledLLM:
         bound. Without: fewest outstanding first (ties take turns).
         """
         now = time.monotonic()
-        for endpoint in self.endpoints:
+        for endpoint in self._endpoints:
             if not endpoint.healthy and not endpoint.checking and now >= endpoint.down_until:
                 self._check_in_background(endpoint)
-        down = sorted((e for e in self.endpoints if not e.healthy), key=lambda e: e.down_until)
+        down = sorted((e for e in self._endpoints if not e.healthy), key=lambda e: e.down_until)
         if route is not None and self.affinity:
             walk = [e for e in self.ring.walk(route) if e.healthy]
             if walk:
@@ -217,13 +229,13 @@ class PooledLLM:
                 if first is not walk[0]:
                     self.spilled += 1
                 return [first] + [e for e in walk if e is not first] + down
-        count = len(self.endpoints)
+        count = len(self._endpoints)
         start, self._turn = self._turn, (self._turn + 1) % count
-        ranked = sorted(range(count), key=lambda i: (self.endpoints[i].outstanding, (i - start) % count))
-        healthy = [self.endpoints[i] for i in ranked if self.endpoints[i].healthy]
+        ranked = sorted(range(count), key=lambda i: (self._endpoints[i].outstanding, (i - start) % count))
+        healthy = [self._endpoints[i] for i in ranked if self._endpoints[i].healthy]
         return healthy + down  # a down endpoint is a last resort: it may be back before its check says so
 
-    async def _call(self, call: Callable[[Any], Awaitable[T]], route: RouteKey | None) -> T:
+    async def _call(self, call: Callable[[LLM], Awaitable[T]], route: RouteKey | None) -> T:
         failed: list[tuple[Endpoint, LLMError]] = []
         for endpoint in self._order(route):
             endpoint.outstanding += 1
@@ -243,7 +255,7 @@ class PooledLLM:
         raise self._all_failed(failed)
 
     async def _stream(
-        self, open_stream: Callable[[Any], AsyncIterator[str]], result: StreamResult, route: RouteKey | None
+        self, open_stream: Callable[[LLM], TextStream], result: StreamResult, route: RouteKey | None
     ) -> AsyncIterator[str]:
         failed: list[tuple[Endpoint, LLMError]] = []
         for endpoint in self._order(route):
@@ -271,14 +283,12 @@ class PooledLLM:
                         if endpoint_failure(exc):
                             self._mark_down(endpoint, exc)
                         raise
-                inner: StreamResult | None = getattr(stream, "result", None)
-                if inner is not None:
-                    result.usage, result.finish_reason = inner.usage, inner.finish_reason
-                    result.tool_calls = inner.tool_calls
+                result.usage, result.finish_reason = stream.usage, stream.finish_reason
+                result.tool_calls = stream.tool_calls
                 return
             finally:
                 endpoint.outstanding -= 1
-                await stream.aclose()  # type: ignore[attr-defined]
+                await stream.aclose()
         raise self._all_failed(failed)
 
     # --- health --------------------------------------------------------------------------------

@@ -9,12 +9,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import Callable, Protocol
 
+from search.config import REDIS_MAX_CONNECTIONS, CacheConfig
 from search.redis_client import connect
-
-if TYPE_CHECKING:
-    from agent.settings import Settings
 
 log = logging.getLogger("websearch.cache")
 
@@ -64,7 +62,7 @@ class MemoryCache:
 
 
 class RedisCache:
-    def __init__(self, url: str, max_connections: int = 64):
+    def __init__(self, url: str, max_connections: int = REDIS_MAX_CONNECTIONS):
         import redis.asyncio as redis
 
         self._redis = connect(url, socket_connect_timeout=1, socket_timeout=2, max_connections=max_connections)
@@ -94,11 +92,11 @@ class RedisCache:
         await self._redis.aclose()
 
 
-CACHES: dict[str, Callable[[Settings], Cache]] = {
-    "redis": lambda settings: RedisCache(settings.redis_url, settings.redis_max_connections),
-    "memory": lambda settings: MemoryCache(),
+CACHES: dict[str, Callable[[CacheConfig], Cache]] = {
+    "redis": lambda config: RedisCache(config.redis_url or "", config.redis_max_connections),
+    "memory": lambda config: MemoryCache(),
 }
 
 
-def build_cache(settings: Settings) -> Cache:
-    return CACHES["redis" if settings.redis_url else "memory"](settings)
+def build_cache(config: CacheConfig) -> Cache:
+    return CACHES["redis" if config.redis_url else "memory"](config)

@@ -43,6 +43,7 @@ from search.address import (
     literal_address,
     system_resolve,
 )
+from search.config import FETCH_MAX_BYTES, FETCH_TIMEOUT_S
 from search.content_types import ACCEPTED_TYPES, OCTET_TYPES, PDF_TYPES, _is_pdf, _looks_binary
 from search.decompress import ACCEPT_ENCODING, DecodeError, _Chain, _encodings
 
@@ -80,8 +81,8 @@ class Fetcher:
         client: httpx.AsyncClient,
         *,
         allow_hosts: Iterable[str] | None = None,
-        timeout_s: float = 6.0,
-        max_bytes: int = 2_000_000,
+        timeout_s: float = FETCH_TIMEOUT_S,
+        max_bytes: int = FETCH_MAX_BYTES,
         user_agent: str = "megrez-websearch",
         per_host: int = 2,
         connect_timeout_s: float | None = None,

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from search.config import SAFESEARCH, SEARCH_MAX_RESULTS
+
 Recency = Literal["day", "week", "month", "year"]
 # Why a page's snippet stands in for its text (counted in /metrics).
 Fallback = Literal[
@@ -21,12 +23,12 @@ Fallback = Literal[
 
 
 class SearchOptions(BaseModel):
-    max_results: int = 8
+    max_results: int = SEARCH_MAX_RESULTS
     language: str | None = None  # "en", "zh" (from the question's language)
     region: str | None = None  # provider-specific region, e.g. "cn-zh", "us-en"
     domains: list[str] = Field(default_factory=list)  # search only these sites
     recency: Recency | None = None
-    safesearch: Literal["on", "moderate", "off"] = "moderate"
+    safesearch: Literal["on", "moderate", "off"] = SAFESEARCH
     categories: list[str] = Field(default_factory=list)  # SearXNG categories ("general", "news", ...)
 
 

@@ -12,6 +12,7 @@ import logging
 
 from search.cache import Cache, cache_key
 from search.extract import extract, safe_line, snippet_page
+from search.config import PAGE_TTL_S
 from search.fetch import Fetcher
 from search.models import Page, SearchResult
 from search.workers import WorkerPool
@@ -20,7 +21,6 @@ log = logging.getLogger(__name__)
 
 # On top of the fetch timeout and the parse deadline: handing bytes to a worker and the page back.
 HANDOFF_MARGIN_S = 1.0
-DEFAULT_PAGE_TTL_S = 24 * 3600
 
 
 def page_key(url: str) -> str:
@@ -83,7 +83,7 @@ async def read(
     *,
     workers: WorkerPool,
     cache: Cache | None = None,
-    cache_ttl_s: int = DEFAULT_PAGE_TTL_S,
+    cache_ttl_s: int = PAGE_TTL_S,
     budget_s: float | None = None,
 ) -> list[Page]:
     """The first `limit` results as Pages (same order); failures come back as snippet Pages.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from search.clean import clean_line, clean_text
+from search.config import MAX_TITLE_CHARS
 from search.models import Page, Passage, Source
 from search.tokens import count_tokens, truncate_tokens
 
@@ -28,7 +29,7 @@ def select_sources(
     *,
     budget_tokens: int,
     source_tokens: int,
-    max_title_chars: int = 200,
+    max_title_chars: int = MAX_TITLE_CHARS,
 ) -> list[Source]:
     """`passages` best first (as rank_passages returns them); sources numbered 1..N by best passage.
 

@@ -24,6 +24,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from core.errors import ErrorKind, WebsearchError
+from search.config import SEMANTIC_CANDIDATES, SEMANTIC_TIMEOUT_S, SEMANTIC_WEIGHT
 from search.models import Passage
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ def build_semantic(
     base_url: str | None,
     model: str,
     api_key: str | None = None,
-    timeout_s: float = 2.0,
+    timeout_s: float = SEMANTIC_TIMEOUT_S,
 ) -> Semantic | None:
     if kind == "off":
         return None
@@ -147,7 +148,7 @@ def build_semantic(
 
 
 async def rerank(
-    passages: list[Passage], question: str, backend: Semantic, *, candidates: int = 64, weight: float = 1.0
+    passages: list[Passage], question: str, backend: Semantic, *, candidates: int = SEMANTIC_CANDIDATES, weight: float = SEMANTIC_WEIGHT
 ) -> list[Passage]:
     """`passages` (best first, as rank_passages returns them) with the top `candidates` re-scored by
     meaning; the BM25 order when the backend fails."""

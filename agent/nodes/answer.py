@@ -38,7 +38,9 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
     emit(Sources(sources=state.sources))
     emit(Status(stage=Stage.ANSWERING, sources=len(state.sources)))
     protocol = deps.protocol.protocol
-    params = GenerationParams(temperature=0.2, max_tokens=deps.settings.answer_max_tokens, stop=protocol.stop)
+    params = GenerationParams(
+        temperature=deps.settings.answer_temperature, max_tokens=deps.settings.answer_max_tokens, stop=protocol.stop
+    )
     if state.preamble:  # the answer continues below the words already shown
         emit(Delta(text="\n\n"))
     results = observation(state)  # rendered once: in the prompt now, in the saved turn later

@@ -65,7 +65,7 @@ async def condense(state: AgentState, runtime: Runtime[Deps]) -> dict:
         ]
         for s in long_sources
     ]
-    params = GenerationParams(temperature=0.0, max_tokens=settings.source_tokens, stop=STOP)
+    params = GenerationParams(temperature=settings.condense_temperature, max_tokens=settings.source_tokens, stop=STOP)
     try:
         route = deps.route(state.conversation_id)
         if deps.protocol.name == "megrez":

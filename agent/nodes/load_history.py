@@ -44,7 +44,13 @@ async def load_history(state: AgentState, runtime: Runtime[Deps]) -> dict:
     # What is left of the context once the answer, the evidence, the prompts and the question (it
     # stands twice in the answer prompt) have their share.
     question = 2 * count_tokens(state.question)
-    budget = settings.llm_context_tokens - settings.answer_max_tokens - 2 * settings.context_tokens - 800 - question
+    budget = (
+        settings.llm_context_tokens
+        - settings.answer_max_tokens
+        - 2 * settings.context_tokens
+        - settings.prompt_reserve_tokens
+        - question
+    )
     # Counting a long history's tokens is CPU work: off the event loop, which keeps serving others.
     start = await asyncio.to_thread(
         history_window,

@@ -45,7 +45,9 @@ async def related(state: AgentState, runtime: Runtime[Deps], config: RunnableCon
         Message(role="user", content=prompt),
     ]
     try:
-        params = GenerationParams(temperature=0.7, max_tokens=120, stop=STOP)
+        params = GenerationParams(
+            temperature=deps.settings.related_temperature, max_tokens=deps.settings.related_max_tokens, stop=STOP
+        )
         reply = await deps.llm.chat(messages, params, route=deps.route(state.conversation_id))
     except LLMError as exc:  # nice to have: a failure here never costs the answer
         log.warning("related questions failed: %s", exc)

@@ -66,7 +66,7 @@ class MegrezProtocol:
         websearch = state.search != "never"
         params = GenerationParams(
             # Near-greedy for the function-call step (as the reference demo), chat temperature otherwise.
-            temperature=0.2 if websearch else 0.7,
+            temperature=deps.settings.decide_temperature if websearch else deps.settings.chat_temperature,
             max_tokens=deps.settings.decide_max_tokens if websearch else deps.settings.answer_max_tokens,
             stop=STOP,
         )

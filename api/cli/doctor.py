@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 from pydantic import BaseModel
 
+from agent.deps import llm_config, provider_config
 from agent.settings import Settings
 from agent.store import build_store
 from search.index import LocalIndex
@@ -44,7 +45,7 @@ async def check_model(settings: Settings) -> Check:
     if settings.llm_backend == "openai":
         from inference.pool import build_openai
 
-        llm = build_openai(settings)
+        llm = build_openai(llm_config(settings))
         try:
             await _bounded(llm.health(), settings.llm_connect_timeout_s + 5, "the model server")
         except Exception as exc:  # noqa: BLE001 - every failure is reported, none raised
@@ -105,7 +106,7 @@ async def check_search(settings: Settings, http: httpx.AsyncClient) -> list[Chec
                 checks.append(await asyncio.to_thread(_check_local, settings))
                 continue
             # One attempt, no retries: the doctor reports, it does not wait out a rate limit.
-            provider = PROVIDERS[name](settings.model_copy(update={"search_retries": 0}), http)
+            provider = PROVIDERS[name](provider_config(settings).model_copy(update={"retries": 0}), http)
             options = SearchOptions(max_results=3)
             results = await _bounded(provider.search(_PROBE_QUERY, options), settings.search_timeout_s + 2, name)
         except Exception as exc:  # noqa: BLE001

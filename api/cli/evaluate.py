@@ -125,8 +125,7 @@ async def run(items: list[EvalItem], settings: Settings) -> list[Record]:
             conversation = uuid.uuid4().hex
             for turn, asked in enumerate([item, *item.followups]):
                 record = Record(id=str(item.id), turn=turn, question=asked.question, answers=asked.answers)
-                usage = getattr(deps.llm, "usage_total", None)
-                before = usage.prompt_tokens if usage is not None else None
+                before = deps.llm.usage_total.prompt_tokens
                 started = time.perf_counter()
                 try:
                     output = await run_once(
@@ -138,9 +137,7 @@ async def run(items: list[EvalItem], settings: Settings) -> list[Record]:
                 else:
                     score(record, output)
                 record.latency_ms = round((time.perf_counter() - started) * 1000, 1)
-                usage = getattr(deps.llm, "usage_total", None)
-                if before is not None and usage is not None:
-                    record.prompt_tokens = usage.prompt_tokens - before
+                record.prompt_tokens = deps.llm.usage_total.prompt_tokens - before
                 records.append(record)
     finally:
         await deps.aclose()

@@ -60,7 +60,6 @@ Url = Annotated[str, Field(min_length=1, max_length=4000, description="an http(s
 MaxTokens = Annotated[
     int | None, Field(ge=1, le=100_000, description="cut the text at about this many tokens (default: whole page)")
 ]
-Question = Annotated[str, Field(min_length=1, max_length=4000, description="the question, in any language")]
 ConversationArg = Annotated[
     str | None,
     Field(pattern=r"^[A-Za-z0-9_.:-]{1,128}$", description="a previous answer's conversation_id, for a follow-up"),
@@ -89,7 +88,13 @@ def _root_logging_kept():
         root.setLevel(level)
 
 
-def build_server(runtime: Runtime) -> MCPServer:
+def build_server(runtime: Runtime, *, max_question_chars: int) -> MCPServer:
+    """The tools; `max_question_chars` (Settings) caps `ask`'s question, as on every other surface."""
+    # Built here, not at import: the tools' JSON schemas carry the configured cap.
+    Question = Annotated[
+        str, Field(min_length=1, max_length=max_question_chars, description="the question, in any language")
+    ]
+
     with _root_logging_kept():
         server = MCPServer("megrez-websearch", instructions=INSTRUCTIONS, version="0.1.0", log_level="WARNING")
 
@@ -221,7 +226,8 @@ def install(app: FastAPI) -> MCPServer:
             deps=lambda: app.state.deps,
             graph=lambda: app.state.graph,
             metrics=lambda: getattr(app.state, "metrics", None),
-        )
+        ),
+        max_question_chars=app.state.settings.max_question_chars,
     )
     server.streamable_http_app(  # built for its session manager; the route is ours (API keys first)
         stateless_http=True,
@@ -254,6 +260,9 @@ async def run_stdio(settings: Settings) -> None:
     deps = await asyncio.to_thread(build_deps, settings)
     graph = build_graph()
     try:
-        await build_server(Runtime(deps=lambda: deps, graph=lambda: graph, scoped=False)).run_stdio_async()
+        server = build_server(
+            Runtime(deps=lambda: deps, graph=lambda: graph, scoped=False), max_question_chars=settings.max_question_chars
+        )
+        await server.run_stdio_async()
     finally:
         await deps.aclose()

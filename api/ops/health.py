@@ -31,7 +31,6 @@ async def readyz(request: Request):
         _, code, message = errors.describe(failed[0])
         return errors.error_response(503, code, message)
     ready = {"status": "ready", "llm": deps.llm.name, "store": deps.store.name}
-    down = getattr(deps.llm, "down", None)  # an LLM pool serves while one endpoint does
-    if callable(down) and (dead := down()):
+    if dead := deps.llm.down():  # an LLM pool serves while one endpoint does
         ready["llm_down"] = dead
     return ready

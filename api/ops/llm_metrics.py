@@ -8,26 +8,27 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable
-from typing import Any
 
 import httpx
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.parser import text_string_to_metric_families
 
+from inference.base import LLM
 from search.redact import redact
 
 
-def llm_families(llm: Any) -> Iterable:
-    """Token counts and the LLM pool's endpoints, from the model client (nothing it does not have)."""
-    usage = getattr(llm, "usage_total", None)
-    if usage is not None:
-        prompt = CounterMetricFamily("websearch_llm_prompt_tokens", "Prompt tokens sent to the model.")
-        prompt.add_metric([], usage.prompt_tokens)
-        completion = CounterMetricFamily("websearch_llm_completion_tokens", "Tokens the model generated.")
-        completion.add_metric([], usage.completion_tokens)
-        yield prompt
-        yield completion
-    endpoints = getattr(llm, "endpoints", None)
+def llm_families(llm: LLM | None) -> Iterable:
+    """Token counts and the LLM pool's endpoints, from the model client (nothing before it is built)."""
+    if llm is None:
+        return
+    usage = llm.usage_total
+    prompt = CounterMetricFamily("websearch_llm_prompt_tokens", "Prompt tokens sent to the model.")
+    prompt.add_metric([], usage.prompt_tokens)
+    completion = CounterMetricFamily("websearch_llm_completion_tokens", "Tokens the model generated.")
+    completion.add_metric([], usage.completion_tokens)
+    yield prompt
+    yield completion
+    endpoints = llm.endpoints
     if not endpoints:
         return
     up = GaugeMetricFamily("websearch_llm_endpoint_up", "1 while the LLM endpoint takes traffic.", labels=["endpoint"])
@@ -52,7 +53,7 @@ def llm_families(llm: Any) -> Iterable:
         "websearch_llm_affinity_spilled",
         "Conversation requests sent past their own endpoint because it carried more than the load bound.",
     )
-    spilled.add_metric([], getattr(llm, "spilled", 0))
+    spilled.add_metric([], llm.spilled)
     yield spilled
 
 
@@ -92,13 +93,13 @@ def vllm_families(vllm: dict[str, dict[str, float]]) -> Iterable:
         yield ratio
 
 
-def llm_endpoint_urls(llm: Any) -> list[str]:
+def llm_endpoint_urls(llm: LLM | None) -> list[str]:
     """The OpenAI-compatible base URLs behind the model client (none for the embedded backend)."""
-    endpoints = getattr(llm, "endpoints", None)
-    if endpoints:
-        return [getattr(e.llm, "base_url", None) for e in endpoints if getattr(e.llm, "base_url", None)]
-    url = getattr(llm, "base_url", None)
-    return [url] if isinstance(url, str) else []
+    if llm is None:
+        return []
+    if endpoints := llm.endpoints:
+        return [e.base_url for e in endpoints]
+    return [llm.base_url] if llm.base_url else []
 
 
 def metrics_url(base_url: str) -> str:

@@ -50,6 +50,7 @@ from starlette.routing import Match
 from agent import telemetry
 from agent.events import Delta, Error
 from api import sse
+from inference.base import LLM
 from api.ops.llm_metrics import VLLMMetricsReader, llm_endpoint_urls, llm_families, vllm_families
 
 router = APIRouter(tags=["health"])
@@ -141,8 +142,8 @@ class Metrics:
 
     async def render(self, app: FastAPI) -> bytes:
         """Refresh what is read at scrape time, then the text exposition."""
-        deps = getattr(app.state, "deps", None)
-        llm = getattr(deps, "llm", None)
+        deps = getattr(app.state, "deps", None)  # None until the lifespan has built it
+        llm = deps.llm if deps is not None else None
         draining = getattr(app.state, "draining", None)
         self.draining.set(1 if getattr(draining, "active", False) else 0)
         self.scraped.llm = llm
@@ -156,7 +157,7 @@ class _ScrapedCollector:
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
-        self.llm: Any = None
+        self.llm: LLM | None = None
         self.workers: Any = None  # search.workers.WorkerPool
         self.vllm: dict[str, dict[str, float]] = {}
 

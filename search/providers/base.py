@@ -12,6 +12,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from urllib.parse import urlsplit
 
 from core.errors import ErrorKind, WebsearchError
+from search.config import SEARCH_BACKOFF_MAX_S, SEARCH_BACKOFF_S, SEARCH_RETRIES
 from search.models import SearchOptions, SearchResult
 
 log = logging.getLogger("websearch.search")
@@ -59,9 +60,9 @@ class RetryPolicy:
     """Bounded retries on retryable errors: `retries` more attempts at most, waiting
     `backoff_s`, then twice that, ... (each ×0.5–1.5 jitter), never more than `max_wait_s` in all."""
 
-    retries: int = 2
-    backoff_s: float = 0.5
-    max_wait_s: float = 4.0
+    retries: int = SEARCH_RETRIES
+    backoff_s: float = SEARCH_BACKOFF_S
+    max_wait_s: float = SEARCH_BACKOFF_MAX_S
 
     def delays(self, rng: Callable[[], float] = random.random) -> Iterator[float]:
         waited = 0.0

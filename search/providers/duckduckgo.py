@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from ddgs import DDGS
 from ddgs.exceptions import DDGSException, RatelimitException, TimeoutException
 
+from search.config import SEARCH_TIMEOUT_S
 from search.language import detect_language
 from search.models import SearchOptions, SearchResult
 from search.providers.base import NO_RETRY, RateLimited, RetryPolicy, SearchError, web_results, with_retries
@@ -51,7 +52,7 @@ class DuckDuckGoProvider:
     def __init__(
         self,
         *,
-        timeout_s: float = 10.0,
+        timeout_s: float = SEARCH_TIMEOUT_S,
         backend: str = "auto",
         region: str | None = None,
         retry: RetryPolicy = NO_RETRY,

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from search.language import detect_language
+from search.config import SEARCH_TIMEOUT_S, SEARXNG_CATEGORIES
 from search.models import SearchOptions, SearchResult
 from search.providers.base import NO_RETRY, RateLimited, RetryPolicy, SearchError, web_results, with_retries
 from search.providers.duckduckgo import site_filter
@@ -41,7 +42,7 @@ class SearxngProvider:
         base_url: str,
         client: httpx.AsyncClient,
         *,
-        timeout_s: float = 10.0,
+        timeout_s: float = SEARCH_TIMEOUT_S,
         categories: list[str] | None = None,
         retry: RetryPolicy = NO_RETRY,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
@@ -49,7 +50,7 @@ class SearxngProvider:
         self.base_url = base_url.rstrip("/")
         self.client = client
         self.timeout_s = timeout_s
-        self.categories = [c.strip() for c in categories or [] if c.strip()] or ["general"]
+        self.categories = [c.strip() for c in categories or [] if c.strip()] or list(SEARXNG_CATEGORIES)
         self.retry = retry
         self._sleep = sleep
         self._json_off_reported = False  # told once per process until SearXNG answers JSON again

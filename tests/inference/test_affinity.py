@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 
+from agent.deps import llm_config
 from agent.settings import Settings
 from inference.base import GenerationParams, Message, RouteKey
 from inference.openai_server import OpenAIServerLLM
@@ -227,7 +228,7 @@ async def test_the_header_list_comes_from_settings(three):
     settings = Settings(
         _env_file=None, llm_base_url=f"{a.base_url},{b.base_url}", llm_route_headers="X-Route, x-affinity"
     )
-    llm = build_llm(settings)
+    llm = build_llm(llm_config(settings))
     try:
         await ask(llm, key(1))
         (request,) = a.requests + b.requests

@@ -9,6 +9,7 @@ import pytest
 import pytest_asyncio
 
 from inference.base import GenerationParams, LLMUnavailable, Message, ModelNotFound, PromptTooLong, TextStream
+from agent.deps import llm_config
 from inference.llamacpp import LlamaCppLLM
 from tests.conftest import missing
 from testkit.models import embedded_model_missing, smollm2_gguf
@@ -190,7 +191,7 @@ async def test_a_prompt_longer_than_the_context_is_prompt_too_long(llm):
 def test_from_settings_loads_the_configured_gguf():
     from agent.settings import Settings
 
-    model = LlamaCppLLM.from_settings(Settings(_env_file=None, llm_gguf=str(GGUF), llm_context_tokens=512))
+    model = LlamaCppLLM.from_config(llm_config(Settings(_env_file=None, llm_gguf=str(GGUF), llm_context_tokens=512)))
     assert model.n_ctx == 512 and "SmolLM2" in model.name
     model._llama.close()
 
@@ -200,7 +201,7 @@ def test_a_missing_gguf_file_is_a_clear_error(tmp_path):
 
     missing = tmp_path / "nope.gguf"
     with pytest.raises(ModelNotFound, match=f"no GGUF file at {missing}.*WEBSEARCH_LLM_GGUF"):
-        LlamaCppLLM.from_settings(Settings(_env_file=None, llm_gguf=str(missing)))
+        LlamaCppLLM.from_config(llm_config(Settings(_env_file=None, llm_gguf=str(missing))))
 
 
 def test_offline_without_a_gguf_says_how_to_point_at_one(tmp_path, monkeypatch):
@@ -216,7 +217,7 @@ def test_offline_without_a_gguf_says_how_to_point_at_one(tmp_path, monkeypatch):
     )
     started = time.monotonic()
     with pytest.raises(LLMUnavailable) as caught:
-        LlamaCppLLM.from_settings(settings)
+        LlamaCppLLM.from_config(llm_config(settings))
     message = str(caught.value)
     assert "WEBSEARCH_LLM_GGUF=/path/model.gguf" in message and "WEBSEARCH_LLM_BASE_URL" in message
     assert "not-cached-GGUF" in message and "\n" not in message

@@ -227,6 +227,7 @@ async def test_a_shared_client_is_used_and_not_closed(fake_vllm):
 
 
 def test_from_settings_reads_the_llm_fields():
+    from agent.deps import llm_config
     from agent.settings import Settings
 
     settings = Settings(
@@ -237,7 +238,7 @@ def test_from_settings_reads_the_llm_fields():
         llm_timeout_s=9,
         llm_connect_timeout_s=2,
     )
-    llm = OpenAIServerLLM.from_settings(settings)
+    llm = OpenAIServerLLM.from_config(llm_config(settings))
     assert (llm.name, llm.model, llm.timeout_s, llm.connect_timeout_s) == ("vLLM at http://gpu:8000/v1", "m", 9, 2)
 
 

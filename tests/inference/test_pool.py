@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from agent.deps import llm_config
 from agent.settings import Settings
 from inference.base import GenerationParams, LLMUnavailable, Message, PromptTooLong, TextStream
 from inference.openai_server import OpenAIServerLLM
@@ -42,8 +43,8 @@ def generated(server: ScriptedMegrez) -> int:
 
 async def test_a_comma_list_of_base_urls_builds_a_pool_and_one_url_a_plain_client(two):
     a, b = two
-    pool = build_llm(Settings(_env_file=None, llm_base_url=f"{a.base_url}, {b.base_url}", llm_model="megrez"))
-    single = build_llm(Settings(_env_file=None, llm_base_url=a.base_url, llm_model="megrez"))
+    pool = build_llm(llm_config(Settings(_env_file=None, llm_base_url=f"{a.base_url}, {b.base_url}", llm_model="megrez")))
+    single = build_llm(llm_config(Settings(_env_file=None, llm_base_url=a.base_url, llm_model="megrez")))
     try:
         assert isinstance(pool, PooledLLM) and [e.url for e in pool.endpoints] == [a.base_url, b.base_url]
         assert isinstance(single, OpenAIServerLLM)

@@ -6,6 +6,7 @@ import typing
 
 import pytest
 
+from agent.deps import llm_config
 from agent.settings import Settings
 from inference.base import LLM, LLMUnavailable, ModelNotFound
 from inference.openai_server import OpenAIServerLLM
@@ -18,7 +19,7 @@ def test_every_backend_name_settings_can_produce_is_registered():
 
 
 async def test_a_base_url_selects_the_server_backend():
-    llm = build_llm(Settings(_env_file=None, llm_base_url="http://gpu:8000/v1", llm_model="megrez"))
+    llm = build_llm(llm_config(Settings(_env_file=None, llm_base_url="http://gpu:8000/v1", llm_model="megrez")))
     assert isinstance(llm, OpenAIServerLLM) and isinstance(llm, LLM)
     assert llm.name == "vLLM at http://gpu:8000/v1"
     await llm.aclose()
@@ -28,7 +29,7 @@ def test_without_a_base_url_the_embedded_backend_loads_the_gguf(tmp_path):
     missing = tmp_path / "megrez.gguf"
     # The llamacpp backend was chosen: it looked for the GGUF (and said how to fix it).
     with pytest.raises(ModelNotFound, match="WEBSEARCH_LLM_GGUF"):
-        build_llm(Settings(_env_file=None, llm_base_url=None, llm_gguf=str(missing)))
+        build_llm(llm_config(Settings(_env_file=None, llm_base_url=None, llm_gguf=str(missing))))
 
 
 def test_without_a_base_url_or_gguf_offline_the_error_says_what_to_set(tmp_path, monkeypatch):
@@ -38,5 +39,5 @@ def test_without_a_base_url_or_gguf_offline_the_error_says_what_to_set(tmp_path,
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
     with pytest.raises(LLMUnavailable, match="WEBSEARCH_LLM_BASE_URL"):
         build_llm(
-            Settings(_env_file=None, llm_base_url=None, llm_gguf=None, llm_hf_repo="megrez-websearch-tests/absent-GGUF")
+            llm_config(Settings(_env_file=None, llm_base_url=None, llm_gguf=None, llm_hf_repo="megrez-websearch-tests/absent-GGUF"))
         )

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from ddgs.exceptions import DDGSException, RatelimitException, TimeoutException
 
+from agent.deps import provider_config
 from agent.settings import Settings
 from search.cache import MemoryCache, RedisCache
 from search.models import SearchOptions, SearchResult
@@ -415,8 +416,8 @@ async def test_cache_in_redis_is_shared_between_processes(
     one, two = RedisCache(redis_url), RedisCache(redis_url)
     try:
         web.clear_requests()
-        first = await build_provider(settings, client, cache=one).search("青川大桥", SearchOptions(language="zh"))
-        second = await build_provider(settings, client, cache=two).search("青川大桥", SearchOptions(language="zh"))
+        first = await build_provider(provider_config(settings), client, cache=one).search("青川大桥", SearchOptions(language="zh"))
+        second = await build_provider(provider_config(settings), client, cache=two).search("青川大桥", SearchOptions(language="zh"))
     finally:
         await one.aclose()
         await two.aclose()
@@ -472,9 +473,9 @@ def test_merge_interleaves_by_rank_and_drops_duplicates() -> None:
 
 
 async def test_build_provider_by_name(web: LocalWeb, client: httpx.AsyncClient, tmp_path) -> None:
-    ddg = build_provider(Settings(_env_file=None, search_provider="duckduckgo"), client)
-    sx = build_provider(Settings(_env_file=None, search_provider="searxng", searxng_url=web.searxng_url), client)
-    local = build_provider(Settings(_env_file=None, search_provider="local", local_index=str(tmp_path)), client)
+    ddg = build_provider(provider_config(Settings(_env_file=None, search_provider="duckduckgo")), client)
+    sx = build_provider(provider_config(Settings(_env_file=None, search_provider="searxng", searxng_url=web.searxng_url)), client)
+    local = build_provider(provider_config(Settings(_env_file=None, search_provider="local", local_index=str(tmp_path))), client)
     assert isinstance(ddg, DuckDuckGoProvider) and isinstance(ddg, SearchProvider)
     assert isinstance(sx, SearxngProvider) and sx.client is client
     assert isinstance(local, LocalProvider) and local.handle.directory == tmp_path.resolve()
@@ -490,40 +491,40 @@ async def test_build_provider_reads_retry_and_search_settings(web: LocalWeb, cli
         search_backoff_max_s=1.5,
         search_region="us-en",
     )
-    ddg = build_provider(settings, client)
+    ddg = build_provider(provider_config(settings), client)
     assert ddg.retry == RetryPolicy(retries=4, backoff_s=0.25, max_wait_s=1.5)
     assert ddg.region_for("青川大桥", SearchOptions()) == "us-en"
     env_like = Settings(
         _env_file=None, search_provider="searxng", searxng_url=web.searxng_url, searxng_categories="news, it"
     )
-    assert build_provider(env_like, client).categories == ["news", "it"]
+    assert build_provider(provider_config(env_like), client).categories == ["news", "it"]
 
 
 async def test_build_provider_chain_and_cache(web: LocalWeb, client: httpx.AsyncClient, tmp_path) -> None:
     settings = Settings(_env_file=None, search_provider=" DuckDuckGo , searxng,duckduckgo", searxng_url=web.searxng_url)
     assert provider_names(settings.search_provider) == ["duckduckgo", "searxng"]
-    chain = build_provider(settings, client)
+    chain = build_provider(provider_config(settings), client)
     assert isinstance(chain, FallbackProvider) and chain.name == "duckduckgo→searxng"
     assert [type(p) for p in chain.providers] == [DuckDuckGoProvider, SearxngProvider]
 
-    cached = build_provider(settings, client, cache=MemoryCache())
+    cached = build_provider(provider_config(settings), client, cache=MemoryCache())
     assert isinstance(cached, CachedProvider) and cached.name == "duckduckgo→searxng"
     no_ttl = settings.model_copy(update={"search_cache_ttl_s": 0})
-    assert isinstance(build_provider(no_ttl, client, cache=MemoryCache()), FallbackProvider)
+    assert isinstance(build_provider(provider_config(no_ttl), client, cache=MemoryCache()), FallbackProvider)
     # The local index is not cached: nothing to spare, and a rebuilt index must show at once.
     local = Settings(_env_file=None, search_provider="local", local_index=str(tmp_path))
-    assert isinstance(build_provider(local, client, cache=MemoryCache()), LocalProvider)
+    assert isinstance(build_provider(provider_config(local), client, cache=MemoryCache()), LocalProvider)
 
 
 async def test_build_provider_unknown_or_misconfigured(client: httpx.AsyncClient) -> None:
     with pytest.raises(ValueError, match="known: duckduckgo, local, searxng"):
-        build_provider(Settings(_env_file=None, search_provider="bing"), client)
+        build_provider(provider_config(Settings(_env_file=None, search_provider="bing")), client)
     with pytest.raises(ValueError, match="'bing' in 'duckduckgo,bing'"):
-        build_provider(Settings(_env_file=None, search_provider="duckduckgo,bing"), client)
+        build_provider(provider_config(Settings(_env_file=None, search_provider="duckduckgo,bing")), client)
     with pytest.raises(ValueError, match="names no search provider"):
-        build_provider(Settings(_env_file=None, search_provider=" , "), client)
+        build_provider(provider_config(Settings(_env_file=None, search_provider=" , ")), client)
     with pytest.raises(ValueError, match="WEBSEARCH_SEARXNG_URL"):
-        build_provider(Settings(_env_file=None, search_provider="duckduckgo,searxng", searxng_url=None), client)
+        build_provider(provider_config(Settings(_env_file=None, search_provider="duckduckgo,searxng", searxng_url=None)), client)
 
 
 # --- the agent's search node ----------------------------------------------------------------------

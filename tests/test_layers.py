@@ -1,0 +1,44 @@
+"""The lower packages stand on their own: search/ and inference/ take plain, typed arguments and
+never import the app's `agent` package (its `Settings` included), not even for type checking."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LOWER = ("search", "inference")
+
+
+def imported_modules(tree: ast.AST) -> list[tuple[int, str]]:
+    """Every module an `import` or `from … import` names, wherever it stands (functions, TYPE_CHECKING)."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def upward_imports(package: str) -> list[str]:
+    bad = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for line, module in imported_modules(tree):
+            if module == "agent" or module.startswith("agent."):
+                bad.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    return bad
+
+
+@pytest.mark.parametrize("package", LOWER)
+def test_lower_packages_never_import_agent(package):
+    assert list((ROOT / package).rglob("*.py")), "nothing to check: the walk would pass vacuously"
+    assert upward_imports(package) == []
+
+
+def test_the_check_sees_an_import_under_type_checking():
+    tree = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from agent.settings import Settings\n")
+    assert (3, "agent.settings") in imported_modules(tree)
