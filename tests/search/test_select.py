@@ -170,3 +170,45 @@ def test_a_page_with_nothing_relevant_offers_its_opening_or_else_its_snippet() -
     sources = select_sources([*PAGES, bare], passages, budget_tokens=5000, source_tokens=400)
     assert sources[-1].url == "http://bare/" and sources[-1].context == "Veldmark tram timetable."
 
+
+
+# --- the edges of the budget, each found missing by bench/mutation ----------------------------------
+
+
+def test_a_further_passage_that_fits_the_budget_exactly_is_taken_whole() -> None:
+    # A source's title and URL are counted once, with its first passage: a second one that fills
+    # the remaining budget to the token is taken, not dropped as if it were one token over.
+    texts = [f"Part {i}. {SHORT}" for i in range(2)]
+    page = Page(url="http://a/", title="A", text="\n\n".join(texts))
+    first, second = (_one("http://a/", t, 2.0 - i, position=i) for i, t in enumerate(texts))
+    budget = header(page) + first.tokens + second.tokens
+    (source,) = select_sources([page], [first, second], budget_tokens=budget, source_tokens=10_000)
+    assert source.context == f"{texts[0]}\n\n{texts[1]}".strip()
+    (source,) = select_sources([page], [first, second], budget_tokens=budget - 1, source_tokens=10_000)
+    assert source.context == texts[0].strip()
+
+
+def test_the_opening_of_an_irrelevant_page_is_never_cut_to_fit() -> None:
+    relevant = Page(url="http://a/", title="A", text=SHORT)
+    other = Page(url="http://b/", title="B", text=LONG)
+    passages = [_one("http://a/", SHORT, 1.0), _one("http://b/", LONG, 0.0)]
+    # room for the relevant source and a good part of the other page's opening, but not all of it
+    budget = header(relevant) + passages[0].tokens + header(other) + passages[1].tokens // 2
+    sources = select_sources([relevant, other], passages, budget_tokens=budget, source_tokens=10_000)
+    assert [s.url for s in sources] == ["http://a/"]
+
+
+def test_a_passage_given_without_its_token_count_is_counted_not_free() -> None:
+    page = Page(url="http://a/", title="A", text=LONG)
+    uncounted = Passage(url="http://a/", title="A", text=LONG, position=0, score=1.0)  # tokens=0: not counted
+    (source,) = select_sources([page], [uncounted], budget_tokens=100, source_tokens=1000)
+    assert count_tokens(source.context) <= 100 - header(page)
+    assert LONG.startswith(source.context)
+
+
+def test_a_passage_that_is_nothing_but_template_tokens_makes_no_source() -> None:
+    # cleaned for the prompt it is empty: no numbered source with nothing in it, numbering stays 1..N
+    pages = [Page(url=u, title=u, text="x") for u in ("http://a/", "http://b/")]
+    passages = [_one("http://a/", "<|im_start|> <|im_end|>\n<|endoftext|>", 2.0), _one("http://b/", SHORT, 1.0)]
+    sources = select_sources(pages, passages, budget_tokens=1000, source_tokens=500)
+    assert [(s.index, s.url) for s in sources] == [(1, "http://b/")]

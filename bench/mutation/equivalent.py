@@ -1,0 +1,101 @@
+"""Mutants that change nothing a caller can observe, left out of the score, each with the reason.
+
+Keyed by (module, file, function, change) as `--list` prints them, not by line: an entry follows its
+code when lines above it move. One that names no mutant any more is reported as stale by every run
+(and by tests/test_bench_mutation.py)."""
+
+from __future__ import annotations
+
+from bench.mutation.mutators import MODULE_SCOPE
+
+_KEY_ALWAYS_PRESENT = "with keys configured, a request reaching this has passed require_api_key: its key is never None"
+_SAME_PER_TRANSCRIPT = "the hash differs, per transcript alike"
+
+EQUIVALENT: dict[tuple[str, str, str, str], str] = {
+    # -- cite ---------------------------------------------------------------------------------------
+    ("cite", "agent/nodes/cite.py", "CitationRewriter.feed", "1 -> 2"):
+        "rfind returns -1 or an index: `cut != -2` is `cut != -1` or more",
+    ("cite", "agent/nodes/cite.py", "CitationRewriter.feed", "operand dropped: cut != -1"):
+        "with no '[' the tail is one character, which _PARTIAL (it starts with '[') never matches",
+    ("cite", "agent/nodes/cite.py", "CitationRewriter.feed", "operand dropped: ']' not in text[cut:]"):
+        "_PARTIAL cannot match a tail holding ']' either",
+    # -- address ------------------------------------------------------------------------------------
+    ("address", "search/address.py", MODULE_SCOPE, "right operand dropped: ipaddress.IPv4Address | ipaddress.IPv6Address"):
+        "a type alias, read by annotations only",
+    **{
+        ("address", "search/address.py", MODULE_SCOPE, f"element dropped: ('{net}', '{why}')"):
+            f"ipaddress's own is_{flag} catches the row's addresses under the same name ({why})"
+        for net, why, flag in (
+            ("10.0.0.0/8", "private", "private"),
+            ("127.0.0.0/8", "loopback", "loopback"),
+            ("169.254.0.0/16", "link-local", "link_local"),
+            ("172.16.0.0/12", "private", "private"),
+            ("192.168.0.0/16", "private", "private"),
+            ("224.0.0.0/4", "multicast", "multicast"),
+            ("::/128", "unspecified", "unspecified"),
+            ("::1/128", "loopback", "loopback"),
+            ("fe80::/10", "link-local", "link_local"),
+            ("fec0::/10", "site-local", "site_local"),
+            ("ff00::/8", "multicast", "multicast"),
+        )
+    },
+    **{
+        ("address", "search/address.py", "address_problem", f"element dropped: '{flag}'"):
+            "a second line of defence: every address under this flag is named by a table row first"
+        for flag in ("unspecified", "loopback", "link_local", "multicast", "private", "reserved", "site_local")
+    },
+    ("address", "search/address.py", "address_problem", "guard removed: if not ip.is_global"):
+        "a third line: every address ipaddress calls not global is named by a row or a flag first (Python 3.11)",
+    ("address", "search/address.py", "parse_ipv4_spelling", "len(label) > 1: Gt -> GtE"): "'0' read as octal is 0 all the same",
+    ("address", "search/address.py", "parse_ipv4_spelling", "operand dropped: len(label) > 1"): "'0' read as octal is 0 all the same",
+    ("address", "search/address.py", "parse_ipv4_spelling", "operand dropped: not labels"): "str.split never returns an empty list",
+    ("address", "search/address.py", "Target", "False -> True"): "Fetcher.check always sets Target.allowed itself",
+    # -- select -------------------------------------------------------------------------------------
+    ("select", "search/select.py", "select_sources", "0 -> 1 #3"):
+        "the snippet is its page's only passage: its position orders nothing",
+    ("select", "search/select.py", "select_sources.take", "passage.tokens or count_tokens(passage.text): Or -> And"):
+        "Passage.tokens is count_tokens(text) wherever a passage is made: recounting gives the same number",
+    ("select", "search/select.py", "select_sources.take", "operand dropped: passage.tokens"):
+        "Passage.tokens is count_tokens(text) wherever a passage is made: recounting gives the same number",
+    ("select", "search/select.py", "select_sources", "operand dropped: passage.url in picks"):
+        "a relevant source not picked in round 1 had each passage refused with at least as much room as round 2 has",
+    # -- auth-scoping -------------------------------------------------------------------------------
+    ("auth-scoping", "api/auth.py", "key_in_headers", "operand dropped: None"):
+        "an empty X-API-Key ('' instead of None) matches no key either: 401 all the same",
+    ("auth-scoping", "api/auth.py", "key_digest", "12 -> 13"): "how much of the key's hash names the caller: any length keeps keys apart",
+    ("auth-scoping", "api/auth.py", "key_digest", "operand dropped: ''"): _KEY_ALWAYS_PRESENT,
+    ("auth-scoping", "api/openai_compat/conversation.py", "conversation_key", "False -> True"): f"ensure_ascii: {_SAME_PER_TRANSCRIPT}",
+    ("auth-scoping", "api/openai_compat/conversation.py", "conversation_key", "element dropped: ','"): f"separators: {_SAME_PER_TRANSCRIPT}",
+    ("auth-scoping", "api/openai_compat/conversation.py", "conversation_key", "element dropped: ':'"): f"separators: {_SAME_PER_TRANSCRIPT}",
+    ("auth-scoping", "api/openai_compat/conversation.py", "conversation_key", "40 -> 41"): "how much of the hash names the entry",
+    # -- slack --------------------------------------------------------------------------------------
+    ("slack", "api/slack/bot.py", "SlackBot.__init__", "right operand dropped: settings.slack_api_url + '/'"):
+        "slack_sdk's client adds the missing slash itself (tested: the base URL ends in '/' either way)",
+    ("slack", "api/slack/bot.py", "SlackBot.__init__", "15 -> 16"): "the Web API client's timeout in seconds: no test waits 15 s",
+    ("slack", "api/slack/bot.py", "SlackBot.__init__", "operand dropped: ''"):
+        "Bolt reads a None signing secret as '' itself (and HTTP mode is never enabled without one)",
+    ("slack", "api/slack/bot.py", "SlackBot.__init__", "False -> True"):
+        "process_before_response: the listeners only start a task, so the ack is immediate either way",
+    ("slack", "api/slack/bot.py", "SlackBot.__init__", "call removed: self.app.middleware(self._note_retries)"):
+        "the retry middleware only logs",
+    **{
+        ("slack", "api/slack/bot.py", "SlackBot._spawn", description):
+            "a delivery's channel:ts is as stable across Slack's retries and replicas as its event_id"
+        for description in (
+            "body.get('event_id') or f\"{event…nel')}:{event.get('ts')}\": Or -> And",
+            "operand dropped: body.get('event_id')",
+        )
+    },
+    ("slack", "api/slack/bot.py", "SlackBot._spawn", "operand dropped: f\"{event.get('channel')}:{event.get('ts')}\""):
+        "Slack sends an event_id with every event (Events API and Socket Mode): the fallback is for hand-made ones",
+    **{
+        ("slack", "api/slack/bot.py", "SlackBot._spawn", description): "the in-process claims only forget old ids; the "
+        "shared cache's SET NX still claims each event once (tested: a retried event is answered once)"
+        for description in ("now - t: Sub -> Add", "right operand dropped: now - t", "now - t < EVENT_TTL_S: Lt -> LtE")
+    },
+    **{
+        ("slack", "api/slack/bot.py", "SlackBot._spawn", f"operand dropped: {operand}"): "the team id is the same "
+        "wherever it is read (envelope, authorizations, event): Slack sends all three (tested: the thread's conversation id)"
+        for operand in ("body.get('team_id')", "context.team_id", "event.get('team')", "''")
+    },
+}

@@ -1,0 +1,114 @@
+"""The table: each critical module's files (with the functions mutated) and the small test selection
+run against each of its mutants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# The project's own packages: a forked child drops them all and imports them again around the mutant
+# (a package left cached, such as testkit, would keep references to the unmutated modules).
+PROJECT = ("agent", "search", "inference", "prompts", "api", "core", "testkit", "tests")
+
+
+@dataclass
+class Module:
+    """One row of the table: files (each with the functions mutated, None = all) and the tests run."""
+
+    files: dict[str, list[str] | None]
+    tests: list[str]
+    note: str = ""
+
+
+MODULES: dict[str, Module] = {
+    "address": Module(
+        {"search/address.py": None},
+        [
+            "tests/search/test_address.py",
+            "tests/search/test_fetch.py::test_non_public_addresses_are_named",
+            "tests/search/test_fetch.py::test_public_addresses_pass",
+            "tests/search/test_fetch.py::test_numeric_spellings_mean_addresses",
+            "tests/search/test_fetch.py::test_names_are_not_numbers",
+            "tests/search/test_fetch.py::test_broken_numeric_hosts_are_refused",
+            "tests/search/test_fetch.py::test_allow_entries_parse_with_and_without_port",
+            "tests/search/test_fetch.py::test_private_and_odd_urls_refused",
+            "tests/search/test_fetch.py::test_more_refused_urls",
+            "tests/search/test_fetch.py::test_a_name_resolving_to_a_private_address_is_refused",
+            "tests/search/test_fetch.py::test_the_checked_address_is_the_one_connected_to",
+        ],
+        "the address policy",
+    ),
+    "fetch-redirects": Module(
+        {"search/fetch.py": ["Fetcher._fetch", "Fetcher.check", "Fetcher._is_allowed", "Fetcher._forget_cookies"]},
+        [
+            "tests/search/test_address.py",
+            "tests/search/test_fetch.py::test_fetches_an_allowed_local_page",
+            "tests/search/test_fetch.py::test_loopback_refused_without_allow_list",
+            "tests/search/test_fetch.py::test_allow_list_is_per_port",
+            "tests/search/test_fetch.py::test_private_and_odd_urls_refused",
+            "tests/search/test_fetch.py::test_redirects_followed_and_rechecked",
+            "tests/search/test_fetch.py::test_more_refused_urls",
+            "tests/search/test_fetch.py::test_numeric_spellings_of_an_allowed_address_are_not_allowed",
+            "tests/search/test_fetch.py::test_every_redirect_hop_is_checked",
+            "tests/search/test_fetch.py::test_allow_list_port_is_exact_even_after_a_redirect",
+            "tests/search/test_fetch.py::test_redirects_are_bounded",
+            "tests/search/test_fetch.py::test_a_name_resolving_to_a_private_address_is_refused",
+            "tests/search/test_fetch.py::test_the_checked_address_is_the_one_connected_to",
+            "tests/search/test_fetch.py::test_https_keeps_the_name_for_sni_and_connects_to_the_checked_address",
+            "tests/search/test_fetch.py::test_an_allowed_name_is_allowed_on_its_port_only",
+            "tests/search/test_fetch.py::test_request_headers_look_like_a_browser_and_carry_no_cookies",
+            "tests/search/test_fetch.py::test_unresolvable_host_is_an_error_not_an_exception",
+            "tests/search/test_fetch.py::test_malformed_url_is_an_error",
+            "tests/search/test_fetch.py::test_an_allow_entry_without_a_port_allows_every_port_of_that_host",
+            "tests/search/test_fetch.py::test_odd_hosts_are_refused_for_what_they_are_without_a_lookup",
+            "tests/search/test_fetch.py::test_a_name_with_no_address_is_an_error_not_a_crash",
+            "tests/search/test_fetch.py::test_default_ports_name_the_site_plainly_and_meet_the_allow_list",
+            "tests/search/test_fetch.py::test_a_refusal_names_the_address_and_how_it_was_spelled",
+            "tests/search/test_fetch.py::test_each_redirect_gives_its_connection_back",
+        ],
+        "each hop checked, redirects followed by hand",
+    ),
+    "cite": Module({"agent/nodes/cite.py": None}, ["tests/agent/test_cite.py"], "citation rewriting"),
+    "select": Module({"search/select.py": None}, ["tests/search/test_select.py"], "evidence packing"),
+    "auth-scoping": Module(
+        {
+            "api/auth.py": None,
+            "api/rest/answer.py": ["agent_input", "to_response", "answer", "existing", "stored_key", "get_conversation",
+                              "delete_conversation"],
+            "api/openai_compat/conversation.py": ["conversation_key", "caller_namespace", "Conversation.__init__",
+                                           "Conversation.prepare", "Conversation.file"],
+        },
+        [
+            "tests/api/test_auth.py::test_each_key_sees_only_its_own_conversations",
+            "tests/api/test_openai_compat.py::test_an_explicit_conversation_id_is_scoped_by_the_callers_key",
+            "tests/api/test_auth.py",
+            "tests/api/test_openai_compat.py::test_callers_with_the_same_transcript_are_kept_apart",
+            "tests/api/test_openai_compat.py::test_follow_up_in_resent_history_is_resolved",
+            "tests/api/test_openai_compat.py::test_explicit_conversation_id_keeps_the_thread",
+            "tests/api/test_openai_compat.py::test_a_conversation_is_kept_once_not_once_per_turn",
+            "tests/api/test_conversations.py::test_get_returns_turns_with_sources_and_queries_then_delete",
+            # the open-server rules: server-made ids, Slack threads off REST, no planted turns
+            "tests/api/test_hardening.py::test_an_open_server_keeps_slack_threads_off_rest_unless_the_operator_opts_in",
+            "tests/api/test_hardening.py::test_a_client_cannot_plant_a_conversation_or_write_assistant_turns_into_one",
+        ],
+        "API keys and conversation scoping",
+    ),
+    "slack": Module(
+        {"api/slack/bot.py": ["SlackBot.__init__", "SlackBot._on_mention", "SlackBot._on_message", "SlackBot._spawn",
+                          "SlackBot._claim", "enabled", "bot_for", "slack_events"]},
+        [
+            "tests/api/test_slack.py::test_http_mode_needs_both_the_bot_token_and_the_signing_secret",
+            "tests/api/test_slack.py::test_slack_route_is_absent_without_its_settings",
+            "tests/api/test_slack.py::test_url_verification_is_answered",
+            "tests/api/test_slack.py::test_mention_gets_searching_then_the_cited_answer_in_its_thread",
+            "tests/api/test_slack.py::test_a_wrong_signature_is_401_and_nothing_is_posted",
+            "tests/api/test_slack.py::test_another_bots_mention_is_not_answered",
+            "tests/api/test_slack.py::test_bot_messages_and_edits_in_dms_are_not_questions",
+            "tests/api/test_slack.py::test_direct_message_is_answered",
+            "tests/api/test_slack.py::test_a_retried_event_is_not_answered_twice",
+            "tests/api/test_slack.py::test_follow_up_in_the_thread_keeps_the_subject",
+        ],
+        "Slack verification and which events are answered",
+    ),
+}
