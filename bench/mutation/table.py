@@ -66,6 +66,7 @@ MODULES: dict[str, Module] = {
             "tests/search/test_fetch.py::test_default_ports_name_the_site_plainly_and_meet_the_allow_list",
             "tests/search/test_fetch.py::test_a_refusal_names_the_address_and_how_it_was_spelled",
             "tests/search/test_fetch.py::test_each_redirect_gives_its_connection_back",
+            "tests/search/test_fetch.py::test_only_a_redirect_status_with_a_location_is_followed",
         ],
         "each hop checked, redirects followed by hand",
     ),

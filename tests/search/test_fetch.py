@@ -564,3 +564,28 @@ async def test_each_redirect_gives_its_connection_back(web: LocalWeb) -> None:
         fetcher = Fetcher(one, allow_hosts=[web.host_port], timeout_s=3.0)
         got = await fetcher.fetch(web.url("/redirect-n?n=3&to=veldmark-metro"))
     assert got.ok and got.final_url == web.url("veldmark-metro"), got.error
+
+
+async def test_only_a_redirect_status_with_a_location_is_followed() -> None:
+    """A 3xx without a Location is the page's answer (an HTTP error), and a Location on a non-redirect
+    (201 Created) is no redirect: neither sends the fetch anywhere else."""
+    asked: list[str] = []
+
+    def site(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        html = {"content-type": "text/html; charset=utf-8"}
+        if request.url.path == "/moved-nowhere":
+            return httpx.Response(302, headers=html, stream=httpx.ByteStream(b"<p>moved</p>"))
+        if request.url.path == "/created":
+            return httpx.Response(201, headers={**html, "location": "/elsewhere"}, stream=httpx.ByteStream(b"<p>made it</p>"))
+        return httpx.Response(200, headers=html, stream=httpx.ByteStream(b"<p>elsewhere</p>"))
+
+    resolve, _ = stub_resolver({"public.example": [["93.184.216.34"]]})
+    async with httpx.AsyncClient(transport=httpx.MockTransport(site)) as mocked:
+        fetcher = Fetcher(mocked, resolver=resolve, timeout_s=2)
+        nowhere = await fetcher.fetch("http://public.example/moved-nowhere")
+        created = await fetcher.fetch("http://public.example/created")
+    assert (nowhere.status, nowhere.error) == (302, "HTTP 302")
+    assert created.ok and created.status == 201 and b"made it" in created.body
+    assert created.final_url == "http://public.example/created"
+    assert asked == ["/moved-nowhere", "/created"]
