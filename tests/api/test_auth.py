@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import httpx
 import pytest
 
@@ -97,3 +99,17 @@ def test_a_streamed_answer_names_the_callers_own_conversation(locked):
     turns = httpx.get(f"{locked.base_url}/v1/conversations/{mine}", headers=one).json()["turns"]
     assert len(turns) == 2
     assert httpx.get(f"{locked.base_url}/v1/conversations/{mine}", headers={"X-API-Key": "k-two"}).status_code == 404
+
+
+def test_a_keys_conversations_are_stored_under_its_digest_never_the_key(locked):
+    """The store-key format is a contract with stored data (a release that changed it would orphan
+    every conversation kept so far): `k` + the key's digest (sha256, 12 hex) + `:` + the id the client
+    sees. And the key itself is never written to the store, where an operator could read it."""
+    response = httpx.post(
+        f"{locked.base_url}/v1/answer", json={"question": "Hello!"}, headers={"Authorization": "Bearer k-one"}
+    )
+    conversation = response.json()["conversation_id"]
+    assert ":" not in conversation
+    stored = list(locked.app.state.deps.store._data)
+    assert stored == [f"k{hashlib.sha256(b'k-one').hexdigest()[:12]}:{conversation}"]
+    assert not any("k-one" in key for key in stored)

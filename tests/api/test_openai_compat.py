@@ -294,3 +294,38 @@ def test_an_explicit_conversation_id_is_scoped_by_the_callers_key(local_web, meg
         assert follow.model_extra["conversation_id"] == conversation
         assert "Aurora Bridge in Veldmark open" in json.dumps([r["body"] for r in megrez.requests[before:]])
         assert len(httpx.get(url, headers={"Authorization": "Bearer k-one"}).json()["turns"]) == 2
+
+
+def test_a_retried_exchange_replaces_its_entry_rather_than_doubling_it(local_web, megrez):
+    """A client that sends the same request again (a retry after a timeout) gets the conversation
+    filed once: the same two turns, under the same id, and no run entry left behind."""
+    with ServedApp(make_settings(local_web, megrez)) as served:
+        c = client(served)
+        first_question = "When did the Aurora Bridge in Veldmark open?"
+        first = c.chat.completions.create(model="m", messages=[{"role": "user", "content": first_question}])
+        messages = [
+            {"role": "user", "content": first_question},
+            {"role": "assistant", "content": first.choices[0].message.content},
+            {"role": "user", "content": "And how much did it cost?"},
+        ]
+        ids = [c.chat.completions.create(model="m", messages=messages).model_extra["conversation_id"] for _ in range(2)]
+        assert ids[0] == ids[1]
+        stored = served.app.state.deps.store._data
+        assert [key for key in stored if key.startswith("oai-")] == [ids[0]]
+        turns = httpx.get(f"{served.base_url}/v1/conversations/{ids[0]}").json()["turns"]
+        assert [t["question"] for t in turns] == [first_question, "And how much did it cost?"]
+
+
+@pytest.mark.parametrize("history_turns", [0, 1])
+def test_the_openai_surface_keeps_the_configured_history_window(local_web, megrez, history_turns):
+    """WEBSEARCH_HISTORY_TURNS caps what a conversation keeps (at least the latest turn, even at 0)."""
+    with ServedApp(make_settings(local_web, megrez, history_turns=history_turns)) as served:
+        c = client(served)
+        messages: list[dict] = []
+        for question in ("When did the Aurora Bridge in Veldmark open?", "And how much did it cost?"):
+            messages.append({"role": "user", "content": question})
+            reply = c.chat.completions.create(model="m", messages=messages)
+            messages.append({"role": "assistant", "content": reply.choices[0].message.content})
+        conversation = reply.model_extra["conversation_id"]
+        turns = httpx.get(f"{served.base_url}/v1/conversations/{conversation}").json()["turns"]
+        assert [t["question"] for t in turns] == ["And how much did it cost?"]

@@ -455,3 +455,16 @@ def test_manifest_asks_for_what_the_bot_uses():
         "# socket_mode_enabled: true",
     ):
         assert needed in manifest, needed
+
+
+def test_an_answer_still_in_flight_at_shutdown_is_posted_before_the_server_stops(local_web, megrez, slack):
+    """Slack's event was acknowledged long before the answer is ready: a shutdown in between (a
+    deploy) waits for the answer rather than leave the thread at "Searching…" forever."""
+    megrez.delay_s = 1.0  # the model takes its time
+    with ServedApp(slack_settings(local_web, megrez, slack)) as served:
+        body = event_body(f"<@{BOT_USER_ID}> How much did the Aurora Bridge in Veldmark cost?")
+        assert send(served, body).status_code == 200
+        slack.wait_for(lambda: status_posts(slack, body) or None)
+    (reply,) = answered(slack, body)  # the server has stopped: the answer was posted on the way out
+    assert "420 million" in reply["text"]
+    assert served.app.state.slack_bot._tasks == set(), "a finished answer's task is not kept forever"
