@@ -12,6 +12,7 @@ import pytest
 
 from search.clean import TEMPLATE_TOKEN_RE
 from search.tokens import count_tokens
+from tests.api.test_mcp_http import mcp_client, text_of
 from tests.api.test_metrics import json_logs, log_lines  # noqa: F401 — a fixture and its reader
 from tests.api.test_slack import BOT_USER_ID, answered, event_body, send, signed_headers, slack, slack_settings  # noqa: F401
 from testkit.settings import make_settings
@@ -85,6 +86,21 @@ def test_an_open_server_keeps_slack_threads_off_rest_unless_the_operator_opts_in
     else:
         assert [r.status_code for r in (read, append, openai_append, delete)] == [404, 404, 404, 404]
         assert read.json()["error"]["code"] == "conversation_not_found"
+
+
+@pytest.mark.parametrize("opted_in", [False, True])
+async def test_an_open_server_keeps_slack_threads_off_mcp_unless_the_operator_opts_in(local_web, megrez, slack, opted_in):  # noqa: F811
+    """The same rule on the MCP surface, which names a conversation without an HTTP route of its own."""
+    settings = slack_settings(local_web, megrez, slack, slack_threads_over_rest=opted_in)
+    with ServedApp(settings.model_copy(update={"api_keys": []})) as app:
+        cid = slack_thread(app, slack)
+        async with mcp_client(app, key=None) as client:
+            result = await client.call_tool("ask", {"question": "And the cost?", "conversation_id": cid})
+    if opted_in:
+        assert not result.is_error, text_of(result)
+        assert result.structured_content["conversation_id"] == cid
+    else:
+        assert result.is_error and "no conversation" in text_of(result), text_of(result)
 
 
 def test_a_client_cannot_plant_a_conversation_or_write_assistant_turns_into_one(app, megrez):
