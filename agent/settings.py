@@ -128,9 +128,11 @@ class Settings(BaseSettings):
     # OpenAI's `user` field, for a router in front of vLLM (production-stack, SGLang, Dynamo, llm-d).
     llm_route_headers: CommaList = Field(default_factory=lambda: list(DEFAULT_ROUTE_HEADERS))
     llm_route_secret: str = "megrez-websearch"  # keys that hash; the same on every api replica
-    llm_route_load_factor: float = Field(default=llm_defaults.ROUTE_LOAD_FACTOR, ge=1.0)  # pool: ≤ this × mean
-    llm_route_min_load: int = Field(default=llm_defaults.ROUTE_MIN_LOAD, ge=1)  # … but fewer in flight: never passed over
-    llm_pool_affinity: bool = llm_defaults.POOL_AFFINITY  # pool: conversations stay on their server (False: least outstanding)
+    # Pool: a conversation's server takes at most load_factor × the mean outstanding, but one with fewer
+    # than min_load in flight is never passed over; affinity False: least outstanding for every request.
+    llm_route_load_factor: float = Field(default=llm_defaults.ROUTE_LOAD_FACTOR, ge=1.0)
+    llm_route_min_load: int = Field(default=llm_defaults.ROUTE_MIN_LOAD, ge=1)
+    llm_pool_affinity: bool = llm_defaults.POOL_AFFINITY
 
     @field_validator("llm_route_headers", mode="before")
     @classmethod
