@@ -17,7 +17,7 @@ from search.providers.base import SearchError, keep_domains
 from search.providers.merge import merge_results, search_queries
 from search.rank import rank_passages
 from search.read import read
-from search.select import select_sources
+from search.select import select_evidence
 from search.semantic import rerank
 
 
@@ -95,14 +95,19 @@ async def select(state: AgentState, runtime: Runtime[Deps]) -> dict:
         passages = await rerank(
             passages, state.question, semantic, candidates=settings.semantic_candidates, weight=settings.semantic_weight
         )
-    sources = await asyncio.to_thread(
+    selection = await asyncio.to_thread(
         functools.partial(
-            select_sources,
+            select_evidence,
             state.pages,
             passages,
             budget_tokens=settings.context_tokens,
             source_tokens=settings.source_tokens,
+            unsure_budget_tokens=settings.unsure_context_tokens,
+            crowd=settings.unsure_crowd,
+            lead=settings.unsure_lead,
             max_title_chars=settings.max_result_title_chars,
         )
     )
-    return {"sources": sources, "passages": passages}
+    if selection.widened:
+        telemetry.observe_evidence_widened()
+    return {"sources": selection.sources, "passages": passages}
