@@ -36,7 +36,7 @@ K1 = 1.2
 B = 0.75
 
 # Bump when tokenize() changes: anything that stored its output (search/index.py) must re-tokenize.
-TOKENIZER_VERSION = 2
+TOKENIZER_VERSION = 3
 
 _STOP = frozenset(
     (
@@ -59,8 +59,9 @@ _CELLS_RE = re.compile(r": | \| |：")
 
 @functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
-    """A light English stemmer: plural, -ed, -ing, -er, -ly and a final e, so that "fined" meets
-    "fine", "winner" meets "winning", "metres" meets "metre". Short words and numbers are kept."""
+    """A light English stemmer: plural, -ed, -ing, -er, -or, -ly and a final e, so that "fined" meets
+    "fine", "winner" meets "winning", "metres" meets "metre", "director" meets "directed". Short
+    words and numbers are kept."""
     if len(word) <= 3 or not word.isalpha():
         return word
     if word.endswith("ies") and len(word) > 4:
@@ -72,7 +73,7 @@ def stem(word: str) -> str:
     if word.endswith("ied") and len(word) > 4:
         word = word[:-3] + "y"
     else:
-        for suffix, keep in (("ing", 3), ("ed", 3), ("er", 4), ("ly", 4)):
+        for suffix, keep in (("ing", 3), ("ed", 3), ("er", 4), ("or", 4), ("ly", 4)):
             if word.endswith(suffix) and len(word) - len(suffix) >= keep:
                 word = word[: -len(suffix)]
                 if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
