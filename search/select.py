@@ -8,7 +8,8 @@ The budget widens (`select_evidence`) only when the ranking itself says it is un
 clearly leads but more of its passages score close to its best than its share of the budget holds,
 so which of them answers is a guess. On the real-data bench (bench/realdata.py) every answer a
 wider budget recovered was such a passage (the right page, its 4th to 7th passage); close scores
-across different pages, or no passage shaped like the answer, widened as often and recovered none."""
+across pages (another page's best within 0.8 of the best: 4 of 79 English, 56 of 556 Chinese
+questions) or no passage shaped like the answer (4 and 3) recovered none, so they do not widen."""
 
 from __future__ import annotations
 
