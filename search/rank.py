@@ -50,6 +50,7 @@ _STOP_ZH = frozenset("的了是在和有也就都而及与或吗呢吧啊么什�
 
 _TOKEN_RE = re.compile(f"[{CJK_CLASS}]+|[a-z0-9]+(?:[.'][a-z0-9]+)*")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'“(A-Z0-9£$€])|(?<=[。！？；])")
+_SENTENCE_ZH_RE = re.compile(r"(?<=[。！？；])")
 # The units search.tokens prices (a Han character, a word, a punctuation mark), counted in C.
 _UNIT_RE = re.compile(f"[{CJK_CLASS}]|[^\\W{CJK_CLASS}]+|[^\\w\\s]")
 _CJK_RE = re.compile(f"[{CJK_CLASS}]")
@@ -129,8 +130,10 @@ def passage_tokens(text: str) -> int:
     return _exact(text, _units(text))
 
 
-def _sentences(paragraph: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_RE.split(paragraph) if s.strip()]
+def _sentences(paragraph: str, chinese: bool = False) -> list[str]:
+    """Chinese text splits only where a Chinese sentence ends: its sentences join without a space,
+    so a split at "Henry A. Walsh" would fuse the name into "Henry A.Walsh"."""
+    return [s.strip() for s in (_SENTENCE_ZH_RE if chinese else _SENTENCE_RE).split(paragraph) if s.strip()]
 
 
 def _compact_row(line: str) -> str:
@@ -185,7 +188,7 @@ def split_passages(page: Page) -> list[Passage]:
         if _cost(units) > MAX_TOKENS:
             # Chinese sentences join without a space, English ones with one.
             joiner = "" if paragraph.count("。") > paragraph.count(". ") else " "
-            pieces.extend(_pack([(s, _units(s)) for s in _sentences(paragraph)], joiner))
+            pieces.extend(_pack([(s, _units(s)) for s in _sentences(paragraph, chinese=not joiner)], joiner))
         else:
             pieces.append((paragraph, units))
     # Tiny paragraphs (headings, one-liners) merge with their neighbours so each passage says something.

@@ -109,6 +109,15 @@ def test_stemming_leaves_short_words_and_numbers() -> None:
     assert [stem(w) for w in ("color", "motor", "error", "major")] == ["color", "motor", "error", "major"]
 
 
+def test_a_long_chinese_paragraph_keeps_a_latin_name_with_an_initial_whole() -> None:
+    # Chinese sentences join without a space: a split after "A." would fuse "Henry A.Walsh".
+    sentence = "这座教堂由建筑师Henry A. Walsh设计。它于一八九零年完工，是当地最早的石造教堂之一。至今仍在使用。"
+    page = Page(url="http://zh.example/", title="教堂", text=sentence * 4)
+    passages = split_passages(page)
+    assert len(passages) > 1
+    assert all(p.text.count("Henry A. Walsh") == p.text.count("Henry") for p in passages)
+
+
 def test_a_follow_up_finds_the_agent_noun_for_its_verb() -> None:
     page = Page(
         url="http://film.example/",
