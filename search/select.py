@@ -43,7 +43,9 @@ class _Pick:
     tokens: int = 0
 
 
-def ranking_unsure(passages: list[Passage], *, source_tokens: int, crowd: float = UNSURE_CROWD, lead: float = UNSURE_LEAD) -> bool:
+def ranking_unsure(
+    passages: list[Passage], *, source_tokens: int, crowd: float = UNSURE_CROWD, lead: float = UNSURE_LEAD
+) -> bool:
     """True when one page leads (no other page's best passage scores `lead` of the best) but its
     passages beyond the first `source_tokens` still score `crowd` of the best: the right page is
     found, the passage that answers is not. `passages` best first, as rank_passages returns them."""

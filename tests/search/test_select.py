@@ -187,7 +187,7 @@ def _article(n: int, subject: str, filler: list[str], answer: str, at: int) -> P
 EN_FILLER = [
     f"works went on through the {season} of year {i}, with crews on the site every day and lorries "
     f"bringing steel and concrete, the council said in its report number {i} to residents."
-    for i, season in enumerate(["spring", "summer", "autumn", "winter", "spring", "summer", "autumn", "winter", "spring"])
+    for i, season in enumerate(["spring", "summer", "autumn", "winter"] * 2 + ["spring"])
 ]
 ZH_FILLER = [f"{x}港湾隧道工程在第{i}个季度继续施工，工人每天都在工地上，卡车运来钢材和混凝土，市议会在给居民的第{i}份报告中说明了进度。" for i, x in enumerate("春夏秋冬春夏秋")]
 
@@ -196,11 +196,17 @@ def _unsure_case(zh: bool) -> tuple[list[Page], str, str]:
     if zh:
         answer = "港湾隧道工程的负责人是英格丽·索尔贝格，她此前在北方建过三座大桥，也参与过两条地铁线路的施工。"
         lead = _article(1, "港湾隧道", ZH_FILLER, answer, at=len(ZH_FILLER))
-        others = [Page(url=f"http://other{i}.example/", title=f"天气 {i}", text=f"今天的天气晴朗，隧道以外的城市新闻第{i}条。") for i in range(3)]
+        others = [
+            Page(url=f"http://other{i}.example/", title=f"天气 {i}", text=f"今天的天气晴朗，隧道以外的城市新闻第{i}条。")
+            for i in range(3)
+        ]
         return [*others[:1], lead, *others[1:]], "港湾隧道的设计师是谁？", "英格丽·索尔贝格"
     answer = "The chief engineer was Ingrid Solberg, who earlier built three bridges."
     lead = _article(1, "The Harbour Tunnel", EN_FILLER, answer, at=len(EN_FILLER))
-    others = [Page(url=f"http://other{i}.example/", title=f"Weather {i}", text=f"Sunny today; city news item {i} mentions a tunnel.") for i in range(3)]
+    others = [
+        Page(url=f"http://other{i}.example/", title=f"Weather {i}", text=f"Sunny today; city news item {i} mentions a tunnel.")
+        for i in range(3)
+    ]
     return [*others[:1], lead, *others[1:]], "Who designed the Harbour Tunnel?", "Ingrid Solberg"
 
 
@@ -234,7 +240,8 @@ def test_budget_stays_when_one_passage_stands_out(zh: bool) -> None:
 
 def test_close_scores_across_pages_do_not_widen() -> None:
     # Two pages say the same thing equally well: more budget would only buy more of the same.
-    pages = [_article(n, "The Harbour Tunnel", EN_FILLER, "The chief engineer was Ingrid Solberg.", at=9) for n in (1, 2)]
+    answer = "The chief engineer was Ingrid Solberg."
+    pages = [_article(n, "The Harbour Tunnel", EN_FILLER, answer, at=9) for n in (1, 2)]
     passages = rank_passages(pages, "Who designed the Harbour Tunnel?")
     selection = select_evidence(pages, passages, budget_tokens=1000, source_tokens=350, unsure_budget_tokens=1500)
     assert not selection.widened
