@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     # --- selecting evidence ------------------------------------------------------------------
     context_tokens: int = 1000  # total evidence the model reads
     source_tokens: int = 350  # at most this much from one source
+    # When the ranking is unsure (one page leads but more of its passages score close to its best
+    # than its share holds: search/select.py), the evidence grows to this, each source's share in
+    # proportion; no more than context_tokens turns it off. Measured in bench/realdata.py.
+    unsure_context_tokens: int = 1500
+    unsure_crowd: float = 0.55  # "close": the leading page's first passage past its share scores this share of the best
+    unsure_lead: float = 0.5  # "leads": no other page's best passage scores this share of the best
     condense: bool = False  # let the model condense long pages (one batched request) first
     condense_input_tokens: int = 1200  # how much of each page the condensing step reads
     # A semantic signal beside BM25 (search/semantic.py), for deployments that serve a model on a GPU:
