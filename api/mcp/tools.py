@@ -22,7 +22,8 @@ from agent.events import Stage, Status
 from agent.nodes.read import read_results
 from agent.run import stream_run
 from agent.state import AgentOutput
-from api.rest.answer import agent_input, stored_key, to_response
+from api.rest.answer import agent_input, stored_key
+from api.rest.schemas import to_response
 from api.errors import APIError
 from api.rest.schemas import AnswerRequest, SourceOut, domain_names
 from search.language import detect_language
