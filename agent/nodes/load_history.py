@@ -41,13 +41,14 @@ def history_window(
 async def load_history(state: AgentState, runtime: Runtime[Deps]) -> dict:
     settings = runtime.context.settings
     turns = await runtime.context.store.get(state.conversation_id)
-    # What is left of the context once the answer, the evidence, the prompts and the question (it
-    # stands twice in the answer prompt) have their share.
+    # What is left of the context once the answer, the evidence (twice its budget, and never less
+    # than the widened budget of an unsure ranking), the prompts and the question (it stands twice in
+    # the answer prompt) have their share.
     question = 2 * count_tokens(state.question)
     budget = (
         settings.llm_context_tokens
         - settings.answer_max_tokens
-        - 2 * settings.context_tokens
+        - max(2 * settings.context_tokens, settings.unsure_context_tokens)
         - settings.prompt_reserve_tokens
         - question
     )

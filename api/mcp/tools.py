@@ -18,11 +18,12 @@ import httpx
 from pydantic import BaseModel, Field, ValidationError
 
 from agent.deps import Deps
-from agent.events import Status
+from agent.events import Stage, Status
 from agent.nodes.read import read_results
 from agent.run import stream_run
 from agent.state import AgentOutput
-from api.rest.answer import agent_input, stored_key, to_response
+from api.rest.answer import agent_input, stored_key
+from api.rest.schemas import to_response
 from api.errors import APIError
 from api.rest.schemas import AnswerRequest, SourceOut, domain_names
 from search.language import detect_language
@@ -32,7 +33,7 @@ from search.rank import rank_passages
 from search.tokens import count_tokens, truncate_tokens
 
 MIN_PASSAGE_TOKENS = 30  # a passage cut shorter than this to fit the budget is noise, not evidence
-STAGES = ("deciding", "searching", "reading", "answering")  # progress: step n of 4
+STAGES = list(Stage)  # progress: step n of 5 (condensing is skipped unless it runs)
 
 Progress = Callable[[int, int, str], Awaitable[None]]
 
@@ -191,8 +192,7 @@ async def ask_question(
             if isinstance(item, AgentOutput):
                 output = item
             elif isinstance(item, Status):
-                message = f"{item.stage}: {item.detail}" if item.detail else item.stage
-                await progress(STAGES.index(item.stage) + 1, len(STAGES), message)
+                await progress(STAGES.index(item.stage) + 1, len(STAGES), item.line())
     assert output is not None  # stream_run ends with the output or raises
     response = to_response(output, scope)
     return AskOutput(
