@@ -75,7 +75,7 @@ MODULES: dict[str, Module] = {
     "auth-scoping": Module(
         {
             "api/auth.py": None,
-            "api/rest/answer.py": ["agent_input", "to_response", "answer", "existing", "stored_key", "get_conversation",
+            "api/rest/answer.py": ["agent_input", "answer", "existing", "stored_key", "get_conversation",
                               "delete_conversation"],
             "api/openai_compat/conversation.py": ["conversation_key", "caller_namespace", "Conversation.__init__",
                                            "Conversation.prepare", "Conversation.file"],
@@ -94,6 +94,8 @@ MODULES: dict[str, Module] = {
             # the open-server rules: server-made ids, Slack threads off REST, no planted turns
             "tests/api/test_hardening.py::test_an_open_server_keeps_slack_threads_off_rest_unless_the_operator_opts_in",
             "tests/api/test_hardening.py::test_a_client_cannot_plant_a_conversation_or_write_assistant_turns_into_one",
+            "tests/api/test_hardening.py::test_an_open_server_keeps_slack_threads_off_mcp_unless_the_operator_opts_in",
+            "tests/api/test_limits.py::test_the_question_cap_is_the_same_on_every_surface",
         ],
         "API keys and conversation scoping",
     ),
