@@ -71,6 +71,8 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("auth-scoping", "api/openai_compat/conversation.py", "conversation_key", "40 -> 41"): "how much of the hash names the entry",
     ("auth-scoping", "api/openai_compat/conversation.py", "Conversation.__init__", "operand dropped: self.explicit"):
         "with an explicit id, prepare and file use that id and return before the run id is read",
+    ("auth-scoping", "api/openai_compat/conversation.py", "Conversation.file", "operand dropped: self.loaded_from != key"):
+        "the key filed under hashes a transcript two messages longer than the one loaded from: never the same key",
     # -- slack --------------------------------------------------------------------------------------
     ("slack", "api/slack/bot.py", "SlackBot.__init__", "right operand dropped: settings.slack_api_url + '/'"):
         "slack_sdk's client adds the missing slash itself (tested: the base URL ends in '/' either way)",

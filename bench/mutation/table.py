@@ -90,6 +90,7 @@ MODULES: dict[str, Module] = {
             "tests/api/test_openai_compat.py::test_a_conversation_is_kept_once_not_once_per_turn",
             "tests/api/test_openai_compat.py::test_a_retried_exchange_replaces_its_entry_rather_than_doubling_it",
             "tests/api/test_openai_compat.py::test_the_openai_surface_keeps_the_configured_history_window",
+            "tests/api/test_openai_compat.py::test_the_openai_surface_files_its_conversations_in_redis_once",
             "tests/api/test_conversations.py::test_get_returns_turns_with_sources_and_queries_then_delete",
             # the open-server rules: server-made ids, Slack threads off REST, no planted turns
             "tests/api/test_hardening.py::test_an_open_server_keeps_slack_threads_off_rest_unless_the_operator_opts_in",

@@ -329,3 +329,24 @@ def test_the_openai_surface_keeps_the_configured_history_window(local_web, megre
         conversation = reply.model_extra["conversation_id"]
         turns = httpx.get(f"{served.base_url}/v1/conversations/{conversation}").json()["turns"]
         assert [t["question"] for t in turns] == ["And how much did it cost?"]
+
+
+def test_the_openai_surface_files_its_conversations_in_redis_once(local_web, megrez, redis_url):
+    """On the shared store (as replicas run): a new conversation, then its follow-up, each answered,
+    and the conversation kept under one key with both turns, nothing else left behind."""
+    import redis
+
+    with ServedApp(make_settings(local_web, megrez, redis_url=redis_url)) as served:
+        c = client(served)
+        messages = [{"role": "user", "content": "When did the Aurora Bridge in Veldmark open?"}]
+        reply = c.chat.completions.create(model="m", messages=messages)
+        messages += [
+            {"role": "assistant", "content": reply.choices[0].message.content},
+            {"role": "user", "content": "And how much did it cost?"},
+        ]
+        follow = c.chat.completions.create(model="m", messages=messages)
+        assert "420 million" in follow.choices[0].message.content
+    conversation = follow.model_extra["conversation_id"]
+    stored = sorted(k.decode() for k in redis.Redis.from_url(redis_url).keys("ws:conv:*"))
+    assert stored == [f"ws:conv:{conversation}"]
+    assert redis.Redis.from_url(redis_url).llen(f"ws:conv:{conversation}") == 2
