@@ -59,6 +59,13 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "Passage.tokens is count_tokens(text) wherever a passage is made: recounting gives the same number",
     ("select", "search/select.py", "select_sources", "operand dropped: passage.url in picks"):
         "a relevant source not picked in round 1 had each passage refused with at least as much room as round 2 has",
+    ("select", "search/select.py", "Selection", "False -> True"):
+        "select_evidence, the one place a Selection is made, always sets widened itself",
+    ("select", "search/select.py", "ranking_unsure", "p.score > 0: Gt -> GtE"):
+        "passages come best first, so a 0-scored one is last: as the best, every page 'leads' no more (0 >= 0: "
+        "False, as for nothing relevant); after it, it is past the share and under crowd (False), or another page's 0.0",
+    ("select", "search/select.py", "ranking_unsure", "operand dropped: passage.tokens"):
+        "Passage.tokens is count_tokens(text) wherever a passage is made: recounting gives the same number",
     # -- auth-scoping -------------------------------------------------------------------------------
     ("auth-scoping", "api/auth.py", "key_in_headers", "operand dropped: None"):
         "an empty X-API-Key ('' instead of None) matches no key either: 401 all the same",

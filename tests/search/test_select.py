@@ -4,7 +4,7 @@ import pytest
 
 from search.models import Page, Passage
 from search.rank import rank_passages
-from search.select import MIN_PIECE_TOKENS, Selection, select_evidence, select_sources
+from search.select import MIN_PIECE_TOKENS, Selection, ranking_unsure, select_evidence, select_sources
 from search.tokens import count_tokens
 
 
@@ -308,3 +308,51 @@ def test_no_unsure_budget_never_widens() -> None:
     for unsure in (0, 1000, 800):
         selection = select_evidence(pages, passages, budget_tokens=1000, source_tokens=350, unsure_budget_tokens=unsure)
         assert not selection.widened and _evidence_tokens(selection) <= 1000
+
+
+# --- when the ranking is unsure, edge by edge (each found missing by bench/mutation) -----------------
+
+_SAME = "Veldmark harbour bridge tolls and tram timetables in detail. " * 3  # every passage the same size
+
+
+def _scored(*rows: tuple[str, float]) -> list[Passage]:
+    """Passages best first, each `_SAME` long, from (url, score) rows."""
+    return [_one(url, _SAME, score, position=i) for i, (url, score) in enumerate(rows)]
+
+
+def test_a_ranking_with_nothing_relevant_is_not_unsure() -> None:
+    share = count_tokens(_SAME)
+    assert ranking_unsure([], source_tokens=share) is False
+    assert ranking_unsure(_scored(("http://a/", 0.0), ("http://a/", 0.0)), source_tokens=share) is False
+
+
+def test_the_leading_page_fills_its_share_exactly_before_a_passage_is_beyond_it() -> None:
+    share = 2 * count_tokens(_SAME)  # room for exactly the first two of the leading page's passages
+    # the second passage scores alike (it fits the share), the third, the first beyond it, does not
+    passages = _scored(("http://a/", 8.0), ("http://a/", 7.0), ("http://a/", 1.0))
+    assert ranking_unsure(passages, source_tokens=share, crowd=0.5, lead=0.5) is False
+    # the first beyond the share scoring exactly `crowd` of the best is close enough
+    passages = _scored(("http://a/", 8.0), ("http://a/", 7.0), ("http://a/", 4.0))
+    assert ranking_unsure(passages, source_tokens=share, crowd=0.5, lead=0.5) is True
+
+
+def test_another_page_scoring_exactly_lead_of_the_best_means_no_page_leads() -> None:
+    share = count_tokens(_SAME)
+    passages = _scored(("http://a/", 8.0), ("http://b/", 4.0), ("http://a/", 7.0))
+    assert ranking_unsure(passages, source_tokens=share, crowd=0.5, lead=0.5) is False
+    passages = _scored(("http://a/", 8.0), ("http://b/", 3.9), ("http://a/", 7.0))
+    assert ranking_unsure(passages, source_tokens=share, crowd=0.5, lead=0.5) is True
+
+
+def test_only_the_leading_pages_own_passages_fill_its_share() -> None:
+    share = 2 * count_tokens(_SAME)
+    # b's passage scores under `lead` (a still leads) and takes none of a's share: a's third passage
+    # is the first beyond it, and it scores low
+    passages = _scored(("http://a/", 10.0), ("http://b/", 4.0), ("http://a/", 3.5), ("http://a/", 1.0))
+    assert ranking_unsure(passages, source_tokens=share, crowd=0.3, lead=0.5) is False
+
+
+def test_passages_given_without_their_token_count_are_counted() -> None:
+    share = 2 * count_tokens(_SAME)
+    uncounted = [p.model_copy(update={"tokens": 0}) for p in _scored(("http://a/", 8.0), ("http://a/", 7.0), ("http://a/", 6.0))]
+    assert ranking_unsure(uncounted, source_tokens=share) is True
