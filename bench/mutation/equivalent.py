@@ -62,8 +62,8 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("select", "search/select.py", "Selection", "False -> True"):
         "select_evidence, the one place a Selection is made, always sets widened itself",
     ("select", "search/select.py", "ranking_unsure", "p.score > 0: Gt -> GtE"):
-        "passages come best first, so a 0-scored one is last: as the best, every page 'leads' no more (0 >= 0: "
-        "False, as for nothing relevant); after it, it is past the share and under crowd (False), or another page's 0.0",
+        "passages come best first, so 0-scored ones come last: a best of 0 returns False (0 >= lead * 0), as for "
+        "nothing relevant; a later one past the share scores under crowd (False); another page's 0 is the default 0.0",
     ("select", "search/select.py", "ranking_unsure", "operand dropped: passage.tokens"):
         "Passage.tokens is count_tokens(text) wherever a passage is made: recounting gives the same number",
     # -- auth-scoping -------------------------------------------------------------------------------
