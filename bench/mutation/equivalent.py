@@ -53,8 +53,6 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     # -- select -------------------------------------------------------------------------------------
     ("select", "search/select.py", "select_sources", "0 -> 1 #3"):
         "the snippet is its page's only passage: its position orders nothing",
-    ("select", "search/select.py", "select_sources.take", "passage.tokens or count_tokens(passage.text): Or -> And"):
-        "Passage.tokens is count_tokens(text) wherever a passage is made: recounting gives the same number",
     ("select", "search/select.py", "select_sources.take", "operand dropped: passage.tokens"):
         "Passage.tokens is count_tokens(text) wherever a passage is made: recounting gives the same number",
     ("select", "search/select.py", "select_sources", "operand dropped: passage.url in picks"):
