@@ -8,7 +8,9 @@ import functools
 from langgraph.runtime import Runtime
 
 from agent.deps import Deps
+from agent.rounds import round_budget
 from agent.state import AgentState
+from search.models import Source
 from search.select import select_sources
 
 
@@ -20,9 +22,16 @@ async def select(state: AgentState, runtime: Runtime[Deps]) -> dict:
             select_sources,
             state.pages,
             state.passages,
-            budget_tokens=settings.context_tokens,
+            budget_tokens=round_budget(settings, state.round),
             source_tokens=settings.source_tokens,
             max_title_chars=settings.max_result_title_chars,
         )
     )
-    return {"sources": sources}
+    return {"sources": continue_numbering(state, sources)}
+
+
+def continue_numbering(state: AgentState, new: list[Source]) -> list[Source]:
+    """Earlier rounds' sources, then this round's numbered after them (round 1: 1..N as ever)."""
+    earlier = state.sources[: state.round_start]
+    offset = len(earlier)
+    return [*earlier, *(source.model_copy(update={"index": source.index + offset}) for source in new)]

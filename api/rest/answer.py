@@ -32,6 +32,7 @@ def agent_input(body: AnswerRequest, scope: str = "", key: str | None = None) ->
         search=body.search,
         domains=body.domains,
         recency=body.recency,
+        depth=body.depth,
     )
 
 
@@ -47,6 +48,7 @@ def to_response(output: AgentOutput, scope: str = "") -> AnswerResponse:
         sources=[SourceOut.of(s) for s in output.sources],
         searched=output.searched,
         queries=output.queries,
+        search_rounds=output.search_rounds,
         related=output.related,
         timings=output.timings,
     )
