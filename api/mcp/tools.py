@@ -21,7 +21,7 @@ from agent.deps import Deps
 from agent.events import Status
 from agent.nodes.read import read_results
 from agent.run import stream_run
-from agent.state import AgentOutput
+from agent.state import AgentOutput, Depth
 from api.rest.answer import agent_input, stored_key, to_response
 from api.errors import APIError
 from api.rest.schemas import AnswerRequest, SourceOut, domain_names
@@ -35,6 +35,18 @@ MIN_PASSAGE_TOKENS = 30  # a passage cut shorter than this to fit the budget is 
 STAGES = ("deciding", "searching", "reading", "answering")  # progress: step n of 4
 
 Progress = Callable[[int, int, str], Awaitable[None]]
+
+
+def progress_text(status: Status) -> str:
+    """A progress notification's message, made from the status event's fields: `stage: detail`."""
+    detail = ""
+    if status.stage == "searching" and status.queries:
+        detail = ("again for " if status.round > 1 else "") + " · ".join(status.queries)
+    elif status.stage == "reading" and status.pages is not None:
+        detail = f"{status.pages} pages"
+    elif status.stage == "answering" and status.sources is not None:
+        detail = f"from {status.sources} sources"
+    return f"{status.stage}: {detail}" if detail else str(status.stage)
 
 
 class SearchHit(BaseModel):
@@ -67,7 +79,8 @@ class AskOutput(BaseModel):
     sources: list[SourceOut]
     conversation_id: str = Field(description="pass it back to ask a follow-up in the same conversation")
     searched: bool
-    queries: list[str]
+    queries: list[str] = Field(description="every search round's query, in order")
+    search_rounds: int = Field(default=0, description="search rounds taken (0: answered without searching)")
     related: list[str] = Field(default_factory=list, description="follow-up questions worth asking")
 
 
@@ -177,9 +190,12 @@ async def ask_question(
     domains: list[str] | None,
     scope: str,
     progress: Progress,
+    depth: Depth = "auto",
 ) -> AskOutput:
     try:  # the REST contract's own checks: one question, one set of rules
-        body = AnswerRequest(question=question, conversation_id=conversation_id, recency=recency, domains=domains or [])
+        body = AnswerRequest(
+            question=question, conversation_id=conversation_id, recency=recency, domains=domains or [], depth=depth
+        )
     except ValidationError as exc:
         raise invalid(
             "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
@@ -190,9 +206,10 @@ async def ask_question(
         async for item in run:
             if isinstance(item, AgentOutput):
                 output = item
-            elif isinstance(item, Status):
-                message = f"{item.stage}: {item.detail}" if item.detail else item.stage
-                await progress(STAGES.index(item.stage) + 1, len(STAGES), message)
+            elif isinstance(item, Status) and item.stage in STAGES:
+                # Each search round is four more steps (progress only ever grows).
+                step = len(STAGES) * (item.round - 1) + STAGES.index(item.stage) + 1
+                await progress(step, len(STAGES) * item.round, progress_text(item))
     assert output is not None  # stream_run ends with the output or raises
     response = to_response(output, scope)
     return AskOutput(
@@ -201,5 +218,6 @@ async def ask_question(
         conversation_id=response.conversation_id,
         searched=response.searched,
         queries=response.queries,
+        search_rounds=response.search_rounds,
         related=response.related,
     )

@@ -175,3 +175,30 @@ def test_a_model_that_can_call_nothing_searches_once(local_web):
         with ServedApp(make_settings(local_web, model, llm_protocol="plain")) as app:
             body = ask(app, question=TWO_PART)
     assert body["search_rounds"] == 1 and "Ilse Varga" in body["answer"]
+
+
+def test_openai_surface_takes_depth_and_streams_search_results_of_every_round(app):
+    import openai
+
+    client = openai.OpenAI(base_url=app.base_url + "/v1", api_key="unused", max_retries=0, timeout=60)
+    messages = [{"role": "user", "content": TWO_PART}]
+    whole = client.chat.completions.create(model="x", messages=messages)
+    urls = [r["url"] for r in whole.model_extra["search_results"]]
+    assert any("ilse-varga-profile" in u for u in urls) and any("lantern-orchard-novel" in u for u in urls)
+    assert "Kessel Point" in whole.choices[0].message.content
+    chunks = list(client.chat.completions.create(model="x", messages=messages, stream=True))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == whole.choices[0].message.content
+    last = [r["url"] for r in chunks[-1].model_extra["search_results"]]
+    assert last == urls  # the stream's search_results cover both rounds
+    quick = client.chat.completions.create(model="x", messages=messages, extra_body={"depth": "quick"})
+    assert "Kessel Point" not in quick.choices[0].message.content
+    assert not any("ilse-varga-profile" in r["url"] for r in quick.model_extra["search_results"])
+
+
+def test_related_questions_are_written_once_for_a_two_round_answer(app, megrez):
+    megrez.requests.clear()
+    body = ask(app, question=TWO_PART)
+    assert body["search_rounds"] == 2 and len(body["related"]) == 3
+    related = [r for r in megrez.requests if "follow-up" in json.dumps(r["body"].get("messages", "")).lower()]
+    assert len(related) == 1

@@ -455,3 +455,18 @@ def test_manifest_asks_for_what_the_bot_uses():
         "# socket_mode_enabled: true",
     ):
         assert needed in manifest, needed
+
+
+def test_the_status_message_follows_a_second_search_round(bot, slack):
+    body = event_body(f"<@{BOT_USER_ID}> Where was the author of The Lantern Orchard born?")
+    assert send(bot, body).status_code == 200
+    (status,) = slack.wait_for(lambda: status_posts(slack, body))
+    status_ts = status["response"]["ts"]
+
+    def answer_shown():
+        texts = [c["args"]["text"] for c in slack.calls_to("chat.update", ts=status_ts) if c["response"]["ok"]]
+        return texts if any("Kessel Point" in t for t in texts) else None
+
+    texts = slack.wait_for(answer_shown)
+    assert texts[0] == "Searching again for “Ilse Varga birthplace”…"  # the progress, then the answer
+    assert "Ilse Varga" in texts[-1] and "Kessel Point" in texts[-1]
