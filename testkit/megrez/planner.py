@@ -43,6 +43,28 @@ PLANS = (
             Part("柳岸汀 出生地", "石门镇", "搜索结果没有提到作者的出生地。"),
         ),
     ),
+    Plan(
+        "Which river does the Harlow Viaduct cross, and how long is that river?",
+        (
+            Part("Harlow Viaduct river", "river Tamsel", "The search results do not name the river."),
+            Part("Tamsel length", "212 kilometres", "The search results do not give the river's length."),
+        ),
+    ),
+    Plan(
+        "Who founded the Pell Gallery, where did they study, and when did that school open?",
+        (
+            Part("Pell Gallery founder", "Mara Quint", "The search results do not name the founder."),
+            Part("Mara Quint training", "Orrin Academy", "The search results do not say where the founder trained."),
+            Part("Orrin Academy history", "first admitted students", "The search results do not say when the school opened."),
+        ),
+    ),
+    Plan(
+        "鹿鸣书院的创办人后来担任过什么职务？",
+        (
+            Part("鹿鸣书院 创办人", "周慕远", "搜索结果没有提到创办人是谁。"),
+            Part("周慕远 生平", "图书馆馆长", "搜索结果没有提到创办人后来的职务。"),
+        ),
+    ),
 )
 
 
