@@ -43,9 +43,7 @@ def wanted_query(reply: Reply, state: AgentState, protocol: str) -> str | None:
         return None  # a model that can call nothing never searches twice
     if reply.call is not None:
         return str(reply.call.arguments.get("query") or "").strip() or state.question
-    if reply.error is not None and protocol == "megrez":
-        return state.question  # meant to search, garbled the call: as at the decide step
-    return None
+    return None  # a garbled call is not followed here: what the model wrote before it is the answer
 
 
 async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConfig) -> dict:
