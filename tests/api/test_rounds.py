@@ -211,3 +211,20 @@ def test_related_questions_are_written_once_for_a_two_round_answer(app, megrez):
     # answer wrote words before its call; a related request started then is cancelled, never used.)
     assert kinds.count("answer") == 2
     assert max(i for i, k in enumerate(kinds) if k == "related") > max(i for i, k in enumerate(kinds) if k == "answer")
+
+
+def test_each_later_round_reads_its_smaller_share_of_evidence(local_web, megrez):
+    from search.tokens import count_tokens
+    from testkit.megrez import parse_contexts
+
+    question = "Who founded the Pell Gallery, where did they study, and when did that school open?"
+    with ServedApp(make_settings(local_web, megrez, context_tokens=400, later_round_context_share=0.25)) as app:
+        megrez.prefix_log.clear()
+        body = ask(app, question=question)
+    assert body["search_rounds"] == 3
+    assert all(part in body["answer"] for part in ("Mara Quint", "Orrin Academy", "first admitted students"))
+    final = [e for e in megrez.prefix_log if e["messages"][-1]["role"] == "observation"][-1]["messages"]
+    rounds = [parse_contexts(m["content"]) for m in final if m["role"] == "observation"]
+    assert len(rounds) == 3
+    tokens = [sum(count_tokens(c["text"]) for c in contexts) for contexts in rounds]
+    assert tokens[0] <= 400 and all(0 < t <= 100 for t in tokens[1:]), tokens
