@@ -35,6 +35,18 @@ class Status(BaseModel):
     pages: int | None = None  # reading: pages fetched; condensing: long pages condensed
     sources: int | None = None  # answering: numbered sources the answer reads
 
+    def line(self) -> str:
+        """One plain English line for the step (the terminal, MCP progress); made from the fields."""
+        text = str(self.stage)
+        if self.stage is Stage.SEARCHING and self.queries:
+            again = "again for " if self.round > 1 else ""  # the model asked for another round
+            text = "searching " + again + " · ".join(self.queries)
+        elif self.stage in (Stage.READING, Stage.CONDENSING) and self.pages is not None:
+            text = f"{self.stage} {self.pages} pages"
+        elif self.stage is Stage.ANSWERING and self.sources is not None:
+            text = f"answering from {self.sources} sources"
+        return text if self.round == 1 else f"{text} (round {self.round})"
+
 
 class Queries(BaseModel):
     event: Literal["queries"] = "queries"

@@ -89,7 +89,7 @@ async def stream_reply(
         await stream.aclose()  # on cancellation too: the server stops generating
     handle(parser.close())
     # Native tool calls (the `tools` protocol) arrive whole when the stream ends.
-    handle([tool_call_event(call.name, call.arguments, {"search"}) for call in getattr(stream, "tool_calls", None) or []])
+    handle([tool_call_event(call.name, call.arguments, {"search"}) for call in stream.tool_calls])
     if show and reply.call is None:
         show_text(rewriter.close())
     return reply

@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     # --- selecting evidence ------------------------------------------------------------------
     context_tokens: int = 1000  # total evidence the model reads
     source_tokens: int = 350  # at most this much from one source
+    # When the ranking is unsure (one page leads but more of its passages score close to its best
+    # than its share holds: search/select.py), the evidence grows to this, each source's share in
+    # proportion; no more than context_tokens turns it off. Measured in bench/realdata.py.
+    unsure_context_tokens: int = 1500
+    unsure_crowd: float = 0.55  # "close": the leading page's first passage past its share scores this share of the best
+    unsure_lead: float = 0.5  # "leads": no other page's best passage scores this share of the best
     # Searching again (issue #13): after reading results the model may call search once more, up to
     # this many rounds in all (depth "auto"), while the question is younger than the time budget; at
     # either limit it is asked to answer from what it has.
@@ -139,9 +145,11 @@ class Settings(BaseSettings):
     # OpenAI's `user` field, for a router in front of vLLM (production-stack, SGLang, Dynamo, llm-d).
     llm_route_headers: CommaList = Field(default_factory=lambda: list(DEFAULT_ROUTE_HEADERS))
     llm_route_secret: str = "megrez-websearch"  # keys that hash; the same on every api replica
-    llm_route_load_factor: float = Field(default=llm_defaults.ROUTE_LOAD_FACTOR, ge=1.0)  # pool: ≤ this × mean
-    llm_route_min_load: int = Field(default=llm_defaults.ROUTE_MIN_LOAD, ge=1)  # … but fewer in flight: never passed over
-    llm_pool_affinity: bool = llm_defaults.POOL_AFFINITY  # pool: conversations stay on their server (False: least outstanding)
+    # Pool: a conversation's server takes at most load_factor × the mean outstanding, but one with fewer
+    # than min_load in flight is never passed over; affinity False: least outstanding for every request.
+    llm_route_load_factor: float = Field(default=llm_defaults.ROUTE_LOAD_FACTOR, ge=1.0)
+    llm_route_min_load: int = Field(default=llm_defaults.ROUTE_MIN_LOAD, ge=1)
+    llm_pool_affinity: bool = llm_defaults.POOL_AFFINITY
 
     @field_validator("llm_route_headers", mode="before")
     @classmethod

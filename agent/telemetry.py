@@ -21,6 +21,8 @@ class Sink(Protocol):
 
     def observe_fallback(self, reason: str) -> None: ...
 
+    def observe_evidence_widened(self) -> None: ...
+
 
 _sink: ContextVar[Sink | None] = ContextVar("websearch_telemetry_sink", default=None)
 
@@ -48,6 +50,12 @@ def observe_fallback(reason: str) -> None:
     """A page was represented by its search snippet, for `reason` (a `search.models.Fallback`)."""
     if (sink := _sink.get()) is not None:
         sink.observe_fallback(reason)
+
+
+def observe_evidence_widened() -> None:
+    """The select stage packed the wider budget: the ranking was unsure (search.select.ranking_unsure)."""
+    if (sink := _sink.get()) is not None:
+        sink.observe_evidence_widened()
 
 
 class CountingCache:

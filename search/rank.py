@@ -36,7 +36,7 @@ K1 = 1.2
 B = 0.75
 
 # Bump when tokenize() changes: anything that stored its output (search/index.py) must re-tokenize.
-TOKENIZER_VERSION = 2
+TOKENIZER_VERSION = 3
 
 _STOP = frozenset(
     (
@@ -50,14 +50,16 @@ _STOP_ZH = frozenset("的了是在和有也就都而及与或吗呢吧啊么什�
 
 _TOKEN_RE = re.compile(f"[{CJK_CLASS}]+|[a-z0-9]+(?:[.'][a-z0-9]+)*")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'“(A-Z0-9£$€])|(?<=[。！？；])")
+_SENTENCE_ZH_RE = re.compile(r"(?<=[。！？；])")
 _CLOSING_RE = re.compile(r"[.!?。！？；;:：,，)）\"”]$")
 _CELLS_RE = re.compile(r": | \| |：")
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
-    """A light English stemmer: plural, -ed, -ing, -er, -ly and a final e, so that "fined" meets
-    "fine", "winner" meets "winning", "metres" meets "metre". Short words and numbers are kept."""
+    """A light English stemmer: plural, -ed, -ing, -er, -or, -ly and a final e, so that "fined" meets
+    "fine", "winner" meets "winning", "metres" meets "metre", "director" meets "directed". Short
+    words and numbers are kept."""
     if len(word) <= 3 or not word.isalpha():
         return word
     if word.endswith("ies") and len(word) > 4:
@@ -69,7 +71,7 @@ def stem(word: str) -> str:
     if word.endswith("ied") and len(word) > 4:
         word = word[:-3] + "y"
     else:
-        for suffix, keep in (("ing", 3), ("ed", 3), ("er", 4), ("ly", 4)):
+        for suffix, keep in (("ing", 3), ("ed", 3), ("er", 4), ("or", 4), ("ly", 4)):
             if word.endswith(suffix) and len(word) - len(suffix) >= keep:
                 word = word[: -len(suffix)]
                 if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
@@ -124,8 +126,10 @@ def passage_tokens(text: str) -> int:
     return _exact(text, _units(text))
 
 
-def _sentences(paragraph: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_RE.split(paragraph) if s.strip()]
+def _sentences(paragraph: str, chinese: bool = False) -> list[str]:
+    """Chinese text splits only where a Chinese sentence ends: its sentences join without a space,
+    so a split at "Henry A. Walsh" would fuse the name into "Henry A.Walsh"."""
+    return [s.strip() for s in (_SENTENCE_ZH_RE if chinese else _SENTENCE_RE).split(paragraph) if s.strip()]
 
 
 def _compact_row(line: str) -> str:
@@ -180,7 +184,7 @@ def split_passages(page: Page) -> list[Passage]:
         if _cost(units) > MAX_TOKENS:
             # Chinese sentences join without a space, English ones with one.
             joiner = "" if paragraph.count("。") > paragraph.count(". ") else " "
-            pieces.extend(_pack([(s, _units(s)) for s in _sentences(paragraph)], joiner))
+            pieces.extend(_pack([(s, _units(s)) for s in _sentences(paragraph, chinese=not joiner)], joiner))
         else:
             pieces.append((paragraph, units))
     # Tiny paragraphs (headings, one-liners) merge with their neighbours so each passage says something.

@@ -44,16 +44,16 @@ async def load_history(state: AgentState, runtime: Runtime[Deps]) -> dict:
     started = time.monotonic()  # the search rounds' time budget counts from here
     settings = runtime.context.settings
     turns = await runtime.context.store.get(state.conversation_id)
-    # What is left of the context once the answer, the evidence, the prompts and the question (it
-    # stands twice in the answer prompt) have their share; a later search round adds its evidence,
-    # its call and the question again (the round's prompt).
+    # What is left of the context once the answer, the evidence (round 1: twice its budget, and never
+    # less than the widened budget of an unsure ranking; each later round its own share), the prompts
+    # and the question (it stands twice in each round's answer prompt) have their share.
     rounds = max_rounds(settings, state.depth)
     question = 2 * count_tokens(state.question) * rounds
     budget = (
         settings.llm_context_tokens
         - settings.answer_max_tokens
-        - settings.context_tokens
-        - evidence_budget(settings, state.depth)
+        - max(2 * settings.context_tokens, settings.unsure_context_tokens)
+        - (evidence_budget(settings, state.depth) - settings.context_tokens)
         - settings.prompt_reserve_tokens
         - (rounds - 1) * ROUND_OVERHEAD_TOKENS
         - question

@@ -100,7 +100,8 @@ class ToolsProtocol:
             return await answer_directly(state, deps)
         # What the rule says needs the web is held back until we know the model searched or refused.
         hold = state.search == "always" or verdict == "search"
-        params = GenerationParams(temperature=deps.settings.decide_temperature, max_tokens=deps.settings.decide_max_tokens)
+        settings = deps.settings
+        params = GenerationParams(temperature=settings.decide_temperature, max_tokens=settings.decide_max_tokens)
         reply = await stream_reply(
             deps.llm,
             tools_conversation(state, deps.today()),

@@ -82,21 +82,6 @@ def _serve_processes(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
-def _step(status) -> str:
-    """The terminal's one line for a step, made from the status event's fields."""
-    from agent.events import Stage
-
-    line = str(status.stage)
-    if status.stage is Stage.SEARCHING and status.queries:
-        again = "again for " if status.round > 1 else ""
-        line = "searching " + again + " · ".join(status.queries)
-    elif status.stage in (Stage.READING, Stage.CONDENSING) and status.pages is not None:
-        line = f"{status.stage} {status.pages} pages"
-    elif status.stage is Stage.ANSWERING and status.sources is not None:
-        line = f"answering from {status.sources} sources"
-    return line if status.round == 1 else f"{line} (round {status.round})"
-
-
 async def _ask(question: str, search: str, depth: str = "auto") -> int:
     """Stream the answer to stdout as it is written; steps go to stderr, sources follow the answer."""
     from agent.deps import build_deps
@@ -119,7 +104,7 @@ async def _ask(question: str, search: str, depth: str = "auto") -> int:
                     shown += item.text
                     print(item.text, end="", flush=True)
                 elif isinstance(item, Status) and sys.stderr.isatty():
-                    print(f"\r\033[2m{_step(item)}\033[0m\033[K", end="", file=sys.stderr, flush=True)
+                    print(f"\r\033[2m{item.line()}\033[0m\033[K", end="", file=sys.stderr, flush=True)
     except Exception as exc:  # one clear line, never a traceback
         _, code, message = describe(exc)
         print(("\n" if shown else "") + f"error ({code}): {message}", file=sys.stderr)

@@ -270,9 +270,8 @@ async def run_stdio(settings: Settings) -> None:
     deps = await asyncio.to_thread(build_deps, settings)
     graph = build_graph()
     try:
-        server = build_server(
-            Runtime(deps=lambda: deps, graph=lambda: graph, scoped=False), max_question_chars=settings.max_question_chars
-        )
+        runtime = Runtime(deps=lambda: deps, graph=lambda: graph, scoped=False)
+        server = build_server(runtime, max_question_chars=settings.max_question_chars)
         await server.run_stdio_async()
     finally:
         await deps.aclose()

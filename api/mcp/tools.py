@@ -18,11 +18,12 @@ import httpx
 from pydantic import BaseModel, Field, ValidationError
 
 from agent.deps import Deps
-from agent.events import Status
+from agent.events import Stage, Status
 from agent.nodes.read import read_results
 from agent.run import stream_run
 from agent.state import AgentOutput, Depth
-from api.rest.answer import agent_input, stored_key, to_response
+from api.rest.answer import agent_input, stored_key
+from api.rest.schemas import to_response
 from api.errors import APIError
 from api.rest.schemas import AnswerRequest, SourceOut, domain_names
 from search.language import detect_language
@@ -32,21 +33,9 @@ from search.rank import rank_passages
 from search.tokens import count_tokens, truncate_tokens
 
 MIN_PASSAGE_TOKENS = 30  # a passage cut shorter than this to fit the budget is noise, not evidence
-STAGES = ("deciding", "searching", "reading", "answering")  # progress: step n of 4
+STAGES = list(Stage)  # progress: step n of 5 (condensing is skipped unless it runs)
 
 Progress = Callable[[int, int, str], Awaitable[None]]
-
-
-def progress_text(status: Status) -> str:
-    """A progress notification's message, made from the status event's fields: `stage: detail`."""
-    detail = ""
-    if status.stage == "searching" and status.queries:
-        detail = ("again for " if status.round > 1 else "") + " · ".join(status.queries)
-    elif status.stage == "reading" and status.pages is not None:
-        detail = f"{status.pages} pages"
-    elif status.stage == "answering" and status.sources is not None:
-        detail = f"from {status.sources} sources"
-    return f"{status.stage}: {detail}" if detail else str(status.stage)
 
 
 class SearchHit(BaseModel):
@@ -207,9 +196,9 @@ async def ask_question(
             if isinstance(item, AgentOutput):
                 output = item
             elif isinstance(item, Status) and item.stage in STAGES:
-                # Each search round is four more steps (progress only ever grows).
+                # Each search round is as many steps again (progress only ever grows).
                 step = len(STAGES) * (item.round - 1) + STAGES.index(item.stage) + 1
-                await progress(step, len(STAGES) * item.round, progress_text(item))
+                await progress(step, len(STAGES) * item.round, item.line())
     assert output is not None  # stream_run ends with the output or raises
     response = to_response(output, scope)
     return AskOutput(

@@ -37,7 +37,7 @@ import anyio
 from fastapi import APIRouter, FastAPI, Request
 
 from agent.events import Delta, Sources
-from agent.run import stream_run
+from agent.run import run_once, stream_run
 from agent.state import AgentInput, AgentOutput
 from api import errors, limits, sse
 from api.rest.answer import existing
@@ -195,10 +195,8 @@ async def chat_completions(body: ChatCompletionRequest, request: Request):
     agent_in = chat_agent_input(body, run_id)
 
     if not body.stream:
-        from api.rest.answer import run_agent
-
         try:
-            output = await run_agent(app, agent_in)
+            output = await run_once(app.state.graph, app.state.deps, agent_in)
         except BaseException:
             await conversation.discard()
             raise

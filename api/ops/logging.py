@@ -22,6 +22,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api import errors
+from api.ops.metrics import route_label  # the same route names in logs and metrics
 from search.redact import redact
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -120,8 +121,6 @@ class RequestContextMiddleware:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        from api.ops.metrics import route_label  # the same route names in logs and metrics
-
         incoming = _header(scope, b"x-request-id")
         rid = incoming if incoming and _SANE_ID.match(incoming) else uuid.uuid4().hex
         token = request_id.set(rid)

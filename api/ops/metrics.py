@@ -29,6 +29,7 @@ those are read by `api/ops/llm_metrics.py`.
 | `websearch_llm_metrics_up` | gauge | endpoint (1 when vLLM's /metrics was read) |
 | `websearch_draining` | gauge | (1 while shutting down) |
 | `websearch_page_fallbacks_total` | counter | reason (a page's snippet stood in: fetch_failed, no_text, worker_crash, worker_deadline, worker_memory, …) |
+| `websearch_evidence_widened_total` | counter | (answers whose evidence budget grew to `unsure_context_tokens`: the ranking was unsure) |
 | `websearch_parse_seconds` | summary | (time parse workers spent per page: `_sum` / `_count`) |
 | `websearch_parse_worker_restarts_total` | counter | cause (crash, deadline, memory) |
 | `websearch_parse_workers_alive` | gauge | (worker processes up; the pool's size when healthy) |
@@ -115,6 +116,11 @@ class Metrics:
         self.fallbacks = Counter(
             "websearch_page_fallbacks", "Pages represented by their search snippet, by why.", ["reason"], registry=r
         )
+        self.evidence_widened = Counter(
+            "websearch_evidence_widened",
+            "Answers whose evidence budget grew to unsure_context_tokens because the ranking was unsure.",
+            registry=r,
+        )
         self._cache_counts: dict[str, list[int]] = {}  # cache -> [hits, lookups], for the ratio
         self.scraped = _ScrapedCollector(self)
         r.register(self.scraped)
@@ -137,6 +143,9 @@ class Metrics:
 
     def observe_fallback(self, reason: str) -> None:
         self.fallbacks.labels(reason).inc()
+
+    def observe_evidence_widened(self) -> None:
+        self.evidence_widened.inc()
 
     # --- scrape --------------------------------------------------------------------------------
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from agent.deps import Deps
 from agent.run import run_once
-from agent.state import AgentInput, AgentOutput
+from agent.state import AgentInput
 from api import errors, limits
 from api.auth import conversation_scope, reachable_id
 from api.rest.schemas import (
@@ -16,8 +16,8 @@ from api.rest.schemas import (
     AnswerResponse,
     ConversationId,
     ConversationOut,
-    SourceOut,
     TurnOut,
+    to_response,
 )
 from api.rest.stream import answer_stream
 
@@ -36,24 +36,6 @@ def agent_input(body: AnswerRequest, scope: str = "", key: str | None = None) ->
     )
 
 
-async def run_agent(app: FastAPI, agent_in: AgentInput) -> AgentOutput:
-    return await run_once(app.state.graph, app.state.deps, agent_in)
-
-
-def to_response(output: AgentOutput, scope: str = "") -> AnswerResponse:
-    return AnswerResponse(
-        conversation_id=output.conversation_id.removeprefix(scope),
-        answer=output.answer,
-        citations=output.citations,
-        sources=[SourceOut.of(s) for s in output.sources],
-        searched=output.searched,
-        queries=output.queries,
-        search_rounds=output.search_rounds,
-        related=output.related,
-        timings=output.timings,
-    )
-
-
 @router.post("/answer", response_model=AnswerResponse)
 async def answer(body: AnswerRequest, request: Request):
     limits.check_question(body.question, request.app.state.settings)
@@ -61,7 +43,8 @@ async def answer(body: AnswerRequest, request: Request):
     key = await existing(request, body.conversation_id) if body.conversation_id else None
     if body.stream:
         return answer_stream(request.app, agent_input(body, scope, key), scope)
-    return to_response(await run_agent(request.app, agent_input(body, scope, key)), scope)
+    output = await run_once(request.app.state.graph, request.app.state.deps, agent_input(body, scope, key))
+    return to_response(output, scope)
 
 
 async def existing(request: Request, conversation_id: str) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated, Callable
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from agent.state import Citation, Depth, SearchMode, Turn
+from agent.state import AgentOutput, Citation, Depth, SearchMode, Turn
 from search.models import Recency, Source
 from search.providers.base import bare_domain
 
@@ -114,3 +114,18 @@ class ErrorDetail(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorDetail
+
+
+def to_response(output: AgentOutput, scope: str = "") -> AnswerResponse:
+    """The one place an AgentOutput becomes the contract's JSON (plain, streamed `done`, MCP)."""
+    return AnswerResponse(
+        conversation_id=output.conversation_id.removeprefix(scope),
+        answer=output.answer,
+        citations=output.citations,
+        sources=[SourceOut.of(s) for s in output.sources],
+        searched=output.searched,
+        queries=output.queries,
+        search_rounds=output.search_rounds,
+        related=output.related,
+        timings=output.timings,
+    )

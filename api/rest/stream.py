@@ -17,7 +17,7 @@ from agent.events import Sources
 from agent.run import stream_run
 from agent.state import AgentInput, AgentOutput
 from api import sse
-from api.rest.schemas import SourceOut
+from api.rest.schemas import SourceOut, to_response
 
 
 def answer_stream(app: FastAPI, agent_input: AgentInput, scope: str = "") -> sse.EventStream:
@@ -25,7 +25,6 @@ def answer_stream(app: FastAPI, agent_input: AgentInput, scope: str = "") -> sse
 
 
 async def answer_events(app: FastAPI, agent_input: AgentInput, scope: str = "") -> AsyncIterator[sse.Outgoing]:
-    from api.rest.answer import to_response  # the one place an AgentOutput becomes the contract's JSON
 
     try:
         async with aclosing(stream_run(app.state.graph, app.state.deps, agent_input)) as run:

@@ -12,6 +12,7 @@ from agent.events import Delta, Related
 from agent.graph import build_graph
 from agent.run import run_once, stream_run
 from agent.state import AgentInput, AgentOutput
+from inference.base import TextStream
 from testkit.settings import make_settings
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
@@ -30,9 +31,9 @@ class SlowToAnswer:
         stream = self.inner.chat_stream(messages, params, **kwargs)
         if messages[-1].role != "observation":  # the decide step: as it is
             return stream
-        return self._answer(stream)
+        return TextStream(lambda result: self._answer(stream, result))
 
-    async def _answer(self, stream):
+    async def _answer(self, stream, result):
         await asyncio.sleep(self.delay_s)  # time enough for the related step to jump the queue
         wrote = False
         try:
@@ -41,6 +42,8 @@ class SlowToAnswer:
                     self.log.append("answer writes")
                     wrote = True
                 yield chunk
+            result.usage, result.finish_reason = stream.usage, stream.finish_reason
+            result.tool_calls = stream.tool_calls
         finally:
             await stream.aclose()
 

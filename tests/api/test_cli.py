@@ -65,8 +65,7 @@ def test_ask_shows_a_second_search_round_and_depth_quick_has_none(local_web, meg
 
 def test_the_terminal_step_line_says_when_the_model_searches_again():
     from agent.events import Stage, Status
-    from api.cli.main import _step
 
-    assert _step(Status(stage=Stage.SEARCHING, queries=["Lantern Orchard"])) == "searching Lantern Orchard"
+    assert Status(stage=Stage.SEARCHING, queries=["Lantern Orchard"]).line() == "searching Lantern Orchard"
     again = Status(stage=Stage.SEARCHING, queries=["Ilse Varga birthplace"], round=2)
-    assert _step(again) == "searching again for Ilse Varga birthplace (round 2)"
+    assert again.line() == "searching again for Ilse Varga birthplace (round 2)"

@@ -59,7 +59,7 @@ async def test_stdio_server_searches_reads_and_answers_follow_ups(local_web, meg
         )
         assert not first.is_error, text_of(first)
         assert "Ingrid Solberg" in first.structured_content["answer"]
-        assert [m.split(":")[0] for m in progress] == ["deciding", "searching", "reading", "answering"]
+        assert [m.split()[0] for m in progress] == ["deciding", "searching", "reading", "answering"]
         conversation_id = first.structured_content["conversation_id"]
         follow_up = await client.call_tool(
             "ask", {"question": "And how much did it cost?", "conversation_id": conversation_id}

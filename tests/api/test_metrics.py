@@ -105,6 +105,18 @@ def test_first_token_is_observed_from_the_openai_streams_events(app, megrez):
     assert value(scrape(app), "websearch_time_to_first_token_seconds_count", route="/v1/answer") == 1
 
 
+def test_answers_whose_evidence_budget_widened_are_counted(settings):
+    # A ranking always "unsure" (any passage close, any lead) widens every answer; one never unsure, none.
+    unsure = settings.model_copy(update={"unsure_crowd": 0.0, "unsure_lead": 1.01, "source_tokens": 40})
+    sure = settings.model_copy(update={"unsure_crowd": 2.0})
+    with ServedApp(unsure) as widening, ServedApp(sure) as steady:
+        for served in (widening, steady):
+            response = httpx.post(f"{served.base_url}/v1/answer", json={"question": QUESTION}, timeout=30)
+            assert response.status_code == 200 and response.json()["sources"]
+        assert value(scrape(widening), "websearch_evidence_widened_total") == 1
+        assert value(scrape(steady), "websearch_evidence_widened_total") == 0
+
+
 def test_search_and_page_cache_hit_ratios(app):
     # Needs agent/deps.py to build its cache with agent.telemetry.instrument_cache.
     for _ in range(2):

@@ -95,6 +95,9 @@ def test_empty_pages_give_no_passages() -> None:
         ("carried", "carry"),
         ("opened", "opening"),
         ("prices", "priced"),
+        ("director", "directed"),  # "Who directed it?" against "director Bong Joon Ho"
+        ("adviser", "advisor"),
+        ("senator", "senate"),
     ],
 )
 def test_stemming_meets_inflections(a: str, b: str) -> None:
@@ -103,6 +106,33 @@ def test_stemming_meets_inflections(a: str, b: str) -> None:
 
 def test_stemming_leaves_short_words_and_numbers() -> None:
     assert [stem(w) for w in ("use", "bus", "4.0.2", "2024", "gas")] == ["use", "bus", "4.0.2", "2024", "gas"]
+    assert [stem(w) for w in ("color", "motor", "error", "major")] == ["color", "motor", "error", "major"]
+
+
+def test_a_long_chinese_paragraph_keeps_a_latin_name_with_an_initial_whole() -> None:
+    # Chinese sentences join without a space: a split after "A." would fuse "Henry A.Walsh".
+    sentence = "这座教堂由建筑师Henry A. Walsh设计。它于一八九零年完工，是当地最早的石造教堂之一。至今仍在使用。"
+    page = Page(url="http://zh.example/", title="教堂", text=sentence * 4)
+    passages = split_passages(page)
+    assert len(passages) > 1
+    assert all(p.text.count("Henry A. Walsh") == p.text.count("Henry") for p in passages)
+
+
+def test_a_follow_up_finds_the_agent_noun_for_its_verb() -> None:
+    page = Page(
+        url="http://film.example/",
+        title="Parasite wins at the SAG awards",
+        text="\n".join(
+            [
+                "Parasite, the Korean social satire, won the top prize of best cast ensemble at the SAG awards.",
+                "Despite an unknown cast, Parasite beat Hollywood films with A-list stars at the awards.",
+                "Parasite director Bong Joon Ho said backstage that no one could predict the Oscars.",
+            ]
+        ),
+    )
+    best = rank_passages([page], "Who directed it?", "Parasite SAG awards best cast ensemble",
+                         history=["Which film won best cast ensemble at the SAG awards?"])[0]
+    assert "Bong Joon Ho" in best.text
     assert tokenize("the men's race") == ["men", "rac"]
 
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import pytest
+
 from search.models import Page, Passage
 from search.rank import rank_passages
-from search.select import MIN_PIECE_TOKENS, select_sources
+from search.select import MIN_PIECE_TOKENS, Selection, select_evidence, select_sources
 from search.tokens import count_tokens
 
 
@@ -170,3 +172,98 @@ def test_a_page_with_nothing_relevant_offers_its_opening_or_else_its_snippet() -
     sources = select_sources([*PAGES, bare], passages, budget_tokens=5000, source_tokens=400)
     assert sources[-1].url == "http://bare/" and sources[-1].context == "Veldmark tram timetable."
 
+
+
+# --- the unsure budget ----------------------------------------------------------------------------
+
+
+def _article(n: int, subject: str, filler: list[str], answer: str, at: int) -> Page:
+    """A page whose every paragraph is about `subject` (so they score alike) with `answer` at `at`."""
+    paragraphs = [f"{subject} {line}" for line in filler]
+    paragraphs.insert(at, answer)
+    return Page(url=f"http://news{n}.example/story", title=f"{subject} news {n}", text="\n".join(paragraphs))
+
+
+EN_FILLER = [
+    f"works went on through the {season} of year {i}, with crews on the site every day and lorries "
+    f"bringing steel and concrete, the council said in its report number {i} to residents."
+    for i, season in enumerate(["spring", "summer", "autumn", "winter"] * 2 + ["spring"])
+]
+ZH_FILLER = [f"{x}港湾隧道工程在第{i}个季度继续施工，工人每天都在工地上，卡车运来钢材和混凝土，市议会在给居民的第{i}份报告中说明了进度。" for i, x in enumerate("春夏秋冬春夏秋")]
+
+
+def _unsure_case(zh: bool) -> tuple[list[Page], str, str]:
+    if zh:
+        answer = "港湾隧道工程的负责人是英格丽·索尔贝格，她此前在北方建过三座大桥，也参与过两条地铁线路的施工。"
+        lead = _article(1, "港湾隧道", ZH_FILLER, answer, at=len(ZH_FILLER))
+        others = [
+            Page(url=f"http://other{i}.example/", title=f"天气 {i}", text=f"今天的天气晴朗，隧道以外的城市新闻第{i}条。")
+            for i in range(3)
+        ]
+        return [*others[:1], lead, *others[1:]], "港湾隧道的设计师是谁？", "英格丽·索尔贝格"
+    answer = "The chief engineer was Ingrid Solberg, who earlier built three bridges."
+    lead = _article(1, "The Harbour Tunnel", EN_FILLER, answer, at=len(EN_FILLER))
+    others = [
+        Page(url=f"http://other{i}.example/", title=f"Weather {i}", text=f"Sunny today; city news item {i} mentions a tunnel.")
+        for i in range(3)
+    ]
+    return [*others[:1], lead, *others[1:]], "Who designed the Harbour Tunnel?", "Ingrid Solberg"
+
+
+def _evidence_tokens(selection: Selection) -> int:
+    return sum(count_tokens(s.title) + count_tokens(s.url) + count_tokens(s.context) for s in selection.sources)
+
+
+@pytest.mark.parametrize("zh", [False, True], ids=["english", "chinese"])
+def test_budget_widens_when_the_leading_pages_passages_score_alike(zh: bool) -> None:
+    pages, question, answer = _unsure_case(zh)
+    passages = rank_passages(pages, question, question)
+    normal = select_sources(pages, passages, budget_tokens=1000, source_tokens=350)
+    assert answer not in "\n".join(s.context for s in normal), "the case needs the answer beyond the normal share"
+    selection = select_evidence(pages, passages, budget_tokens=1000, source_tokens=350, unsure_budget_tokens=1500)
+    assert selection.widened and selection.budget_tokens == 1500
+    assert answer in "\n".join(s.context for s in selection.sources)
+    assert _evidence_tokens(selection) <= 1500
+
+
+@pytest.mark.parametrize("zh", [False, True], ids=["english", "chinese"])
+def test_budget_stays_when_one_passage_stands_out(zh: bool) -> None:
+    pages, _, _ = _unsure_case(zh)
+    # A question only the answer's paragraph speaks to: the ranking is sure.
+    question = "英格丽·索尔贝格此前建过几座大桥？" if zh else "How many bridges did Ingrid Solberg build before?"
+    passages = rank_passages(pages, question, question)
+    selection = select_evidence(pages, passages, budget_tokens=1000, source_tokens=350, unsure_budget_tokens=1500)
+    assert not selection.widened and selection.budget_tokens == 1000
+    assert _evidence_tokens(selection) <= 1000
+    assert ("三座大桥" if zh else "three bridges") in selection.sources[0].context
+
+
+def test_close_scores_across_pages_do_not_widen() -> None:
+    # Two pages say the same thing equally well: more budget would only buy more of the same.
+    answer = "The chief engineer was Ingrid Solberg."
+    pages = [_article(n, "The Harbour Tunnel", EN_FILLER, answer, at=9) for n in (1, 2)]
+    passages = rank_passages(pages, "Who designed the Harbour Tunnel?")
+    selection = select_evidence(pages, passages, budget_tokens=1000, source_tokens=350, unsure_budget_tokens=1500)
+    assert not selection.widened
+
+
+@pytest.mark.parametrize("zh", [False, True], ids=["english", "chinese"])
+@pytest.mark.parametrize("budget", [200, 600, 1000])
+def test_widened_evidence_never_exceeds_its_cap(zh: bool, budget: int) -> None:
+    pages, question, _ = _unsure_case(zh)
+    pages = [p.model_copy(update={"title": p.title * 8}) for p in pages]  # titles count too
+    passages = rank_passages(pages, question, question)
+    selection = select_evidence(
+        pages, passages, budget_tokens=budget, source_tokens=budget // 3, unsure_budget_tokens=budget * 3 // 2
+    )
+    assert selection.widened
+    assert _evidence_tokens(selection) <= budget * 3 // 2
+    assert all(count_tokens(s.context) <= budget // 2 for s in selection.sources)  # each share grows in proportion
+
+
+def test_no_unsure_budget_never_widens() -> None:
+    pages, question, _ = _unsure_case(False)
+    passages = rank_passages(pages, question, question)
+    for unsure in (0, 1000, 800):
+        selection = select_evidence(pages, passages, budget_tokens=1000, source_tokens=350, unsure_budget_tokens=unsure)
+        assert not selection.widened and _evidence_tokens(selection) <= 1000
