@@ -39,7 +39,8 @@ class Status(BaseModel):
         """One plain English line for the step (the terminal, MCP progress); made from the fields."""
         text = str(self.stage)
         if self.stage is Stage.SEARCHING and self.queries:
-            text = "searching " + " · ".join(self.queries)
+            again = "again for " if self.round > 1 else ""  # the model asked for another round
+            text = "searching " + again + " · ".join(self.queries)
         elif self.stage in (Stage.READING, Stage.CONDENSING) and self.pages is not None:
             text = f"{self.stage} {self.pages} pages"
         elif self.stage is Stage.ANSWERING and self.sources is not None:

@@ -2,7 +2,11 @@
 
     load_history → decide ─┬─ (answered directly) ─────────────────────────────────────────────────┐
                            └─ search → read → rank → select → condense ─┬─ answer ──┬─→ cite → save
-                                                                        └─ related ─┘  (in parallel)
+                                ↑                                       └─ related ─┘  (in parallel)
+                                └──── (the model searches again, within the limits) ── answer
+
+A search round is search … answer; the answer step may call search again (agent/rounds.py keeps
+the limits), and the graph runs another round. Related questions are kept for the final round only.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from langgraph.runtime import Runtime
 
 from agent.deps import Deps
 from agent.nodes.answer import answer
+from agent.nodes.answer import route as route_after_answer
 from agent.nodes.cite import cite
 from agent.nodes.condense import condense
 from agent.nodes.decide import decide, route
@@ -25,9 +30,11 @@ from agent.nodes.load_history import load_history
 from agent.nodes.rank import rank
 from agent.nodes.read import read_pages
 from agent.nodes.related import related
+from agent.nodes.related import route as route_after_related
 from agent.nodes.save import save
 from agent.nodes.search import search
 from agent.nodes.select import select
+from agent.rounds import timing_key
 from agent.run_control import RunControl
 from agent.state import AgentInput, AgentOutput, AgentState
 from agent.telemetry import observe_stage
@@ -48,7 +55,8 @@ def _stage(name: str, node: Callable[..., Awaitable[dict]]) -> Callable[..., Awa
             watcher.cancel()
         elapsed = time.perf_counter() - started
         observe_stage(name, elapsed)  # the stage latency histogram, when a request has metrics
-        return {**update, "timings": {name: round(elapsed * 1000, 1)}}
+        # Per round: round 1's stages keep their names, a later round's are `search.2`, `answer.2`…
+        return {**update, "timings": {timing_key(name, state.round): round(elapsed * 1000, 1)}}
 
     stage.__name__ = stage.__qualname__ = name
     return stage
@@ -80,7 +88,9 @@ def build_graph():
     graph.add_edge("select", "condense")
     graph.add_edge("condense", "answer")
     graph.add_edge("condense", "related")
-    graph.add_edge(["answer", "related"], "cite")
+    # Both run in the same step; cite follows the final round's (a step waits for all its nodes).
+    graph.add_conditional_edges("answer", route_after_answer, {"search": "search", "cite": "cite"})
+    graph.add_conditional_edges("related", route_after_related, {"cite": "cite", END: END})
     graph.add_edge("cite", "save")
     graph.add_edge("save", END)
     return graph.compile()

@@ -3,9 +3,11 @@
 - `client_gone`: the streaming client went away (or the run is over). The node in flight is then
   cancelled, and with it the model request: LangGraph does not cancel running nodes when the
   consumer of `astream` stops.
-- `answer_begun`: the answer's first words have been written (or the answer step ended). The
-  related-questions step waits for it, so that on a backend that generates one reply at a time
-  (embedded llama.cpp) it never takes the model before the answer does.
+- per search round, `answer_begun`: the round's answer has written its first words (or ended), and
+  `settled`: the round's answer ended, `again` telling whether the model searches once more. The
+  related-questions step waits for the first, so that on a backend that generates one reply at a
+  time (embedded llama.cpp) it never takes the model before the answer does; it keeps its questions
+  only for the final answer (a round that searches again drops them, its request cancelled).
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ _KEY = "websearch_run_control"
 class RunControl:
     def __init__(self) -> None:
         self.client_gone = asyncio.Event()
-        self.answer_begun = asyncio.Event()
+        self._rounds: dict[int, _Round] = {}
+
+    def _round(self, round_: int) -> _Round:
+        return self._rounds.setdefault(round_, _Round())
 
     def config(self) -> RunnableConfig:
         """The graph run's config that carries this control to every node."""
@@ -40,8 +45,31 @@ class RunControl:
         await self.client_gone.wait()
         task.cancel()
 
-    def mark_answer_begun(self) -> None:
-        self.answer_begun.set()
+    def mark_answer_begun(self, round_: int = 1) -> None:
+        self._round(round_).begun.set()
 
-    async def wait_for_answer_to_begin(self) -> None:
-        await self.answer_begun.wait()
+    def settle(self, round_: int, *, again: bool) -> None:
+        """The round's answer ended: with another search (`again`) or as the final answer."""
+        state = self._round(round_)
+        state.again = again
+        state.settled.set()
+        state.begun.set()  # an answer that wrote nothing must not leave the related step waiting
+
+    async def wait_for_answer_to_begin(self, round_: int = 1) -> bool:
+        """Wait for the round's first words; False when the round already ended searching again."""
+        state = self._round(round_)
+        await state.begun.wait()
+        return not state.again
+
+    async def searches_again(self, round_: int) -> bool:
+        """Wait for the round's answer to end; True when the model searches once more."""
+        state = self._round(round_)
+        await state.settled.wait()
+        return state.again
+
+
+class _Round:
+    def __init__(self) -> None:
+        self.begun = asyncio.Event()
+        self.settled = asyncio.Event()
+        self.again = False

@@ -92,6 +92,17 @@ class Settings(BaseSettings):
     unsure_context_tokens: int = 1500
     unsure_crowd: float = 0.55  # "close": the leading page's first passage past its share scores this share of the best
     unsure_lead: float = 0.5  # "leads": no other page's best passage scores this share of the best
+    # Searching again (issue #13): after reading results the model may call search once more, up to
+    # this many rounds in all (depth "auto"), while the question is younger than the time budget; at
+    # either limit it is asked to answer from what it has.
+    max_search_rounds: int = 3
+    search_time_budget_s: float = 20.0
+    # Each later round reads this share of `context_tokens` as new evidence (round 1 reads it all):
+    # a 3-round prompt then holds at most 1000 + 2 * 500 tokens of evidence, and the history budget
+    # keeps room for all of it.
+    later_round_context_share: float = 0.5
+    deep_search_rounds: int = 5  # depth "deep": research questions get more rounds…
+    deep_fetch_pages: int = 8  # … and read more pages per round
     condense: bool = False  # let the model condense long pages (one batched request) first
     condense_input_tokens: int = 1200  # how much of each page the condensing step reads
     # A semantic signal beside BM25 (search/semantic.py), for deployments that serve a model on a GPU:

@@ -11,12 +11,27 @@ from search.models import Page, Passage, Recency, SearchResult, Source
 
 SearchMode = Literal["auto", "always", "never"]
 Language = Literal["en", "zh"]
+# quick: one search round; auto: up to the round limit, as the model decides; deep: more rounds,
+# more pages read per round (research questions).
+Depth = Literal["quick", "auto", "deep"]
 
 
 class Citation(BaseModel):
     index: int
     url: str
     title: str
+
+
+class SearchRound(BaseModel):
+    """A search the model asked for after reading earlier results (round 2 on), kept verbatim:
+    the next prompt is the last one plus this call and its observation, byte for byte."""
+
+    query: str
+    text: str = ""  # what the model wrote before the call, as it wrote it
+    shown: str = ""  # … as the reader saw it (markers rewritten): it stays in the final answer
+    call: str  # the assistant message as re-rendered: `text`, then the call in canonical spelling
+    observation: str | None = None  # the new results as the model read them (None until read)
+    searched: bool = True  # False: the round limit or time budget refused it; `observation` says so
 
 
 class Turn(BaseModel):
@@ -29,6 +44,9 @@ class Turn(BaseModel):
     # prompt then begins with the previous answer's whole prompt, all of it in vLLM's prefix cache.
     function_call: str | None = None
     observation: str | None = None
+    # Every later round (its call and observation) in order; turns saved before rounds have none
+    # and render exactly as before.
+    later_rounds: list[SearchRound] = Field(default_factory=list)
     history_start: int = 0  # the first earlier turn this turn's prompt included (kept for the next)
     queries: list[str] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
@@ -43,6 +61,7 @@ class AgentInput(BaseModel):
     search: SearchMode = "auto"
     domains: list[str] = Field(default_factory=list)
     recency: Recency | None = None
+    depth: Depth = "auto"
 
 
 class AgentOutput(BaseModel):
@@ -54,6 +73,7 @@ class AgentOutput(BaseModel):
     searched: bool = False
     queries: list[str] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)
+    search_rounds: int = 0  # search rounds run (0: answered without searching)
     timings: dict[str, float] = Field(default_factory=dict)
 
 
@@ -67,7 +87,13 @@ class AgentState(AgentInput):
     history_start: int = 0  # index of history[0] in the whole conversation
     function_call: str | None = None  # the model's search call, rendered canonically
     preamble: str = ""  # text the model streamed before deciding to search (already shown)
-    observation: str | None = None  # the search results as the answer step showed them
+    observation: str | None = None  # round 1's search results as the answer step showed them
+    round: int = 1  # the search round under way
+    search_rounds: int = 0  # search rounds run so far
+    later_rounds: list[SearchRound] = Field(default_factory=list)  # rounds 2.. (their calls, observations)
+    round_start: int = 0  # sources numbered before this round (this round's are sources[round_start:])
+    read_urls: list[str] = Field(default_factory=list)  # normalised URLs of every page read so far
+    started_at: float = 0.0  # time.monotonic() when the question arrived: the rounds' time budget
     queries: list[str] = Field(default_factory=list)
     results: list[SearchResult] = Field(default_factory=list)
     pages: list[Page] = Field(default_factory=list)
@@ -78,6 +104,7 @@ class AgentState(AgentInput):
     citations: list[Citation] = Field(default_factory=list)
     searched: bool = False
     related: list[str] = Field(default_factory=list)
+    related_done: bool = False  # the final round's related step has written them (cite follows)
     timings: Annotated[dict[str, float], _merge] = Field(default_factory=dict)
 
 
@@ -86,7 +113,9 @@ __all__ = [
     "AgentOutput",
     "AgentState",
     "Citation",
+    "Depth",
     "Language",
     "SearchMode",
+    "SearchRound",
     "Turn",
 ]

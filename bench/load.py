@@ -1,7 +1,7 @@
 """Load: how many answers a second one API process gives, how fast, and what it costs beyond the model.
 
 Drives the real service (uvicorn + the whole graph) on loopback with N concurrent streaming clients
-against the local web (`testkit/web.py`) and the scripted Megrez server, which here generates
+against the local web (`testkit/web/`) and the scripted Megrez server, which here generates
 at a realistic pace (`--ttft` before the first token, `--token-delay` between streamed chunks of about
 one token). For each concurrency level it prints throughput, client-side latency (p50/p95, and time
 to the first answer text), and the service's own overhead: the server's total time minus the time it

@@ -9,7 +9,6 @@ cancelled request can never let a second one into the model while the first is s
 from __future__ import annotations
 
 import asyncio
-import copy
 import functools
 import os
 import threading
@@ -22,9 +21,7 @@ from inference.base import (
     EndpointStats,
     GenerationParams,
     LLMError,
-    LLMUnavailable,
     Message,
-    ModelNotFound,
     PromptTooLong,
     RouteKey,
     StreamResult,
@@ -34,22 +31,14 @@ from inference.base import (
     Usage,
 )
 from inference.config import CONTEXT_TOKENS, LLMConfig
-from inference.gguf import HOW_TO_POINT, download_gguf
-from inference.megrez import TURN_END
+from inference.gguf import download_gguf
+from inference.llamacpp_args import STANDARD_ROLES, bounded, chat_role, sampling_args, stop_when, too_long, tool_message
+from inference.llamacpp_model import load_llama
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
 
 T = TypeVar("T")
-
-_STANDARD_ROLES = {"system", "user", "assistant"}
-# Megrez's format (inference/megrez.py), for a Megrez GGUF that carries no chat template of its own.
-MEGREZ_TEMPLATE = (
-    "{% for message in messages %}"
-    "{{ '<|role_start|>' + message['role'] + '<|role_end|>' + message['content'] + '<|turn_end|>' }}"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|role_start|>assistant<|role_end|>' }}{% endif %}"
-)
 
 
 class LlamaCppLLM:
@@ -76,23 +65,7 @@ class LlamaCppLLM:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, n_ctx: int = CONTEXT_TOKENS, n_threads: int | None = None) -> LlamaCppLLM:
-        file = Path(path).expanduser()
-        if not file.is_file():
-            raise ModelNotFound("llama.cpp", f"no GGUF file at {file}; {HOW_TO_POINT}")
-        try:
-            from llama_cpp import Llama  # lazy: the server backend must work without llama.cpp installed
-        except ImportError as exc:
-            raise LLMUnavailable(
-                "llama.cpp",
-                f"llama-cpp-python is not installed ({exc}); pip install llama-cpp-python, or {HOW_TO_POINT}",
-            ) from exc
-        try:
-            llama = Llama(model_path=str(file), n_ctx=n_ctx, n_threads=n_threads, verbose=False)
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise LLMError("llama.cpp", f"cannot load {file}: {exc}") from exc
-        _keep_special_tokens(llama)
-        _use_megrez_template_if_missing(llama)
-        return cls(llama, source=file.name)
+        return cls(load_llama(path, n_ctx=n_ctx, n_threads=n_threads), source=Path(path).expanduser().name)
 
     # --- the LLM protocol ----------------------------------------------------------------------
 
@@ -145,16 +118,16 @@ class LlamaCppLLM:
         def work(cancel: threading.Event) -> dict[str, Any]:
             from llama_cpp.llama_chat_format import chatml_function_calling
 
-            sampling = _sampling(params)
-            sampling["stop"] = sampling["stop"] or None  # the handler's own default (`<|im_end|>`)
+            args = sampling_args(params)
+            args["stop"] = args["stop"] or None  # the handler's own default (`<|im_end|>`)
             return chatml_function_calling(
                 llama=self._llama,
-                messages=[_tool_message(m) for m in messages],
-                tools=[_bounded(tool) for tool in tools],
+                messages=[tool_message(m) for m in messages],
+                tools=[bounded(tool) for tool in tools],
                 tool_choice="auto",
                 stream=False,
-                logits_processor=_stop_when(cancel, self._llama.token_eos()),
-                **sampling,
+                logits_processor=stop_when(cancel, self._llama.token_eos()),
+                **args,
             )
 
         data = await self._run(work, threading.Event())
@@ -214,10 +187,10 @@ class LlamaCppLLM:
     ) -> Any:
         def create(roles_mapped: bool) -> Any:
             return self._llama.create_chat_completion(
-                messages=[{"role": _role(m.role, roles_mapped), "content": m.content} for m in messages],
+                messages=[{"role": chat_role(m.role, roles_mapped), "content": m.content} for m in messages],
                 stream=stream,
-                logits_processor=_stop_when(cancel, self._llama.token_eos()),
-                **_sampling(params),
+                logits_processor=stop_when(cancel, self._llama.token_eos()),
+                **sampling_args(params),
             )
 
         try:
@@ -225,7 +198,7 @@ class LlamaCppLLM:
         except Exception as exc:
             # The first render of a template that rejects `observation`: retry it as `user`, and
             # remember so later calls skip the failed attempt. Context overflows are not retried.
-            if self._map_roles or _too_long(exc) or all(m.role in _STANDARD_ROLES for m in messages):
+            if self._map_roles or too_long(exc) or all(m.role in STANDARD_ROLES for m in messages):
                 raise
             self._map_roles = True
             return create(True)
@@ -236,8 +209,8 @@ class LlamaCppLLM:
         return self._llama.create_completion(
             prompt=prompt,
             stream=stream,
-            logits_processor=_stop_when(cancel, self._llama.token_eos()),
-            **_sampling(params),
+            logits_processor=stop_when(cancel, self._llama.token_eos()),
+            **sampling_args(params),
         )
 
     # --- threads -------------------------------------------------------------------------------
@@ -327,7 +300,7 @@ class LlamaCppLLM:
     def _error(self, exc: BaseException) -> BaseException:
         if isinstance(exc, LLMError) or not isinstance(exc, Exception):
             return exc
-        if _too_long(exc):
+        if too_long(exc):
             return PromptTooLong(
                 self.name, f"{exc} (n_ctx={self.n_ctx}; raise WEBSEARCH_LLM_CONTEXT_TOKENS or send less)"
             )
@@ -339,84 +312,3 @@ class LlamaCppLLM:
             return len(self._llama.tokenize(text.encode(), add_bos=False, special=True)) if text else 0
         except Exception:  # noqa: BLE001 - a count is not worth failing a reply for
             return 0
-
-
-
-def _sampling(params: GenerationParams) -> dict[str, Any]:
-    return {
-        "max_tokens": params.max_tokens,
-        "temperature": params.temperature,
-        "top_p": params.top_p,
-        "stop": list(params.stop),
-        "repeat_penalty": 1.02,  # same as the vLLM backend; llama.cpp's own default (1.1) is tuned for other models
-    }
-
-
-def _bounded(tool: dict[str, Any], max_chars: int = 160) -> dict[str, Any]:
-    """The tool with a maxLength on its string parameters: the handler generates the arguments with
-    no token limit, under a grammar made from this schema, and a small model can run on to n_ctx."""
-    tool = copy.deepcopy(tool)
-    properties = tool.get("function", {}).get("parameters", {}).get("properties", {})
-    for spec in properties.values():
-        if isinstance(spec, dict) and spec.get("type") == "string":
-            spec.setdefault("maxLength", max_chars)
-    return tool
-
-
-def _tool_message(message: Message) -> dict[str, Any]:
-    """A message for the chatml function-calling template, which reads `content` always (strictly)."""
-    wire = message.wire()
-    wire["content"] = wire.get("content") or ""
-    if message.role not in _STANDARD_ROLES:  # the template renders system, user and assistant only
-        wire = {"role": "user", "content": message.content}
-    return wire
-
-
-def _role(role: str, mapped: bool) -> str:
-    return role if not mapped or role in _STANDARD_ROLES else "user"
-
-
-def _too_long(exc: BaseException) -> bool:
-    return "exceed context window" in str(exc)
-
-
-def _stop_when(cancel: threading.Event, eos: int) -> list[Callable[[Any, Any], Any]]:
-    """A logits processor that forces end-of-sequence once `cancel` is set.
-
-    `create_chat_completion` takes no stopping criteria, but every backend call takes logits
-    processors, which llama.cpp runs before sampling each token: the cheapest per-token check.
-    """
-
-    def process(input_ids: Any, scores: Any) -> Any:
-        if cancel.is_set():
-            scores[:] = -float("inf")
-            scores[eos] = 0.0
-        return scores
-
-    return [process]
-
-
-def _keep_special_tokens(llama: Llama) -> None:
-    """Make generated special tokens appear in the text.
-
-    llama-cpp-python detokenizes with special=False, which renders control tokens as nothing:
-    Megrez's `<|function_start|>`/`<|function_end|>` would vanish and function calls with them.
-    """
-    detokenize = llama.detokenize
-
-    def detokenize_special(tokens: list[int], prev_tokens: list[int] | None = None, special: bool = True) -> bytes:
-        return detokenize(tokens, prev_tokens=prev_tokens, special=True)
-
-    llama.detokenize = detokenize_special  # type: ignore[method-assign]
-
-
-def _use_megrez_template_if_missing(llama: Llama) -> None:
-    """A Megrez GGUF without an embedded chat template would fall back to llama-2's format."""
-    meta = llama.metadata
-    is_megrez = "megrez" in (meta.get("general.name", "") + meta.get("general.basename", "")).lower()
-    if "tokenizer.chat_template" in meta or not is_megrez:
-        return
-    from llama_cpp.llama_chat_format import Jinja2ChatFormatter, chat_formatter_to_chat_completion_handler
-
-    formatter = Jinja2ChatFormatter(template=MEGREZ_TEMPLATE, eos_token=TURN_END, bos_token="")
-    llama.chat_handler = chat_formatter_to_chat_completion_handler(formatter)

@@ -7,7 +7,6 @@ stream must close the socket so vLLM aborts that generation and frees its batch 
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 from typing import Any
@@ -19,7 +18,6 @@ from inference.base import (
     EndpointStats,
     GenerationParams,
     LLMError,
-    LLMTimeout,
     LLMUnavailable,
     Message,
     ModelNotFound,
@@ -27,34 +25,21 @@ from inference.base import (
     RouteKey,
     StreamResult,
     TextStream,
-    ToolCall,
     ToolsUnsupported,
     Usage,
 )
 from inference.config import CONNECT_TIMEOUT_S, TIMEOUT_S, LLMConfig
 from inference.megrez import render_chat
+from inference.openai_errors import Refused, not_served, status_error, transport_error
+from inference.openai_wire import PartialCalls, add_tool_call_delta, choices, parse_chunk, tool_calls
 from inference.routing import DEFAULT_ROUTE_HEADERS, SESSION_TOKEN_HEADER, SessionTokens
 
 from search.redact import redact
 
-# vLLM's wording when the prompt (plus max_tokens) does not fit; it answers 400 with one of these.
-# Older: "This model's maximum context length is M tokens. However, you requested N tokens (...)";
-# 0.10+: "'max_tokens' or 'max_completion_tokens' is too large: N. This model's maximum context
-# length is M tokens and your request has K input tokens (N > M - K)." (V1 engine: "The decoder
-# prompt (length K) is longer than the maximum model length of M.")
-_TOO_LONG = (
-    "maximum context length",
-    "'max_completion_tokens' is too large",
-    "longer than the maximum model length",
-    "is too long and exceeds",
-)
 # The roles every chat template renders; Megrez's own `observation` (search results) may not be.
 _TEMPLATE_ROLES = {"system", "user", "assistant", "tool"}  # "tool": the OpenAI tools protocol's own
 
 
-class _Refused(LLMError):
-    """A plain 400 from the server (not a length or model problem): for chat, possibly a chat template
-    that will not render a role. Callers outside this module see an ordinary LLMError."""
 REPETITION_PENALTY = 1.02  # Megrez model card's recommendation for vLLM
 
 
@@ -123,12 +108,12 @@ class OpenAIServerLLM:
         body = self._body(params, route, messages=[m.wire() for m in messages])
         try:
             data = await self._request("POST", "/chat/completions", body, route)
-        except _Refused:
+        except Refused:
             if not _extra_roles(messages):
                 raise
             self.render_here = True
             return (await self.complete([render_chat(messages)], params, route))[0]
-        choice = self._choices(data)[0]
+        choice = choices(self.name, data)[0]
         message = choice.get("message") or {}
         usage = self.usage_total.record(data)
         return Completion(text=message.get("content") or "", finish_reason=choice.get("finish_reason"), usage=usage)
@@ -165,7 +150,7 @@ class OpenAIServerLLM:
                 async for text in chat:
                     yield text
                 return
-            except _Refused:  # a status error: raised before any text was yielded
+            except Refused:  # a status error: raised before any text was yielded
                 if not _extra_roles(messages):
                     raise
                 self.render_here = True
@@ -188,10 +173,10 @@ class OpenAIServerLLM:
             return []
         # One request for all prompts: vLLM schedules them into the same batch.
         data = await self._request("POST", "/completions", self._body(params, route, prompt=list(prompts)), route)
-        choices = self._choices(data)
-        by_index = {c.get("index", i): c for i, c in enumerate(choices)}
+        answered = choices(self.name, data)
+        by_index = {c.get("index", i): c for i, c in enumerate(answered)}
         if sorted(by_index) != list(range(len(prompts))):
-            raise LLMError(self.name, f"answered {len(choices)} choices for {len(prompts)} prompts")
+            raise LLMError(self.name, f"answered {len(answered)} choices for {len(prompts)} prompts")
         usage = self.usage_total.record(data)
         # The server reports usage for the whole batch; it belongs to a completion only when alone.
         return [
@@ -212,7 +197,7 @@ class OpenAIServerLLM:
     async def health(self) -> None:
         served = await self.served_models()
         if self.model not in served:
-            raise ModelNotFound(self.name, self._not_served(served))
+            raise ModelNotFound(self.name, not_served(self.model, served))
 
     async def served_models(self) -> list[str]:
         data = await self._request("GET", "/models")
@@ -289,7 +274,7 @@ class OpenAIServerLLM:
         self._keep_session_token(response, route)
         # `aclose` in finally runs on normal end, on error, and when the consumer closes us early:
         # closing an unfinished streamed response drops the connection, so vLLM aborts the request.
-        calls: dict[int, dict[str, str]] = {}  # streamed tool calls by index: id, name, arguments so far
+        calls: PartialCalls = {}
         try:
             if response.status_code >= 400:
                 error = await self._status_error(response.status_code, (await response.aread()).decode(errors="replace"))
@@ -302,7 +287,7 @@ class OpenAIServerLLM:
                 payload = line[5:].strip()
                 if payload == "[DONE]":
                     break
-                chunk = self._parse_chunk(payload)
+                chunk = parse_chunk(self.name, payload)
                 if chunk.get("usage"):
                     result.usage = self.usage_total.record(chunk)
                 for choice in chunk.get("choices") or []:
@@ -310,120 +295,31 @@ class OpenAIServerLLM:
                         result.finish_reason = choice["finish_reason"]
                     delta = choice.get("delta") or {}
                     for part in delta.get("tool_calls") or []:
-                        _add_tool_call_delta(calls, part)
+                        add_tool_call_delta(calls, part)
                     text = delta.get("content") if "delta" in choice else choice.get("text")
                     if text:
                         yield text
-            result.tool_calls = [
-                ToolCall(id=c["id"] or f"call_{i}", name=c["name"], arguments=c["arguments"] or "{}")
-                for i, c in sorted(calls.items())
-                if c["name"]
-            ]
+            result.tool_calls = tool_calls(calls)
         except httpx.HTTPError as exc:
             raise self._transport_error(exc) from exc
         finally:
             await response.aclose()
 
-    def _parse_chunk(self, payload: str) -> dict[str, Any]:
-        try:
-            chunk = json.loads(payload)
-        except ValueError as exc:
-            raise LLMError(self.name, f"sent a stream chunk that is not JSON: {payload[:200]!r}") from exc
-        if not isinstance(chunk, dict):
-            raise LLMError(self.name, f"sent an unexpected stream chunk: {payload[:200]!r}")
-        if "error" in chunk or chunk.get("object") == "error":  # vLLM reports mid-stream failures inline
-            raise self._classify(None, _error_message(chunk) or payload[:200])
-        return chunk
-
-    # --- errors --------------------------------------------------------------------------------
+    # --- errors (their mapping: openai_errors.py) ----------------------------------------------
 
     def _transport_error(self, exc: httpx.HTTPError) -> LLMError:
-        # A connect timeout means nothing is answering at that address: unavailable, not slow.
-        if isinstance(exc, httpx.ConnectTimeout):
-            return LLMUnavailable(
-                self.name, f"no connection within {self.connect_timeout_s:g}s; is the server running?"
-            )
-        if isinstance(exc, httpx.TimeoutException):
-            return LLMTimeout(self.name, f"no answer within {self.timeout_s:g}s")
-        if isinstance(exc, httpx.ConnectError):
-            return LLMUnavailable(self.name, f"cannot connect ({exc or type(exc).__name__}); is the server running?")
-        if isinstance(exc, (httpx.NetworkError, httpx.RemoteProtocolError)):
-            return LLMUnavailable(self.name, f"connection lost ({exc or type(exc).__name__})")
-        return LLMError(self.name, f"request failed: {exc or type(exc).__name__}")
+        return transport_error(self.name, exc, timeout_s=self.timeout_s, connect_timeout_s=self.connect_timeout_s)
 
     async def _status_error(self, status: int, text: str) -> LLMError:
-        try:
-            message = _error_message(json.loads(text))
-        except ValueError:
-            message = None
-        error = self._classify(status, message or text[:300] or "(empty body)")
-        if status == 400 and type(error) is LLMError:
-            error = _Refused(error.backend, error.message)
+        error = status_error(self.name, status, text)
         if isinstance(error, ModelNotFound):
             # Name what the server does serve, so the fix (WEBSEARCH_LLM_MODEL) is obvious.
             try:
-                error = ModelNotFound(self.name, self._not_served(await self.served_models()))
+                error = ModelNotFound(self.name, not_served(self.model, await self.served_models()))
             except LLMError:
                 pass
         return error
 
-    def _classify(self, status: int | None, message: str) -> LLMError:
-        """The error class a caller can act on; `status` is None for an error sent mid-stream."""
-        message = " ".join(message.split())[:500]  # one line, whatever the server sent
-        message = message.removesuffix(" None")  # vLLM's chat endpoint appends the exception's empty cause
-        lower = message.lower()
-        if any(marker in lower for marker in _TOO_LONG):
-            return PromptTooLong(self.name, message)
-        if status == 404 or ("model" in lower and "does not exist" in lower):
-            return ModelNotFound(self.name, message)
-        if status in (401, 403):
-            return LLMError(self.name, f"HTTP {status}: {message} (check WEBSEARCH_LLM_API_KEY)")
-        return LLMError(self.name, f"HTTP {status}: {message}" if status else f"failed mid-stream: {message}")
-
-    def _not_served(self, served: list[str]) -> str:
-        listed = ", ".join(served) or "nothing"
-        return f"model {self.model!r} is not served (it serves: {listed}); set WEBSEARCH_LLM_MODEL"
-
-    def _choices(self, data: dict[str, Any]) -> list[dict[str, Any]]:
-        choices = data.get("choices")
-        if not isinstance(choices, list) or not choices:
-            raise LLMError(self.name, f"answered without choices: {json.dumps(data)[:200]}")
-        return choices
-
-
 
 def _extra_roles(messages: list[Message]) -> bool:
     return any(m.role not in _TEMPLATE_ROLES for m in messages)
-
-
-def _add_tool_call_delta(calls: dict[int, dict[str, str]], part: Any) -> None:
-    """vLLM streams a call as its id and name first, then the arguments' JSON text in pieces."""
-    if not isinstance(part, dict):
-        return
-    index = part.get("index", len(calls))
-    call = calls.setdefault(index if isinstance(index, int) else len(calls), {"id": "", "name": "", "arguments": ""})
-    function = part.get("function") or {}
-    if part.get("id"):
-        call["id"] = str(part["id"])
-    if function.get("name"):
-        call["name"] = str(function["name"])
-    arguments = function.get("arguments")
-    if isinstance(arguments, dict):  # some servers send the object whole
-        arguments = json.dumps(arguments, ensure_ascii=False)
-    if arguments:
-        call["arguments"] += str(arguments)
-
-
-def _error_message(data: Any) -> str | None:
-    """The message from vLLM's `{"error": {"message"}}`, older `{"object": "error", "message"}`, or FastAPI's `detail`."""
-    if not isinstance(data, dict):
-        return None
-    error = data.get("error")
-    if isinstance(error, dict) and error.get("message"):
-        return str(error["message"])
-    if isinstance(error, str) and error:
-        return error
-    for key in ("message", "detail"):
-        if data.get(key):
-            return str(data[key]) if not isinstance(data[key], str) else data[key]
-    return None

@@ -84,3 +84,9 @@ def tools_system(lang: Language, day: date) -> str:
 def plain_system(lang: Language, day: date) -> str:
     """For any model, no function offered: direct answers and answers from search results."""
     return render("plain_system", lang, date=format_date(day, lang))
+
+
+def search_limit(lang: Language, *, question: str) -> str:
+    """The observation that answers a search call past the round limit or the time budget: the
+    model is asked to answer from what it has read (it must end with an answer, never an error)."""
+    return render("search_limit", lang, question=question)

@@ -1,7 +1,10 @@
-"""Answer: the model reads the numbered contexts and writes an answer that cites them.
+"""Answer: the model reads the numbered contexts and writes an answer that cites them — or, having
+read them, calls search again (issue #13): the graph then runs another round, and this step reads
+the new results after the old ones.
 
-The results are rendered here once (the answer prompt); each protocol places them in its own
-messages (agent/protocols), and agent/reply.py streams the reply with its markers rewritten.
+The results are rendered here once (the round's observation); each protocol places them in its own
+messages (agent/protocols), and agent/reply.py streams the reply with its markers rewritten. Rounds
+are append-only: round k+1's prompt is round k's, the model's call and the new observation.
 """
 
 from __future__ import annotations
@@ -12,49 +15,98 @@ from langgraph.runtime import Runtime
 import prompts
 from agent.deps import Deps
 from agent.events import Delta, Sources, Stage, Status, emit
-from agent.reply import stream_reply
+from agent.protocols.megrez import render_call
+from agent.reply import Reply, stream_reply
+from agent.rounds import record_observation, refusal
 from agent.run_control import RunControl
-from agent.state import AgentState
+from agent.state import AgentState, SearchRound
 from inference.base import GenerationParams
 
 
 def observation(state: AgentState) -> str:
-    """The search results as the answer step shows them: numbered contexts, the query, the question."""
+    """This round's new results as the answer step shows them: numbered contexts, the query, the question."""
     contexts = prompts.contexts_block(
         state.language,
-        ((source.index, source.title, source.url, source.context) for source in state.sources),
+        ((source.index, source.title, source.url, source.context) for source in state.sources[state.round_start :]),
     )
-    return prompts.answer_prompt(
-        state.language,
-        query=state.queries[0] if state.queries else state.question,
-        question=state.question,
-        contexts=contexts,
-    )
+    query = state.queries[state.round - 1] if len(state.queries) >= state.round else state.question
+    return prompts.answer_prompt(state.language, query=query, question=state.question, contexts=contexts)
+
+
+def shown_before(state: AgentState) -> bool:
+    return bool(state.preamble) or any(r.shown for r in state.later_rounds)
+
+
+def wanted_query(reply: Reply, state: AgentState, protocol: str) -> str | None:
+    """The query of a call the model made while answering (None: it answered)."""
+    if protocol == "plain":
+        return None  # a model that can call nothing never searches twice
+    if reply.call is not None:
+        return str(reply.call.arguments.get("query") or "").strip() or state.question
+    return None  # a garbled call is not followed here: what the model wrote before it is the answer
 
 
 async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConfig) -> dict:
     deps = runtime.context
     control = RunControl.of(config)
-    emit(Sources(sources=state.sources))
-    emit(Status(stage=Stage.ANSWERING, sources=len(state.sources)))
+    round_ = state.round
+    emit(Sources(sources=state.sources[state.round_start :], round=round_))
+    emit(Status(stage=Stage.ANSWERING, sources=len(state.sources), round=round_))
     protocol = deps.protocol.protocol
     params = GenerationParams(
         temperature=deps.settings.answer_temperature, max_tokens=deps.settings.answer_max_tokens, stop=protocol.stop
     )
-    if state.preamble:  # the answer continues below the words already shown
-        emit(Delta(text="\n\n"))
     results = observation(state)  # rendered once: in the prompt now, in the saved turn later
-    # A second function call here is not followed: the text around it is the answer.
-    try:
-        reply = await stream_reply(
+    update = record_observation(state, results)
+    state = state.model_copy(update=update)
+    valid = {source.index for source in state.sources}
+    separate = shown_before(state)
+
+    def first_text() -> None:
+        nonlocal separate
+        if separate:  # the answer continues below the words already shown
+            emit(Delta(text="\n\n"))
+        separate = False
+        control.mark_answer_begun(round_)
+
+    async def generate(current: AgentState, *, may_call: bool) -> Reply:
+        return await stream_reply(
             deps.llm,
-            protocol.answer_messages(state, deps.today(), results),
+            protocol.answer_messages(current, deps.today()),
             params,
-            sources={source.index for source in state.sources},
+            sources=valid,
             show=True,
-            on_first_text=control.mark_answer_begun,
-            route=deps.route(state.conversation_id),
+            on_first_text=first_text,
+            route=deps.route(current.conversation_id),
+            tools=protocol.answer_tools(current) if may_call else None,
         )
+
+    again = False
+    try:
+        may_call = refusal(state, deps.settings, protocol=protocol.name) is None
+        reply = await generate(state, may_call=may_call)
+        query = wanted_query(reply, state, protocol.name)
+        if query is None:
+            return {**update, "model_answer": reply.text.strip()}
+        called = SearchRound(query=query, text=reply.text, shown=reply.shown_text, call=reply.text + render_call(query))
+        if refusal(state, deps.settings, protocol=protocol.name) is None:
+            again = True  # the graph runs another round: search, read, …, and this step again
+            later = [*state.later_rounds, called]
+            return {**update, "later_rounds": later, "queries": [*state.queries, query], "round": round_ + 1}
+        # At the round limit or past the time budget: the call is answered with a note, and the
+        # model answers from what it has read (always an answer, never an error).
+        refused = called.model_copy(
+            update={"searched": False, "observation": prompts.search_limit(state.language, question=state.question)}
+        )
+        state = state.model_copy(update={"later_rounds": [*state.later_rounds, refused]})
+        separate = separate or bool(reply.shown_text)
+        final = await generate(state, may_call=False)  # a call here is not followed: its text is the answer
+        return {**update, "later_rounds": state.later_rounds, "model_answer": final.text.strip()}
     finally:
-        control.mark_answer_begun()  # an empty or failed answer must not leave the related step waiting
-    return {"model_answer": reply.text.strip(), "observation": results}
+        control.settle(round_, again=again)  # an empty or failed answer must not leave the related step waiting
+
+
+def route(state: AgentState) -> str:
+    """After the answer step: another search round when the model asked for one, else cite the answer."""
+    last = state.later_rounds[-1] if state.later_rounds else None
+    return "search" if last is not None and last.searched and last.observation is None else "cite"

@@ -96,8 +96,13 @@ def strip_markers(text: str) -> str:
 
 
 async def cite(state: AgentState) -> dict:
-    """Graph node: rewrite the model's markers against the sources it was given."""
-    answer, citations = rewrite(state.model_answer, state.sources)
-    if state.preamble:  # shown before the search: the final text is what the reader saw
-        answer = f"{state.preamble}\n\n{answer}"
+    """Graph node: rewrite the model's markers against the sources it was given (every round's).
+
+    What the reader saw before each search (the preamble, the words before each later call) stays
+    in the final text, in order; the citations are those of all of it."""
+    answer, _ = rewrite(state.model_answer, state.sources)
+    earlier = [state.preamble, *(round_.shown for round_ in state.later_rounds)]
+    answer = "\n\n".join(part for part in (*earlier, answer) if part)
+    written = "\n\n".join([*(round_.text for round_ in state.later_rounds), state.model_answer])
+    _, citations = rewrite(written, state.sources)
     return {"answer": answer, "citations": citations}

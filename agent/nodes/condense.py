@@ -16,6 +16,8 @@ from langgraph.runtime import Runtime
 import prompts
 from agent.deps import Deps
 from agent.events import Stage, Status, emit
+from agent.nodes.select import continue_numbering
+from agent.rounds import round_budget
 from agent.state import AgentState
 from inference.base import GenerationParams, LLMError, Message
 from inference.megrez import STOP, parse_reply
@@ -47,10 +49,10 @@ async def condense(state: AgentState, runtime: Runtime[Deps]) -> dict:
             source_tokens=settings.condense_input_tokens,
         )
     )
-    if sum(count_tokens(s.context) for s in long_sources) <= settings.context_tokens:
+    if sum(count_tokens(s.context) for s in long_sources) <= round_budget(settings, state.round):
         return {}  # everything relevant already fits: nothing to condense
 
-    emit(Status(stage=Stage.CONDENSING, pages=len(long_sources)))
+    emit(Status(stage=Stage.CONDENSING, pages=len(long_sources), round=state.round))
     words = max(40, settings.source_tokens // 2)
     system = Message(role="system", content=prompts.chat_system(state.language, deps.today()))
     batch = [
@@ -84,4 +86,4 @@ async def condense(state: AgentState, runtime: Runtime[Deps]) -> dict:
         if notes:
             context = truncate_tokens(notes, settings.source_tokens)
             sources.append(source.model_copy(update={"index": len(sources) + 1, "context": context}))
-    return {"sources": sources} if sources else {}
+    return {"sources": continue_numbering(state, sources)} if sources else {}

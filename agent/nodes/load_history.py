@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from langgraph.runtime import Runtime
 
 from agent.deps import Deps
 from agent.protocols.megrez import turn_messages
+from agent.rounds import ROUND_OVERHEAD_TOKENS, evidence_budget, max_rounds
 from agent.state import AgentState, Turn
 from search.language import detect_language
 from search.tokens import count_tokens
@@ -39,17 +41,21 @@ def history_window(
 
 
 async def load_history(state: AgentState, runtime: Runtime[Deps]) -> dict:
+    started = time.monotonic()  # the search rounds' time budget counts from here
     settings = runtime.context.settings
     turns = await runtime.context.store.get(state.conversation_id)
-    # What is left of the context once the answer, the evidence (twice its budget, and never less
-    # than the widened budget of an unsure ranking), the prompts and the question (it stands twice in
-    # the answer prompt) have their share.
-    question = 2 * count_tokens(state.question)
+    # What is left of the context once the answer, the evidence (round 1: twice its budget, and never
+    # less than the widened budget of an unsure ranking; each later round its own share), the prompts
+    # and the question (it stands twice in each round's answer prompt) have their share.
+    rounds = max_rounds(settings, state.depth)
+    question = 2 * count_tokens(state.question) * rounds
     budget = (
         settings.llm_context_tokens
         - settings.answer_max_tokens
         - max(2 * settings.context_tokens, settings.unsure_context_tokens)
+        - (evidence_budget(settings, state.depth) - settings.context_tokens)
         - settings.prompt_reserve_tokens
+        - (rounds - 1) * ROUND_OVERHEAD_TOKENS
         - question
     )
     # Counting a long history's tokens is CPU work: off the event loop, which keeps serving others.
@@ -60,4 +66,9 @@ async def load_history(state: AgentState, runtime: Runtime[Deps]) -> dict:
         max_turns=settings.history_turns,
         budget_tokens=max(budget, 0),
     )
-    return {"history": turns[start:], "history_start": start, "language": detect_language(state.question)}
+    return {
+        "history": turns[start:],
+        "history_start": start,
+        "language": detect_language(state.question),
+        "started_at": started,
+    }

@@ -15,7 +15,7 @@ from search.semantic import rerank
 
 async def rank(state: AgentState, runtime: Runtime[Deps]) -> dict:
     settings = runtime.context.settings
-    query = state.queries[0] if state.queries else state.question
+    query = state.queries[-1] if state.queries else state.question  # this round's query
     # Ranking is CPU work (tens of ms on long pages): off the event loop, so other streams flow.
     # In a follow-up the latest question says what is asked, the query and earlier questions whom about.
     history = [turn.question for turn in state.history]

@@ -7,8 +7,10 @@ from langgraph.runtime import Runtime
 from agent import telemetry
 from agent.deps import Deps
 from agent.events import Stage, Status, emit
+from agent.rounds import pages_per_round
 from agent.state import AgentState
 from search.models import Page, SearchResult
+from search.providers.merge import normalize_url
 from search.read import read
 
 
@@ -31,5 +33,9 @@ async def read_results(deps: Deps, results: list[SearchResult], limit: int) -> l
 
 async def read_pages(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
-    emit(Status(stage=Stage.READING, pages=min(len(state.results), deps.settings.fetch_pages)))
-    return {"pages": await read_results(deps, state.results, deps.settings.fetch_pages)}
+    limit = pages_per_round(deps.settings, state.depth)
+    emit(Status(stage=Stage.READING, pages=min(len(state.results), limit), round=state.round))
+    pages = await read_results(deps, state.results, limit)
+    # Remembered for the later rounds, which neither fetch nor number these pages again.
+    read_urls = [*state.read_urls, *(normalize_url(result.url) for result in state.results[:limit])]
+    return {"pages": pages, "read_urls": read_urls}

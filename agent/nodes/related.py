@@ -1,11 +1,17 @@
-"""Related: three follow-up questions, written beside the answer (never before its first words)."""
+"""Related: three follow-up questions, written beside the answer (never before its first words).
+
+Once, for the final answer: each search round's answer step has this step beside it, and a round
+whose answer ends by searching again drops its questions (the request cancelled, nothing emitted).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
 from langchain_core.runnables import RunnableConfig
+from langgraph.graph import END
 from langgraph.runtime import Runtime
 
 import prompts
@@ -33,8 +39,29 @@ def parse_questions(text: str, *, limit: int = 3) -> list[str]:
 
 
 async def related(state: AgentState, runtime: Runtime[Deps], config: RunnableConfig) -> dict:
-    deps = runtime.context
-    await RunControl.of(config).wait_for_answer_to_begin()  # never ahead of the answer's first words
+    control = RunControl.of(config)
+    round_ = state.round
+    if not await control.wait_for_answer_to_begin(round_):  # never ahead of the answer's first words
+        return {}  # this round's answer ended searching again: the final round writes them
+    writing = asyncio.ensure_future(write_questions(state, runtime.context))
+    searching = asyncio.ensure_future(control.searches_again(round_))
+    try:
+        await asyncio.wait({writing, searching}, return_when=asyncio.FIRST_COMPLETED)
+        if not writing.done() and searching.result():
+            writing.cancel()  # the model searches again: these questions would be for a draft
+            await asyncio.gather(writing, return_exceptions=True)
+            return {}
+        questions = await writing
+        if await control.searches_again(round_):
+            return {}
+    finally:
+        for task in (writing, searching):
+            task.cancel()
+    emit(Related(related=questions))
+    return {"related": questions, "related_done": True}
+
+
+async def write_questions(state: AgentState, deps: Deps) -> list[str]:
     system = prompts.chat_system if deps.protocol.name == "megrez" else prompts.plain_system
     prompt = prompts.related_prompt(
         state.language, question=state.question, titles=(source.title for source in state.sources[:5])
@@ -51,8 +78,11 @@ async def related(state: AgentState, runtime: Runtime[Deps], config: RunnableCon
         reply = await deps.llm.chat(messages, params, route=deps.route(state.conversation_id))
     except LLMError as exc:  # nice to have: a failure here never costs the answer
         log.warning("related questions failed: %s", exc)
-        return {"related": []}
+        return []
     text, _, _ = parse_reply(reply.text, set())
-    questions = parse_questions(text)
-    emit(Related(related=questions))
-    return {"related": questions}
+    return parse_questions(text)
+
+
+def route(state: AgentState) -> str:
+    """The final round's questions go on to cite (beside the answer); a dropped round's go nowhere."""
+    return "cite" if state.related_done else END

@@ -15,6 +15,7 @@ async def save(state: AgentState, runtime: Runtime[Deps]) -> dict:
         model_answer=state.model_answer,
         function_call=state.function_call,
         observation=state.observation,
+        later_rounds=state.later_rounds,
         queries=state.queries,
         sources=state.sources,
         citations=state.citations,

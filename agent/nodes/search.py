@@ -12,14 +12,18 @@ from agent.state import AgentState
 from search.clean import clean_results
 from search.models import SearchOptions, SearchResult
 from search.providers.base import SearchError, keep_domains
-from search.providers.merge import merge_results, search_queries
+from search.providers.merge import merge_results, normalize_url, search_queries
 
 
 async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
-    emit(Status(stage=Stage.SEARCHING, queries=state.queries))
-    emit(Queries(queries=state.queries))
+    # A later round searches for the model's new query alone: the question was searched in round 1.
+    asked = state.queries[-1:] if state.round > 1 else state.queries
+    emit(Status(stage=Stage.SEARCHING, queries=asked, round=state.round))
+    emit(Queries(queries=asked, round=state.round))
     settings = deps.settings
+    # This round's sources are numbered after every earlier round's.
+    numbering = {"round_start": len(state.sources), "search_rounds": state.round}
     options = SearchOptions(
         max_results=settings.search_max_results,
         language=state.language,
@@ -30,11 +34,14 @@ async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
     # The model's query, and the question as typed when that is a different search: a query the
     # model got wrong is rescued by the user's own words. All in parallel. Not in a follow-up: "and
     # how much did it cost?" means something only with the conversation, which the model's query has.
-    queries = search_queries(state.queries, "" if state.history else state.question)
+    if state.round > 1:
+        queries = search_queries(asked, "")
+    else:
+        queries = search_queries(state.queries, "" if state.history else state.question)
+        if not queries:
+            queries = search_queries([], state.question)
     if not queries:
-        queries = search_queries([], state.question)
-    if not queries:
-        return {"results": []}
+        return {"results": [], **numbering}
     outcomes = await asyncio.gather(
         *(deps.provider.search(query, options) for query in queries), return_exceptions=True
     )
@@ -50,5 +57,8 @@ async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
     results = clean_results(
         results, max_url_chars=settings.max_result_url_chars, max_title_chars=settings.max_result_title_chars
     )
-    return {"results": results[: settings.search_max_results]}
+    # A page an earlier round read keeps its number there: it is neither fetched nor shown again.
+    seen = set(state.read_urls)
+    results = [result for result in results if normalize_url(result.url) not in seen]
+    return {"results": results[: settings.search_max_results], **numbering}
 

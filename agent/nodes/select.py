@@ -9,7 +9,9 @@ from langgraph.runtime import Runtime
 
 from agent import telemetry
 from agent.deps import Deps
+from agent.rounds import round_budget
 from agent.state import AgentState
+from search.models import Source
 from search.select import select_evidence
 
 
@@ -22,14 +24,22 @@ async def select(state: AgentState, runtime: Runtime[Deps]) -> dict:
             select_evidence,
             state.pages,
             state.passages,
-            budget_tokens=settings.context_tokens,
+            budget_tokens=round_budget(settings, state.round),
             source_tokens=settings.source_tokens,
             max_title_chars=settings.max_result_title_chars,
-            unsure_budget_tokens=settings.unsure_context_tokens,
+            # Only round 1 widens: a later round's share stays its own (the prompt stays bounded).
+            unsure_budget_tokens=settings.unsure_context_tokens if state.round <= 1 else 0,
             crowd=settings.unsure_crowd,
             lead=settings.unsure_lead,
         )
     )
     if selection.widened:
         telemetry.observe_evidence_widened()
-    return {"sources": selection.sources}
+    return {"sources": continue_numbering(state, selection.sources)}
+
+
+def continue_numbering(state: AgentState, new: list[Source]) -> list[Source]:
+    """Earlier rounds' sources, then this round's numbered after them (round 1: 1..N as ever)."""
+    earlier = state.sources[: state.round_start]
+    offset = len(earlier)
+    return [*earlier, *(source.model_copy(update={"index": source.index + offset}) for source in new)]

@@ -31,8 +31,13 @@ class ModelProtocol(Protocol):
 
     async def decide(self, state: AgentState, deps: Deps) -> Decision: ...
 
-    def answer_messages(self, state: AgentState, day: date, results: str) -> list[Message]:
-        """The decide prompt (as far as it is shared), then the search call and its `results`."""
+    def answer_messages(self, state: AgentState, day: date, results: str | None = None) -> list[Message]:
+        """The decide prompt (as far as it is shared), then each round's search call and results
+        (`results`, when given, the current round's)."""
+        ...
+
+    def answer_tools(self, state: AgentState) -> list[dict] | None:
+        """The tools the answer step offers, so the model can search again natively (None: none)."""
         ...
 
 

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 import prompts
 from agent.protocols.base import Decision
 from agent.reply import stream_reply
-from agent.state import AgentState, Turn
+from agent.rounds import record_observation
+from agent.state import AgentState, SearchRound, Turn
 from inference.base import GenerationParams, Message
 from inference.megrez import FUNCTION_END, FUNCTION_START, STOP
 
@@ -30,14 +31,28 @@ def render_call(query: str) -> str:
     return f"{FUNCTION_START}{json.dumps(call, ensure_ascii=False)}{FUNCTION_END}"
 
 
-def turn_messages(turn: Turn) -> list[Message]:
-    """An earlier turn exactly as the model saw and wrote it."""
-    messages = [Message(role="user", content=turn.question)]
-    if turn.function_call and turn.observation is not None:
-        messages.append(Message(role="assistant", content=turn.function_call))
-        messages.append(Message(role="observation", content=turn.observation))
-    messages.append(Message(role="assistant", content=turn.model_answer))
+def round_messages(function_call: str | None, observation: str | None, later: list[SearchRound]) -> list[Message]:
+    """Every search round as the model saw it: each call, then what it read (append-only)."""
+    messages: list[Message] = []
+    if not function_call or observation is None:
+        return messages
+    messages.append(Message(role="assistant", content=function_call))
+    messages.append(Message(role="observation", content=observation))
+    for round_ in later:
+        if round_.observation is None:
+            break
+        messages.append(Message(role="assistant", content=round_.call))
+        messages.append(Message(role="observation", content=round_.observation))
     return messages
+
+
+def turn_messages(turn: Turn) -> list[Message]:
+    """An earlier turn exactly as the model saw and wrote it (every round of it)."""
+    return [
+        Message(role="user", content=turn.question),
+        *round_messages(turn.function_call, turn.observation, turn.later_rounds),
+        Message(role="assistant", content=turn.model_answer),
+    ]
 
 
 def conversation(state: AgentState, day: date, *, websearch: bool) -> list[Message]:
@@ -49,13 +64,13 @@ def conversation(state: AgentState, day: date, *, websearch: bool) -> list[Messa
     return messages
 
 
-def answer_messages(state: AgentState, day: date, results: str) -> list[Message]:
-    """The decide prompt, then the search call and its `results` (the answer node's observation)."""
-    return [
-        *conversation(state, day, websearch=True),
-        Message(role="assistant", content=state.function_call or render_call(state.question)),
-        Message(role="observation", content=results),
-    ]
+def answer_messages(state: AgentState, day: date, results: str | None = None) -> list[Message]:
+    """The decide prompt, then each round's search call and its results; `results`, when given, is
+    the current round's observation (else the state holds it)."""
+    if results is not None:
+        state = state.model_copy(update=record_observation(state, results))
+    call = state.function_call or render_call(state.question)
+    return [*conversation(state, day, websearch=True), *round_messages(call, state.observation, state.later_rounds)]
 
 
 class MegrezProtocol:
@@ -95,5 +110,8 @@ class MegrezProtocol:
             return Decision(query=query, preamble=reply.shown_text if reply.shown else "", decided_by=decided_by)
         return Decision(answer=reply.text.strip())
 
-    def answer_messages(self, state: AgentState, day: date, results: str) -> list[Message]:
+    def answer_messages(self, state: AgentState, day: date, results: str | None = None) -> list[Message]:
         return answer_messages(state, day, results)
+
+    def answer_tools(self, state: AgentState) -> list[dict] | None:
+        return None  # the function is offered in the system prompt

@@ -51,9 +51,15 @@ class PlainProtocol:
             return Decision(query=write_query(state.question, state.history), decided_by="rule")
         return await answer_directly(state, deps)
 
-    def answer_messages(self, state: AgentState, day: date, results: str) -> list[Message]:
-        # `results` is the answer prompt: the numbered contexts and the question, asked as a user turn.
+    def answer_messages(self, state: AgentState, day: date, results: str | None = None) -> list[Message]:
+        # The answer prompt (the numbered contexts and the question), asked as a user turn. A model
+        # that can call nothing never searches twice: there is one round.
+        if results is None:
+            results = state.observation or ""
         return [*plain_conversation(state, day), Message(role="user", content=results)]
+
+    def answer_tools(self, state: AgentState) -> list[dict] | None:
+        return None
 
 
 async def answer_directly(state: AgentState, deps: Deps) -> Decision:

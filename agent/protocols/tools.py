@@ -21,7 +21,8 @@ from agent.classify import about_conversation, classify, is_refusal, write_query
 from agent.protocols.base import Decision, show_held
 from agent.protocols.plain import answer_directly
 from agent.reply import stream_reply
-from agent.state import AgentState, Turn
+from agent.rounds import record_observation
+from agent.state import AgentState, SearchRound, Turn
 from inference.base import GenerationParams, Message, ToolCall
 
 if TYPE_CHECKING:
@@ -30,18 +31,37 @@ if TYPE_CHECKING:
 CALL_ID = "call_search"  # one id for every turn's call: earlier turns re-render byte-identical
 
 
-def search_call(query: str) -> ToolCall:
-    return ToolCall(id=CALL_ID, name="search", arguments=json.dumps({"query": query}, ensure_ascii=False))
+def call_id(round_: int) -> str:
+    return CALL_ID if round_ <= 1 else f"{CALL_ID}_{round_}"
+
+
+def search_call(query: str, round_: int = 1) -> ToolCall:
+    return ToolCall(id=call_id(round_), name="search", arguments=json.dumps({"query": query}, ensure_ascii=False))
+
+
+def tool_rounds(query: str | None, observation: str | None, later: list[SearchRound]) -> list[Message]:
+    """Each search round as the model saw it: its tool call (after any words), then the tool's result."""
+    if not query or observation is None:
+        return []
+    messages = [
+        Message(role="assistant", content="", tool_calls=[search_call(query)]),
+        Message(role="tool", content=observation, tool_call_id=CALL_ID),
+    ]
+    for number, round_ in enumerate(later, start=2):
+        if round_.observation is None:
+            break
+        messages.append(Message(role="assistant", content=round_.text, tool_calls=[search_call(round_.query, number)]))
+        messages.append(Message(role="tool", content=round_.observation, tool_call_id=call_id(number)))
+    return messages
 
 
 def tools_turn(turn: Turn) -> list[Message]:
-    """An earlier turn as the model saw it: question, its call and the results, its answer."""
-    messages = [Message(role="user", content=turn.question)]
-    if turn.queries and turn.observation is not None:
-        messages.append(Message(role="assistant", content="", tool_calls=[search_call(turn.queries[0])]))
-        messages.append(Message(role="tool", content=turn.observation, tool_call_id=CALL_ID))
-    messages.append(Message(role="assistant", content=turn.model_answer))
-    return messages
+    """An earlier turn as the model saw it: question, its calls and their results, its answer."""
+    return [
+        Message(role="user", content=turn.question),
+        *tool_rounds(turn.queries[0] if turn.queries else None, turn.observation, turn.later_rounds),
+        Message(role="assistant", content=turn.model_answer),
+    ]
 
 
 def tools_conversation(state: AgentState, day: date) -> list[Message]:
@@ -109,10 +129,11 @@ class ToolsProtocol:
             show_held(reply.text)
         return Decision(answer=reply.text.strip())
 
-    def answer_messages(self, state: AgentState, day: date, results: str) -> list[Message]:
+    def answer_messages(self, state: AgentState, day: date, results: str | None = None) -> list[Message]:
+        if results is not None:
+            state = state.model_copy(update=record_observation(state, results))
         query = state.queries[0] if state.queries else state.question
-        return [
-            *tools_conversation(state, day),
-            Message(role="assistant", content="", tool_calls=[search_call(query)]),
-            Message(role="tool", content=results, tool_call_id=CALL_ID),
-        ]
+        return [*tools_conversation(state, day), *tool_rounds(query, state.observation, state.later_rounds)]
+
+    def answer_tools(self, state: AgentState) -> list[dict] | None:
+        return [prompts.search_tool(state.language)]  # a second call arrives as a tool call

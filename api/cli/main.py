@@ -82,7 +82,7 @@ def _serve_processes(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
-async def _ask(question: str, search: str) -> int:
+async def _ask(question: str, search: str, depth: str = "auto") -> int:
     """Stream the answer to stdout as it is written; steps go to stderr, sources follow the answer."""
     from agent.deps import build_deps
     from agent.events import Delta, Status
@@ -92,7 +92,7 @@ async def _ask(question: str, search: str) -> int:
     from api.errors import describe
 
     deps = await asyncio.to_thread(build_deps, Settings())
-    agent_in = AgentInput(question=question, conversation_id=uuid.uuid4().hex, search=search)
+    agent_in = AgentInput(question=question, conversation_id=uuid.uuid4().hex, search=search, depth=depth)
     output: AgentOutput | None = None
     shown = ""
     try:
@@ -206,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     ask = commands.add_parser("ask", help="answer one question, then list its sources")
     ask.add_argument("question")
     ask.add_argument("--search", choices=["auto", "always", "never"], default="auto")
+    ask.add_argument(
+        "--depth", choices=["quick", "auto", "deep"], default="auto", help="quick: one search; deep: more searches and pages"
+    )
 
     index = commands.add_parser(
         "index", help="index a folder of HTML, Markdown, text and PDF files for the `local` search provider"
@@ -244,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.command == "mcp":
             return _mcp(args)
-        return asyncio.run(_ask(args.question, args.search))
+        return asyncio.run(_ask(args.question, args.search, args.depth))
     except Exception as exc:  # start-up failures (model file missing, offline download) in one line
         from api.ops.startup import explain
 

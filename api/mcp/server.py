@@ -34,6 +34,7 @@ from starlette.types import Receive, Scope, Send
 from agent import telemetry
 from agent.deps import Deps
 from agent.settings import Settings
+from agent.state import Depth
 from api.auth import key_in_headers, key_scope, require_api_key
 from api.errors import APIError, describe, error_response
 from api.mcp.tools import AskOutput, ReadOutput, SearchOutput, ask_question, read_url, search_web
@@ -51,6 +52,13 @@ T = TypeVar("T")
 
 Query = Annotated[str, Field(min_length=1, max_length=2000, description="what to search the web for")]
 MaxResults = Annotated[int, Field(ge=1, le=20, description="how many results (1-20)")]
+DepthArg = Annotated[
+    Depth,
+    Field(
+        description="quick: one search; auto: the model searches again when the first results lack part "
+        "of the answer; deep: more searches and more pages, for research questions"
+    ),
+]
 RecencyArg = Annotated[Recency | None, Field(description="only pages from the last day, week, month or year")]
 Domains = Annotated[
     list[str] | None, Field(max_length=20, description="only these sites, e.g. ['example.com']")
@@ -175,6 +183,7 @@ def build_server(runtime: Runtime, *, max_question_chars: int) -> MCPServer:
         conversation_id: ConversationArg = None,
         recency: RecencyArg = None,
         domains: Domains = None,
+        depth: DepthArg = "auto",
     ) -> AskOutput:
         async def progress(step: int, total: int, message: str) -> None:
             try:
@@ -193,6 +202,7 @@ def build_server(runtime: Runtime, *, max_question_chars: int) -> MCPServer:
                 domains=domains,
                 scope=scope_of(ctx),
                 progress=progress,
+                depth=depth,
             ),
         )
 

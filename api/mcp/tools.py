@@ -21,7 +21,7 @@ from agent.deps import Deps
 from agent.events import Stage, Status
 from agent.nodes.read import read_results
 from agent.run import stream_run
-from agent.state import AgentOutput
+from agent.state import AgentOutput, Depth
 from api.rest.answer import agent_input, stored_key
 from api.rest.schemas import to_response
 from api.errors import APIError
@@ -68,7 +68,8 @@ class AskOutput(BaseModel):
     sources: list[SourceOut]
     conversation_id: str = Field(description="pass it back to ask a follow-up in the same conversation")
     searched: bool
-    queries: list[str]
+    queries: list[str] = Field(description="every search round's query, in order")
+    search_rounds: int = Field(default=0, description="search rounds taken (0: answered without searching)")
     related: list[str] = Field(default_factory=list, description="follow-up questions worth asking")
 
 
@@ -178,9 +179,12 @@ async def ask_question(
     domains: list[str] | None,
     scope: str,
     progress: Progress,
+    depth: Depth = "auto",
 ) -> AskOutput:
     try:  # the REST contract's own checks: one question, one set of rules
-        body = AnswerRequest(question=question, conversation_id=conversation_id, recency=recency, domains=domains or [])
+        body = AnswerRequest(
+            question=question, conversation_id=conversation_id, recency=recency, domains=domains or [], depth=depth
+        )
     except ValidationError as exc:
         raise invalid(
             "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
@@ -191,8 +195,10 @@ async def ask_question(
         async for item in run:
             if isinstance(item, AgentOutput):
                 output = item
-            elif isinstance(item, Status):
-                await progress(STAGES.index(item.stage) + 1, len(STAGES), item.line())
+            elif isinstance(item, Status) and item.stage in STAGES:
+                # Each search round is as many steps again (progress only ever grows).
+                step = len(STAGES) * (item.round - 1) + STAGES.index(item.stage) + 1
+                await progress(step, len(STAGES) * item.round, item.line())
     assert output is not None  # stream_run ends with the output or raises
     response = to_response(output, scope)
     return AskOutput(
@@ -201,5 +207,6 @@ async def ask_question(
         conversation_id=response.conversation_id,
         searched=response.searched,
         queries=response.queries,
+        search_rounds=response.search_rounds,
         related=response.related,
     )

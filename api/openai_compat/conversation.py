@@ -130,4 +130,5 @@ def chat_agent_input(body: ChatCompletionRequest, conversation_id: str) -> Agent
         search=body.search,
         domains=body.search_domain_filter,
         recency=body.search_recency_filter,
+        depth=body.depth,
     )

@@ -13,7 +13,8 @@ response names the conversation in a top-level `conversation_id`.
 
 `model` may be anything (clients send their own defaults, e.g. "gpt-4o" or "sonar"); the response
 echoes it. `/v1/models` lists the one model, `megrez-websearch`. Extra body fields understood:
-`search` ("auto" | "always" | "never"), Perplexity's `search_domain_filter` (list of domains) and
+`search` ("auto" | "always" | "never"), `depth` ("quick" | "auto" | "deep": how many search rounds
+the model may take), Perplexity's `search_domain_filter` (list of domains) and
 `search_recency_filter` ("day" | "week" | "month" | "year"), `return_related_questions`, and
 `stream_options.include_usage`. Sampling parameters (temperature, max_tokens, …) are accepted and
 ignored. Token counts in `usage` are estimates (no tokenizer is loaded).
@@ -125,6 +126,11 @@ class _Chunks:
             },
         )
 
+    def add_sources(self, sources: list[Source]) -> None:
+        """A search round's new sources join the earlier rounds' (`search_results` covers them all)."""
+        by_index = {source.index: source for source in [*self.sources, *sources]}
+        self.sources = [by_index[index] for index in sorted(by_index)]
+
     def usage_chunk(self, answer: str) -> sse.Outgoing:
         return sse.Outgoing(
             data={
@@ -146,7 +152,7 @@ async def _stream(
     filed = False
     for _, item in pending:  # sources already known ride on the very first chunk
         if isinstance(item, Sources):
-            chunks.sources = item.sources
+            chunks.add_sources(item.sources)
     try:
         yield chunks.chunk({"role": "assistant", "content": ""})
         while True:
@@ -165,7 +171,7 @@ async def _stream(
                 yield sse.Outgoing.openai_done()
                 return
             if isinstance(item, Sources):
-                chunks.sources = item.sources
+                chunks.add_sources(item.sources)
             elif isinstance(item, Delta) and item.text:
                 yield chunks.chunk({"content": item.text}, event=item)
     except Exception as exc:  # noqa: BLE001 — after the status line, a failure is an error chunk

@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from agent.nodes.cite import shown_markers
-from agent.state import AgentOutput, SearchMode
+from agent.state import AgentOutput, Depth, SearchMode
 from api import errors
 from api.rest.schemas import CONVERSATION_ID, domain_names
 from search.models import Recency, Source
@@ -109,6 +109,7 @@ class ChatCompletionRequest(BaseModel):
     n: int = 1
     conversation_id: str | None = Field(default=None, pattern=CONVERSATION_ID)
     search: SearchMode = "auto"
+    depth: Depth = "auto"  # quick: one search round; auto: as the model decides; deep: more rounds and pages
     search_domain_filter: list[str] = Field(default_factory=list, max_length=20)
     search_recency_filter: Recency | None = None
     return_related_questions: bool = False

@@ -32,6 +32,7 @@ def agent_input(body: AnswerRequest, scope: str = "", key: str | None = None) ->
         search=body.search,
         domains=body.domains,
         recency=body.recency,
+        depth=body.depth,
     )
 
 

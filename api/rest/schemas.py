@@ -8,7 +8,7 @@ from typing import Annotated, Callable
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from agent.state import AgentOutput, Citation, SearchMode, Turn
+from agent.state import AgentOutput, Citation, Depth, SearchMode, Turn
 from search.models import Recency, Source
 from search.providers.base import bare_domain
 
@@ -37,6 +37,9 @@ class AnswerRequest(BaseModel):
     search: SearchMode = "auto"
     domains: list[str] = Field(default_factory=list, max_length=20)
     recency: Recency | None = None
+    # quick: one search round; auto: up to WEBSEARCH_MAX_SEARCH_ROUNDS, as the model decides;
+    # deep: more rounds and more pages a round.
+    depth: Depth = "auto"
     stream: bool = False
 
     @field_validator("question")
@@ -71,9 +74,10 @@ class AnswerResponse(BaseModel):
     citations: list[Citation]
     sources: list[SourceOut]
     searched: bool
-    queries: list[str]
+    queries: list[str]  # every round's query, in order
+    search_rounds: int = 0  # search rounds run (0: answered without searching)
     related: list[str]
-    timings: dict[str, float]
+    timings: dict[str, float]  # ms per stage; a later round's stages as `search.2`, `answer.2`…
 
 
 class TurnOut(BaseModel):
@@ -121,6 +125,7 @@ def to_response(output: AgentOutput, scope: str = "") -> AnswerResponse:
         sources=[SourceOut.of(s) for s in output.sources],
         searched=output.searched,
         queries=output.queries,
+        search_rounds=output.search_rounds,
         related=output.related,
         timings=output.timings,
     )

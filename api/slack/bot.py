@@ -31,6 +31,7 @@ import html
 import logging
 import re
 import time
+from contextlib import aclosing
 from typing import Any, Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI, Request
@@ -40,7 +41,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.settings import Settings
-from agent.run import run_once
+from agent.events import Stage, Status
+from agent.run import stream_run
 from agent.state import AgentInput, AgentOutput
 from api import errors, limits
 from api.errors import APIError
@@ -54,6 +56,7 @@ EVENT_TTL_S = 3600  # Slack retries for about an hour at most
 TEXT = {
     "en": {
         "status": "Searching…",
+        "again": "Searching again for “{query}”…",
         "sources": "Sources",
         "empty": "Ask me a question — for example: _@websearch When did the James Webb telescope launch?_",
         "no_answer": "I could not write an answer to that. Please try rephrasing the question.",
@@ -68,6 +71,7 @@ TEXT = {
     },
     "zh": {
         "status": "正在搜索…",
+        "again": "正在再次搜索“{query}”…",
         "sources": "来源",
         "empty": "请直接提问，例如：_@websearch 詹姆斯·韦布望远镜是什么时候发射的？_",
         "no_answer": "没能写出回答，请换个说法再问一次。",
@@ -216,10 +220,28 @@ class SlackBot:
             posted = await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=words["status"])
             status_ts = posted["ts"]
             agent_in = AgentInput(question=question, conversation_id=conversation_id(team, channel, thread_ts))
-            output = await run_once(graph, deps, agent_in)
+            output = await self._run(graph, deps, agent_in, channel, status_ts, words)
             await self._post_answer(channel, thread_ts, status_ts, output, language)
         except Exception as exc:  # noqa: BLE001 — one short line in the thread, the details in the log
             await self._post_error(channel, thread_ts, status_ts, error_text(exc, language))
+
+    async def _run(
+        self, graph: Any, deps: Any, agent_in: AgentInput, channel: str, status_ts: str, words: dict[str, str]
+    ) -> AgentOutput:
+        """The answer (depth auto); the status message follows each further search round."""
+        output: AgentOutput | None = None
+        async with aclosing(stream_run(graph, deps, agent_in)) as run:
+            async for item in run:
+                if isinstance(item, AgentOutput):
+                    output = item
+                elif isinstance(item, Status) and item.stage is Stage.SEARCHING and item.round > 1:
+                    text = words["again"].format(query=" · ".join(item.queries))
+                    try:
+                        await self.client.chat_update(channel=channel, ts=status_ts, text=text, blocks=[])
+                    except Exception as exc:  # noqa: BLE001 — progress is a courtesy: never costs the answer
+                        log.warning("progress update not shown: %r", exc)
+        assert output is not None  # stream_run ends with the output or raises
+        return output
 
     async def _post_answer(
         self, channel: str, thread_ts: str, status_ts: str, output: AgentOutput, language: str

@@ -26,6 +26,7 @@ from testkit.megrez.language import (
     zh_clean,
     zh_subject,
 )
+from testkit.megrez.planner import Plan, evidence_sentence, next_search, plan_for
 from testkit.megrez.replies import (
     CONDENSE_RE,
     RELATED_RE,
@@ -157,9 +158,12 @@ class MegrezBehaviour:
     def _marker(self, n: int) -> str:
         return CITATION_STYLES.get(self.citation_style, self.citation_style).format(n=n)
 
-    def answer(self, msgs: list[dict]) -> str:
-        observation = msgs[-1]["content"]
+    def answer(self, msgs: list[dict], *, may_call: bool = True) -> str:
         users = [m["content"] for m in msgs if m["role"] == "user"]
+        plan = plan_for(users[-1]) if users else None
+        if plan is not None:
+            return self.answer_plan(plan, msgs, may_call=may_call)
+        observation = msgs[-1]["content"]
         query = ""
         for m in reversed(msgs[:-1]):
             if m["role"] == "assistant":
@@ -194,6 +198,37 @@ class MegrezBehaviour:
             return "根据搜索结果，" + "".join(parts)
         text = " ".join(parts)
         return ("According to the search results: " + text) if is_chinese(text) else text
+
+    def answer_plan(self, plan: Plan, msgs: list[dict], *, may_call: bool) -> str:
+        """A multi-part question: cite each part the contexts answer, search again for a missing one."""
+        last_user = max(i for i, m in enumerate(msgs) if m["role"] == "user")
+        turn = msgs[last_user + 1 :]
+        read = [m["content"] for m in turn if m["role"] in ("observation", "function", "tool")]
+        contexts = [context for text in read for context in parse_contexts(text)]
+        written = re.sub(
+            r"\[\s*(?:citation\s*:\s*)?\d+\s*\]", "", "\n".join(m["content"] for m in turn if m["role"] == "assistant")
+        )
+        zh = is_chinese(plan.question)
+        parts = []
+        for part in plan.parts:
+            found = evidence_sentence(part, contexts)
+            if found is None:
+                continue
+            sentence, n = found
+            if sentence in written:
+                continue  # said before an earlier call: the reader has it
+            end = re.search(r"[.!?。！？]+$", sentence)
+            body, stop = (sentence[: end.start()], end.group(0)) if end else (sentence, "。" if zh else ".")
+            parts.append(f"{body}{self._marker(n)}{stop}")
+        text = "".join(parts) if zh else " ".join(parts)
+        fresh = bool(read) and bool(parse_contexts(read[-1]))  # a note with no contexts: answer now
+        wanted = next_search(plan, contexts, len(read)) if may_call and fresh else None
+        if wanted is not None:
+            return (text + " " if text else "") + function_call(wanted.query)
+        missing = [part.missing for part in plan.parts if evidence_sentence(part, contexts) is None]
+        tail = ("" if zh else " ").join(missing)
+        answer = (text + ("" if zh else " ") + tail).strip() if tail else text
+        return answer or (ZH_NOT_FOUND if zh else EN_NOT_FOUND)
 
     def _choose(self, contexts: list[dict], question: str, query: str) -> list[tuple[str, list[int]]]:
         asked = f"{question}\n{query}"

@@ -388,8 +388,9 @@ class ScriptedMegrez(LoopbackServer):
         else:
             await asyncio.sleep(0)
             if not abort.is_set():
-                await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
+                # Marked before the last bytes go: a client that has read [DONE] may look at once.
                 record["completed"] = True
+                await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
                 return True
         # The client went away (or the server is stopping): stop generating, as vLLM aborts the request.
         if abort.client_gone:

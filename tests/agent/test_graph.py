@@ -35,10 +35,12 @@ class SlowToAnswer:
 
     async def _answer(self, stream, result):
         await asyncio.sleep(self.delay_s)  # time enough for the related step to jump the queue
+        wrote = False
         try:
             async for chunk in stream:
-                if chunk.strip() and "answer writes" not in self.log:
+                if chunk.strip() and not wrote:  # each answer request's first words (one per round)
                     self.log.append("answer writes")
+                    wrote = True
                 yield chunk
             result.usage, result.finish_reason = stream.usage, stream.finish_reason
             result.tool_calls = stream.tool_calls
@@ -84,3 +86,19 @@ async def test_related_questions_wait_for_the_answers_first_words(deps):
     assert deps.llm.log == ["answer writes", "related asks"]
     kinds = [type(event) for event in events]
     assert kinds.index(Delta) < kinds.index(Related)
+
+
+async def test_with_two_search_rounds_related_questions_come_once_after_the_final_answers_first_words(deps):
+    events = []
+    question = "Where was the author of The Lantern Orchard born?"
+    async for item in stream_run(build_graph(), deps, AgentInput(question=question, conversation_id="rounds")):
+        events.append(item)
+    output = events[-1]
+    assert isinstance(output, AgentOutput) and output.search_rounds == 2 and output.related
+    # Round 1's answer wrote words, then searched again: whatever related started then was dropped.
+    assert deps.llm.log.count("answer writes") == 2
+    final_answer = len(deps.llm.log) - 1 - deps.llm.log[::-1].index("answer writes")
+    assert deps.llm.log[-1] == "related asks" and final_answer < len(deps.llm.log) - 1
+    related = [i for i, event in enumerate(events) if isinstance(event, Related)]
+    assert len(related) == 1 and events[related[0]].related == output.related
+    assert {"answer", "answer.2", "search.2", "related.2"} <= set(output.timings)

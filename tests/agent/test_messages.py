@@ -1,11 +1,12 @@
 """Prompts are built so that each request shares the longest possible prefix with the last one."""
 
+import json
 from datetime import date
 
 from agent.nodes.answer import observation
 from agent.nodes.load_history import history_window, turn_cost
 from agent.protocols.megrez import answer_messages, conversation, render_call
-from agent.state import AgentState, Turn
+from agent.state import AgentState, SearchRound, Turn
 from search.models import Source
 
 DAY = date(2026, 11, 23)
@@ -94,3 +95,67 @@ def test_follow_up_begins_with_the_whole_previous_answer_prompt_and_answer():
     assert follow_up[: len(previous)] == previous
     assert follow_up[len(previous)].content == "It opened in 2021 [citation:1]."
     assert follow_up[-1].content == "And the cost?"
+
+
+def test_a_turn_saved_before_rounds_loads_and_renders_exactly_as_before():
+    # What Redis holds for a turn saved before search rounds: one call, one observation, no rounds.
+    stored = {
+        "question": "When did the Aurora Bridge open?",
+        "answer": "In 2021 [1].",
+        "model_answer": "In 2021 [citation:1].",
+        "function_call": render_call("Aurora Bridge opening"),
+        "observation": "[[citation:1]] Aurora (https://a.eu)\nIt opened in 2021.",
+        "history_start": 0,
+        "queries": ["Aurora Bridge opening"],
+        "sources": [],
+        "citations": [],
+        "searched": True,
+        "created_at": "2026-11-01T10:00:00Z",
+    }
+    old = Turn.model_validate_json(json.dumps(stored))
+    assert old.later_rounds == []
+    rendered = conversation(state("And the cost?", [old]), DAY, websearch=True)
+    assert [(m.role, m.content) for m in rendered[1:-1]] == [
+        ("user", stored["question"]),
+        ("assistant", stored["function_call"]),
+        ("observation", stored["observation"]),
+        ("assistant", stored["model_answer"]),
+    ]
+
+
+def test_a_two_round_turn_renders_both_calls_and_observations_and_the_next_round_extends_the_last():
+    s1 = state(
+        "Where was the author of The Lantern Orchard born?",
+        queries=["Lantern Orchard author"],
+        function_call=render_call("Lantern Orchard author"),
+        sources=[Source(index=1, url="https://a.eu", title="Novel", context="It is by Ilse Varga.")],
+    )
+    round_one = answer_messages(s1, DAY, observation(s1))
+    text = "It is by Ilse Varga [citation:1]. "
+    s2 = s1.model_copy(
+        update={
+            "observation": observation(s1),
+            "round": 2,
+            "round_start": 1,
+            "queries": [*s1.queries, "Ilse Varga birthplace"],
+            "later_rounds": [
+                SearchRound(query="Ilse Varga birthplace", text=text, call=text + render_call("Ilse Varga birthplace"))
+            ],
+            "sources": [*s1.sources, Source(index=2, url="https://b.eu", title="Profile", context="Born in Kessel Point.")],
+        }
+    )
+    round_two = answer_messages(s2, DAY, observation(s2))
+    assert round_two[: len(round_one)] == round_one  # append-only: round 2's prompt extends round 1's
+    assert round_two[len(round_one)].content == text + render_call("Ilse Varga birthplace")
+    assert "[[citation:2]] Profile" in round_two[-1].content and "[[citation:1]]" not in round_two[-1].content
+    saved = Turn(
+        question=s2.question,
+        answer="…",
+        model_answer="She was born in Kessel Point [citation:2].",
+        function_call=s2.function_call,
+        observation=s2.observation,
+        later_rounds=[s2.later_rounds[0].model_copy(update={"observation": round_two[-1].content})],
+    )
+    follow_up = conversation(state("What else did she write?", [saved]), DAY, websearch=True)
+    assert follow_up[: len(round_two)] == round_two  # the follow-up begins with the whole round-2 prompt
+    assert follow_up[len(round_two)].content == saved.model_answer

@@ -51,7 +51,7 @@ async def test_tools_are_listed_with_schemas_and_annotations(served):
     assert search["max_tokens_per_page"]["default"] == 512
     assert {"recency", "domains"} <= set(search)
     assert set(tools["read"].input_schema["properties"]) == {"url", "max_tokens"}
-    assert set(tools["ask"].input_schema["properties"]) == {"question", "conversation_id", "recency", "domains"}
+    assert set(tools["ask"].input_schema["properties"]) == {"question", "conversation_id", "recency", "domains", "depth"}
     assert "passages" in json.dumps(tools["search"].output_schema)
     assert {"answer", "sources", "conversation_id"} <= set(tools["ask"].output_schema["properties"])
     assert {"text", "title", "date"} <= set(tools["read"].output_schema["properties"])
@@ -268,3 +268,22 @@ def test_the_readme_python_example_runs_as_written(served):
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT_S)
     assert run.returncode == 0, run.stderr
     assert "420 million" in run.stdout and "aurora-bridge" in run.stdout
+
+
+async def test_ask_searches_again_for_a_missing_part_and_depth_quick_does_not(served):
+    progress: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append((done, total, message))
+
+    question = "Where was the author of The Lantern Orchard born?"
+    async with mcp_client(served) as client:
+        deep = await client.call_tool("ask", {"question": question}, progress_callback=on_progress)
+        quick = await client.call_tool("ask", {"question": question, "depth": "quick"})
+    assert not deep.is_error and not quick.is_error, text_of(deep)
+    assert deep.structured_content["search_rounds"] == 2 and "Kessel Point" in deep.structured_content["answer"]
+    assert quick.structured_content["search_rounds"] == 1 and "Kessel Point" not in quick.structured_content["answer"]
+    messages = [message for _, _, message in progress]
+    assert "searching again for Ilse Varga birthplace (round 2)" in messages
+    steps = [done for done, _, _ in progress]
+    assert steps == sorted(steps) and len(set(steps)) == len(steps)  # progress only grows

@@ -468,3 +468,18 @@ def test_an_answer_still_in_flight_at_shutdown_is_posted_before_the_server_stops
     (reply,) = answered(slack, body)  # the server has stopped: the answer was posted on the way out
     assert "420 million" in reply["text"]
     assert served.app.state.slack_bot._tasks == set(), "a finished answer's task is not kept forever"
+
+
+def test_the_status_message_follows_a_second_search_round(bot, slack):
+    body = event_body(f"<@{BOT_USER_ID}> Where was the author of The Lantern Orchard born?")
+    assert send(bot, body).status_code == 200
+    (status,) = slack.wait_for(lambda: status_posts(slack, body))
+    status_ts = status["response"]["ts"]
+
+    def answer_shown():
+        texts = [c["args"]["text"] for c in slack.calls_to("chat.update", ts=status_ts) if c["response"]["ok"]]
+        return texts if any("Kessel Point" in t for t in texts) else None
+
+    texts = slack.wait_for(answer_shown)
+    assert texts[0] == "Searching again for “Ilse Varga birthplace”…"  # the progress, then the answer
+    assert "Ilse Varga" in texts[-1] and "Kessel Point" in texts[-1]

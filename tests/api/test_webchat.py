@@ -332,17 +332,19 @@ TYPED_STEPS = {
     "en-US": [
         "Deciding whether to search",
         "Searching for “Aurora Bridge cost”, “Veldmark bridge”",
-        "Reading 4 sources (round 2)",
         "Condensing 3 long pages",
         "Writing the answer from 2 sources",
+        "Searching again for “Aurora Bridge engineer”",
+        "Reading 4 sources (round 2)",
         "The model took too long to answer.",
     ],
     "zh-CN": [
         "判断是否需要搜索",
         "正在搜索 “Aurora Bridge cost”、“Veldmark bridge”",
-        "正在阅读 4 个来源（第 2 轮）",
         "正在精简 3 个长网页",
         "根据 2 个来源撰写回答",
+        "再次搜索 “Aurora Bridge engineer”",
+        "正在阅读 4 个来源（第 2 轮）",
         "模型响应超时。",
     ],
 }
@@ -355,9 +357,11 @@ def test_steps_and_errors_are_worded_from_the_events_typed_fields(app, open_page
         status("deciding"),
         status("searching", queries=queries),
         ("queries", {"queries": queries, "round": 1}),
-        status("reading", pages=4, round=2),
         status("condensing", pages=3),  # a stage of its own, not a kind of reading
         status("answering", sources=2),
+        # the model searched again: the list grows by the new round's steps
+        status("searching", queries=["Aurora Bridge engineer"], round=2),
+        status("reading", pages=4, round=2),
         # Only the kind says this was slowness: the code is one the page has never heard of.
         ("error", {"kind": "timeout", "code": "upstream_slow", "message": "too slow", "backend": "x", "status": 503}),
     )
@@ -371,7 +375,7 @@ def test_steps_and_errors_are_worded_from_the_events_typed_fields(app, open_page
     *steps, explained = TYPED_STEPS[locale]
     expect(turn.locator(".error")).to_contain_text(explained)
     expect(turn.locator(".step")).to_have_text(steps)
-    expect(turn.locator(".step.failed")).to_have_count(1)  # where it stopped: the answering step
+    expect(turn.locator(".step.failed")).to_have_count(1)  # where it stopped: reading round 2's pages
 
 
 def test_a_non_200_json_error_is_shown_in_place(app, open_page):
@@ -533,3 +537,44 @@ def test_a_link_to_a_conversation_this_browser_did_not_start_is_not_opened(app, 
     ask(page, "Hello there!")
     wait_answered(page.locator(".turn").first)
     assert conversation_id(page) != cid
+
+
+def test_the_deep_switch_asks_deeply_and_a_second_round_grows_the_steps(app, open_page):
+    page = open_page(f"{app.base_url}/")
+    deep = page.locator("#deep")
+    expect(deep).to_have_text("Deep")
+    expect(deep).to_have_attribute("aria-pressed", "false")
+    sent: list[dict] = []
+    page.on("request", lambda r: sent.append(json.loads(r.post_data)) if r.url.endswith("/v1/answer") else None)
+
+    ask(page, "Where was the author of The Lantern Orchard born?")
+    turn = page.locator(".turn").first
+    expect(turn.locator(".answer")).to_contain_text("Kessel Point", timeout=ANSWER_TIMEOUT_MS)
+    wait_answered(turn)
+    steps = turn.locator(".step")
+    expect(steps.nth(4)).to_have_text("Searched again for “Ilse Varga birthplace”")
+    expect(steps.nth(5)).to_have_text(re.compile(r"Reading \d+ sources \(round 2\)"))
+    expect(steps.nth(6)).to_have_text(re.compile(r"Writing the answer from \d+ sources \(round 2\)"))
+    expect(turn.locator(".answer")).to_contain_text("Ilse Varga")
+    # both rounds' pages are cards, numbered on from round 1's
+    numbers = [int(n) for n in turn.locator(".source-num").all_inner_texts()]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 2
+    assert "depth" not in sent[-1]
+
+    deep.click()  # one click: the next question goes deep, and the choice is remembered
+    expect(deep).to_have_attribute("aria-pressed", "true")
+    ask(page, "How much did the Aurora Bridge in Veldmark cost?")
+    wait_answered(page.locator(".turn").nth(1))
+    assert sent[-1]["depth"] == "deep"
+    page.reload()
+    expect(page.locator("#deep")).to_have_attribute("aria-pressed", "true")
+
+
+def test_the_deep_switch_speaks_chinese(app, open_page):
+    page = open_page(f"{app.base_url}/", locale="zh-CN")
+    expect(page.locator("#deep")).to_have_text("深度")
+    ask(page, "《雾港来信》的作者出生在哪里？")
+    turn = page.locator(".turn").first
+    expect(turn.locator(".answer")).to_contain_text("石门镇", timeout=ANSWER_TIMEOUT_MS)
+    wait_answered(turn)
+    expect(turn.locator(".step").nth(4)).to_have_text("已再次搜索 “柳岸汀 出生地”")

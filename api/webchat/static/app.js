@@ -56,6 +56,10 @@
       stepAnswering: 'Writing the answer from {n} sources',
       stepAnsweringDirect: 'Writing the answer',
       stepRound: ' (round {n})',
+      stepSearchingAgain: 'Searching again for {queries}',
+      stepSearchedAgain: 'Searched again for {queries}',
+      deep: 'Deep',
+      deepTitle: 'Deep research: more searches, more pages (slower)',
       listSep: ', ',
       stopped: 'Stopped. The answer above is incomplete.',
       errorTitle: 'The answer could not be completed',
@@ -125,6 +129,10 @@
       stepAnswering: '根据 {n} 个来源撰写回答',
       stepAnsweringDirect: '正在撰写回答',
       stepRound: '（第 {n} 轮）',
+      stepSearchingAgain: '再次搜索 {queries}',
+      stepSearchedAgain: '已再次搜索 {queries}',
+      deep: '深度',
+      deepTitle: '深度研究：多轮搜索，阅读更多网页（更慢）',
       listSep: '、',
       stopped: '已停止，以上回答不完整。',
       errorTitle: '无法完成回答',
@@ -173,6 +181,7 @@
   const KEY_STORE = 'megrez-websearch.api-key';
   const HISTORY_STORE = 'megrez-websearch.conversations';
   const HISTORY_MAX = 100;
+  const DEEP_STORE = 'megrez-websearch.deep';
 
   const store = {
     get(name) {
@@ -400,6 +409,7 @@
     question: $('question'),
     send: $('send'),
     stop: $('stop'),
+    deep: $('deep'),
     keyPanel: $('key-panel'),
     keyForm: $('key-form'),
     keyInput: $('api-key'),
@@ -413,6 +423,7 @@
     conversationId: null, // known after the first answer's `done`
     controller: null, // AbortController of the request in flight
     busy: false,
+    deep: store.get(DEEP_STORE) === '1', // the "deep" switch: more search rounds and pages
     onKey: null, // what to retry once a key is saved
     loadSeq: 0,
   };
@@ -443,6 +454,11 @@
   }
 
   const STAGES = ['deciding', 'searching', 'reading', 'condensing', 'answering'];
+  const stepKey = (stage, round = 1) => (round > 1 ? `${stage}:${round}` : stage);
+  const stepOrder = (key) => {
+    const [stage, round = '1'] = key.split(':');
+    return Number(round) * STAGES.length + STAGES.indexOf(stage);
+  };
 
   class TurnView {
     constructor(question) {
@@ -460,12 +476,15 @@
     }
 
     // -- steps --
-    step(stage, text, { done = false } = {}) {
-      let li = this.steps.get(stage);
+    // One step per stage and search round: a later round's steps follow the earlier ones (the list grows).
+    step(stage, text, { done = false, round = 1 } = {}) {
+      const key = stepKey(stage, round);
+      let li = this.steps.get(key);
       if (!li) {
         li = document.createElement('li');
         li.className = 'step';
         li.dataset.stage = stage;
+        li.dataset.round = String(round);
         const icon = document.createElement('span');
         icon.className = 'step-icon';
         icon.setAttribute('aria-hidden', 'true');
@@ -473,13 +492,13 @@
         label.className = 'step-text';
         li.append(icon, label);
         // keep the pipeline's order whatever order updates arrive in
-        const after = [...this.steps.entries()].filter(([s]) => STAGES.indexOf(s) > STAGES.indexOf(stage)).map(([, node]) => node)[0];
+        const after = [...this.steps.entries()].filter(([k]) => stepOrder(k) > stepOrder(key)).map(([, node]) => node)[0];
         this.q('.steps').insertBefore(li, after || null);
-        this.steps.set(stage, li);
+        this.steps.set(key, li);
       }
       li.querySelector('.step-text').textContent = text;
       for (const [other, node] of this.steps) {
-        if (STAGES.indexOf(other) < STAGES.indexOf(stage)) node.classList.replace('active', 'done') || node.classList.add('done');
+        if (stepOrder(other) < stepOrder(key)) node.classList.replace('active', 'done') || node.classList.add('done');
       }
       li.classList.remove('active', 'done');
       li.classList.add(done ? 'done' : 'active');
@@ -502,23 +521,39 @@
     onStatus({ stage, queries, pages, sources, round = 1 }) {
       const count = (n) => (Number.isInteger(n) ? n : '');
       const inRound = (text) => (round > 1 ? text + t('stepRound', { n: round }) : text);
+      const at = { round };
       if (stage === 'deciding') this.step('deciding', t('stepDeciding'));
       else if (stage === 'searching') {
-        if (Array.isArray(queries) && queries.length) this.queries = queries;
-        const known = this.queries;
-        this.step('searching', inRound(known.length ? t('stepSearching', { queries: this.quoted(known) }) : t('stepSearchingWeb')));
-      } else if (stage === 'reading') this.step('reading', inRound(t('stepReading', { n: count(pages) })));
-      else if (stage === 'condensing') this.step('condensing', inRound(t('stepCondensing', { n: count(pages) })));
-      else if (stage === 'answering') this.step('answering', Number.isInteger(sources) ? t('stepAnswering', { n: sources }) : t('stepAnsweringDirect'));
+        const known = Array.isArray(queries) && queries.length ? queries : (round === 1 ? this.queries : []);
+        if (round === 1 && known.length) this.queries = known;
+        this.step('searching', this.searchingText(known, round), at);
+      } else if (stage === 'reading') this.step('reading', inRound(t('stepReading', { n: count(pages) })), at);
+      else if (stage === 'condensing') this.step('condensing', inRound(t('stepCondensing', { n: count(pages) })), at);
+      else if (stage === 'answering') this.step('answering', inRound(Number.isInteger(sources) ? t('stepAnswering', { n: sources }) : t('stepAnsweringDirect')), at);
+    }
+
+    // "Searching for …" in round 1, "Searching again for …" after (the model asked for more)
+    searchingText(queries, round = 1, { done = false } = {}) {
+      if (!queries.length) return t('stepSearchingWeb');
+      const key = round > 1 ? (done ? 'stepSearchedAgain' : 'stepSearchingAgain') : (done ? 'stepSearched' : 'stepSearching');
+      return t(key, { queries: this.quoted(queries) });
     }
 
     onQueries({ queries, round = 1 }) {
       if (!Array.isArray(queries) || !queries.length) return;
-      this.queries = queries;
-      const li = this.steps.get('searching');
-      const text = t('stepSearching', { queries: this.quoted(queries) }) + (round > 1 ? t('stepRound', { n: round }) : '');
+      if (round === 1) this.queries = queries;
+      const li = this.steps.get(stepKey('searching', round));
+      const text = this.searchingText(queries, round);
       if (li) li.querySelector('.step-text').textContent = text;
-      else this.step('searching', text);
+      else this.step('searching', text, { round });
+    }
+
+    // A later round's sources continue the numbering: they join the earlier rounds' cards.
+    addSources(sources, round = 1) {
+      if (!Array.isArray(sources)) return;
+      if (round <= 1) return this.setSources(sources);
+      const known = new Set(this.sources.map((s) => s.index));
+      this.setSources([...this.sources, ...sources.filter((s) => !known.has(s.index))]);
     }
 
     // -- sources --
@@ -595,15 +630,24 @@
       this.finishSteps();
       if (!data.searched) {
         // a direct answer: no search happened, say so instead of "deciding"
-        for (const stage of ['searching', 'reading', 'condensing', 'answering']) {
-          this.steps.get(stage)?.remove();
-          this.steps.delete(stage);
+        for (const [key, node] of [...this.steps]) {
+          if (key === 'deciding') continue;
+          node.remove();
+          this.steps.delete(key);
         }
         this.step('deciding', t('stepDirect'), { done: true });
         this.offerSearch();
       }
+      const rounds = Number(data.search_rounds) || 1;
       if (Array.isArray(data.queries) && data.queries.length && this.steps.has('searching')) {
-        this.steps.get('searching').querySelector('.step-text').textContent = t('stepSearched', { queries: this.quoted(data.queries) });
+        // one query a later round: round 1 searched the rest
+        const first = rounds > 1 ? data.queries.slice(0, data.queries.length - (rounds - 1)) : data.queries;
+        this.steps.get('searching').querySelector('.step-text').textContent = this.searchingText(first, 1, { done: true });
+        for (let round = 2; round <= rounds; round += 1) {
+          const query = data.queries[data.queries.length - (rounds - round) - 1];
+          const li = this.steps.get(stepKey('searching', round));
+          if (li && query) li.querySelector('.step-text').textContent = this.searchingText([query], round, { done: true });
+        }
       }
       this.setSources(data.sources || this.sources);
       const parts = [];
@@ -819,6 +863,7 @@
     view.step('deciding', t('stepDeciding'));
     const body = { question: view.question, stream: true };
     if (view.search) body.search = view.search;
+    if (state.deep) body.depth = 'deep';
     if (state.conversationId) body.conversation_id = state.conversationId;
     const conversationAtStart = state.conversationId;
     let finished = false;
@@ -834,7 +879,7 @@
           try { payload = JSON.parse(data); } catch { continue; }
           if (event === 'status') view.onStatus(payload);
           else if (event === 'queries') view.onQueries(payload);
-          else if (event === 'sources') view.setSources(payload.sources);
+          else if (event === 'sources') view.addSources(payload.sources, payload.round);
           else if (event === 'delta') view.onDelta(payload);
           else if (event === 'related') view.setRelated(payload.related || []);
           else if (event === 'done') {
@@ -1092,6 +1137,15 @@
   el.newChatTop.addEventListener('click', newChat);
   el.brandLink.addEventListener('click', (event) => { event.preventDefault(); newChat(); });
   el.stop.addEventListener('click', stop);
+  function showDeep() {
+    el.deep.setAttribute('aria-pressed', String(state.deep));
+  }
+  el.deep.addEventListener('click', () => {
+    state.deep = !state.deep;
+    store.set(DEEP_STORE, state.deep ? '1' : null);
+    showDeep();
+  });
+  showDeep();
   el.question.addEventListener('input', autosize);
   el.question.addEventListener('keydown', (event) => {
     // Enter sends, Shift+Enter is a new line; never while an input method is composing (Chinese).

@@ -1,0 +1,58 @@
+"""The limits of searching again (issue #13): how many rounds a depth allows, how many pages and how
+much evidence each round reads, and whether the model's next call may be followed now."""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from agent.settings import Settings
+from agent.state import AgentState, Depth
+
+Refusal = Literal["rounds", "time"]
+# A later round's own words in the prompt beside its evidence: the call, the answer instructions.
+ROUND_OVERHEAD_TOKENS = 120
+
+
+def max_rounds(settings: Settings, depth: Depth) -> int:
+    if depth == "quick":
+        return 1
+    return max(1, settings.deep_search_rounds if depth == "deep" else settings.max_search_rounds)
+
+
+def pages_per_round(settings: Settings, depth: Depth) -> int:
+    return settings.deep_fetch_pages if depth == "deep" else settings.fetch_pages
+
+
+def round_budget(settings: Settings, round_: int) -> int:
+    """Evidence tokens the round reads: round 1 today's budget, each later one a smaller share."""
+    return settings.context_tokens if round_ <= 1 else int(settings.context_tokens * settings.later_round_context_share)
+
+
+def evidence_budget(settings: Settings, depth: Depth) -> int:
+    """All the evidence one question may read, every round together (the prompt stays bounded)."""
+    return sum(round_budget(settings, r) for r in range(1, max_rounds(settings, depth) + 1))
+
+
+def refusal(state: AgentState, settings: Settings, *, protocol: str, now: float | None = None) -> Refusal | None:
+    """Why another search may not run now (None: it may). A model that can call nothing never asks."""
+    if protocol == "plain" or state.round >= max_rounds(settings, state.depth):
+        return "rounds"
+    now = time.monotonic() if now is None else now
+    if state.started_at and now - state.started_at >= settings.search_time_budget_s:
+        return "time"
+    return None
+
+
+def record_observation(state: AgentState, results: str) -> dict:
+    """The state update that records the round's observation where the saved turn keeps it."""
+    if state.round <= 1 or not state.later_rounds:
+        return {"observation": results}
+    later = list(state.later_rounds)
+    later[-1] = later[-1].model_copy(update={"observation": results})
+    return {"later_rounds": later}
+
+
+def timing_key(stage: str, round_: int) -> str:
+    """Round 1's stages keep their names; a later round's are suffixed: `search.2`, `answer.2`."""
+    return stage if round_ <= 1 else f"{stage}.{round_}"

@@ -1,0 +1,96 @@
+"""A strong planner's knowledge of multi-part questions (issue #13): which parts a question asks,
+what each part's search is, and what a context must say for the part to count as answered.
+
+Reading results, the scripted Megrez answers the parts the contexts answer; while a part is still
+missing and it has not searched for it, it writes what it found so far and calls search again with
+that part's query. An observation with no contexts (the service's "no more searches" note) is
+answered from everything read so far. Pages for these questions are in testkit/pages/.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from testkit.megrez.language import SENTENCE_SPLIT_RE
+
+
+@dataclass(frozen=True)
+class Part:
+    query: str  # the search the planner writes for this part
+    evidence: str  # a context that says this has answered the part
+    missing: str  # how the answer says the part was not found
+
+
+@dataclass(frozen=True)
+class Plan:
+    question: str
+    parts: tuple[Part, ...]
+
+
+PLANS = (
+    Plan(
+        "Where was the author of The Lantern Orchard born?",
+        (
+            Part("The Lantern Orchard author", "Ilse Varga", "The search results do not name the author."),
+            Part("Ilse Varga birthplace", "Kessel Point", "The search results do not say where the author was born."),
+        ),
+    ),
+    Plan(
+        "《雾港来信》的作者出生在哪里？",
+        (
+            Part("雾港来信 作者", "柳岸汀", "搜索结果没有提到作者是谁。"),
+            Part("柳岸汀 出生地", "石门镇", "搜索结果没有提到作者的出生地。"),
+        ),
+    ),
+    Plan(
+        "Which river does the Harlow Viaduct cross, and how long is that river?",
+        (
+            Part("Harlow Viaduct river", "river Tamsel", "The search results do not name the river."),
+            Part("Tamsel length", "212 kilometres", "The search results do not give the river's length."),
+        ),
+    ),
+    Plan(
+        "Who founded the Pell Gallery, where did they study, and when did that school open?",
+        (
+            Part("Pell Gallery founder", "Mara Quint", "The search results do not name the founder."),
+            Part("Mara Quint training", "Orrin Academy", "The search results do not say where the founder trained."),
+            Part("Orrin Academy history", "first admitted students", "The search results do not say when the school opened."),
+        ),
+    ),
+    Plan(
+        "鹿鸣书院的创办人后来担任过什么职务？",
+        (
+            Part("鹿鸣书院 创办人", "周慕远", "搜索结果没有提到创办人是谁。"),
+            Part("周慕远 生平", "图书馆馆长", "搜索结果没有提到创办人后来的职务。"),
+        ),
+    ),
+)
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+_BY_QUESTION = {_key(plan.question): plan for plan in PLANS}
+
+
+def plan_for(question: str) -> Plan | None:
+    return _BY_QUESTION.get(_key(question))
+
+
+def evidence_sentence(part: Part, contexts: list[dict]) -> tuple[str, int] | None:
+    """The first sentence of a context that answers the part, and the context's number."""
+    for context in contexts:
+        for sentence in SENTENCE_SPLIT_RE.split(context["text"]):
+            if sentence and part.evidence in sentence:
+                return sentence.strip(), context["n"]
+    return None
+
+
+def next_search(plan: Plan, contexts: list[dict], rounds: int) -> Part | None:
+    """The first part no context answers, while the rounds so far are fewer than the parts (one
+    search per part at most: the planner never loops)."""
+    if rounds >= len(plan.parts):
+        return None
+    return next((part for part in plan.parts if evidence_sentence(part, contexts) is None), None)

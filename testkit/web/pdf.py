@@ -1,0 +1,53 @@
+"""The PDF that LocalWeb serves at /report.pdf and /download, written by hand (no PDF library)."""
+
+from __future__ import annotations
+
+
+def _pdf_string(text: str) -> bytes:
+    return b"(" + text.encode("latin-1").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def make_pdf(lines: list[str], title: str = "") -> bytes:
+    """A minimal, valid one-page PDF (Helvetica text objects, an /Info title), written by hand."""
+    text = [b"BT /F1 12 Tf 14 TL 72 740 Td"]
+    for line in lines:
+        text.append(_pdf_string(line) + b" Tj T*")
+    text.append(b"ET")
+    stream = b"\n".join(text)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Title " + _pdf_string(title) + b" /Producer (LocalWeb) >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+PDF_TITLE = "Esk Estuary Tide Report 2022"
+PDF_FACT = "The highest tide recorded at the Esk estuary gauge in 2022 was 4.87 metres, on 14 January."
+PDF_BYTES = make_pdf(
+    [
+        "Esk Estuary Tide Report 2022",
+        "Veldmark Harbour Authority, hydrographic office.",
+        "",
+        PDF_FACT,
+        "The lowest tide of the year, 0.42 metres, was measured on 3 March.",
+        "The gauge sits on the eastern pier, 600 metres from the Aurora Bridge.",
+        "Readings are taken every six minutes and published the following morning.",
+        "Storm surges added up to 0.9 metres to the predicted level on four days in winter.",
+    ],
+    title=PDF_TITLE,
+)

@@ -1,0 +1,37 @@
+"""The limits of searching again (agent/rounds.py): rounds per depth, the time budget, each round's share."""
+
+from agent.rounds import evidence_budget, max_rounds, pages_per_round, refusal, round_budget, timing_key
+from agent.settings import Settings
+from agent.state import AgentState
+
+SETTINGS = Settings(_env_file=None, max_search_rounds=3, deep_search_rounds=5, search_time_budget_s=20.0)
+
+
+def at(round_: int, depth: str = "auto", started_at: float = 100.0) -> AgentState:
+    return AgentState(question="q", conversation_id="c", depth=depth, round=round_, started_at=started_at)
+
+
+def test_quick_is_one_round_auto_the_limit_deep_more_and_more_pages():
+    assert [max_rounds(SETTINGS, d) for d in ("quick", "auto", "deep")] == [1, 3, 5]
+    assert pages_per_round(SETTINGS, "deep") > pages_per_round(SETTINGS, "auto") == SETTINGS.fetch_pages
+
+
+def test_another_round_is_refused_at_the_round_limit_past_the_time_budget_and_for_plain_models():
+    assert refusal(at(1), SETTINGS, protocol="megrez", now=101.0) is None
+    assert refusal(at(2), SETTINGS, protocol="tools", now=101.0) is None
+    assert refusal(at(3), SETTINGS, protocol="megrez", now=101.0) == "rounds"
+    assert refusal(at(1, "quick"), SETTINGS, protocol="megrez", now=101.0) == "rounds"
+    assert refusal(at(4, "deep"), SETTINGS, protocol="megrez", now=101.0) is None
+    assert refusal(at(1), SETTINGS, protocol="megrez", now=120.0) == "time"
+    assert refusal(at(1), SETTINGS, protocol="plain", now=101.0) == "rounds"
+
+
+def test_later_rounds_read_a_smaller_share_so_the_prompt_stays_bounded():
+    assert round_budget(SETTINGS, 1) == SETTINGS.context_tokens
+    assert round_budget(SETTINGS, 2) == round_budget(SETTINGS, 3) == SETTINGS.context_tokens // 2
+    assert evidence_budget(SETTINGS, "auto") == 2 * SETTINGS.context_tokens
+    assert evidence_budget(SETTINGS, "quick") == SETTINGS.context_tokens
+
+
+def test_round_one_keeps_its_timing_names_later_rounds_are_suffixed():
+    assert timing_key("search", 1) == "search" and timing_key("answer", 3) == "answer.3"
