@@ -14,7 +14,7 @@ from bench.mutation.table import MODULES
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=bench.mutation.__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.mutation", description=bench.mutation.__doc__.split("\n")[0])
     parser.add_argument("modules", nargs="*", help=f"some of: {', '.join(MODULES)} (default: all)")
     parser.add_argument("--survivors", action="store_true", help="list each surviving mutant")
     parser.add_argument("--list", action="store_true", help="list the mutants without running them")
