@@ -115,12 +115,13 @@ def build_deps(settings: Settings, *, llm: LLM | None = None, workers: WorkerPoo
     )
     cache = instrument_cache(build_cache(cache_config(settings)))  # counted: search and page cache hit ratios
     llm = llm or build_llm(llm_config(settings))
+    workers = workers or build_workers(settings)
     return Deps(
         settings=settings,
         llm=llm,
         # The embedded backend names its GGUF's model and says whether its template takes tools.
         protocol=ProtocolChoice(settings.llm_protocol, model_name=llm.model_name, supports_tools=llm.supports_tools),
-        provider=build_provider(provider_config(settings), http, cache=cache),
+        provider=build_provider(provider_config(settings), http, cache=cache, workers=workers),
         fetcher=Fetcher(
             http,
             allow_hosts=set(settings.fetch_allow_hosts),
@@ -131,7 +132,7 @@ def build_deps(settings: Settings, *, llm: LLM | None = None, workers: WorkerPoo
         store=build_store(settings),
         cache=cache,
         http=http,
-        workers=workers or build_workers(settings),
+        workers=workers,
         semantic=build_semantic(
             settings.semantic_backend,
             http,

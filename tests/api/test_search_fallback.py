@@ -15,6 +15,7 @@ import pytest
 from ddgs.exceptions import DDGSException, RatelimitException, TimeoutException
 
 import search.providers.duckduckgo as duckduckgo
+from search.providers import PROVIDERS, retry_policy
 from search.index import build_index
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp
@@ -45,10 +46,18 @@ class DownDDGS:
         raise type(self).error
 
 
+def offline_duckduckgo(config, client, workers) -> duckduckgo.DuckDuckGoProvider:
+    """The registry's DuckDuckGo, its searches made by DownDDGS in this process (the service's own
+    run in a parse worker, which a stand-in set here would not reach)."""
+    return duckduckgo.DuckDuckGoProvider(
+        timeout_s=config.timeout_s, region=config.region, retry=retry_policy(config), ddgs_factory=DownDDGS
+    )
+
+
 @pytest.fixture(autouse=True)
 def ddgs_offline(monkeypatch) -> type[DownDDGS]:
     monkeypatch.setattr(DownDDGS, "calls", [])
-    monkeypatch.setattr(duckduckgo, "DDGS", DownDDGS)
+    monkeypatch.setitem(PROVIDERS, "duckduckgo", offline_duckduckgo)
     return DownDDGS
 
 

@@ -104,6 +104,33 @@ DDG_RESULTS = [
 ]
 
 
+async def test_duckduckgo_searches_in_a_parse_worker_and_names_its_failure(workers, monkeypatch) -> None:
+    """The service's ddgs runs in a worker process (its lxml parsing of result pages never in the
+    server's threads): offline here, the real ddgs fails there and the failure comes back typed."""
+
+    class NotHere:
+        def __init__(self, **kwargs: Any) -> None:
+            raise AssertionError("ddgs ran in the server process")
+
+    monkeypatch.setattr("search.providers.duckduckgo.DDGS", NotHere)
+    provider = DuckDuckGoProvider(timeout_s=3, workers=workers)
+    with pytest.raises(SearchError) as caught:
+        await provider.search("Aurora Bridge Veldmark", SearchOptions(max_results=3))
+    assert caught.value.provider == "duckduckgo" and "search failed" in caught.value.message
+
+
+async def test_a_lost_search_worker_is_a_search_failure_not_a_crash() -> None:
+    """A pool that cannot take the search (closed, or its worker died) costs this search only: a
+    SearchError the fallback chain moves on from."""
+    from search.workers import WorkerPool
+
+    pool = WorkerPool(1, deadline_s=3.0, memory_mb=1024).start()
+    pool.close()
+    with pytest.raises(SearchError) as caught:
+        await DuckDuckGoProvider(timeout_s=3, workers=pool).search("Aurora Bridge", SearchOptions())
+    assert "search worker lost" in caught.value.message and caught.value.retryable
+
+
 async def test_duckduckgo_maps_results() -> None:
     fake = FakeDDGS(DDG_RESULTS)
     results = await DuckDuckGoProvider(ddgs_factory=lambda: fake).search("Aurora Bridge", SearchOptions())
