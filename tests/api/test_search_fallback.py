@@ -46,6 +46,9 @@ class DownDDGS:
         raise type(self).error
 
 
+SERVICE_DUCKDUCKGO = PROVIDERS["duckduckgo"]  # the registry's own, before a test swaps it
+
+
 def offline_duckduckgo(config, client, workers) -> duckduckgo.DuckDuckGoProvider:
     """The registry's DuckDuckGo, its searches made by DownDDGS in this process (the service's own
     run in a parse worker, which a stand-in set here would not reach)."""
@@ -99,6 +102,23 @@ def test_duckduckgo_failing_falls_back_to_searxng(web, megrez, ddgs_offline, err
     if not isinstance(error, (TimeoutException, OSError)):  # rate limits (however ddgs words them) are retried
         assert len(ddgs_offline.calls) == 3 * len(set(ddgs_offline.calls))  # retried twice per query
     assert len(search_paths(web)) > before  # then SearXNG answered
+
+
+def test_the_services_own_duckduckgo_searches_in_a_worker_and_falls_back_when_it_cannot(
+    web, megrez, monkeypatch, caplog
+):
+    """No stand-in: the real ddgs runs in a parse worker, finds no internet here, and SearXNG answers."""
+    monkeypatch.setitem(PROVIDERS, "duckduckgo", SERVICE_DUCKDUCKGO)
+    caplog.set_level("INFO", logger="websearch.search")
+    before = len(search_paths(web))
+    with ServedApp(chain_settings(web, megrez, search_retries=0)) as app:
+        response = ask(app, question=QUESTION)
+    assert response.status_code == 200, response.text
+    assert any(c["url"] == web.url("aurora-bridge") for c in response.json()["citations"])
+    assert len(search_paths(web)) > before  # SearXNG answered after DuckDuckGo failed
+    # ddgs itself failed, in the worker (no internet): not a stand-in, not a crash of the worker
+    fell_back = [r.getMessage() for r in caplog.records if "fell back to searxng" in r.getMessage()]
+    assert fell_back and all("duckduckgo: search failed" in m for m in fell_back), fell_back
 
 
 def test_every_provider_down_is_a_503_naming_each(web, megrez, ddgs_offline):
