@@ -105,8 +105,9 @@ async def check_search(settings: Settings, http: httpx.AsyncClient) -> list[Chec
             if name == "local":
                 checks.append(await asyncio.to_thread(_check_local, settings))
                 continue
-            # One attempt, no retries: the doctor reports, it does not wait out a rate limit.
-            provider = PROVIDERS[name](provider_config(settings).model_copy(update={"retries": 0}), http)
+            # One attempt, no retries: the doctor reports, it does not wait out a rate limit (and runs its
+            # one DuckDuckGo probe in a thread: no parse workers in the doctor).
+            provider = PROVIDERS[name](provider_config(settings).model_copy(update={"retries": 0}), http, None)
             options = SearchOptions(max_results=3)
             results = await _bounded(provider.search(_PROBE_QUERY, options), settings.search_timeout_s + 2, name)
         except Exception as exc:  # noqa: BLE001
