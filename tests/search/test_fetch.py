@@ -494,7 +494,7 @@ async def test_request_headers_look_like_a_browser_and_carry_no_cookies(
     assert not list(client.cookies.jar), "nor kept in the shared client"
 
 
-# --- the checks of a hop, one by one (each found missing by bench/mutation.py) ---------------------
+# --- the checks of a hop, one by one (each found missing by bench/mutation/) ---------------------
 
 
 async def test_an_allow_entry_without_a_port_allows_every_port_of_that_host(
