@@ -25,7 +25,7 @@ Usage::
         ...
         llm.requests[-1]["body"]["messages"]             # what the model was sent
 
-or, as a pytest fixture, import `scripted_megrez` from this package into a test module / conftest.
+Tests get one from the `megrez` fixture (tests/conftest.py).
 
 One job a module: template (tokens, chat template, decoding), language (what a question is about),
 replies (answers without search), behaviour (what Megrez writes), tools_mode (other models),
@@ -38,7 +38,7 @@ from testkit.megrez.behaviour import MegrezBehaviour, parse_contexts
 from testkit.megrez.metrics import parse_prometheus
 from testkit.megrez.protocol import ErrorResponse, vllm_error
 from testkit.megrez.replies import small_talk_reply
-from testkit.megrez.server import ScriptedMegrez, scripted_megrez
+from testkit.megrez.server import ScriptedMegrez
 from testkit.megrez.template import (
     FUNCTION_END,
     FUNCTION_START,
@@ -59,7 +59,6 @@ __all__ = [
     "parse_megrez_prompt",
     "parse_prometheus",
     "render_megrez",
-    "scripted_megrez",
     "small_talk_reply",
     "tokenize",
     "vllm_error",

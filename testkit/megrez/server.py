@@ -13,10 +13,8 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
-
-import pytest
 
 from testkit.megrez import tools_mode
 from testkit.megrez.behaviour import MegrezBehaviour
@@ -399,11 +397,3 @@ class ScriptedMegrez(LoopbackServer):
             record["stopped"] = True
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         return False
-
-
-
-@pytest.fixture
-def scripted_megrez() -> Iterator[ScriptedMegrez]:
-    """A started ScriptedMegrez for one test: `def test_x(scripted_megrez): ... scripted_megrez.base_url`."""
-    with ScriptedMegrez() as server:
-        yield server
