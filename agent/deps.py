@@ -25,7 +25,7 @@ from search.config import CacheConfig, ProviderConfig
 from search.fetch import Fetcher
 from search.providers import build_provider
 from search.providers.base import SearchProvider
-from search.workers import WorkerPool, default_size
+from core.workers import WorkerPool, default_size
 from search.semantic import Semantic, build_semantic
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from agent.nodes.cite import CitationRewriter
+from agent.citations import CitationRewriter
 from agent.events import Delta, emit
 from inference.base import LLM, GenerationParams, Message, RouteKey
 from inference.megrez import FunctionCall, FunctionCallError, FunctionCallParser, TextDelta, decode_call

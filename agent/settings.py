@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from inference import config as llm_defaults
 from inference.routing import DEFAULT_ROUTE_HEADERS
 from agent import store
+from core import redis_client as redis_defaults
 from search import config as search_defaults
 
 CommaList = Annotated[list[str], NoDecode]
@@ -169,7 +170,7 @@ class Settings(BaseSettings):
     max_question_tokens: int = 1_500  # the question stands twice in the answer prompt
     conversation_max_turns: int = store.MAX_TURNS  # a stored conversation holds at most this many turns …
     conversation_max_turn_bytes: int = store.MAX_TURN_BYTES  # … of at most this size each (JSON): a size cap
-    redis_max_connections: int = search_defaults.REDIS_MAX_CONNECTIONS  # per Redis pool (store, caches)
+    redis_max_connections: int = redis_defaults.MAX_CONNECTIONS  # per Redis pool (store, caches)
     # Slack threads (`slack:TEAM:CHANNEL:ts`, ids every workspace member sees) over REST: off unless
     # the operator opts in (with API keys set they are out of reach anyway: each key has its own scope).
     slack_threads_over_rest: bool = False

@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Callable, Protocol
 
 from agent.state import Turn
 from core.errors import ErrorKind, WebsearchError
-from search.config import REDIS_MAX_CONNECTIONS
-from search.redact import redact
-from search.redis_client import connect
+from core.redact import redact
+from core.redis_client import MAX_CONNECTIONS as REDIS_MAX_CONNECTIONS, connect
 
 if TYPE_CHECKING:
     from agent.settings import Settings

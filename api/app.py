@@ -24,7 +24,7 @@ from api.ops import logging as request_logs
 from api.auth import require_api_key
 from api.limits import BodyLimit
 from api.rest.schemas import ErrorResponse
-from search.workers import WorkerPool
+from core.workers import WorkerPool
 
 
 def create_app(

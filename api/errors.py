@@ -18,7 +18,7 @@ from agent.store import StoreUnavailable
 from core.errors import ErrorKind, WebsearchError
 from inference.base import LLMError
 from search.providers.base import SearchError
-from search.redact import redact
+from core.redact import redact
 
 log = logging.getLogger("websearch.api")
 

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.settings import Settings
 from api.errors import APIError
-from search.tokens import count_tokens
+from core.tokens import count_tokens
 
 
 class BodyTooLarge(HTTPException):

@@ -26,12 +26,12 @@ import prompts
 from inference.base import GenerationParams, Message
 from inference.openai_server import OpenAIServerLLM
 from search.fetch import Fetcher
-from search.language import detect_language
+from core.language import detect_language
 from search.models import SearchOptions
 from search.providers.searxng import SearxngProvider
 from search.rank import rank_passages
 from search.read import read
-from search.workers import WorkerPool, default_size
+from core.workers import WorkerPool, default_size
 from search.select import select_sources
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp

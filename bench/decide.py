@@ -32,7 +32,7 @@ from langgraph.graph import END, START, StateGraph
 from agent.deps import Deps, build_deps
 from agent.settings import Settings
 from agent.state import AgentState
-from search.language import detect_language
+from core.language import detect_language
 from testkit.megrez import ScriptedMegrez
 from testkit.models import embedded_model_missing, smollm2_gguf
 

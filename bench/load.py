@@ -37,7 +37,7 @@ from testkit.app_server import ServedApp, free_port, subprocess_env
 from testkit.megrez import ScriptedMegrez
 from testkit.web import LocalWeb
 
-from search.workers import WorkerPool, _resolve, default_size
+from core.workers import WorkerPool, _resolve, default_size
 
 ROOT = Path(__file__).resolve().parents[1]
 

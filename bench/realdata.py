@@ -44,7 +44,7 @@ from search.fetch import Fetched
 from search.models import Page, SearchResult
 from search.rank import rank_passages, tokenize
 from search.select import select_evidence
-from search.tokens import count_tokens, truncate_tokens
+from core.tokens import count_tokens, truncate_tokens
 
 from bench.retrieval import CONTEXT_TOKENS, FIRST_TOKENS, SOURCE_TOKENS, norm, pct  # the same measures
 

@@ -39,14 +39,14 @@ import httpx
 
 from agent.settings import Settings
 from search.fetch import Fetcher
-from search.language import CJK_CLASS, detect_language
+from core.language import CJK_CLASS, detect_language
 from search.models import Page, SearchOptions, SearchResult
 from search.providers.searxng import SearxngProvider
 from search.rank import rank_passages
 from search.read import read
-from search.workers import WorkerPool, default_size
+from core.workers import WorkerPool, default_size
 from search.select import select_sources
-from search.tokens import count_tokens, truncate_tokens
+from core.tokens import count_tokens, truncate_tokens
 from testkit.web import LocalWeb
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,7 @@ import statistics
 
 import httpx
 
-from search.tokens import count_tokens
+from core.tokens import count_tokens
 from testkit.app_server import ServedApp
 from testkit.megrez import ScriptedMegrez, parse_contexts, render_megrez, tokenize
 from testkit.megrez.planner import PLANS

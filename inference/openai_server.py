@@ -34,7 +34,7 @@ from inference.openai_errors import Refused, not_served, status_error, transport
 from inference.openai_wire import PartialCalls, add_tool_call_delta, choices, parse_chunk, tool_calls
 from inference.routing import DEFAULT_ROUTE_HEADERS, SESSION_TOKEN_HEADER, SessionTokens
 
-from search.redact import redact
+from core.redact import redact
 
 # The roles every chat template renders; Megrez's own `observation` (search results) may not be.
 _TEMPLATE_ROLES = {"system", "user", "assistant", "tool"}  # "tool": the OpenAI tools protocol's own

@@ -48,7 +48,7 @@ from inference.config import (
 from inference.openai_server import OpenAIServerLLM
 from inference.routing import AffinityRing, load_bound
 
-from search.redact import redact
+from core.redact import redact
 
 log = logging.getLogger("websearch.llm.pool")
 T = TypeVar("T")

@@ -11,8 +11,8 @@ import logging
 import time
 from typing import Callable, Protocol
 
-from search.config import REDIS_MAX_CONNECTIONS, CacheConfig
-from search.redis_client import connect
+from search.config import CacheConfig
+from core.redis_client import MAX_CONNECTIONS as REDIS_MAX_CONNECTIONS, connect
 
 log = logging.getLogger("websearch.cache")
 

@@ -22,7 +22,6 @@ SEARXNG_CATEGORIES = ("general",)
 FETCH_TIMEOUT_S = 6.0  # one page: every redirect hop, headers and body
 FETCH_MAX_BYTES = 2_000_000  # a page's body (decompressed) is cut here
 PAGE_TTL_S = 24 * 3600  # an extracted page stays cached this long
-REDIS_MAX_CONNECTIONS = 64  # per Redis pool: bounded, not one connection per request
 SEMANTIC_TIMEOUT_S = 2.0  # past this the BM25 order stands
 SEMANTIC_CANDIDATES = 64  # the best BM25 passages re-scored by meaning
 SEMANTIC_WEIGHT = 1.0  # score = BM25 / best BM25 + weight * similarity

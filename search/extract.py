@@ -22,8 +22,8 @@ from charset_normalizer import from_bytes
 from search import recall
 from search.fetch import Fetched
 from search.models import Fallback, Page, SearchResult
-from search.tokens import count_tokens
-from search.workers import ParseFailed, WorkerLost, WorkerPool, WorkerPoolClosed
+from core.tokens import count_tokens
+from core.workers import ParseFailed, WorkerLost, WorkerPool, WorkerPoolClosed
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Imported once by the parse workers' fork server (`search.workers`): loads the parsers and runs each
+"""Imported once by the parse workers' fork server (`core.workers`): loads the parsers and runs each
 on a small page, so that every worker forked from it starts warm. A fresh trafilatura's first page
 costs about fifteen times its next (lazy regexes, date and language data): paid here once, not by
 the first page of every worker after a restart."""

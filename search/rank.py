@@ -22,10 +22,10 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from search import tokens as _tokens
-from search.language import CJK_CLASS
+from core import tokens as _tokens
+from core.language import CJK_CLASS
 from search.models import Page, Passage
-from search.tokens import count_tokens, unit_counts
+from core.tokens import count_tokens, unit_counts
 
 TARGET_TOKENS = 80  # merge paragraphs up to about this size
 MAX_TOKENS = 120  # a paragraph above this is split on sentences
@@ -98,7 +98,7 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
-Units = tuple[int, int]  # (Han characters, other units) as search.tokens prices them
+Units = tuple[int, int]  # (Han characters, other units) as core.tokens prices them
 
 
 def _units(text: str) -> Units:

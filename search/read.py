@@ -15,7 +15,7 @@ from search.extract import extract, safe_line, snippet_page
 from search.config import PAGE_TTL_S
 from search.fetch import Fetcher
 from search.models import Page, SearchResult
-from search.workers import WorkerPool
+from core.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from search.clean import clean_line, clean_text
 from search.config import MAX_TITLE_CHARS
 from search.models import Page, Passage, Source
-from search.tokens import count_tokens, truncate_tokens
+from core.tokens import count_tokens, truncate_tokens
 
 MIN_PIECE_TOKENS = 30  # a truncated passage shorter than this is noise, not evidence
 # Unsure (tuned on bench/realdata.py, English and CMRC): the leading page's first passage beyond its

@@ -16,7 +16,7 @@ def make_settings(web: LocalWeb, megrez: ScriptedMegrez, **overrides) -> Setting
         fetch_allow_hosts=[web.host_port],
         fetch_timeout_s=3.0,
         # Far above an ordinary page's parse (~50 ms), so a busy machine never turns a page into
-        # its snippet; the deadline itself is tested with pools of its own (tests/api/test_parse_workers.py).
+        # its snippet; the deadline itself is tested with pools of its own (tests/system/test_parse_workers.py).
         parse_deadline_s=10.0,
     )
     values.update(overrides)

@@ -74,7 +74,7 @@ def redis_url(redis_server_url: str):
 @pytest.fixture(scope="session")
 def workers():
     """Parse worker processes shared by the tests that read pages without an app."""
-    from search.workers import WorkerPool
+    from core.workers import WorkerPool
 
     pool = WorkerPool(2, deadline_s=3.0, memory_mb=1024).start()
     yield pool

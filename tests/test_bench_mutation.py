@@ -46,7 +46,7 @@ def test_every_equivalent_entry_names_a_mutant_of_its_module() -> None:
 
 
 def test_an_entry_for_code_that_moved_is_reported() -> None:
-    stale = ("cite", "agent/nodes/cite.py", "no_such_function", "1 -> 2")
+    stale = ("cite", "agent/citations.py", "no_such_function", "1 -> 2")
     EQUIVALENT[stale] = "a test entry"
     try:
         assert unmatched_equivalents(["cite"]) == [stale]

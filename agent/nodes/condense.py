@@ -23,7 +23,7 @@ from inference.base import GenerationParams, LLMError, Message
 from inference.megrez import STOP, parse_reply
 from search.models import Source
 from search.select import select_sources
-from search.tokens import count_tokens, truncate_tokens
+from core.tokens import count_tokens, truncate_tokens
 
 log = logging.getLogger("websearch.condense")
 

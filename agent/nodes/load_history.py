@@ -11,8 +11,8 @@ from agent.deps import Deps
 from agent.protocols.megrez import turn_messages
 from agent.rounds import ROUND_OVERHEAD_TOKENS, evidence_budget, max_rounds
 from agent.state import AgentState, Turn
-from search.language import detect_language
-from search.tokens import count_tokens
+from core.language import detect_language
+from core.tokens import count_tokens
 
 
 def turn_cost(turn: Turn) -> int:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel
 
-from agent.nodes.cite import rewrite
+from agent.citations import rewrite
 from agent.events import Delta, emit
 from agent.state import AgentState
 from inference.base import Message

@@ -100,7 +100,7 @@ def contains(text: str, answers: list[str]) -> bool:
 
 
 def score(record: Record, output: AgentOutput) -> None:
-    from search.tokens import count_tokens
+    from core.tokens import count_tokens
 
     record.answer = output.answer
     record.answer_has_gold = contains(output.answer, record.answers)

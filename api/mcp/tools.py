@@ -26,11 +26,11 @@ from api.rest.answer import agent_input, stored_key
 from api.rest.schemas import to_response
 from api.errors import APIError
 from api.rest.schemas import AnswerRequest, SourceOut, domain_names
-from search.language import detect_language
+from core.language import detect_language
 from search.models import Page, Passage, Recency, SearchOptions, SearchResult
 from search.providers.base import keep_domains
 from search.rank import rank_passages
-from search.tokens import count_tokens, truncate_tokens
+from core.tokens import count_tokens, truncate_tokens
 
 MIN_PASSAGE_TOKENS = 30  # a passage cut shorter than this to fit the budget is noise, not evidence
 STAGES = list(Stage)  # progress: step n of 5 (condensing is skipped unless it runs)

@@ -24,7 +24,7 @@ import anyio
 from fastapi import FastAPI, Request
 
 from agent.state import AgentInput, Turn
-from agent.nodes.cite import strip_markers
+from agent.citations import strip_markers
 from api.auth import key_digest, presented_key
 from api.openai_compat.schemas import ChatCompletionRequest
 

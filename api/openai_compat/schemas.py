@@ -16,12 +16,12 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
-from agent.nodes.cite import shown_markers
+from agent.citations import shown_markers
 from agent.state import AgentOutput, Depth, SearchMode
 from api import errors
 from api.rest.schemas import CONVERSATION_ID, domain_names
 from search.models import Recency, Source
-from search.tokens import count_tokens
+from core.tokens import count_tokens
 
 MODEL_ID = "megrez-websearch"
 MODEL_CREATED = 1_735_689_600  # 2025-01-01, a fixed date: the listed model never changes

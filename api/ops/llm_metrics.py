@@ -14,7 +14,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.parser import text_string_to_metric_families
 
 from inference.base import LLM
-from search.redact import redact
+from core.redact import redact
 
 
 def llm_families(llm: LLM | None) -> Iterable:

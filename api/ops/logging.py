@@ -23,7 +23,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.ops.metrics import route_label  # the same route names in logs and metrics
-from search.redact import redact
+from core.redact import redact
 
 REQUEST_ID_HEADER = "X-Request-ID"
 request_id: ContextVar[str | None] = ContextVar("websearch_request_id", default=None)

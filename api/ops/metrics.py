@@ -167,7 +167,7 @@ class _ScrapedCollector:
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
         self.llm: LLM | None = None
-        self.workers: Any = None  # search.workers.WorkerPool
+        self.workers: Any = None  # core.workers.WorkerPool
         self.vllm: dict[str, dict[str, float]] = {}
 
     def describe(self) -> Iterable:

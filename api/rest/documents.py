@@ -20,7 +20,7 @@ from fastapi.responses import Response
 
 from api.auth import presented_key
 from api.errors import APIError
-from search.workers import ParseFailed, WorkerLost, WorkerPoolClosed
+from core.workers import ParseFailed, WorkerLost, WorkerPoolClosed
 from search.doc_links import link_secret, signed
 from search.index import IndexHandle
 

@@ -48,7 +48,7 @@ from api import errors, limits
 from api.errors import APIError
 from api.slack.format import SlackMessage, slack_messages
 from core.errors import ErrorKind
-from search.language import detect_language
+from core.language import detect_language
 
 log = logging.getLogger("websearch.slack")
 

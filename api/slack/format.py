@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from agent.nodes.cite import SHOWN_MARKER, shown_markers
+from agent.citations import SHOWN_MARKER, shown_markers
 from search.models import Source
 
 SECTION_CHARS = 3000

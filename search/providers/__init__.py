@@ -19,7 +19,7 @@ from search.providers.duckduckgo import DuckDuckGoProvider
 from search.providers.fallback import FallbackProvider
 from search.providers.local import LocalProvider
 from search.providers.searxng import SearxngProvider
-from search.workers import WorkerPool
+from core.workers import WorkerPool
 
 ProviderFactory = Callable[[ProviderConfig, httpx.AsyncClient, WorkerPool | None], SearchProvider]
 

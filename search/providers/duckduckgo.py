@@ -27,10 +27,10 @@ from ddgs.exceptions import DDGSException, RatelimitException, TimeoutException
 from pydantic import BaseModel
 
 from search.config import SEARCH_TIMEOUT_S
-from search.language import detect_language
+from core.language import detect_language
 from search.models import SearchOptions, SearchResult
 from search.providers.base import NO_RETRY, RateLimited, RetryPolicy, SearchError, web_results, with_retries
-from search.workers import WorkerLost, WorkerPool, WorkerPoolClosed
+from core.workers import WorkerLost, WorkerPool, WorkerPoolClosed
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from search.language import detect_language
+from core.language import detect_language
 from search.config import SEARCH_TIMEOUT_S, SEARXNG_CATEGORIES
 from search.models import SearchOptions, SearchResult
 from search.providers.base import NO_RETRY, RateLimited, RetryPolicy, SearchError, web_results, with_retries

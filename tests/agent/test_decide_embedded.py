@@ -14,7 +14,7 @@ from agent.deps import Deps, build_deps
 from agent.nodes.decide import decide
 from agent.settings import Settings
 from agent.state import AgentState
-from search.language import detect_language
+from core.language import detect_language
 from tests.conftest import missing
 from testkit.models import embedded_model_missing, smollm2_gguf
 

@@ -17,7 +17,7 @@ from core.errors import ErrorKind, WebsearchError
 from inference.base import LLMError, LLMTimeout, LLMUnavailable, ModelNotFound, PromptTooLong
 from search.address import Refused
 from search.providers.base import RateLimited, SearchError
-from search.workers import WorkerLost
+from core.workers import WorkerLost
 from testkit.app_server import ServedApp, free_port
 from testkit.settings import make_settings
 
@@ -42,7 +42,7 @@ def project_exceptions() -> dict[str, type[BaseException]]:
 
 def test_every_error_the_project_defines_is_in_the_one_tree() -> None:
     found = project_exceptions()
-    assert "search.workers.ParseFailed" in found and "api.errors.APIError" in found  # the walk reaches them
+    assert "core.workers.ParseFailed" in found and "api.errors.APIError" in found  # the walk reaches them
     strays = sorted(name for name, cls in found.items() if not issubclass(cls, WebsearchError))
     assert strays == sorted(OUTSIDE_THE_TREE)
     for name, cls in found.items():

@@ -6,7 +6,7 @@ import pytest
 
 from search.extract import clean_plain, decode, defuse, drop_leading_title, extract, pdf_text
 from search.fetch import Fetched, Fetcher
-from search.workers import WorkerPool
+from core.workers import WorkerPool
 from search.models import SearchResult
 from testkit.web import PDF_BYTES, PDF_FACT, PDF_TITLE, PWNED, LocalWeb
 from tests.search.conftest import result_for

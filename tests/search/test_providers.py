@@ -122,7 +122,7 @@ async def test_duckduckgo_searches_in_a_parse_worker_and_names_its_failure(worke
 async def test_a_lost_search_worker_is_a_search_failure_not_a_crash() -> None:
     """A pool that cannot take the search (closed, or its worker died) costs this search only: a
     SearchError the fallback chain moves on from."""
-    from search.workers import WorkerPool
+    from core.workers import WorkerPool
 
     pool = WorkerPool(1, deadline_s=3.0, memory_mb=1024).start()
     pool.close()

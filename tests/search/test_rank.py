@@ -3,11 +3,11 @@ from __future__ import annotations
 import pytest
 
 from search.fetch import Fetcher
-from search.workers import WorkerPool
+from core.workers import WorkerPool
 from search.models import Page
 from search.rank import MAX_TOKENS, answer_shapes, passage_tokens, rank_passages, split_passages, stem, tokenize
 from search.read import read
-from search.tokens import count_tokens
+from core.tokens import count_tokens
 from testkit.web import LocalWeb
 from tests.search.conftest import result_for
 

@@ -7,7 +7,7 @@ import pytest
 
 from search.cache import MemoryCache, cache_key
 from search.fetch import Fetcher
-from search.workers import WorkerPool
+from core.workers import WorkerPool
 from search.models import Page, SearchResult
 from search.read import read
 from testkit.web import HOSTILE_ROUTES, INTERNAL_SECRET, PWNED, LocalWeb, loopback_only

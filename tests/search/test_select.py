@@ -5,7 +5,7 @@ import pytest
 from search.models import Page, Passage
 from search.rank import rank_passages
 from search.select import MIN_PIECE_TOKENS, Selection, ranking_unsure, select_evidence, select_sources
-from search.tokens import count_tokens
+from core.tokens import count_tokens
 
 
 def _page(n: int, paragraphs: list[str], snippet: str = "") -> Page:

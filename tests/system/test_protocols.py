@@ -14,7 +14,7 @@ import httpx
 import openai
 import pytest
 
-from tests.api.test_slack import BOT_USER_ID, TOKEN, answered, event_body, send, slack_settings
+from tests.api.slack.test_slack import BOT_USER_ID, TOKEN, answered, event_body, send, slack_settings
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp
 from testkit.megrez import ScriptedMegrez

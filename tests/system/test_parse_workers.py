@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from search.workers import WorkerPool
+from core.workers import WorkerPool
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp, free_port, subprocess_env
 from testkit.procs import alive, descendants

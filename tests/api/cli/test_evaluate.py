@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from api.cli.evaluate import EvalError, load
-from tests.api.test_cli import run_cli
+from tests.api.cli.test_cli import run_cli
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 QUESTIONS = [
     {"id": "bridge", "question": "How much did the Aurora Bridge in Veldmark cost?", "answers": ["420 million euros"],

@@ -17,7 +17,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from api.auth import key_scope
-from search.tokens import count_tokens
+from core.tokens import count_tokens
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp, free_port
 
@@ -260,7 +260,7 @@ async def test_two_concurrent_calls_on_one_endpoint_and_metrics_count_them(serve
 
 
 def test_the_readme_python_example_runs_as_written(served):
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
     section = readme.split("Python, with the official SDK", 1)[1]
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
     assert "http://localhost:8080/mcp" in code and "your-key" in code

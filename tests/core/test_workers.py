@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from search.workers import ParseFailed, WorkerLost, WorkerPool, WorkerPoolClosed
+from core.workers import ParseFailed, WorkerLost, WorkerPool, WorkerPoolClosed
 
 CHAOS = "testkit.chaos:install"
 

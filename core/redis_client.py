@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+MAX_CONNECTIONS = 64  # per Redis pool (store, caches): bounded, not one connection per request
+
 
 def connect(url: str, **options: Any):
     import redis.asyncio as redis  # imported here so the in-process default needs no Redis

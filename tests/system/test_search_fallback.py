@@ -208,7 +208,7 @@ def test_local_index_answers_with_the_file_cited(web, megrez, local_index):
         chinese = ask(app, question="银杏水库的总库容是多少？")
     assert english.status_code == 200, english.text
     body = english.json()
-    pdf = "/documents/lighthouse.pdf"  # served by the app (tests/api/test_documents.py)
+    pdf = "/documents/lighthouse.pdf"  # served by the app (tests/api/rest/test_documents.py)
     assert "48 metres" in body["answer"]
     assert [c["url"] for c in body["citations"]] == [pdf]
     assert body["citations"][0]["title"] == "Ostrava Lighthouse fact sheet"

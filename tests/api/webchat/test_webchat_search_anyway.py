@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.api.test_webchat import ANSWER_TIMEOUT_MS, ask, browser, conversation_id, expect, open_page, wait_answered
+from tests.api.webchat.test_webchat import ANSWER_TIMEOUT_MS, ask, browser, conversation_id, expect, open_page, wait_answered
 
 __all__ = ["browser", "open_page"]  # the fixtures, shared with the web chat's own tests
 

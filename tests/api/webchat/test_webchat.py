@@ -31,7 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 STATIC = ROOT / "api" / "webchat" / "static"
 DOCS = ROOT / "docs"
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"

@@ -1,4 +1,4 @@
-from agent.nodes.cite import CitationRewriter, rewrite, shown_markers, strip_markers
+from agent.citations import CitationRewriter, rewrite, shown_markers, strip_markers
 from search.models import Source
 
 SOURCES = [Source(index=i, url=f"https://example.com/{i}", title=f"Page {i}") for i in (1, 2, 3)]

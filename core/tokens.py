@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 
-from search.language import CJK_CLASS, CJK_RE
+from core.language import CJK_CLASS, CJK_RE
 
 # One match per unit we price: a Han character, a run of word characters, or one punctuation mark.
 _UNIT_RE = re.compile(f"[{CJK_CLASS}]|[^\\W{CJK_CLASS}]+|[^\\w\\s]")

@@ -442,7 +442,7 @@ def test_socket_mode_without_an_app_token_says_so_in_one_line():
 
 
 def test_manifest_asks_for_what_the_bot_uses():
-    manifest = (Path(__file__).parents[2] / "deploy" / "slack-manifest.yaml").read_text()
+    manifest = (Path(__file__).parents[3] / "deploy" / "slack-manifest.yaml").read_text()
     for needed in (
         "app_mentions:read",
         "chat:write",

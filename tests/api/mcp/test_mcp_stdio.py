@@ -11,7 +11,7 @@ from mcp import Client, StdioServerParameters
 from testkit.settings import make_settings
 from testkit.app_server import free_port, subprocess_env
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TIMEOUT_S = 60
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from api.mcp.tools import best_passages
 from search.models import Page
 from search.rank import rank_passages
-from search.tokens import count_tokens
+from core.tokens import count_tokens
 
 FILLER = "The city council met again on Tuesday to discuss the parking rules near the harbour. " * 6
 

@@ -214,7 +214,7 @@ def test_related_questions_are_written_once_for_a_two_round_answer(app, megrez):
 
 
 def test_each_later_round_reads_its_smaller_share_of_evidence(local_web, megrez):
-    from search.tokens import count_tokens
+    from core.tokens import count_tokens
     from testkit.megrez import parse_contexts
 
     question = "Who founded the Pell Gallery, where did they study, and when did that school open?"
