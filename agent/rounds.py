@@ -24,6 +24,17 @@ def pages_per_round(settings: Settings, depth: Depth) -> int:
     return settings.deep_fetch_pages if depth == "deep" else settings.fetch_pages
 
 
+def for_request(settings: Settings, state: AgentState) -> Settings:
+    """The settings as this request's evidence budget makes them (a caller's `context_tokens`, e.g.
+    Perplexity's search_context_size): the unsure-ranking budget keeps its ratio to it."""
+    if state.context_tokens is None or state.context_tokens == settings.context_tokens:
+        return settings
+    ratio = settings.unsure_context_tokens / settings.context_tokens if settings.context_tokens else 1.0
+    return settings.model_copy(
+        update={"context_tokens": state.context_tokens, "unsure_context_tokens": int(state.context_tokens * ratio)}
+    )
+
+
 def round_budget(settings: Settings, round_: int) -> int:
     """Evidence tokens the round reads: round 1 today's budget, each later one a smaller share."""
     return settings.context_tokens if round_ <= 1 else int(settings.context_tokens * settings.later_round_context_share)

@@ -164,7 +164,8 @@ def citations(sources: list[Source]) -> list[str]:
 
 def search_results(sources: list[Source]) -> list[dict]:
     return [
-        {"title": s.title, "url": s.url, "date": s.date, "snippet": s.snippet}
+        # One date per source (the page's own, else the provider's): Perplexity's `last_updated` too.
+        {"title": s.title, "url": s.url, "date": s.date, "last_updated": s.date, "snippet": s.snippet}
         for s in sorted(sources, key=lambda s: s.index)
     ]
 
