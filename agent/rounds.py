@@ -26,12 +26,16 @@ def pages_per_round(settings: Settings, depth: Depth) -> int:
 
 def for_request(settings: Settings, state: AgentState) -> Settings:
     """The settings as this request's evidence budget makes them (a caller's `context_tokens`, e.g.
-    Perplexity's search_context_size): the unsure-ranking budget keeps its ratio to it."""
-    if state.context_tokens is None or state.context_tokens == settings.context_tokens:
+    Perplexity's search_context_size): the unsure-ranking budget and each source's share grow with it."""
+    if state.context_tokens is None or state.context_tokens == settings.context_tokens or not settings.context_tokens:
         return settings
-    ratio = settings.unsure_context_tokens / settings.context_tokens if settings.context_tokens else 1.0
+    ratio = state.context_tokens / settings.context_tokens
     return settings.model_copy(
-        update={"context_tokens": state.context_tokens, "unsure_context_tokens": int(state.context_tokens * ratio)}
+        update={
+            "context_tokens": state.context_tokens,
+            "unsure_context_tokens": int(settings.unsure_context_tokens * ratio),
+            "source_tokens": int(settings.source_tokens * ratio),
+        }
     )
 
 

@@ -1,7 +1,7 @@
 """Perplexity's Search API: `POST /search` (and `/v1/search`) — ranked web results, no answer.
 
-`query` is a string or a list of up to 5 (searched together; the results then come grouped, one
-list per query, in order). Each result's `snippet` is the evidence, not the engine's blurb: the
+`query` is a string or a list of up to 5, searched together; the results are one list (as the
+official SDK reads them: `results: List[Result]`), each query's in turn, a page found twice once. Each result's `snippet` is the evidence, not the engine's blurb: the
 page is fetched and read by the service's own reader, its passages ranked for the query by the
 answer's ranker, and the best of them kept within `max_tokens_per_page` (and `max_tokens` across
 all results). A page that could not be read offers the engine's snippet instead. The domain,
@@ -84,17 +84,21 @@ async def search_one(deps: Deps, body: SearchRequest, query: str, rule: ResultFi
     ]
 
 
-def within_total(groups: list[list[dict]], budget: int) -> list[list[dict]]:
-    """Snippets cut to `max_tokens` over all results, in order (the first results keep theirs whole)."""
-    left = budget
-    for results in groups:
-        for result in results:
-            tokens = count_tokens(result["snippet"])
-            if tokens > left:
-                result["snippet"] = truncate_tokens(result["snippet"], left) if left > 0 else ""
-                tokens = left
-            left -= max(tokens, 0)
-    return groups
+def merged(groups: list[list[dict]], budget: int) -> list[dict]:
+    """Each query's results in turn, a URL once; snippets cut to `max_tokens` over all of them, in
+    order (the first results keep theirs whole)."""
+    results, seen, left = [], set(), budget
+    for result in (r for group in groups for r in group):
+        if result["url"] in seen:
+            continue
+        seen.add(result["url"])
+        tokens = count_tokens(result["snippet"])
+        if tokens > left:
+            result["snippet"] = truncate_tokens(result["snippet"], left) if left > 0 else ""
+            tokens = left
+        left -= max(tokens, 0)
+        results.append(result)
+    return results
 
 
 @router.post("/search")
@@ -104,8 +108,7 @@ async def search(body: SearchRequest, request: Request):
         limits.check_question(query, deps.settings, f"query[{n}]")  # the same caps as every surface
     rule = result_filter(body)
     groups = await asyncio.gather(*(search_one(deps, body, query, rule) for query in body.queries))
-    groups = within_total(list(groups), body.max_tokens)
-    response: dict = {"id": str(uuid.uuid4()), "results": groups[0] if isinstance(body.query, str) else groups}
+    response: dict = {"id": str(uuid.uuid4()), "results": merged(list(groups), body.max_tokens)}
     if body.display_server_time:
         response["server_time"] = datetime.now(timezone.utc).isoformat()
     return response
