@@ -91,6 +91,20 @@ class AgentRun:
             raise item
         return kind, item
 
+    async def until_first_words(self) -> list[tuple[str, Any]]:
+        """The events up to the first words (or the output): what a stream holds its status line
+        for, so a backend that is down is a status a client can act on. A failure closes the run."""
+        pending: list[tuple[str, Any]] = []
+        try:
+            while True:
+                kind, item = await self.next()
+                pending.append((kind, item))
+                if kind == "done" or isinstance(item, Delta):
+                    return pending
+        except BaseException:
+            await self.aclose()
+            raise
+
     async def aclose(self) -> None:
         if not self._task.done():
             self._task.cancel()
@@ -213,15 +227,9 @@ async def chat_completions(body: SonarRequest, request: Request):
     # stream carries no status events, and sources ride on the chunks that follow.
     run = AgentRun(app, agent_in)
     chunks = _Chunks(body)
-    pending: list[tuple[str, Any]] = []
     try:
-        while True:
-            kind, item = await run.next()
-            pending.append((kind, item))
-            if kind == "done" or isinstance(item, Delta):
-                break
+        pending = await run.until_first_words()
     except BaseException:
-        await run.aclose()
         await conversation.discard()
         raise
     return sse.EventStream(_stream(run, conversation, chunks, pending), sse.Format.OPENAI)

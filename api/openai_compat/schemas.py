@@ -56,7 +56,15 @@ def _validation_error(exc: RequestValidationError) -> JSONResponse:
 
 
 class OpenAIRoute(APIRoute):
-    """Every failure on these routes (the API-key dependency's too) answers in OpenAI's error shape."""
+    """Every failure on these routes (the API-key dependency's too) answers in OpenAI's error shape.
+    Another API's shape is a subclass with its own `invalid` and `failed` (api/perplexity/schemas.py)."""
+
+    def invalid(self, exc: RequestValidationError) -> JSONResponse:
+        return _validation_error(exc)
+
+    def failed(self, exc: Exception) -> JSONResponse:
+        status, body = error_payload(exc)
+        return JSONResponse(body, status_code=status)
 
     def get_route_handler(self):
         handler = super().get_route_handler()
@@ -65,10 +73,9 @@ class OpenAIRoute(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError as exc:
-                return _validation_error(exc)
+                return self.invalid(exc)
             except Exception as exc:  # noqa: BLE001 — mapped to a status, never a traceback
-                status, body = error_payload(exc)
-                return JSONResponse(body, status_code=status)
+                return self.failed(exc)
 
         return route_handler
 

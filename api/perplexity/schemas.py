@@ -11,16 +11,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agent.state import Depth
 from api import errors
+from api.openai_compat.schemas import OpenAIRoute
 from api.rest.schemas import domain_names
 
 ContextSize = Literal["low", "medium", "high"]
@@ -56,30 +55,15 @@ def perplexity_error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": {"message": message, "type": kind, "code": status}}, status_code=status)
 
 
-def validation_message(exc: RequestValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{where}: {err.get('msg', 'invalid')}")
-    return "; ".join(parts) or "invalid request"
-
-
-class PerplexityRoute(APIRoute):
+class PerplexityRoute(OpenAIRoute):
     """Every failure on these routes (the API key's too) answers in Perplexity's shape; a bad value is a 400."""
 
-    def get_route_handler(self):
-        handler = super().get_route_handler()
+    def invalid(self, exc: RequestValidationError) -> JSONResponse:
+        return perplexity_error(400, errors.validation_message(exc))
 
-        async def route_handler(request: Request):
-            try:
-                return await handler(request)
-            except RequestValidationError as exc:
-                return perplexity_error(400, validation_message(exc))
-            except Exception as exc:  # noqa: BLE001 — mapped to a status, never a traceback
-                status, _, message = errors.describe(exc)
-                return perplexity_error(400 if status == 422 else status, message)
-
-        return route_handler
+    def failed(self, exc: Exception) -> JSONResponse:
+        status, _, message = errors.describe(exc)
+        return perplexity_error(400 if status == 422 else status, message)
 
 
 # --- fields Perplexity adds -------------------------------------------------------------------------

@@ -156,15 +156,9 @@ async def create_response(body: ResponsesRequest, request: Request):
     # As the chat stream does: the status line waits for the first words (or a failure), so a
     # backend that is down is a 503; the search calls meanwhile are replayed once the stream begins.
     run = AgentRun(app, agent_in)
-    pending: list[tuple[str, Any]] = []
     try:
-        while True:
-            kind, item = await run.next()
-            pending.append((kind, item))
-            if kind == "done" or isinstance(item, Delta):
-                break
+        pending = await run.until_first_words()
     except BaseException:
-        await run.aclose()
         await thread.settle(False)
         raise
     return sse.EventStream(_stream(run, thread, builder, pending), sse.Format.NAMED)

@@ -182,3 +182,12 @@ def test_bad_values_are_400s_in_openais_shape(app, fields, param):
         client(app).responses.create(model="gpt-4.1", **fields)
     body = caught.value.body
     assert body["type"] == "invalid_request_error" and body["param"].startswith(param)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_model_backend_that_is_down_is_a_503_before_any_event(app, megrez, stream):
+    megrez.fail_with = 503
+    with pytest.raises(openai.InternalServerError) as caught:
+        result = create(app, stream=stream)
+        list(result) if stream else None
+    assert caught.value.status_code == 503 and "model backend" in caught.value.body["message"]
