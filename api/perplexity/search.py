@@ -5,9 +5,9 @@ official SDK reads them: `results: List[Result]`), each query's in turn, a page 
 page is fetched and read by the service's own reader, its passages ranked for the query by the
 answer's ranker, and the best of them kept within `max_tokens_per_page` (and `max_tokens` across
 all results). A page that could not be read offers the engine's snippet instead. The domain,
-recency, date and language filters are Sonar's (`api/perplexity/filters.py`). Fields not used here
-(`country`, `search_mode`, `search_type`, `search_context_size` beside explicit budgets, …) are
-accepted and ignored.
+recency, date and language filters are Sonar's (`api/perplexity/filters.py`); `search_context_size`
+sets the per-page budget when `max_tokens_per_page` is not given. Fields not used here (`country`,
+`search_mode`, `search_type`, …) are accepted and ignored.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from agent.nodes.read import read_results
 from api import limits
 from api.mcp.tools import best_passages
 from api.perplexity.filters import provider_recency, result_filter
-from api.perplexity.schemas import MAX_QUERIES, PerplexityFilters, PerplexityRoute
+from api.perplexity.schemas import MAX_QUERIES, ContextSize, PerplexityFilters, PerplexityRoute
 from core.language import detect_language
 from core.tokens import count_tokens, truncate_tokens
 from search.filters import ResultFilter, keep_pages, keep_results
@@ -33,6 +33,7 @@ from search.providers.base import keep_domains
 from search.rank import rank_passages
 
 router = APIRouter(tags=["perplexity"], route_class=PerplexityRoute)
+PAGE_TOKENS = {"low": 256, "medium": 512, "high": 1024}  # search_context_size, per result
 
 
 class SearchRequest(PerplexityFilters):
@@ -41,6 +42,7 @@ class SearchRequest(PerplexityFilters):
     max_tokens_per_page: int = Field(default=1024, ge=1, le=8192)
     max_tokens: int = Field(default=25_000, ge=1, le=1_000_000)  # all results' snippets together
     display_server_time: bool = False
+    search_context_size: ContextSize | None = None  # without max_tokens_per_page: its size (default high)
 
     @field_validator("query")
     @classmethod
@@ -51,6 +53,12 @@ class SearchRequest(PerplexityFilters):
         if any(not q.strip() for q in queries):
             raise ValueError("a query must contain some text")
         return value.strip() if isinstance(value, str) else [q.strip() for q in value]
+
+    @property
+    def page_budget(self) -> int:
+        if "max_tokens_per_page" in self.model_fields_set or self.search_context_size is None:
+            return self.max_tokens_per_page
+        return PAGE_TOKENS[self.search_context_size]
 
     @property
     def queries(self) -> list[str]:
@@ -76,7 +84,7 @@ async def search_one(deps: Deps, body: SearchRequest, query: str, rule: ResultFi
         {
             "title": page.title,
             "url": page.url,
-            "snippet": "\n\n".join(best_passages(page, ranked, body.max_tokens_per_page)) or page.snippet,
+            "snippet": "\n\n".join(best_passages(page, ranked, body.page_budget)) or page.snippet,
             "date": page.date,
             "last_updated": page.date,  # one date per page here (its own, else the provider's)
         }

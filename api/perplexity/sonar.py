@@ -7,8 +7,10 @@ One chat handler serves `/chat/completions` (Perplexity's own base URL is the se
 windows, `search_language_filter`, `web_search_options.search_context_size` (low | medium | high:
 the evidence budget), `response_format` (json_schema: the model server's guided decoding),
 `return_related_questions`, `stream_options.include_usage`. A Sonar model name sets the depth and
-the default context size (`SONAR_MODELS`); any other name keeps the service's defaults. Fields not
-known here (temperature, top_k, return_images, …) are accepted and ignored.
+the default context size (`SONAR_MODELS`), and searches every question as Perplexity's does
+(`enable_search_classifier` lets the model decide); any other name keeps the service's defaults
+(the model decides). Fields not known here (temperature, top_k, return_images, …) are accepted and
+ignored.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from core.tokens import count_tokens
 
 class SonarRequest(PerplexityFilters, ChatCompletionRequest):
     disable_search: bool = False
+    enable_search_classifier: bool = False  # Sonar names: let the model decide whether to search
     web_search_options: WebSearchOptions | None = None
     response_format: ResponseFormat | None = None
 
@@ -54,6 +57,10 @@ def sonar_agent_input(body: SonarRequest, conversation_id: str, settings: Settin
     sonar = SONAR_MODELS.get(body.model)
     guided = body.response_format.guided() if body.response_format else None
     search = body.search
+    if sonar and "search" not in body.model_fields_set:
+        # Sonar searches for every question, as Perplexity's does, unless its classifier is asked for
+        # (here: the model decides, as for every other model name).
+        search = "auto" if body.enable_search_classifier else "always"
     if body.disable_search:
         search = "never"
     elif guided and search == "auto":
@@ -81,4 +88,6 @@ def usage_extras(body: ChatCompletionRequest, output: AgentOutput) -> dict[str, 
     }
     size = body.context_size if isinstance(body, SonarRequest) else None
     extras["search_context_size"] = size or "low"
+    # Perplexity's clients read `usage.cost` (a required field in its SDK): a self-hosted answer costs nothing.
+    extras["cost"] = {"input_tokens_cost": 0.0, "output_tokens_cost": 0.0, "total_cost": 0.0}
     return extras

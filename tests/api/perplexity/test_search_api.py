@@ -26,6 +26,13 @@ def test_max_tokens_per_page_bounds_each_snippet(app):
     assert short.results and all(count_tokens(r.snippet) <= 40 for r in short.results if r.snippet)
 
 
+def test_search_context_size_sizes_the_snippets_when_no_budget_is_given(app):
+    low = client(app).search.create(query="Aurora Bridge Veldmark cost", search_context_size="low")
+    high = client(app).search.create(query="Aurora Bridge Veldmark cost", search_context_size="high")
+    assert all(count_tokens(r.snippet) <= 256 for r in low.results)
+    assert sum(count_tokens(r.snippet) for r in high.results) > sum(count_tokens(r.snippet) for r in low.results)
+
+
 def test_a_list_of_queries_comes_back_in_one_list(app):
     search = client(app, "/v1").search.create(query=["Aurora Bridge cost", "青川大桥 总投资"], max_results=2)
     urls = [r.url for r in search.results]  # each query's results in turn, as the SDK types them

@@ -103,6 +103,16 @@ async def test_async_client_and_stream_carry_citations_and_usage_at_the_end(app)
     assert chunks[-1].usage.total_tokens > 0 and chunks[-1].usage.search_context_size == "low"
 
 
+def test_sonar_searches_every_question_unless_its_classifier_is_asked_for(app, local_web):
+    before = searches(local_web)
+    always = ask(app, "Hello there!")
+    assert searches(local_web) > before and always.usage.num_search_queries == 1
+    before = searches(local_web)
+    decided = ask(app, "Hello there!", enable_search_classifier=True)  # small talk: the model answers at once
+    assert searches(local_web) == before and decided.usage.num_search_queries == 0
+    assert always.usage.cost.total_cost == 0 == decided.usage.cost.total_cost
+
+
 def test_disable_search_searches_nothing(app, local_web):
     before = searches(local_web)
     response = ask(app, disable_search=True)
