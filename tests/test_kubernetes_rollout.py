@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from agent.settings import Settings
 from tests.test_kubernetes import (
     NAMESPACE,
     OVERLAYS,
@@ -77,7 +76,7 @@ def test_vllm_probes_wait_long_enough_and_a_rollout_drains_its_streams(overlay):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_vllm_runs_as_a_user_behind_an_api_key_and_pins_its_model(overlay):
+def test_vllm_runs_as_a_user_behind_an_api_key_and_pins_its_model(overlay, monkeypatch):
     docs = render(overlay)
     vllm = one(docs, "StatefulSet", "vllm")
     pod, main = vllm["spec"]["template"]["spec"], container(vllm)
@@ -85,7 +84,7 @@ def test_vllm_runs_as_a_user_behind_an_api_key_and_pins_its_model(overlay):
     assert main["securityContext"]["allowPrivilegeEscalation"] is False
     env = pod_env(docs, vllm)
     assert env["VLLM_API_KEY"] == SECRET_VALUES[("vllm-auth", "api-key")]
-    assert settings_of_api(docs).llm_api_key == env["VLLM_API_KEY"]  # the api sends the key vLLM asks
+    assert settings_of(docs, monkeypatch).llm_api_key == env["VLLM_API_KEY"]  # the api sends the key vLLM asks
     # Caches where a non-root user may write: the model volume, not /root.
     mounts = {m["mountPath"] for m in main["volumeMounts"]}
     assert any(env["HF_HOME"].startswith(path) for path in mounts)
@@ -93,12 +92,6 @@ def test_vllm_runs_as_a_user_behind_an_api_key_and_pins_its_model(overlay):
     assert "--trust-remote-code" not in args
     revision = next(a.split("=", 1)[1] for a in args if a.startswith("--revision="))
     assert re.fullmatch(r"[0-9a-f]{40}", revision)  # a commit, not a branch that moves
-
-
-def settings_of_api(docs) -> Settings:
-    env = pod_env(docs, one(docs, "Deployment", "api"))
-    fields = {k.removeprefix("WEBSEARCH_").lower(): v for k, v in env.items() if k.startswith("WEBSEARCH_")}
-    return Settings(_env_file=None, **fields)
 
 
 # --- pinned -------------------------------------------------------------------------------------------
