@@ -261,7 +261,8 @@ def test_redis_is_bounded_passworded_persistent_and_kept_through_drains(overlay)
     assert option["maxmemory-policy"].startswith("volatile-")  # only keys with a TTL are evicted
     env = pod_env(docs, redis)
     assert option["requirepass"] == "$(REDIS_PASSWORD)" and env["REDIS_PASSWORD"] == SECRET_VALUES[("redis-auth", "password")]
-    assert env["REDISCLI_AUTH"] == env["REDIS_PASSWORD"]  # the redis-cli probe authenticates
+    assert env["REDISCLI_AUTH"] == env["REDIS_PASSWORD"]  # the redis-cli probe authenticates …
+    assert "PONG" in " ".join(main["readinessProbe"]["exec"]["command"])  # … and wants PONG, not just an exit 0
     pdb = one(docs, "PodDisruptionBudget", "redis")
     assert matches(pdb["spec"]["selector"], pod_labels(docs, "redis")) and pdb["spec"]["minAvailable"] == 1
 
