@@ -59,7 +59,7 @@ class ResponseBuilder:
             "usage": usage,
             "error": None,
             "incomplete_details": None,
-            "instructions": None,
+            "instructions": body.instructions,
             "metadata": body.metadata or {},
             "parallel_tool_calls": True,
             "temperature": 1.0,

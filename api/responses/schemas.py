@@ -69,7 +69,7 @@ class ResponsesRequest(BaseModel):
     stream: bool = False
     include: list[str] | None = None
     metadata: dict[str, str] | None = None
-    user: str | None = Field(default=None, max_length=256)
+    instructions: str | list[dict[str, Any]] | None = None  # echoed; not followed (the service's prompts are fixed)
 
     @field_validator("input")
     @classmethod

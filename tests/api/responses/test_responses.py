@@ -163,6 +163,7 @@ def test_unknown_fields_and_instructions_are_tolerated(app):
         extra_body={"some_future_field": True, "reasoning": {"effort": "low"}},
     )
     assert "420 million" in response.output_text and response.metadata == {"team": "qa"}
+    assert response.instructions == "Answer like a pirate."  # echoed, not followed
 
 
 @pytest.mark.parametrize(
