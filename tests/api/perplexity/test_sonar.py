@@ -240,3 +240,12 @@ def test_api_keys_apply_at_the_root_too(local_web, megrez):
         keyed = perplexity.Perplexity(base_url=app.base_url, api_key="k-one", max_retries=0, timeout=60)
         answer = keyed.chat.completions.create(model="sonar", messages=[{"role": "user", "content": QUESTION}])
         assert "420 million" in answer.choices[0].message.content
+
+
+def test_a_model_backend_that_is_down_is_a_503_in_perplexitys_shape(app, megrez):
+    megrez.fail_with = 503
+    with pytest.raises(perplexity.InternalServerError) as caught:
+        ask(app)
+    error = caught.value.body["error"]
+    assert caught.value.status_code == 503 and error["code"] == 503 and error["type"] == "server_error"
+    assert "model backend" in error["message"]
