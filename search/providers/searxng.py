@@ -28,6 +28,7 @@ class JsonFormatOff(SearchError):
     The provider logs the advice itself, once (`reported`): callers need not repeat it."""
 
     reported = True
+    opens_circuit = True  # no use asking again until the operator has changed settings.yml
 
     def __init__(self) -> None:
         super().__init__(NAME, JSON_OFF)

@@ -1,0 +1,89 @@
+"""Tavily: `POST https://api.tavily.com/search`, `Authorization: Bearer tvly-…`.
+
+Plain httpx on the service's shared client rather than tavily-python 0.8.5: its AsyncTavilyClient,
+given an external client, writes its `Authorization` header into that client's default headers
+(the shared client fetches every web page: the key would go to every site), it posts to a path
+relative to a base URL (not the full, overridable URL of the call), and its exceptions drop the
+429's `Retry-After`.
+
+Followed: Tavily's Search API reference (`/search`). Filters map to its own fields:
+`include_domains` / `exclude_domains`, `time_range` (day/week/month/year), `country` (a country's
+English name, lower case, for `topic: general`). Errors are `{"detail": {"error": "…"}}`: 401 a bad
+key, 429 the rate limit, 432 the plan's and 433 the pay-as-you-go limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from search.config import TAVILY_URL, SEARCH_TIMEOUT_S
+from search.models import SearchOptions, SearchResult
+from search.providers.base import web_results
+from search.providers.http_api import call_json, results_list
+
+NAME = "tavily"
+URL = TAVILY_URL
+MAX_RESULTS = 20  # Tavily's cap on `max_results`
+# Tavily names countries in words; the markets people ask for most (others: no `country` sent).
+COUNTRIES = {
+    "US": "united states", "GB": "united kingdom", "CN": "china", "TW": "taiwan", "HK": "hong kong",
+    "SG": "singapore", "JP": "japan", "KR": "south korea", "DE": "germany", "FR": "france",
+    "CA": "canada", "AU": "australia", "IN": "india", "ES": "spain", "IT": "italy", "NL": "netherlands",
+    "BR": "brazil", "MX": "mexico", "SE": "sweden", "CH": "switzerland",
+}
+
+
+def _message(body: Any) -> str | None:
+    detail = body.get("detail")
+    return detail.get("error") if isinstance(detail, dict) else str(detail or "")
+
+
+class TavilyProvider:
+    name = NAME
+
+    def __init__(
+        self, api_key: str, client: httpx.AsyncClient, *, url: str = URL, timeout_s: float = SEARCH_TIMEOUT_S
+    ) -> None:
+        self._key = api_key
+        self.client = client
+        self.url = url
+        self.timeout_s = timeout_s
+
+    def body(self, query: str, options: SearchOptions) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "query": query,
+            "topic": "general",
+            "search_depth": "basic",  # one credit a search ("advanced" costs two)
+            "max_results": min(options.max_results, MAX_RESULTS),
+            "include_answer": False,  # the model answers; Tavily's own answer would cost and be unused
+            "include_raw_content": False,  # pages are fetched and extracted here
+        }
+        if options.domains:
+            body["include_domains"] = list(options.domains)
+        if options.exclude_domains:
+            body["exclude_domains"] = list(options.exclude_domains)
+        if options.recency:
+            body["time_range"] = options.recency
+        if options.country and options.country.upper() in COUNTRIES:
+            body["country"] = COUNTRIES[options.country.upper()]
+        return body
+
+    async def search(self, query: str, options: SearchOptions) -> list[SearchResult]:
+        data = await call_json(
+            self.client,
+            NAME,
+            "POST",
+            self.url,
+            key_setting="WEBSEARCH_TAVILY_API_KEY",
+            headers={"Authorization": f"Bearer {self._key}", "Content-Type": "application/json"},
+            body=self.body(query, options),
+            timeout_s=self.timeout_s,
+            message=_message,
+            quota=lambda status, body: status in (432, 433),
+        )
+        items = results_list(data, NAME, "results")
+        fields = {"url": ("url",), "title": "title", "snippet": "content", "date": "published_date"}
+        return web_results(
+            items, options.max_results, options.domains, provider=NAME, exclude=options.exclude_domains, **fields
+        )
