@@ -129,7 +129,9 @@ class Circuit:
         self.open_until = self.now() + wait
         self.reason = "rate_limited" if isinstance(exc, RateLimited) else "failed"
         self.cause = exc.message
-        log.warning("search provider %s skipped for %.0fs: %s", exc.provider, wait, exc.message)
+        # A failure its provider has already told the operator about (SearXNG's JSON off) is not repeated loudly.
+        level = logging.INFO if getattr(exc, "reported", False) else logging.WARNING
+        log.log(level, "search provider %s skipped for %.0fs: %s", exc.provider, wait, exc.message)
 
 
 class GuardedProvider:
