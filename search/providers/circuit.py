@@ -77,7 +77,7 @@ def skip_error(provider: str, reason: PassReason, wait_s: float, cause: str) -> 
 class Circuit:
     def __init__(self, policy: CircuitPolicy = CircuitPolicy(), clock: Callable[[], float] | None = None) -> None:
         self.policy = policy
-        self._clock = clock or monotonic
+        self._clock = clock  # None: the module's `monotonic`, looked up at each call (tests move it)
         self.failures = 0  # in a row
         self.openings = 0  # in a row: the backoff doubles with each
         self.open_until: float | None = None  # None: closed
@@ -86,7 +86,7 @@ class Circuit:
         self.probing = False
 
     def now(self) -> float:
-        return self._clock()
+        return self._clock() if self._clock is not None else monotonic()
 
     @property
     def is_open(self) -> bool:
