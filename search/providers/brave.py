@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 
 from core.language import detect_language
-from search.config import BRAVE_URL, SEARCH_TIMEOUT_S
-from search.models import SearchOptions, SearchResult
-from search.providers.base import site_query, web_results
-from search.providers.http_api import call_json, results_list
+from search.config import BRAVE_URL
+from search.models import SearchOptions
+from search.providers.base import site_query
+from search.providers.http_api import ApiCall, ApiProvider
 
 NAME = "brave"
 URL = BRAVE_URL
@@ -51,16 +51,17 @@ def _token_invalid(status: int, body: Any) -> bool:
     return "TOKEN" in code.upper()
 
 
-class BraveProvider:
+class BraveProvider(ApiProvider):
     name = NAME
+    default_url = URL
+    method = "GET"
+    key_setting = "WEBSEARCH_BRAVE_API_KEY"
+    results_path = ("web", "results")
+    fields = {"url": ("url",), "title": "title", "snippet": "description", "date": "page_age"}
+    message = staticmethod(_message)
+    key_refused = staticmethod(_token_invalid)
+    wait = staticmethod(reset_wait)
 
-    def __init__(
-        self, api_key: str, client: httpx.AsyncClient, *, url: str = URL, timeout_s: float = SEARCH_TIMEOUT_S
-    ) -> None:
-        self._key = api_key
-        self.client = client
-        self.url = url
-        self.timeout_s = timeout_s
 
     def params(self, query: str, options: SearchOptions) -> dict[str, str]:
         language = options.language or detect_language(query)
@@ -77,25 +78,6 @@ class BraveProvider:
             params["freshness"] = _FRESHNESS[options.recency]
         return params
 
-    async def search(self, query: str, options: SearchOptions) -> list[SearchResult]:
-        data = await call_json(
-            self.client,
-            NAME,
-            "GET",
-            self.url,
-            key_setting="WEBSEARCH_BRAVE_API_KEY",
-            headers={"X-Subscription-Token": self._key, "Accept": "application/json"},
-            params=self.params(query, options),
-            timeout_s=self.timeout_s,
-            message=_message,
-            key_refused=_token_invalid,
-            wait=reset_wait,
-        )
-        items = results_list(data, NAME, "web", "results")
-        for item in items:
-            if isinstance(item, dict):
-                item.setdefault("_date", item.get("page_age") or item.get("age"))
-        fields = {"url": ("url",), "title": "title", "snippet": "description", "date": "_date"}
-        return web_results(
-            items, options.max_results, options.domains, provider=NAME, exclude=options.exclude_domains, **fields
-        )
+    def call(self, query: str, options: SearchOptions) -> ApiCall:
+        headers = {"X-Subscription-Token": self._key, "Accept": "application/json"}
+        return ApiCall(headers=headers, params=self.params(query, options))

@@ -19,9 +19,8 @@ from typing import Any
 import httpx
 
 from search.config import EXA_URL, SEARCH_TIMEOUT_S
-from search.models import SearchOptions, SearchResult
-from search.providers.base import web_results
-from search.providers.http_api import call_json, results_list
+from search.models import SearchOptions
+from search.providers.http_api import ApiCall, ApiProvider
 
 NAME = "exa"
 URL = EXA_URL
@@ -34,23 +33,30 @@ def _message(body: Any) -> str | None:
     return f"{body.get('tag', '')}: {body.get('error', '')}".strip(": ")
 
 
-class ExaProvider:
+class ExaProvider(ApiProvider):
     name = NAME
+    default_url = URL
+    method = "POST"
+    key_setting = "WEBSEARCH_EXA_API_KEY"
+    results_path = ("results",)
+    fields = {"url": ("url",), "title": "title", "snippet": "text", "date": "publishedDate"}
+    message = staticmethod(_message)
 
     def __init__(
         self,
         api_key: str,
         client: httpx.AsyncClient,
         *,
-        url: str = URL,
+        url: str | None = None,
         timeout_s: float = SEARCH_TIMEOUT_S,
         now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
-        self._key = api_key
-        self.client = client
-        self.url = url
-        self.timeout_s = timeout_s
+        super().__init__(api_key, client, url=url, timeout_s=timeout_s)
         self._now = now
+
+    @staticmethod
+    def quota(status: int, body: Any) -> bool:
+        return status == 402  # NO_MORE_CREDITS, API_KEY_BUDGET_EXCEEDED
 
     def body(self, query: str, options: SearchOptions) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -70,21 +76,5 @@ class ExaProvider:
             body["userLocation"] = options.country.upper()
         return body
 
-    async def search(self, query: str, options: SearchOptions) -> list[SearchResult]:
-        data = await call_json(
-            self.client,
-            NAME,
-            "POST",
-            self.url,
-            key_setting="WEBSEARCH_EXA_API_KEY",
-            headers={"x-api-key": self._key, "Content-Type": "application/json"},
-            body=self.body(query, options),
-            timeout_s=self.timeout_s,
-            message=_message,
-            quota=lambda status, body: status == 402,
-        )
-        items = results_list(data, NAME, "results")
-        fields = {"url": ("url",), "title": "title", "snippet": "text", "date": "publishedDate"}
-        return web_results(
-            items, options.max_results, options.domains, provider=NAME, exclude=options.exclude_domains, **fields
-        )
+    def call(self, query: str, options: SearchOptions) -> ApiCall:
+        return ApiCall(headers={"x-api-key": self._key, "Content-Type": "application/json"}, body=self.body(query, options))

@@ -16,9 +16,9 @@ import httpx
 
 from core.language import detect_language
 from search.config import GOOGLE_URL, SEARCH_TIMEOUT_S
-from search.models import SearchOptions, SearchResult
-from search.providers.base import bare_domain, site_query, web_results
-from search.providers.http_api import call_json, results_list
+from search.models import SearchOptions
+from search.providers.base import bare_domain, site_query
+from search.providers.http_api import ApiCall, ApiProvider
 
 NAME = "google"
 URL = GOOGLE_URL
@@ -39,23 +39,21 @@ def _key_invalid(status: int, body: Any) -> bool:
     return status == 400 and ("API_KEY_INVALID" in text or "API key not valid" in text)
 
 
-class GoogleProvider:
+class GoogleProvider(ApiProvider):
     name = NAME
+    default_url = URL
+    method = "GET"
+    key_setting = "WEBSEARCH_GOOGLE_API_KEY (and WEBSEARCH_GOOGLE_CX)"
+    results_path = ("items",)  # absent when nothing was found
+    fields = {"url": ("link",), "title": "title", "snippet": "snippet", "date": "_date"}
+    message = staticmethod(_message)
+    key_refused = staticmethod(_key_invalid)
 
     def __init__(
-        self,
-        api_key: str,
-        cx: str,
-        client: httpx.AsyncClient,
-        *,
-        url: str = URL,
-        timeout_s: float = SEARCH_TIMEOUT_S,
+        self, api_key: str, cx: str, client: httpx.AsyncClient, *, url: str | None = None, timeout_s: float = SEARCH_TIMEOUT_S
     ) -> None:
-        self._key = api_key
+        super().__init__(api_key, client, url=url, timeout_s=timeout_s)
         self.cx = cx
-        self.client = client
-        self.url = url
-        self.timeout_s = timeout_s
 
     def params(self, query: str, options: SearchOptions) -> dict[str, str]:
         language = options.language or detect_language(query)
@@ -76,25 +74,13 @@ class GoogleProvider:
         params["safe"] = "off" if options.safesearch == "off" else "active"
         return params
 
-    async def search(self, query: str, options: SearchOptions) -> list[SearchResult]:
-        data = await call_json(
-            self.client,
-            NAME,
-            "GET",
-            self.url,
-            key_setting="WEBSEARCH_GOOGLE_API_KEY (and WEBSEARCH_GOOGLE_CX)",
-            headers={"Accept": "application/json"},
-            params={"key": self._key, **self.params(query, options)},
-            timeout_s=self.timeout_s,
-            message=_message,
-            key_refused=_key_invalid,
-        )
-        items = results_list(data, NAME, "items")
-        for item in items:
+    def call(self, query: str, options: SearchOptions) -> ApiCall:
+        return ApiCall(headers={"Accept": "application/json"}, params={"key": self._key, **self.params(query, options)})
+
+    def hits(self, data: Any) -> list[Any]:
+        items = super().hits(data)
+        for item in items:  # the page's own date, when its metadata has one
             if isinstance(item, dict):
                 tags = ((item.get("pagemap") or {}).get("metatags") or [{}])[0]
                 item.setdefault("_date", tags.get("article:published_time") if isinstance(tags, dict) else None)
-        fields = {"url": ("link",), "title": "title", "snippet": "snippet", "date": "_date"}
-        return web_results(
-            items, options.max_results, options.domains, provider=NAME, exclude=options.exclude_domains, **fields
-        )
+        return items

@@ -17,13 +17,16 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from core.redact import redact
-from search.providers.base import RateLimited, SearchError
+from search.config import SEARCH_TIMEOUT_S
+from search.models import SearchOptions, SearchResult
+from search.providers.base import RateLimited, SearchError, web_results
 
 QUOTA_WAIT_S = 3600.0  # a spent quota or plan: asked again after an hour (or the API's own Retry-After)
 _DETAIL_CHARS = 200
@@ -144,3 +147,78 @@ def results_list(data: Any, provider: str, *path: str) -> list[Any]:
     if not isinstance(node, list):
         raise SearchError(provider, f"unexpected answer: {'.'.join(path)} is not a list")
     return node
+
+
+@dataclass
+class ApiCall:
+    """One search as an API wants it: the auth header(s), and the query string or the JSON body."""
+
+    headers: dict[str, str]
+    params: dict[str, str] | None = None
+    body: dict[str, Any] | None = None
+
+
+class ApiProvider:
+    """What the search APIs with keys share: a key, the shared client, the full URL of the call, a
+    timeout; `call` (each API's own fields) and how each reads its answer and its errors."""
+
+    name: str
+    method: str  # GET or POST
+    key_setting: str  # the setting a refused key names
+    results_path: tuple[str, ...]  # where the hits are in the answer
+    fields: dict[str, Any]  # hit field names: url (a tuple), title, snippet, date
+    default_url: str  # the API's own URL of the call
+
+    def __init__(
+        self, api_key: str, client: httpx.AsyncClient, *, url: str | None = None, timeout_s: float = SEARCH_TIMEOUT_S
+    ) -> None:
+        self._key = api_key
+        self.client = client
+        self.url = url or self.default_url
+        self.timeout_s = timeout_s
+
+    def call(self, query: str, options: SearchOptions) -> ApiCall:
+        raise NotImplementedError
+
+    @staticmethod
+    def message(body: Any) -> str | None:
+        return None
+
+    @staticmethod
+    def key_refused(status: int, body: Any) -> bool:
+        return False
+
+    @staticmethod
+    def quota(status: int, body: Any) -> bool:
+        return False
+
+    wait: Callable[[httpx.Response], float | None] | None = None
+
+    def hits(self, data: Any) -> list[Any]:
+        return results_list(data, self.name, *self.results_path)
+
+    async def search(self, query: str, options: SearchOptions) -> list[SearchResult]:
+        call = self.call(query, options)
+        data = await call_json(
+            self.client,
+            self.name,
+            self.method,
+            self.url,
+            key_setting=self.key_setting,
+            headers=call.headers,
+            params=call.params,
+            body=call.body,
+            timeout_s=self.timeout_s,
+            message=self.message,
+            key_refused=self.key_refused,
+            quota=self.quota,
+            wait=type(self).wait,
+        )
+        return web_results(
+            self.hits(data),
+            options.max_results,
+            options.domains,
+            provider=self.name,
+            exclude=options.exclude_domains,
+            **self.fields,
+        )

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 
 from core.language import detect_language
-from search.config import SERPER_URL, SEARCH_TIMEOUT_S
-from search.models import SearchOptions, SearchResult
-from search.providers.base import site_query, web_results
-from search.providers.http_api import call_json, results_list
+from search.config import SERPER_URL
+from search.models import SearchOptions
+from search.providers.base import site_query
+from search.providers.http_api import ApiCall, ApiProvider
 
 NAME = "serper"
 URL = SERPER_URL
@@ -31,16 +30,16 @@ def _credits_spent(status: int, body: Any) -> bool:
     return status in (400, 402) and "credit" in str((body or {}).get("message", "") if isinstance(body, dict) else "").lower()
 
 
-class SerperProvider:
+class SerperProvider(ApiProvider):
     name = NAME
+    default_url = URL
+    method = "POST"
+    key_setting = "WEBSEARCH_SERPER_API_KEY"
+    results_path = ("organic",)
+    fields = {"url": ("link",), "title": "title", "snippet": "snippet", "date": "date"}
+    message = staticmethod(_message)
+    quota = staticmethod(_credits_spent)
 
-    def __init__(
-        self, api_key: str, client: httpx.AsyncClient, *, url: str = URL, timeout_s: float = SEARCH_TIMEOUT_S
-    ) -> None:
-        self._key = api_key
-        self.client = client
-        self.url = url
-        self.timeout_s = timeout_s
 
     def body(self, query: str, options: SearchOptions) -> dict[str, Any]:
         language = options.language or detect_language(query)
@@ -55,21 +54,5 @@ class SerperProvider:
             body["tbs"] = _TBS[options.recency]
         return body
 
-    async def search(self, query: str, options: SearchOptions) -> list[SearchResult]:
-        data = await call_json(
-            self.client,
-            NAME,
-            "POST",
-            self.url,
-            key_setting="WEBSEARCH_SERPER_API_KEY",
-            headers={"X-API-KEY": self._key, "Content-Type": "application/json"},
-            body=self.body(query, options),
-            timeout_s=self.timeout_s,
-            message=_message,
-            quota=_credits_spent,
-        )
-        items = results_list(data, NAME, "organic")
-        fields = {"url": ("link",), "title": "title", "snippet": "snippet", "date": "date"}
-        return web_results(
-            items, options.max_results, options.domains, provider=NAME, exclude=options.exclude_domains, **fields
-        )
+    def call(self, query: str, options: SearchOptions) -> ApiCall:
+        return ApiCall(headers={"X-API-KEY": self._key, "Content-Type": "application/json"}, body=self.body(query, options))

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 
-from search.config import TAVILY_URL, SEARCH_TIMEOUT_S
-from search.models import SearchOptions, SearchResult
-from search.providers.base import web_results
-from search.providers.http_api import call_json, results_list
+from search.config import TAVILY_URL
+from search.models import SearchOptions
+from search.providers.http_api import ApiCall, ApiProvider
 
 NAME = "tavily"
 URL = TAVILY_URL
@@ -39,16 +37,19 @@ def _message(body: Any) -> str | None:
     return detail.get("error") if isinstance(detail, dict) else str(detail or "")
 
 
-class TavilyProvider:
+class TavilyProvider(ApiProvider):
     name = NAME
+    default_url = URL
+    method = "POST"
+    key_setting = "WEBSEARCH_TAVILY_API_KEY"
+    results_path = ("results",)
+    fields = {"url": ("url",), "title": "title", "snippet": "content", "date": "published_date"}
+    message = staticmethod(_message)
 
-    def __init__(
-        self, api_key: str, client: httpx.AsyncClient, *, url: str = URL, timeout_s: float = SEARCH_TIMEOUT_S
-    ) -> None:
-        self._key = api_key
-        self.client = client
-        self.url = url
-        self.timeout_s = timeout_s
+
+    @staticmethod
+    def quota(status: int, body: Any) -> bool:
+        return status in (432, 433)  # the plan's limit, the pay-as-you-go limit
 
     def body(self, query: str, options: SearchOptions) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -69,21 +70,6 @@ class TavilyProvider:
             body["country"] = COUNTRIES[options.country.upper()]
         return body
 
-    async def search(self, query: str, options: SearchOptions) -> list[SearchResult]:
-        data = await call_json(
-            self.client,
-            NAME,
-            "POST",
-            self.url,
-            key_setting="WEBSEARCH_TAVILY_API_KEY",
-            headers={"Authorization": f"Bearer {self._key}", "Content-Type": "application/json"},
-            body=self.body(query, options),
-            timeout_s=self.timeout_s,
-            message=_message,
-            quota=lambda status, body: status in (432, 433),
-        )
-        items = results_list(data, NAME, "results")
-        fields = {"url": ("url",), "title": "title", "snippet": "content", "date": "published_date"}
-        return web_results(
-            items, options.max_results, options.domains, provider=NAME, exclude=options.exclude_domains, **fields
-        )
+    def call(self, query: str, options: SearchOptions) -> ApiCall:
+        headers = {"Authorization": f"Bearer {self._key}", "Content-Type": "application/json"}
+        return ApiCall(headers=headers, body=self.body(query, options))
