@@ -210,6 +210,15 @@ class Settings(BaseSettings):
     # document links absolute where a relative link cannot work (Slack). Unset: relative links.
     public_url: str | None = None
 
+    @field_validator("search_country")
+    @classmethod
+    def _country_code(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if len(value.strip()) != 2 or not value.strip().isalpha():
+            raise ValueError("a two-letter country code (ISO 3166-1), e.g. US or CN")
+        return value.strip().upper()
+
     @field_validator("fetch_allow_hosts", "api_keys", "searxng_categories", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:

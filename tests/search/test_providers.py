@@ -557,6 +557,35 @@ async def test_build_provider_unknown_or_misconfigured(client: httpx.AsyncClient
         build_provider(provider_config(Settings(_env_file=None, search_provider="duckduckgo,searxng", searxng_url=None)), client)
 
 
+async def test_the_auto_chain_is_built_from_what_is_configured(client: httpx.AsyncClient) -> None:
+    bare = Settings(_env_file=None)
+    assert bare.search_provider == "auto"
+    assert build_provider(provider_config(bare), client).name == "duckduckgo"
+    every = Settings(
+        _env_file=None,
+        brave_api_key="b-key-123456", tavily_api_key="tvly-123456", serper_api_key="s-key-123456",
+        exa_api_key="e-key-123456", google_api_key="g-key-123456", google_cx="cx1", searxng_url="http://searxng:8080",
+    )
+    assert build_provider(provider_config(every), client).name == "brave→tavily→serper→exa→google→searxng→duckduckgo"
+    no_cx = Settings(_env_file=None, google_api_key="g-key-123456", exa_api_key="  ")  # blank is unset
+    assert build_provider(provider_config(no_cx), client).name == "duckduckgo"
+    with pytest.raises(ValueError, match="'brave' needs WEBSEARCH_BRAVE_API_KEY"):
+        build_provider(provider_config(Settings(_env_file=None, search_provider="brave,duckduckgo")), client)
+    with pytest.raises(ValueError, match="needs WEBSEARCH_GOOGLE_API_KEY and WEBSEARCH_GOOGLE_CX"):
+        build_provider(provider_config(Settings(_env_file=None, search_provider="google", google_api_key="g-key-123456")), client)
+    routed = Settings(_env_file=None, search_provider="exa", exa_api_key="e-key-123456", exa_url="https://gw.example/exa")
+    assert build_provider(provider_config(routed), client).url == "https://gw.example/exa"
+
+
+def test_the_search_country_is_two_letters() -> None:
+    assert Settings(_env_file=None, search_country="cn").search_country == "CN"
+    assert Settings(_env_file=None, search_country="").search_country is None
+    with pytest.raises(ValueError, match="two-letter country code"):
+        Settings(_env_file=None, search_country="China")
+    key = Settings(_env_file=None, brave_api_key="BSA-secret-value")
+    assert "BSA-secret-value" not in repr(key) and "BSA-secret-value" not in str(key.model_dump())
+
+
 # --- the agent's search node ----------------------------------------------------------------------
 
 

@@ -79,6 +79,22 @@ def test_filters_from_the_request_reach_the_api(local_web, megrez, search_apis):
     assert sent["userLocation"] == "CN" and sent["startPublishedDate"].endswith("Z")
 
 
+def test_perplexitys_domain_filter_over_the_openai_surface_reaches_the_api(local_web, megrez, search_apis):
+    import openai
+
+    settings = make_settings(local_web, megrez, search_provider="tavily", **search_apis.settings("tavily"))
+    with ServedApp(settings) as app:
+        client = openai.OpenAI(base_url=app.base_url + "/v1", api_key="none", max_retries=0, timeout=60)
+        reply = client.chat.completions.create(
+            model="sonar",
+            messages=[{"role": "user", "content": QUESTIONS[0][0]}],
+            extra_body={"search_domain_filter": ["127.0.0.1", "-spam.example"]},
+        )
+    assert QUESTIONS[0][1] in reply.choices[0].message.content
+    sent = search_apis.requests("tavily")[0].body
+    assert sent["include_domains"] == ["127.0.0.1"] and sent["exclude_domains"] == ["spam.example"]
+
+
 def test_a_429_moves_on_and_the_limited_provider_waits_out_its_retry_after(local_web, megrez, search_apis, clock):
     settings = make_settings(
         local_web, megrez, search_provider="brave,tavily", search_cache_ttl_s=0, **search_apis.settings("brave", "tavily")
