@@ -55,7 +55,7 @@ class CircuitOpen(SearchError):
 
     def __init__(self, provider: str, reason: PassReason, wait_s: float, cause: str):
         what = "rate limited" if reason == "rate_limited" else "failing"
-        super().__init__(provider, f"skipped for {wait_s:.0f}s more: {what} ({cause})")
+        super().__init__(provider, f"skipped for {wait_s:.0f}s more: {what} ({cause})", retry_after_s=wait_s)
         self.reason = reason
         self.wait_s = wait_s
 

@@ -24,6 +24,12 @@ def passed_over(exc: SearchError, provider: str) -> PassedOver:
     return PassedOver(provider=provider, reason="rate_limited" if isinstance(exc, RateLimited) else "failed")
 
 
+def soonest(failures: list[SearchError]) -> float | None:
+    """When the first rate-limited provider will be asked again, if every one of them said (or is skipped)."""
+    waits = [f.retry_after_s for f in failures]
+    return min(w for w in waits if w is not None) if waits and None not in waits else None
+
+
 class FallbackProvider:
     def __init__(self, providers: Sequence[SearchProvider]) -> None:
         if not providers:
@@ -61,5 +67,5 @@ class FallbackProvider:
         detail = "; ".join(f"{f.provider}: {f.message}" for f in failures)
         message = f"all search providers failed ({detail})"
         if all(isinstance(f, RateLimited) for f in failures):
-            raise RateLimited(self.name, message, retryable=False)
+            raise RateLimited(self.name, message, retryable=False, retry_after_s=soonest(failures))
         raise SearchError(self.name, message)

@@ -133,6 +133,24 @@ def test_a_429_moves_on_and_the_limited_provider_waits_out_its_retry_after(local
         assert 'websearch_search_provider_circuit_open{provider="brave"} 0.0' in metrics
 
 
+def test_every_provider_rate_limiting_is_a_503_that_says_when_to_come_back(local_web, megrez, search_apis, clock):
+    settings = make_settings(
+        local_web, megrez, search_provider="brave,tavily", search_cache_ttl_s=0, **search_apis.settings("brave", "tavily")
+    )
+    search_apis.fail("brave", "rate_limited", retry_after=90)
+    search_apis.fail("tavily", "rate_limited", retry_after=30)
+    with ServedApp(settings) as app:
+        first = httpx.post(f"{app.base_url}/v1/answer", json={"question": QUESTIONS[0][0]}, timeout=60)
+        calls = len(search_apis.requests())
+        clock.now += 10
+        second = httpx.post(f"{app.base_url}/v1/answer", json={"question": QUESTIONS[0][0]}, timeout=60)
+    assert first.status_code == second.status_code == 503
+    assert first.json()["error"]["code"] == second.json()["error"]["code"] == "search_rate_limited"
+    assert first.headers["Retry-After"] == "30" and second.headers["Retry-After"] == "20"
+    assert len(search_apis.requests()) == calls, "neither provider was called while it asked to be left alone"
+    assert "brave: skipped for 80s more: rate limited" in second.json()["error"]["message"]
+
+
 def test_the_default_chain_puts_a_keyed_api_first_then_searxng_then_duckduckgo(local_web, megrez, search_apis):
     settings = make_settings(local_web, megrez, search_provider="auto", **search_apis.settings("serper"))
     with ServedApp(settings) as app:
