@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from search.filters import ResultFilter
-from search.models import Page, Passage, Recency, SearchResult, Source
+from search.models import Page, PassedOver, Passage, Recency, SearchResult, Source
 
 SearchMode = Literal["auto", "always", "never"]
 Language = Literal["en", "zh"]
@@ -61,9 +61,10 @@ class AgentInput(BaseModel):
     conversation_id: str
     search: SearchMode = "auto"
     domains: list[str] = Field(default_factory=list)
+    exclude_domains: list[str] = Field(default_factory=list)  # never these sites
     recency: Recency | None = None
     depth: Depth = "auto"
-    # Sites left out, a date window, languages (the Perplexity surface's filters: search/filters.py).
+    # A date window and languages (the Perplexity surface's filters: search/filters.py).
     filters: ResultFilter = Field(default_factory=ResultFilter)
     context_tokens: int | None = None  # round 1's evidence budget; None: Settings.context_tokens
     # An OpenAI `response_format` (json_schema) for the answer: the model server's guided decoding.
@@ -80,6 +81,8 @@ class AgentOutput(BaseModel):
     queries: list[str] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)
     search_rounds: int = 0  # search rounds run (0: answered without searching)
+    search_provider: str | None = None  # the provider that answered the (latest) search
+    search_fallback: list[PassedOver] = Field(default_factory=list)  # providers passed over before it, and why
     timings: dict[str, float] = Field(default_factory=dict)
 
 
@@ -109,6 +112,8 @@ class AgentState(AgentInput):
     answer: str = ""
     citations: list[Citation] = Field(default_factory=list)
     searched: bool = False
+    search_provider: str | None = None
+    search_fallback: list[PassedOver] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)
     related_done: bool = False  # the final round's related step has written them (cite follows)
     timings: Annotated[dict[str, float], _merge] = Field(default_factory=dict)

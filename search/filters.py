@@ -1,4 +1,4 @@
-"""What a caller may ask of the results beyond the query: sites to leave out, a date window, languages.
+"""What a caller may ask of the results beyond the query and its sites: a date window, languages.
 
 A result's date is what its provider gives (SearXNG's `publishedDate`; DuckDuckGo's text results
 give none) and, once read, the page's own date from extraction (`Page.date`, which wins). A result
@@ -17,7 +17,6 @@ from pydantic import BaseModel, Field
 
 from core.language import detect_language
 from search.models import Page, Recency, SearchResult
-from search.providers.base import host_in
 
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _CHECKED_LANGUAGES = {"en", "zh"}  # what detect_language can tell apart
@@ -26,16 +25,15 @@ _WINDOWS: tuple[tuple[Recency, int], ...] = (("day", 1), ("week", 7), ("month", 
 
 
 class ResultFilter(BaseModel):
-    """Result filters beyond the allow-list of sites (`SearchOptions.domains`)."""
+    """Result filters beyond the sites (`SearchOptions.domains`, `exclude_domains`)."""
 
-    exclude_domains: list[str] = Field(default_factory=list)  # sites never shown (their subdomains too)
     after: date | None = None  # published on or after
     before: date | None = None  # published on or before
     languages: list[str] = Field(default_factory=list)  # ISO 639-1 codes, lower case
 
     @property
     def active(self) -> bool:
-        return bool(self.exclude_domains or self.after or self.before or self.languages)
+        return bool(self.after or self.before or self.languages)
 
 
 def parse_date(text: str | None) -> date | None:
@@ -65,15 +63,11 @@ def dated_within(text: str | None, after: date | None, before: date | None) -> b
     return (after is None or when >= after) and (before is None or when <= before)
 
 
-def allowed_url(url: str, rule: ResultFilter) -> bool:
-    return not (rule.exclude_domains and host_in(url, rule.exclude_domains))
-
-
 def keep_results(results: list[SearchResult], rule: ResultFilter) -> list[SearchResult]:
-    """Search results off the excluded sites and inside the date window (by the provider's date)."""
+    """Search results inside the date window (by the provider's date)."""
     if not rule.active:
         return results
-    return [r for r in results if allowed_url(r.url, rule) and dated_within(r.date, rule.after, rule.before)]
+    return [r for r in results if dated_within(r.date, rule.after, rule.before)]
 
 
 def page_language_ok(page: Page, languages: list[str]) -> bool:
@@ -91,7 +85,7 @@ def keep_pages(pages: list[Page], rule: ResultFilter) -> list[Page]:
     return [
         p
         for p in pages
-        if allowed_url(p.url, rule) and dated_within(p.date, rule.after, rule.before) and page_language_ok(p, rule.languages)
+        if dated_within(p.date, rule.after, rule.before) and page_language_ok(p, rule.languages)
     ]
 
 

@@ -105,7 +105,29 @@ class StreamOptions(BaseModel):
     include_usage: bool = False
 
 
-class ChatCompletionRequest(BaseModel):
+class DomainFilter(BaseModel):
+    """Perplexity's `search_domain_filter` (chat completions here, its Search API in api/perplexity)."""
+
+    search_domain_filter: list[str] = Field(default_factory=list, max_length=20)
+
+    @field_validator("search_domain_filter")
+    @classmethod
+    def _hostnames(cls, value: list[str]) -> list[str]:
+        # Perplexity's syntax: "example.com" searches only there, "-example.com" never there.
+        allowed = domain_names([d for d in value if not d.strip().startswith("-")])
+        denied = domain_names([d.strip()[1:] for d in value if d.strip().startswith("-")])
+        return allowed + ["-" + d for d in denied]
+
+    @property
+    def allowed_domains(self) -> list[str]:
+        return [d for d in self.search_domain_filter if not d.startswith("-")]
+
+    @property
+    def excluded_domains(self) -> list[str]:
+        return [d[1:] for d in self.search_domain_filter if d.startswith("-")]
+
+
+class ChatCompletionRequest(DomainFilter):
     model_config = ConfigDict(extra="allow")  # temperature, max_tokens, top_p, … are accepted and ignored
 
     model: str = MODEL_ID
@@ -117,7 +139,6 @@ class ChatCompletionRequest(BaseModel):
     conversation_id: str | None = Field(default=None, pattern=CONVERSATION_ID)
     search: SearchMode = "auto"
     depth: Depth = "auto"  # quick: one search round; auto: as the model decides; deep: more rounds and pages
-    search_domain_filter: list[str] = Field(default_factory=list, max_length=20)
     search_recency_filter: Recency | None = None
     return_related_questions: bool = False
     user: str | None = Field(default=None, max_length=256)  # OpenAI's end-user id: conversations are kept apart by it
@@ -140,12 +161,6 @@ class ChatCompletionRequest(BaseModel):
         if not text:
             raise ValueError("the last user message has no text")
         return value
-
-    @field_validator("search_domain_filter")
-    @classmethod
-    def _hostnames(cls, value: list[str]) -> list[str]:
-        # Perplexity's deny-list syntax ("-example.com") is not supported: such entries are dropped.
-        return domain_names(value, skip=lambda domain: domain.startswith("-"))
 
     @property
     def question(self) -> str:

@@ -1,5 +1,5 @@
-"""Perplexity's search filters as the service's own: the allow-list as `domains`, the rest as a
-`search.filters.ResultFilter` (sites left out, one date window, languages) and a provider recency.
+"""Perplexity's search filters as the service's own: the sites as `domains` and `exclude_domains`,
+the rest as a `search.filters.ResultFilter` (one date window, languages) and a provider recency.
 
 Each result has one date here (the page's own, else the provider's), so the publication filters
 (`search_*_date_filter`) and the `last_updated_*` ones narrow the same window. A recency filter is
@@ -30,7 +30,6 @@ def result_filter(body: PerplexityFilters, now: datetime | None = None) -> Resul
     # The provider is asked for the window too; results it dates outside it still go (not every engine honours it).
     recency_start = since(body.search_recency_filter, now) if body.search_recency_filter else None
     return ResultFilter(
-        exclude_domains=body.denied_domains,
         after=_latest(body.search_after_date_filter, body.last_updated_after_filter, recency_start),
         before=_earliest(body.search_before_date_filter, body.last_updated_before_filter),
         languages=body.search_language_filter,

@@ -2,8 +2,8 @@
 (and shares with its Search API), and errors in Perplexity's shape (`{"error": {"message", "type",
 "code"}}`, `code` the HTTP status).
 
-Dates are Perplexity's `%m/%d/%Y` ("3/1/2025"); domains are an allow-list, or `-domain` entries that
-leave a site out (not both in one request, as Perplexity has it); languages are ISO 639-1 codes.
+Dates are Perplexity's `%m/%d/%Y` ("3/1/2025"); domains are an allow-list and `-domain` entries that
+leave a site out; languages are ISO 639-1 codes.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from agent.state import Depth
 from api import errors
-from api.openai_compat.schemas import OpenAIRoute
-from api.rest.schemas import domain_names
+from api.openai_compat.schemas import DomainFilter, OpenAIRoute
 
 ContextSize = Literal["low", "medium", "high"]
 PerplexityRecency = Literal["hour", "day", "week", "month", "year"]
@@ -77,17 +76,6 @@ def perplexity_date(value: str | None) -> date | None:
         return datetime.strptime(str(value).strip(), "%m/%d/%Y").date()
     except ValueError:
         raise ValueError(f"{value!r} is not a date in %m/%d/%Y form (e.g. '3/1/2025')") from None
-
-
-def split_domains(values: list[str]) -> tuple[list[str], list[str]]:
-    """`search_domain_filter` as (allowed, denied) bare host names; a bad name is a 400."""
-    allowed, denied = [], []
-    for value in values:
-        text = str(value).strip()
-        (denied if text.startswith("-") else allowed).extend(domain_names([text.removeprefix("-")]))
-    if allowed and denied:
-        raise ValueError("use either an allow-list or '-domain' entries to exclude sites, not both")
-    return allowed, denied
 
 
 def languages(values: list[str]) -> list[str]:
@@ -149,12 +137,11 @@ class ResponseFormat(BaseModel):
         return {"type": "json_schema", "json_schema": spec}
 
 
-class PerplexityFilters(BaseModel):
+class PerplexityFilters(DomainFilter):
     """The search filters Sonar chat completions and the Search API share (unknown fields ignored)."""
 
     model_config = ConfigDict(extra="allow")
 
-    search_domain_filter: list[str] = Field(default_factory=list, max_length=MAX_DOMAINS)
     search_recency_filter: PerplexityRecency | None = None
     search_after_date_filter: date | None = None
     search_before_date_filter: date | None = None
@@ -173,12 +160,6 @@ class PerplexityFilters(BaseModel):
     def _perplexity_date(cls, value: Any) -> date | None:
         return value if isinstance(value, date) else perplexity_date(value)
 
-    @field_validator("search_domain_filter")
-    @classmethod
-    def _domains(cls, value: list[str]) -> list[str]:
-        allowed, denied = split_domains(value)
-        return allowed + ["-" + d for d in denied]
-
     @field_validator("search_language_filter")
     @classmethod
     def _languages(cls, value: list[str]) -> list[str]:
@@ -191,11 +172,3 @@ class PerplexityFilters(BaseModel):
         if after and before and max(after) > min(before):
             raise ValueError(f"the date filters leave no window: after {max(after)} but before {min(before)}")
         return self
-
-    @property
-    def allowed_domains(self) -> list[str]:
-        return [d for d in self.search_domain_filter if not d.startswith("-")]
-
-    @property
-    def denied_domains(self) -> list[str]:
-        return [d[1:] for d in self.search_domain_filter if d.startswith("-")]

@@ -72,11 +72,13 @@ async def search_one(deps: Deps, body: SearchRequest, query: str, rule: ResultFi
         max_results=body.max_results,
         language=rule.languages[0] if rule.languages else detect_language(query),
         domains=body.allowed_domains,
+        exclude_domains=body.excluded_domains,
+        country=settings.search_country,
         recency=provider_recency(body),
         safesearch=settings.search_safesearch,
     )
     found = await deps.provider.search(query, options)
-    results = keep_results(keep_domains(found, body.allowed_domains), rule)[: body.max_results]
+    results = keep_results(keep_domains(found, body.allowed_domains, body.excluded_domains), rule)[: body.max_results]
     pages = keep_pages(await read_results(deps, results, len(results)), rule)
     # Ranking is CPU work (tens of ms on long pages): off the event loop, so other requests flow.
     ranked = await asyncio.to_thread(rank_passages, pages, query)

@@ -33,11 +33,6 @@ class SonarRequest(PerplexityFilters, ChatCompletionRequest):
     web_search_options: WebSearchOptions | None = None
     response_format: ResponseFormat | None = None
 
-    @field_validator("search_domain_filter")
-    @classmethod
-    def _hostnames(cls, value: list[str]) -> list[str]:
-        return value  # the OpenAI request's own check would drop '-domain' entries: Perplexity's keep them
-
     @field_validator("response_format")
     @classmethod
     def _guided(cls, value: ResponseFormat | None) -> ResponseFormat | None:
@@ -72,6 +67,7 @@ def sonar_agent_input(body: SonarRequest, conversation_id: str, settings: Settin
         conversation_id=conversation_id,
         search=search,
         domains=body.allowed_domains,
+        exclude_domains=body.excluded_domains,
         recency=provider_recency(body),
         depth=sonar.depth if sonar and "depth" not in body.model_fields_set else body.depth,
         filters=result_filter(body),

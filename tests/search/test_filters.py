@@ -1,4 +1,4 @@
-"""search/filters.py: sites left out, a date window by whatever date a result has, languages."""
+"""search/filters.py: a date window by whatever date a result has, languages."""
 
 from __future__ import annotations
 
@@ -38,16 +38,15 @@ def result(url: str, day: str | None = None) -> SearchResult:
     return SearchResult(url=url, title="t", date=day)
 
 
-def test_excluded_sites_go_with_their_subdomains_and_the_window_applies():
-    rule = ResultFilter(exclude_domains=["example.com"], after=date(2022, 1, 1))
+def test_results_outside_the_window_go_by_the_providers_date():
+    rule = ResultFilter(after=date(2022, 1, 1), before=date(2023, 12, 31))
     results = [
-        result("https://example.com/a", "2023-01-01"),
-        result("https://news.example.com/b", "2023-01-01"),
-        result("https://notexample.com/c", "2023-01-01"),
-        result("https://other.org/old", "2021-01-01"),
-        result("https://other.org/undated"),
+        result("https://a.org/in", "2023-01-01"),
+        result("https://a.org/old", "2021-01-01"),
+        result("https://a.org/new", "2024-01-01T00:00:00Z"),
+        result("https://a.org/undated"),
     ]
-    assert [r.url for r in keep_results(results, rule)] == ["https://notexample.com/c", "https://other.org/undated"]
+    assert [r.url for r in keep_results(results, rule)] == ["https://a.org/in", "https://a.org/undated"]
     assert keep_results(results, ResultFilter()) == results
 
 
