@@ -138,6 +138,8 @@ class AgentState(AgentInput):
     shown_answer: str | None = None
     answer_claims: list[Claim] = Field(default_factory=list)
     verify_ms: float = 0.0  # time spent checking claims while the answer streamed (every round)
+    repointed: int = 0  # markers the checks moved to the read source holding the claim (every round)
+    removed: int = 0  # markers the checks removed (their source does not hold the claim)
     answer: str = ""
     citations: list[Citation] = Field(default_factory=list)
     claims: list[Claim] = Field(default_factory=list)
