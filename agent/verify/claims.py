@@ -29,18 +29,18 @@ _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LEAD_RE = re.compile(r"^[\s,，;；:：、)）\]\-–—]+")
 
 
-def _is_end(text: str, match: re.Match[str]) -> bool:
+def _is_end(text: str, match: re.Match[str], stop: int) -> bool:
     mark = match.group(0)
     if mark[0] in "\n。！？；":
         return True
-    after = text[match.end() : match.end() + 2]
+    after = text[match.end() : min(stop, match.end() + 2)]
     if after and not (after[0].isspace() or _CJK_RE.match(after[0])):
         return False  # "3.5", "example.com/a", "?!x": no space follows
-    nxt = text[match.end() :].lstrip(" \t")[:1]
+    nxt = text[match.end() : min(stop, match.end() + 8)].lstrip(" \t")[:1]
     if nxt and nxt.islower() and nxt.isascii():
         return False  # "e.g. the", "approx. three": the sentence goes on
     if mark[0] == ".":
-        before = _WORD_BEFORE_RE.search(text[: match.start() + 1])
+        before = _WORD_BEFORE_RE.search(text[max(0, match.start() - 24) : match.start() + 1])
         if before:
             word = before.group(1).lower()
             if word in ABBREVIATIONS or len(word) == 1 or re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
@@ -51,7 +51,7 @@ def _is_end(text: str, match: re.Match[str]) -> bool:
 def sentence_ends(text: str, start: int = 0, stop: int | None = None) -> list[int]:
     """Positions in text[start:stop] just after a sentence's end (its closing quotes included)."""
     stop = len(text) if stop is None else stop
-    return [m.end() for m in _END_RE.finditer(text, start, stop) if _is_end(text[:stop], m)]
+    return [m.end() for m in _END_RE.finditer(text, start, stop) if _is_end(text, m, stop)]
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

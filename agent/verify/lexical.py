@@ -4,8 +4,9 @@ Only the passages the model read count (`Source.context`), split into sentences.
 by a source when every number, date and quantity it writes is there (agent/verify/signals.py) and
 its words are covered: the share of the claim's word weight found in the best window of the source
 (a sentence with its neighbours; a claim may join two of them), a word weighing more the rarer it
-is among the sentences read (a name counts, "opened" little). The window's best sentence is the
-quote. Building the index costs a few milliseconds and happens at the first claim, never before the
+is among the sentences read (a name counts, "opened" little); the numbers must stand in that window.
+Words of the claim that one other source alone has (a name) and this one lacks mark a source about
+something else ("霓虹雀鲷…" is not "颊鳞雀鲷…", however alike the rest). The best sentence is the quote. Building the index costs a few milliseconds and happens at the first claim, never before the
 first words are shown.
 """
 
@@ -21,6 +22,7 @@ from search.models import Source
 
 SUPPORTED = 0.62  # word coverage at or above which a claim with all its numbers found is supported
 PARTIAL = 0.40  # … and at or above which it is partly supported
+FOREIGN = 0.2  # a source missing words another source alone has, this share of the claim's weight, does not hold it
 WINDOW = 1  # neighbours on each side a claim may draw on (a claim may join two sentences)
 RANK: dict[Support, int] = {"unsupported": 0, "partial": 1, "supported": 2}
 
@@ -55,7 +57,13 @@ class _Doc:
         context = source.context or source.snippet
         self.sentences = [context[a:b] for a, b in sentences(context)] or [context]
         self.words = [words(s) for s in self.sentences]
-        self.numbers = frozenset().union(*(numbers(s, implied=True) for s in self.sentences))
+        self.all_words = frozenset().union(*self.words)
+        self.numbers = [numbers(s, implied=True) for s in self.sentences]
+        self.all_numbers = frozenset().union(*self.numbers)
+        # Each sentence with its neighbours (a claim may join two sentences), built once.
+        spans = [slice(max(0, i - WINDOW), i + WINDOW + 1) for i in range(len(self.sentences))]
+        self.window_words = [frozenset().union(*self.words[span]) for span in spans]
+        self.window_numbers = [frozenset().union(*self.numbers[span]) for span in spans]
 
 
 class Evidence:
@@ -70,6 +78,10 @@ class Evidence:
                     df[word] = df.get(word, 0) + 1
         self._n = sum(len(doc.sentences) for doc in self.docs.values()) or 1
         self._df = df
+        self._sources: dict[str, int] = {}  # word -> how many sources have it
+        for doc in self.docs.values():
+            for word in doc.all_words:
+                self._sources[word] = self._sources.get(word, 0) + 1
 
     @property
     def indexes(self) -> list[int]:
@@ -83,31 +95,38 @@ class Evidence:
         doc = self.docs.get(index)
         if doc is None:
             return Judgement(index, "unsupported", 0.0, False, "")
-        numbers_found = claim.numbers <= doc.numbers
         total = sum(self.weight(w) for w in claim.words)
-        best, quote, best_single = 0.0, "", -1.0
-        count = len(doc.sentences)
-        for i in range(count):
-            single = sum(self.weight(w) for w in claim.words & doc.words[i])
-            window = claim.words & frozenset().union(*doc.words[max(0, i - WINDOW) : i + WINDOW + 1])
-            covered = sum(self.weight(w) for w in window)
-            best = max(best, covered)
+        # Words of the claim that one other read source alone has (a name, a rare word): a source
+        # missing much of them is about something else, however much of the rest it shares.
+        elsewhere = {w for w in claim.words if self._sources.get(w) == 1} - doc.all_words
+        foreign = sum(self.weight(w) for w in elsewhere) / total if total else 0.0
+        best: tuple[int, float] = (-1, -1.0)
+        coverage, numbers_found, quote, best_single = 0.0, False, "", -1.0
+        weights = {w: self.weight(w) for w in claim.words}
+        for i in range(len(doc.sentences)):
+            held = claim.words & doc.window_words[i]
+            covered = sum(weights[w] for w in held) / total if total else (1.0 if claim.numbers else 0.0)
+            found = claim.numbers <= doc.window_numbers[i]  # near the words, not anywhere
+            rank = (RANK[verdict(covered, found)], covered)
+            if rank > best:
+                best, coverage, numbers_found = rank, covered, found
             # The quote: the sentence holding most of the claim, ties to the one holding its numbers.
-            single += 0.5 * total * bool(claim.numbers and claim.numbers & numbers(doc.sentences[i], implied=True))
+            single = sum(weights[w] for w in claim.words & doc.words[i])
+            single += 0.5 * total * bool(claim.numbers and claim.numbers & doc.numbers[i])
             if single > best_single and single > 0:
                 best_single, quote = single, doc.sentences[i]
-        coverage = best / total if total else (1.0 if claim.numbers else 0.0)
-        return Judgement(index, verdict(coverage, numbers_found), round(coverage, 3), numbers_found, quote)
+        support = verdict(coverage, numbers_found) if foreign < FOREIGN else "unsupported"
+        return Judgement(index, support, round(coverage, 3), numbers_found, quote)
 
     def judge_together(self, claim: Features, indexes: list[int]) -> Support:
         """Several cited sources read together: each may hold a part of the claim."""
         docs = [self.docs[i] for i in indexes if i in self.docs]
         if not docs:
             return "unsupported"
-        found = frozenset().union(*(frozenset().union(*d.words) for d in docs))
+        found = frozenset().union(*(d.all_words for d in docs))
         total = sum(self.weight(w) for w in claim.words)
         coverage = sum(self.weight(w) for w in claim.words & found) / total if total else 1.0
-        return verdict(coverage, claim.numbers <= frozenset().union(*(d.numbers for d in docs)))
+        return verdict(coverage, claim.numbers <= frozenset().union(*(d.all_numbers for d in docs)))
 
 
 def verdict(coverage: float, numbers_found: bool) -> Support:

@@ -75,6 +75,9 @@ _STOP_BIGRAMS = frozenset(
 _TOKEN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z][a-z0-9]*(?:'[a-z]+)?")
 
 
+_DIGIT_RE = re.compile(r"\d")
+
+
 def _canon(value: float) -> str:
     return f"{value:.6g}"
 
@@ -86,6 +89,8 @@ def numbers(text: str, *, implied: bool = False) -> frozenset[str]:
     `implied`: also what the text implies (a date's year, month and day; number words) — for a source."""
     low = text.lower()
     found: set[str] = set()
+    if not _DIGIT_RE.search(low):  # no digits: no date, no figure (number words aside)
+        return frozenset(_canon(float(_WORD_NUMBERS[w])) for w in _WORD_NUMBER_RE.findall(low)) if implied else frozenset()
     spans: list[tuple[int, int]] = []
     for pattern, order in _DATES:
         for match in pattern.finditer(low):

@@ -46,10 +46,33 @@ def reword_numbers(sentence: str) -> str:
     return text
 
 
+# Words a model swaps for others of the same meaning (two at most a sentence).
+SYNONYMS = {
+    "located": "situated", "began": "started", "built": "constructed", "said": "stated", "announced": "revealed",
+    "more than": "over", "about": "around", "largest": "biggest", "received": "got", "people": "individuals",
+    "company": "firm", "children": "kids", "decided": "chose", "bought": "purchased", "showed": "indicated",
+    "because": "since", "before": "prior to", "after": "following", "government": "authorities",
+    "nearly": "almost", "died": "passed away", "killed": "slain", "help": "assist", "start": "begin",
+    "位于": "坐落于", "成立": "创立", "包括": "包含", "开始": "开启", "主要": "大多", "进行": "开展",
+    "称为": "叫做", "著名": "知名", "目前": "现在", "由于": "因为", "之后": "以后", "但是": "不过",
+    "获得": "取得", "举行": "举办", "担任": "出任", "建立": "创建", "发现": "找到", "出生": "生于",
+}  # fmt: skip
+
+
+def swap_words(text: str, most: int = 2) -> str:
+    swapped = 0
+    for word, other in SYNONYMS.items():
+        pattern = re.escape(word) if _CJK_RE.search(word) else rf"\b{re.escape(word)}\b"
+        if swapped < most and re.search(pattern, text):
+            text = re.sub(pattern, other, text, count=1)
+            swapped += 1
+    return text
+
+
 def paraphrase(sentence: str) -> str:
-    """Reworded, the meaning kept: numbers written another way and, where a sentence has two
-    clauses, the second put first."""
-    text = reword_numbers(sentence.strip())
+    """Reworded, the meaning kept: numbers written another way, words swapped for synonyms and,
+    where a sentence has two clauses, the second put first."""
+    text = swap_words(reword_numbers(sentence.strip()))
     end = re.search(r"[.!?。！？]+$", text)
     body, stop = (text[: end.start()], end.group(0)) if end else (text, "")
     if _CJK_RE.search(body):
@@ -99,4 +122,4 @@ def write(sentence: str, own: int, others: list[int], kind: str, language: str) 
     return sentence, own
 
 
-__all__ = ["INVENTED", "KINDS", "paraphrase", "reword_numbers", "unsupported", "with_marker", "write", "wrong_number"]
+__all__ = ["INVENTED", "KINDS", "SYNONYMS", "paraphrase", "swap_words", "reword_numbers", "unsupported", "with_marker", "write", "wrong_number"]
