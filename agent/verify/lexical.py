@@ -56,7 +56,7 @@ class _Doc:
     def __init__(self, source: Source) -> None:
         context = source.context or source.snippet
         self.sentences = [context[a:b] for a, b in sentences(context)] or [context]
-        self.words = [words(s) for s in self.sentences]
+        self.words = [words(s, implied=True) for s in self.sentences]
         self.all_words = frozenset().union(*self.words)
         self.numbers = [numbers(s, implied=True) for s in self.sentences]
         self.all_numbers = frozenset().union(*self.numbers)

@@ -72,6 +72,8 @@ _STOP = frozenset(
 _STOP_BIGRAMS = frozenset(
     "根据 据搜 搜索 索结 结果 果显 显示 报道 表示 目前 此外 其中 总共 大约 左右 约为 一个 这个 那个 我们 他们 以及 并且 而且 还有 已经 可以 进行 就是 也是 的是 是在 在于".split()
 )
+# Particles: a bigram holding one says how, not what ("桥的", "资为").
+_PARTICLES = frozenset("的了是在和有也就都而及与或为之着过被把将对从向给让所")
 _TOKEN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z][a-z0-9]*(?:'[a-z]+)?")
 
 
@@ -138,9 +140,11 @@ def _coarser(year: int | None, month: int, day: int | None) -> set[str]:
 
 
 @functools.lru_cache(maxsize=8192)
-def words(text: str) -> frozenset[str]:
+def words(text: str, *, implied: bool = False) -> frozenset[str]:
     """The words that carry meaning: English stems without stop words, Chinese character bigrams
-    (a lone Han character where a run has one)."""
+    (a lone Han character where a run has one: "5,600,000,000元").
+
+    `implied`: also every Han character alone — for a source, so that a claim's lone "元" meets "56亿元"."""
     found: set[str] = set()
     for run in _TOKEN_RE.findall(text.lower()):
         if run[0].isascii():
@@ -153,7 +157,11 @@ def words(text: str) -> frozenset[str]:
         elif len(run) == 1:
             found.add(run)
         else:
-            found.update(b for b in map(str.__add__, run, run[1:]) if b not in _STOP_BIGRAMS)
+            if implied:
+                found.update(ch for ch in run if ch not in _PARTICLES)
+            found.update(
+                b for b in map(str.__add__, run, run[1:]) if b not in _STOP_BIGRAMS and not _PARTICLES.intersection(b)
+            )
     return frozenset(found)
 
 
