@@ -133,3 +133,14 @@ def test_the_stream_sends_words_before_the_marker_is_checked(app, megrez):
     deltas = [data["text"] for name, data in events if name == "delta"]
     first_marker = next(k for k, piece in enumerate(deltas) if "[" in piece)
     assert first_marker > 1 and "The Aurora" in "".join(deltas[:first_marker])  # words went out first
+
+
+def test_claims_of_every_search_round_point_into_the_joined_answer(app):
+    body = ask(app, question="Where was the author of The Lantern Orchard born?")
+    assert body["search_rounds"] == 2 and "\n\n" in body["answer"]  # the words before the second search stay
+    assert len(body["claims"]) == 2
+    for claim in body["claims"]:
+        shown = body["answer"][claim["start"] : claim["end"]]
+        assert shown == claim["text"] + "".join(f"[{n}]" for n in claim["citations"])
+        assert claim["support"] == "supported"
+    assert body["claims"][1]["start"] > body["answer"].index("\n\n")
