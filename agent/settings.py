@@ -128,6 +128,10 @@ class Settings(BaseSettings):
     verify_api_key: str | None = None
     verify_threshold: float = 0.5  # a served score at or above this: the passage supports the claim
     verify_timeout_s: float = 2.0  # past this the lexical verdict stands
+    # Best of n for answers that are not streamed (agent/samples.py): n answers in one batched
+    # request (Megrez's protocol), the best-supported kept; sampled at their own temperature.
+    answer_samples: int = Field(default=1, ge=1, le=8)
+    answer_samples_temperature: float = 0.7
 
     # --- state -------------------------------------------------------------------------------
     redis_url: str | None = None  # unset = in-process store

@@ -18,6 +18,7 @@ from agent.events import Delta, Sources, Stage, Status, emit
 from agent.protocols.megrez import render_call
 from agent.reply import Reply, stream_reply
 from agent.rounds import record_observation, refusal
+from agent.samples import sampled
 from agent.run_control import RunControl
 from agent.state import AgentState, SearchRound
 from agent.verify.repair import Repairer
@@ -89,9 +90,17 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
                     repaired["removed"] += decision.removed
 
     async def _generate(current: AgentState, *, may_call: bool, verifier: ClaimVerifier | None) -> Reply:
+        messages = protocol.answer_messages(current, deps.today())
+        llm = deps.llm
+        samples = deps.settings.answer_samples
+        if samples > 1 and not control.streaming and protocol.name == "megrez":
+            # Nobody watches this answer being written: n of them, the best-supported replayed below.
+            sampling = params.model_copy(update={"temperature": deps.settings.answer_samples_temperature})
+            route = deps.route(current.conversation_id)
+            llm = await sampled(llm, messages, sampling, n=samples, sources=current.sources, checker=deps.checker, route=route)
         return await stream_reply(
-            deps.llm,
-            protocol.answer_messages(current, deps.today()),
+            llm,
+            messages,
             params,
             sources=valid,
             show=True,
