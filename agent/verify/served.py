@@ -1,5 +1,6 @@
 """A stronger checker where a GPU serves one: a cross-encoder (bge-reranker-v2-m3) or an NLI model
-behind vLLM, for paraphrases the lexical checker cannot see. One protocol, backends in a registry:
+behind vLLM, for paraphrases the lexical checker cannot see. One protocol; the served models are
+search/semantic.py's clients, in its registry:
 
 - `score`: vLLM's POST /v1/score (`text_1` the claim, `text_2` the passages; one score each);
 - `rerank`: POST /v1/rerank, as vLLM, Jina and Cohere-style servers speak it (`query`, `documents`).
@@ -11,16 +12,12 @@ the lexical verdict: the answer is checked less finely, never lost."""
 
 from __future__ import annotations
 
-import logging
 from typing import Literal, Protocol
 
 import httpx
-from pydantic import BaseModel, ValidationError
 
 from core.errors import ErrorKind, WebsearchError
-from search.semantic import OpenAIRerank, SemanticError
-
-log = logging.getLogger(__name__)
+from search.semantic import BACKENDS, Semantic, SemanticError
 
 VerifyBackend = Literal["lexical", "score", "rerank"]
 
@@ -42,62 +39,19 @@ class Checker(Protocol):
         ...
 
 
-class _Score(BaseModel):
-    index: int
-    score: float
+class ServedChecker:
+    """A served cross-encoder (any `Semantic` client) as a claim checker."""
 
-
-class _ScoreReply(BaseModel):
-    data: list[_Score]
-
-
-class VLLMScore:
-    """vLLM's `/v1/score` (a cross-encoder served with `vllm serve BAAI/bge-reranker-v2-m3`)."""
-
-    def __init__(self, client: httpx.AsyncClient, base_url: str, model: str, *, api_key: str | None, timeout_s: float, threshold: float):
-        self.client = client
-        self.url = f"{base_url.rstrip('/')}/score"
+    def __init__(self, model: Semantic, threshold: float) -> None:
         self.model = model
-        self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self.timeout_s = timeout_s
         self.threshold = threshold
-        self.name = f"score ({self.url}, {model})"
-
-    async def scores(self, claim: str, passages: list[str]) -> list[float]:
-        body = {"model": self.model, "text_1": claim, "text_2": passages}
-        try:
-            response = await self.client.post(self.url, json=body, headers=self.headers, timeout=self.timeout_s)
-        except httpx.HTTPError as exc:
-            raise CheckerError(self.name, f"{type(exc).__name__}: {exc}") from exc
-        if response.status_code != 200:
-            raise CheckerError(self.name, f"HTTP {response.status_code}: {response.text[:200]}")
-        try:
-            data = _ScoreReply.model_validate(response.json()).data
-        except (ValueError, ValidationError) as exc:
-            raise CheckerError(self.name, f"unexpected reply: {exc}") from exc
-        scores = [0.0] * len(passages)
-        for item in data:
-            if 0 <= item.index < len(passages):
-                scores[item.index] = item.score
-        return scores
-
-
-class RerankChecker:
-    """POST /v1/rerank (search/semantic.py's client): the claim as the query, passages as documents."""
-
-    def __init__(self, client: httpx.AsyncClient, base_url: str, model: str, *, api_key: str | None, timeout_s: float, threshold: float):
-        self._rerank = OpenAIRerank(client, base_url, model, api_key=api_key, timeout_s=timeout_s)
-        self.threshold = threshold
-        self.name = self._rerank.name
+        self.name = model.name
 
     async def scores(self, claim: str, passages: list[str]) -> list[float]:
         try:
-            return await self._rerank.similarities(claim, passages)
+            return await self.model.similarities(claim, passages)
         except SemanticError as exc:
             raise CheckerError(self.name, str(exc)) from exc
-
-
-BACKENDS: dict[str, type[VLLMScore] | type[RerankChecker]] = {"score": VLLMScore, "rerank": RerankChecker}
 
 
 def build_checker(
@@ -115,7 +69,7 @@ def build_checker(
         return None
     if not base_url:
         raise ValueError(f"the {kind} verify backend needs a base URL (e.g. http://reranker:8000/v1)")
-    return BACKENDS[kind](client, base_url, model, api_key=api_key, timeout_s=timeout_s, threshold=threshold)
+    return ServedChecker(BACKENDS[kind](client, base_url, model, api_key=api_key, timeout_s=timeout_s), threshold)
 
 
-__all__ = ["BACKENDS", "Checker", "CheckerError", "RerankChecker", "VLLMScore", "VerifyBackend", "build_checker"]
+__all__ = ["Checker", "CheckerError", "ServedChecker", "VerifyBackend", "build_checker"]

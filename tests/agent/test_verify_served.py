@@ -7,7 +7,8 @@ import httpx
 import pytest
 
 from agent.verify.repair import Repairer
-from agent.verify.served import CheckerError, RerankChecker, VLLMScore, build_checker
+from agent.verify.served import CheckerError, ServedChecker, build_checker
+from search.semantic import OpenAIRerank, VLLMScore
 from search.models import Source
 from testkit.embedding_server import EmbeddingServer
 
@@ -28,7 +29,7 @@ def server():
 
 async def test_vllm_score_speaks_the_score_api(server):
     async with httpx.AsyncClient() as client:
-        checker = VLLMScore(client, server.base_url, MODEL, api_key=None, timeout_s=5, threshold=0.5)
+        checker = ServedChecker(VLLMScore(client, server.base_url, MODEL, api_key=None, timeout_s=5), 0.5)
         scores = await checker.scores("the archive is stored on the third floor", ["kept on the 3rd storey", "a June festival"])
     assert scores[0] > 0.5 > scores[1]
     body = server.requests[-1]
@@ -46,7 +47,7 @@ async def test_the_served_checker_keeps_a_paraphrase_the_lexical_checker_cannot_
 async def test_rerank_is_the_same_protocol(server):
     async with httpx.AsyncClient() as client:
         checker = build_checker("rerank", client, base_url=server.base_url, model=MODEL, threshold=0.5)
-        assert isinstance(checker, RerankChecker)
+        assert isinstance(checker, ServedChecker) and isinstance(checker.model, OpenAIRerank)
         assert (await Repairer(SOURCES, checker).decide(CLAIM, [1])).citations == [1]
 
 
@@ -54,7 +55,7 @@ async def test_a_failing_server_leaves_the_lexical_verdict(server):
     server.fail_with = 503
     try:
         async with httpx.AsyncClient() as client:
-            checker = VLLMScore(client, server.base_url, MODEL, api_key=None, timeout_s=5, threshold=0.5)
+            checker = ServedChecker(VLLMScore(client, server.base_url, MODEL, api_key=None, timeout_s=5), 0.5)
             with pytest.raises(CheckerError, match="503"):
                 await checker.scores(CLAIM, ["x"])
             decision = await Repairer(SOURCES, checker).decide(CLAIM, [1])
@@ -65,7 +66,7 @@ async def test_a_failing_server_leaves_the_lexical_verdict(server):
 
 async def test_a_wrong_model_name_is_the_servers_404(server):
     async with httpx.AsyncClient() as client:
-        checker = VLLMScore(client, server.base_url, "no-such-model", api_key=None, timeout_s=5, threshold=0.5)
+        checker = ServedChecker(VLLMScore(client, server.base_url, "no-such-model", api_key=None, timeout_s=5), 0.5)
         with pytest.raises(CheckerError, match="404"):
             await checker.scores(CLAIM, ["x"])
 
