@@ -11,6 +11,9 @@ import pytest
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from testkit.app_server import ServedApp
+from testkit.settings import make_settings
+
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 ZH_QUESTION = "青川大桥的总投资是多少？"
 
@@ -65,6 +68,8 @@ def test_an_unsupported_claim_is_shown_uncited_and_flagged(app, megrez):
     assert "427 million" in claim["text"]
     assert metric(app, "websearch_claims_total", support="unsupported") == 1
     assert metric(app, "websearch_citations_removed_total") == 1
+    assert metric(app, "websearch_verify_duration_seconds_count") == 1
+    assert metric(app, "websearch_stage_duration_seconds_count", stage="verify") == 1
 
 
 def test_a_correct_paraphrased_citation_is_kept_with_its_quote(app, megrez):
@@ -144,3 +149,11 @@ def test_claims_of_every_search_round_point_into_the_joined_answer(app):
         assert shown == claim["text"] + "".join(f"[{n}]" for n in claim["citations"])
         assert claim["support"] == "supported"
     assert body["claims"][1]["start"] > body["answer"].index("\n\n")
+
+
+def test_with_checks_off_the_markers_are_shown_as_the_model_wrote_them(local_web, megrez):
+    megrez.careless = ["wrong_page"]
+    with ServedApp(make_settings(local_web, megrez, verify=False)) as app:
+        body = ask(app, question=QUESTION)
+    metro = index_of(body, "veldmark-metro")
+    assert body["answer"].endswith(f"[{metro}].") and body["claims"] == []  # the careless citation, unchecked
