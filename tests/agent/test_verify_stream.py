@@ -19,7 +19,7 @@ SOURCES = [
 VALID = {1, 2, 3}
 ANSWER = (
     "The Aurora Bridge opened on April 26, 2016 [citation:2]. It cost 420,000,000 euros[citation:1], "
-    "and it was designed by Halvard Brekke in 1987[citation:1]. The metro carried 91 million passengers [2]."
+    "and it was designed by Halvard Brekke in 1987[citation:1]. The metro carried 91 million passengers[2]."
 )
 ZH = "青川大桥于2016年4月26日通车[citation:1]。总投资5,600,000,000元[citation:3]；全长15公里[citation:3]。"
 
@@ -38,7 +38,7 @@ async def test_the_stream_shows_only_checked_markers_and_adds_up_to_the_answer(s
     assert shown == verifier.out
     assert shown == (
         "The Aurora Bridge opened on April 26, 2016 [1]. It cost 420,000,000 euros[1], "
-        "and it was designed by Halvard Brekke in 1987. The metro carried 91 million passengers [2]."
+        "and it was designed by Halvard Brekke in 1987. The metro carried 91 million passengers[2]."
     )
     assert "[2]." not in "".join(pieces[:-1]) or shown.endswith("[2].")  # the wrong [2] of sentence 1 never went out
     for k in range(len(pieces)):  # every prefix the reader saw is a prefix of the answer
