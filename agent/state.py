@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from search.models import Page, Passage, Recency, SearchResult, Source
+from search.models import Page, PassedOver, Passage, Recency, SearchResult, Source
 
 SearchMode = Literal["auto", "always", "never"]
 Language = Literal["en", "zh"]
@@ -92,6 +92,7 @@ class AgentInput(BaseModel):
     conversation_id: str
     search: SearchMode = "auto"
     domains: list[str] = Field(default_factory=list)
+    exclude_domains: list[str] = Field(default_factory=list)  # never these sites
     recency: Recency | None = None
     depth: Depth = "auto"
 
@@ -107,6 +108,8 @@ class AgentOutput(BaseModel):
     queries: list[str] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)
     search_rounds: int = 0  # search rounds run (0: answered without searching)
+    search_provider: str | None = None  # the provider that answered the (latest) search
+    search_fallback: list[PassedOver] = Field(default_factory=list)  # providers passed over before it, and why
     timings: dict[str, float] = Field(default_factory=dict)
 
 
@@ -144,6 +147,8 @@ class AgentState(AgentInput):
     citations: list[Citation] = Field(default_factory=list)
     claims: list[Claim] = Field(default_factory=list)
     searched: bool = False
+    search_provider: str | None = None
+    search_fallback: list[PassedOver] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)
     related_done: bool = False  # the final round's related step has written them (cite follows)
     timings: Annotated[dict[str, float], _merge] = Field(default_factory=dict)

@@ -36,6 +36,7 @@ those are read by `api/ops/llm_metrics.py`.
 | `websearch_parse_seconds` | summary | (time parse workers spent per page: `_sum` / `_count`) |
 | `websearch_parse_worker_restarts_total` | counter | cause (crash, deadline, memory) |
 | `websearch_parse_workers_alive` | gauge | (worker processes up; the pool's size when healthy) |
+| `websearch_search_provider_*` | | provider: calls, failures, skips, open circuits (api/ops/search_metrics.py) |
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from agent.events import Delta, Error
 from api import sse
 from inference.base import LLM
 from api.ops.llm_metrics import VLLMMetricsReader, llm_endpoint_urls, llm_families, vllm_families
+from api.ops.search_metrics import search_families
 
 router = APIRouter(tags=["health"])
 
@@ -187,6 +189,7 @@ class Metrics:
         self.draining.set(1 if getattr(draining, "active", False) else 0)
         self.scraped.llm = llm
         self.scraped.workers = getattr(deps, "workers", None)
+        self.scraped.provider = getattr(deps, "provider", None)
         self.scraped.vllm = await self.vllm.read(self.llm_metrics_urls or llm_endpoint_urls(llm))
         return generate_latest(self.registry)
 
@@ -198,6 +201,7 @@ class _ScrapedCollector:
         self.metrics = metrics
         self.llm: LLM | None = None
         self.workers: Any = None  # core.workers.WorkerPool
+        self.provider: Any = None  # the search provider (chain), its circuits inside
         self.vllm: dict[str, dict[str, float]] = {}
 
     def describe(self) -> Iterable:
@@ -211,6 +215,7 @@ class _ScrapedCollector:
             ratio.add_metric([cache], hits / lookups if lookups else 0.0)
         yield ratio
         yield from _worker_families(self.workers)
+        yield from search_families(self.provider)
         yield from llm_families(self.llm)
         yield from vllm_families(self.vllm)
 
