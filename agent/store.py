@@ -111,6 +111,14 @@ class MemoryStore:
     async def exists(self, conversation_id: str) -> bool:
         return self._live(conversation_id) is not None
 
+    def conversation_ids(self) -> list[str]:
+        """The live conversations' store keys (what `SCAN ws:conv:*` lists in Redis)."""
+        return [key for key in list(self._data) if self._live(key) is not None]
+
+    def __len__(self) -> int:
+        """Conversations held in memory: the expired ones too, until a sweep forgets them."""
+        return len(self._data)
+
     async def ping(self) -> None:
         return None
 

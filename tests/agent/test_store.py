@@ -7,13 +7,9 @@ import asyncio
 import pytest
 
 from agent.store import MemoryStore, RedisStore, StoreUnavailable
-from agent.state import Turn
-from tests.conftest import missing
+from testkit.skips import missing
 from testkit.app_server import free_port
-
-
-def turn(i: int) -> Turn:
-    return Turn(question=f"question {i}", answer=f"answer {i} [1]", model_answer=f"answer {i} [citation:1]")
+from testkit.stores import cluster_ports, turn
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -120,24 +116,6 @@ async def test_a_sentinel_url_reaches_the_master(sentinel_url, redis_url):
     await store.aclose()
 
 
-def cluster_ports(count: int) -> list[int]:
-    """Free ports whose cluster bus port (port + 10000) exists and is free too."""
-    import socket
-
-    ports: list[int] = []
-    while len(ports) < count:
-        port = free_port()
-        if port + 10000 > 65535 or port in ports:
-            continue
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port + 10000))
-            except OSError:
-                continue
-        ports.append(port)
-    return ports
-
-
 @pytest.fixture
 def cluster_url(tmp_path):
     """A real three-node Redis Cluster on loopback, made for this test."""
@@ -204,4 +182,4 @@ async def test_memory_store_forgets_expired_conversations_nobody_reads_again():
         await store.append(f"abandoned-{i}", turn(i))
     await asyncio.sleep(0.01)
     await store.append("one-more", turn(0))
-    assert len(store._data) < MemoryStore.SWEEP_EVERY
+    assert len(store) < MemoryStore.SWEEP_EVERY

@@ -9,7 +9,7 @@ from search.rank import MAX_TOKENS, answer_shapes, passage_tokens, rank_passages
 from search.read import read
 from core.tokens import count_tokens
 from testkit.web import LocalWeb
-from tests.search.conftest import result_for
+from testkit.results import result_for
 
 ALL_PAGES = [
     "aurora-bridge",

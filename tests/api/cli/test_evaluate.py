@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from api.cli.evaluate import EvalError, load
-from tests.api.cli.test_cli import run_cli
+from testkit.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[3]
 
