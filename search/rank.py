@@ -121,11 +121,6 @@ def _exact(text: str, units: Units) -> int:
     return -(-(10 * cjk + 13 * other) // 10)
 
 
-def passage_tokens(text: str) -> int:
-    """Exactly count_tokens(text), faster."""
-    return _exact(text, _units(text))
-
-
 def _sentences(paragraph: str, chinese: bool = False) -> list[str]:
     """Chinese text splits only where a Chinese sentence ends: its sentences join without a space,
     so a split at "Henry A. Walsh" would fuse the name into "Henry A.Walsh"."""

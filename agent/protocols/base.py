@@ -31,9 +31,8 @@ class ModelProtocol(Protocol):
 
     async def decide(self, state: AgentState, deps: Deps) -> Decision: ...
 
-    def answer_messages(self, state: AgentState, day: date, results: str | None = None) -> list[Message]:
-        """The decide prompt (as far as it is shared), then each round's search call and results
-        (`results`, when given, the current round's)."""
+    def answer_messages(self, state: AgentState, day: date) -> list[Message]:
+        """The decide prompt (as far as it is shared), then each round's search call and results."""
         ...
 
     def answer_tools(self, state: AgentState) -> list[dict] | None:

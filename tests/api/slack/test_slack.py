@@ -205,16 +205,22 @@ def test_slack_route_is_absent_without_its_settings(app):
 
 
 def test_http_mode_needs_both_the_bot_token_and_the_signing_secret():
+    from fastapi.testclient import TestClient
+
     from agent.settings import Settings
-    from api.slack.bot import SlackBot, enabled
+    from api.app import create_app
+    from api.slack.bot import SlackBot
 
     def settings(**values):
         return Settings(_env_file=None, **values)
 
-    assert enabled(settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET))
-    assert not enabled(settings(slack_bot_token=TOKEN))  # unsigned events must never be accepted
-    assert not enabled(settings(slack_signing_secret=SECRET))
-    assert not enabled(settings())
+    def unsigned_event(**values) -> int:
+        return TestClient(create_app(settings(**values))).post("/slack/events", json={}).status_code
+
+    assert unsigned_event(slack_bot_token=TOKEN, slack_signing_secret=SECRET) == 401  # served, and checked
+    assert unsigned_event(slack_bot_token=TOKEN) == 404  # unsigned events must never be accepted
+    assert unsigned_event(slack_signing_secret=SECRET) == 404
+    assert unsigned_event() == 404
     with pytest.raises(ValueError, match="WEBSEARCH_SLACK_BOT_TOKEN"):
         SlackBot(settings(slack_signing_secret=SECRET), lambda: (None, None))
     # the Web API base URL works with or without its trailing slash (methods are joined onto it)
