@@ -61,6 +61,7 @@ let tipFor = null;
 function showTip(target) {
   const parts = target.claimTip;
   if (!parts) return;
+  if (tipFor && tipFor !== target) hideTip(); // one tip, one highlighted card at a time
   tip.replaceChildren();
   if (parts.head) {
     const head = document.createElement('span');
@@ -83,7 +84,10 @@ function showTip(target) {
 
 function hideTip(target) {
   if (target && target !== tipFor) return;
-  tipFor?.claimCard?.classList.remove('quoted');
+  const card = tipFor?.claimCard;
+  card?.classList.remove('quoted');
+  const mark = card?.querySelector('.source-quote');
+  if (mark) mark.textContent = mark.firstQuote; // back to the first quote the answer takes from it
   tip.hidden = true;
   tipFor = null;
 }
@@ -99,17 +103,21 @@ function place(target) {
   tip.style.top = `${top + window.scrollY}px`;
 }
 
-let touched = null; // the target of the last touch: a first tap shows its tip, a second one acts
+let touched = null; // the last touch: a first tap shows a tip, a second one acts
 function armTip(target) {
   target.addEventListener('mouseenter', () => showTip(target));
   target.addEventListener('mouseleave', () => { if (document.activeElement !== target) hideTip(target); });
   target.addEventListener('focus', () => showTip(target));
   target.addEventListener('blur', () => hideTip(target));
-  target.addEventListener('pointerdown', (event) => { touched = event.pointerType === 'touch' ? target : null; });
+  target.addEventListener('pointerdown', (event) => {
+    // whether its tip was shown as the tap began (the tap's focus shows it before the click)
+    touched = event.pointerType === 'touch' ? { target, shown: tipFor === target } : null;
+  });
   target.addEventListener('click', (event) => {
-    if (touched !== target) return;
+    if (!touched || touched.target !== target) return;
+    const { shown } = touched;
     touched = null;
-    if (tipFor !== target) { // a tap shows the quote; a second tap follows the link
+    if (!shown) { // a tap shows the quote; a second tap follows the link
       event.preventDefault();
       showTip(target);
     }
@@ -237,6 +245,7 @@ function decorate({ answer, text, sources, claims }, turn) {
     const mark = document.createElement('mark');
     mark.className = 'source-quote';
     mark.textContent = quote;
+    mark.firstQuote = quote;
     card.append(mark);
   }
 

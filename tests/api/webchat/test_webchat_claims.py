@@ -240,6 +240,9 @@ def test_each_claim_is_found_in_the_rendered_markdown_and_the_line_counts_them(a
     chips.nth(1).hover()
     expect(turn.locator(".source-card.quoted .source-quote")).to_have_text(PARTS[1][3][1])  # that claim's quote on the card
     expect(turn.locator(".source-card.quoted")).to_have_count(1)
+    page.mouse.move(0, 0)
+    expect(turn.locator(".source-card.quoted")).to_have_count(0)
+    expect(turn.locator(".source-quote")).to_have_text([PARTS[0][3][1], PARTS[1][3][2], PARTS[3][3][3]])  # each card's first
 
     # the picture for the README: a quote on a chip, an unsupported sentence marked
     page.mouse.move(0, 0)
