@@ -295,6 +295,9 @@ def test_claims_words_exist_in_english_and_chinese_and_load_as_a_module(app):
     assert len(en) >= 8 and set(en) == set(zh)
     assert all(re.search(r"[\u4e00-\u9fff]", text) for text in zh.values())
     assert set(re.findall(r"\bsay\('(\w+)'", source)) <= set(en)
+    for name in ["claims.js", "claims.css"]:  # nothing fetched from elsewhere
+        text = (STATIC / name).read_text(encoding="utf-8")
+        assert not re.search(r"""(?:src|href|import)\s*[=(]?\s*["']?(?:https?:)?//""", text) and "url(http" not in text, name
     page = httpx.get(f"{app.base_url}/").text
     assert '<script src="static/claims.js" type="module"></script>' in page and '"static/claims.css"' in page
     for name, kind in [("static/claims.js", "text/javascript"), ("static/claims.css", "text/css")]:
