@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from search.filters import ResultFilter
 from search.models import Page, PassedOver, Passage, Recency, SearchResult, Source
 
 SearchMode = Literal["auto", "always", "never"]
@@ -95,6 +96,11 @@ class AgentInput(BaseModel):
     exclude_domains: list[str] = Field(default_factory=list)  # never these sites
     recency: Recency | None = None
     depth: Depth = "auto"
+    # A date window and languages (the Perplexity surface's filters: search/filters.py).
+    filters: ResultFilter = Field(default_factory=ResultFilter)
+    context_tokens: int | None = None  # round 1's evidence budget; None: Settings.context_tokens
+    # An OpenAI `response_format` (json_schema) for the answer: the model server's guided decoding.
+    response_format: dict[str, Any] | None = None
 
 
 class AgentOutput(BaseModel):

@@ -19,6 +19,8 @@ from api.ops import drain
 from api.ops import health
 from api.ops import metrics
 from api.openai_compat import routes as openai_compat
+from api.perplexity import routes as perplexity
+from api.responses import routes as responses
 from api.webchat import routes as webchat
 from api.ops import logging as request_logs
 from api.auth import require_api_key
@@ -72,6 +74,8 @@ def create_app(
     app.include_router(answer.router, dependencies=protected)
     # The surfaces people use.
     app.include_router(openai_compat.router, dependencies=protected)
+    app.include_router(perplexity.root, dependencies=protected)  # Perplexity's SDK at the root (and /v1/search)
+    app.include_router(responses.router, dependencies=protected)  # OpenAI's Responses API with web_search
     app.include_router(webchat.router)  # `/` and /static: public, the page asks for a key when needed
     app.include_router(documents.router)  # the local index's files, by their citation links (own key check)
     if settings.slack_bot_token and settings.slack_signing_secret:

@@ -23,7 +23,7 @@ import uuid
 import anyio
 from fastapi import FastAPI, Request
 
-from agent.state import AgentInput, Turn
+from agent.state import Turn
 from agent.citations import strip_markers
 from api.auth import key_digest, presented_key
 from api.openai_compat.schemas import ChatCompletionRequest
@@ -122,14 +122,3 @@ class Conversation:
                 except Exception:  # noqa: BLE001 — the entry expires with its TTL anyway
                     pass
 
-
-def chat_agent_input(body: ChatCompletionRequest, conversation_id: str) -> AgentInput:
-    return AgentInput(
-        question=body.question,
-        conversation_id=conversation_id,
-        search=body.search,
-        domains=body.allowed_domains,
-        exclude_domains=body.excluded_domains,
-        recency=body.search_recency_filter,
-        depth=body.depth,
-    )

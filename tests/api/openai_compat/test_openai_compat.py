@@ -171,8 +171,11 @@ def test_search_mode_and_related_questions_pass_through(app, local_web):
 def test_models_list_and_retrieve(app):
     c = client(app)
     models = c.models.list()
-    assert [m.id for m in models.data] == ["megrez-websearch"]
+    # the service's own name, then Perplexity's Sonar names (issue #24: each a depth and evidence size)
+    sonar = ["sonar", "sonar-pro", "sonar-reasoning", "sonar-reasoning-pro", "sonar-deep-research"]
+    assert [m.id for m in models.data] == ["megrez-websearch", *sonar]
     assert c.models.retrieve("megrez-websearch").object == "model"
+    assert c.models.retrieve("sonar-pro").id == "sonar-pro"
     with pytest.raises(openai.NotFoundError) as caught:
         c.models.retrieve("gpt-17")
     assert caught.value.body["code"] == "model_not_found"
