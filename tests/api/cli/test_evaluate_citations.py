@@ -97,3 +97,40 @@ async def test_alce_precision_counts_a_citation_that_supports_its_claim():
     got = await measure(AgentOutput(conversation_id="c", answer="It cost 420 million euros [2]. It cost 427 million euros.", claims=claims, sources=SOURCES))
     assert (got.claims, got.claims_supported, got.citations, got.citations_supporting) == (2, 1, 1, 1)
     assert summary([got, None]) == {"citation_recall": 0.5, "citation_precision": 1.0, "claims": 2, "citations": 1}
+
+
+# ----------------------------------------------------------------------------------------------
+# The served checker, when WEBSEARCH_VERIFY_BACKEND configures one (testkit's vLLM /v1/score)
+# ----------------------------------------------------------------------------------------------
+
+
+async def test_the_served_checker_counts_a_paraphrase_the_lexical_one_cannot_see():
+    import httpx
+
+    from agent.verify.served import build_checker
+    from testkit.embedding_server import EmbeddingServer
+    from tests.agent.test_verify_served import CLAIM, MODEL, SOURCES as GALLERY
+
+    output = AgentOutput(
+        conversation_id="c", answer=f"{CLAIM}[1].", sources=GALLERY,
+        claims=[Claim(text=CLAIM, start=0, end=len(CLAIM) + 3, citations=[1], support="supported")],
+    )
+    lexical = await measure(output)
+    assert (lexical.claims_supported, lexical.citations_supporting) == (0, 0)
+    with EmbeddingServer(model=MODEL) as server:
+        async with httpx.AsyncClient() as client:
+            checker = build_checker("score", client, base_url=server.base_url, model=MODEL, threshold=0.5)
+            served = await measure(output, checker)
+        assert any(r["path"] == "/v1/score" for r in server.requests)
+    assert (served.claims, served.claims_supported, served.citations, served.citations_supporting) == (1, 1, 1, 1)
+
+
+def test_eval_names_the_served_checker_it_scored_with(tmp_path, local_web, megrez):
+    from testkit.embedding_server import EmbeddingServer
+
+    megrez.careless = ["paraphrase"]
+    with EmbeddingServer(model="BAAI/bge-reranker-v2-m3") as server:
+        stdout, report = evaluate(
+            tmp_path, local_web, megrez, WEBSEARCH_VERIFY_BACKEND="score", WEBSEARCH_VERIFY_URL=server.base_url
+        )
+    assert "citations (score checker): precision 1.000, recall 1.000 over 2 claims" in stdout
