@@ -57,10 +57,12 @@ tip.hidden = true;
 tip.setAttribute('aria-hidden', 'true'); // what it says reaches a screen reader as the target's description
 document.body.append(tip);
 let tipFor = null;
+let hideTimer = 0;
 
 function showTip(target) {
   const parts = target.claimTip;
   if (!parts) return;
+  clearTimeout(hideTimer);
   if (tipFor && tipFor !== target) hideTip(); // one tip, one highlighted card at a time
   tip.replaceChildren();
   if (parts.head) {
@@ -103,10 +105,20 @@ function place(target) {
   tip.style.top = `${top + window.scrollY}px`;
 }
 
+// The pointer may move from a chip onto its tip (to read or select the quote) without losing it
+// (WCAG 1.4.13: content shown on hover stays while hovered, goes with Escape).
+function leaveSoon(target) {
+  clearTimeout(hideTimer);
+  hideTimer = setTimeout(() => {
+    if (target && document.activeElement !== target && !tip.matches(':hover')) hideTip(target);
+  }, 250);
+}
+tip.addEventListener('mouseleave', () => leaveSoon(tipFor));
+
 let touched = null; // the last touch: a first tap shows a tip, a second one acts
 function armTip(target) {
   target.addEventListener('mouseenter', () => showTip(target));
-  target.addEventListener('mouseleave', () => { if (document.activeElement !== target) hideTip(target); });
+  target.addEventListener('mouseleave', () => leaveSoon(target));
   target.addEventListener('focus', () => showTip(target));
   target.addEventListener('blur', () => hideTip(target));
   target.addEventListener('pointerdown', (event) => {
@@ -126,7 +138,7 @@ function armTip(target) {
 
 document.addEventListener('keydown', (event) => { if (event.key === 'Escape' && tipFor) hideTip(); });
 document.addEventListener('pointerdown', (event) => {
-  if (tipFor && !tipFor.contains(event.target)) hideTip();
+  if (tipFor && !tipFor.contains(event.target) && !tip.contains(event.target)) hideTip();
 });
 window.addEventListener('scroll', () => { if (tipFor) place(tipFor); }, { passive: true });
 
