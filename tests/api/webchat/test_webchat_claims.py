@@ -199,10 +199,10 @@ PARTS = [  # (shown, citations, support, quotes)
 TEMPLATE = "{0}. {1}.\n\n- {2}.\n- {3}.\n\n{4}."
 
 
-def scripted_answer() -> dict:
-    answer = TEMPLATE.format(*(shown for shown, *_ in PARTS))
+def scripted_answer(parts: list = PARTS) -> dict:
+    answer = TEMPLATE.format(*(shown for shown, *_ in parts))
     claims, at = [], 0
-    for shown, citations, support, quotes in PARTS:
+    for shown, citations, support, quotes in parts:
         start = answer.index(shown, at)
         at = start + len(shown)
         claims.append({
@@ -213,8 +213,8 @@ def scripted_answer() -> dict:
             "queries": ["Aurora Bridge"], "search_rounds": 1, "timings": {"total": 900}}
 
 
-def route_scripted(page) -> dict:
-    done = scripted_answer()
+def route_scripted(page, parts: list = PARTS) -> dict:
+    done = scripted_answer(parts)
     body = sse_body(
         status("deciding"), ("queries", {"queries": done["queries"], "round": 1}),
         ("sources", {"sources": SOURCES, "round": 1}), status("answering", sources=3),
@@ -259,6 +259,20 @@ def test_each_claim_is_found_in_the_rendered_markdown_and_the_line_counts_them(a
     if os.environ.get("WEBSEARCH_WEBCHAT_SCREENSHOTS") == "1":
         DOCS.mkdir(exist_ok=True)
         shutil.copyfile(shot, DOCS / shot.name)
+
+
+def test_a_partly_supported_claim_is_counted_as_such_in_chinese(app, open_page):
+    parts = [list(part) for part in PARTS]
+    parts[2][2] = "partial"
+    page = open_page(f"{app.base_url}/", locale="zh-CN")
+    route_scripted(page, parts)
+    ask(page, ZH_QUESTION)
+    turn = page.locator(".turn").first
+    wait_answered(turn)
+    expect(turn.locator(".claims-summary")).to_have_text("5 条陈述中 3 条有来源支持，1 条部分支持，1 条没有来源")
+    expect(turn.locator(".claim-flag")).to_have_text("无来源支持")
+    turn.locator("a.cite").first.focus()
+    expect(page.locator(".claim-tip-head")).to_have_text("来源 1 · veldmark.example")
 
 
 # ----------------------------------------------------------------------------------------------
