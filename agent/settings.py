@@ -188,8 +188,11 @@ class Settings(BaseSettings):
     # Where people reach this service (e.g. https://search.example.com): makes the local index's
     # document links absolute where a relative link cannot work (Slack). Unset: relative links.
     public_url: str | None = None
+    # Host names this service answers (api/hosts.py: DNS rebinding). Unset: the loopback names and
+    # public_url's host; `websearch serve --host 0.0.0.0` with neither set answers any; "*": any.
+    allowed_hosts: CommaList = Field(default_factory=list)
 
-    @field_validator("fetch_allow_hosts", "api_keys", "searxng_categories", mode="before")
+    @field_validator("fetch_allow_hosts", "api_keys", "searxng_categories", "allowed_hosts", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

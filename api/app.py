@@ -22,6 +22,7 @@ from api.openai_compat import routes as openai_compat
 from api.webchat import routes as webchat
 from api.ops import logging as request_logs
 from api.auth import require_api_key
+from api.hosts import HostGuard, allowed_names
 from api.limits import BodyLimit
 from api.rest.schemas import ErrorResponse
 from core.workers import WorkerPool
@@ -84,6 +85,8 @@ def create_app(
 
     # Bodies over the cap are refused before anything reads them (issue 17: bounded inputs).
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Only its own Host and Origin (DNS rebinding, issue 29): before anything else reads the request.
+    app.add_middleware(HostGuard, names=allowed_names(settings.allowed_hosts, settings.public_url))
     # Operations, innermost first: drain on SIGTERM, then /metrics and counting, then request ids and JSON logs.
     drain.install(app)
     metrics.install(app)

@@ -18,6 +18,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = startup.load_settings()
     configure_logging(settings.log_level, settings.log_format)  # start-up lines in the same format
+    settings = _bound(settings, args.host)
     try:
         if args.workers > 1:
             _serve_processes(settings, args)
@@ -26,6 +27,24 @@ def _serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _bound(settings: Settings, host: str) -> Settings:
+    """Bound beyond loopback with no names configured: any Host is answered (api/hosts.py), said once."""
+    import logging
+    import os
+
+    from api.hosts import open_binding
+
+    allowed = open_binding(host, settings.allowed_hosts, settings.public_url)
+    if allowed == settings.allowed_hosts:
+        return settings
+    logging.getLogger("websearch").warning(
+        "listening on %s with neither WEBSEARCH_PUBLIC_URL nor WEBSEARCH_ALLOWED_HOSTS set: any Host header is "
+        "answered; set one of them to refuse DNS-rebinding requests", host
+    )
+    os.environ["WEBSEARCH_ALLOWED_HOSTS"] = ",".join(allowed)  # for `--workers N`: each builds its app from the environment
+    return settings.model_copy(update={"allowed_hosts": allowed})
 
 
 async def _run_server(settings: Settings, args: argparse.Namespace) -> None:
