@@ -182,6 +182,11 @@ class Settings(BaseSettings):
     http_body_timeout_s: float = 60.0  # … and its body within this
     http_keep_alive_s: float = 5.0  # an idle kept-alive connection is closed after this
     http_max_concurrency: int = 512  # connections or requests in flight; more are answered 503
+    # Fair shares between keys (api/fairness.py; the client address on an open server): requests in
+    # flight and a token bucket, past either a 429 with Retry-After. 0 turns one off.
+    key_max_concurrency: int = 8  # one key's requests in flight (/v1, /mcp)
+    key_rate_per_minute: float = 120.0  # one key's requests per minute, on average …
+    key_burst: int = 30  # … and at once, from a full bucket
     api_docs: bool = True  # /docs (Swagger UI, served from this process: no CDN) and /openapi.json
 
     # --- front door (issue 16): local documents as links ----------------------------------------
