@@ -187,6 +187,7 @@ class Settings(BaseSettings):
     key_max_concurrency: int = 8  # one key's requests in flight (/v1, /mcp)
     key_rate_per_minute: float = 120.0  # one key's requests per minute, on average …
     key_burst: int = 30  # … and at once, from a full bucket
+    key_storage_bytes: int = store.STORAGE_BYTES  # one key's stored conversations together (413 past it)
     api_docs: bool = True  # /docs (Swagger UI, served from this process: no CDN) and /openapi.json
 
     # --- front door (issue 16): local documents as links ----------------------------------------

@@ -1,6 +1,7 @@
 """Fair shares between callers (issue 29): a per-key cap on requests in flight and a token-bucket
-rate limit, both answered 429 with `Retry-After` and the JSON error; and the key of each request
-handed to the parse workers (`core.fair_queue.job_owner`), which schedule jobs fairly across keys.
+rate limit, both answered 429 with `Retry-After` and the JSON error; and each request's key made
+its caller (`core.caller.current_caller`): the parse workers schedule jobs fairly
+across callers, and the conversation store counts each caller's bytes against its quota.
 
 A caller is its API key (as its digest) where keys are set — a request with no valid key is left to
 the 401 that follows — and its client address on an open server. Counted: the API (`/v1/…`) and
@@ -21,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import key_digest, key_in_headers
 from api.limits import error_body
-from core.fair_queue import job_owner
+from core.caller import current_caller
 
 COUNTED_PREFIXES = ("/v1/", "/mcp")
 MAX_CALLERS = 10_000  # remembered callers; idle ones (full bucket, nothing in flight) are forgotten past it
@@ -112,10 +113,10 @@ class KeyLimits:
             await send({"type": "http.response.start", "status": 429, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return
-        token = job_owner.set(identity)  # the parse workers schedule this request's jobs as this caller's
+        token = current_caller.set(identity)  # its parse jobs and stored bytes are this caller's
         try:
             await self.app(scope, receive, send)
         finally:
-            job_owner.reset(token)
+            current_caller.reset(token)
             with caller.lock:
                 caller.in_flight -= 1

@@ -1,7 +1,7 @@
 """The parse workers' job queue, fair across the callers it serves (issue 29).
 
 Jobs carry an owner: the API key (or, on an open server, the client address) of the request they
-were submitted for — `job_owner`, a context variable the API sets per request. A worker takes the
+were submitted for — `core.caller.current_caller`, which the API sets per request. A worker takes the
 next job of the owner holding the fewest workers (the oldest job among equals), and one owner never
 holds more than `share` workers (the pool keeps one for everyone else): one key's hostile pages,
 each hanging its parser until the deadline, leave the other keys a worker that is free at once.
@@ -13,10 +13,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import Counter, deque
-from contextvars import ContextVar
 from typing import Any
-
-job_owner: ContextVar[str] = ContextVar("websearch_job_owner", default="")
 
 STOP = object()
 

@@ -29,7 +29,8 @@ from multiprocessing.connection import Connection
 from typing import Any, Literal
 
 from core.errors import ErrorKind, WebsearchError
-from core.fair_queue import STOP, FairQueue, job_owner
+from core.caller import current_caller
+from core.fair_queue import STOP, FairQueue
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +266,7 @@ class WorkerPool:
     """`size` worker processes; `run("module:function", *args)` from async code, `submit` from sync.
 
     `memory_mb`: how much each worker may allocate beyond what it has at start (0 = no cap).
-    Jobs are taken fairly across their owners (`core.fair_queue.job_owner`: the request's key).
+    Jobs are taken fairly across their owners (`core.caller.current_caller`: the request's key).
     `initializer`: "module:function" called in each new worker before its first job."""
 
     def __init__(
@@ -348,7 +349,7 @@ class WorkerPool:
                 return job.future
             if not self._started:
                 self.start()
-            self._jobs.put(job_owner.get(), job)
+            self._jobs.put(current_caller.get(), job)
         return job.future
 
     async def run(self, function: str, *args: Any, deadline_s: float | None = None) -> Any:

@@ -141,3 +141,52 @@ def test_past_its_requests_in_flight_a_key_gets_429_and_another_key_is_served(we
         assert third.headers["retry-after"] == "1"
         assert other.status_code == 200
         assert wait_for(lambda: httpx.get(f"{app.base_url}/v1/models", headers=bearer(A)).status_code == 200)
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+def test_a_key_stores_at_most_its_quota_and_another_key_is_not_charged(web, megrez, redis_url, store):
+    """One 194 KB request stored 303 KB for 7 days, as often as a key liked: now each key has a quota."""
+    redis = {"redis_url": redis_url} if store == "redis" else {}
+    settings = make_settings(web, megrez, api_keys=[A, B], key_storage_bytes=700_000, **redis)
+    history = [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": f"Turn {i} of a long chat. " + "word " * 1_900}
+        for i in range(20)
+    ]  # about 190 KB of earlier messages: some 300 KB stored (an answer is kept twice: as shown and as written)
+
+    def chat(key: str, n: int) -> httpx.Response:
+        messages = [*history, {"role": "user", "content": f"{QUESTION} (asked {n})"}]
+        messages[0] = {"role": "user", "content": f"Chat {n}. " + history[0]["content"]}
+        return httpx.post(f"{app.base_url}/v1/chat/completions", json={"messages": messages}, headers=bearer(key), timeout=60)
+
+    with ServedApp(settings) as app:
+        first = chat(A, 1)
+        second = chat(A, 2)
+        third = chat(A, 3)
+        other = chat(B, 4)
+    assert first.status_code == 200 and second.status_code == 200, (first.text, second.text)
+    assert third.status_code == 413 and third.json()["error"]["code"] == "storage_quota_exceeded"
+    assert other.status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_deleting_a_conversation_frees_what_it_held_of_the_quota(redis_url, kind):
+    from agent.state import Turn
+    from agent.store import MemoryStore, RedisStore, StorageQuotaExceeded
+    from core.caller import current_caller
+
+    turn = Turn(question="q " * 300, answer="a", model_answer="a")
+    quota = 4 * len(turn.model_dump_json().encode()) + 100  # four such turns
+    store = MemoryStore(3600, quota=quota) if kind == "memory" else RedisStore(redis_url, 3600, quota=quota)
+    token = current_caller.set("k-quota-test")
+    try:
+        for n in range(4):
+            await store.append(f"c{n}", turn)
+        with pytest.raises(StorageQuotaExceeded):
+            await store.append("c4", turn)
+        assert await store.delete("c0")
+        await store.append("c4", turn)  # room again
+        current_caller.set("k-someone-else")
+        await store.append("c5", turn)  # another caller's own quota
+    finally:
+        current_caller.reset(token)
+        await store.aclose()
