@@ -169,11 +169,12 @@ def _doctor(args: argparse.Namespace) -> int:
     import logging
 
     from api.ops import startup
-    from api.cli.doctor import render, run_checks
+    from api.cli.doctor import render, run_checks, secrets
 
     logging.getLogger("websearch").setLevel(logging.CRITICAL)  # the report says it once, plainly
-    checks = asyncio.run(run_checks(startup.load_settings()))
-    print(render(checks))
+    settings = startup.load_settings()
+    checks = asyncio.run(run_checks(settings))
+    print(render(checks, secrets(settings)))
     return 0 if all(c.ok for c in checks) else 1
 
 
