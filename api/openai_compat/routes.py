@@ -186,6 +186,8 @@ async def _stream(
 async def chat_completions(body: ChatCompletionRequest, request: Request):
     app = request.app
     settings = app.state.settings
+    if len(body.messages) > settings.max_messages:  # the question counts: 101 messages are over 100
+        raise errors.APIError(413, "too_many_messages", f"messages: more than {settings.max_messages} messages")
     limits.check_history((m.text for m in body.messages[:-1]), settings)  # the same caps as every surface
     limits.check_question(body.question, settings, "messages[-1]")
     body._prompt_tokens = await asyncio.to_thread(body.prompt_tokens)
