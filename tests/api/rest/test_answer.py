@@ -194,3 +194,14 @@ def test_a_served_template_without_observation_still_gives_the_cited_answer(app,
     raw = [r for r in megrez.requests if r["path"] == "/v1/completions"]
     assert len(refused) == 1  # refused once, then rendered here
     assert any("<|role_start|>observation<|role_end|>" in str(r["body"]["prompt"]) for r in raw)
+
+
+def test_an_empty_answer_is_a_503_naming_the_model_not_a_200(app, megrez):
+    """Issue 29: the model writing nothing was answered 200 with an empty answer (and stored)."""
+    megrez.reply = "   "
+    response = httpx.post(f"{app.base_url}/v1/answer", json={"question": "Hello there!", "search": "never"}, timeout=30)
+    assert response.status_code == 503, response.text
+    error = response.json()["error"]
+    assert error["code"] == "empty_answer" and "model backend" in error["message"] and "empty answer" in error["message"]
+    megrez.reply = None
+    assert httpx.post(f"{app.base_url}/v1/answer", json={"question": "Hello there!", "search": "never"}, timeout=30).status_code == 200
