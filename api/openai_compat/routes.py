@@ -40,6 +40,7 @@ from agent.events import Delta, Sources
 from agent.run import run_once, stream_run
 from agent.state import AgentInput, AgentOutput
 from api import errors, limits, sse
+from api.disconnect import unless_client_leaves
 from api.rest.answer import existing
 from api.openai_compat.conversation import Conversation, caller_namespace, chat_agent_input, conversation_key, turns_from_messages
 from api.openai_compat.schemas import (
@@ -198,7 +199,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request):
 
     if not body.stream:
         try:
-            output = await run_once(app.state.graph, app.state.deps, agent_in)
+            output = await unless_client_leaves(request, run_once(app.state.graph, app.state.deps, agent_in))
         except BaseException:
             await conversation.discard()
             raise

@@ -205,3 +205,15 @@ def test_an_empty_answer_is_a_503_naming_the_model_not_a_200(app, megrez):
     assert error["code"] == "empty_answer" and "model backend" in error["message"] and "empty answer" in error["message"]
     megrez.reply = None
     assert httpx.post(f"{app.base_url}/v1/answer", json={"question": "Hello there!", "search": "never"}, timeout=30).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/v1/answer", "/v1/chat/completions"])
+def test_a_whole_answer_stops_when_its_client_leaves(app, megrez, path):
+    """Issue 29: without a stream, the run went on to its end for a client that had gone."""
+    megrez.delay_s = 60  # the model is slow to begin: the client gives up first
+    body = {"search": "never"} | (
+        {"question": "Hello there!"} if path == "/v1/answer" else {"messages": [{"role": "user", "content": "Hello there!"}]}
+    )
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{app.base_url}{path}", json=body, timeout=httpx.Timeout(10, read=1))
+    assert megrez.wait_for_disconnects(1, timeout=20)  # the service cancelled its model request
