@@ -25,6 +25,7 @@ from search.config import CacheConfig, ProviderConfig
 from search.fetch import Fetcher
 from search.providers import build_provider
 from search.providers.base import SearchProvider
+from core.redact import register_secret
 from core.workers import WorkerPool, default_size
 from search.semantic import Semantic, build_semantic
 
@@ -76,6 +77,9 @@ def llm_config(settings: Settings) -> LLMConfig:
 
 
 def provider_config(settings: Settings) -> ProviderConfig:
+    for key in (settings.brave_api_key, settings.tavily_api_key, settings.serper_api_key, settings.exa_api_key,
+                settings.google_api_key):
+        register_secret(key.get_secret_value() if key is not None else None)  # masked in every log line
     return ProviderConfig(
         provider=settings.search_provider,
         searxng_url=settings.searxng_url,
@@ -88,6 +92,21 @@ def provider_config(settings: Settings) -> ProviderConfig:
         local_index=settings.local_index,
         api_keys=settings.api_keys,
         cache_ttl_s=settings.search_cache_ttl_s,
+        brave_api_key=settings.brave_api_key,
+        brave_url=settings.brave_url,
+        tavily_api_key=settings.tavily_api_key,
+        tavily_url=settings.tavily_url,
+        serper_api_key=settings.serper_api_key,
+        serper_url=settings.serper_url,
+        exa_api_key=settings.exa_api_key,
+        exa_url=settings.exa_url,
+        google_api_key=settings.google_api_key,
+        google_cx=settings.google_cx,
+        google_url=settings.google_url,
+        country=settings.search_country,
+        circuit_failures=settings.search_circuit_failures,
+        circuit_backoff_s=settings.search_circuit_backoff_s,
+        circuit_backoff_max_s=settings.search_circuit_backoff_max_s,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from search.clean import clean_text
-from search.models import Page, Passage, Recency, SearchResult, Source
+from search.models import Page, PassedOver, Passage, Recency, SearchResult, Source
 
 SearchMode = Literal["auto", "always", "never"]
 Language = Literal["en", "zh"]
@@ -71,6 +71,7 @@ class AgentInput(BaseModel):
     conversation_id: str
     search: SearchMode = "auto"
     domains: list[str] = Field(default_factory=list)
+    exclude_domains: list[str] = Field(default_factory=list)  # never these sites
     recency: Recency | None = None
     depth: Depth = "auto"
 
@@ -87,6 +88,8 @@ class AgentOutput(BaseModel):
     queries: list[str] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)
     search_rounds: int = 0  # search rounds run (0: answered without searching)
+    search_provider: str | None = None  # the provider that answered the (latest) search
+    search_fallback: list[PassedOver] = Field(default_factory=list)  # providers passed over before it, and why
     timings: dict[str, float] = Field(default_factory=dict)
 
 
@@ -116,6 +119,8 @@ class AgentState(AgentInput):
     answer: str = ""
     citations: list[Citation] = Field(default_factory=list)
     searched: bool = False
+    search_provider: str | None = None
+    search_fallback: list[PassedOver] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)
     related_done: bool = False  # the final round's related step has written them (cite follows)
     timings: Annotated[dict[str, float], _merge] = Field(default_factory=dict)

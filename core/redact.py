@@ -29,13 +29,25 @@ _TOKEN_RE = re.compile(
 )
 
 MASK = "***"
+_MIN_SECRET_CHARS = 6  # shorter values would mask ordinary words
+_secrets: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """A secret this process holds (a search API's key): masked wherever it appears, whatever its
+    shape (Brave's, Serper's and Exa's keys follow no pattern the expressions above know)."""
+    value = (value or "").strip()
+    if len(value) >= _MIN_SECRET_CHARS:
+        _secrets.add(value)
 
 
 def redact(text: str, known: Iterable[str | None] = ()) -> str:
     if not text:
         return text
-    for secret in sorted({s for s in known if s and len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, MASK)
+    given = {s.strip() for s in known if s and len(s.strip()) >= _MIN_SECRET_CHARS}
+    for secret in sorted(_secrets | given, key=len, reverse=True):  # longest first: no half-masked key
+        if secret in text:
+            text = text.replace(secret, MASK)
     text = _USERINFO_RE.sub(lambda m: f"{m['scheme']}{MASK}@" if m["userinfo"] else m.group(), text)
     text = _QUERY_RE.sub(lambda m: m["name"] + (MASK if m["value"] else ""), text)
     text = _BEARER_RE.sub(lambda m: m["name"] + MASK, text)

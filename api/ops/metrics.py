@@ -33,6 +33,7 @@ those are read by `api/ops/llm_metrics.py`.
 | `websearch_parse_seconds` | summary | (time parse workers spent per page: `_sum` / `_count`) |
 | `websearch_parse_worker_restarts_total` | counter | cause (crash, deadline, memory) |
 | `websearch_parse_workers_alive` | gauge | (worker processes up; the pool's size when healthy) |
+| `websearch_search_provider_*` | | provider: calls, failures, skips, open circuits (api/ops/search_metrics.py) |
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from agent.events import Delta, Error
 from api import sse
 from inference.base import LLM
 from api.ops.llm_metrics import VLLMMetricsReader, llm_endpoint_urls, llm_families, vllm_families
+from api.ops.search_metrics import search_families
 
 router = APIRouter(tags=["health"])
 
@@ -66,7 +68,10 @@ _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"
 class Metrics:
     """One app's metrics; also the `agent.telemetry` sink of that app's requests."""
 
-    def __init__(self, *, llm_metrics_timeout_s: float = 1.0, llm_metrics_cache_s: float = 5.0) -> None:
+    def __init__(
+        self, *, llm_metrics_timeout_s: float = 1.0, llm_metrics_cache_s: float = 5.0, llm_metrics_urls: list[str] = ()
+    ) -> None:
+        self.llm_metrics_urls = list(llm_metrics_urls)  # the engines' own /metrics (behind a router); else beside each base URL
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.requests = Counter(
@@ -157,7 +162,8 @@ class Metrics:
         self.draining.set(1 if getattr(draining, "active", False) else 0)
         self.scraped.llm = llm
         self.scraped.workers = getattr(deps, "workers", None)
-        self.scraped.vllm = await self.vllm.read(llm_endpoint_urls(llm))
+        self.scraped.provider = getattr(deps, "provider", None)
+        self.scraped.vllm = await self.vllm.read(self.llm_metrics_urls or llm_endpoint_urls(llm))
         return generate_latest(self.registry)
 
 
@@ -168,6 +174,7 @@ class _ScrapedCollector:
         self.metrics = metrics
         self.llm: LLM | None = None
         self.workers: Any = None  # core.workers.WorkerPool
+        self.provider: Any = None  # the search provider (chain), its circuits inside
         self.vllm: dict[str, dict[str, float]] = {}
 
     def describe(self) -> Iterable:
@@ -181,6 +188,7 @@ class _ScrapedCollector:
             ratio.add_metric([cache], hits / lookups if lookups else 0.0)
         yield ratio
         yield from _worker_families(self.workers)
+        yield from search_families(self.provider)
         yield from llm_families(self.llm)
         yield from vllm_families(self.vllm)
 
@@ -288,7 +296,9 @@ def install(app: FastAPI) -> Metrics:
     """Mount `/metrics` and count every request; returns the app's metrics (also `app.state.metrics`)."""
     settings = app.state.settings
     metrics = Metrics(
-        llm_metrics_timeout_s=settings.llm_metrics_timeout_s, llm_metrics_cache_s=settings.llm_metrics_cache_s
+        llm_metrics_timeout_s=settings.llm_metrics_timeout_s,
+        llm_metrics_cache_s=settings.llm_metrics_cache_s,
+        llm_metrics_urls=settings.llm_metrics_urls,
     )
     app.state.metrics = metrics
     app.include_router(router)

@@ -49,6 +49,7 @@ from api.errors import APIError
 from api.slack.format import SlackMessage, slack_messages
 from core.errors import ErrorKind
 from core.language import detect_language
+from search.providers import LABELS
 
 log = logging.getLogger("websearch.slack")
 
@@ -68,6 +69,10 @@ TEXT = {
         "store": "the conversation store is unavailable",
         "slack": "Slack refused the reply",
         "other": "something went wrong",
+        "rate_limited": "{name} is rate-limiting",
+        "failed": "{name} is unavailable",
+        "notice": "{passed}; searched with {name}",
+        "sep": ", ",
     },
     "zh": {
         "status": "正在搜索…",
@@ -83,6 +88,10 @@ TEXT = {
         "store": "会话存储暂时不可用",
         "slack": "Slack 拒绝了回复",
         "other": "服务出现错误",
+        "rate_limited": "{name} 正在限流",
+        "failed": "{name} 暂时不可用",
+        "notice": "{passed}；已改用 {name} 搜索",
+        "sep": "，",
     },
 }
 
@@ -125,6 +134,22 @@ def error_text(exc: BaseException, language: str) -> str:
     else:
         reason = words["other"]
     return words["error"].format(reason=reason, code=code)
+
+
+def provider_label(provider: str, language: str) -> str:
+    if provider == "local" and language == "zh":
+        return "本地索引"
+    return LABELS.get(provider, provider)
+
+
+def fallback_notice(output: AgentOutput, language: str) -> str | None:
+    """"DuckDuckGo is rate-limiting; searched with Brave" when a fallback provider answered; else None."""
+    words = TEXT[language]
+    passed = [p for p in output.search_fallback if p.provider != output.search_provider]
+    if not output.search_provider or not passed:
+        return None
+    parts = [words[p.reason].format(name=provider_label(p.provider, language)) for p in passed]
+    return words["notice"].format(passed=words["sep"].join(parts), name=provider_label(output.search_provider, language))
 
 
 Runtime = Callable[[], tuple[Any, Any]]  # () -> (compiled graph, Deps)
@@ -249,7 +274,11 @@ class SlackBot:
         words = TEXT[language]
         answer = output.answer.strip() or words["no_answer"]
         messages: list[SlackMessage] = slack_messages(
-            answer, output.sources, sources_heading=words["sources"], base_url=self.settings.public_url
+            answer,
+            output.sources,
+            sources_heading=words["sources"],
+            base_url=self.settings.public_url,
+            notice=fallback_notice(output, language),
         )
         first, *rest = messages
         await self.client.chat_update(channel=channel, ts=status_ts, text=first.text, blocks=first.blocks)

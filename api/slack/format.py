@@ -209,17 +209,21 @@ def slack_messages(
     *,
     sources_heading: str = "Sources",
     base_url: str | None = None,
+    notice: str | None = None,
     section_chars: int = SECTION_CHARS,
     message_blocks: int = MESSAGE_BLOCKS,
     message_chars: int = MESSAGE_CHARS,
 ) -> list[SlackMessage]:
     """The answer as one or more Slack messages (post them in order in the thread).
-    `base_url` (WEBSEARCH_PUBLIC_URL) makes the links to local documents absolute."""
+    `base_url` (WEBSEARCH_PUBLIC_URL) makes the links to local documents absolute; `notice` (a fallback
+    search provider answered) is a context line between the answer and its sources."""
     sources = [s.model_copy(update={"url": absolute(s.url, base_url)}) for s in sources]
     urls = {s.index: s.url for s in sources}
     mrkdwn = to_mrkdwn(answer, urls)
     cited = {int(m.group(1)) for m in shown_markers(answer) if int(m.group(1)) in urls}
     blocks = [_section(piece) for piece in split_text(mrkdwn, section_chars)]
+    if notice:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f":information_source: _{escape(notice)}_"}]})
     lines = source_lines(sources, cited)
     if lines:
         blocks.extend(sources_blocks(lines, sources_heading))
