@@ -289,8 +289,7 @@ class WorkerPool:
         self._context = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
             self._context.set_forkserver_preload(list(PRELOAD))
-        # Fair across the keys whose requests submit jobs: one key holds at most all workers but one.
-        self._jobs = FairQueue(share=size - 1)
+        self._jobs = FairQueue(share=size - 1)  # one key holds at most all workers but one
         self._slots = [_Slot(self, number) for number in range(size)]
         self._lock = threading.Lock()
         self._closed = False

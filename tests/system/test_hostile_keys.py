@@ -10,7 +10,6 @@ for one of A's jobs, because the pool keeps a worker that A cannot take."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -18,7 +17,7 @@ import pytest
 
 from core.fair_queue import FairQueue
 from core.workers import WorkerPool
-from tests.system.test_parse_workers import CHAOS, assert_cited_answer
+from tests.system.test_parse_workers import CHAOS, assert_cited_answer, wait_for
 from testkit.app_server import ServedApp
 from testkit.settings import make_settings
 from testkit.web import LocalWeb
@@ -36,15 +35,6 @@ def web() -> Iterator[LocalWeb]:
 
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
-
-
-def wait_for(condition, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_hostile_keys_deep_questions_do_not_delay_another_keys_answer(web: LocalWeb, megrez):
@@ -75,7 +65,7 @@ def test_a_hostile_keys_deep_questions_do_not_delay_another_keys_answer(web: Loc
             for thread in hostile:
                 thread.start()
             # A's hanging pages hold a worker (each until its deadline) before B asks.
-            assert wait_for(lambda: any(seconds > 0.5 for _, seconds in pool.busy())), "A's pages never reached a worker"
+            assert wait_for(lambda: any(seconds > 0.5 for _, seconds in pool.busy()), 30), "A's pages never reached a worker"
             answer = httpx.post(
                 f"{app.base_url}/v1/answer", json={"question": QUESTION, "search": "always"}, headers=bearer(B), timeout=60
             )
