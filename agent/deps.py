@@ -123,6 +123,7 @@ def store_config(settings: Settings) -> StoreConfig:
         max_turns=settings.conversation_max_turns,
         max_turn_bytes=settings.conversation_max_turn_bytes,
         max_connections=settings.redis_max_connections,
+        quota=settings.key_storage_bytes,
     )
 
 

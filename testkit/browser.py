@@ -6,9 +6,11 @@ helpers below read a page the way the web chat's tests and the documents' tests 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -21,6 +23,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ANSWER_TIMEOUT_MS = 20_000
+ROOT = Path(__file__).resolve().parents[1]
+STATIC = ROOT / "api" / "webchat" / "static"  # the web chat's own files
+DOCS = ROOT / "docs"  # where WEBSEARCH_WEBCHAT_SCREENSHOTS=1 writes the README's pictures
 
 
 def launch(missing: Callable[[str], None]) -> Iterator:
@@ -80,3 +85,14 @@ def conversation_id(page) -> str:
     match = re.fullmatch(r"#c=(.+)", page.evaluate("location.hash"))
     assert match, "the conversation id is in the address after the first answer"
     return match.group(1)
+
+
+# A scripted stream for a page whose /v1/answer a test answers itself (Playwright's route.fulfill).
+
+
+def sse_body(*events: tuple[str, dict]) -> str:
+    return "".join(f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n" for name, data in events)
+
+
+def status(stage: str, **fields) -> tuple[str, dict]:
+    return "status", {"stage": stage, "round": 1, "queries": [], "pages": None, "sources": None, **fields}

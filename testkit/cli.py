@@ -15,3 +15,13 @@ def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
+
+
+def cli_env(local_web, megrez) -> dict[str, str]:
+    """The variables that point the command at the local web and the scripted model."""
+    return {
+        "WEBSEARCH_LLM_BASE_URL": megrez.base_url,
+        "WEBSEARCH_SEARCH_PROVIDER": "searxng",
+        "WEBSEARCH_SEARXNG_URL": local_web.searxng_url,
+        "WEBSEARCH_FETCH_ALLOW_HOSTS": local_web.host_port,
+    }

@@ -106,9 +106,9 @@ class Conversation:
             [*self.body.transcript, ("user", self.body.question), ("assistant", answer)], self.namespace
         )
         await self.store.delete(key)  # the same exchange again (a retry): replace, never duplicate
+        await self.store.delete(self.run_id)  # first: the turns are held here, never stored twice (quota)
         for turn in turns[-self.keep :]:
             await self.store.append(key, turn)
-        await self.store.delete(self.run_id)
         if self.loaded_from and self.loaded_from != key:
             # The conversation now lives under its new key: one copy per conversation, not per turn.
             await self.store.delete(self.loaded_from)

@@ -1,7 +1,7 @@
 """An error in OpenAI's shape, built here alone: `{"error": {"message", "type", "param", "code"}}`.
 
 The OpenAI routes' JSON errors (api/openai_compat/schemas.py), a stream's `error` chunk (api/sse.py)
-and the body-size refusals made before any route runs (api/limits.py, whose body every surface reads:
+and the refusals made before any route runs (api/limits.py, api/hosts.py: a body every surface reads,
 it carries the REST shape's `code` and `message` too) all take their body from `error_body`.
 """
 

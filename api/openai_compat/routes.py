@@ -40,6 +40,7 @@ from agent.events import Delta, Sources
 from agent.run import run_once, stream_run
 from agent.state import AgentInput, AgentOutput
 from api import errors, limits, sse
+from api.disconnect import unless_client_leaves
 from api.rest.answer import existing
 from api.openai_compat.conversation import Conversation, caller_namespace, conversation_key, turns_from_messages
 from api.perplexity.schemas import SONAR_MODELS
@@ -204,6 +205,8 @@ async def chat_completions(body: SonarRequest, request: Request):
     `/chat/completions` (api/perplexity/routes.py)."""
     app = request.app
     settings = app.state.settings
+    if len(body.messages) > settings.max_messages:  # the question counts: 101 messages are over 100
+        raise errors.APIError(413, "too_many_messages", f"messages: more than {settings.max_messages} messages")
     limits.check_history((m.text for m in body.messages[:-1]), settings)  # the same caps as every surface
     limits.check_question(body.question, settings, "messages[-1]")
     body._prompt_tokens = await asyncio.to_thread(body.prompt_tokens)
@@ -214,7 +217,7 @@ async def chat_completions(body: SonarRequest, request: Request):
 
     if not body.stream:
         try:
-            output = await run_once(app.state.graph, app.state.deps, agent_in)
+            output = await unless_client_leaves(request, run_once(app.state.graph, app.state.deps, agent_in))
         except BaseException:
             await conversation.discard()
             raise

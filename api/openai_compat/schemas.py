@@ -27,7 +27,8 @@ from core.tokens import count_tokens
 MODEL_ID = "megrez-websearch"
 MODEL_CREATED = 1_735_689_600  # 2025-01-01, a fixed date: the listed model never changes
 
-_ERROR_CODES = {401: "invalid_api_key"}  # a 404 keeps its own code (model_not_found, previous_response_not_found…)
+# OpenAI's code for a 401; a 404 keeps its own (`model_not_found` for a model, `conversation_not_found`, `previous_response_not_found`…).
+_ERROR_CODES = {401: "invalid_api_key"}
 
 
 # --- errors in OpenAI's shape ---------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from api.cli.evaluate import EvalError, load
-from testkit.cli import run_cli
+from testkit.cli import cli_env, run_cli
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -21,20 +21,11 @@ QUESTIONS = [
 ]
 
 
-def _env(local_web, megrez) -> dict[str, str]:
-    return {
-        "WEBSEARCH_LLM_BASE_URL": megrez.base_url,
-        "WEBSEARCH_SEARCH_PROVIDER": "searxng",
-        "WEBSEARCH_SEARXNG_URL": local_web.searxng_url,
-        "WEBSEARCH_FETCH_ALLOW_HOSTS": local_web.host_port,
-    }
-
-
 def test_eval_scores_answers_citations_latency_and_tokens(tmp_path, local_web, megrez):
     questions = tmp_path / "questions.jsonl"
     questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in QUESTIONS) + "\n", encoding="utf-8")
     out = tmp_path / "eval.json"
-    done = run_cli("eval", str(questions), "--json", str(out), env=_env(local_web, megrez))
+    done = run_cli("eval", str(questions), "--json", str(out), env=cli_env(local_web, megrez))
     assert done.returncode == 0, done.stderr
     assert "answer" in done.stdout and "follow-ups" in done.stdout
     assert "missed unknown#0" in done.stdout

@@ -215,7 +215,8 @@ def test_http_mode_needs_both_the_bot_token_and_the_signing_secret():
         return Settings(_env_file=None, **values)
 
     def unsigned_event(**values) -> int:
-        return TestClient(create_app(settings(**values))).post("/slack/events", json={}).status_code
+        client = TestClient(create_app(settings(**values)), base_url="http://127.0.0.1")  # a Host the app accepts
+        return client.post("/slack/events", json={}).status_code
 
     assert unsigned_event(slack_bot_token=TOKEN, slack_signing_secret=SECRET) == 401  # served, and checked
     assert unsigned_event(slack_bot_token=TOKEN) == 404  # unsigned events must never be accepted

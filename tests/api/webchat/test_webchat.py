@@ -17,13 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from testkit.browser import ANSWER_TIMEOUT_MS, ask, conversation_id, expect, wait_answered
+from testkit.browser import ANSWER_TIMEOUT_MS, DOCS, STATIC, ask, conversation_id, expect, sse_body, status, wait_answered
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp
 
-ROOT = Path(__file__).resolve().parents[3]
-STATIC = ROOT / "api" / "webchat" / "static"
-DOCS = ROOT / "docs"
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 FOLLOW_UP = "And who was the lead engineer?"
 
@@ -129,7 +126,7 @@ def test_ask_follow_up_reload_and_delete(app, local_web, open_page, tmp_path):
     expect(chip).to_have_text("1")
     assert chip.get_attribute("href") == aurora
     assert chip.get_attribute("target") == "_blank"
-    assert "Aurora Bridge opens to traffic" in chip.get_attribute("title")
+    assert "Aurora Bridge opens to traffic" in chip.get_attribute("aria-label")  # its quote is its tooltip (claims.js)
     assert "[1]" not in first.locator(".answer").inner_text()  # markers became chips
     with page.context.expect_page() as opened:
         chip.click()
@@ -242,14 +239,6 @@ def test_a_failing_model_shows_an_error_in_place_and_retry_answers(app, megrez, 
     error.get_by_role("button", name="Try again").click()
     expect(turn.locator(".answer")).to_contain_text("420 million", timeout=ANSWER_TIMEOUT_MS)
     expect(turn.locator(".error")).to_be_hidden()
-
-
-def sse_body(*events: tuple[str, dict]) -> str:
-    return "".join(f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n" for name, data in events)
-
-
-def status(stage: str, **fields) -> tuple[str, dict]:
-    return "status", {"stage": stage, "round": 1, "queries": [], "pages": None, "sources": None, **fields}
 
 
 TYPED_STEPS = {
