@@ -28,6 +28,7 @@ from search.providers.base import SearchProvider
 from core.redact import register_secret
 from core.workers import WorkerPool, default_size
 from search.semantic import Semantic, build_semantic
+from agent.verify.served import Checker, build_checker
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Deps:
     workers: WorkerPool  # parse worker processes: every page's bytes are parsed there
     today: Callable[[], date] = field(default=date.today)
     semantic: Semantic | None = None  # off unless Settings.semantic_backend names one
+    checker: Checker | None = None  # a served claim checker, off unless Settings.verify_backend names one
     protocol: ProtocolChoice = field(default_factory=lambda: ProtocolChoice("megrez", model_name="megrez"))
 
     def route(self, conversation_id: str) -> RouteKey:
@@ -159,5 +161,14 @@ def build_deps(settings: Settings, *, llm: LLM | None = None, workers: WorkerPoo
             model=settings.semantic_model,
             api_key=settings.semantic_api_key,
             timeout_s=settings.semantic_timeout_s,
+        ),
+        checker=build_checker(
+            settings.verify_backend,
+            http,
+            base_url=settings.verify_url,
+            model=settings.verify_model,
+            api_key=settings.verify_api_key,
+            timeout_s=settings.verify_timeout_s,
+            threshold=settings.verify_threshold,
         ),
     )

@@ -14,6 +14,7 @@ from langgraph.config import get_stream_writer
 from pydantic import BaseModel
 
 from core.errors import ErrorKind
+from agent.state import Claim
 from search.models import PassedOver, Source
 
 
@@ -81,6 +82,13 @@ class Related(BaseModel):
     related: list[str]
 
 
+class Claims(BaseModel):
+    """The answer's claims, checked against the passages read (agent/verify), sent before `done`."""
+
+    event: Literal["claims"] = "claims"
+    claims: list[Claim]
+
+
 class Error(BaseModel):
     """A failure after the stream began. Made by a surface (it chose the HTTP `status`), never a node."""
 
@@ -92,7 +100,7 @@ class Error(BaseModel):
     status: int
 
 
-Event = Union[Status, Queries, SearchProvider, Sources, Delta, Related]
+Event = Union[Status, Queries, SearchProvider, Sources, Delta, Related, Claims]
 
 
 def emit(event: Event) -> None:

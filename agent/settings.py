@@ -137,6 +137,23 @@ class Settings(BaseSettings):
     semantic_candidates: int = search_defaults.SEMANTIC_CANDIDATES  # the best BM25 passages re-scored by meaning
     semantic_weight: float = search_defaults.SEMANTIC_WEIGHT  # score = BM25 / best BM25 + weight * similarity
 
+    # --- checking citations (issue #23, agent/verify) -------------------------------------------
+    # Each cited claim is checked against the passages read from its source as the answer streams:
+    # a wrong marker is re-pointed to the read source that holds the claim, or removed (the claim
+    # flagged unsupported, its words kept). The lexical checker is always on (false: markers are
+    # shown as the model wrote them); a served cross-encoder may back it where a GPU serves one.
+    verify: bool = True
+    verify_backend: Literal["lexical", "score", "rerank"] = "lexical"  # score: vLLM /v1/score; rerank: /v1/rerank
+    verify_url: str | None = None  # e.g. http://reranker:8000/v1
+    verify_model: str = "BAAI/bge-reranker-v2-m3"
+    verify_api_key: str | None = None
+    verify_threshold: float = 0.5  # a served score at or above this: the passage supports the claim
+    verify_timeout_s: float = 2.0  # past this the lexical verdict stands
+    # Best of n for answers that are not streamed (agent/samples.py): n answers in one batched
+    # request (Megrez's protocol), the best-supported kept; sampled at their own temperature.
+    answer_samples: int = Field(default=1, ge=1, le=8)
+    answer_samples_temperature: float = 0.7
+
     # --- state -------------------------------------------------------------------------------
     redis_url: str | None = None  # unset = in-process store
     # `websearch serve` waits this long for Redis at start (backoff 0.5 s doubling to 5 s), so a first

@@ -8,7 +8,7 @@ from typing import Annotated, Callable
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from agent.state import AgentOutput, Citation, Depth, SearchMode, Turn
+from agent.state import AgentOutput, Citation, Claim, Depth, SearchMode, Turn
 from search.models import PassedOver, Recency, Source
 from search.providers.base import bare_domain
 
@@ -72,7 +72,10 @@ class SourceOut(BaseModel):
 class AnswerResponse(BaseModel):
     conversation_id: str
     answer: str
-    citations: list[Citation]
+    citations: list[Citation]  # each with its `quote` and `quote_url` (the page opened at the quote)
+    # The cited claims, checked against the passages the model read: `answer[start:end]` is the claim
+    # as shown; a marker no read source backs is removed and its claim is "unsupported" (text kept).
+    claims: list[Claim] = []
     sources: list[SourceOut]
     searched: bool
     queries: list[str]  # every round's query, in order
@@ -91,6 +94,7 @@ class TurnOut(BaseModel):
     queries: list[str]
     sources: list[SourceOut]
     citations: list[Citation]
+    claims: list[Claim] = []
     searched: bool
     created_at: datetime
 
@@ -102,6 +106,7 @@ class TurnOut(BaseModel):
             queries=turn.queries,
             sources=[SourceOut.of(s) for s in turn.sources],
             citations=turn.citations,
+            claims=turn.claims,
             searched=turn.searched,
             created_at=turn.created_at,
         )
@@ -127,6 +132,7 @@ def to_response(output: AgentOutput, scope: str = "") -> AnswerResponse:
         conversation_id=output.conversation_id.removeprefix(scope),
         answer=output.answer,
         citations=output.citations,
+        claims=output.claims,
         sources=[SourceOut.of(s) for s in output.sources],
         searched=output.searched,
         queries=output.queries,

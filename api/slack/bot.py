@@ -46,7 +46,7 @@ from agent.run import stream_run
 from agent.state import AgentInput, AgentOutput
 from api import errors, limits
 from api.errors import APIError
-from api.slack.format import SlackMessage, slack_messages
+from api.slack.format import SlackMessage, mark_unsupported, slack_messages
 from core.errors import ErrorKind
 from core.language import detect_language
 from search.providers import LABELS
@@ -59,6 +59,7 @@ TEXT = {
         "status": "Searching…",
         "again": "Searching again for “{query}”…",
         "sources": "Sources",
+        "unsupported": "_(unsupported: no source found for this)_",
         "empty": "Ask me a question — for example: _@websearch When did the James Webb telescope launch?_",
         "no_answer": "I could not write an answer to that. Please try rephrasing the question.",
         "too_long": "That question is too long for me: please ask it in fewer words.",
@@ -78,6 +79,7 @@ TEXT = {
         "status": "正在搜索…",
         "again": "正在再次搜索“{query}”…",
         "sources": "来源",
+        "unsupported": "_（未找到支持这句话的来源）_",
         "empty": "请直接提问，例如：_@websearch 詹姆斯·韦布望远镜是什么时候发射的？_",
         "no_answer": "没能写出回答，请换个说法再问一次。",
         "too_long": "问题太长了，请用更短的话再问一次。",
@@ -272,7 +274,7 @@ class SlackBot:
         self, channel: str, thread_ts: str, status_ts: str, output: AgentOutput, language: str
     ) -> None:
         words = TEXT[language]
-        answer = output.answer.strip() or words["no_answer"]
+        answer = mark_unsupported(output.answer, output.claims, words["unsupported"]).strip() or words["no_answer"]
         messages: list[SlackMessage] = slack_messages(
             answer,
             output.sources,

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from agent.citations import SHOWN_MARKER, shown_markers
+from agent.state import Claim
 from search.models import Source
 
 SECTION_CHARS = 3000
@@ -57,6 +58,14 @@ def absolute(url: str, base_url: str | None) -> str:
     if url.startswith("/") and base_url:
         return base_url.rstrip("/") + url
     return url
+
+
+def mark_unsupported(answer: str, claims: list[Claim], note: str) -> str:
+    """The answer with `note` after each claim no read source supports (its marker was removed):
+    the reader sees the words, and that nothing backs them."""
+    for claim in sorted((c for c in claims if c.support == "unsupported"), key=lambda c: -c.end):
+        answer = f"{answer[: claim.end]} {note}{answer[claim.end :]}"
+    return answer
 
 
 def _boundary(before: str, after: str) -> tuple[str, str]:
