@@ -245,6 +245,9 @@ def summarise(records: list[Record]) -> dict:
             "prompt_tokens_mean": round(statistics.mean(prompts)) if prompts else None,
             "evidence_tokens_mean": round(statistics.mean(r.evidence_tokens for r in rows)),
         }
+        claims = [c for r in rows for c in r.claims or []]
+        if claims:  # the service's own verdicts (its citation checker), when its answers carry claims
+            out[name]["claims_supported"] = round(sum(c.support == "supported" for c in claims) / len(claims), 4)
         # Only when the answers carried scored claims: absent, not 0, without a citation checker.
         for name_ in ("citation_recall", "citation_precision"):
             value = _mean([getattr(r, name_) for r in rows if getattr(r, name_) is not None])

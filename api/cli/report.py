@@ -32,7 +32,7 @@ body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-appl
 main{max-width:1180px;margin:0 auto;padding:24px 20px 60px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}
 .sub{color:var(--muted);font-size:13px;margin:0 0 18px}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(128px,1fr));gap:10px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(112px,1fr));gap:10px}
 .card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px 12px}
 .card b{display:block;font-size:22px;font-variant-numeric:tabular-nums}
 .card span{color:var(--muted);font-size:12.5px}
@@ -58,7 +58,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:now
 .sources{margin:0;padding-left:0;list-style:none;font-size:13px}
 .sources li{margin-bottom:4px;overflow-wrap:anywhere}.sources a{color:var(--acc)}
 .sources .n{color:var(--muted);font-variant-numeric:tabular-nums}.host{color:var(--muted);font-size:12px}
-.claims{margin:6px 0 0;padding-left:18px;font-size:13px}
+.claims{margin:6px 0 0;font-size:13px}.claims summary{color:var(--muted);cursor:pointer}.claims ul{margin:4px 0 0;padding-left:18px}
 .gold{color:var(--muted);font-size:12.5px;margin-top:4px}
 tr.missed td:first-child{box-shadow:inset 3px 0 var(--bad)}
 """
@@ -108,6 +108,8 @@ def _cards(summary: dict, run: dict) -> str:
         ("found: the answer holds a gold string", _pct(s["answer_has_gold"])),
         ("cited: a cited source holds one", _pct(s["cited_source_has_gold"])),
     ]
+    if "claims_supported" in s:
+        cards.append(("claims supported (the service's check)", _pct(s["claims_supported"])))
     if "citation_recall" in s:
         cards.append(("citation recall (ALCE, per claim)", _pct(s["citation_recall"])))
     if "citation_precision" in s:
@@ -227,7 +229,10 @@ def _claims(r: Record) -> str:
         marks = "".join(f"[{n}]" for n in c.citations)
         quotes = "".join(f' <span class="host">“{_e(q.text)}” [{q.index}]</span>' for q in c.quotes if q.text)
         items.append(f'<li><span class="badge {cls}">{_e(c.support or "unchecked")}</span>{_e(c.text)} {marks}{quotes}</li>')
-    return f'<ul class="claims">{"".join(items)}</ul>'
+    supported = sum(c.support == "supported" for c in r.claims)
+    opened = " open" if supported < len(r.claims) else ""  # a doubtful claim is shown, the rest folded
+    summary = f"{len(r.claims)} claim{'s' if len(r.claims) > 1 else ''}, {supported} supported"
+    return f'<details class="claims"{opened}><summary>{summary}</summary><ul>{"".join(items)}</ul></details>'
 
 
 def _sources(r: Record, row: int) -> str:

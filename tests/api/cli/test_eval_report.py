@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -69,6 +70,10 @@ def test_the_html_report_shows_figures_histogram_and_rows_filterable_to_misses(t
     target = marker.get_attribute("href")
     assert chinese.locator(target).count() == 1 and "qingchuan" in chinese.locator(target).inner_html()
     assert "found" in chinese.locator("td").nth(1).inner_text()
+    # The service checks its citations claim by claim: each row's claims, folded when all hold.
+    claims = chinese.locator("details.claims")
+    assert re.fullmatch(r"\d+ claims?, \d+ supported", claims.locator("summary").inner_text())
+    assert float(cards["claims supported (the service's check)"].rstrip("%")) > 50
 
     page.get_by_role("button", name="Misses (1)").click()
     visible = [r for r in rows.all() if r.is_visible()]
@@ -119,36 +124,31 @@ def test_citation_precision_and_recall_appear_only_when_the_answers_carry_claims
     page = render(summary, checked, {"file": "q.jsonl", "planned": 4, "measured": 4})
     assert "citation recall (ALCE, per claim)" in page and "citation precision (ALCE)" in page
     assert "1/2 claims supported" in page and ">unsupported</span>More." in page
+    assert '<details class="claims" open><summary>2 claims, 1 supported</summary>' in page  # a doubt is shown unfolded
+    assert summary["all"]["claims_supported"] == 0.5
 
 
-def test_claims_are_read_from_a_typed_response_when_it_has_them():
-    assert read_claims(AgentOutput(conversation_id="c")) is None  # today's answers: no claims, no figures
-
+def test_claims_are_read_from_the_typed_response():
     from pydantic import BaseModel
 
-    class Quote(BaseModel):
-        index: int
-        text: str
+    from agent.state import Claim, Quote
 
-    class Claim(BaseModel):  # the shape issue 23 gives /v1/answer's claims
-        text: str
-        start: int
-        end: int
-        citations: list[int]
-        support: str
-        quotes: list[Quote]
+    class Unchecked(BaseModel):  # a response without claims at all (a build before citation checks)
+        conversation_id: str
 
-    class Checked(AgentOutput):
-        claims: list[Claim]
-
-    output = Checked(
+    assert read_claims(Unchecked(conversation_id="c")) is None
+    output = AgentOutput(
         conversation_id="c",
-        claims=[Claim(text="青川大桥总投资 56 亿元。", start=0, end=13, citations=[2], support="supported",
-                      quotes=[Quote(index=2, text="总投资约 56 亿元")])],
+        claims=[
+            Claim(text="青川大桥总投资 56 亿元。", start=0, end=16, citations=[2], support="supported",
+                  quotes=[Quote(index=2, text="总投资约 56 亿元")]),
+            Claim(text="It opened in 1999.", start=17, end=35, citations=[], support="unsupported"),
+        ],
     )
-    (claim,) = read_claims(output)
-    assert claim.text.startswith("青川") and claim.support == "supported" and claim.citations == [2]
-    assert claim.quotes[0].index == 2 and claim.quotes[0].text == "总投资约 56 亿元"
+    first, second = read_claims(output)
+    assert first.text.startswith("青川") and first.support == "supported" and first.citations == [2]
+    assert first.quotes[0].index == 2 and first.quotes[0].text == "总投资约 56 亿元"
+    assert second.support == "unsupported" and second.citations == [] and second.quotes == []
 
 
 def test_an_interrupted_run_says_so_on_the_page():

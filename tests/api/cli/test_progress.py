@@ -82,9 +82,9 @@ class Terminal:
         return self.output.decode("utf-8", "replace")
 
 
-def _questions(tmp_path: Path, times: int = 1) -> Path:
+def _questions(tmp_path: Path) -> Path:
     path = tmp_path / "questions.jsonl"
-    lines = [json.dumps({**q, "id": f"{q['id']}-{n}"}, ensure_ascii=False) for n in range(times) for q in QUESTIONS]
+    lines = [json.dumps({**q, "id": f"{q['id']}-0"}, ensure_ascii=False) for q in QUESTIONS]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
