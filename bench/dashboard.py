@@ -6,7 +6,8 @@ and the whole graph) answers a few concurrent clients on loopback, against the l
 scripted Megrez (its vLLM-style /metrics included) and the search API fakes, while a real Prometheus
 (Debian's `prometheus`, `apt-get install prometheus`) scrapes its /metrics every second. The run
 has its incidents, so each panel has something to say: Brave rate limiting (the chain moves on to
-SearXNG), a minute of the model failing, pages that crash or bloat a parse worker. Afterwards each
+SearXNG), ten seconds of the model failing, pages that crash or bloat a parse worker, and a model
+that now and then cites the wrong page or a claim no page holds (the verify stage repairs them). Afterwards each
 panel's PromQL is evaluated by that Prometheus over the run (`query_range`, `$__rate_interval` as
 Grafana would set it for a 1 s scrape) and drawn by bench/dashboard_render.py as one HTML page
 of inline SVG, laid out by the panels' gridPos, then photographed by Chromium.
@@ -162,6 +163,14 @@ def _incidents(seconds: float, web: LocalWeb, megrez: ScriptedMegrez, apis: Sear
         action()
 
 
+def _careless(megrez: ScriptedMegrez, stop: threading.Event) -> None:
+    """A model that cites the way small models do (testkit/megrez/careless.py), drawn anew every
+    0.3 s: mostly right, now and then the wrong page or a claim no page holds (verify repairs them)."""
+    rng = random.Random(7)
+    while not stop.wait(0.3):
+        megrez.careless = rng.choices(["correct", "paraphrase", "wrong_page", "unsupported"], [55, 15, 15, 15], k=3)
+
+
 def record(seconds: float, clients: int, workdir: Path) -> tuple[dict, dict, dict]:
     """Run the load with Prometheus scraping; returns (panel results, run info, response counts)."""
     dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
@@ -177,6 +186,7 @@ def record(seconds: float, clients: int, workdir: Path) -> tuple[dict, dict, dic
             stop, counts = threading.Event(), {}
             threads = [threading.Thread(target=_client, args=(app, stop, n, counts)) for n in range(clients)]
             threads.append(threading.Thread(target=_incidents, args=(seconds, web, megrez, apis, stop)))
+            threads.append(threading.Thread(target=_careless, args=(megrez, stop)))
             for thread in threads:
                 thread.start()
             time.sleep(seconds)

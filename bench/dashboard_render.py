@@ -37,7 +37,9 @@ def _format(value: float, unit: str | None) -> str:
     if unit == "s":
         return f"{value * 1000:.0f} ms" if abs(value) < 1 else f"{value:.2f} s"
     if unit == "reqps":
-        return f"{value:.2f} req/s" if abs(value) < 10 else f"{value:.0f} req/s"
+        return f"{value:.3g} req/s" if abs(value) < 10 else f"{value:.0f} req/s"
+    if 0 < abs(value) < 1:
+        return f"{value:.2g}"
     if abs(value) >= 1000:
         return f"{value / 1000:.1f}K"
     return f"{value:.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"

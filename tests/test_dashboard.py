@@ -101,6 +101,7 @@ def test_every_dashboard_query_names_a_metric_and_labels_the_service_exports(app
         "websearch_parse_worker_restarts_total",
         "websearch_llm_prefix_cache_hits_total",
         "websearch_search_provider_failures_total",
+        "websearch_claims_total",  # checked citations (issue 23)
     ):
         assert needed in checked, f"the dashboard does not show {needed}"
 
