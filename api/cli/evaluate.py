@@ -94,7 +94,7 @@ class Record(BaseModel):
     citations: list[int] = Field(default_factory=list)  # the source numbers the answer cites
     sources: list[SourceRecord] = Field(default_factory=list)
     claims: list[ClaimRecord] | None = None  # None: the answers carry no claims (no verifier)
-    # ALCE's citation recall and precision over this answer's claims; None until claims are scored.
+    # ALCE's citation recall and precision over this answer's claims (api/cli/alce.py); None without claims.
     citation_recall: float | None = None
     citation_precision: float | None = None
 
@@ -142,6 +142,10 @@ def score(record: Record, output: AgentOutput) -> None:
     record.citations = sorted(cited)
     record.sources = [SourceRecord(index=s.index, title=s.title, url=s.url) for s in output.sources]
     record.claims = read_claims(output)
+    if record.claims:  # the service checked its citations: ALCE's figures, by its lexical checker
+        from api.cli.alce import citation_scores
+
+        record.citation_recall, record.citation_precision = citation_scores(output.claims, output.sources)
 
 
 def read_claims(output: AgentOutput) -> list[ClaimRecord] | None:

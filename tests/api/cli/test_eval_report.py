@@ -54,7 +54,12 @@ def test_the_html_report_shows_figures_histogram_and_rows_filterable_to_misses(t
     assert cards["questions"] == "8"
     assert cards["found: the answer holds a gold string"] == "87.5%"
     assert cards["latency p50"] and cards["latency p95"] and cards["prompt tokens, mean"] != "–"
-    assert not [k for k in cards if "citation" in k]  # no claims in these answers: no citation figures
+    # The service checks its citations, so ALCE's figures are there (api/cli/alce.py, tested on its own).
+    summary = data["summary"]["all"]
+    assert 0 < summary["citation_recall"] <= 1 and 0 < summary["citation_precision"] <= 1
+    assert f"citations (ALCE, per claim): recall {summary['citation_recall']:.3f}" in done.stdout
+    assert cards["citation recall (ALCE, per claim)"] == f"{summary['citation_recall'] * 100:.1f}%"
+    assert cards["citation precision (ALCE)"] == f"{summary['citation_precision'] * 100:.1f}%"
     # The histogram: one stacked bar segment per non-empty bin, 8 answers in all, one of them red.
     bars = page.locator("svg rect.bar")
     counted = sum(int(t.split(": ")[1].split()[0]) for t in bars.locator("title").all_text_contents())
@@ -157,3 +162,16 @@ def test_an_interrupted_run_says_so_on_the_page():
     assert "Interrupted (Ctrl-C) after 1 of 10 questions" in page
     empty = render(summarise([]), [], {"file": "q.jsonl", "planned": 10, "measured": 0, "interrupted": True})
     assert "No question was measured." in empty
+
+
+def test_with_citation_checks_off_the_citation_figures_are_absent_not_zero(tmp_path, local_web, megrez):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps(QUESTIONS[1], ensure_ascii=False) + "\n", encoding="utf-8")
+    env = {**_env(local_web, megrez), "WEBSEARCH_VERIFY": "false"}
+    done = run_cli("eval", str(questions), "--json", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html"), env=env)
+    assert done.returncode == 0, done.stderr
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert data["records"][0]["answer_has_gold"] and data["records"][0]["claims"] == []
+    assert not {"citation_recall", "citation_precision", "claims_supported"} & set(data["summary"]["all"])
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "citation recall" not in page and "claims supported" not in page and "ALCE" not in done.stdout
