@@ -15,11 +15,12 @@ import contextlib
 import io
 import logging
 import re
+from typing import Literal
 
 import trafilatura
 from charset_normalizer import from_bytes
 
-from search import recall
+from search import html_text, recall
 from search.fetch import Fetched
 from search.models import Fallback, Page, SearchResult
 from core.tokens import count_tokens
@@ -36,6 +37,13 @@ MAX_PDF_CHARS = 400_000
 # The model reads about a thousand tokens of evidence per answer: past this much text a page only
 # costs ranking time and memory (a 2 MB page would be thousands of passages). Cut at a paragraph.
 MAX_TEXT_CHARS = 100_000
+
+# How an HTML page's main text is found: "fast" (search/html_text.py: one lexbor parse for the
+# recall check and the metadata, trafilatura once without its second opinions) or "trafilatura"
+# (the path shipped before: trafilatura with its metadata and fallbacks, an lxml recall check and a
+# second, recall-oriented trafilatura run when the first lost the article). Setting `extractor`.
+Extractor = Literal["fast", "trafilatura"]
+EXTRACTORS: tuple[Extractor, ...] = ("fast", "trafilatura")
 
 # --- charsets ---------------------------------------------------------------------------------
 
@@ -133,6 +141,10 @@ def defuse(text: str) -> tuple[str, int]:
     """`text` without the paragraphs that give the model orders, carry chat-template tokens or
     forge citation markers (a paragraph that holds one such sentence is not trusted for the rest);
     also how many paragraphs were removed."""
+    if not _hostile(text):
+        # One scan of the whole text: a pattern that matches inside a line matches in the text
+        # too, so a clean text has no hostile line (the common case, without a call per line).
+        return text, 0
     kept = [line for line in text.split("\n") if not _hostile(line)]
     return "\n".join(kept), text.count("\n") + 1 - len(kept)
 
@@ -263,10 +275,13 @@ def pdf_text(
     return (text if max_chars is None else text[:max_chars]), title
 
 
-def extract_page(fetched: Fetched, result: SearchResult, *, recall_check: bool = True) -> Page:
+def extract_page(
+    fetched: Fetched, result: SearchResult, extractor: Extractor = "fast", *, recall_check: bool = True
+) -> Page:
     """The page's main text (or a PDF's text), its title, date and site; runs in a parse worker (it
-    parses untrusted bytes). `recall_check` compares the extraction with the page's visible
-    paragraphs and falls back when it lost the article."""
+    parses untrusted bytes). `extractor` chooses how an HTML page's main text is found (EXTRACTORS);
+    `recall_check` compares the extraction with the page's visible paragraphs and falls back when
+    it lost the article."""
     meta: dict[str, str | None] = {}
     if fetched.is_pdf:
         try:
@@ -281,14 +296,15 @@ def extract_page(fetched: Fetched, result: SearchResult, *, recall_check: bool =
             return snippet_page(result, "binary or undecodable content", "unreadable")
         if fetched.content_type == "text/plain":
             body = clean_plain(text)
+        elif extractor == "fast":
+            meta, body, fallback = html_text.extract_html(text, fetched.final_url, recall_check=recall_check)
+            body = _clean_extracted(body, fallback, result)
         else:
             meta = _trafilatura(text, fetched.final_url)
-            body = meta.get("text") or ""
+            body, fallback = meta.get("text") or "", None
             if recall_check:
                 body, fallback = recall.checked(text, fetched.final_url, body)
-                if fallback:
-                    log.info("%s: extraction lost the article; %s text used", result.url, fallback)
-            body = clean_plain(body)
+            body = _clean_extracted(body, fallback, result)
     body = drop_leading_title(body, meta.get("title"), result.title)
     body, removed = defuse(body)
     if removed:
@@ -303,7 +319,7 @@ def extract_page(fetched: Fetched, result: SearchResult, *, recall_check: bool =
         date=meta.get("date") or result.date,
         site_name=safe_line(meta.get("sitename") or "") or None,
     )
-    size = count_tokens(body)
+    size = _tokens_up_to(body, MIN_TOKENS)
     if size < MIN_TOKENS and (count_tokens(snippet) > size or not body or _WALL.search(body)):
         page.text = snippet
         page.from_snippet = True
@@ -312,6 +328,24 @@ def extract_page(fetched: Fetched, result: SearchResult, *, recall_check: bool =
     elif not body:
         page.error = "no text extracted"
     return page
+
+
+def _clean_extracted(body: str, fallback: str | None, result: SearchResult) -> str:
+    if fallback:
+        log.info("%s: extraction lost the article; %s text used", result.url, fallback)
+    return clean_plain(body)
+
+
+# Characters that hold at least MIN_TOKENS tokens in any real text (a unit is at most a word).
+_COUNT_PREFIX_CHARS = 4_000
+
+
+def _tokens_up_to(text: str, enough: int) -> int:
+    """count_tokens(text) where it is under `enough`; otherwise some count of at least `enough`.
+    Only the short page's size matters (is it a wall? is the snippet longer?): a long page's
+    tokens are counted on a prefix (a prefix never holds more units than the text)."""
+    size = count_tokens(text[:_COUNT_PREFIX_CHARS])
+    return size if size >= enough or len(text) <= _COUNT_PREFIX_CHARS else count_tokens(text)
 
 
 def snippet_page(result: SearchResult, error: str | None, fallback: Fallback = "error") -> Page:
@@ -329,14 +363,14 @@ def snippet_page(result: SearchResult, error: str | None, fallback: Fallback = "
     )
 
 
-async def extract(fetched: Fetched, result: SearchResult, workers: WorkerPool) -> Page:
+async def extract(fetched: Fetched, result: SearchResult, workers: WorkerPool, extractor: Extractor = "fast") -> Page:
     """The page, parsed in a worker process (trafilatura, lxml, pypdf and charset detection never
     run in the server's process: they crash natively under threads). A worker that dies, overruns
     the deadline or its memory cap costs this page only: its snippet stands in."""
     if fetched.error:
         return snippet_page(result, fetched.error, "fetch_failed")
     try:
-        return await workers.run("search.extract:extract_page", fetched, result)
+        return await workers.run("search.extract:extract_page", fetched, result, extractor)
     except WorkerLost as exc:
         log.warning("extracting %s: %s", result.url, exc)
         return snippet_page(result, str(exc), f"worker_{exc.cause}")
