@@ -61,17 +61,19 @@ _TICK = os.sysconf("SC_CLK_TCK")
 # --- CPU of a process tree ------------------------------------------------------------------------
 
 
-def tree_cpu_s(root: int) -> float:
-    """CPU seconds the tree has used: each process's user + system time, and its reaped children's."""
-    ticks = 0
-    for pid in [root, *descendants(root)]:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # ended since it was listed: its time is in its parent's cutime
-        ticks += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
-    return ticks / _TICK
+def cpu_s(pid: int) -> float:
+    """CPU seconds `pid` has used: user + system time, and its reaped children's (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0  # ended since it was listed: its time is in its parent's cutime
+    return sum(int(x) for x in fields[11:15]) / _TICK  # utime stime cutime cstime
+
+
+def tree_cpu_s(root: int) -> tuple[float, float]:
+    """CPU seconds of `root` itself and of every process below it (fork server, parse workers)."""
+    return cpu_s(root), sum(cpu_s(pid) for pid in descendants(root))
 
 
 # --- the service -----------------------------------------------------------------------------------
@@ -126,14 +128,17 @@ async def answer_all(base_url: str, clients: int, questions: list[str]) -> tuple
 
 
 def measure(server: Server, clients: int, questions: list[str]) -> dict:
-    before = tree_cpu_s(server.proc.pid)
+    server_before, workers_before = tree_cpu_s(server.proc.pid)
     answered, failed, seconds = asyncio.run(answer_all(server.base_url, clients, questions))
-    used = tree_cpu_s(server.proc.pid) - before
+    server_after, workers_after = tree_cpu_s(server.proc.pid)
+    per_answer = 1000 / max(1, answered)
     return {
         "clients": clients,
         "answers": answered,
         "errors": failed,
-        "cpu_ms_per_answer": round(1000 * used / max(1, answered), 1),
+        "cpu_ms_per_answer": round(per_answer * (server_after + workers_after - server_before - workers_before), 1),
+        "server_ms": round(per_answer * (server_after - server_before), 1),
+        "workers_ms": round(per_answer * (workers_after - workers_before), 1),
         "answers_per_s": round(answered / seconds, 2),
     }
 
@@ -206,8 +211,8 @@ def service(args: argparse.Namespace) -> list[dict]:
                     asyncio.run(answer_all(server.base_url, 1, questions if state == "warm" else questions[-2:]))
                     for clients in args.levels:
                         profile = None
-                        if args.profile and state == "cold" and clients == args.levels[0]:
-                            profile = Profile(server.proc.pid, args.profile / f"{path}-cold.txt")
+                        if args.profile and clients == args.levels[0]:
+                            profile = Profile(server.proc.pid, args.profile / f"{path}-{state}.txt")
                         row = {"path": path, "state": state, **measure(server, clients, questions)}
                         if profile is not None:
                             profile.stop()
@@ -220,13 +225,13 @@ def service(args: argparse.Namespace) -> list[dict]:
     return rows
 
 
-SERVICE_HEADER = f"{'path':<12} {'state':<5} {'clients':>7} {'answers':>7} {'err':>4} {'CPU ms/answer':>13} {'answers/s':>9}"
+SERVICE_HEADER = f"{'path':<12} {'state':<5} {'clients':>7} {'answers':>7} {'err':>4} {'CPU ms/answer':>13} {'server':>7} {'workers':>7} {'answers/s':>9}"
 
 
 def print_service_row(row: dict) -> None:
     print(
         f"{row['path']:<12} {row['state']:<5} {row['clients']:>7} {row['answers']:>7} {row['errors']:>4} "
-        f"{row['cpu_ms_per_answer']:>13} {row['answers_per_s']:>9}",
+        f"{row['cpu_ms_per_answer']:>13} {row['server_ms']:>7} {row['workers_ms']:>7} {row['answers_per_s']:>9}",
         flush=True,
     )
 
@@ -296,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levels", default="1,8", help="concurrent clients, comma list")
     parser.add_argument("--answers", type=int, default=48, help="answers per level: the corpus' first N questions")
     parser.add_argument("--redis-url", help="the server's store and caches in this Redis (default: in-process)")
-    parser.add_argument("--profile", type=Path, help="py-spy the first cold level into this folder; print its top ten")
+    parser.add_argument("--profile", type=Path, help="py-spy the first level, cold and warm, into this folder; print its top ten")
     parser.add_argument("--skip-service", action="store_true")
     parser.add_argument("--skip-extraction", action="store_true")
     parser.add_argument("--json", action="store_true")

@@ -133,8 +133,26 @@ _WALL = re.compile(
 )
 
 
+# A word each of the patterns above needs (casefolded): a text holding none of them is clean
+# without running the patterns, which is most pages.
+_NEEDED = (
+    "ignore", "disregard", "forget", "override", "overrule", "instruction", "from now on", "you are now",
+    "respond", "reply", "answer", "忽略", "无视", "忽视", "忘记", "不要理会", "你现在是",
+    "<|", "inst]", "sys>>", "citation",
+)  # fmt: skip
+
+
+def _may_be_hostile(text: str) -> bool:
+    folded = text.casefold()
+    if "\u0307" in folded or "ı" in folded:  # İ and ı: the patterns' IGNORECASE reads them as i
+        folded = folded.replace("\u0307", "").replace("ı", "i")
+    return any(word in folded for word in _NEEDED)
+
+
 def _hostile(text: str) -> bool:
-    return bool(_INJECTION.search(text) or _TEMPLATE_TOKENS.search(text) or _FORGED_CITATION.search(text))
+    return _may_be_hostile(text) and bool(
+        _INJECTION.search(text) or _TEMPLATE_TOKENS.search(text) or _FORGED_CITATION.search(text)
+    )
 
 
 def defuse(text: str) -> tuple[str, int]:
@@ -319,7 +337,7 @@ def extract_page(
         date=meta.get("date") or result.date,
         site_name=safe_line(meta.get("sitename") or "") or None,
     )
-    size = _tokens_up_to(body, MIN_TOKENS)
+    size = count_tokens(body)
     if size < MIN_TOKENS and (count_tokens(snippet) > size or not body or _WALL.search(body)):
         page.text = snippet
         page.from_snippet = True
@@ -334,18 +352,6 @@ def _clean_extracted(body: str, fallback: str | None, result: SearchResult) -> s
     if fallback:
         log.info("%s: extraction lost the article; %s text used", result.url, fallback)
     return clean_plain(body)
-
-
-# Characters that hold at least MIN_TOKENS tokens in any real text (a unit is at most a word).
-_COUNT_PREFIX_CHARS = 4_000
-
-
-def _tokens_up_to(text: str, enough: int) -> int:
-    """count_tokens(text) where it is under `enough`; otherwise some count of at least `enough`.
-    Only the short page's size matters (is it a wall? is the snippet longer?): a long page's
-    tokens are counted on a prefix (a prefix never holds more units than the text)."""
-    size = count_tokens(text[:_COUNT_PREFIX_CHARS])
-    return size if size >= enough or len(text) <= _COUNT_PREFIX_CHARS else count_tokens(text)
 
 
 def snippet_page(result: SearchResult, error: str | None, fallback: Fallback = "error") -> Page:
