@@ -198,7 +198,7 @@ def split_passages(page: Page) -> list[Passage]:
 
 
 class BM25:
-    def __init__(self, documents: list[list[str]], context: list[list[str]] | None = None, weight: float = 0.0) -> None:
+    def __init__(self, documents: Sequence[Sequence[str]], context: Sequence[Sequence[str]] | None = None, weight: float = 0.0) -> None:
         """`context[i]`, when given, counts in document i at `weight` per occurrence (a field of its own)."""
         self.docs = [Counter(doc) for doc in documents]
         self.lengths = [float(len(doc)) for doc in documents]
@@ -313,6 +313,23 @@ def _contexts(passages: list[Passage]) -> list[str]:
     return out
 
 
+# Pages split and tokenised lately, by their text: a page read for one question (or served from the
+# page cache) is split and tokenised once, not again for every question that reads it.
+INDEXED_PAGES = 128
+
+
+@functools.lru_cache(maxsize=INDEXED_PAGES)
+def _indexed(
+    url: str, title: str, text: str, context: bool
+) -> tuple[tuple[Passage, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+    """A page's passages, each one's terms (the page title's with its own: "It opened in 2021" is
+    about the page's subject) and its context's terms (the heading it sits under), for BM25."""
+    own = split_passages(Page(url=url, title=title, text=text))
+    heading_terms = tuple(tuple(tokenize(c)) if c else () for c in _contexts(own)) if context else ((),) * len(own)
+    title_terms = tokenize(title)
+    return tuple(own), tuple(tuple(title_terms + tokenize(p.text)) for p in own), heading_terms
+
+
 def _ask_terms(question: str) -> list[str]:
     """The latest question's own terms, without the pronouns that stand for the conversation's subject."""
     for pronoun in _PRONOUNS_ZH:
@@ -337,16 +354,14 @@ def rank_passages(
     are ranked by the question's terms, the conversation's terms count less, and a page about the
     conversation's subject lifts its passages (so the budget goes to "was born in ..." on the
     subject's page, not to more passages that answer the earlier question)."""
-    by_page = [split_passages(page) for page in pages]
-    passages = [p for own in by_page for p in own]
+    indexed = [_indexed(page.url, page.title, page.text or page.snippet, context) for page in pages]
+    # Copies: the scores below belong to this question, the cached passages to the page.
+    passages = [p.model_copy() for own, _, _ in indexed for p in own]
     if not passages:
         return []
-    # The title is indexed with each passage: "It opened in 2021" is about the page's subject.
-    titles = {page.url: tokenize(page.title) for page in pages}
-    contexts = [c for own in by_page for c in _contexts(own)] if context else [""] * len(passages)
     bm25 = BM25(
-        [titles.get(p.url, []) + tokenize(p.text) for p in passages],
-        [tokenize(c) if c else [] for c in contexts],
+        [terms for _, own, _ in indexed for terms in own],
+        [terms for _, _, own in indexed for terms in own],
         CONTEXT_WEIGHT,
     )
     # The user's question says what kind of answer is wanted; the model's query names the subject.
