@@ -39,10 +39,11 @@ from pathlib import Path
 import httpx
 
 from bench.load import one_answer
+from bench.soak import Server
 from search import extract as shipped_extract
 from search.fetch import Fetched
 from search.models import SearchResult
-from testkit.app_server import free_port, subprocess_env
+from testkit.app_server import subprocess_env
 from testkit.megrez import ScriptedMegrez
 from testkit.settings import make_settings
 from testkit.procs import descendants
@@ -77,33 +78,6 @@ def tree_cpu_s(root: int) -> tuple[float, float]:
 
 
 # --- the service -----------------------------------------------------------------------------------
-
-
-class Server:
-    """`websearch serve` in its own process with the given extraction path and caches."""
-
-    def __init__(self, env: dict[str, str]):
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli.main", "serve", "--port", str(self.port), "--log-level", "warning"],
-            cwd=ROOT,
-            env=env,
-        )
-
-    def __enter__(self) -> Server:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError("the API process did not start")
-
-    def __exit__(self, *exc: object) -> None:
-        self.proc.terminate()
-        self.proc.wait(30)
 
 
 async def answer_all(base_url: str, clients: int, questions: list[str]) -> tuple[int, int, float]:
@@ -206,7 +180,9 @@ def service(args: argparse.Namespace) -> list[dict]:
                 env["WEBSEARCH_EXTRACTOR"] = path
                 if args.redis_url:
                     env["WEBSEARCH_REDIS_URL"] = args.redis_url
-                with Server(env) as server:
+                server = Server(env)  # `websearch serve` in its own process (bench/soak.py)
+                server.start()
+                try:
                     # Warm-up (imports, first connections); warm: every question's search and pages cached.
                     asyncio.run(answer_all(server.base_url, 1, questions if state == "warm" else questions[-2:]))
                     for clients in args.levels:
@@ -222,6 +198,8 @@ def service(args: argparse.Namespace) -> list[dict]:
                             print_service_row(row)
                             for function, on_stack, running in row.get("profile_top", []):
                                 print(f"    {100 * on_stack:5.1f} % on stack {100 * running:5.1f} % running  {function}")
+                finally:
+                    server.stop()
     return rows
 
 
@@ -289,7 +267,7 @@ EXTRACTION_HEADER = f"{'pages':<24} {'path':<12} {'prec':>6} {'recall':>6} {'F1'
 
 def print_extraction_row(row: dict) -> None:
     print(
-        f"{row['set']:<24} {row['path']:<12} {row['precision']:>6.3f} {row['recall']:>6.3f} {row['f1']:>6.3f} "
+        f"{row['set']:<24} {row['path']:<12} {row['precision']:>6.3f} {row['recall']:>6.3f} {row['f1']:>6.4f} "
         f"{row['ms_mean']:>7.1f} {row['ms_median']:>7.1f} {row['ms_p95']:>7.1f}",
         flush=True,
     )
