@@ -1,16 +1,18 @@
 """The main text of an HTML page, the fast way (the default `extractor`, "fast"): one lexbor parse
 (resiliparse) gives the page's main-content blocks and its title, date and site name; trafilatura
-runs once, for precision, without its second-opinion extractions (readability, jusText) or its
-metadata pass; the lexbor blocks are the recall check, and stand in where trafilatura lost the
-article.
+runs once, for precision, in its fast mode (no second-opinion extractions, no metadata pass). The
+lexbor blocks check it: where it holds under 3/4 of their article text (about one page in eight:
+forum threads, layouts it misreads) trafilatura runs whole, readability and jusText included, and
+the longer text stands; where that still holds under 40 %, the blocks stand in.
 
 Why this shape (bench/cpu.py, measured on trafilatura's 949 evaluation pages): resiliparse's main
 content costs ~1 ms a page and keeps more of the article, but also more around it (author boxes,
 newsletter promos, dates, "related" lists: precision 0.77); almost every real page has such lines,
 so choosing resiliparse's text for whole pages loses F1 (0.88 with trafilatura on 38 % of the
-pages). trafilatura alone in fast mode is precise but loses articles more often; checked against
-the lexbor blocks it holds the F1 of the path shipped before (trafilatura with metadata, its
-fallbacks, an lxml recall check and a second, recall-oriented trafilatura run) at a third of the CPU."""
+pages). trafilatura in fast mode is precise but drops forum posts and misread layouts; checked
+against the lexbor blocks it holds the F1 of the path shipped before (trafilatura with metadata and
+its fallbacks on every page, an lxml recall check, a second, recall-oriented run) at under half the
+CPU per page."""
 
 from __future__ import annotations
 
@@ -42,6 +44,12 @@ _PRECISE = dict(
 # reaches it). Deeper pages skip the recall check, as lxml (trafilatura's parser) caps depth too.
 MAX_DEPTH = 200
 _DEEPER = "body" + " > *" * MAX_DEPTH
+
+_FULL = dict(_PRECISE, fast=False)
+# The fast pass holding under this share of the lexbor blocks' article text looks short: a forum
+# thread whose posts it dropped, a layout it misread (about 12 % of real pages). There trafilatura
+# runs whole and the longer text stands (bench/cpu.py; the generated corpus's forums: F1 0.78 -> 0.89).
+SECOND_OPINION_SHARE = 0.75
 
 _TITLE_META = ("og:title", "twitter:title")
 _DATE_META = (
@@ -115,12 +123,19 @@ def precise_text(html: str, url: str) -> str:
     return (doc.text if doc is not None else "") or ""
 
 
-def extract_html(html: str, url: str, *, recall_check: bool = True) -> tuple[dict[str, str | None], str, str | None]:
-    """(title/date/sitename, main text, which fallback was taken: None or "visible").
+def full_text(html: str, url: str) -> str:
+    """trafilatura's whole cascade (readability and jusText as second opinions): the old path's
+    extraction without its metadata, for the pages where the fast pass looks short."""
+    return trafilatura.extract(html, url=url, **_FULL) or ""
 
-    trafilatura's precise text, unless the recall check finds that it lost the article (under
-    recall.MIN_SHARE of the lexbor blocks' article text): then the lexbor blocks, from the first
-    article paragraph to the last."""
+
+def extract_html(html: str, url: str, *, recall_check: bool = True) -> tuple[dict[str, str | None], str, str | None]:
+    """(title/date/sitename, main text, which fallback was taken: None, "full" or "visible").
+
+    trafilatura's fast precise text; where it holds under SECOND_OPINION_SHARE of the lexbor
+    blocks' article text, trafilatura's whole cascade too, the longer text standing ("full"); where
+    that still holds under recall.MIN_SHARE, the article was lost: the lexbor blocks stand in, from
+    the first article paragraph to the last ("visible")."""
     tree = parse(html)
     if tree is None:
         return {}, "", None
@@ -132,10 +147,15 @@ def extract_html(html: str, url: str, *, recall_check: bool = True) -> tuple[dic
         log.info("%s: nested deeper than %d elements; no recall check", url, MAX_DEPTH)
         return meta, text, None
     blocks = main_blocks(tree)
+    fallback = None
+    # No text at all is short too, whatever the blocks (a page whose lists resiliparse took for menus).
+    looks_short = not text.strip() or recall.share(text, blocks) < SECOND_OPINION_SHARE
+    if looks_short and len(fuller := full_text(html, url)) > len(text):
+        text, fallback = fuller, "full"
     if not recall.too_short(text, blocks):
         # A long paragraph may be missing while most of the text is there: that paragraph is more
         # often a privacy notice or a comment than the article (search/recall.py), so it stands.
-        return meta, text, None
+        return meta, text, fallback
     visible = recall.article_span(blocks)
-    return (meta, visible, "visible") if len(visible) > len(text) else (meta, text, None)
+    return (meta, visible, "visible") if len(visible) > len(text) else (meta, text, fallback)
 

@@ -117,6 +117,13 @@ def too_short(text: str, blocks: list[str]) -> bool:
     return _too_short(_key(text), _article(blocks))
 
 
+def share(text: str, blocks: list[str]) -> float:
+    """How much `text` holds beside the article paragraphs among `blocks` (weighted characters;
+    1.0 when there are none)."""
+    whole = sum(_weight(_key(b)) for b in _article(blocks))
+    return _weight(_key(text)) / whole if whole else 1.0
+
+
 def article_span(blocks: list[str]) -> str:
     """The blocks from the first article paragraph to the last: short blocks stay only between
     article paragraphs (subheadings, list items), not around them (menus, bylines, footers)."""

@@ -1,7 +1,8 @@
 """The fast extraction path (search/html_text.py, `extractor="fast"`) beside the path shipped before
 (`"trafilatura"`): both read English and Chinese pages in a parse worker; the fast one keeps
-trafilatura's precision on a boilerplate-heavy page, falls back to the lexbor blocks where
-trafilatura lost the article, and degrades on broken pages like the old one."""
+trafilatura's precision on a boilerplate-heavy page, asks trafilatura's whole cascade where its
+fast pass looks short, falls back to the lexbor blocks where both lost the article, and degrades
+on broken pages like the old one."""
 
 from __future__ import annotations
 
@@ -120,17 +121,42 @@ def test_boilerplate_heavy_page_keeps_trafilaturas_precision() -> None:
     assert read.date == "2024-03-05" and read.site_name == "Harlow Post"
 
 
-def test_article_trafilatura_loses_comes_from_the_lexbor_blocks() -> None:
+def test_short_fast_pass_gets_trafilaturas_whole_cascade() -> None:
     """An old layout (text in <font> separated by <br>) gives trafilatura's fast pass nothing; the
-    lexbor blocks hold the article, and stand in without the navigation and footer."""
+    lexbor blocks show an article, so trafilatura runs whole (readability, jusText) and its text
+    stands, without the navigation and footer."""
     html = page("<font size=2>" + "<br><br>".join(PARAGRAPHS) + "</font>")
     assert html_text.precise_text(html, "http://harlow.example/viaduct") == ""
     _, text, fallback = html_text.extract_html(html, "http://harlow.example/viaduct")
+    assert fallback == "full"
+    assert all(p in text for p in PARAGRAPHS) and NAV not in text and FOOTER not in text
+    read = extract_page(fetched(html), result(), "fast")
+    assert not read.from_snippet and all(p in read.text for p in PARAGRAPHS)
+
+
+def test_an_empty_fast_pass_asks_the_whole_cascade_even_without_blocks() -> None:
+    """resiliparse takes a page of bare list items for a menu (no article blocks): no text at all
+    still counts as short."""
+    html = page("<ul>" + "".join(f"<li>{p}</li>" for p in PARAGRAPHS) + "</ul>")
+    assert not [b for b in html_text.main_blocks(html_text.parse(html)) if PARAGRAPHS[0] in b]
+    _, text, fallback = html_text.extract_html(html, "http://harlow.example/viaduct")
+    assert fallback == "full" and PARAGRAPHS[1] in text
+
+
+def test_article_both_passes_lose_comes_from_the_lexbor_blocks(monkeypatch) -> None:
+    """When trafilatura's fast pass and its whole cascade both keep only a teaser (under 40 % of
+    the article the lexbor blocks hold), the blocks stand in, first article paragraph to last."""
+    html = page("<article><h1>Harlow viaduct repaired</h1>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</article>")
+    teaser = "The viaduct is repaired."
+    monkeypatch.setattr(html_text, "precise_text", lambda html, url: teaser)
+    monkeypatch.setattr(html_text, "full_text", lambda html, url: teaser + " Read more.")
+    _, text, fallback = html_text.extract_html(html, "http://harlow.example/viaduct")
     assert fallback == "visible"
     assert text.split("\n") == PARAGRAPHS
-    read = extract_page(fetched(html), result(), "fast")
-    assert not read.from_snippet
-    assert all(p in read.text for p in PARAGRAPHS) and NAV not in read.text and FOOTER not in read.text
+    # Most of the article kept: the longer of the two passes stands, the blocks do not.
+    monkeypatch.setattr(html_text, "full_text", lambda html, url: "\n".join(PARAGRAPHS[:2]))
+    _, text, fallback = html_text.extract_html(html, "http://harlow.example/viaduct")
+    assert fallback == "full" and text == "\n".join(PARAGRAPHS[:2])
 
 
 async def test_deeply_nested_page_keeps_its_article(workers: WorkerPool) -> None:
