@@ -28,6 +28,7 @@ import asyncio
 import gzip
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -122,6 +123,9 @@ class Profile:
     worker while a level runs: collapsed stacks to `path`, then the top functions."""
 
     def __init__(self, pid: int, path: Path):
+        if shutil.which("py-spy") is None:
+            raise SystemExit("--profile needs py-spy on PATH (pip install py-spy)")
+        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.proc = subprocess.Popen(
             ["py-spy", "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--rate", "250",
