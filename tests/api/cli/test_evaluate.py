@@ -8,17 +8,10 @@ from pathlib import Path
 import pytest
 
 from api.cli.evaluate import EvalError, load
+from testkit.cli import EVAL_QUESTIONS as QUESTIONS
 from testkit.cli import cli_env, run_cli
 
 ROOT = Path(__file__).resolve().parents[3]
-
-QUESTIONS = [
-    {"id": "bridge", "question": "How much did the Aurora Bridge in Veldmark cost?", "answers": ["420 million euros"],
-     "followups": [{"question": "Who was its lead engineer?", "answers": ["Ingrid Solberg"]}]},
-    {"id": "qingchuan", "question": "青川大桥的总投资是多少？", "answer": "56 亿元"},
-    # The local web does not know this: the row must say missed, not crash the run.
-    {"id": "unknown", "question": "What colour is the Aurora Bridge's toll booth?", "answers": ["mauve"]},
-]
 
 
 def test_eval_scores_answers_citations_latency_and_tokens(tmp_path, local_web, megrez):
