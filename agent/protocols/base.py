@@ -28,6 +28,7 @@ class Decision(BaseModel):
 class ModelProtocol(Protocol):
     name: str  # "megrez", "tools", "plain"
     stop: list[str]  # stop strings for every generation in this protocol
+    can_search_again: bool  # the model can ask for another search while answering (a later round)
 
     async def decide(self, state: AgentState, deps: Deps) -> Decision: ...
 

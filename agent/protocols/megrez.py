@@ -72,6 +72,7 @@ def answer_messages(state: AgentState, day: date) -> list[Message]:
 class MegrezProtocol:
     name = "megrez"
     stop = STOP
+    can_search_again = True  # another function call in the answer
 
     async def decide(self, state: AgentState, deps: Deps) -> Decision:
         websearch = state.search != "never"

@@ -43,6 +43,7 @@ def rule_wants_search(question: str) -> bool:
 class PlainProtocol:
     name = "plain"
     stop: list[str] = []
+    can_search_again = False  # a model that can call nothing never searches twice
 
     async def decide(self, state: AgentState, deps: Deps) -> Decision:
         if state.search == "always":

@@ -89,6 +89,7 @@ def usable_query(query: str, state: AgentState) -> bool:
 class ToolsProtocol:
     name = "tools"
     stop: list[str] = []
+    can_search_again = True  # another tool call in the answer
 
     async def decide(self, state: AgentState, deps: Deps) -> Decision:
         if state.search == "never":
