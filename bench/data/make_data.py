@@ -26,7 +26,7 @@ def main() -> None:
     evaldata = json.loads((args.source / "trafilatura-eval" / "evaldata.json").read_text())
     heldout = json.loads((HERE / "heldout.json").read_text())["questions"]
     asked = {q["page"] for q in json.loads((HERE / "questions_en.json").read_text())}
-    asked |= {q["page"] for q in heldout if q["lang"] == "en"}
+    asked |= {q["page"] for q in heldout if q["page"].startswith("http")}  # Chinese pages too
     keys = sorted(evaldata)
     chosen = {k for i, k in enumerate(keys) if i % EVERY == 0} | asked
     out = HERE / "trafilatura_eval"
@@ -42,7 +42,7 @@ def main() -> None:
     (HERE / "cmrc2018" / "cmrc2018_dev_sample.json").write_text(
         json.dumps(cmrc[:CMRC_PASSAGES], ensure_ascii=False, indent=0)
     )
-    wanted = {q["page"] for q in heldout if q["lang"] == "zh"}
+    wanted = {q["page"] for q in heldout if q["lang"] == "zh" and not q["page"].startswith("http")}
     passages = [{k: d[k] for k in ("context_id", "title", "context_text")} for d in cmrc if d["context_id"] in wanted]
     (HERE / "cmrc2018" / "heldout_passages.json").write_text(json.dumps(passages, ensure_ascii=False, indent=0))
     print(f"{len(subset)} pages, {CMRC_PASSAGES} CMRC passages, {len(passages)} held-out passages")
