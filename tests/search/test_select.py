@@ -60,8 +60,11 @@ def test_passages_of_a_source_in_page_order() -> None:
         for i, (t, s) in enumerate(zip(text, [0.0, 1.0, 0.0, 2.0], strict=True))
     ]
     passages.sort(key=lambda p: -p.score)
-    (source,) = select_sources([page], passages, budget_tokens=1000, source_tokens=1000)
+    (source,) = select_sources([page], passages, budget_tokens=1000, source_tokens=1000, whole=False)
     assert source.context == f"{text[1]}\n\n{text[3]}"
+    # A page this short is read whole when the budget allows (issue #28), still in page order.
+    (source,) = select_sources([page], passages, budget_tokens=1000, source_tokens=1000)
+    assert source.context == "\n\n".join(text)
 
 
 def test_snippet_only_page_still_yields_a_source() -> None:
