@@ -7,6 +7,7 @@ Other surfaces (Slack, the CLI) take `kind_of` and `part_of` and choose their ow
 from __future__ import annotations
 
 import logging
+import math
 from enum import StrEnum
 
 from fastapi import FastAPI, Request
@@ -140,7 +141,11 @@ def install(app: FastAPI) -> None:
         return error_response(exc.status_code, code, str(exc.detail))
 
     async def _failure(_: Request, exc: Exception) -> JSONResponse:
-        return error_response(*describe(exc))
+        response = error_response(*describe(exc))
+        wait = getattr(exc, "retry_after_s", None) if isinstance(exc, WebsearchError) else None
+        if wait is not None and exc.kind is ErrorKind.RATE_LIMITED:  # every search provider said when
+            response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        return response
 
     # The project's own failures, then `Exception` as the last net (no traceback shown).
     for kind in (WebsearchError, Exception):

@@ -20,11 +20,24 @@ _BEARER_RE = re.compile(r"(?P<name>\bBearer\s+)[^\s,;\"']+", re.IGNORECASE)
 _TOKEN_RE = re.compile(r"\b(?:xox[abposre]|xapp)-[A-Za-z0-9-]+|\bsk-[A-Za-z0-9_-]{8,}")
 
 MASK = "***"
+_MIN_SECRET_CHARS = 6  # shorter values would mask ordinary words
+_secrets: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """A secret this process holds (a search API's key): masked wherever it appears, whatever its
+    shape (Brave's, Serper's and Exa's keys follow no pattern the expressions above know)."""
+    value = (value or "").strip()
+    if len(value) >= _MIN_SECRET_CHARS:
+        _secrets.add(value)
 
 
 def redact(text: str) -> str:
     if not text:
         return text
+    for secret in _secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
     text = _USERINFO_RE.sub(lambda m: f"{m['scheme']}{MASK}@" if m["userinfo"] else m.group(), text)
     text = _QUERY_RE.sub(lambda m: m["name"] + (MASK if m["value"] else ""), text)
     text = _BEARER_RE.sub(lambda m: m["name"] + MASK, text)

@@ -19,6 +19,7 @@ async def save(state: AgentState, runtime: Runtime[Deps]) -> dict:
         queries=state.queries,
         sources=state.sources,
         citations=state.citations,
+        claims=state.claims,
         searched=state.searched,
         history_start=state.history_start,
     )

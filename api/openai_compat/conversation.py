@@ -128,7 +128,8 @@ def chat_agent_input(body: ChatCompletionRequest, conversation_id: str) -> Agent
         question=body.question,
         conversation_id=conversation_id,
         search=body.search,
-        domains=body.search_domain_filter,
+        domains=body.allowed_domains,
+        exclude_domains=body.excluded_domains,
         recency=body.search_recency_filter,
         depth=body.depth,
     )

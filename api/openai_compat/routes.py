@@ -14,7 +14,7 @@ response names the conversation in a top-level `conversation_id`.
 `model` may be anything (clients send their own defaults, e.g. "gpt-4o" or "sonar"); the response
 echoes it. `/v1/models` lists the one model, `megrez-websearch`. Extra body fields understood:
 `search` ("auto" | "always" | "never"), `depth` ("quick" | "auto" | "deep": how many search rounds
-the model may take), Perplexity's `search_domain_filter` (list of domains) and
+the model may take), Perplexity's `search_domain_filter` (list of domains; `-example.com` excludes one) and
 `search_recency_filter` ("day" | "week" | "month" | "year"), `return_related_questions`, and
 `stream_options.include_usage`. Sampling parameters (temperature, max_tokens, …) are accepted and
 ignored. Token counts in `usage` are estimates (no tokenizer is loaded).

@@ -137,8 +137,18 @@ class ChatCompletionRequest(BaseModel):
     @field_validator("search_domain_filter")
     @classmethod
     def _hostnames(cls, value: list[str]) -> list[str]:
-        # Perplexity's deny-list syntax ("-example.com") is not supported: such entries are dropped.
-        return domain_names(value, skip=lambda domain: domain.startswith("-"))
+        # Perplexity's syntax: "example.com" searches only there, "-example.com" never there.
+        allowed = domain_names([d for d in value if not d.strip().startswith("-")])
+        denied = domain_names([d.strip()[1:] for d in value if d.strip().startswith("-")])
+        return allowed + ["-" + d for d in denied]
+
+    @property
+    def allowed_domains(self) -> list[str]:
+        return [d for d in self.search_domain_filter if not d.startswith("-")]
+
+    @property
+    def excluded_domains(self) -> list[str]:
+        return [d[1:] for d in self.search_domain_filter if d.startswith("-")]
 
     @property
     def question(self) -> str:

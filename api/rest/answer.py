@@ -31,6 +31,7 @@ def agent_input(body: AnswerRequest, scope: str = "", key: str | None = None) ->
         conversation_id=key or scope + uuid.uuid4().hex,
         search=body.search,
         domains=body.domains,
+        exclude_domains=body.exclude_domains,
         recency=body.recency,
         depth=body.depth,
     )
