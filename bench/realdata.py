@@ -111,9 +111,7 @@ def load_pages(*, heldout: bool = False) -> dict[str, bytes]:
     only with `heldout`, so this bench's pool, and its figures, stay what they were."""
     evaldata = json.loads((DATA / "trafilatura_eval" / "evaldata.json").read_text())
     if not heldout:
-        asked = {q["page"] for q in json.loads((DATA / "questions_en.json").read_text())}
-        only_heldout = {q["page"] for q in json.loads((DATA / "heldout.json").read_text())["questions"]} - asked
-        evaldata = {url: e for url, e in evaldata.items() if url not in only_heldout}
+        evaldata = {url: e for url, e in evaldata.items() if not e.get("heldout_only")}
     return {url: gzip.decompress((DATA / "trafilatura_eval" / e["file"]).read_bytes()) for url, e in evaldata.items()}
 
 

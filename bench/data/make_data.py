@@ -26,14 +26,15 @@ def main() -> None:
     evaldata = json.loads((args.source / "trafilatura-eval" / "evaldata.json").read_text())
     heldout = json.loads((HERE / "heldout.json").read_text())["questions"]
     asked = {q["page"] for q in json.loads((HERE / "questions_en.json").read_text())}
-    asked |= {q["page"] for q in heldout if q["page"].startswith("http")}  # Chinese pages too
     keys = sorted(evaldata)
-    chosen = {k for i, k in enumerate(keys) if i % EVERY == 0} | asked
+    sample = {k for i, k in enumerate(keys) if i % EVERY == 0} | asked
+    held = {q["page"] for q in heldout if q["page"].startswith("http")} - sample  # Chinese pages too
+    chosen = sample | held
     out = HERE / "trafilatura_eval"
     (out / "html").mkdir(parents=True, exist_ok=True)
     subset = {}
     for key in sorted(chosen):
-        entry = evaldata[key]
+        entry = dict(evaldata[key], heldout_only=True) if key in held else evaldata[key]
         shutil.copyfile(args.source / "trafilatura-eval" / entry["file"], out / entry["file"])
         subset[key] = entry
     (out / "evaldata.json").write_text(json.dumps(subset, ensure_ascii=False, indent=0))
