@@ -163,13 +163,11 @@ def select_sources(
     for passage in relevant:  # round 2: more from the same sources, best first
         if passage.url in picks and (passage.url, passage.position) not in chosen:
             take(passage, may_cut=False)
-    whole = WHOLE if whole is None else whole
-    if whole and relevant:  # round 3: the leading page read whole, when all of it fits what is left
-        lead = relevant[0].url
-        taken = {p.position for p in picks[lead].passages} if lead in picks else set()
-        rest = [p for p in passages if p.url == lead and p.position not in taken]
-        rest_tokens = sum(p.tokens or count_tokens(p.text) for p in rest)
-        if lead in picks and rest and rest_tokens <= min(budget_tokens - used, source_tokens - picks[lead].tokens):
+    lead = picks.get(relevant[0].url) if relevant else None
+    if lead is not None and (WHOLE if whole is None else whole):  # round 3: the leading page whole, if it fits
+        taken = {p.position for p in lead.passages}
+        rest = [p for p in passages if p.url == lead.page.url and p.position not in taken]
+        if sum(p.tokens or count_tokens(p.text) for p in rest) <= min(budget_tokens - used, source_tokens - lead.tokens):
             for passage in rest:
                 take(passage, may_cut=False)
     for passage in fallback:  # last: the openings of the rest, while they fit

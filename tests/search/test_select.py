@@ -365,9 +365,10 @@ def test_the_leading_page_is_read_whole_only_when_all_of_it_fits_its_share_and_t
     """Issue #28: passages that score nothing join only the leading page, only all together."""
     texts = [f"Part {i}. {SHORT}".strip() for i in range(4)]
     lead = Page(url="http://a/", title="A", text="\n\n".join(texts))
-    other = Page(url="http://b/", title="B", text=SHORT)
+    other = Page(url="http://b/", title="B", text=f"{SHORT}\n\nMore on trams.")
     passages = [_one("http://a/", texts[0], 3.0, 0), _one("http://b/", SHORT, 2.0, 0)]
     passages += [_one("http://a/", t, 0.0, i) for i, t in enumerate(texts[1:], start=1)]
+    passages.append(_one("http://b/", "More on trams.", 0.0, 1))
     whole = sum(p.tokens for p in passages if p.url == "http://a/")
     room = header(lead) + whole + header(other) + passages[1].tokens
 
@@ -381,3 +382,5 @@ def test_the_leading_page_is_read_whole_only_when_all_of_it_fits_its_share_and_t
     # The other page, though short, is not the leading one: its unscored rest is not read.
     (_, second) = select_sources([lead, other], passages, budget_tokens=room, source_tokens=whole)
     assert second.context == SHORT.strip()
+    # A budget too small for the leading page's best passage: nothing to read whole, nothing fails.
+    assert select_sources([lead, other], passages, budget_tokens=header(lead) + 10, source_tokens=whole) == []
