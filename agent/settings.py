@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     parse_workers: int | None = None  # processes per server process; unset = one per core (the cgroup's CPU quota)
     parse_deadline_s: float = 3.0  # a page still parsing after this is abandoned, its worker replaced
     parse_memory_mb: int = 1024  # what one worker may allocate beyond its start; 0 = no cap
+    # How a page's main text is found (search/extract.py EXTRACTORS): "fast" (one lexbor parse,
+    # trafilatura once; a third of the CPU, same F1: bench/cpu.py) or "trafilatura" (as before).
+    extractor: Literal["fast", "trafilatura"] = "fast"
     index_document_deadline_s: float = 60.0  # `websearch index`: one file (a long PDF) may take this long
 
     # --- selecting evidence ------------------------------------------------------------------
@@ -229,12 +232,21 @@ class Settings(BaseSettings):
     http_keep_alive_s: float = 75.0
     sse_heartbeat_s: float = 15.0  # an event stream idle this long gets a `: heartbeat` comment (proxies cut idle streams)
     http_max_concurrency: int = 512  # connections or requests in flight; more are answered 503
+    # Fair shares between keys (api/fairness.py; the client address on an open server): requests in
+    # flight and a token bucket, past either a 429 with Retry-After. 0 turns one off.
+    key_max_concurrency: int = 8  # one key's requests in flight (/v1, /mcp)
+    key_rate_per_minute: float = 120.0  # one key's requests per minute, on average …
+    key_burst: int = 30  # … and at once, from a full bucket
+    key_storage_bytes: int = store.STORAGE_BYTES  # one key's stored conversations together (413 past it)
     api_docs: bool = True  # /docs (Swagger UI, served from this process: no CDN) and /openapi.json
 
     # --- front door (issue 16): local documents as links ----------------------------------------
     # Where people reach this service (e.g. https://search.example.com): makes the local index's
     # document links absolute where a relative link cannot work (Slack). Unset: relative links.
     public_url: str | None = None
+    # Host names this service answers (api/hosts.py: DNS rebinding). Unset: the loopback names and
+    # public_url's host; `websearch serve --host 0.0.0.0` with neither set answers any; "*": any.
+    allowed_hosts: CommaList = Field(default_factory=list)
 
     @field_validator("search_country")
     @classmethod
@@ -245,7 +257,7 @@ class Settings(BaseSettings):
             raise ValueError("a two-letter country code (ISO 3166-1), e.g. US or CN")
         return value.strip().upper()
 
-    @field_validator("fetch_allow_hosts", "api_keys", "searxng_categories", "llm_metrics_urls", mode="before")
+    @field_validator("fetch_allow_hosts", "api_keys", "searxng_categories", "llm_metrics_urls", "allowed_hosts", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from search.clean import clean_text
+from search.filters import ResultFilter
 from search.models import Page, PassedOver, Passage, Recency, SearchResult, Source
 
 SearchMode = Literal["auto", "always", "never"]
@@ -66,7 +68,13 @@ class SearchRound(BaseModel):
 
 
 class Turn(BaseModel):
-    """One question and its answer, as the store keeps it."""
+    """One question and its answer, as the store keeps it.
+
+    Its people's words (the question, and an answer an OpenAI client sent back as history) are
+    cleaned of chat-template tokens whenever a turn is made, changed or loaded (issue 29): a turn
+    stored before that, or a client's transcript, cannot forge a system turn in a later prompt."""
+
+    model_config = ConfigDict(validate_assignment=True)
 
     question: str
     answer: str  # Markdown with [n] markers, as the user saw it
@@ -86,8 +94,12 @@ class Turn(BaseModel):
     searched: bool = False
     created_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
 
+    _clean = field_validator("question", "answer", "model_answer")(lambda value: clean_text(value))
+
 
 class AgentInput(BaseModel):
+    # A question from any surface (REST, OpenAI, Slack, MCP, the web chat, the CLI) is text, never a
+    # template token: `<|im_start|>system` would reach vLLM's tokenizer as the real special token.
     question: str
     conversation_id: str
     search: SearchMode = "auto"
@@ -95,6 +107,13 @@ class AgentInput(BaseModel):
     exclude_domains: list[str] = Field(default_factory=list)  # never these sites
     recency: Recency | None = None
     depth: Depth = "auto"
+    # A date window and languages (the Perplexity surface's filters: search/filters.py).
+    filters: ResultFilter = Field(default_factory=ResultFilter)
+    context_tokens: int | None = None  # round 1's evidence budget; None: Settings.context_tokens
+    # An OpenAI `response_format` (json_schema) for the answer: the model server's guided decoding.
+    response_format: dict[str, Any] | None = None
+
+    _clean = field_validator("question")(lambda value: clean_text(value))
 
 
 class AgentOutput(BaseModel):

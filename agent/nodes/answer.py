@@ -57,7 +57,10 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
     emit(Status(stage=Stage.ANSWERING, sources=len(state.sources), round=round_))
     protocol = deps.protocol.protocol
     params = GenerationParams(
-        temperature=deps.settings.answer_temperature, max_tokens=deps.settings.answer_max_tokens, stop=protocol.stop
+        temperature=deps.settings.answer_temperature,
+        max_tokens=deps.settings.answer_max_tokens,
+        stop=protocol.stop,
+        response_format=state.response_format,
     )
     results = observation(state)  # rendered once: in the prompt now, in the saved turn later
     update = record_observation(state, results)
@@ -119,7 +122,8 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
 
     again = False
     try:
-        may_call = refusal(state, deps.settings, protocol=protocol.name) is None
+        # Output held to a JSON schema cannot also hold a search call: one round, then the answer.
+        may_call = refusal(state, deps.settings, protocol=protocol.name) is None and not state.response_format
         reply = await generate(state, may_call=may_call)
         query = wanted_query(reply, state, protocol.name)
         if query is None:

@@ -10,6 +10,7 @@ from agent.deps import Deps
 from agent.events import Queries, SearchProvider, Stage, Status, emit
 from agent.state import AgentState
 from search.clean import clean_results
+from search.filters import keep_results, provider_recency
 from search.models import PassedOver, SearchOptions, SearchReport, SearchResult
 from search.providers.base import SearchError, keep_domains, search_report
 from search.providers.merge import merge_results, normalize_url, search_queries
@@ -24,13 +25,16 @@ async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
     settings = deps.settings
     # This round's sources are numbered after every earlier round's.
     numbering = {"round_start": len(state.sources), "search_rounds": state.round}
+    rule = state.filters
     options = SearchOptions(
         max_results=settings.search_max_results,
-        language=state.language,
+        # A language filter names the provider's language (the first, where several are given).
+        language=rule.languages[0] if rule.languages else state.language,
         domains=state.domains,
         exclude_domains=state.exclude_domains,
         country=settings.search_country,
-        recency=state.recency,
+        # A date window also narrows the provider's own time range, where one reaches back far enough.
+        recency=state.recency or provider_recency(rule.after, deps.today()),
         safesearch=settings.search_safesearch,
     )
     # The model's query, and the question as typed when that is a different search: a query the
@@ -58,6 +62,7 @@ async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
     # Interleaved by rank, de-duplicated by normalised URL, kept on the requested sites.
     answered = [report.results for report in reports]
     results: list[SearchResult] = keep_domains(merge_results(answered), state.domains, state.exclude_domains)
+    results = keep_results(results, state.filters)  # the caller's date window, by the provider's dates
     # Results are data: template tokens and control characters out, URLs and titles capped.
     results = clean_results(
         results, max_url_chars=settings.max_result_url_chars, max_title_chars=settings.max_result_title_chars

@@ -67,6 +67,14 @@ class Repairer:
             return Decision([best.index], best.support, _quotes(others, [best.index]), repointed=1, removed=len(cited) - 1)
         return Decision([], "unsupported", removed=len(cited))
 
+    async def judge(self, claim: str, indexes: list[int]) -> dict[int, Judgement]:
+        """Each of these sources alone on the claim, as `decide` judges them (the lexical checker, and
+        the served one's word where it has one); `websearch eval` scores citations with it."""
+        features = Features.of(claim)
+        judged = {i: self.evidence.judge(features, i) for i in indexes}
+        await self._second_opinion(claim, features, judged)
+        return judged
+
     async def _second_opinion(self, claim: str, features: Features, judged: dict[int, Judgement]) -> None:
         """The served checker, where there is one, on sources whose numbers fit but words fell short."""
         doubtful = [j for j in judged.values() if j.support != "supported" and j.numbers_found]

@@ -213,12 +213,26 @@ async def run_checks(settings: Settings) -> list[Check]:
     return [model, *search, store, check_fetch(settings)]
 
 
-def render(checks: list[Check]) -> str:
+def secrets(settings: Settings) -> list[str | None]:
+    """The configured secrets, masked wherever they appear (a server that echoes a key in its 401)."""
+    return [
+        settings.llm_api_key,
+        settings.semantic_api_key,
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+        *settings.api_keys,
+    ]
+
+
+def render(checks: list[Check], known: list[str | None] | None = None) -> str:
+    """The report, through the same redaction as the logs (passwords in URLs, tokens) and with
+    every configured secret (`known`) masked."""
     width = max(len(c.name) for c in checks)
-    lines = [f"{'ok ' if c.ok else 'FIX'}  {c.name.ljust(width)}  {redact(c.detail)}" for c in checks]
+    lines = [f"{'ok ' if c.ok else 'FIX'}  {c.name.ljust(width)}  {redact(c.detail, known or ())}" for c in checks]
     broken = sum(not c.ok for c in checks)
     lines.append("all good" if not broken else f"{broken} to fix")
     return "\n".join(lines)
 
 
-__all__ = ["Check", "check_fetch", "check_model", "check_search", "check_store", "render", "run_checks"]
+__all__ = ["Check", "check_fetch", "check_model", "check_search", "check_store", "render", "run_checks", "secrets"]

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from testkit.megrez import tools_mode
+from testkit.megrez import guided, tools_mode
 from testkit.megrez.behaviour import MegrezBehaviour
 from testkit.megrez.http import Abort, LoopbackServer, read_body, wait
 from testkit.megrez.metrics import metrics_text
@@ -304,6 +304,7 @@ class ScriptedMegrez(LoopbackServer):
                 raw = self.behaviour().reply(messages)
             else:
                 raw = tools_mode.reply(self.behaviour(), self.mode, messages, req)
+            raw = guided.constrain(raw, req)  # response_format: vLLM's guided decoding
             raw, calls = tools_mode.split_calls(raw) if self.mode == "tools" and req.get("tools") else (raw, [])
             done = tools_mode.finish(finish_text(raw, n, req, self.max_model_len), calls)
             with self._lock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -223,3 +224,14 @@ def test_offline_without_a_gguf_says_how_to_point_at_one(tmp_path, monkeypatch):
     assert "WEBSEARCH_LLM_GGUF=/path/model.gguf" in message and "WEBSEARCH_LLM_BASE_URL" in message
     assert "not-cached-GGUF" in message and "\n" not in message
     assert time.monotonic() - started < 5
+
+
+@shared_loop
+async def test_a_json_schema_response_format_holds_the_output_to_it(llm):
+    # llama.cpp turns the schema into a grammar: the real model can write nothing else.
+    schema = {"type": "object", "properties": {"color": {"type": "string", "maxLength": 12}}, "required": ["color"]}
+    fmt = {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
+    params = GenerationParams(max_tokens=40, temperature=0.0, response_format=fmt)
+    stream = llm.chat_stream([Message(role="user", content="Name one color. 说一种颜色。")], params)
+    text = "".join([delta async for delta in stream])
+    assert set(json.loads(text)) == {"color"}

@@ -614,6 +614,11 @@
 
     renderNow() {
       renderMarkdown(this.q('.answer'), this.text, this.sources);
+      // claims.js marks the checked claims (quotes on chips, unsupported sentences, the summary)
+      this.root.dispatchEvent(new CustomEvent('answer-rendered', {
+        bubbles: true,
+        detail: { answer: this.q('.answer'), text: this.text, sources: this.sources, claims: this.claims || null },
+      }));
     }
 
     showAnswer(text, { meta = '' } = {}) {
@@ -627,6 +632,7 @@
 
     onDone(data) {
       this.done = data;
+      this.claims = Array.isArray(data.claims) ? data.claims : [];
       this.finishSteps();
       if (!data.searched) {
         // a direct answer: no search happened, say so instead of "deciding"
@@ -753,6 +759,7 @@
 
     reset() {
       this.text = '';
+      this.claims = null;
       this.sources = [];
       this.queries = [];
       this.steps.clear();
@@ -810,6 +817,7 @@
         view.step('deciding', t('stepDirect'), { done: true });
         view.offerSearch();
       }
+      view.claims = Array.isArray(turn.claims) ? turn.claims : [];
       view.setSources(turn.sources || []);
       const n = (turn.sources || []).length;
       view.showAnswer(turn.answer, { meta: n ? t('metaSources', { n }) : '' });

@@ -93,6 +93,63 @@ def test_embedded_model_that_cannot_be_had_is_reported(tmp_path):
     assert "WEBSEARCH_LLM_BASE_URL" in model[1]
 
 
+LLM_KEY = "planted-llm-key-7Qx2"  # no known token shape: only knowing it masks it
+SEARXNG_PASSWORD = "pw@with-at-9f3"
+
+
+class EchoingModelServer:
+    """A model server (an OpenAI-compatible proxy) whose 401 repeats the key it was sent."""
+
+    def __enter__(self):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                key = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                body = json.dumps({"error": {"message": f"Incorrect API key provided: {key}", "code": "invalid_api_key"}})
+                self.send_response(401)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            do_POST = do_GET
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+
+
+def test_doctor_output_carries_no_planted_password_or_key(local_web, tmp_path):
+    local_web.search_status = 403  # a failing SearXNG: its URL is in the report
+    try:
+        with EchoingModelServer() as model:
+            searxng = local_web.searxng_url.replace("http://", f"http://operator:{SEARXNG_PASSWORD}@", 1)
+            env = {
+                "WEBSEARCH_LLM_BASE_URL": model.base_url,
+                "WEBSEARCH_LLM_API_KEY": LLM_KEY,
+                "WEBSEARCH_SEARCH_PROVIDER": "searxng",
+                "WEBSEARCH_SEARXNG_URL": searxng,
+                "WEBSEARCH_REDIS_URL": f"redis://:{SEARXNG_PASSWORD}@127.0.0.1:{free_port()}/0",
+            }
+            done = doctor(env, tmp_path)
+    finally:
+        local_web.search_status = None
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Incorrect API key provided" in output, output  # the 401 is reported …
+    for secret in (LLM_KEY, SEARXNG_PASSWORD, "with-at-9f3", "operator:"):
+        assert secret not in output, output  # … without what it echoed, and no URL keeps its password
+
+
 def test_each_search_api_is_probed_and_key_problems_and_rate_limits_are_plain(local_web, megrez, search_apis, tmp_path):
     """One query each: a good key answers; a wrong key, a missing key, a rate limit are each one line
     saying what to fix or what the service does about it; no key is ever printed."""
