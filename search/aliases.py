@@ -13,6 +13,7 @@ page uses as an acronym add nothing."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -67,11 +68,18 @@ def _definitions(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
+@functools.lru_cache(maxsize=128)
+def _page_forms(text: str) -> tuple[frozenset[str], dict[str, set[str]], tuple[tuple[str, str], ...]]:
+    """A page's acronyms, its capitalised names by initials and its definitions, read once per page
+    (like search/rank.py's index, a page read again is not scanned again). Not to be mutated."""
+    return frozenset(_ACRONYM_RE.findall(text)), _name_runs(text), tuple(_definitions(text))
+
+
 def aliases(asked: str, pages: Iterable[str]) -> str:
     """The other names of what `asked` names, as they appear on `pages` (space-separated; "" when none)."""
-    texts = list(pages)
+    forms = [_page_forms(text) for text in pages]
     found: list[str] = []
-    on_pages = {a for text in texts for a in _ACRONYM_RE.findall(text)}
+    on_pages = {a for acronyms, _, _ in forms for a in acronyms}
     # A name asked -> the acronym the pages use for it.
     for key in _name_runs(asked):
         if key in on_pages:
@@ -79,13 +87,13 @@ def aliases(asked: str, pages: Iterable[str]) -> str:
     # An acronym asked -> the name the pages spell out.
     asked_acronyms = set(_ACRONYM_RE.findall(asked))
     if asked_acronyms:
-        for text in texts:
-            for key, names in _name_runs(text).items():
+        for _, runs, _ in forms:
+            for key, names in runs.items():
                 if key in asked_acronyms:
-                    found.extend(names)
+                    found.extend(sorted(names))
     # Definitions, either way round, in any language.
-    for text in texts:
-        for name, acronym in _definitions(text):
+    for _, _, definitions in forms:
+        for name, acronym in definitions:
             if acronym in asked_acronyms:
                 found.append(name)
             elif _named(name, asked):
