@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from agent.citations import CitationRewriter
 from agent.events import Delta, emit
+from agent.no_answer import EchoGuard
 from inference.base import LLM, GenerationParams, Message, RouteKey
 from inference.megrez import FunctionCall, FunctionCallError, FunctionCallParser, TextDelta, decode_call
 
@@ -18,6 +19,7 @@ class Reply:
         self.error: FunctionCallError | None = None
         self.shown = False  # whether any text reached the client
         self.shown_text = ""  # exactly what reached it
+        self.echoed = False  # the model repeated the service's instructions (held back, not kept)
 
 
 def tool_call_event(name: str, arguments: str, allowed: set[str]) -> FunctionCall | FunctionCallError:
@@ -44,6 +46,7 @@ async def stream_reply(
     reply = Reply()
     parser = FunctionCallParser({"search"})
     rewriter = CitationRewriter(sources)
+    guard = EchoGuard()  # instructions repeated back are neither shown nor kept
     # The final answer is stripped: leading whitespace is never sent, trailing whitespace is held
     # until more text follows, so the streamed text equals the final answer exactly.
     held = ""
@@ -67,9 +70,10 @@ async def stream_reply(
             if isinstance(event, TextDelta):
                 if reply.call is not None:
                     continue  # after a call: neither shown nor kept, so what is kept is what was shown
-                reply.text += event.text
+                kept = guard.feed(event.text)
+                reply.text += kept
                 if show:
-                    show_text(rewriter.feed(event.text))
+                    show_text(rewriter.feed(kept))
             elif isinstance(event, FunctionCall):
                 reply.call = reply.call or event
             elif isinstance(event, FunctionCallError):
@@ -90,6 +94,10 @@ async def stream_reply(
     handle(parser.close())
     # Native tool calls (the `tools` protocol) arrive whole when the stream ends.
     handle([tool_call_event(call.name, call.arguments, {"search"}) for call in stream.tool_calls])
-    if show and reply.call is None:
-        show_text(rewriter.close())
+    if reply.call is None:
+        rest = guard.close()
+        reply.text += rest
+        if show:
+            show_text(rewriter.feed(rest) + rewriter.close())
+    reply.echoed = guard.echoed
     return reply

@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 
 from search.models import Page, Passage, Recency, SearchResult, Source
 
+NoAnswer = Literal["empty", "echo"]  # why a reply is no answer (agent/no_answer.py)
+
 SearchMode = Literal["auto", "always", "never"]
 Language = Literal["en", "zh"]
 # quick: one search round; auto: up to the round limit, as the model decides; deep: more rounds,
@@ -61,7 +63,7 @@ class AgentInput(BaseModel):
     search: SearchMode = "auto"
     domains: list[str] = Field(default_factory=list)
     recency: Recency | None = None
-    depth: Depth = "auto"
+    depth: Depth | None = None  # None: the service's default (Settings.default_depth, by backend)
 
 
 class AgentOutput(BaseModel):
@@ -74,6 +76,9 @@ class AgentOutput(BaseModel):
     queries: list[str] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)
     search_rounds: int = 0  # search rounds run (0: answered without searching)
+    # Set when the model gave no answer: "empty" (it wrote nothing) or "echo" (it only repeated the
+    # service's instructions); `answer` then says so in one line (agent/no_answer.py).
+    no_answer: NoAnswer | None = None
     timings: dict[str, float] = Field(default_factory=dict)
 
 
@@ -105,6 +110,7 @@ class AgentState(AgentInput):
     searched: bool = False
     related: list[str] = Field(default_factory=list)
     related_done: bool = False  # the final round's related step has written them (cite follows)
+    no_answer: NoAnswer | None = None  # the model gave none: "empty" or "echo"
     timings: Annotated[dict[str, float], _merge] = Field(default_factory=dict)
 
 
@@ -115,6 +121,7 @@ __all__ = [
     "Citation",
     "Depth",
     "Language",
+    "NoAnswer",
     "SearchMode",
     "SearchRound",
     "Turn",

@@ -15,12 +15,13 @@ from langgraph.runtime import Runtime
 import prompts
 from agent.deps import Deps
 from agent.events import Delta, Sources, Stage, Status, emit
+from agent.no_answer import give_no_answer
 from agent.protocols.megrez import render_call
 from agent.reply import Reply, stream_reply
 from agent.rounds import record_observation, refusal
 from agent.run_control import RunControl
 from agent.state import AgentState, SearchRound
-from inference.base import GenerationParams
+from inference.base import GenerationParams, Message
 
 
 def observation(state: AgentState) -> str:
@@ -69,10 +70,13 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
         separate = False
         control.mark_answer_begun(round_)
 
+    transcript: list[Message] = []  # the last prompt and the reply: the related step's prefix
+
     async def generate(current: AgentState, *, may_call: bool) -> Reply:
-        return await stream_reply(
+        messages = protocol.answer_messages(current, deps.today())
+        reply = await stream_reply(
             deps.llm,
-            protocol.answer_messages(current, deps.today()),
+            messages,
             params,
             sources=valid,
             show=True,
@@ -80,6 +84,18 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
             route=deps.route(current.conversation_id),
             tools=protocol.answer_tools(current) if may_call else None,
         )
+        transcript[:] = [*messages, Message(role="assistant", content=reply.text)]
+        return reply
+
+    def final(reply: Reply, extra: dict) -> dict:
+        text = reply.text.strip()
+        if text:
+            return {**update, **extra, "model_answer": text}
+        # Nothing, or only our own instructions repeated: one clear line instead of an empty answer.
+        first_text()
+        why = give_no_answer(state.language, sources=bool(state.sources), echoed=reply.echoed)
+        transcript.clear()  # no questions follow an answer that is not there
+        return {**update, **extra, "model_answer": "", "no_answer": why}
 
     again = False
     try:
@@ -87,23 +103,31 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
         reply = await generate(state, may_call=may_call)
         query = wanted_query(reply, state, protocol.name)
         if query is None:
-            return {**update, "model_answer": reply.text.strip()}
+            return final(reply, {})
         called = SearchRound(query=query, text=reply.text, shown=reply.shown_text, call=reply.text + render_call(query))
-        if refusal(state, deps.settings, protocol=protocol.name) is None:
+        if not repeats(query, state) and refusal(state, deps.settings, protocol=protocol.name) is None:
             again = True  # the graph runs another round: search, read, …, and this step again
             later = [*state.later_rounds, called]
             return {**update, "later_rounds": later, "queries": [*state.queries, query], "round": round_ + 1}
-        # At the round limit or past the time budget: the call is answered with a note, and the
-        # model answers from what it has read (always an answer, never an error).
+        # At the round limit, past the time budget, or a call the model already made (it would
+        # find the same pages): the call is answered with a note, and the model answers from what
+        # it has read (always an answer, never an error).
         refused = called.model_copy(
             update={"searched": False, "observation": prompts.search_limit(state.language, question=state.question)}
         )
         state = state.model_copy(update={"later_rounds": [*state.later_rounds, refused]})
         separate = separate or bool(reply.shown_text)
-        final = await generate(state, may_call=False)  # a call here is not followed: its text is the answer
-        return {**update, "later_rounds": state.later_rounds, "model_answer": final.text.strip()}
+        last = await generate(state, may_call=False)  # a call here is not followed: its text is the answer
+        return final(last, {"later_rounds": state.later_rounds})
     finally:
-        control.settle(round_, again=again)  # an empty or failed answer must not leave the related step waiting
+        # An empty or failed answer must not leave the related step waiting.
+        control.settle(round_, again=again, transcript=transcript)
+
+
+def repeats(query: str, state: AgentState) -> bool:
+    """The model asks again for a search it has made (a small model repeating its call)."""
+    said = " ".join(query.lower().split())
+    return any(said == " ".join(q.lower().split()) for q in state.queries)
 
 
 def route(state: AgentState) -> str:

@@ -109,7 +109,7 @@ class ChatCompletionRequest(BaseModel):
     n: int = 1
     conversation_id: str | None = Field(default=None, pattern=CONVERSATION_ID)
     search: SearchMode = "auto"
-    depth: Depth = "auto"  # quick: one search round; auto: as the model decides; deep: more rounds and pages
+    depth: Depth | None = None  # quick: one search round; auto: as the model decides; deep: more rounds and pages; unset: the default
     search_domain_filter: list[str] = Field(default_factory=list, max_length=20)
     search_recency_filter: Recency | None = None
     return_related_questions: bool = False

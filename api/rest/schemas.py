@@ -8,7 +8,7 @@ from typing import Annotated, Callable
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from agent.state import AgentOutput, Citation, Depth, SearchMode, Turn
+from agent.state import AgentOutput, Citation, Depth, NoAnswer, SearchMode, Turn
 from search.models import Recency, Source
 from search.providers.base import bare_domain
 
@@ -38,8 +38,8 @@ class AnswerRequest(BaseModel):
     domains: list[str] = Field(default_factory=list, max_length=20)
     recency: Recency | None = None
     # quick: one search round; auto: up to WEBSEARCH_MAX_SEARCH_ROUNDS, as the model decides;
-    # deep: more rounds and more pages a round.
-    depth: Depth = "auto"
+    # deep: more rounds and more pages a round; unset: WEBSEARCH_DEFAULT_DEPTH (agent/profile.py).
+    depth: Depth | None = None
     stream: bool = False
 
     @field_validator("question")
@@ -77,6 +77,9 @@ class AnswerResponse(BaseModel):
     queries: list[str]  # every round's query, in order
     search_rounds: int = 0  # search rounds run (0: answered without searching)
     related: list[str]
+    # Set when the model gave no answer ("empty": it wrote nothing; "echo": it only repeated the
+    # service's instructions); `answer` is then one line saying so, never an empty string.
+    no_answer: NoAnswer | None = None
     timings: dict[str, float]  # ms per stage; a later round's stages as `search.2`, `answer.2`…
 
 
@@ -127,5 +130,6 @@ def to_response(output: AgentOutput, scope: str = "") -> AnswerResponse:
         queries=output.queries,
         search_rounds=output.search_rounds,
         related=output.related,
+        no_answer=output.no_answer,
         timings=output.timings,
     )
