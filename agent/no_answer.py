@@ -48,8 +48,9 @@ def _norm(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def instruction_openings() -> tuple[str, ...]:
-    """Each instruction sentence of prompts/*.txt up to its first placeholder, normalised: a reply
-    sentence that begins with one of these repeats the service's instructions."""
+    """Each literal piece of an instruction sentence of prompts/*.txt (the text between its
+    placeholders), normalised: a reply sentence that begins with one of these repeats the service's
+    instructions (the piece after a quoted question too: the question may end a sentence itself)."""
     openings: set[str] = set()
     for template in files("prompts").iterdir():
         name = template.name
@@ -58,9 +59,10 @@ def instruction_openings() -> tuple[str, ...]:
         lang = "zh" if name.endswith(".zh.txt") else "en"
         text = template.read_text(encoding="utf-8")
         for sentence in re.split(r"(?<=[.!?。！？])\s*|\n", text):
-            opening = _norm(sentence.split("$", 1)[0])
-            if len(opening) >= _MIN_CHARS[lang]:
-                openings.add(opening)
+            for piece in re.split(r"\$\w+", sentence):
+                opening = _norm(piece)
+                if len(opening) >= _MIN_CHARS[lang]:
+                    openings.add(opening)
     return tuple(sorted(openings))
 
 
