@@ -83,7 +83,7 @@ class Settings(BaseSettings):
 
     # Parsing (trafilatura, lxml, pypdf, charset detection) runs in worker processes: a crash, a
     # hang or a memory blow-up costs one worker and its page (the snippet stands in), never the server.
-    parse_workers: int | None = None  # processes per server process; unset = one per core
+    parse_workers: int | None = None  # processes per server process; unset = one per core (the cgroup's CPU quota)
     parse_deadline_s: float = 3.0  # a page still parsing after this is abandoned, its worker replaced
     parse_memory_mb: int = 1024  # what one worker may allocate beyond its start; 0 = no cap
     index_document_deadline_s: float = 60.0  # `websearch index`: one file (a long PDF) may take this long
@@ -125,6 +125,9 @@ class Settings(BaseSettings):
 
     # --- state -------------------------------------------------------------------------------
     redis_url: str | None = None  # unset = in-process store
+    # `websearch serve` waits this long for Redis at start (backoff 0.5 s doubling to 5 s), so a first
+    # deploy whose Redis comes up later does not crash-loop; 0 = exit at once when it does not answer.
+    redis_startup_wait_s: float = 60.0
     conversation_ttl_s: int = 7 * 24 * 3600
     search_cache_ttl_s: int = 3600
     page_cache_ttl_s: int = search_defaults.PAGE_TTL_S
@@ -143,6 +146,9 @@ class Settings(BaseSettings):
     llm_pool_cooldown_s: float = llm_defaults.POOL_COOLDOWN_S  # a failed LLM endpoint gets no traffic this long
     llm_metrics_timeout_s: float = 1.0  # reading vLLM's own /metrics (prefix cache) at scrape time
     llm_metrics_cache_s: float = 5.0  # … at most this often
+    # Where vLLM's own /metrics are: behind a router or gateway, the /metrics beside the base URL is the
+    # router's. List the engines' (http://vllm-0.vllm-pods:8000/metrics,…); unset = beside each base URL.
+    llm_metrics_urls: CommaList = Field(default_factory=list)
     log_level: str = "INFO"
     # "auto": plain text lines on a terminal, JSON (one object per line, with the request id) otherwise
     log_format: Literal["auto", "json", "text"] = "auto"
@@ -187,7 +193,10 @@ class Settings(BaseSettings):
     # internet, put a reverse proxy in front all the same.
     http_header_timeout_s: float = 10.0  # a request's line and headers must arrive within this …
     http_body_timeout_s: float = 60.0  # … and its body within this
-    http_keep_alive_s: float = 5.0  # an idle kept-alive connection is closed after this
+    # An idle kept-alive connection is closed after this: longer than the proxies' own idle timeout
+    # in front (nginx, AWS ALB: 60 s), else a proxy reuses a connection the server just closed (502).
+    http_keep_alive_s: float = 75.0
+    sse_heartbeat_s: float = 15.0  # an event stream idle this long gets a `: heartbeat` comment (proxies cut idle streams)
     http_max_concurrency: int = 512  # connections or requests in flight; more are answered 503
     api_docs: bool = True  # /docs (Swagger UI, served from this process: no CDN) and /openapi.json
 
@@ -196,7 +205,7 @@ class Settings(BaseSettings):
     # document links absolute where a relative link cannot work (Slack). Unset: relative links.
     public_url: str | None = None
 
-    @field_validator("fetch_allow_hosts", "api_keys", "searxng_categories", mode="before")
+    @field_validator("fetch_allow_hosts", "api_keys", "searxng_categories", "llm_metrics_urls", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import math
 import multiprocessing
 import os
 import queue
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, Literal
 
+from core.cgroup import CGROUP_ROOT, cpu_limit
 from core.errors import ErrorKind, WebsearchError
 
 log = logging.getLogger(__name__)
@@ -386,9 +388,13 @@ class WorkerPool:
             self.busy_seconds += seconds
 
 
-def default_size() -> int:
-    """One worker per core this process may use."""
+def default_size(cgroup_root: str = CGROUP_ROOT) -> int:
+    """One worker per core this process may use, capped by its cgroup's CPU quota rounded up: in a
+    pod, `limits.cpu`, not the node's cores (each worker costs memory: bench/memory.py)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    if quota := cpu_limit(cgroup_root):
+        cores = min(cores, math.ceil(quota))
+    return max(1, cores)

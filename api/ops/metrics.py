@@ -67,7 +67,10 @@ _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"
 class Metrics:
     """One app's metrics; also the `agent.telemetry` sink of that app's requests."""
 
-    def __init__(self, *, llm_metrics_timeout_s: float = 1.0, llm_metrics_cache_s: float = 5.0) -> None:
+    def __init__(
+        self, *, llm_metrics_timeout_s: float = 1.0, llm_metrics_cache_s: float = 5.0, llm_metrics_urls: list[str] = ()
+    ) -> None:
+        self.llm_metrics_urls = list(llm_metrics_urls)  # the engines' own /metrics (behind a router); else beside each base URL
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.requests = Counter(
@@ -158,7 +161,7 @@ class Metrics:
         self.draining.set(1 if getattr(draining, "active", False) else 0)
         self.scraped.llm = llm
         self.scraped.workers = getattr(deps, "workers", None)
-        self.scraped.vllm = await self.vllm.read(llm_endpoint_urls(llm))
+        self.scraped.vllm = await self.vllm.read(self.llm_metrics_urls or llm_endpoint_urls(llm))
         return generate_latest(self.registry)
 
 
@@ -289,7 +292,9 @@ def install(app: FastAPI) -> Metrics:
     """Mount `/metrics` and count every request; returns the app's metrics (also `app.state.metrics`)."""
     settings = app.state.settings
     metrics = Metrics(
-        llm_metrics_timeout_s=settings.llm_metrics_timeout_s, llm_metrics_cache_s=settings.llm_metrics_cache_s
+        llm_metrics_timeout_s=settings.llm_metrics_timeout_s,
+        llm_metrics_cache_s=settings.llm_metrics_cache_s,
+        llm_metrics_urls=settings.llm_metrics_urls,
     )
     app.state.metrics = metrics
     app.include_router(router)

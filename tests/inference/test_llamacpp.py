@@ -116,12 +116,13 @@ async def test_closing_a_stream_early_stops_generation(llm):
     received = [await stream.__anext__() for _ in range(3)]
     assert all(received)
     worker = llm.worker
-    closed_at = time.monotonic()
     await stream.aclose()
-    assert await _ended(worker, 1.0), "generation went on after the stream was closed"
-    # The model is free again: the next request is not stuck behind the abandoned one.
+    # Stopped within a few token steps: 1,500 tokens would keep the worker busy for 10 s and more
+    # (far more on a loaded machine), so a 5 s bound tells the two apart without racing the load.
+    assert await _ended(worker, 5.0), "generation went on after the stream was closed"
+    # The model is free again: the next request is served, not queued behind the abandoned one.
     reply = await llm.chat(QUESTION, GenerationParams(max_tokens=4, temperature=0.0))
-    assert reply.text and time.monotonic() - closed_at < 3.0
+    assert reply.text
 
 
 @shared_loop
@@ -134,7 +135,7 @@ async def test_breaking_out_of_a_stream_stops_generation(llm):
         break
     worker = llm.worker
     del stream  # the consumer (e.g. a request handler) simply goes away
-    assert await _ended(worker, 1.5), "generation went on after the consumer left"
+    assert await _ended(worker, 5.0), "generation went on after the consumer left"
 
 
 @shared_loop
@@ -146,7 +147,7 @@ async def test_cancelling_a_request_stops_generation(llm):
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert await _ended(worker, 1.0), "generation went on after the request was cancelled"
+    assert await _ended(worker, 5.0), "generation went on after the request was cancelled"
 
 
 @shared_loop

@@ -143,6 +143,23 @@ def test_vllm_prefix_cache_is_read_from_the_model_servers_own_metrics(app, megre
     assert ratio == pytest.approx(counted["prefix_cache_hits"] / counted["prefix_cache_queries"])
 
 
+def test_behind_a_router_the_mirror_reads_the_engines_listed_not_the_base_url(local_web, megrez):
+    """WEBSEARCH_LLM_METRICS_URLS: the /metrics beside a router's or gateway's URL is its own, so the
+    engines behind it are named one by one (deploy/kubernetes overlays list vllm-N.vllm-pods)."""
+    from testkit.megrez import ScriptedMegrez
+
+    with ScriptedMegrez() as idle_engine:
+        engines = [f"{megrez.url}/metrics", f"{idle_engine.url}/metrics"]
+        with ServedApp(make_settings(local_web, megrez, llm_metrics_urls=engines)) as app:
+            assert httpx.post(f"{app.base_url}/v1/answer", json={"question": QUESTION}, timeout=30).status_code == 200
+            samples = scrape(app)
+    counted = megrez.metrics()
+    assert [l["endpoint"] for n, l, _ in samples if n == "websearch_llm_metrics_up"] == sorted(engines)
+    assert value(samples, "websearch_llm_metrics_up", endpoint=engines[1]) == 1
+    assert value(samples, "websearch_llm_prefix_cache_queries_total", endpoint=engines[0]) == counted["prefix_cache_queries"]
+    assert value(samples, "websearch_llm_prefix_cache_queries_total", endpoint=engines[1]) == 0
+
+
 def test_the_older_vllm_hit_rate_gauge_is_understood():
     text = '# TYPE vllm:gpu_prefix_cache_hit_rate gauge\nvllm:gpu_prefix_cache_hit_rate{model_name="megrez"} 0.42\n'
     assert parse_vllm_metrics(text) == {"hit_rate": 0.42}
