@@ -21,6 +21,7 @@ CPU_PROFILE: dict[str, object] = {
     "source_tokens": 300,  # … at most this much from one source (350)
     "unsure_context_tokens": 900,  # … widened to this when the ranking is unsure (1500)
     "max_search_rounds": 2,  # depth auto's round limit (3)
+    "answer_max_tokens": 384,  # the longest answer (768): every token is seconds of the same CPU
     "related_questions": False,  # written after the answer when turned on (beside it on a server)
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable
 
 from agent.citations import CitationRewriter
@@ -10,6 +11,24 @@ from agent.events import Delta, emit
 from agent.no_answer import EchoGuard
 from inference.base import LLM, GenerationParams, Message, RouteKey
 from inference.megrez import FunctionCall, FunctionCallError, FunctionCallParser, TextDelta, decode_call
+
+
+_SENTENCES = re.compile(r"[^.!?。！？\n]+[.!?。！？\n]")
+
+
+def repeating(text: str) -> bool:
+    """The reply has started to go round in circles (a small model's loop): its last sentence says
+    again what an earlier one said, or its end is the same few words three times over."""
+    unbroken = re.sub(r"(?<=\d)\.(?=\d)", "·", text)  # 1.2 is a number, not two sentences
+    sentences = [" ".join(s.split()).lower() for s in _SENTENCES.findall(unbroken)]
+    if len(sentences) >= 2 and len(sentences[-1]) >= 10 and sentences[-1] in sentences[:-1]:
+        return True
+    tail = text[-240:]
+    return any(
+        tail[-period:] == tail[-2 * period : -period] == tail[-3 * period : -2 * period]
+        and any(c.isalnum() for c in tail[-period:])  # a rule of dashes is a table, not a loop
+        for period in range(4, len(tail) // 3 + 1)
+    )
 
 
 class Reply:
@@ -20,6 +39,7 @@ class Reply:
         self.shown = False  # whether any text reached the client
         self.shown_text = ""  # exactly what reached it
         self.echoed = False  # the model repeated the service's instructions (held back, not kept)
+        self.looped = False  # the model went round in circles and was stopped there
 
 
 def tool_call_event(name: str, arguments: str, allowed: set[str]) -> FunctionCall | FunctionCallError:
@@ -89,6 +109,9 @@ async def stream_reply(
     try:
         async for chunk in stream:
             handle(parser.feed(chunk))
+            if reply.call is None and repeating(reply.text):
+                reply.looped = True
+                break  # closing the stream stops the generation: what was shown stays the answer
     finally:
         await stream.aclose()  # on cancellation too: the server stops generating
     handle(parser.close())
