@@ -28,6 +28,9 @@ _WITH_SOURCES = {
 _WITHOUT_SOURCES = {"en": " Ask again or rephrase the question.", "zh": "请再问一次，或换个说法。"}
 
 _SENTENCE_END = re.compile(r"[.!?。！？\n]")
+# What a small model copies from the function it was offered rather than from the prompt's words:
+# the schema's JSON, the call format's `functions.<name>:`, the citation format's placeholder.
+_COPIED_FORMAT = ('{"', '{ "', '"function', "function.", "functions.", "search:", "[citation:n]")
 _MIN_CHARS = {"en": 14, "zh": 8}  # shorter literal openings ("Question: ", "今天是") prove nothing
 
 
@@ -63,7 +66,7 @@ def instruction_openings() -> tuple[str, ...]:
                 opening = _norm(piece)
                 if len(opening) >= _MIN_CHARS[lang]:
                     openings.add(opening)
-    return tuple(sorted(openings))
+    return tuple(sorted(openings | set(_COPIED_FORMAT)))
 
 
 def is_instruction(line: str) -> bool:
