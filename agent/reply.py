@@ -1,4 +1,5 @@
-"""Stream one model reply: function markers parsed out, citation markers rewritten, text emitted."""
+"""Stream one model reply: function markers parsed out, citation markers rewritten and (given a
+verifier, agent/verify/stream.py) checked claim by claim, text emitted."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import json
 import re
 from typing import Any, Callable
 
-from agent.citations import CitationRewriter
+from agent.citations import CitationRewriter, shown
 from agent.events import Delta, emit
 from agent.no_answer import EchoGuard
+from agent.state import Claim
+from agent.verify.stream import ClaimVerifier
 from inference.base import LLM, GenerationParams, Message, RouteKey
 from inference.megrez import FunctionCall, FunctionCallError, FunctionCallParser, TextDelta, decode_call
 
@@ -38,6 +41,8 @@ class Reply:
         self.error: FunctionCallError | None = None
         self.shown = False  # whether any text reached the client
         self.shown_text = ""  # exactly what reached it
+        self.claims: list[Claim] = []  # its checked claims (offsets into shown_text), given a verifier
+        self.verifier: ClaimVerifier | None = None
         self.echoed = False  # the model repeated the service's instructions (held back, not kept)
         self.looped = False  # the model went round in circles and was stopped there
 
@@ -57,13 +62,15 @@ async def stream_reply(
     on_first_text: Callable[[], None] | None = None,
     route: RouteKey | None = None,
     tools: list[dict[str, Any]] | None = None,
+    verifier: ClaimVerifier | None = None,
 ) -> Reply:
     """Generate, emitting text deltas as they become safe to show when `show` is set.
 
     Text after a function call is not shown: the model has decided to search, and what follows
-    comes from the answer step.
+    comes from the answer step. With a `verifier`, a claim's markers are shown once it is checked.
     """
     reply = Reply()
+    reply.verifier = verifier
     parser = FunctionCallParser({"search"})
     rewriter = CitationRewriter(sources)
     guard = EchoGuard()  # instructions repeated back are neither shown nor kept
@@ -85,7 +92,13 @@ async def stream_reply(
             reply.shown_text += body
             emit(Delta(text=body))
 
-    def handle(events: list) -> None:
+    async def checked(parts: list[str | int], *, last: bool = False) -> str:
+        if verifier is None:
+            return shown(parts)
+        text = await verifier.feed(parts)
+        return text + await verifier.close() if last else text
+
+    async def handle(events: list) -> None:
         for event in events:
             if isinstance(event, TextDelta):
                 if reply.call is not None:
@@ -93,8 +106,10 @@ async def stream_reply(
                 kept = guard.feed(event.text)
                 reply.text += kept
                 if show:
-                    show_text(rewriter.feed(kept))
+                    show_text(await checked(rewriter.feed_parts(kept)))
             elif isinstance(event, FunctionCall):
+                if reply.call is None and show and verifier is not None:
+                    show_text(await verifier.close())  # the words before the call: their last markers
                 reply.call = reply.call or event
             elif isinstance(event, FunctionCallError):
                 reply.error = reply.error or event
@@ -108,19 +123,21 @@ async def stream_reply(
     )
     try:
         async for chunk in stream:
-            handle(parser.feed(chunk))
+            await handle(parser.feed(chunk))
             if reply.call is None and repeating(reply.text):
                 reply.looped = True
                 break  # closing the stream stops the generation: what was shown stays the answer
     finally:
         await stream.aclose()  # on cancellation too: the server stops generating
-    handle(parser.close())
+    await handle(parser.close())
     # Native tool calls (the `tools` protocol) arrive whole when the stream ends.
-    handle([tool_call_event(call.name, call.arguments, {"search"}) for call in stream.tool_calls])
+    await handle([tool_call_event(call.name, call.arguments, {"search"}) for call in stream.tool_calls])
     if reply.call is None:
         rest = guard.close()
         reply.text += rest
         if show:
-            show_text(rewriter.feed(rest) + rewriter.close())
+            show_text(await checked(rewriter.feed_parts(rest) + rewriter.close_parts(), last=True))
     reply.echoed = guard.echoed
+    if verifier is not None:
+        reply.claims = verifier.claims_in(reply.shown_text)
     return reply

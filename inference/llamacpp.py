@@ -38,7 +38,7 @@ from inference.base import (
 )
 from inference.config import CONTEXT_TOKENS, LLMConfig
 from inference.gguf import download_gguf
-from inference.llamacpp_args import STANDARD_ROLES, chat_role, sampling_args, stop_when, too_long
+from inference.llamacpp_args import STANDARD_ROLES, chat_role, guided_args, sampling_args, stop_when, too_long
 from inference.llamacpp_meter import PromptMeter, Window
 from inference.llamacpp_model import load_llama
 from inference.llamacpp_tools import ToolChat, uses_tools
@@ -120,7 +120,7 @@ class LlamaCppLLM:
         for tool in tools or []:
             self._tools[tool["function"]["name"]] = tool
         called = uses_tools(messages) if self.supports_tools else set()
-        if tools or (called and called <= self._tools.keys()):
+        if tools or (called and called <= self._tools.keys() and not params.response_format):
             # Offered now, or called earlier in this conversation: the function-calling format.
             listed = tools or [self._tools[name] for name in sorted(called)]
             return TextStream(lambda result: self._tool_stream(messages, params, listed, bool(tools), result))
@@ -198,6 +198,7 @@ class LlamaCppLLM:
                 stream=stream,
                 logits_processor=stop_when(cancel, self._llama.token_eos()),
                 **sampling_args(params),
+                **guided_args(params),
             )
 
         try:

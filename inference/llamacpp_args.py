@@ -22,6 +22,16 @@ def sampling_args(params: GenerationParams) -> dict[str, Any]:
     }
 
 
+def guided_args(params: GenerationParams) -> dict[str, Any]:
+    """OpenAI's json_schema `response_format` as llama-cpp-python takes it (a grammar built from the
+    schema): {"type": "json_object", "schema": ...}; nothing when the output is free text."""
+    fmt = params.response_format or {}
+    if fmt.get("type") != "json_schema":
+        return {"response_format": {"type": "json_object"}} if fmt.get("type") == "json_object" else {}
+    schema = (fmt.get("json_schema") or {}).get("schema")
+    return {"response_format": {"type": "json_object", "schema": schema}}
+
+
 def chat_role(role: str, mapped: bool) -> str:
     return role if not mapped or role in STANDARD_ROLES else "user"
 

@@ -9,7 +9,8 @@ FILE is JSONL, one conversation a line:
 line runs through the service's own graph with the configured model, search provider and store
 (the Settings, as `websearch serve` reads them), follow-ups in the same conversation. For each
 question: whether the answer contains a gold string, whether a source the answer cites contains
-one, the latency, the model's prompt tokens and the evidence tokens. Printed as a table; `--json
+one, the latency, the model's prompt tokens and the evidence tokens; over all answers, citation
+precision and recall as ALCE defines them (api/cli/citation_scores.py). Printed as a table; `--json
 PATH` also writes every figure and every question's record."""
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from agent.settings import Settings
+from api.cli import citation_scores
+from api.cli.citation_scores import CitationCounts
 from agent.state import AgentInput, AgentOutput, SearchMode
 from core.errors import ErrorKind, WebsearchError
 
@@ -67,6 +70,7 @@ class Record(BaseModel):
     prompt_tokens: int | None = None  # None when the backend reports no usage
     cached_tokens: int | None = None  # of those, served from a prefix cache (llama.cpp's KV state, vLLM's)
     evidence_tokens: int = 0
+    citation_counts: CitationCounts | None = None  # its claims and citations, and how many hold (ALCE)
     error: str | None = None
 
 
@@ -137,6 +141,7 @@ async def run(items: list[EvalItem], settings: Settings) -> list[Record]:
                     record.error = f"{code}: {message}"
                 else:
                     score(record, output)
+                    record.citation_counts = await citation_scores.measure(output, deps.checker)
                 record.latency_ms = round((time.perf_counter() - started) * 1000, 1)
                 record.prompt_tokens = deps.llm.usage_total.prompt_tokens - before.prompt_tokens
                 record.cached_tokens = deps.llm.usage_total.cached_tokens - before.cached_tokens
@@ -173,6 +178,7 @@ def summarise(records: list[Record]) -> dict:
             "prompt_tokens_mean": round(statistics.mean(prompts)) if prompts else None,
             "cached_tokens_mean": round(statistics.mean(r.cached_tokens or 0 for r in rows)) if prompts else None,
             "evidence_tokens_mean": round(statistics.mean(r.evidence_tokens for r in rows)),
+            **citation_scores.summary([r.citation_counts for r in rows]),  # citation_precision, citation_recall
         }
     return out
 
@@ -208,6 +214,7 @@ def main(path: Path, json_path: Path | None, settings: Settings) -> int:
     records = asyncio.run(run(items, settings))
     summary = summarise(records)
     print(table(summary, records))
+    print(citation_scores.line(summary.get("all", {}), settings.verify_backend))
     if json_path is not None:
         json_path.write_text(
             json.dumps({"summary": summary, "records": [r.model_dump() for r in records]}, ensure_ascii=False, indent=1),

@@ -18,6 +18,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = startup.load_settings()
     configure_logging(settings.log_level, settings.log_format)  # start-up lines in the same format
+    settings = _bound(settings, args.host)
     try:
         if args.workers > 1:
             _serve_processes(settings, args)
@@ -26,6 +27,24 @@ def _serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _bound(settings: Settings, host: str) -> Settings:
+    """Bound beyond loopback with no names configured: any Host is answered (api/hosts.py), said once."""
+    import logging
+    import os
+
+    from api.hosts import open_binding
+
+    allowed = open_binding(host, settings.allowed_hosts, settings.public_url)
+    if allowed == settings.allowed_hosts:
+        return settings
+    logging.getLogger("websearch").warning(
+        "listening on %s with neither WEBSEARCH_PUBLIC_URL nor WEBSEARCH_ALLOWED_HOSTS set: any Host header is "
+        "answered; set one of them to refuse DNS-rebinding requests", host
+    )
+    os.environ["WEBSEARCH_ALLOWED_HOSTS"] = ",".join(allowed)  # for `--workers N`: each builds its app from the environment
+    return settings.model_copy(update={"allowed_hosts": allowed})
 
 
 async def _run_server(settings: Settings, args: argparse.Namespace) -> None:
@@ -150,11 +169,12 @@ def _doctor(args: argparse.Namespace) -> int:
     import logging
 
     from api.ops import startup
-    from api.cli.doctor import render, run_checks
+    from api.cli.doctor import render, run_checks, secrets
 
     logging.getLogger("websearch").setLevel(logging.CRITICAL)  # the report says it once, plainly
-    checks = asyncio.run(run_checks(startup.load_settings()))
-    print(render(checks))
+    settings = startup.load_settings()
+    checks = asyncio.run(run_checks(settings))
+    print(render(checks, secrets(settings)))
     return 0 if all(c.ok for c in checks) else 1
 
 

@@ -13,11 +13,11 @@ _SAME_PER_TRANSCRIPT = "the hash differs, per transcript alike"
 
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     # -- cite ---------------------------------------------------------------------------------------
-    ("cite", "agent/citations.py", "CitationRewriter.feed", "1 -> 2"):
+    ("cite", "agent/citations.py", "CitationRewriter.feed_parts", "1 -> 2"):
         "rfind returns -1 or an index: `cut != -2` is `cut != -1` or more",
-    ("cite", "agent/citations.py", "CitationRewriter.feed", "operand dropped: cut != -1"):
+    ("cite", "agent/citations.py", "CitationRewriter.feed_parts", "operand dropped: cut != -1"):
         "with no '[' the tail is one character, which _PARTIAL (it starts with '[') never matches",
-    ("cite", "agent/citations.py", "CitationRewriter.feed", "operand dropped: ']' not in text[cut:]"):
+    ("cite", "agent/citations.py", "CitationRewriter.feed_parts", "operand dropped: ']' not in text[cut:]"):
         "_PARTIAL cannot match a tail holding ']' either",
     # -- address ------------------------------------------------------------------------------------
     ("address", "search/address.py", MODULE_SCOPE, "right operand dropped: ipaddress.IPv4Address | ipaddress.IPv6Address"):

@@ -289,3 +289,14 @@ async def test_after_a_call_the_answer_streams_on_the_same_prompt_without_offeri
     assert len(deltas) > 1 and "".join(deltas).strip() and not stream.tool_calls
     # The conversation is rendered as the call's prompt was, functions listed: that prompt is reused.
     assert stream.usage.cached_tokens >= decided.usage.prompt_tokens - 1
+
+
+@shared_loop
+async def test_a_json_schema_response_format_holds_the_output_to_it(llm):
+    # llama.cpp turns the schema into a grammar: the real model can write nothing else.
+    schema = {"type": "object", "properties": {"color": {"type": "string", "maxLength": 12}}, "required": ["color"]}
+    fmt = {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
+    params = GenerationParams(max_tokens=40, temperature=0.0, response_format=fmt)
+    stream = llm.chat_stream([Message(role="user", content="Name one color. 说一种颜色。")], params)
+    text = "".join([delta async for delta in stream])
+    assert set(json.loads(text)) == {"color"}

@@ -223,3 +223,24 @@ def test_every_response_carries_a_request_id_that_its_json_log_line_names(app, j
     assert 0 < line["duration_ms"] < 30_000
     assert access[made.headers["x-request-id"]]["status"] == 404
     assert access[streamed.headers["x-request-id"]]["route"] == "/v1/answer"
+
+
+def test_metrics_and_logs_never_carry_an_api_key(local_web, megrez, json_logs, capfd):  # noqa: F811
+    """Keys sent every way a client may send them (right, wrong, in a query string, refused by the
+    rate limit, on the documents route) are in no /metrics label and no log line."""
+    right, wrong = "k-right-5Zq81mN", "k-wrong-3Hd92pL"
+    settings = make_settings(local_web, megrez, api_keys=[right], key_burst=3, key_rate_per_minute=1)
+    with ServedApp(settings) as app:
+        base = app.base_url
+        assert httpx.post(f"{base}/v1/answer", json={"question": QUESTION}, headers={"Authorization": f"Bearer {right}"}, timeout=30).status_code == 200
+        assert httpx.get(f"{base}/v1/models", headers={"X-API-Key": right}).status_code == 200
+        assert httpx.get(f"{base}/v1/models?api_key={right}&key={wrong}", headers={"X-API-Key": right}).status_code == 200
+        assert httpx.get(f"{base}/v1/models", headers={"X-API-Key": right}).status_code == 429
+        assert httpx.get(f"{base}/v1/models", headers={"Authorization": f"Bearer {wrong}"}).status_code == 401
+        assert httpx.get(f"{base}/documents/x.md?sig={wrong}", headers={"X-API-Key": wrong}).status_code == 401
+        metrics = httpx.get(f"{base}/metrics", timeout=10).text
+    time.sleep(0.1)
+    logs = capfd.readouterr().err
+    assert "websearch_requests_total" in metrics and log_lines(logs)
+    for text in (metrics, logs):
+        assert right not in text and wrong not in text
