@@ -4,6 +4,7 @@ the scripted Megrez searches again when the pages it read lack part of the quest
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
@@ -238,7 +239,7 @@ def call(query: str) -> str:
     ("question", "query", "answer"),
     [
         ("How much did the Aurora Bridge in Veldmark cost?", "Aurora Bridge cost", "It cost 420 million euros [citation:1]."),
-        ("青川大桥有多长？", "青川大桥 长度", "青川大桥全长1.2公里[citation:1]。"),
+        ("青川大桥有多长？", "青川大桥 长度", "青川大桥全长3.2公里[citation:1]。"),
     ],
 )
 def test_a_model_that_only_repeats_its_call_stops_searching_and_answers(app, megrez, local_web, question, query, answer):
@@ -247,7 +248,7 @@ def test_a_model_that_only_repeats_its_call_stops_searching_and_answers(app, meg
     body = ask(app, question=question, depth="auto")
     assert body["search_rounds"] == 1 and body["queries"] == [query]
     assert len(local_web.search_requests) - before <= 2  # round 1 only (the query and the question as typed)
-    assert body["answer"].endswith(("[1].", "[1]。")) and body["no_answer"] is None
+    assert re.search(r"(420 million euros|3.2公里) ?\[\d+\]", body["answer"]) and body["no_answer"] is None
     # The repeated call was answered with the "no more searches" note, and the model answered from what it had.
     prompts = [b for b in megrez.bodies("/v1/chat/completions") if "messages" in b]
     noted = [b for b in prompts if any(w in b["messages"][-1]["content"] for w in ("No more searches", "不能再搜索"))]
