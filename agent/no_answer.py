@@ -82,9 +82,11 @@ class EchoGuard:
     instruction sentences; once it is not, it flows on. A sentence that is such an opening is
     dropped up to its end."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, enabled: bool = True) -> None:
         self._sentence = ""  # the current sentence, held while undecided
-        self._mode: Literal["undecided", "pass", "drop"] = "undecided"
+        # Off (everything passes) for output held to a JSON schema: there JSON is the answer.
+        self._mode: Literal["undecided", "pass", "drop"] = "undecided" if enabled else "pass"
+        self._enabled = enabled
         self.echoed = False
 
     def feed(self, text: str) -> str:
@@ -95,7 +97,7 @@ class EchoGuard:
             elif self._mode == "undecided":
                 self._sentence += char
                 self._decide(out)
-            if _SENTENCE_END.match(char):
+            if _SENTENCE_END.match(char) and self._enabled:
                 if self._mode == "undecided":
                     out.append(self._sentence)
                 self._sentence, self._mode = "", "undecided"
@@ -103,7 +105,7 @@ class EchoGuard:
 
     def close(self) -> str:
         held, self._sentence = (self._sentence if self._mode == "undecided" else ""), ""
-        self._mode = "undecided"
+        self._mode = "undecided" if self._enabled else "pass"
         return held
 
     def _decide(self, out: list[str]) -> None:

@@ -73,7 +73,8 @@ async def stream_reply(
     reply.verifier = verifier
     parser = FunctionCallParser({"search"})
     rewriter = CitationRewriter(sources)
-    guard = EchoGuard()  # instructions repeated back are neither shown nor kept
+    # Instructions repeated back are neither shown nor kept (JSON held to a schema is the answer itself).
+    guard = EchoGuard(enabled=not params.response_format)
     # The final answer is stripped: leading whitespace is never sent, trailing whitespace is held
     # until more text follows, so the streamed text equals the final answer exactly.
     held = ""
