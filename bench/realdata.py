@@ -4,6 +4,7 @@ bench/data/README.md):
     .venv/bin/python -m bench.realdata            # every table
     .venv/bin/python -m bench.realdata --json     # the same figures as JSON
     .venv/bin/python -m bench.realdata --misses   # also the ids each method missed
+    .venv/bin/python -m bench.realdata --extractor trafilatura   # pages read as before (WEBSEARCH_EXTRACTOR)
 
 1. Extraction on real pages (trafilatura's evaluation corpus, a 1-in-8 sample plus the pages the
    English questions use): trafilatura's own scoring. A gold "with" segment found in the output is
@@ -106,8 +107,12 @@ VARIANTS = [
 # --- 1. extraction ------------------------------------------------------------------------------
 
 
-def load_pages() -> dict[str, bytes]:
+def load_pages(*, heldout: bool = False) -> dict[str, bytes]:
+    """The sample's pages; the pages only the held-out questions (bench/heldout.py) ask about join
+    only with `heldout`, so this bench's pool, and its figures, stay what they were."""
     evaldata = json.loads((DATA / "trafilatura_eval" / "evaldata.json").read_text())
+    if not heldout:
+        evaldata = {url: e for url, e in evaldata.items() if not e.get("heldout_only")}
     return {url: gzip.decompress((DATA / "trafilatura_eval" / e["file"]).read_bytes()) for url, e in evaldata.items()}
 
 
@@ -115,14 +120,19 @@ def fetched(url: str, raw: bytes) -> Fetched:
     return Fetched(url=url, final_url=url, status=200, content_type="text/html", charset=None, body=raw)
 
 
+EXTRACTOR = "fast"  # --extractor: how every variant reads HTML (search.extract.EXTRACTORS)
+
+
 def extract_page(url: str, raw: bytes, **options) -> Page:
-    return shipped_extract.extract_page(fetched(url, raw), SearchResult(url=url, title=""), **options)
+    return shipped_extract.extract_page(fetched(url, raw), SearchResult(url=url, title=""), EXTRACTOR, **options)
 
 
 def segment_scores(outputs: dict[str, str]) -> dict:
     evaldata = json.loads((DATA / "trafilatura_eval" / "evaldata.json").read_text())
     tp = fn = fp = tn = 0
     for url, entry in evaldata.items():
+        if url not in outputs:
+            continue
         text = norm(outputs.get(url) or "")
         for segment in entry["with"]:
             if norm(segment) in text:
@@ -219,7 +229,10 @@ def hit(answers: list[str], texts: list[str]) -> bool:
     return any(norm(a) in text or "".join(a.split()) in bare for a in answers)
 
 
-def run_questions(questions: list[dict], pages_by_variant: dict[str, dict[str, Page]]) -> list[dict]:
+def run_questions(
+    questions: list[dict], pages_by_variant: dict[str, dict[str, Page]], variants: list[Variant] | None = None
+) -> list[dict]:
+    variants = VARIANTS if variants is None else variants
     records = []
     pools: dict[int, dict[str, list[str]]] = {}
     for pages in pages_by_variant.values():
@@ -227,7 +240,7 @@ def run_questions(questions: list[dict], pages_by_variant: dict[str, dict[str, P
             pools[id(pages)] = {u: tokenize(f"{p.title} {p.text}") for u, p in pages.items()}
     for q in questions:
         record = {"id": q["id"], "kind": q["kind"], "methods": {}, "ms": {}}
-        for variant in VARIANTS:
+        for variant in variants:
             pages = pages_by_variant[variant.key]
             pool = pools[id(pages)]
             lineup = line_up(pages, q["page"], distractors(pool, q["page"], q["query"]))
@@ -236,7 +249,7 @@ def run_questions(questions: list[dict], pages_by_variant: dict[str, dict[str, P
                 "hit": hit(q["answers"], texts), "tokens": sum(map(count_tokens, texts)), "widened": widened,
             }
             record["ms"][variant.key] = ms
-            if variant is VARIANTS[0]:
+            if variant is variants[0]:
                 first = [truncate_tokens(p.text, FIRST_TOKENS) for p in lineup]
                 record["methods"]["first_2048"] = {"hit": hit(q["answers"], first), "tokens": sum(map(count_tokens, first))}
         records.append(record)
@@ -266,9 +279,9 @@ def chinese() -> list[dict]:
     return run_questions(questions, {v.key: pages for v in VARIANTS})
 
 
-def summarise(records: list[dict]) -> dict:
+def summarise(records: list[dict], variants: list[Variant] | None = None) -> dict:
     kinds = sorted({r["kind"] for r in records})
-    methods = ["first_2048"] + [v.key for v in VARIANTS]
+    methods = ["first_2048"] + [v.key for v in (VARIANTS if variants is None else variants)]
     out: dict = {"questions": len(records), "by_kind": dict(Counter(r["kind"] for r in records)), "methods": {}}
     for m in methods:
         rows = [r["methods"][m] for r in records]
@@ -313,9 +326,13 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--skip-extraction", action="store_true", help="only the recall benches")
+    parser.add_argument("--extractor", choices=shipped_extract.EXTRACTORS, default="fast",
+                        help="how pages are read (WEBSEARCH_EXTRACTOR): fast (default) or trafilatura (as before)")
     parser.add_argument("--semantic-cpu", type=int, metavar="N", default=0,
                         help="add semantic variants (USE v3 on the CPU, 32 candidates) on N CMRC questions and every English one")
     args = parser.parse_args()
+    global EXTRACTOR
+    EXTRACTOR = args.extractor
     if args.semantic_cpu:
         global SEMANTIC, CMRC_LIMIT
         SEMANTIC, CMRC_LIMIT = CpuUSE(), args.semantic_cpu

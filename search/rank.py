@@ -24,8 +24,9 @@ from collections.abc import Sequence
 
 from core import tokens as _tokens
 from core.language import CJK_CLASS
+from search.aliases import aliases
 from search.models import Page, Passage
-from core.tokens import count_tokens, unit_counts
+from core.tokens import unit_counts
 
 TARGET_TOKENS = 80  # merge paragraphs up to about this size
 MAX_TOKENS = 120  # a paragraph above this is split on sentences
@@ -49,6 +50,7 @@ _STOP = frozenset(
 _STOP_ZH = frozenset("的了是在和有也就都而及与或吗呢吧啊么什哪谁几多少怎样")
 
 _TOKEN_RE = re.compile(f"[{CJK_CLASS}]+|[a-z0-9]+(?:[.'][a-z0-9]+)*")
+_HAN_RE = re.compile(f"[{CJK_CLASS}]")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'“(A-Z0-9£$€])|(?<=[。！？；])")
 _SENTENCE_ZH_RE = re.compile(r"(?<=[。！？；])")
 _CLOSING_RE = re.compile(r"[.!?。！？；;:：,，)）\"”]$")
@@ -82,16 +84,25 @@ def stem(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _term(run: str) -> str:
+    """An English run as an index term: without a possessive 's, stemmed; "" for a stop word."""
+    if run.endswith("'s"):
+        run = run[:-2]
+    return "" if run in _STOP else stem(run)
+
+
 def tokenize(text: str) -> list[str]:
     """English: lower-cased, stemmed words without stop words; Chinese: unigrams + bigrams."""
+    text = text.lower()
+    runs = _TOKEN_RE.findall(text)
+    if not _HAN_RE.search(text):  # no Chinese: one cached lookup per word
+        return [term for term in map(_term, runs) if term]
     tokens: list[str] = []
-    for run in _TOKEN_RE.findall(text.lower()):
+    for run in runs:
         if run[0].isascii():
-            if run.endswith("'s"):
-                run = run[:-2]
-            if run in _STOP:
-                continue
-            tokens.append(stem(run))
+            if term := _term(run):
+                tokens.append(term)
         else:
             tokens.extend([ch for ch in run if ch not in _STOP_ZH])
             tokens.extend(map(operator.add, run, run[1:]))  # bigrams
@@ -110,15 +121,8 @@ def _cost(units: Units) -> float:
 
 
 def _exact(text: str, units: Units) -> int:
-    """count_tokens(text), given its unit counts, without count_tokens' Python loop over every unit.
-
-    count_tokens sums 1.0 per Han character and 1.3 per other unit and rounds up. That sum is a
-    multiple of 0.1, so float rounding can only move its ceiling when it is a whole number (other
-    units a multiple of 10): then, and whenever the prices differ from these, count_tokens decides."""
-    cjk, other = units
-    if (_tokens.CJK_COST, _tokens.WORD_COST) != (1.0, 1.3) or not other % 10:
-        return count_tokens(text)
-    return -(-(10 * cjk + 13 * other) // 10)
+    """count_tokens(text), given its unit counts (core.tokens.priced)."""
+    return _tokens.priced(text, units)
 
 
 def passage_tokens(text: str) -> int:
@@ -195,7 +199,7 @@ def split_passages(page: Page) -> list[Passage]:
 
 
 class BM25:
-    def __init__(self, documents: list[list[str]], context: list[list[str]] | None = None, weight: float = 0.0) -> None:
+    def __init__(self, documents: Sequence[Sequence[str]], context: Sequence[Sequence[str]] | None = None, weight: float = 0.0) -> None:
         """`context[i]`, when given, counts in document i at `weight` per occurrence (a field of its own)."""
         self.docs = [Counter(doc) for doc in documents]
         self.lengths = [float(len(doc)) for doc in documents]
@@ -288,6 +292,7 @@ CONTEXT_WEIGHT = 0.5  # ...each of their words counting half a word of the passa
 PREVIOUS = False
 TOPIC_WEIGHT = 0.5  # follow-ups: the conversation's words, beside the latest question's
 PAGE_WEIGHT = 1.0  # follow-ups: a page about the conversation's subject lifts its passages by up to this
+NEXT_WEIGHT = 0.5  # follow-ups: the passage after the one the conversation points at (half again for the one after)
 
 
 def _contexts(passages: list[Passage]) -> list[str]:
@@ -304,10 +309,38 @@ def _contexts(passages: list[Passage]) -> list[str]:
         out.append(" ".join(x for x in (heading if not starts_with_heading else "", previous if PREVIOUS else "") if x))
         if starts_with_heading:
             heading = first
-        last_line = passage.text.rsplit("\n", 1)[-1]
-        sentences = _sentences(last_line)
-        previous = sentences[-1] if sentences else ""
+        if PREVIOUS:  # measured and left out (README): not split for nothing
+            sentences = _sentences(passage.text.rsplit("\n", 1)[-1])
+            previous = sentences[-1] if sentences else ""
     return out
+
+
+def _after(passages: list[Passage], topic_scores: list[float]) -> list[float]:
+    """For each passage, how strongly the conversation points at the passage just before it on its
+    page (or, at half, the one before that): the answer to a pronoun question often follows."""
+    out = []
+    for i, passage in enumerate(passages):
+        one = topic_scores[i - 1] if i >= 1 and passages[i - 1].url == passage.url else 0.0
+        two = topic_scores[i - 2] if i >= 2 and passages[i - 2].url == passage.url else 0.0
+        out.append(max(one, two / 2))
+    return out
+
+
+# Pages split and tokenised lately, by their text: a page read for one question (or served from the
+# page cache) is split and tokenised once, not again for every question that reads it.
+INDEXED_PAGES = 128
+
+
+@functools.lru_cache(maxsize=INDEXED_PAGES)
+def _indexed(
+    url: str, title: str, text: str, context: bool
+) -> tuple[tuple[Passage, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+    """A page's passages, each one's terms (the page title's with its own: "It opened in 2021" is
+    about the page's subject) and its context's terms (the heading it sits under), for BM25."""
+    own = split_passages(Page(url=url, title=title, text=text))
+    heading_terms = tuple(tuple(tokenize(c)) if c else () for c in _contexts(own)) if context else ((),) * len(own)
+    title_terms = tokenize(title)
+    return tuple(own), tuple(tuple(title_terms + tokenize(p.text)) for p in own), heading_terms
 
 
 def _ask_terms(question: str) -> list[str]:
@@ -325,6 +358,8 @@ def rank_passages(
     history: Sequence[str] = (),
     context: bool = CONTEXT,
     followup: bool = True,
+    alias: bool = True,
+    lookahead: bool = True,
 ) -> list[Passage]:
     """Every passage of every page, best first (ties: earlier page, earlier position).
 
@@ -333,37 +368,43 @@ def rank_passages(
     latest question says what is asked and the query and the conversation say about whom: passages
     are ranked by the question's terms, the conversation's terms count less, and a page about the
     conversation's subject lifts its passages (so the budget goes to "was born in ..." on the
-    subject's page, not to more passages that answer the earlier question)."""
-    by_page = [split_passages(page) for page in pages]
-    passages = [p for own in by_page for p in own]
+    subject's page, not to more passages that answer the earlier question). With `lookahead` the one
+    or two passages after the one the conversation points at are lifted too: "what did she say
+    next?" is answered below the passage that names her. With `alias` a name asked meets its acronym
+    on the pages and an acronym its name (search/aliases.py)."""
+    indexed = [_indexed(page.url, page.title, page.text or page.snippet, context) for page in pages]
+    # Copies: the scores below belong to this question, the cached passages to the page.
+    passages = [p.model_copy() for own, _, _ in indexed for p in own]
     if not passages:
         return []
-    # The title is indexed with each passage: "It opened in 2021" is about the page's subject.
-    titles = {page.url: tokenize(page.title) for page in pages}
-    contexts = [c for own in by_page for c in _contexts(own)] if context else [""] * len(passages)
     bm25 = BM25(
-        [titles.get(p.url, []) + tokenize(p.text) for p in passages],
-        [tokenize(c) if c else [] for c in contexts],
+        [terms for _, own, _ in indexed for terms in own],
+        [terms for _, _, own in indexed for terms in own],
         CONTEXT_WEIGHT,
     )
     # The user's question says what kind of answer is wanted; the model's query names the subject.
     shapes = answer_shapes(question)
+    texts = [f"{page.title}\n{page.text or page.snippet}" for page in pages] if alias else []
     if followup and history:
-        ask = _ask_terms(question)
+        ask = _ask_terms(question) + (tokenize(aliases(question, texts)) if alias else [])
         asked = set(ask)
-        topic = [t for t in tokenize(" ".join([query, *history[-2:]])) if t not in asked]
+        conversation = " ".join([query, *history[-2:]])
+        topic = [t for t in tokenize(f"{conversation} {aliases(conversation, texts) if alias else ''}") if t not in asked]
         ask_scores = [bm25.score(ask, i) for i in range(len(passages))]
         topic_scores = [bm25.score(topic, i) for i in range(len(passages))]
         best_topic: dict[str, float] = {}
         for passage, value in zip(passages, topic_scores):
             best_topic[passage.url] = max(best_topic.get(passage.url, 0.0), value)
         top_ask, top_topic = max(ask_scores) or 1.0, max(topic_scores) or 1.0
+        after = _after(passages, topic_scores) if lookahead else [0.0] * len(passages)
         scores = [
-            (a / top_ask + TOPIC_WEIGHT * t / top_topic) * (1 + PAGE_WEIGHT * best_topic[p.url] / top_topic)
-            for p, a, t in zip(passages, ask_scores, topic_scores)
+            (a / top_ask + TOPIC_WEIGHT * t / top_topic + NEXT_WEIGHT * n / top_topic)
+            * (1 + PAGE_WEIGHT * best_topic[p.url] / top_topic)
+            for p, a, t, n in zip(passages, ask_scores, topic_scores, after)
         ]
     else:
-        terms = tokenize(f"{question} {query}")
+        asked = f"{question} {query}"
+        terms = tokenize(f"{asked} {aliases(asked, texts)}" if alias else asked)
         scores = [bm25.score(terms, i) for i in range(len(passages))]
     for passage, score in zip(passages, scores):
         if score and shapes and any(shape.search(passage.text) for shape in shapes):

@@ -25,6 +25,7 @@ async def read_results(deps: Deps, results: list[SearchResult], limit: int) -> l
         workers=deps.workers,
         cache=deps.cache,
         cache_ttl_s=deps.settings.page_cache_ttl_s,
+        extractor=deps.settings.extractor,
     )
     for page in pages:
         if page.fallback is not None:

@@ -150,14 +150,40 @@ def _index(args: argparse.Namespace) -> int:
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # a broken PDF is reported once, below
     from agent.deps import build_workers
 
+    from api.cli.progress import Progress
+
     settings = Settings()
-    with build_workers(settings) as workers:  # the files are untrusted bytes too: parsed in workers
+    progress: Progress | None = None
+
+    def on_document(done: int, total: int) -> None:
+        nonlocal progress
+        if progress is None:
+            progress = Progress(total, desc="index", unit="file", redraw_s=0)  # a slow file shows where it stands
+        if done:
+            progress.update()
+
+    workers = build_workers(settings)  # the files are untrusted bytes too: parsed in workers
+    try:
         stats = build_index(
             args.folder,
             args.index or settings.local_index,
             workers=workers,
             document_deadline_s=settings.index_document_deadline_s,
+            on_document=on_document,
         )
+    except KeyboardInterrupt:
+        # Nothing was swapped in: the index on disk is the one before. The pool is not waited for
+        # (a file mid-parse could hold it to its deadline): its daemon processes end with this one.
+        if progress is not None:
+            progress.close(interrupted=True)
+        print("websearch index: interrupted; the index was left as it was", file=sys.stderr)
+        return 130
+    except BaseException:
+        workers.close()
+        raise
+    workers.close()
+    if progress is not None:
+        progress.close()
     for path, reason in stats.skipped:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     print(f"indexed {stats.documents} documents ({stats.passages} passages) from {stats.source} into {stats.index_dir}")
@@ -250,13 +276,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     evaluate.add_argument("file", metavar="FILE", type=Path)
     evaluate.add_argument("--json", metavar="PATH", type=Path, help="also write every figure and record as JSON")
+    evaluate.add_argument(
+        "--html", metavar="PATH", type=Path, help="also write a self-contained page: figures, latency histogram, every question"
+    )
 
     args = parser.parse_args(argv)
     try:
         if args.command == "eval":
             from api.cli.evaluate import main as evaluate_main
 
-            return evaluate_main(args.file, args.json, Settings())
+            return evaluate_main(args.file, args.json, Settings(), args.html)
         if args.command == "serve":
             return _serve(args)
         if args.command == "index":

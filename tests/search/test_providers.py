@@ -591,6 +591,7 @@ def test_the_search_country_is_two_letters() -> None:
 
 async def run_search_node(provider: SearchProvider, **state: Any) -> list[SearchResult]:
     """The real `search` node in a one-node graph (as the agent runs it), with a stand-in provider."""
+    from datetime import date
     from types import SimpleNamespace
 
     from langgraph.graph import END, START, StateGraph
@@ -602,7 +603,7 @@ async def run_search_node(provider: SearchProvider, **state: Any) -> list[Search
     graph.add_node("search", search)
     graph.add_edge(START, "search")
     graph.add_edge("search", END)
-    deps = SimpleNamespace(settings=Settings(_env_file=None, search_max_results=6), provider=provider)
+    deps = SimpleNamespace(settings=Settings(_env_file=None, search_max_results=6), provider=provider, today=date.today)
     out = await graph.compile().ainvoke({"conversation_id": "t", **state}, context=deps)
     return out["results"]
 
