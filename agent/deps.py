@@ -12,6 +12,7 @@ from typing import Callable
 
 import httpx
 
+from agent.profile import for_backend
 from agent.protocols import ProtocolChoice
 from agent.settings import Settings
 from agent.store import ConversationStore, StoreConfig, build_store
@@ -70,6 +71,7 @@ def llm_config(settings: Settings) -> LLMConfig:
         hf_repo=settings.llm_hf_repo,
         hf_file=settings.llm_hf_file,
         threads=settings.llm_threads,
+        seed=settings.llm_seed,
         route_headers=settings.llm_route_headers,
         pool_cooldown_s=settings.llm_pool_cooldown_s,
         pool_affinity=settings.llm_pool_affinity,
@@ -147,6 +149,7 @@ def build_deps(settings: Settings, *, llm: LLM | None = None, workers: WorkerPoo
     )
     cache = instrument_cache(build_cache(cache_config(settings)))  # counted: search and page cache hit ratios
     llm = llm or build_llm(llm_config(settings))
+    settings = for_backend(settings, llm)  # the CPU profile's defaults for a model on this CPU
     workers = workers or build_workers(settings)
     return Deps(
         settings=settings,

@@ -4,14 +4,34 @@ verifier, agent/verify/stream.py) checked claim by claim, text emitted."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable
 
 from agent.citations import CitationRewriter, shown
 from agent.events import Delta, emit
+from agent.no_answer import EchoGuard
 from agent.state import Claim
 from agent.verify.stream import ClaimVerifier
 from inference.base import LLM, GenerationParams, Message, RouteKey
 from inference.megrez import FunctionCall, FunctionCallError, FunctionCallParser, TextDelta, decode_call
+
+
+_SENTENCES = re.compile(r"[^.!?。！？\n]+[.!?。！？\n]")
+
+
+def repeating(text: str) -> bool:
+    """The reply has started to go round in circles (a small model's loop): its last sentence says
+    again what an earlier one said, or its end is the same few words three times over."""
+    unbroken = re.sub(r"(?<=\d)\.(?=\d)", "·", text)  # 1.2 is a number, not two sentences
+    sentences = [" ".join(s.split()).lower() for s in _SENTENCES.findall(unbroken)]
+    if len(sentences) >= 2 and len(sentences[-1]) >= 10 and sentences[-1] in sentences[:-1]:
+        return True
+    tail = text[-240:]
+    return any(
+        tail[-period:] == tail[-2 * period : -period] == tail[-3 * period : -2 * period]
+        and any(c.isalnum() for c in tail[-period:])  # a rule of dashes is a table, not a loop
+        for period in range(4, len(tail) // 3 + 1)
+    )
 
 
 class Reply:
@@ -23,6 +43,8 @@ class Reply:
         self.shown_text = ""  # exactly what reached it
         self.claims: list[Claim] = []  # its checked claims (offsets into shown_text), given a verifier
         self.verifier: ClaimVerifier | None = None
+        self.echoed = False  # the model repeated the service's instructions (held back, not kept)
+        self.looped = False  # the model went round in circles and was stopped there
 
 
 def tool_call_event(name: str, arguments: str, allowed: set[str]) -> FunctionCall | FunctionCallError:
@@ -51,6 +73,8 @@ async def stream_reply(
     reply.verifier = verifier
     parser = FunctionCallParser({"search"})
     rewriter = CitationRewriter(sources)
+    # Instructions repeated back are neither shown nor kept (JSON held to a schema is the answer itself).
+    guard = EchoGuard(enabled=not params.response_format)
     # The final answer is stripped: leading whitespace is never sent, trailing whitespace is held
     # until more text follows, so the streamed text equals the final answer exactly.
     held = ""
@@ -80,9 +104,10 @@ async def stream_reply(
             if isinstance(event, TextDelta):
                 if reply.call is not None:
                     continue  # after a call: neither shown nor kept, so what is kept is what was shown
-                reply.text += event.text
+                kept = guard.feed(event.text)
+                reply.text += kept
                 if show:
-                    show_text(await checked(rewriter.feed_parts(event.text)))
+                    show_text(await checked(rewriter.feed_parts(kept)))
             elif isinstance(event, FunctionCall):
                 if reply.call is None and show and verifier is not None:
                     show_text(await verifier.close())  # the words before the call: their last markers
@@ -100,13 +125,20 @@ async def stream_reply(
     try:
         async for chunk in stream:
             await handle(parser.feed(chunk))
+            if reply.call is None and repeating(reply.text):
+                reply.looped = True
+                break  # closing the stream stops the generation: what was shown stays the answer
     finally:
         await stream.aclose()  # on cancellation too: the server stops generating
     await handle(parser.close())
     # Native tool calls (the `tools` protocol) arrive whole when the stream ends.
     await handle([tool_call_event(call.name, call.arguments, {"search"}) for call in stream.tool_calls])
-    if show and reply.call is None:
-        show_text(await checked(rewriter.close_parts(), last=True))
+    if reply.call is None:
+        rest = guard.close()
+        reply.text += rest
+        if show:
+            show_text(await checked(rewriter.feed_parts(rest) + rewriter.close_parts(), last=True))
+    reply.echoed = guard.echoed
     if verifier is not None:
         reply.claims = verifier.claims_in(reply.shown_text)
     return reply

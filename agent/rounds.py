@@ -15,14 +15,15 @@ Refusal = Literal["rounds", "time"]
 ROUND_OVERHEAD_TOKENS = 120
 
 
-def max_rounds(settings: Settings, depth: Depth) -> int:
+def max_rounds(settings: Settings, depth: Depth | None) -> int:
+    depth = depth or settings.default_depth
     if depth == "quick":
         return 1
     return max(1, settings.deep_search_rounds if depth == "deep" else settings.max_search_rounds)
 
 
-def pages_per_round(settings: Settings, depth: Depth) -> int:
-    return settings.deep_fetch_pages if depth == "deep" else settings.fetch_pages
+def pages_per_round(settings: Settings, depth: Depth | None) -> int:
+    return settings.deep_fetch_pages if (depth or settings.default_depth) == "deep" else settings.fetch_pages
 
 
 def for_request(settings: Settings, state: AgentState) -> Settings:
@@ -57,7 +58,7 @@ def round_budget(settings: Settings, round_: int) -> int:
     return settings.context_tokens if round_ <= 1 else int(settings.context_tokens * settings.later_round_context_share)
 
 
-def evidence_budget(settings: Settings, depth: Depth) -> int:
+def evidence_budget(settings: Settings, depth: Depth | None) -> int:
     """All the evidence one question may read, every round together (the prompt stays bounded)."""
     return sum(round_budget(settings, r) for r in range(1, max_rounds(settings, depth) + 1))
 

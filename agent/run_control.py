@@ -16,6 +16,8 @@ import asyncio
 
 from langchain_core.runnables import RunnableConfig
 
+from inference.base import Message
+
 _KEY = "websearch_run_control"
 
 
@@ -49,10 +51,12 @@ class RunControl:
     def mark_answer_begun(self, round_: int = 1) -> None:
         self._round(round_).begun.set()
 
-    def settle(self, round_: int, *, again: bool) -> None:
-        """The round's answer ended: with another search (`again`) or as the final answer."""
+    def settle(self, round_: int, *, again: bool, transcript: list[Message] | None = None) -> None:
+        """The round's answer ended: with another search (`again`) or as the final answer.
+        `transcript`: its prompt and reply (empty when there is no answer to follow up)."""
         state = self._round(round_)
         state.again = again
+        state.transcript = list(transcript or [])
         state.settled.set()
         state.begun.set()  # an answer that wrote nothing must not leave the related step waiting
 
@@ -68,9 +72,16 @@ class RunControl:
         await state.settled.wait()
         return state.again
 
+    async def transcript(self, round_: int) -> list[Message]:
+        """Wait for the round's answer to end; its prompt and reply (the related step's prefix)."""
+        state = self._round(round_)
+        await state.settled.wait()
+        return state.transcript
+
 
 class _Round:
     def __init__(self) -> None:
         self.begun = asyncio.Event()
         self.settled = asyncio.Event()
         self.again = False
+        self.transcript: list[Message] = []

@@ -40,9 +40,13 @@ class Settings(BaseSettings):
     llm_hf_repo: str = "bartowski/Megrez-3B-Instruct-GGUF"
     llm_hf_file: str = "Megrez-3B-Instruct-Q4_K_M.gguf"
     llm_threads: int | None = None
+    llm_seed: int | None = None  # the embedded model's sampling seed (repeatable replies); unset = random
     answer_max_tokens: int = 768
     decide_max_tokens: int = 384
     related_max_tokens: int = 120  # the three follow-up questions written beside the answer
+    # Whether the three follow-up questions are written at all. With a model on the service's own CPU
+    # (the embedded backend) they are written after the answer, on its prompt; off there by default.
+    related_questions: bool = True
     # Sampling temperature per step: near-greedy where a function call or the evidence must be followed.
     decide_temperature: float = 0.2  # choosing to search (Megrez's function call, OpenAI tools)
     answer_temperature: float = 0.2  # the cited answer from the evidence
@@ -126,6 +130,9 @@ class Settings(BaseSettings):
     # a 3-round prompt then holds at most 1000 + 2 * 500 tokens of evidence, and the history budget
     # keeps room for all of it.
     later_round_context_share: float = 0.5
+    # The depth of a request that names none: "auto" with a model server, "quick" with the embedded
+    # model (agent/profile.py: every search round costs seconds of the same CPU).
+    default_depth: Literal["quick", "auto", "deep"] = "auto"
     deep_search_rounds: int = 5  # depth "deep": research questions get more rounds…
     deep_fetch_pages: int = 8  # … and read more pages per round
     condense: bool = False  # let the model condense long pages (one batched request) first

@@ -11,6 +11,8 @@ from search.clean import clean_text
 from search.filters import ResultFilter
 from search.models import Page, PassedOver, Passage, Recency, SearchResult, Source
 
+NoAnswer = Literal["empty", "echo"]  # why a reply is no answer (agent/no_answer.py)
+
 SearchMode = Literal["auto", "always", "never"]
 Language = Literal["en", "zh"]
 # quick: one search round; auto: up to the round limit, as the model decides; deep: more rounds,
@@ -106,7 +108,7 @@ class AgentInput(BaseModel):
     domains: list[str] = Field(default_factory=list)
     exclude_domains: list[str] = Field(default_factory=list)  # never these sites
     recency: Recency | None = None
-    depth: Depth = "auto"
+    depth: Depth | None = None  # None: the service's default (Settings.default_depth, by backend)
     # A date window and languages (the Perplexity surface's filters: search/filters.py).
     filters: ResultFilter = Field(default_factory=ResultFilter)
     context_tokens: int | None = None  # round 1's evidence budget; None: Settings.context_tokens
@@ -127,6 +129,9 @@ class AgentOutput(BaseModel):
     queries: list[str] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)
     search_rounds: int = 0  # search rounds run (0: answered without searching)
+    # Set when the model gave no answer: "empty" (it wrote nothing) or "echo" (it only repeated the
+    # service's instructions); `answer` then says so in one line (agent/no_answer.py).
+    no_answer: NoAnswer | None = None
     search_provider: str | None = None  # the provider that answered the (latest) search
     search_fallback: list[PassedOver] = Field(default_factory=list)  # providers passed over before it, and why
     timings: dict[str, float] = Field(default_factory=dict)
@@ -170,6 +175,7 @@ class AgentState(AgentInput):
     search_fallback: list[PassedOver] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)
     related_done: bool = False  # the final round's related step has written them (cite follows)
+    no_answer: NoAnswer | None = None  # the model gave none: "empty" or "echo"
     timings: Annotated[dict[str, float], _merge] = Field(default_factory=dict)
 
 
@@ -181,6 +187,7 @@ __all__ = [
     "Claim",
     "Depth",
     "Language",
+    "NoAnswer",
     "Quote",
     "SearchMode",
     "SearchRound",

@@ -53,13 +53,27 @@ class GenerationParams(BaseModel):
 class Usage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # Of `prompt_tokens`, those served from a prefix cache instead of evaluated again (vLLM's
+    # `prompt_tokens_details.cached_tokens`; llama.cpp's KV state kept from the previous call).
+    cached_tokens: int = 0
 
     def record(self, reply: dict[str, Any]) -> Usage:
         """Add an OpenAI-shaped reply's `usage` (vLLM's, llama.cpp's) to this running total; return it."""
         raw = reply.get("usage") or {}
-        usage = Usage(prompt_tokens=raw.get("prompt_tokens") or 0, completion_tokens=raw.get("completion_tokens") or 0)
+        details = raw.get("prompt_tokens_details") or {}
+        return self.add(
+            Usage(
+                prompt_tokens=raw.get("prompt_tokens") or 0,
+                completion_tokens=raw.get("completion_tokens") or 0,
+                cached_tokens=details.get("cached_tokens") or 0,
+            )
+        )
+
+    def add(self, usage: Usage) -> Usage:
+        """Add one reply's usage to this running total; return the reply's."""
         self.prompt_tokens += usage.prompt_tokens
         self.completion_tokens += usage.completion_tokens
+        self.cached_tokens += usage.cached_tokens
         return usage
 
 
@@ -199,6 +213,9 @@ class LLM(Protocol):
     base_url: str | None  # the one OpenAI-compatible server spoken to; None: embedded, or a pool (`endpoints`)
     usage_total: Usage  # every token this process has asked the backend for
     spilled: int  # conversation requests sent past their own server because it was too busy (a pool)
+    # One reply at a time on a CPU the service itself shares (the embedded model): a request made
+    # beside the answer only slows it, so the agent runs nothing beside it (agent/profile.py).
+    shared_cpu: bool
 
     @property
     def endpoints(self) -> list[EndpointStats]:

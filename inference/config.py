@@ -35,6 +35,7 @@ class LLMConfig(BaseModel):
     hf_repo: str
     hf_file: str
     threads: int | None  # llama.cpp threads; None: its own choice
+    seed: int | None = None  # llama.cpp's sampling seed; None: a random one per process
     route_headers: list[str]  # headers that carry a conversation's routing key to a router
     pool_cooldown_s: float
     pool_affinity: bool

@@ -4,6 +4,12 @@ llama.cpp generation is blocking C code and a `Llama` object is not safe for con
 each generation runs in its own worker thread while an asyncio.Lock lets one run at a time. The
 lock is released by the thread when it really ends, not by the coroutine that started it, so a
 cancelled request can never let a second one into the model while the first is still running.
+
+One context holds the KV state of the last prompt; llama.cpp evaluates only what a new prompt adds
+to the prefix it shares with it. The agent's prompts are built to extend each other (decide, then
+the answer, then the related questions on its prefix, then the next turn), and function calling is
+rendered here (llamacpp_tools.py) so that a conversation with calls keeps one format throughout.
+Each reply's usage says how many prompt tokens came from that state (`cached_tokens`).
 """
 
 from __future__ import annotations
@@ -32,17 +38,10 @@ from inference.base import (
 )
 from inference.config import CONTEXT_TOKENS, LLMConfig
 from inference.gguf import download_gguf
-from inference.llamacpp_args import (
-    STANDARD_ROLES,
-    bounded,
-    chat_role,
-    guided_args,
-    sampling_args,
-    stop_when,
-    too_long,
-    tool_message,
-)
+from inference.llamacpp_args import STANDARD_ROLES, chat_role, guided_args, sampling_args, stop_when, too_long
+from inference.llamacpp_meter import PromptMeter, Window
 from inference.llamacpp_model import load_llama
+from inference.llamacpp_tools import ToolChat, uses_tools
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -66,15 +65,28 @@ class LlamaCppLLM:
         self.usage_total = Usage()
         self.base_url: str | None = None  # in this process: no server
         self.spilled = 0
+        self.shared_cpu = True  # one reply at a time, on the cores the service runs on
+        self._meter = PromptMeter(llama)
+        # The functions offered so far, by name: a later prompt of a conversation that called one
+        # lists it again (with no call allowed), so that it extends the prompt that offered it.
+        self._tools: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def from_config(cls, config: LLMConfig) -> LlamaCppLLM:
         path = config.gguf or download_gguf(config.hf_repo, config.hf_file)
-        return cls.load(path, n_ctx=config.context_tokens, n_threads=config.threads)
+        return cls.load(path, n_ctx=config.context_tokens, n_threads=config.threads, seed=config.seed)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], *, n_ctx: int = CONTEXT_TOKENS, n_threads: int | None = None) -> LlamaCppLLM:
-        return cls(load_llama(path, n_ctx=n_ctx, n_threads=n_threads), source=Path(path).expanduser().name)
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        n_ctx: int = CONTEXT_TOKENS,
+        n_threads: int | None = None,
+        seed: int | None = None,
+    ) -> LlamaCppLLM:
+        llama = load_llama(path, n_ctx=n_ctx, n_threads=n_threads, seed=seed)
+        return cls(llama, source=Path(path).expanduser().name)
 
     # --- the LLM protocol ----------------------------------------------------------------------
 
@@ -88,17 +100,12 @@ class LlamaCppLLM:
     async def chat(
         self, messages: list[Message], params: GenerationParams, route: RouteKey | None = None
     ) -> Completion:
-        # One model in this process: `route` (which conversation) has no server to choose.
-        def work(cancel: threading.Event) -> dict[str, Any]:
-            return self._create_chat(messages, params, cancel, stream=False)
-
-        data = await self._run(work, threading.Event())
-        choice = data["choices"][0]
-        return Completion(
-            text=choice["message"].get("content") or "",
-            finish_reason=choice.get("finish_reason"),
-            usage=self.usage_total.record(data),
-        )
+        # One model in this process: `route` (which conversation) has no server to choose. The
+        # same path as a stream, so a conversation is rendered one way whichever call reads it.
+        stream = self.chat_stream(messages, params)
+        async with stream:
+            text = "".join([delta async for delta in stream])
+        return Completion(text=text, finish_reason=stream.finish_reason, usage=stream.usage)
 
     def chat_stream(
         self,
@@ -108,47 +115,37 @@ class LlamaCppLLM:
         *,
         tools: list[dict[str, Any]] | None = None,
     ) -> TextStream:
-        if tools:
-            return TextStream(lambda result: self._tool_stream(messages, params, tools, result))
+        if tools and not self.supports_tools:
+            raise ToolsUnsupported(self.name, "its chat template is not chatml, which function calling here needs")
+        for tool in tools or []:
+            self._tools[tool["function"]["name"]] = tool
+        called = uses_tools(messages) if self.supports_tools else set()
+        if tools or (called and called <= self._tools.keys() and not params.response_format):
+            # Offered now, or called earlier in this conversation: the function-calling format.
+            listed = tools or [self._tools[name] for name in sorted(called)]
+            return TextStream(lambda result: self._tool_stream(messages, params, listed, bool(tools), result))
 
         def start(cancel: threading.Event) -> Iterator[dict[str, Any]]:
             return self._create_chat(messages, params, cancel, stream=True)
 
         return TextStream(lambda result: self._stream(start, result))
 
-    async def _tool_stream(
-        self, messages: list[Message], params: GenerationParams, tools: list[dict[str, Any]], result: StreamResult
+    def _tool_stream(
+        self,
+        messages: list[Message],
+        params: GenerationParams,
+        tools: list[dict[str, Any]],
+        may_call: bool,
+        result: StreamResult,
     ) -> AsyncIterator[str]:
-        """llama.cpp's function-calling chat handler (chatml): a grammar makes the model choose between
-        `message:` and `functions.<name>:`, then the arguments follow the function's JSON schema."""
-        if not self.supports_tools:
-            raise ToolsUnsupported(self.name, "its chat template is not chatml, which llama.cpp's function calling needs")
+        """A message streams as it is written; a call arrives whole in `result.tool_calls`."""
+        chat = ToolChat(self._llama, messages, tools, sampling_args(params))
 
-        def work(cancel: threading.Event) -> dict[str, Any]:
-            from llama_cpp.llama_chat_format import chatml_function_calling
+        def start(cancel: threading.Event) -> Iterator[dict[str, Any]]:
+            yield from chat.run("auto" if may_call else "none", stop_when(cancel, self._llama.token_eos()))
+            result.tool_calls = chat.calls
 
-            args = sampling_args(params)
-            args["stop"] = args["stop"] or None  # the handler's own default (`<|im_end|>`)
-            return chatml_function_calling(
-                llama=self._llama,
-                messages=[tool_message(m) for m in messages],
-                tools=[bounded(tool) for tool in tools],
-                tool_choice="auto",
-                stream=False,
-                logits_processor=stop_when(cancel, self._llama.token_eos()),
-                **args,
-            )
-
-        data = await self._run(work, threading.Event())
-        message = data["choices"][0]["message"]
-        result.finish_reason = data["choices"][0].get("finish_reason")
-        result.usage = self.usage_total.record(data)
-        result.tool_calls = [
-            ToolCall(id=c.get("id") or "call_0", name=c["function"]["name"], arguments=c["function"].get("arguments") or "{}")
-            for c in message.get("tool_calls") or []
-        ]
-        if message.get("content"):
-            yield message["content"]
+        return self._stream(start, result)
 
     async def chat_batch(
         self, conversations: list[list[Message]], params: GenerationParams, route: RouteKey | None = None
@@ -162,14 +159,15 @@ class LlamaCppLLM:
         # No batch API in llama-cpp-python: one after another (they would queue on the lock anyway).
         results = []
         for prompt in prompts:
-            work = functools.partial(self._create_completion, prompt, params, stream=False)
-            data = await self._run(work, threading.Event())
+            work = functools.partial(self._metered, functools.partial(self._create_completion, prompt, params, stream=False))
+            data, window = await self._run(work, threading.Event())
             choice = data["choices"][0]
+            completion_tokens = (data.get("usage") or {}).get("completion_tokens") or 0
             results.append(
                 Completion(
                     text=choice.get("text") or "",
                     finish_reason=choice.get("finish_reason"),
-                    usage=self.usage_total.record(data),
+                    usage=self.usage_total.add(window.usage(completion_tokens)),
                 )
             )
         return results
@@ -223,6 +221,10 @@ class LlamaCppLLM:
             **sampling_args(params),
         )
 
+    def _metered(self, work: Callable[[threading.Event], T], cancel: threading.Event) -> tuple[T, Window]:
+        window = self._meter.begin()
+        return work(cancel), window
+
     # --- threads -------------------------------------------------------------------------------
 
     async def _run(self, work: Callable[[threading.Event], T], cancel: threading.Event) -> T:
@@ -271,7 +273,11 @@ class LlamaCppLLM:
         queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         cancel = threading.Event()
 
+        window = Window()
+
         def work(cancel: threading.Event) -> None:
+            nonlocal window
+            window = self._meter.begin()
             chunks = start(cancel)
             try:
                 for chunk in chunks:
@@ -303,7 +309,7 @@ class LlamaCppLLM:
             if not runner.done():
                 runner.cancel()
             runner.add_done_callback(lambda t: t.cancelled() or t.exception())  # an error nobody reads is not logged
-            result.usage = Usage(completion_tokens=self._count_tokens("".join(text)))
+            result.usage = self.usage_total.add(window.usage(self._count_tokens("".join(text))))
 
     # --- helpers -------------------------------------------------------------------------------
 

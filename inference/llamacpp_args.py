@@ -1,14 +1,13 @@
 """What the llama.cpp backend passes to llama-cpp-python for one generation: sampling settings,
-messages its templates accept, tool schemas a grammar can bound, and the per-token cancel check."""
+roles its templates accept, and the per-token cancel check."""
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from inference.base import GenerationParams, Message
+from inference.base import GenerationParams
 
 STANDARD_ROLES = {"system", "user", "assistant"}
 
@@ -31,26 +30,6 @@ def guided_args(params: GenerationParams) -> dict[str, Any]:
         return {"response_format": {"type": "json_object"}} if fmt.get("type") == "json_object" else {}
     schema = (fmt.get("json_schema") or {}).get("schema")
     return {"response_format": {"type": "json_object", "schema": schema}}
-
-
-def bounded(tool: dict[str, Any], max_chars: int = 160) -> dict[str, Any]:
-    """The tool with a maxLength on its string parameters: the handler generates the arguments with
-    no token limit, under a grammar made from this schema, and a small model can run on to n_ctx."""
-    tool = copy.deepcopy(tool)
-    properties = tool.get("function", {}).get("parameters", {}).get("properties", {})
-    for spec in properties.values():
-        if isinstance(spec, dict) and spec.get("type") == "string":
-            spec.setdefault("maxLength", max_chars)
-    return tool
-
-
-def tool_message(message: Message) -> dict[str, Any]:
-    """A message for the chatml function-calling template, which reads `content` always (strictly)."""
-    wire = message.wire()
-    wire["content"] = wire.get("content") or ""
-    if message.role not in STANDARD_ROLES:  # the template renders system, user and assistant only
-        wire = {"role": "user", "content": message.content}
-    return wire
 
 
 def chat_role(role: str, mapped: bool) -> str:

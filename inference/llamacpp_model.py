@@ -23,7 +23,7 @@ MEGREZ_TEMPLATE = (
 )
 
 
-def load_llama(path: str | os.PathLike[str], *, n_ctx: int, n_threads: int | None) -> Llama:
+def load_llama(path: str | os.PathLike[str], *, n_ctx: int, n_threads: int | None, seed: int | None = None) -> Llama:
     file = Path(path).expanduser()
     if not file.is_file():
         raise ModelNotFound("llama.cpp", f"no GGUF file at {file}; {HOW_TO_POINT}")
@@ -35,7 +35,9 @@ def load_llama(path: str | os.PathLike[str], *, n_ctx: int, n_threads: int | Non
             f"llama-cpp-python is not installed ({exc}); pip install llama-cpp-python, or {HOW_TO_POINT}",
         ) from exc
     try:
-        llama = Llama(model_path=str(file), n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+        # A fixed seed makes every generation's sampling repeatable (each call's seed is drawn from it).
+        extra = {} if seed is None else {"seed": seed}
+        llama = Llama(model_path=str(file), n_ctx=n_ctx, n_threads=n_threads, verbose=False, **extra)
     except (ValueError, RuntimeError, OSError) as exc:
         raise LLMError("llama.cpp", f"cannot load {file}: {exc}") from exc
     _keep_special_tokens(llama)

@@ -65,6 +65,7 @@ class OpenAIServerLLM:
         self.model_name = model
         self.supports_tools: bool | None = None  # known once a request with tools is answered or refused
         self.spilled = 0  # one server: nothing to spill to
+        self.shared_cpu = False  # a server of its own: requests beside the answer run in its batch
         self.name = f"vLLM at {redact(self.base_url)}"  # a name is shown (/readyz, errors): no password
         self.timeout_s = timeout_s
         self.connect_timeout_s = connect_timeout_s

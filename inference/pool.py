@@ -133,6 +133,7 @@ class PooledLLM:
         self._turn = 0
         self._checks: set[asyncio.Task] = set()
         self.base_url: str | None = None  # not one server: `endpoints` has theirs
+        self.shared_cpu = False
 
     # Every endpoint serves the same model: the first one speaks for all.
     @property
@@ -148,8 +149,7 @@ class PooledLLM:
         """Every token this process asked any endpoint for."""
         total = Usage()
         for endpoint in self._endpoints:
-            total.prompt_tokens += endpoint.llm.usage_total.prompt_tokens
-            total.completion_tokens += endpoint.llm.usage_total.completion_tokens
+            total.add(endpoint.llm.usage_total)
         return total
 
     @property

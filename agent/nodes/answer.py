@@ -15,6 +15,7 @@ from langgraph.runtime import Runtime
 import prompts
 from agent.deps import Deps
 from agent.events import Delta, Sources, Stage, Status, emit
+from agent.no_answer import give_no_answer, no_answer_text
 from agent.protocols.megrez import render_call
 from agent.reply import Reply, stream_reply
 from agent.rounds import record_observation, refusal
@@ -23,7 +24,7 @@ from agent.run_control import RunControl
 from agent.state import AgentState, SearchRound
 from agent.verify.repair import Repairer
 from agent.verify.stream import ClaimVerifier
-from inference.base import GenerationParams
+from inference.base import GenerationParams, Message
 
 
 def observation(state: AgentState) -> str:
@@ -75,6 +76,7 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
         separate = False
         control.mark_answer_begun(round_)
 
+    transcript: list[Message] = []  # the last prompt and the reply: the related step's prefix
     spent = 0.0  # seconds spent checking claims in this step
     repaired = {"repointed": state.repointed, "removed": state.removed}
 
@@ -101,7 +103,7 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
             sampling = params.model_copy(update={"temperature": deps.settings.answer_samples_temperature})
             route = deps.route(current.conversation_id)
             llm = await sampled(llm, messages, sampling, n=samples, sources=current.sources, checker=deps.checker, route=route)
-        return await stream_reply(
+        reply = await stream_reply(
             llm,
             messages,
             params,
@@ -112,6 +114,8 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
             tools=protocol.answer_tools(current) if may_call else None,
             verifier=verifier,
         )
+        transcript[:] = [*messages, Message(role="assistant", content=reply.text)]
+        return reply
 
     def checked(reply: Reply) -> dict:
         """The reply as shown (checked) and its claims, for the verify stage."""
@@ -120,6 +124,16 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
     def tally() -> dict:
         return {"verify_ms": state.verify_ms + spent * 1000, **repaired}
 
+    def final(reply: Reply, extra: dict) -> dict:
+        if reply.text.strip():
+            return {**update, **extra, "model_answer": reply.text.strip(), **checked(reply)}
+        # Nothing, or only our own instructions repeated: one clear line instead of an empty answer.
+        first_text()
+        why = give_no_answer(state.language, sources=bool(state.sources), echoed=reply.echoed)
+        transcript.clear()  # no questions follow an answer that is not there
+        line = no_answer_text(state.language, sources=bool(state.sources))
+        return {**update, **extra, "model_answer": "", "no_answer": why, "shown_answer": line, "answer_claims": [], **tally()}
+
     again = False
     try:
         # Output held to a JSON schema cannot also hold a search call: one round, then the answer.
@@ -127,11 +141,11 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
         reply = await generate(state, may_call=may_call)
         query = wanted_query(reply, state, protocol.can_search_again)
         if query is None:
-            return {**update, "model_answer": reply.text.strip(), **checked(reply)}
+            return final(reply, {})
         called = SearchRound(
             query=query, text=reply.text, shown=reply.shown_text, claims=reply.claims, call=reply.text + render_call(query)
         )
-        if refusal(state, deps.settings, can_search_again=protocol.can_search_again) is None:
+        if not repeats(query, state) and refusal(state, deps.settings, can_search_again=protocol.can_search_again) is None:
             again = True  # the graph runs another round: search, read, …, and this step again
             later = [*state.later_rounds, called]
             return {
@@ -141,17 +155,25 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
                 "round": round_ + 1,
                 **tally(),
             }
-        # At the round limit or past the time budget: the call is answered with a note, and the
-        # model answers from what it has read (always an answer, never an error).
+        # At the round limit, past the time budget, or a call the model already made (it would
+        # find the same pages): the call is answered with a note, and the model answers from what
+        # it has read (always an answer, never an error).
         refused = called.model_copy(
             update={"searched": False, "observation": prompts.search_limit(state.language, question=state.question)}
         )
         state = state.model_copy(update={"later_rounds": [*state.later_rounds, refused]})
         separate = separate or bool(reply.shown_text)
-        final = await generate(state, may_call=False)  # a call here is not followed: its text is the answer
-        return {**update, "later_rounds": state.later_rounds, "model_answer": final.text.strip(), **checked(final)}
+        last = await generate(state, may_call=False)  # a call here is not followed: its text is the answer
+        return final(last, {"later_rounds": state.later_rounds})
     finally:
-        control.settle(round_, again=again)  # an empty or failed answer must not leave the related step waiting
+        # An empty or failed answer must not leave the related step waiting.
+        control.settle(round_, again=again, transcript=transcript)
+
+
+def repeats(query: str, state: AgentState) -> bool:
+    """The model asks again for a search it has made (a small model repeating its call)."""
+    said = " ".join(query.lower().split())
+    return any(said == " ".join(q.lower().split()) for q in state.queries)
 
 
 def route(state: AgentState) -> str:

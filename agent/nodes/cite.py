@@ -7,6 +7,7 @@ rewritten here."""
 from __future__ import annotations
 
 from agent.citations import rewrite
+from agent.no_answer import no_answer_text
 from agent.state import AgentState, Citation, Claim
 
 
@@ -14,6 +15,8 @@ def parts(state: AgentState) -> list[tuple[str, list[Claim]]]:
     """What the reader saw, in order, each part with its claims: the words before each search (the
     preamble, the words before each later call), then the final reply."""
     final = state.shown_answer if state.shown_answer is not None else rewrite(state.model_answer, state.sources)[0]
+    if state.no_answer:  # the line the reader was shown instead of an answer
+        final = no_answer_text(state.language, sources=bool(state.sources))
     shown = [(state.preamble, []), *((round_.shown, round_.claims) for round_ in state.later_rounds)]
     return [(text, claims) for text, claims in (*shown, (final, state.answer_claims)) if text]
 

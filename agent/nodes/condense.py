@@ -2,7 +2,8 @@
 matters from each long page — all pages in ONE batched request — and the answer reads those notes.
 
 Off by default (`WEBSEARCH_CONDENSE=true` turns it on): it buys more evidence per token at the
-price of one more model round before the first answer token.
+price of one more model round before the first answer token. Never with the embedded model
+(`LLM.shared_cpu`): there the pages would be condensed one reply after another.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def _notes(text: str) -> str | None:
 async def condense(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
     settings = for_request(deps.settings, state)
-    if not settings.condense or not state.passages:
+    if not settings.condense or not state.passages or deps.llm.shared_cpu:
+        # Never with a model on the service's CPU: each page would cost a reply before the answer's.
         return {}
     # The same ranking, packed with a far larger budget: each page's relevant text in full.
     long_sources = await asyncio.to_thread(

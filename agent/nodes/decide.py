@@ -13,6 +13,7 @@ from langgraph.runtime import Runtime
 
 from agent.deps import Deps
 from agent.events import Stage, Status, emit
+from agent.no_answer import give_no_answer
 from agent.protocols.megrez import render_call
 from agent.state import AgentState
 from inference.base import ToolsUnsupported
@@ -34,6 +35,10 @@ async def decide(state: AgentState, runtime: Runtime[Deps]) -> dict:
             "searched": True,
             "preamble": decision.preamble,
         }
+    if not decision.answer.strip():
+        # Nothing, or only our own instructions repeated: one clear line instead of an empty answer.
+        why = give_no_answer(state.language, sources=False, echoed=decision.echoed)
+        return {"model_answer": "", "searched": False, "no_answer": why}
     return {"model_answer": decision.answer, "searched": False}
 
 

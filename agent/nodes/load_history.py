@@ -47,13 +47,14 @@ async def load_history(state: AgentState, runtime: Runtime[Deps]) -> dict:
     # What is left of the context once the answer, the evidence (round 1: twice its budget, and never
     # less than the widened budget of an unsure ranking; each later round its own share), the prompts
     # and the question (it stands twice in each round's answer prompt) have their share.
-    rounds = max_rounds(settings, state.depth)
+    depth = state.depth or settings.default_depth
+    rounds = max_rounds(settings, depth)
     question = 2 * count_tokens(state.question) * rounds
     budget = (
         settings.llm_context_tokens
         - settings.answer_max_tokens
         - max(2 * settings.context_tokens, settings.unsure_context_tokens)
-        - (evidence_budget(settings, state.depth) - settings.context_tokens)
+        - (evidence_budget(settings, depth) - settings.context_tokens)
         - settings.prompt_reserve_tokens
         - (rounds - 1) * ROUND_OVERHEAD_TOKENS
         - question
@@ -71,4 +72,5 @@ async def load_history(state: AgentState, runtime: Runtime[Deps]) -> dict:
         "history_start": start,
         "language": detect_language(state.question),
         "started_at": started,
+        "depth": depth,
     }

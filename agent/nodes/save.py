@@ -10,8 +10,9 @@ from inference.base import LLMError
 
 
 class EmptyAnswer(LLMError):
-    """The model wrote nothing: a failure of the model backend (503 naming it), not a 200 with no
-    answer, and nothing is stored."""
+    """The answer is blank: a failure of the model backend (503 naming it), and nothing is stored.
+    A model that wrote nothing, or only our instructions, has the no-answer line by now
+    (agent/no_answer.py, issue 32); this is the net under it."""
 
     code = "empty_answer"
 

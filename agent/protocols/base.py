@@ -23,6 +23,7 @@ class Decision(BaseModel):
     answer: str = ""  # the model's direct answer (citation markers intact) when not searching
     preamble: str = ""  # text already shown before the model decided to search
     decided_by: str = "model"  # "model", "rule" (the bilingual rule) or "forced" (search: always)
+    echoed: bool = False  # the model's direct answer repeated the service's instructions (held back)
 
 
 class ModelProtocol(Protocol):

@@ -94,7 +94,7 @@ class MegrezProtocol:
             route=deps.route(state.conversation_id),
         )
         if state.search == "never":  # the chat prompt offers no function: a stray call is not followed
-            return Decision(answer=reply.text.strip())
+            return Decision(answer=reply.text.strip(), echoed=reply.echoed)
         query = (reply.call.arguments.get("query") or "").strip() if reply.call else ""
         if reply.call and not query:
             query = state.question
@@ -107,7 +107,7 @@ class MegrezProtocol:
         if query:
             # Text the model wrote before its call was already shown: it stays in the final answer.
             return Decision(query=query, preamble=reply.shown_text if reply.shown else "", decided_by=decided_by)
-        return Decision(answer=reply.text.strip())
+        return Decision(answer=reply.text.strip(), echoed=reply.echoed)
 
     def answer_messages(self, state: AgentState, day: date) -> list[Message]:
         return answer_messages(state, day)

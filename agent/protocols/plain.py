@@ -72,4 +72,4 @@ async def answer_directly(state: AgentState, deps: Deps) -> Decision:
     reply = await stream_reply(
         deps.llm, messages, params, sources=set(), show=True, route=deps.route(state.conversation_id)
     )
-    return Decision(answer=reply.text.strip(), decided_by="rule")
+    return Decision(answer=reply.text.strip(), decided_by="rule", echoed=reply.echoed)

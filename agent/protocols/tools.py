@@ -127,7 +127,7 @@ class ToolsProtocol:
             return await answer_directly(state, deps)
         if not reply.shown:
             show_held(reply.text)
-        return Decision(answer=reply.text.strip())
+        return Decision(answer=reply.text.strip(), echoed=reply.echoed)
 
     def answer_messages(self, state: AgentState, day: date) -> list[Message]:
         query = state.queries[0] if state.queries else state.question

@@ -92,6 +92,7 @@ class Record(BaseModel):
     cited_source_has_gold: bool = False
     latency_ms: float = 0.0
     prompt_tokens: int | None = None  # None when the backend reports no usage
+    cached_tokens: int | None = None  # of those, served from a prefix cache (llama.cpp's KV state, vLLM's)
     evidence_tokens: int = 0
     citation_counts: CitationCounts | None = None  # its claims and citations, and how many hold (ALCE)
     error: str | None = None
@@ -207,7 +208,7 @@ async def run(
             conversation = uuid.uuid4().hex
             for turn, asked in enumerate([item, *item.followups]):
                 record = Record(id=str(item.id), turn=turn, question=asked.question, answers=asked.answers)
-                before = deps.llm.usage_total.prompt_tokens
+                before = deps.llm.usage_total.model_copy()
                 started = time.perf_counter()
                 try:
                     output = await run_once(
@@ -220,7 +221,8 @@ async def run(
                     score(record, output)
                     record.citation_counts = await citation_scores.measure(output, deps.checker)
                 record.latency_ms = round((time.perf_counter() - started) * 1000, 1)
-                record.prompt_tokens = deps.llm.usage_total.prompt_tokens - before
+                record.prompt_tokens = deps.llm.usage_total.prompt_tokens - before.prompt_tokens
+                record.cached_tokens = deps.llm.usage_total.cached_tokens - before.cached_tokens
                 records.append(record)
                 if progress is not None:
                     found = sum(r.answer_has_gold for r in records)
@@ -255,6 +257,7 @@ def summarise(records: list[Record]) -> dict:
             "latency_ms_p50": round(statistics.median(latencies), 1),
             "latency_ms_p95": round(_pct(latencies, 95), 1),
             "prompt_tokens_mean": round(statistics.mean(prompts)) if prompts else None,
+            "cached_tokens_mean": round(statistics.mean(r.cached_tokens or 0 for r in rows)) if prompts else None,
             "evidence_tokens_mean": round(statistics.mean(r.evidence_tokens for r in rows)),
             **citation_scores.summary([r.citation_counts for r in rows]),  # citation_precision, citation_recall
         }
@@ -266,13 +269,15 @@ def summarise(records: list[Record]) -> dict:
 
 def table(summary: dict, records: list[Record]) -> str:
     lines = [
-        f"{'':<16} {'n':>4} {'answer':>7} {'cited':>7} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'prompt tok':>10} {'evid tok':>8}"
+        f"{'':<16} {'n':>4} {'answer':>7} {'cited':>7} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'prompt tok':>10}"
+        f" {'cached':>7} {'evid tok':>8}"
     ]
     for name, s in summary.items():
         prompt = "-" if s["prompt_tokens_mean"] is None else str(s["prompt_tokens_mean"])
+        cached = "-" if s["cached_tokens_mean"] is None else str(s["cached_tokens_mean"])
         lines.append(
             f"{name:<16} {s['questions']:>4} {s['answer_has_gold']:>7.3f} {s['cited_source_has_gold']:>7.3f} {s['errors']:>6}"
-            f" {s['latency_ms_p50']:>8.0f} {s['latency_ms_p95']:>8.0f} {prompt:>10} {s['evidence_tokens_mean']:>8}"
+            f" {s['latency_ms_p50']:>8.0f} {s['latency_ms_p95']:>8.0f} {prompt:>10} {cached:>7} {s['evidence_tokens_mean']:>8}"
         )
     lines.append("answer = the answer contains a gold string; cited = a source the answer cites contains one")
     missed = [r for r in records if not r.answer_has_gold]

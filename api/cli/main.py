@@ -101,7 +101,7 @@ def _serve_processes(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
-async def _ask(question: str, search: str, depth: str = "auto") -> int:
+async def _ask(question: str, search: str, depth: str | None = None) -> int:
     """Stream the answer to stdout as it is written; steps go to stderr, sources follow the answer."""
     from agent.deps import build_deps
     from agent.events import Delta, Status
@@ -253,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("question")
     ask.add_argument("--search", choices=["auto", "always", "never"], default="auto")
     ask.add_argument(
-        "--depth", choices=["quick", "auto", "deep"], default="auto", help="quick: one search; deep: more searches and pages"
+        "--depth", choices=["quick", "auto", "deep"], default=None,
+        help="quick: one search; deep: more searches and pages (default: WEBSEARCH_DEFAULT_DEPTH)"
     )
 
     index = commands.add_parser(

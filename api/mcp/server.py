@@ -52,10 +52,11 @@ T = TypeVar("T")
 Query = Annotated[str, Field(min_length=1, max_length=2000, description="what to search the web for")]
 MaxResults = Annotated[int, Field(ge=1, le=20, description="how many results (1-20)")]
 DepthArg = Annotated[
-    Depth,
+    Depth | None,
     Field(
         description="quick: one search; auto: the model searches again when the first results lack part "
-        "of the answer; deep: more searches and more pages, for research questions"
+        "of the answer; deep: more searches and more pages, for research questions; unset: the "
+        "service's default (WEBSEARCH_DEFAULT_DEPTH)"
     ),
 ]
 RecencyArg = Annotated[Recency | None, Field(description="only pages from the last day, week, month or year")]
@@ -182,7 +183,7 @@ def build_server(runtime: Runtime, *, max_question_chars: int) -> MCPServer:
         conversation_id: ConversationArg = None,
         recency: RecencyArg = None,
         domains: Domains = None,
-        depth: DepthArg = "auto",
+        depth: DepthArg = None,
     ) -> AskOutput:
         async def progress(step: int, total: int, message: str) -> None:
             try:

@@ -21,7 +21,7 @@ from agent.deps import Deps
 from agent.events import Stage, Status
 from agent.nodes.read import read_results
 from agent.run import stream_run
-from agent.state import AgentOutput, Claim, Depth
+from agent.state import AgentOutput, Claim, Depth, NoAnswer
 from api.rest.answer import agent_input, stored_key
 from api.rest.schemas import to_response
 from api.errors import APIError
@@ -77,6 +77,11 @@ class AskOutput(BaseModel):
     queries: list[str] = Field(description="every search round's query, in order")
     search_rounds: int = Field(default=0, description="search rounds taken (0: answered without searching)")
     related: list[str] = Field(default_factory=list, description="follow-up questions worth asking")
+    no_answer: NoAnswer | None = Field(
+        default=None,
+        description="set when the model gave no answer (empty: it wrote nothing; echo: it only repeated "
+        "its instructions); `answer` then says so in one line",
+    )
 
 
 def invalid(message: str) -> APIError:
@@ -193,7 +198,7 @@ async def ask_question(
     domains: list[str] | None,
     scope: str,
     progress: Progress,
-    depth: Depth = "auto",
+    depth: Depth | None = None,
 ) -> AskOutput:
     try:  # the REST contract's own checks: one question, one set of rules
         body = AnswerRequest(
@@ -224,4 +229,5 @@ async def ask_question(
         queries=response.queries,
         search_rounds=response.search_rounds,
         related=response.related,
+        no_answer=response.no_answer,
     )

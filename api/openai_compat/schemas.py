@@ -135,7 +135,7 @@ class ChatCompletionRequest(DomainFilter):
     n: int = 1
     conversation_id: str | None = Field(default=None, pattern=CONVERSATION_ID)
     search: SearchMode = "auto"
-    depth: Depth = "auto"  # quick: one search round; auto: as the model decides; deep: more rounds and pages
+    depth: Depth | None = None  # quick: one search round; auto: as the model decides; deep: more rounds and pages; unset: the default
     search_recency_filter: Recency | None = None
     return_related_questions: bool = False
     user: str | None = Field(default=None, max_length=256)  # OpenAI's end-user id: conversations are kept apart by it

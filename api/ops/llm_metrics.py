@@ -26,8 +26,14 @@ def llm_families(llm: LLM | None) -> Iterable:
     prompt.add_metric([], usage.prompt_tokens)
     completion = CounterMetricFamily("websearch_llm_completion_tokens", "Tokens the model generated.")
     completion.add_metric([], usage.completion_tokens)
+    cached = CounterMetricFamily(
+        "websearch_llm_cached_prompt_tokens",
+        "Prompt tokens served from a prefix cache, not evaluated again (llama.cpp's KV state, or vLLM's cached_tokens).",
+    )
+    cached.add_metric([], usage.cached_tokens)
     yield prompt
     yield completion
+    yield cached
     endpoints = llm.endpoints
     if not endpoints:
         return

@@ -22,6 +22,7 @@ those are read by `api/ops/llm_metrics.py`.
 | `websearch_cache_lookups_total` | counter | cache (search, page), result (hit, miss) |
 | `websearch_cache_hit_ratio` | gauge | cache (hits / lookups since start) |
 | `websearch_llm_prompt_tokens_total`, `websearch_llm_completion_tokens_total` | counter | |
+| `websearch_llm_cached_prompt_tokens_total` | counter | (of the prompt tokens, those served from a prefix cache: the embedded model's KV state, vLLM's `cached_tokens`) |
 | `websearch_llm_endpoint_up`, `websearch_llm_endpoint_outstanding_requests` | gauge | endpoint (LLM pool) |
 | `websearch_llm_endpoint_requests_total`, `websearch_llm_endpoint_failures_total` | counter | endpoint (LLM pool) |
 | `websearch_llm_prefix_cache_queries_total`, `websearch_llm_prefix_cache_hits_total` | counter | endpoint (tokens, vLLM's own counters) |

@@ -8,7 +8,7 @@ from typing import Annotated, Callable
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from agent.state import AgentOutput, Citation, Claim, Depth, SearchMode, Turn
+from agent.state import AgentOutput, Citation, Claim, Depth, NoAnswer, SearchMode, Turn
 from search.models import PassedOver, Recency, Source
 from search.providers.base import bare_domain
 
@@ -39,8 +39,8 @@ class AnswerRequest(BaseModel):
     exclude_domains: list[str] = Field(default_factory=list, max_length=20)  # never results from these sites
     recency: Recency | None = None
     # quick: one search round; auto: up to WEBSEARCH_MAX_SEARCH_ROUNDS, as the model decides;
-    # deep: more rounds and more pages a round.
-    depth: Depth = "auto"
+    # deep: more rounds and more pages a round; unset: WEBSEARCH_DEFAULT_DEPTH (agent/profile.py).
+    depth: Depth | None = None
     stream: bool = False
 
     @field_validator("question")
@@ -85,6 +85,9 @@ class AnswerResponse(BaseModel):
     search_provider: str | None = None
     search_fallback: list[PassedOver] = Field(default_factory=list)
     related: list[str]
+    # Set when the model gave no answer ("empty": it wrote nothing; "echo": it only repeated the
+    # service's instructions); `answer` is then one line saying so, never an empty string.
+    no_answer: NoAnswer | None = None
     timings: dict[str, float]  # ms per stage; a later round's stages as `search.2`, `answer.2`…
 
 
@@ -140,5 +143,6 @@ def to_response(output: AgentOutput, scope: str = "") -> AnswerResponse:
         search_provider=output.search_provider,
         search_fallback=output.search_fallback,
         related=output.related,
+        no_answer=output.no_answer,
         timings=output.timings,
     )

@@ -255,7 +255,7 @@ class SlackBot:
     async def _run(
         self, graph: Any, deps: Any, agent_in: AgentInput, channel: str, status_ts: str, words: dict[str, str]
     ) -> AgentOutput:
-        """The answer (depth auto); the status message follows each further search round."""
+        """The answer (the default depth); the status message follows each further search round."""
         output: AgentOutput | None = None
         async with aclosing(stream_run(graph, deps, agent_in)) as run:
             async for item in run:

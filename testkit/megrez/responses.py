@@ -51,7 +51,14 @@ def models_list(model: str, root: str, max_model_len: int, created: float) -> di
 def usage(results: list[dict]) -> dict:
     p = sum(r["prompt_tokens"] for r in results)
     c = sum(r["completion_tokens"] for r in results)
-    return {"prompt_tokens": p, "total_tokens": p + c, "completion_tokens": c, "prompt_tokens_details": None}
+    # As vLLM reports it with --enable-prompt-tokens-details: the prompt tokens its prefix cache served.
+    cached = sum(r.get("cached_tokens") or 0 for r in results)
+    return {
+        "prompt_tokens": p,
+        "total_tokens": p + c,
+        "completion_tokens": c,
+        "prompt_tokens_details": {"cached_tokens": cached},
+    }
 
 
 def full_response(path: str, results: list[dict], model: str, *, reverse_choices: bool = False) -> dict:

@@ -102,3 +102,84 @@ async def test_with_two_search_rounds_related_questions_come_once_after_the_fina
     related = [i for i, event in enumerate(events) if isinstance(event, Related)]
     assert len(related) == 1 and events[related[0]].related == output.related
     assert {"answer", "answer.2", "search.2", "related.2"} <= set(output.timings)
+
+
+# --- a model on the service's own CPU (the embedded backend says so: `shared_cpu`) -------------
+
+
+class OnSharedCpu:
+    """The scripted model as an embedded one would say it is: one reply at a time, on our CPU."""
+
+    shared_cpu = True
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.asked: list[tuple[str, list]] = []  # (how, messages) for every request, in order
+
+    def chat_stream(self, messages, params, **kwargs):
+        self.asked.append(("stream", messages))
+        return self.inner.chat_stream(messages, params, **kwargs)
+
+    async def chat(self, messages, params, **kwargs):
+        self.asked.append(("chat", messages))
+        return await self.inner.chat(messages, params, **kwargs)
+
+    async def chat_batch(self, conversations, params, **kwargs):
+        self.asked.append(("batch", conversations))
+        return await self.inner.chat_batch(conversations, params, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+async def shared_cpu_deps(settings, workers):
+    from agent.deps import llm_config
+    from inference.registry import build_llm
+
+    return build_deps(settings, llm=OnSharedCpu(build_llm(llm_config(settings))), workers=workers)
+
+
+async def close(deps) -> None:
+    deps.workers = None
+    await deps.llm.inner.aclose()
+    await deps.store.aclose()
+    await deps.cache.aclose()
+    await deps.http.aclose()
+
+
+async def test_on_a_shared_cpu_the_cpu_profile_holds_and_nothing_runs_beside_the_answer(local_web, megrez, workers):
+    settings = make_settings(local_web, megrez, condense=True, context_tokens=200, source_tokens=100)
+    deps = await shared_cpu_deps(settings, workers)
+    try:
+        assert deps.settings.default_depth == "quick" and deps.settings.max_search_rounds == 2
+        assert deps.settings.related_questions is False and deps.settings.unsure_context_tokens == 900
+        assert deps.settings.context_tokens == 200  # set explicitly: kept (condense would run with it)
+        question = "Where was the author of The Lantern Orchard born?"  # two rounds at depth auto
+        events = [e async for e in stream_run(build_graph(), deps, AgentInput(question=question, conversation_id="cpu"))]
+        output = events[-1]
+        assert output.search_rounds == 1 and output.answer  # depth quick by default
+        assert output.related == [] and not any(isinstance(e, Related) for e in events)
+        # Decide and the answer (asked again with "no more searches" when it calls): no condense, no related.
+        assert {how for how, _ in deps.llm.asked} == {"stream"}
+        deep = await run_once(build_graph(), deps, AgentInput(question=question, conversation_id="cpu2", depth="auto"))
+        assert deep.search_rounds == 2  # a request that asks for more rounds still gets them
+    finally:
+        await close(deps)
+
+
+async def test_on_a_shared_cpu_related_questions_are_the_answers_next_turn(local_web, megrez, workers):
+    deps = await shared_cpu_deps(make_settings(local_web, megrez, related_questions=True), workers)
+    try:
+        events = [e async for e in stream_run(build_graph(), deps, AgentInput(question=QUESTION, conversation_id="next"))]
+        output = events[-1]
+        assert output.related and output.answer
+        kinds = [type(e) for e in events]
+        assert kinds.index(Related) > max(i for i, k in enumerate(kinds) if k is Delta)  # after the whole answer
+        (_, answer), (how, related) = deps.llm.asked[-2:]
+        assert how == "chat"
+        # The answer's prompt, the answer as the model wrote it, then the request: one growing prompt.
+        assert related[: len(answer)] == answer
+        assert related[len(answer)].role == "assistant" and "420 million" in related[len(answer)].content
+        assert related[-1].role == "user" and QUESTION in related[-1].content
+    finally:
+        await close(deps)

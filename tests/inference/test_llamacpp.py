@@ -9,7 +9,15 @@ import time
 import pytest
 import pytest_asyncio
 
-from inference.base import GenerationParams, LLMUnavailable, Message, ModelNotFound, PromptTooLong, TextStream
+from inference.base import (
+    GenerationParams,
+    LLMUnavailable,
+    Message,
+    ModelNotFound,
+    PromptTooLong,
+    TextStream,
+    ToolCall,
+)
 from agent.deps import llm_config
 from inference.llamacpp import LlamaCppLLM
 from testkit.skips import missing
@@ -224,6 +232,63 @@ def test_offline_without_a_gguf_says_how_to_point_at_one(tmp_path, monkeypatch):
     assert "WEBSEARCH_LLM_GGUF=/path/model.gguf" in message and "WEBSEARCH_LLM_BASE_URL" in message
     assert "not-cached-GGUF" in message and "\n" not in message
     assert time.monotonic() - started < 5
+
+
+# --- paying each prefix once, and function calling rendered here ------------------------------
+
+SEARCH_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "search",
+        "description": "Search the web.",
+        "parameters": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]},
+    },
+}
+ASKED = [
+    Message(role="system", content="You are a helpful assistant that can search the web."),
+    Message(role="user", content="How much did the Aurora Bridge in Veldmark cost?"),
+]
+
+
+@shared_loop
+async def test_a_prompt_that_extends_the_last_one_evaluates_only_its_new_tokens(llm):
+    first = await llm.chat(QUESTION, GREEDY)
+    again = await llm.chat([*QUESTION, Message(role="assistant", content=first.text), Message(role="user", content="And two more?")], GREEDY)
+    assert again.usage.cached_tokens >= first.usage.prompt_tokens - 1  # all of the first prompt (one replayed)
+    assert again.usage.prompt_tokens - again.usage.cached_tokens < 40  # the reply and the new question
+    other = await llm.chat([Message(role="user", content="Unrelated: name a fruit.")], GREEDY)
+    # A different question shares only the template's opening (SmolLM2's default system prompt).
+    assert other.usage.cached_tokens < min(other.usage.prompt_tokens - 5, again.usage.cached_tokens)
+    total = llm.usage_total
+    assert total.cached_tokens >= again.usage.cached_tokens and total.prompt_tokens >= total.cached_tokens
+
+
+@shared_loop
+async def test_a_function_call_or_a_message_never_an_empty_reply(llm):
+    stream = llm.chat_stream(ASKED, GenerationParams(max_tokens=24, temperature=0.0), tools=[SEARCH_TOOL])
+    text = "".join([d async for d in stream])
+    if stream.tool_calls:
+        [call] = stream.tool_calls
+        assert call.name == "search" and json.loads(call.arguments)["query"].strip()
+    else:
+        assert text.strip()  # llama-cpp-python's own handler returned "" for every message
+
+
+@shared_loop
+async def test_after_a_call_the_answer_streams_on_the_same_prompt_without_offering_the_tool(llm):
+    decided = llm.chat_stream(ASKED, GenerationParams(max_tokens=24, temperature=0.0), tools=[SEARCH_TOOL])
+    _ = [d async for d in decided]
+    call = ToolCall(id="call_search", name="search", arguments='{"query": "Aurora Bridge cost"}')
+    answering = [
+        *ASKED,
+        Message(role="assistant", content="", tool_calls=[call]),
+        Message(role="tool", content="[1] The Aurora Bridge cost 420 million euros.", tool_call_id="call_search"),
+    ]
+    stream = llm.chat_stream(answering, GenerationParams(max_tokens=24, temperature=0.0))  # no tools now
+    deltas = [d async for d in stream]
+    assert len(deltas) > 1 and "".join(deltas).strip() and not stream.tool_calls
+    # The conversation is rendered as the call's prompt was, functions listed: that prompt is reused.
+    assert stream.usage.cached_tokens >= decided.usage.prompt_tokens - 1
 
 
 @shared_loop

@@ -326,3 +326,13 @@ async def test_a_plain_400_without_extra_roles_is_not_retried(megrez: ScriptedMe
         await llm.chat([Message(role="system", content="Be brief."), Message(role="user", content="Hi")], PARAMS)
     assert [r["path"] for r in megrez.requests] == ["/v1/chat/completions"] and llm.render_here is False
     await llm.aclose()
+
+
+def test_usage_counts_the_prompt_tokens_vllm_served_from_its_prefix_cache():
+    from inference.base import Usage
+
+    total = Usage()
+    one = total.record({"usage": {"prompt_tokens": 900, "completion_tokens": 20, "prompt_tokens_details": {"cached_tokens": 640}}})
+    total.record({"usage": {"prompt_tokens": 100, "completion_tokens": 5, "prompt_tokens_details": None}})
+    assert one.cached_tokens == 640
+    assert (total.prompt_tokens, total.completion_tokens, total.cached_tokens) == (1000, 25, 640)

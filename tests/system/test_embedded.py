@@ -1,4 +1,7 @@
-"""The default deployment: the embedded llama.cpp model (the real SmolLM2 GGUF) behind the real app."""
+"""The default deployment: the embedded llama.cpp model (the real SmolLM2 GGUF) behind the real app.
+
+Greedy (temperature 0 at every step) and seeded: the same question gets the same reply on every run,
+so what is checked is the service's handling, never the luck of a sample."""
 
 from __future__ import annotations
 
@@ -26,6 +29,12 @@ def embedded_app(local_web, megrez):
         source_tokens=150,
         answer_max_tokens=48,
         decide_max_tokens=32,
+        llm_seed=7,
+        decide_temperature=0.0,
+        answer_temperature=0.0,
+        chat_temperature=0.0,
+        related_temperature=0.0,
+        related_questions=True,  # off by default on a CPU: asked for here, written after the answer
     )
     with ServedApp(settings) as app:
         yield app

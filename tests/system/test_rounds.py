@@ -4,6 +4,7 @@ the scripted Megrez searches again when the pages it read lack part of the quest
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
@@ -220,3 +221,27 @@ def test_each_later_round_reads_its_smaller_share_of_evidence(local_web, megrez)
     assert len(rounds) == 3
     tokens = [sum(count_tokens(c["text"]) for c in contexts) for contexts in rounds]
     assert tokens[0] <= 400 and all(0 < t <= 100 for t in tokens[1:]), tokens
+
+
+def call(query: str) -> str:
+    return '<|function_start|>{"name": "search", "arguments": {"query": "%s"}}<|function_end|>' % query
+
+
+@pytest.mark.parametrize(
+    ("question", "query", "answer"),
+    [
+        ("How much did the Aurora Bridge in Veldmark cost?", "Aurora Bridge cost", "It cost 420 million euros [citation:1]."),
+        ("青川大桥有多长？", "青川大桥 长度", "青川大桥全长3.2公里[citation:1]。"),
+    ],
+)
+def test_a_model_that_only_repeats_its_call_stops_searching_and_answers(app, megrez, local_web, question, query, answer):
+    megrez.script = [call(query), call(" " + query.upper() + " "), answer]  # the same search, asked again
+    before = len(local_web.search_requests)
+    body = ask(app, question=question, depth="auto")
+    assert body["search_rounds"] == 1 and body["queries"] == [query]
+    assert len(local_web.search_requests) - before <= 2  # round 1 only (the query and the question as typed)
+    assert re.search(r"(420 million euros|3.2公里) ?\[\d+\]", body["answer"]) and body["no_answer"] is None
+    # The repeated call was answered with the "no more searches" note, and the model answered from what it had.
+    prompts = [b for b in megrez.bodies("/v1/chat/completions") if "messages" in b]
+    noted = [b for b in prompts if any(w in b["messages"][-1]["content"] for w in ("No more searches", "不能再搜索"))]
+    assert len(noted) == 1

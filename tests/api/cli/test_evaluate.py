@@ -37,6 +37,9 @@ def test_eval_scores_answers_citations_latency_and_tokens(tmp_path, local_web, m
         if r["path"].endswith("/chat/completions") and r["body"]["messages"][-1]["content"] == "Who was its lead engineer?"
     )
     assert any(m["content"] == QUESTIONS[0]["question"] for m in follow_up)
+    # … and the model server's prefix cache served the part of it the first exchange had sent.
+    assert 0 < records[("bridge", 1)]["cached_tokens"] <= records[("bridge", 1)]["prompt_tokens"]
+    assert report["summary"]["follow-ups"]["cached_tokens_mean"] > 0
     summary = report["summary"]
     assert summary["all"]["questions"] == 4 and summary["all"]["answer_has_gold"] == 0.75
     assert summary["follow-ups"]["questions"] == 1 and summary["follow-ups"]["answer_has_gold"] == 1.0

@@ -60,6 +60,9 @@ def test_metrics_show_requests_stage_latencies_first_token_and_model_tokens(app,
     counted = megrez.metrics()
     assert value(samples, "websearch_llm_prompt_tokens_total") == counted["prompt_tokens"] > 0
     assert value(samples, "websearch_llm_completion_tokens_total") == counted["generation_tokens"] > 0
+    # … and of those prompt tokens, the ones its prefix cache served (vLLM's `cached_tokens`).
+    served = sum(entry["cached_tokens"] for entry in megrez.prefix_log)
+    assert value(samples, "websearch_llm_cached_prompt_tokens_total") == served > 0
 
 
 def test_metrics_count_failures_by_route_and_code_in_responses_and_streams(app, megrez):

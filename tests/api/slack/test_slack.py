@@ -138,7 +138,11 @@ def test_replicas_sharing_redis_answer_an_event_once(local_web, megrez, slack, r
 
 
 def test_a_long_answer_is_split_within_slacks_limits(local_web, megrez, slack):
-    paragraphs = [f"Paragraph {i:03d}. " + ("The bridge spans the Veldmark river. " * 60) for i in range(40)]
+    # Every sentence its own (one said twice is a loop, which the service stops: agent/reply.py).
+    paragraphs = [
+        f"Paragraph {i:03d}. " + "".join(f"The bridge spans the Veldmark river at mark {i}-{j}. " for j in range(50))
+        for i in range(40)
+    ]
     long_answer = "\n\n".join(paragraphs)  # about 90,000 characters
     megrez.script = [long_answer]
     megrez.chunk_chars = 4000
