@@ -49,6 +49,33 @@ def test_greetings_arithmetic_rewriting_and_translation_do_not(question):
     assert classify(question) == "chat"
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How do you say thank you in Japanese?",  # a translation request that does not begin with "translate"
+        "What is the translation of harbour in German?",
+        "今天天气很好用英语怎么说？",  # "今天" alone would search
+        "“明天见”英文怎么说",
+    ],
+)
+def test_translation_requests_in_any_wording_do_not_search(question):
+    assert classify(question) == "chat"
+
+
+@pytest.mark.parametrize("question", ["What happened in 1989?", "what changed in 2015", "2008年发生了什么？", "1997年有什么大事"])
+def test_a_bare_year_is_enough_to_search(question):
+    assert classify(question) == "search"
+
+
+def test_a_question_is_read_as_chinese_from_a_fifth_of_its_characters():
+    # 3 Han characters in 18: Chinese, so "多少钱" searches (English rules see nothing to place).
+    assert classify("iphone 16 pro 多少钱？") == "search"
+    # 4 in 26: English, so it is the translation request it says it is ("明天" would search in Chinese).
+    assert classify("Translate to English: 明天开会") == "chat"
+    # A one-character question is Chinese when that character is.
+    assert classify("谁？") == "search"
+
+
 def test_what_the_rule_cannot_place_is_left_to_the_caller():
     assert classify("why is the sky blue") is None
     assert is_question("why is the sky blue") and is_question("天空为什么是蓝色的？")
