@@ -6,6 +6,8 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
+
 from search.extract import extract_page
 from search.fetch import Fetched
 from search.models import SearchResult
@@ -52,6 +54,16 @@ PAGE = (
 def test_visible_blocks_leave_out_navigation_banners_comments_and_footers() -> None:
     blocks = visible_blocks(PAGE)
     assert blocks == ["Breakwater delayed", *ARTICLE]
+
+
+@pytest.mark.parametrize("body", ["<body class='page has-sidebar'>", "<body id='layout-with-comments'>"])
+def test_a_body_whose_class_sounds_like_boilerplate_is_still_checked(body: str) -> None:
+    """Many themes put their layout in <body class> ("has-sidebar", "single-post with-comments"): the
+    page is not boilerplate, and an extraction that lost its article still falls back."""
+    page = PAGE.replace("<body>", body, 1)
+    assert visible_blocks(page) == ["Breakwater delayed", *ARTICLE]
+    text, fallback = checked(page, "https://news.example/breakwater", ARTICLE[0])
+    assert fallback is not None and all(paragraph in text for paragraph in ARTICLE)
 
 
 def test_an_extraction_that_kept_a_teaser_is_caught_and_a_whole_one_is_not() -> None:

@@ -117,3 +117,30 @@ def test_the_question_cap_is_the_same_on_every_surface(app, megrez):
             model="megrez-websearch", messages=[{"role": "user", "content": too_many_chars}]
         )
     assert not [r for r in megrez.requests if "completions" in r["path"]]
+
+
+def test_a_declared_oversized_body_is_refused_before_a_byte_of_it_is_sent(app):
+    """A client that declares 2 MB is answered 413 from its headers alone: the server never waits for
+    (nor reads) a body it would refuse. Nothing is sent after the headers: a server that waited for
+    the body would not answer at all."""
+    for path in ("/v1/chat/completions", "/v1/answer"):
+        status, body, _ = raw_post(
+            app.port, path, {"Content-Type": "application/json", "Content-Length": str(2 * MB)}, [], read_timeout=15
+        )
+        assert status == 413 and body["error"]["code"] == "request_too_large", body
+
+
+def test_exactly_max_messages_earlier_messages_are_accepted_and_one_more_is_not(capped_app):
+    history = [{"role": "user", "content": "When did the Aurora Bridge open?"},
+               {"role": "assistant", "content": "It opened in May 2021."}] * 3  # 6: the cap
+    client = openai_client(capped_app)
+    answer = client.chat.completions.create(
+        model="megrez-websearch", messages=[*history, {"role": "user", "content": "桥花了多少钱？"}]
+    )
+    assert answer.choices[0].message.content
+    with pytest.raises(openai.APIStatusError) as caught:
+        client.chat.completions.create(
+            model="megrez-websearch",
+            messages=[*history, {"role": "user", "content": "And?"}, {"role": "user", "content": QUESTION}],
+        )
+    assert caught.value.status_code == 413 and caught.value.body["code"] == "too_many_messages"
