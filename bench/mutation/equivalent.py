@@ -19,6 +19,13 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "with no '[' the tail is one character, which _PARTIAL (it starts with '[') never matches",
     ("cite", "agent/citations.py", "CitationRewriter.feed", "operand dropped: ']' not in text[cut:]"):
         "_PARTIAL cannot match a tail holding ']' either",
+    # -- classify -----------------------------------------------------------------------------------
+    **{
+        ("classify", "agent/classify.py", MODULE_SCOPE, description): "the Verdict type alias, read by annotations only"
+        for description in (
+            "element dropped: 'search'", "element dropped: 'chat'", "right operand dropped: Literal['search', 'chat'] | None",
+        )
+    },
     # -- address ------------------------------------------------------------------------------------
     ("address", "search/address.py", MODULE_SCOPE, "right operand dropped: ipaddress.IPv4Address | ipaddress.IPv6Address"):
         "a type alias, read by annotations only",

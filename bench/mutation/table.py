@@ -183,13 +183,28 @@ MODULES: dict[str, Module] = {
     ),
     "workers": Module(
         {"core/workers.py": None},
-        ["tests/core/test_workers.py", "tests/system/test_parse_workers.py"],
+        [  # not the whole-service ones that run `websearch serve` in subprocesses (the files on disk)
+            "tests/core/test_workers.py",
+            "tests/system/test_parse_workers.py::test_a_page_that_kills_its_worker_costs_only_that_page",
+        ],
         "parse workers: crashes, deadlines, memory caps",
         fork_workers=True,
     ),
     "store": Module(
         {"agent/store.py": None},
-        ["tests/agent/test_store.py", "tests/agent/test_store_secured.py"],
+        [  # the Cluster tests left out: they start six Redis servers each (tests/agent for the connection URLs)
+            "tests/agent/test_store.py::test_append_then_get_in_order",
+            "tests/agent/test_store.py::test_concurrent_appends_keep_every_turn",
+            "tests/agent/test_store.py::test_delete",
+            "tests/agent/test_store.py::test_redis_sets_a_ttl",
+            "tests/agent/test_store.py::test_memory_store_expires",
+            "tests/agent/test_store.py::test_redis_down_is_a_clear_store_error_without_the_password",
+            "tests/agent/test_store.py::test_memory_store_forgets_expired_conversations_nobody_reads_again",
+            "tests/agent/test_store_secured.py::test_a_password_in_the_query_never_shows",
+            "tests/agent/test_store_secured.py::test_a_stored_conversation_has_a_size_cap",
+            "tests/agent/test_store_secured.py::test_the_turn_cap_counts_bytes_so_a_chinese_turn_is_held_to_it_too",
+            "tests/agent/test_store_secured.py::test_the_redis_pool_is_bounded",
+        ],
         "conversation memory, its size caps",
     ),
     "rank": Module(
