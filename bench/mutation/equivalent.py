@@ -37,6 +37,9 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("store", "agent/store.py", "check_turn", "operand dropped: len(raw) > max_bytes // 4"): _SHORTCUT,
     ("store", "agent/store.py", "RedisStore.__init__", "2 -> 3"): "Redis's connect timeout in seconds: no test waits 2 s",
     ("store", "agent/store.py", "RedisStore.__init__", "5 -> 6"): "Redis's read timeout in seconds: no test waits 5 s",
+    # -- recall ---------------------------------------------------------------------------------------
+    ("recall", "search/recall.py", "missing", "guard removed: if not article"):
+        "with no article paragraph the rest finds nothing lost either: no largest, and 0 < 0.4 × 0 is false",
     # -- address ------------------------------------------------------------------------------------
     ("address", "search/address.py", MODULE_SCOPE, "right operand dropped: ipaddress.IPv4Address | ipaddress.IPv6Address"):
         "a type alias, read by annotations only",
