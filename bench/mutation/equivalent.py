@@ -10,6 +10,8 @@ from bench.mutation.mutators import MODULE_SCOPE
 
 _KEY_ALWAYS_PRESENT = "with keys configured, a request reaching this has passed require_api_key: its key is never None"
 _SAME_PER_TRANSCRIPT = "the hash differs, per transcript alike"
+_LAST_RESORT = ("the app's own exception handlers answer a BodyTooLarge raised while a route reads its body (tested: "
+                "/v1 declared and chunked, /mcp chunked): this path is for one raised outside them, which no route here does")
 _SAME_INSTANT = "expiry at the very instant of a TTL's end: the monotonic clock never reads the same value twice here"
 _SHORTCUT = ("a shortcut that skips encoding short turns: UTF-8 is at most 4 bytes a character, so a turn of at "
              "most max_bytes // 4 characters is never over (encoding more turns gives the same answer)")
@@ -40,6 +42,29 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     # -- recall ---------------------------------------------------------------------------------------
     ("recall", "search/recall.py", "missing", "guard removed: if not article"):
         "with no article paragraph the rest finds nothing lost either: no largest, and 0 < 0.4 × 0 is false",
+    # -- limits ---------------------------------------------------------------------------------------
+    **{
+        ("limits", "api/limits.py", "error_body", description): "error_body is called with 400 and 413 only: never a server error"
+        for description in ("500 -> 501", "status >= 500: GtE -> Gt")
+    },
+    **{
+        ("limits", "api/limits.py", "BodyLimit.__call__", description): "uvicorn (h11, httptools) answers 400 to a "
+        "Content-Length that is not a number before the app sees the request (tested: still a 400)"
+        for description in ("call removed: await self._refuse(send, 400, 'b…-Length is not a number')", "400 -> 401")
+    },
+    **{
+        (("limits", "api/limits.py", scope, description)): _LAST_RESORT
+        for scope, description in (
+            ("BodyLimit.__call__", "False -> True"),
+            ("BodyLimit.__call__.tracking_send", "message['type'] == 'http.response.start': Eq -> NotEq"),
+            ("BodyLimit.__call__.tracking_send", "started or message['type'] == 'http.response.start': Or -> And"),
+            ("BodyLimit.__call__.tracking_send", "operand dropped: started"),
+            ("BodyLimit.__call__.tracking_send", "operand dropped: message['type'] == 'http.response.start'"),
+            ("BodyLimit.__call__", "guard removed: if started"),
+            ("BodyLimit.__call__", "call removed: await self._refuse(send, 413, 'r…_large', str(exc.detail))"),
+            ("BodyLimit.__call__", "413 -> 414 #2"),
+        )
+    },
     # -- address ------------------------------------------------------------------------------------
     ("address", "search/address.py", MODULE_SCOPE, "right operand dropped: ipaddress.IPv4Address | ipaddress.IPv6Address"):
         "a type alias, read by annotations only",
