@@ -65,6 +65,9 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
             ("BodyLimit.__call__", "413 -> 414 #2"),
         )
     },
+    # -- graph-steps ----------------------------------------------------------------------------------
+    ("graph-steps", "agent/nodes/search.py", "search", "state.round > 1: Gt -> GtE"):
+        "round 1 holds one query (the decision's): its last one is all of them",
     # -- address ------------------------------------------------------------------------------------
     ("address", "search/address.py", MODULE_SCOPE, "right operand dropped: ipaddress.IPv4Address | ipaddress.IPv6Address"):
         "a type alias, read by annotations only",

@@ -139,3 +139,26 @@ def test_a_refused_second_call_streams_exactly_the_saved_answer(local_web, megre
     shown = "".join(d["text"] for n, d in events if n == "delta")
     assert done["search_rounds"] == 1
     assert shown == done["answer"] and kept["turns"][-1]["answer"] == done["answer"]
+
+
+def test_a_later_round_searches_its_own_query_only(local_web, megrez):
+    """Round 2 searches the model's new query alone: round 1's query and the question as typed were
+    searched already (the search cache off, so every search reaches the engine)."""
+    with ServedApp(make_settings(local_web, megrez, search_cache_ttl_s=0)) as app:
+        local_web.clear_requests()
+        body = ask(app, question=TWO_PART)
+    searched = searched_for(local_web)
+    assert body["search_rounds"] == 2 and searched[-1] == "Ilse Varga birthplace"
+    assert searched.count(body["queries"][0]) == 1 and len(searched) == len(set(searched)), searched
+
+
+def test_a_page_that_could_not_be_read_is_counted_by_why(local_web, megrez, extra_result):
+    local_web.extra_results = [
+        {"url": local_web.url("/pages/no-such-page.html"), "title": "Gone", "content": "A page that is gone.", "engine": "localweb"}
+    ]
+    with ServedApp(make_settings(local_web, megrez)) as app:
+        body = ask(app, question="How much did the Aurora Bridge in Veldmark cost?")
+        metrics = httpx.get(app.base_url + "/metrics", timeout=30).text
+    assert "420 million" in body["answer"]
+    counted = [line for line in metrics.splitlines() if line.startswith("websearch_page_fallbacks_total{")]
+    assert counted == ['websearch_page_fallbacks_total{reason="fetch_failed"} 1.0'], counted
