@@ -12,6 +12,8 @@ _KEY_ALWAYS_PRESENT = "with keys configured, a request reaching this has passed 
 _SAME_PER_TRANSCRIPT = "the hash differs, per transcript alike"
 _LAST_RESORT = ("the app's own exception handlers answer a BodyTooLarge raised while a route reads its body (tested: "
                 "/v1 declared and chunked, /mcp chunked): this path is for one raised outside them, which no route here does")
+_ROOT = ("lxml's drop_tree leaves the document's root (it has no parent) in place (tested: an <html> and a bare "
+         "fragment whose class says sidebar or share)")
 _SAME_INSTANT = "expiry at the very instant of a TTL's end: the monotonic clock never reads the same value twice here"
 _SHORTCUT = ("a shortcut that skips encoding short turns: UTF-8 is at most 4 bytes a character, so a turn of at "
              "most max_bytes // 4 characters is never over (encoding more turns gives the same answer)")
@@ -68,6 +70,15 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     # -- graph-steps ----------------------------------------------------------------------------------
     ("graph-steps", "agent/nodes/search.py", "search", "state.round > 1: Gt -> GtE"):
         "round 1 holds one query (the decision's): its last one is all of them",
+    **{
+        ("recall", "search/recall.py", MODULE_SCOPE, f"element dropped: '{tag}'"):
+            f"lxml's HTML parser reads what is inside <{tag}> as raw text: no block tag there to read (tested)"
+        for tag in ("script", "style", "iframe", "textarea")
+    },
+    ("recall", "search/recall.py", "visible_blocks", "element dropped: 'html'"): _ROOT,
+    ("recall", "search/recall.py", "visible_blocks", "operand dropped: element.getparent() is not None"): _ROOT,
+    ("recall", "search/recall.py", "visible_blocks", "element dropped: 'p'"):
+        "the HTML parser closes a <p> before any block tag opens, so no block has a <p> ancestor",
     # -- address ------------------------------------------------------------------------------------
     ("address", "search/address.py", MODULE_SCOPE, "right operand dropped: ipaddress.IPv4Address | ipaddress.IPv6Address"):
         "a type alias, read by annotations only",
