@@ -2,7 +2,9 @@
 source vanish; the `[N]` an answer shows are found here too (the surfaces' links and annotations).
 
 Small models drift (`[citation: 2]`, `[ citation:2]`, `[2]`), and a stream can cut a marker in two,
-so the rewriter holds back an unfinished `[...` until it is known to be a marker or plain text.
+so the rewriter holds back an unfinished `[...` until it is known to be a marker or plain text. A bare
+`[N]` right after a word ("million[2]") is a citation when N is a source, and is checked as one
+(agent/verify); inside code (`items[1]`) it is an index, left as written.
 """
 
 from __future__ import annotations
@@ -34,34 +36,39 @@ class CitationRewriter:
         self._pending = ""
         self._last_marker: int | None = None
         self._last_char = ""  # what preceded the held-back text, to tell `items[0]` from a citation
+        self._ticks = 0  # backticks so far: odd while inside code, where `items[1]` is an index
         self.cited: list[int] = []  # source indexes in order of first use
 
-    def _rewrite(self, text: str) -> str:
-        out: list[str] = []
+    def _rewrite(self, text: str) -> list[str | int]:
+        """The text as parts: plain text (str) and the markers kept (int, the source's index)."""
+        out: list[str | int] = []
         pos = 0
         for match in _MARKER.finditer(text):
             before = text[match.start() - 1] if match.start() else self._last_char
-            if not match.group(1) and re.match(r"[A-Za-z_]", before):
-                continue  # `items[0]`: an index in prose or code, not a bare citation
-            between = text[pos : match.start()]
-            out.append(between)
-            if between:
-                self._last_marker = None
+            in_code = (self._ticks + text.count("`", 0, match.start())) % 2 == 1
             number = int(match.group(2))
+            if not match.group(1) and (in_code or (re.match(r"[A-Za-z_]", before) and number not in self._valid)):
+                continue  # `items[1]` in code, `array[0]`: an index, not a bare citation
+            between = text[pos : match.start()]
+            if between:
+                out.append(between)
+                self._last_marker = None
             if number in self._valid and number != self._last_marker:
-                out.append(f"[{number}]")
+                out.append(number)
                 self._last_marker = number
                 if number not in self.cited:
                     self.cited.append(number)
             pos = match.end()
-        out.append(text[pos:])
         if text[pos:]:
+            out.append(text[pos:])
             self._last_marker = None
         if text:
             self._last_char = text[-1]
-        return "".join(out)
+            self._ticks += text.count("`")
+        return out
 
-    def feed(self, chunk: str) -> str:
+    def feed_parts(self, chunk: str) -> list[str | int]:
+        """`feed`, as parts: text, and each marker as its source's index (agent/verify reads them)."""
         text = self._pending + chunk
         self._pending = ""
         cut = text.rfind("[")
@@ -69,9 +76,20 @@ class CitationRewriter:
             text, self._pending = text[:cut], text[cut:]
         return self._rewrite(text)
 
-    def close(self) -> str:
+    def close_parts(self) -> list[str | int]:
         text, self._pending = self._pending, ""
         return self._rewrite(text)
+
+    def feed(self, chunk: str) -> str:
+        return shown(self.feed_parts(chunk))
+
+    def close(self) -> str:
+        return shown(self.close_parts())
+
+
+def shown(parts: list[str | int]) -> str:
+    """Parts as the reader sees them: markers as `[N]`."""
+    return "".join(part if isinstance(part, str) else f"[{part}]" for part in parts)
 
 
 def rewrite(text: str, sources: list[Source]) -> tuple[str, list[Citation]]:

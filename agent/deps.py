@@ -25,8 +25,10 @@ from search.config import CacheConfig, ProviderConfig
 from search.fetch import Fetcher
 from search.providers import build_provider
 from search.providers.base import SearchProvider
+from core.redact import register_secret
 from core.workers import WorkerPool, default_size
 from search.semantic import Semantic, build_semantic
+from agent.verify.served import Checker, build_checker
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Deps:
     workers: WorkerPool  # parse worker processes: every page's bytes are parsed there
     today: Callable[[], date] = field(default=date.today)
     semantic: Semantic | None = None  # off unless Settings.semantic_backend names one
+    checker: Checker | None = None  # a served claim checker, off unless Settings.verify_backend names one
     protocol: ProtocolChoice = field(default_factory=lambda: ProtocolChoice("megrez", model_name="megrez"))
 
     def route(self, conversation_id: str) -> RouteKey:
@@ -76,6 +79,9 @@ def llm_config(settings: Settings) -> LLMConfig:
 
 
 def provider_config(settings: Settings) -> ProviderConfig:
+    for key in (settings.brave_api_key, settings.tavily_api_key, settings.serper_api_key, settings.exa_api_key,
+                settings.google_api_key):
+        register_secret(key.get_secret_value() if key is not None else None)  # masked in every log line
     return ProviderConfig(
         provider=settings.search_provider,
         searxng_url=settings.searxng_url,
@@ -88,6 +94,21 @@ def provider_config(settings: Settings) -> ProviderConfig:
         local_index=settings.local_index,
         api_keys=settings.api_keys,
         cache_ttl_s=settings.search_cache_ttl_s,
+        brave_api_key=settings.brave_api_key,
+        brave_url=settings.brave_url,
+        tavily_api_key=settings.tavily_api_key,
+        tavily_url=settings.tavily_url,
+        serper_api_key=settings.serper_api_key,
+        serper_url=settings.serper_url,
+        exa_api_key=settings.exa_api_key,
+        exa_url=settings.exa_url,
+        google_api_key=settings.google_api_key,
+        google_cx=settings.google_cx,
+        google_url=settings.google_url,
+        country=settings.search_country,
+        circuit_failures=settings.search_circuit_failures,
+        circuit_backoff_s=settings.search_circuit_backoff_s,
+        circuit_backoff_max_s=settings.search_circuit_backoff_max_s,
     )
 
 
@@ -140,5 +161,14 @@ def build_deps(settings: Settings, *, llm: LLM | None = None, workers: WorkerPoo
             model=settings.semantic_model,
             api_key=settings.semantic_api_key,
             timeout_s=settings.semantic_timeout_s,
+        ),
+        checker=build_checker(
+            settings.verify_backend,
+            http,
+            base_url=settings.verify_url,
+            model=settings.verify_model,
+            api_key=settings.verify_api_key,
+            timeout_s=settings.verify_timeout_s,
+            threshold=settings.verify_threshold,
         ),
     )

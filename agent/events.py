@@ -14,7 +14,8 @@ from langgraph.config import get_stream_writer
 from pydantic import BaseModel
 
 from core.errors import ErrorKind
-from search.models import Source
+from agent.state import Claim
+from search.models import PassedOver, Source
 
 
 class Stage(StrEnum):
@@ -54,6 +55,17 @@ class Queries(BaseModel):
     round: int = 1
 
 
+class SearchProvider(BaseModel):
+    """Which provider answered a round's search, and the ones of the chain passed over before it
+    (rate limiting, failing, or skipped while their circuit is open): the surfaces tell the reader
+    when a fallback answered ("DuckDuckGo is rate-limiting; searched with Brave")."""
+
+    event: Literal["search_provider"] = "search_provider"
+    provider: str
+    passed_over: list[PassedOver] = []
+    round: int = 1
+
+
 class Sources(BaseModel):
     event: Literal["sources"] = "sources"
     sources: list[Source]
@@ -70,6 +82,13 @@ class Related(BaseModel):
     related: list[str]
 
 
+class Claims(BaseModel):
+    """The answer's claims, checked against the passages read (agent/verify), sent before `done`."""
+
+    event: Literal["claims"] = "claims"
+    claims: list[Claim]
+
+
 class Error(BaseModel):
     """A failure after the stream began. Made by a surface (it chose the HTTP `status`), never a node."""
 
@@ -81,7 +100,7 @@ class Error(BaseModel):
     status: int
 
 
-Event = Union[Status, Queries, Sources, Delta, Related]
+Event = Union[Status, Queries, SearchProvider, Sources, Delta, Related, Claims]
 
 
 def emit(event: Event) -> None:

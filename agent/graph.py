@@ -1,12 +1,13 @@
 """The road a question travels, wired in one place (agent/nodes/: one module per stage).
 
     load_history → decide ─┬─ (answered directly) ─────────────────────────────────────────────────┐
-                           └─ search → read → rank → select → condense ─┬─ answer ──┬─→ cite → save
+                           └─ search → read → rank → select → condense ─┬─ answer ──┬─→ cite → verify → save
                                 ↑                                       └─ related ─┘  (in parallel)
                                 └──── (the model searches again, within the limits) ── answer
 
 A search round is search … answer; the answer step may call search again (agent/rounds.py keeps
 the limits), and the graph runs another round. Related questions are kept for the final round only.
+Each cited claim is checked as the answer streams (agent/verify); `verify` hands the claims on.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from agent.nodes.related import related
 from agent.nodes.related import route as route_after_related
 from agent.nodes.save import save
 from agent.nodes.search import search
+from agent.nodes.verify import verify
 from agent.nodes.select import select
 from agent.rounds import timing_key
 from agent.run_control import RunControl
@@ -53,7 +55,8 @@ def _stage(name: str, node: Callable[..., Awaitable[dict]]) -> Callable[..., Awa
             update = await node(state, **extra)
         finally:
             watcher.cancel()
-        elapsed = time.perf_counter() - started
+        # A stage's work done ahead for it counts as its own (verify: the checks made as the answer streamed).
+        elapsed = time.perf_counter() - started + update.pop("ahead_s", 0.0)
         observe_stage(name, elapsed)  # the stage latency histogram, when a request has metrics
         # Per round: round 1's stages keep their names, a later round's are `search.2`, `answer.2`…
         return {**update, "timings": {timing_key(name, state.round): round(elapsed * 1000, 1)}}
@@ -75,6 +78,7 @@ def build_graph():
         "answer": answer,
         "related": related,
         "cite": cite,
+        "verify": verify,
         "save": save,
     }
     for name, node in nodes.items():
@@ -91,6 +95,7 @@ def build_graph():
     # Both run in the same step; cite follows the final round's (a step waits for all its nodes).
     graph.add_conditional_edges("answer", route_after_answer, {"search": "search", "cite": "cite"})
     graph.add_conditional_edges("related", route_after_related, {"cite": "cite", END: END})
-    graph.add_edge("cite", "save")
+    graph.add_edge("cite", "verify")
+    graph.add_edge("verify", "save")
     graph.add_edge("save", END)
     return graph.compile()

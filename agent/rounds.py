@@ -8,6 +8,7 @@ from typing import Literal
 
 from agent.settings import Settings
 from agent.state import AgentState, Depth
+from core.tokens import count_tokens
 
 Refusal = Literal["rounds", "time"]
 # A later round's own words in the prompt beside its evidence: the call, the answer instructions.
@@ -22,6 +23,33 @@ def max_rounds(settings: Settings, depth: Depth) -> int:
 
 def pages_per_round(settings: Settings, depth: Depth) -> int:
     return settings.deep_fetch_pages if depth == "deep" else settings.fetch_pages
+
+
+def for_request(settings: Settings, state: AgentState) -> Settings:
+    """The settings as this request's evidence budget makes them (a caller's `context_tokens`, e.g.
+    Perplexity's search_context_size): the unsure-ranking budget and each source's share grow with it,
+    never past what the model's context holds with every round's evidence, the answer and the prompts."""
+    if state.context_tokens is None or state.context_tokens == settings.context_tokens or not settings.context_tokens:
+        return settings
+    rounds = max_rounds(settings, state.depth)
+    fixed = (
+        settings.answer_max_tokens
+        + settings.prompt_reserve_tokens
+        + (rounds - 1) * ROUND_OVERHEAD_TOKENS
+        + 2 * count_tokens(state.question) * rounds
+    )
+    evidence = max(2 * settings.context_tokens, settings.unsure_context_tokens) + (
+        evidence_budget(settings, state.depth) - settings.context_tokens
+    )
+    room = (settings.llm_context_tokens - fixed) / evidence
+    ratio = min(state.context_tokens / settings.context_tokens, max(room, 1.0))
+    return settings.model_copy(
+        update={
+            "context_tokens": int(settings.context_tokens * ratio),
+            "unsure_context_tokens": int(settings.unsure_context_tokens * ratio),
+            "source_tokens": int(settings.source_tokens * ratio),
+        }
+    )
 
 
 def round_budget(settings: Settings, round_: int) -> int:

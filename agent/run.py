@@ -21,7 +21,7 @@ from agent.state import AgentInput, AgentOutput
 
 async def stream_run(graph, deps: Deps, agent_in: AgentInput) -> AsyncIterator[Union[Event, AgentOutput]]:
     started = time.perf_counter()
-    control = RunControl()  # each stage watches its `client_gone`
+    control = RunControl(streaming=True)  # each stage watches its `client_gone`
     run = graph.astream(agent_in, control.config(), context=deps, stream_mode=["custom", "values"])
     final: dict | None = None
     try:

@@ -20,7 +20,8 @@ _KEY = "websearch_run_control"
 
 
 class RunControl:
-    def __init__(self) -> None:
+    def __init__(self, *, streaming: bool = False) -> None:
+        self.streaming = streaming  # a client watches the answer being written (no best-of-n then)
         self.client_gone = asyncio.Event()
         self._rounds: dict[int, _Round] = {}
 

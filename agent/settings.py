@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from inference import config as llm_defaults
@@ -54,8 +54,29 @@ class Settings(BaseSettings):
     llm_protocol: Literal["auto", "megrez", "tools", "plain"] = "auto"
 
     # --- search ------------------------------------------------------------------------------
-    search_provider: str = "duckduckgo"
+    # One provider, a fallback chain ("brave,searxng,duckduckgo"), or auto: the search APIs whose keys
+    # are set (brave, tavily, serper, exa, google), then SearXNG if its URL is set, DuckDuckGo last.
+    search_provider: str = "auto"
     searxng_url: str | None = None
+    # The search APIs with keys (secrets: never logged, never in /metrics or `websearch doctor`). Each
+    # URL is the full URL of the call, for a proxy or gateway in front of the API.
+    brave_api_key: SecretStr | None = None
+    brave_url: str = search_defaults.BRAVE_URL
+    tavily_api_key: SecretStr | None = None
+    tavily_url: str = search_defaults.TAVILY_URL
+    serper_api_key: SecretStr | None = None
+    serper_url: str = search_defaults.SERPER_URL
+    exa_api_key: SecretStr | None = None
+    exa_url: str = search_defaults.EXA_URL
+    google_api_key: SecretStr | None = None
+    google_cx: str | None = None  # the Programmable Search Engine's id ("cx")
+    google_url: str = search_defaults.GOOGLE_URL
+    search_country: str | None = None  # the market the search APIs search (two letters, e.g. US, CN)
+    # A provider's circuit (search/providers/circuit.py): a 429 opens it for its Retry-After; this many
+    # errors or timeouts in a row open it for a backoff that doubles while it keeps failing.
+    search_circuit_failures: int = search_defaults.CIRCUIT_FAILURES
+    search_circuit_backoff_s: float = search_defaults.CIRCUIT_BACKOFF_S
+    search_circuit_backoff_max_s: float = search_defaults.CIRCUIT_BACKOFF_MAX_S
     search_max_results: int = search_defaults.SEARCH_MAX_RESULTS
     search_timeout_s: float = search_defaults.SEARCH_TIMEOUT_S
     # `search_provider` may be a fallback chain: "duckduckgo,searxng" asks SearXNG when DuckDuckGo fails.
@@ -79,9 +100,12 @@ class Settings(BaseSettings):
 
     # Parsing (trafilatura, lxml, pypdf, charset detection) runs in worker processes: a crash, a
     # hang or a memory blow-up costs one worker and its page (the snippet stands in), never the server.
-    parse_workers: int | None = None  # processes per server process; unset = one per core
+    parse_workers: int | None = None  # processes per server process; unset = one per core (the cgroup's CPU quota)
     parse_deadline_s: float = 3.0  # a page still parsing after this is abandoned, its worker replaced
     parse_memory_mb: int = 1024  # what one worker may allocate beyond its start; 0 = no cap
+    # How a page's main text is found (search/extract.py EXTRACTORS): "fast" (one lexbor parse,
+    # trafilatura once; a third of the CPU, same F1: bench/cpu.py) or "trafilatura" (as before).
+    extractor: Literal["fast", "trafilatura"] = "fast"
     index_document_deadline_s: float = 60.0  # `websearch index`: one file (a long PDF) may take this long
 
     # --- selecting evidence ------------------------------------------------------------------
@@ -116,8 +140,28 @@ class Settings(BaseSettings):
     semantic_candidates: int = search_defaults.SEMANTIC_CANDIDATES  # the best BM25 passages re-scored by meaning
     semantic_weight: float = search_defaults.SEMANTIC_WEIGHT  # score = BM25 / best BM25 + weight * similarity
 
+    # --- checking citations (issue #23, agent/verify) -------------------------------------------
+    # Each cited claim is checked against the passages read from its source as the answer streams:
+    # a wrong marker is re-pointed to the read source that holds the claim, or removed (the claim
+    # flagged unsupported, its words kept). The lexical checker is always on (false: markers are
+    # shown as the model wrote them); a served cross-encoder may back it where a GPU serves one.
+    verify: bool = True
+    verify_backend: Literal["lexical", "score", "rerank"] = "lexical"  # score: vLLM /v1/score; rerank: /v1/rerank
+    verify_url: str | None = None  # e.g. http://reranker:8000/v1
+    verify_model: str = "BAAI/bge-reranker-v2-m3"
+    verify_api_key: str | None = None
+    verify_threshold: float = 0.5  # a served score at or above this: the passage supports the claim
+    verify_timeout_s: float = 2.0  # past this the lexical verdict stands
+    # Best of n for answers that are not streamed (agent/samples.py): n answers in one batched
+    # request (Megrez's protocol), the best-supported kept; sampled at their own temperature.
+    answer_samples: int = Field(default=1, ge=1, le=8)
+    answer_samples_temperature: float = 0.7
+
     # --- state -------------------------------------------------------------------------------
     redis_url: str | None = None  # unset = in-process store
+    # `websearch serve` waits this long for Redis at start (backoff 0.5 s doubling to 5 s), so a first
+    # deploy whose Redis comes up later does not crash-loop; 0 = exit at once when it does not answer.
+    redis_startup_wait_s: float = 60.0
     conversation_ttl_s: int = 7 * 24 * 3600
     search_cache_ttl_s: int = 3600
     page_cache_ttl_s: int = search_defaults.PAGE_TTL_S
@@ -136,6 +180,9 @@ class Settings(BaseSettings):
     llm_pool_cooldown_s: float = llm_defaults.POOL_COOLDOWN_S  # a failed LLM endpoint gets no traffic this long
     llm_metrics_timeout_s: float = 1.0  # reading vLLM's own /metrics (prefix cache) at scrape time
     llm_metrics_cache_s: float = 5.0  # … at most this often
+    # Where vLLM's own /metrics are: behind a router or gateway, the /metrics beside the base URL is the
+    # router's. List the engines' (http://vllm-0.vllm-pods:8000/metrics,…); unset = beside each base URL.
+    llm_metrics_urls: CommaList = Field(default_factory=list)
     log_level: str = "INFO"
     # "auto": plain text lines on a terminal, JSON (one object per line, with the request id) otherwise
     log_format: Literal["auto", "json", "text"] = "auto"
@@ -180,16 +227,37 @@ class Settings(BaseSettings):
     # internet, put a reverse proxy in front all the same.
     http_header_timeout_s: float = 10.0  # a request's line and headers must arrive within this …
     http_body_timeout_s: float = 60.0  # … and its body within this
-    http_keep_alive_s: float = 5.0  # an idle kept-alive connection is closed after this
+    # An idle kept-alive connection is closed after this: longer than the proxies' own idle timeout
+    # in front (nginx, AWS ALB: 60 s), else a proxy reuses a connection the server just closed (502).
+    http_keep_alive_s: float = 75.0
+    sse_heartbeat_s: float = 15.0  # an event stream idle this long gets a `: heartbeat` comment (proxies cut idle streams)
     http_max_concurrency: int = 512  # connections or requests in flight; more are answered 503
+    # Fair shares between keys (api/fairness.py; the client address on an open server): requests in
+    # flight and a token bucket, past either a 429 with Retry-After. 0 turns one off.
+    key_max_concurrency: int = 8  # one key's requests in flight (/v1, /mcp)
+    key_rate_per_minute: float = 120.0  # one key's requests per minute, on average …
+    key_burst: int = 30  # … and at once, from a full bucket
+    key_storage_bytes: int = store.STORAGE_BYTES  # one key's stored conversations together (413 past it)
     api_docs: bool = True  # /docs (Swagger UI, served from this process: no CDN) and /openapi.json
 
     # --- front door (issue 16): local documents as links ----------------------------------------
     # Where people reach this service (e.g. https://search.example.com): makes the local index's
     # document links absolute where a relative link cannot work (Slack). Unset: relative links.
     public_url: str | None = None
+    # Host names this service answers (api/hosts.py: DNS rebinding). Unset: the loopback names and
+    # public_url's host; `websearch serve --host 0.0.0.0` with neither set answers any; "*": any.
+    allowed_hosts: CommaList = Field(default_factory=list)
 
-    @field_validator("fetch_allow_hosts", "api_keys", "searxng_categories", mode="before")
+    @field_validator("search_country")
+    @classmethod
+    def _country_code(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if len(value.strip()) != 2 or not value.strip().isalpha():
+            raise ValueError("a two-letter country code (ISO 3166-1), e.g. US or CN")
+        return value.strip().upper()
+
+    @field_validator("fetch_allow_hosts", "api_keys", "searxng_categories", "llm_metrics_urls", "allowed_hosts", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

@@ -8,6 +8,12 @@ A conversation has a size cap: at most `conversation_max_turns` turns of at most
 `conversation_max_turn_bytes` each; an append past it raises `ConversationTooLarge` (a 413 at the
 surfaces). On Redis the count check, RPUSH and EXPIRE are one Lua script on one key (atomic, and
 one slot on a Cluster).
+
+Each caller (an API key; a client address on an open server: `core.caller`) may store at most
+`key_storage_bytes` of turns: an append past it raises `StorageQuotaExceeded` (a 413). The count
+rises with each append and falls with each delete; it is forgotten `conversation_ttl_s` after the
+caller's last write, when everything it wrote has expired too. Work outside a request ("": the CLI,
+Slack's answers) is not counted.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import time
 from typing import TYPE_CHECKING, Callable, Protocol
 
 from agent.state import Turn
+from core.caller import current_caller
 from core.errors import ErrorKind, WebsearchError
 from core.redact import redact
 from core.redis_client import MAX_CONNECTIONS as REDIS_MAX_CONNECTIONS, connect
@@ -42,6 +49,19 @@ class ConversationTooLarge(WebsearchError):
     code = "conversation_too_large"
 
 
+class StorageQuotaExceeded(WebsearchError):
+    """A caller's stored conversations would pass `key_storage_bytes`."""
+
+    kind = ErrorKind.TOO_LARGE
+    code = "storage_quota_exceeded"
+
+
+def over_quota(quota: int) -> StorageQuotaExceeded:
+    return StorageQuotaExceeded(
+        f"this key's stored conversations would pass {quota} bytes: delete some, or wait for them to expire"
+    )
+
+
 class ConversationStore(Protocol):
     name: str
 
@@ -60,6 +80,7 @@ class ConversationStore(Protocol):
 
 MAX_TURNS = 200  # a stored conversation holds at most this many turns …
 MAX_TURN_BYTES = 262_144  # … of at most this size each (JSON)
+STORAGE_BYTES = 64 * 2**20  # one caller's stored turns, all conversations together
 
 
 class MemoryStore:
@@ -69,15 +90,33 @@ class MemoryStore:
 
     SWEEP_EVERY = 256  # appends between sweeps of expired conversations (never read again)
 
-    def __init__(self, ttl_s: int, max_turns: int = MAX_TURNS, max_turn_bytes: int = MAX_TURN_BYTES):
+    def __init__(
+        self, ttl_s: int, max_turns: int = MAX_TURNS, max_turn_bytes: int = MAX_TURN_BYTES, quota: int = STORAGE_BYTES
+    ):
         self._ttl_s = ttl_s
         self._data: dict[str, tuple[float, list[Turn]]] = {}
+        self._used: dict[str, tuple[float, int]] = {}  # caller -> (forgotten at, bytes)
         self._appends = 0
-        self.max_turns, self.max_turn_bytes = max_turns, max_turn_bytes
+        self.max_turns, self.max_turn_bytes, self.quota = max_turns, max_turn_bytes, quota
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MemoryStore:
-        return cls(settings.conversation_ttl_s, settings.conversation_max_turns, settings.conversation_max_turn_bytes)
+        return cls(
+            settings.conversation_ttl_s,
+            settings.conversation_max_turns,
+            settings.conversation_max_turn_bytes,
+            settings.key_storage_bytes,
+        )
+
+    def _count(self, caller: str, size: int) -> None:
+        if not caller or not self.quota:
+            return
+        now = time.monotonic()
+        until, used = self._used.get(caller, (0.0, 0))
+        used = max(0, (used if until >= now else 0) + size)
+        if size > 0 and used > self.quota:
+            raise over_quota(self.quota)
+        self._used[caller] = (now + self._ttl_s, used)
 
     def _live(self, conversation_id: str) -> list[Turn] | None:
         entry = self._data.get(conversation_id)
@@ -94,9 +133,11 @@ class MemoryStore:
 
     async def append(self, conversation_id: str, turn: Turn) -> None:
         turns = self._live(conversation_id) or []
-        check_turn(turn.model_dump_json(), self.max_turn_bytes)
+        raw = turn.model_dump_json()
+        check_turn(raw, self.max_turn_bytes)
         if len(turns) >= self.max_turns:
             raise ConversationTooLarge(full(self.max_turns))
+        self._count(current_caller.get(), len(raw.encode("utf-8")))
         turns.append(turn)
         self._data[conversation_id] = (time.monotonic() + self._ttl_s, turns)
         self._appends += 1
@@ -106,7 +147,10 @@ class MemoryStore:
                 del self._data[key]
 
     async def delete(self, conversation_id: str) -> bool:
-        return self._data.pop(conversation_id, None) is not None
+        entry = self._data.pop(conversation_id, None)
+        if entry is not None:
+            self._count(current_caller.get(), -sum(len(t.model_dump_json().encode("utf-8")) for t in entry[1]))
+        return entry is not None
 
     async def exists(self, conversation_id: str) -> bool:
         return self._live(conversation_id) is not None
@@ -134,12 +178,20 @@ redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 return 1
 """
+# DEL, returning how many bytes the list held (for the caller's quota).
+_DELETE_SIZED = """
+local n = 0
+for _, item in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do n = n + #item end
+if redis.call('DEL', KEYS[1]) == 0 then return -1 end
+return n
+"""
 
 
 class RedisStore:
     """Conversations as Redis lists of JSON turns, each append refreshing the TTL."""
 
     prefix = "ws:conv:"
+    quota_prefix = "ws:quota:"
 
     def __init__(
         self,
@@ -148,13 +200,14 @@ class RedisStore:
         max_turns: int = MAX_TURNS,
         max_turn_bytes: int = MAX_TURN_BYTES,
         max_connections: int = REDIS_MAX_CONNECTIONS,
+        quota: int = STORAGE_BYTES,
     ):
         import redis.asyncio as redis  # imported here so the in-process default needs no Redis
 
         self._errors = (redis.RedisError, OSError, asyncio.TimeoutError)
         self._redis = connect(url, socket_connect_timeout=2, socket_timeout=5, max_connections=max_connections)
         self._ttl_s = ttl_s
-        self.max_turns, self.max_turn_bytes = max_turns, max_turn_bytes
+        self.max_turns, self.max_turn_bytes, self.quota = max_turns, max_turn_bytes, quota
         self.name = f"redis at {redact(url)}"
 
     @classmethod
@@ -166,6 +219,7 @@ class RedisStore:
             settings.conversation_max_turns,
             settings.conversation_max_turn_bytes,
             settings.redis_max_connections,
+            settings.key_storage_bytes,
         )
 
     def _key(self, conversation_id: str) -> str:
@@ -181,16 +235,36 @@ class RedisStore:
         raw = await self._call(lambda: self._redis.lrange(self._key(conversation_id), 0, -1))
         return [Turn.model_validate_json(item) for item in raw]
 
+    async def _count(self, caller: str, size: int) -> None:
+        """The caller's bytes, up or down; over the quota, the increase is undone and refused.
+        Its own key (one slot on a Cluster), so not atomic with the append: a race may pass the
+        quota by a turn, never more."""
+        if not caller or not self.quota or not size:
+            return
+        key = self.quota_prefix + caller
+        used = await self._call(lambda: self._redis.incrby(key, size))
+        if size > 0 and used > self.quota:
+            await self._call(lambda: self._redis.decrby(key, size))
+            raise over_quota(self.quota)
+        await self._call(lambda: self._redis.expire(key, self._ttl_s))
+
     async def append(self, conversation_id: str, turn: Turn) -> None:
         raw = turn.model_dump_json()
         check_turn(raw, self.max_turn_bytes)
         key = self._key(conversation_id)
+        caller, size = current_caller.get(), len(raw.encode("utf-8"))
+        await self._count(caller, size)
         added = await self._call(lambda: self._redis.eval(_APPEND_CAPPED, 1, key, raw, self.max_turns, self._ttl_s))
         if not added:
+            await self._count(caller, -size)
             raise ConversationTooLarge(full(self.max_turns))
 
     async def delete(self, conversation_id: str) -> bool:
-        return bool(await self._call(lambda: self._redis.delete(self._key(conversation_id))))
+        size = await self._call(lambda: self._redis.eval(_DELETE_SIZED, 1, self._key(conversation_id)))
+        if size < 0:
+            return False
+        await self._count(current_caller.get(), -size)
+        return True
 
     async def exists(self, conversation_id: str) -> bool:
         return bool(await self._call(lambda: self._redis.exists(self._key(conversation_id))))

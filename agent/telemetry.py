@@ -23,6 +23,10 @@ class Sink(Protocol):
 
     def observe_evidence_widened(self) -> None: ...
 
+    def observe_claims(self, verdicts: dict[str, int], repointed: int, removed: int) -> None: ...
+
+    def observe_verify(self, seconds: float) -> None: ...
+
 
 _sink: ContextVar[Sink | None] = ContextVar("websearch_telemetry_sink", default=None)
 
@@ -56,6 +60,18 @@ def observe_evidence_widened() -> None:
     """The select stage packed the wider budget: the ranking was unsure (search.select.ranking_unsure)."""
     if (sink := _sink.get()) is not None:
         sink.observe_evidence_widened()
+
+
+def observe_claims(verdicts: dict[str, int], *, repointed: int, removed: int) -> None:
+    """An answer's checked claims by verdict, and the markers its checks re-pointed and removed."""
+    if (sink := _sink.get()) is not None:
+        sink.observe_claims(verdicts, repointed, removed)
+
+
+def observe_verify(seconds: float) -> None:
+    """The time one answer's claims took to check (agent/verify)."""
+    if (sink := _sink.get()) is not None:
+        sink.observe_verify(seconds)
 
 
 class CountingCache:

@@ -19,9 +19,13 @@ from api.ops import drain
 from api.ops import health
 from api.ops import metrics
 from api.openai_compat import routes as openai_compat
+from api.perplexity import routes as perplexity
+from api.responses import routes as responses
 from api.webchat import routes as webchat
 from api.ops import logging as request_logs
 from api.auth import require_api_key
+from api.fairness import KeyLimits
+from api.hosts import HostGuard, allowed_names
 from api.limits import BodyLimit
 from api.rest.schemas import ErrorResponse
 from core.workers import WorkerPool
@@ -72,6 +76,8 @@ def create_app(
     app.include_router(answer.router, dependencies=protected)
     # The surfaces people use.
     app.include_router(openai_compat.router, dependencies=protected)
+    app.include_router(perplexity.root, dependencies=protected)  # Perplexity's SDK at the root (and /v1/search)
+    app.include_router(responses.router, dependencies=protected)  # OpenAI's Responses API with web_search
     app.include_router(webchat.router)  # `/` and /static: public, the page asks for a key when needed
     app.include_router(documents.router)  # the local index's files, by their citation links (own key check)
     if settings.slack_bot_token and settings.slack_signing_secret:
@@ -84,6 +90,16 @@ def create_app(
 
     # Bodies over the cap are refused before anything reads them (issue 17: bounded inputs).
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Fair shares between keys: a cap in flight, a rate, the parse workers' jobs scheduled per key.
+    app.add_middleware(
+        KeyLimits,
+        keys=settings.api_keys,
+        max_concurrency=settings.key_max_concurrency,
+        rate_per_minute=settings.key_rate_per_minute,
+        burst=settings.key_burst,
+    )
+    # Only its own Host and Origin (DNS rebinding, issue 29): before anything else reads the request.
+    app.add_middleware(HostGuard, names=allowed_names(settings.allowed_hosts, settings.public_url))
     # Operations, innermost first: drain on SIGTERM, then /metrics and counting, then request ids and JSON logs.
     drain.install(app)
     metrics.install(app)

@@ -7,6 +7,7 @@ Other surfaces (Slack, the CLI) take `kind_of` and `part_of` and choose their ow
 from __future__ import annotations
 
 import logging
+import math
 from enum import StrEnum
 
 from fastapi import FastAPI, Request
@@ -79,7 +80,7 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
-def _validation_message(exc: RequestValidationError) -> str:
+def validation_message(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
@@ -132,7 +133,7 @@ def _describe(exc: BaseException) -> tuple[int, str, str]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(422, "invalid_request", _validation_message(exc))
+        return error_response(422, "invalid_request", validation_message(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -140,7 +141,11 @@ def install(app: FastAPI) -> None:
         return error_response(exc.status_code, code, str(exc.detail))
 
     async def _failure(_: Request, exc: Exception) -> JSONResponse:
-        return error_response(*describe(exc))
+        response = error_response(*describe(exc))
+        wait = getattr(exc, "retry_after_s", None) if isinstance(exc, WebsearchError) else None
+        if wait is not None and exc.kind is ErrorKind.RATE_LIMITED:  # every search provider said when
+            response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        return response
 
     # The project's own failures, then `Exception` as the last net (no traceback shown).
     for kind in (WebsearchError, Exception):

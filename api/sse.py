@@ -6,10 +6,16 @@ of `Outgoing` items: the JSON its client gets and the typed event that JSON carr
 tells the request's `Watch` its format and every event as it is sent, so metrics observe events
 (the first `Delta` is the first token) and drain ends a cut-off stream in the right format, neither
 reading the bytes.
+
+A stream with nothing to send for `sse_heartbeat_s` (the model still reading a long prompt, a slow
+search) sends a `: heartbeat` comment, which every SSE client skips: proxies and load balancers cut
+a connection idle for their timeout (often 60 s), and the comment keeps it busy.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from enum import StrEnum
@@ -24,6 +30,8 @@ from core.errors import WebsearchError
 
 AnyEvent = Union[Event, Error]
 _WATCH = "websearch.sse"  # the scope key of a request's Watch
+HEARTBEAT = b": heartbeat\n\n"  # an SSE comment: clients skip it, proxies see traffic
+DEFAULT_HEARTBEAT_S = 15.0
 
 
 class Format(StrEnum):
@@ -104,6 +112,7 @@ class EventStream(StreamingResponse):
     def __init__(self, items: AsyncIterator[Outgoing], fmt: Format) -> None:
         self.format = fmt
         self._watch = Watch()
+        self._heartbeat_s = DEFAULT_HEARTBEAT_S
         super().__init__(
             self._frames(items),
             media_type="text/event-stream",
@@ -111,7 +120,10 @@ class EventStream(StreamingResponse):
         )
 
     async def _frames(self, items: AsyncIterator[Outgoing]) -> AsyncIterator[bytes]:
-        async for item in items:
+        async for item in _with_heartbeats(items, self._heartbeat_s):
+            if item is None:
+                yield HEARTBEAT
+                continue
             if item.event is not None:
                 self._watch.sent(item.event)
             yield frame(self.format, item)
@@ -119,4 +131,51 @@ class EventStream(StreamingResponse):
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         self._watch = watch(scope)
         self._watch.format = self.format
+        app = scope.get("app")
+        settings = getattr(getattr(app, "state", None), "settings", None)
+        self._heartbeat_s = getattr(settings, "sse_heartbeat_s", DEFAULT_HEARTBEAT_S)
         await super().__call__(scope, receive, send)
+
+
+async def _with_heartbeats(items: AsyncIterator[Outgoing], every_s: float) -> AsyncIterator[Outgoing | None]:
+    """`items`, with None whenever none came for `every_s`. The items are produced in one task of
+    their own (the whole generator runs in one context, as it would unwrapped), handed over one at
+    a time; when the stream ends early (client gone, drain) that task is cancelled and awaited."""
+    handoff: asyncio.Queue = asyncio.Queue(maxsize=1)
+    done = object()
+
+    async def produce() -> None:
+        try:
+            async for item in items:
+                await handoff.put(item)
+        except Exception as exc:  # the consumer re-raises it where the stream is being sent
+            await handoff.put(exc)
+            return
+        finally:
+            if (close := getattr(items, "aclose", None)) is not None:
+                await close()  # cancelled between items, too: the generator's own cleanup runs
+        await handoff.put(done)
+
+    loop = asyncio.get_running_loop()
+    producer = loop.create_task(produce())
+    getter: asyncio.Task | None = None
+    try:
+        while True:
+            # One pending get, kept across heartbeats: a timed-out wait never loses an item.
+            getter = getter or loop.create_task(handoff.get())
+            finished, _ = await asyncio.wait({getter}, timeout=every_s if every_s > 0 else None)
+            if not finished:
+                yield None
+                continue
+            item, getter = getter.result(), None
+            if item is done:
+                return
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        for task in (getter, producer):
+            if task is not None:
+                task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await producer

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from bench.prefix import CONVERSATIONS, step_of
-from testkit.settings import make_settings
+from testkit.settings import MANY_USERS, make_settings
 from testkit.app_server import ServedApp
 from testkit.megrez import ScriptedMegrez
 from testkit.web import LocalWeb
@@ -51,6 +51,7 @@ def replay(
             settings = make_settings(
                 web,
                 megrez[0],
+                **MANY_USERS,
                 llm_base_url=",".join(m.base_url for m in megrez),
                 llm_pool_affinity=affinity,
                 llm_route_min_load=min_load,

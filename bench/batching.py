@@ -33,7 +33,7 @@ from search.rank import rank_passages
 from search.read import read
 from core.workers import WorkerPool, default_size
 from search.select import select_sources
-from testkit.settings import make_settings
+from testkit.settings import MANY_USERS, make_settings
 from testkit.app_server import ServedApp
 from testkit.megrez import ScriptedMegrez
 from testkit.web import LocalWeb
@@ -100,7 +100,7 @@ async def time_strategies(megrez: ScriptedMegrez, batches) -> dict:
 
 def whole_question_calls(web: LocalWeb, megrez: ScriptedMegrez) -> dict:
     # The local pages are short: a 300-token budget makes them overflow it, as long pages would.
-    settings = make_settings(web, megrez, condense=True, context_tokens=300, source_tokens=120, log_level="WARNING")
+    settings = make_settings(web, megrez, **MANY_USERS, condense=True, context_tokens=300, source_tokens=120, log_level="WARNING")
     counts, condensed = [], 0
     with ServedApp(settings) as app:
         for question in QUESTIONS:

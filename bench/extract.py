@@ -71,17 +71,18 @@ def _page_meta(raw: bytes) -> tuple[str | None, str, str]:
     )
 
 
-def _shipped(raw: bytes, name: str) -> str:
+def _shipped(raw: bytes, name: str, extractor: str = "fast") -> str:
     header_charset, title, description = _page_meta(raw)
     url = f"http://127.0.0.1/pages/{name}.html"
     fetched = Fetched(url=url, final_url=url, status=200, content_type="text/html", charset=header_charset, body=raw)
     result = SearchResult(url=url, title=title, snippet=description, provider="searxng")
     # In this process: the bench measures the parsing itself (the service runs it in worker processes).
-    return shipped_extract.extract_page(fetched, result).text
+    return shipped_extract.extract_page(fetched, result, extractor).text
 
 
 METHODS = {
-    "shipped": ("shipped (search/extract.py)", None),
+    "shipped": ("shipped (search/extract.py, fast)", None),
+    "shipped_trafilatura": ("shipped, WEBSEARCH_EXTRACTOR=trafilatura", None),
     "default": ("trafilatura.extract defaults", {}),
     "recall": ("trafilatura favor_recall=True", {"favor_recall": True}),
     "precision": ("trafilatura favor_precision=True", {"favor_precision": True}),
@@ -91,7 +92,7 @@ METHODS = {
 def run_method(key: str, raw: bytes, html_text: str, name: str) -> str:
     options = METHODS[key][1]
     if options is None:
-        return _shipped(raw, name)
+        return _shipped(raw, name, "trafilatura" if key == "shipped_trafilatura" else "fast")
     return trafilatura.extract(html_text, **options) or ""
 
 

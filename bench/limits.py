@@ -21,7 +21,7 @@ import time
 
 import httpx
 
-from testkit.settings import make_settings
+from testkit.settings import MANY_USERS, make_settings
 from testkit.app_server import ServedApp
 from testkit.megrez import ScriptedMegrez
 from testkit.raw_http import raw_post
@@ -61,7 +61,7 @@ def openai(base_url: str, messages: list[dict]) -> tuple[int, float]:
 
 def main() -> None:
     with LocalWeb() as web, ScriptedMegrez() as megrez:
-        settings = make_settings(web, megrez, log_level="WARNING")
+        settings = make_settings(web, megrez, **MANY_USERS, log_level="WARNING")
         with ServedApp(settings) as app:
             per = settings.max_history_chars // 99 - 10
             history = [{"role": "user" if i % 2 == 0 else "assistant", "content": "word " * (per // 5)} for i in range(99)]

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import httpx
 
-from testkit.settings import make_settings
+from testkit.settings import MANY_USERS, make_settings
 from testkit.app_server import ServedApp, free_port, subprocess_env
 from testkit.megrez import ScriptedMegrez
 from testkit.web import LocalWeb
@@ -194,7 +194,7 @@ def run(args: argparse.Namespace) -> list[dict]:
     kinds = ["workers", "threads"] if args.parsers == "both" else [args.parsers]
     with LocalWeb() as web, ScriptedMegrez(delay_s=args.ttft, chunk_delay_s=args.token_delay) as megrez:
         ttl = {} if args.cache else {"search_cache_ttl_s": 0, "page_cache_ttl_s": 0}
-        settings = make_settings(web, megrez, log_level="WARNING", **ttl)
+        settings = make_settings(web, megrez, **MANY_USERS, log_level="WARNING", **ttl)
         for kind in kinds:
             if args.subprocess and kind == "threads":
                 continue  # a served process always parses in workers

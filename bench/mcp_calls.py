@@ -29,7 +29,7 @@ import httpx2
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
-from testkit.settings import make_settings
+from testkit.settings import MANY_USERS, make_settings
 from testkit.app_server import ServedApp, subprocess_env
 from testkit.megrez import ScriptedMegrez
 from testkit.web import LocalWeb
@@ -69,7 +69,7 @@ async def ok(client: Client, tool: str, arguments: dict) -> None:
 
 async def run(calls: int) -> dict[str, dict[str, float]]:
     with LocalWeb() as web, ScriptedMegrez() as megrez:
-        settings = make_settings(web, megrez)
+        settings = make_settings(web, megrez, **MANY_USERS)
         page = web.url("aurora-bridge")
         stdio_server = StdioServerParameters(
             command=sys.executable, args=["-m", "api.cli.main", "mcp"], env=subprocess_env(settings), cwd=str(ROOT)

@@ -17,7 +17,7 @@ import statistics
 
 import httpx
 
-from testkit.settings import make_settings
+from testkit.settings import MANY_USERS, make_settings
 from testkit.app_server import ServedApp
 from testkit.megrez import ScriptedMegrez
 from testkit.web import LocalWeb
@@ -60,7 +60,7 @@ LONG_CONVERSATION = [
 def replay(conversations: list[list[str]], **overrides) -> list[dict]:
     rows = []
     settings = dict(log_level="WARNING", **overrides)
-    with LocalWeb() as web, ScriptedMegrez() as megrez, ServedApp(make_settings(web, megrez, **settings)) as app:
+    with LocalWeb() as web, ScriptedMegrez() as megrez, ServedApp(make_settings(web, megrez, **MANY_USERS, **settings)) as app:
         for conversation in conversations:
             cid = None
             for turn, question in enumerate(conversation):

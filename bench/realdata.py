@@ -4,6 +4,7 @@ bench/data/README.md):
     .venv/bin/python -m bench.realdata            # every table
     .venv/bin/python -m bench.realdata --json     # the same figures as JSON
     .venv/bin/python -m bench.realdata --misses   # also the ids each method missed
+    .venv/bin/python -m bench.realdata --extractor trafilatura   # pages read as before (WEBSEARCH_EXTRACTOR)
 
 1. Extraction on real pages (trafilatura's evaluation corpus, a 1-in-8 sample plus the pages the
    English questions use): trafilatura's own scoring. A gold "with" segment found in the output is
@@ -115,8 +116,11 @@ def fetched(url: str, raw: bytes) -> Fetched:
     return Fetched(url=url, final_url=url, status=200, content_type="text/html", charset=None, body=raw)
 
 
+EXTRACTOR = "fast"  # --extractor: how every variant reads HTML (search.extract.EXTRACTORS)
+
+
 def extract_page(url: str, raw: bytes, **options) -> Page:
-    return shipped_extract.extract_page(fetched(url, raw), SearchResult(url=url, title=""), **options)
+    return shipped_extract.extract_page(fetched(url, raw), SearchResult(url=url, title=""), EXTRACTOR, **options)
 
 
 def segment_scores(outputs: dict[str, str]) -> dict:
@@ -313,9 +317,13 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--skip-extraction", action="store_true", help="only the recall benches")
+    parser.add_argument("--extractor", choices=shipped_extract.EXTRACTORS, default="fast",
+                        help="how pages are read (WEBSEARCH_EXTRACTOR): fast (default) or trafilatura (as before)")
     parser.add_argument("--semantic-cpu", type=int, metavar="N", default=0,
                         help="add semantic variants (USE v3 on the CPU, 32 candidates) on N CMRC questions and every English one")
     args = parser.parse_args()
+    global EXTRACTOR
+    EXTRACTOR = args.extractor
     if args.semantic_cpu:
         global SEMANTIC, CMRC_LIMIT
         SEMANTIC, CMRC_LIMIT = CpuUSE(), args.semantic_cpu

@@ -27,7 +27,7 @@ from core.tokens import count_tokens
 from testkit.app_server import ServedApp
 from testkit.megrez import ScriptedMegrez, parse_contexts, render_megrez, tokenize
 from testkit.megrez.planner import PLANS
-from testkit.settings import make_settings
+from testkit.settings import MANY_USERS, make_settings
 from testkit.web import LocalWeb
 
 ROUND_STAGES = ("search", "read", "rank", "select", "condense", "answer")
@@ -69,7 +69,7 @@ def run() -> dict:
     with LocalWeb() as web, ScriptedMegrez() as megrez:
         for depth in ("quick", "auto", "deep"):
             # A fresh service per depth: its page cache empty, so every round fetches its pages.
-            with ServedApp(make_settings(web, megrez, log_level="WARNING")) as app:
+            with ServedApp(make_settings(web, megrez, **MANY_USERS, log_level="WARNING")) as app:
                 rows = []
                 for plan in PLANS:
                     outcome = ask(app, megrez, plan.question, depth)

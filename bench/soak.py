@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 
-from testkit.settings import make_settings
+from testkit.settings import MANY_USERS, make_settings
 from testkit.app_server import free_port, subprocess_env
 from testkit.megrez import ScriptedMegrez
 from testkit.procs import descendants, rss_mib
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     corpus = json.loads((CORPUS / "questions.json").read_text(encoding="utf-8"))
     questions = [corpus[i % len(corpus)]["question"] for i in range(args.questions)]
     with LocalWeb(pages_dir=CORPUS / "pages") as web, ScriptedMegrez() as megrez:
-        settings = make_settings(web, megrez, search_cache_ttl_s=0, page_cache_ttl_s=0)
+        settings = make_settings(web, megrez, **MANY_USERS, search_cache_ttl_s=0, page_cache_ttl_s=0)
         env = subprocess_env(settings)
         server = Server(env)
         server.start()

@@ -28,7 +28,20 @@ def unit_counts(text: str) -> tuple[int, int]:
 def count_tokens(text: str) -> int:
     if not text:
         return 0
-    return math.ceil(sum(_cost(m.group()) for m in _UNIT_RE.finditer(text)))
+    return priced(text, unit_counts(text))
+
+
+def priced(text: str, units: tuple[int, int]) -> int:
+    """count_tokens(text), given its unit counts: counted in C, without a Python step per unit.
+
+    The price is 1.0 per Han character and 1.3 per other unit, rounded up. That sum is a multiple
+    of 0.1, so float rounding in the unit-by-unit sum can only move its ceiling when it is a whole
+    number (other units a multiple of 10): then, and whenever the prices differ from these, the
+    unit-by-unit sum decides, so the count is the same as it always was."""
+    cjk, other = units
+    if (CJK_COST, WORD_COST) != (1.0, 1.3) or not other % 10:
+        return math.ceil(sum(_cost(m.group()) for m in _UNIT_RE.finditer(text)))
+    return -(-(10 * cjk + 13 * other) // 10)
 
 
 def truncate_tokens(text: str, n: int) -> str:

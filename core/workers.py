@@ -17,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import math
 import multiprocessing
 import os
-import queue
 import signal
 import threading
 import time
@@ -29,7 +29,10 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, Literal
 
+from core.cgroup import CGROUP_ROOT, cpu_limit
 from core.errors import ErrorKind, WebsearchError
+from core.caller import current_caller
+from core.fair_queue import STOP, FairQueue
 
 log = logging.getLogger(__name__)
 
@@ -138,9 +141,6 @@ class _Job:
     future: Future = field(default_factory=Future)
 
 
-_STOP = object()
-
-
 class _Slot:
     """One worker process and the thread that feeds it jobs."""
 
@@ -197,21 +197,13 @@ class _Slot:
         self._replace()
         self.ready.set()
         while True:
-            job = self.pool._jobs.get()
-            if job is _STOP:
+            owner, job = self.pool._jobs.get()
+            if job is STOP:
                 break
-            if not job.future.set_running_or_notify_cancel():  # its caller gave up while it queued
-                continue
             try:
-                if self.process is not None and not self.process.is_alive():  # died while idle
-                    self._discard("crash")
-                if self.process is None:
-                    self._spawn()
-                job.future.set_result(self._roundtrip(job))
-            except BaseException as exc:  # every failure reaches the caller; the slot goes on
-                job.future.set_exception(exc)
-            if self.process is None:  # lost with that job: a fresh worker, before the next one
-                self._replace()
+                self._take(job)
+            finally:
+                self.pool._jobs.done(owner)
         if self.conn is not None:
             try:
                 self.conn.send(None)
@@ -220,6 +212,20 @@ class _Slot:
             except OSError:
                 pass
         self._discard(None)
+
+    def _take(self, job: _Job) -> None:
+        if not job.future.set_running_or_notify_cancel():  # its caller gave up while it queued
+            return
+        try:
+            if self.process is not None and not self.process.is_alive():  # died while idle
+                self._discard("crash")
+            if self.process is None:
+                self._spawn()
+            job.future.set_result(self._roundtrip(job))
+        except BaseException as exc:  # every failure reaches the caller; the slot goes on
+            job.future.set_exception(exc)
+        if self.process is None:  # lost with that job: a fresh worker, before the next one
+            self._replace()
 
     def _roundtrip(self, job: _Job) -> Any:
         assert self.conn is not None and self.process is not None
@@ -262,6 +268,7 @@ class WorkerPool:
     """`size` worker processes; `run("module:function", *args)` from async code, `submit` from sync.
 
     `memory_mb`: how much each worker may allocate beyond what it has at start (0 = no cap).
+    Jobs are taken fairly across their owners (`core.caller.current_caller`: the request's key).
     `initializer`: "module:function" called in each new worker before its first job."""
 
     def __init__(
@@ -282,7 +289,7 @@ class WorkerPool:
         self._context = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
             self._context.set_forkserver_preload(list(PRELOAD))
-        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._jobs = FairQueue(share=size - 1)  # one key holds at most all workers but one
         self._slots = [_Slot(self, number) for number in range(size)]
         self._lock = threading.Lock()
         self._closed = False
@@ -310,15 +317,10 @@ class WorkerPool:
             if self._closed:
                 return
             self._closed = True
-        while True:
-            try:
-                job = self._jobs.get_nowait()
-            except queue.Empty:
-                break
+        for job in self._jobs.drain():
             if job.future.set_running_or_notify_cancel():
                 job.future.set_exception(WorkerPoolClosed("the parse workers were shut down"))
-        for _ in self._slots:
-            self._jobs.put(_STOP)
+        self._jobs.stop(len(self._slots))
         if self._started:
             for slot in self._slots:
                 slot.thread.join(timeout_s + self.deadline_s)
@@ -348,7 +350,7 @@ class WorkerPool:
                 return job.future
             if not self._started:
                 self.start()
-            self._jobs.put(job)
+            self._jobs.put(current_caller.get(), job)
         return job.future
 
     async def run(self, function: str, *args: Any, deadline_s: float | None = None) -> Any:
@@ -386,9 +388,13 @@ class WorkerPool:
             self.busy_seconds += seconds
 
 
-def default_size() -> int:
-    """One worker per core this process may use."""
+def default_size(cgroup_root: str = CGROUP_ROOT) -> int:
+    """One worker per core this process may use, capped by its cgroup's CPU quota rounded up: in a
+    pod, `limits.cpu`, not the node's cores (each worker costs memory: bench/memory.py)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    if quota := cpu_limit(cgroup_root):
+        cores = min(cores, math.ceil(quota))
+    return max(1, cores)

@@ -45,6 +45,9 @@ class GenerationParams(BaseModel):
     temperature: float = 0.2
     top_p: float = 0.9
     stop: list[str] = Field(default_factory=list)
+    # OpenAI's `response_format` ({"type": "json_schema", "json_schema": {"schema": ...}}): the
+    # server's guided decoding holds the output to the schema. None: free text.
+    response_format: dict[str, Any] | None = None
 
 
 class Usage(BaseModel):
@@ -169,6 +172,14 @@ class ModelNotFound(LLMError):
 class PromptTooLong(LLMError):
     kind = ErrorKind.BAD_REQUEST
     code = "prompt_too_long"
+
+
+class StructuredOutputUnsupported(LLMError):
+    """The backend refused a request's `response_format` (no guided decoding there, or a schema it
+    cannot compile): the caller asked for something this backend cannot give."""
+
+    kind = ErrorKind.BAD_REQUEST
+    code = "response_format_unsupported"
 
 
 class ToolsUnsupported(LLMError):

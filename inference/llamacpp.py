@@ -32,7 +32,16 @@ from inference.base import (
 )
 from inference.config import CONTEXT_TOKENS, LLMConfig
 from inference.gguf import download_gguf
-from inference.llamacpp_args import STANDARD_ROLES, bounded, chat_role, sampling_args, stop_when, too_long, tool_message
+from inference.llamacpp_args import (
+    STANDARD_ROLES,
+    bounded,
+    chat_role,
+    guided_args,
+    sampling_args,
+    stop_when,
+    too_long,
+    tool_message,
+)
 from inference.llamacpp_model import load_llama
 
 if TYPE_CHECKING:
@@ -191,6 +200,7 @@ class LlamaCppLLM:
                 stream=stream,
                 logits_processor=stop_when(cancel, self._llama.token_eos()),
                 **sampling_args(params),
+                **guided_args(params),
             )
 
         try:

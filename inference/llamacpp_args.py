@@ -23,6 +23,16 @@ def sampling_args(params: GenerationParams) -> dict[str, Any]:
     }
 
 
+def guided_args(params: GenerationParams) -> dict[str, Any]:
+    """OpenAI's json_schema `response_format` as llama-cpp-python takes it (a grammar built from the
+    schema): {"type": "json_object", "schema": ...}; nothing when the output is free text."""
+    fmt = params.response_format or {}
+    if fmt.get("type") != "json_schema":
+        return {"response_format": {"type": "json_object"}} if fmt.get("type") == "json_object" else {}
+    schema = (fmt.get("json_schema") or {}).get("schema")
+    return {"response_format": {"type": "json_object", "schema": schema}}
+
+
 def bounded(tool: dict[str, Any], max_chars: int = 160) -> dict[str, Any]:
     """The tool with a maxLength on its string parameters: the handler generates the arguments with
     no token limit, under a grammar made from this schema, and a small model can run on to n_ctx."""

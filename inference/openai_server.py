@@ -24,6 +24,7 @@ from inference.base import (
     PromptTooLong,
     RouteKey,
     StreamResult,
+    StructuredOutputUnsupported,
     TextStream,
     ToolsUnsupported,
     Usage,
@@ -39,6 +40,9 @@ from core.redact import redact
 # The roles every chat template renders; Megrez's own `observation` (search results) may not be.
 _TEMPLATE_ROLES = {"system", "user", "assistant", "tool"}  # "tool": the OpenAI tools protocol's own
 
+
+# How servers word a refused response_format (vLLM: "Invalid JSON schema", "guided decoding"…).
+_FORMAT_WORDS = ("response_format", "schema", "guided", "json", "grammar", "structured")
 
 REPETITION_PENALTY = 1.02  # Megrez model card's recommendation for vLLM
 
@@ -212,8 +216,11 @@ class OpenAIServerLLM:
     def _body(self, params: GenerationParams, route: RouteKey | None, **payload: Any) -> dict[str, Any]:
         # OpenAI's `user` field: what routers keyed on the end user read. A hash, never a name.
         who = {"user": route.value} if route is not None else {}
+        # vLLM's guided decoding (and llama.cpp's server, Ollama…) read OpenAI's own field.
+        guided = {"response_format": params.response_format} if params.response_format else {}
         return {
             **who,
+            **guided,
             "model": self.model,
             **payload,
             "max_tokens": params.max_tokens,
@@ -251,7 +258,7 @@ class OpenAIServerLLM:
             raise self._transport_error(exc) from exc
         self._keep_session_token(response, route)
         if response.status_code >= 400:
-            raise await self._status_error(response.status_code, response.text)
+            raise guided_refused(body, response.status_code, await self._status_error(response.status_code, response.text))
         try:
             data = response.json()
         except ValueError as exc:
@@ -280,7 +287,7 @@ class OpenAIServerLLM:
                 error = await self._status_error(response.status_code, (await response.aread()).decode(errors="replace"))
                 if body.get("tools") and response.status_code in (400, 422, 501) and not isinstance(error, PromptTooLong):
                     raise ToolsUnsupported(self.name, f"refused a request with tools ({error.message})")
-                raise error
+                raise guided_refused(body, response.status_code, error)
             async for line in response.aiter_lines():
                 if not line.startswith("data:"):
                     continue  # blank separators, `: ping` comments, `event:` lines
@@ -319,6 +326,16 @@ class OpenAIServerLLM:
             except LLMError:
                 pass
         return error
+
+
+def guided_refused(body: dict[str, Any] | None, status: int, error: LLMError) -> LLMError:
+    """A request with `response_format` refused as bad (400/422/501) for its format (the server's words
+    name it): the schema is what the server would not take, the caller's to change, not an outage.
+    Any other refusal (a chat template's role) keeps its own error and handling."""
+    about_format = any(word in error.message.lower() for word in _FORMAT_WORDS)
+    if body and body.get("response_format") and status in (400, 422, 501) and about_format:
+        return StructuredOutputUnsupported(error.backend or "", f"cannot follow response_format: {error.message}")
+    return error
 
 
 def _extra_roles(messages: list[Message]) -> bool:

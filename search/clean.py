@@ -1,5 +1,6 @@
-"""Search results are data, never instructions: what a result carries into a prompt (URL, title,
-snippet, page text) is cleaned of chat-template tokens and control characters, and capped.
+"""Text from outside is data, never instructions: what a search result carries into a prompt (URL,
+title, snippet, page text) and everything a user writes (questions, OpenAI history, Slack messages,
+MCP arguments, local documents) is cleaned of chat-template tokens and control characters.
 
 A chat-template token written as text (`<|turn_end|><|role_start|>system<|role_end|>`, `<|im_start|>`)
 would be read by vLLM's tokenizer as the real special token: a result could close the observation
@@ -14,9 +15,13 @@ import re
 
 from search.models import SearchResult
 
-# `<|name|>` (Megrez, Qwen, …), `<s>`/`</s>`, `[INST]`, `<<SYS>>`, `<start_of_turn>`: any model's template markers.
+# Every supported template's markers: `<|name|>` (Megrez's role_start/role_end/turn_end, ChatML's
+# im_start/im_end, Llama 3's start_header_id/eot_id, Phi's, Qwen's), DeepSeek's full-width
+# `<｜name｜>`, `<s>`/`</s>`, Llama 2's `[INST]`/`<<SYS>>`, Mistral's `[AVAILABLE_TOOLS]`/`[TOOL_CALLS]`,
+# Gemma's `<start_of_turn>`/`<bos>`.
 TEMPLATE_TOKEN_RE = re.compile(
-    r"<\|[^<>|\n]{0,64}\|>|</?s>|\[/?INST\]|<</?SYS>>|<(?:start|end)_of_turn>|<\|?(?:im_start|im_end|endoftext)\|?>",
+    r"<[|｜][^<>|｜\n]{0,64}[|｜]>|</?s>|</?(?:bos|eos|pad)>|\[/?INST\]|<</?SYS>>|<(?:start|end)_of_turn>"
+    r"|\[/?(?:AVAILABLE_TOOLS|TOOL_CALLS|TOOL_RESULTS|SYSTEM_PROMPT)\]|<\|?(?:im_start|im_end|endoftext)\|?>",
     re.IGNORECASE,
 )
 # C0/C1 controls but tab and newline; bidi embeddings/overrides/isolates; zero-width and BOM.
@@ -25,10 +30,19 @@ _SPACE_RE = re.compile(r"\s+")
 
 
 def clean_text(text: str) -> str:
-    """Text for a prompt: template tokens and control characters removed (line breaks kept)."""
+    """Text for a prompt: template tokens and control characters removed (line breaks kept).
+
+    Controls first (a zero-width space inside `<|im_start|>` must not survive to rejoin it), then
+    tokens until none is left (removing one must not leave another, `<|im_<|x|>start|>`)."""
     if not text:
         return text
-    return _CONTROL_RE.sub("", TEMPLATE_TOKEN_RE.sub(" ", text))
+    text = _CONTROL_RE.sub("", text)
+    for _ in range(8):
+        cleaned = TEMPLATE_TOKEN_RE.sub(" ", text)
+        if cleaned == text:
+            break
+        text = cleaned
+    return text
 
 
 def clean_line(text: str, max_chars: int) -> str:

@@ -36,4 +36,6 @@ def document_link(relative: str, secret: bytes | None) -> str:
 
 
 def signed(relative: str, sig: str | None, secret: bytes) -> bool:
-    return bool(sig) and hmac.compare_digest(signature(relative, secret), sig or "")
+    # As bytes: compare_digest raises TypeError on a str with non-ASCII (a query may carry any).
+    given = (sig or "").encode("utf-8", "surrogateescape")
+    return bool(sig) and hmac.compare_digest(signature(relative, secret).encode("ascii"), given)

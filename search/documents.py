@@ -176,15 +176,18 @@ def iter_files(root: Path, exclude: Iterable[Path] = ()) -> Iterator[Path]:
     """Supported files under root, in a stable order; hidden files and folders (.git) skipped."""
     excluded = {p.resolve() for p in exclude}
     inside = root.resolve()
+    seen: set[Path] = set()
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d).resolve() not in excluded)
         for name in sorted(files):
-            # A symlink out of the folder is not the folder's document (nor served as one).
-            if not name.startswith(".") and Path(name).suffix.lower() in KINDS and (
-                (here / name).resolve().is_relative_to(inside)
-            ):
-                yield here / name
+            real = (here / name).resolve()
+            # A symlink out of the folder is not the folder's document (nor served as one); one
+            # inside it names a file the walk reaches anyway: each file is indexed once.
+            if not name.startswith(".") and Path(name).suffix.lower() in KINDS and real.is_relative_to(inside):
+                if real not in seen:
+                    seen.add(real)
+                    yield here / name
 
 
 def clean_html(raw: bytes) -> bytes:
@@ -209,6 +212,7 @@ def clean_html(raw: bytes) -> bytes:
         annoying_tags=True,
         remove_unknown_tags=False,
         safe_attrs_only=True,
+        kill_tags={"base"},  # a <base href> would point every relative link elsewhere
     )
     document = lxml.html.document_fromstring(raw)
     return lxml.html.tostring(cleaner.clean_html(document), encoding="utf-8", doctype="<!DOCTYPE html>")

@@ -15,11 +15,12 @@ import contextlib
 import io
 import logging
 import re
+from typing import Literal
 
 import trafilatura
 from charset_normalizer import from_bytes
 
-from search import recall
+from search import html_text, recall
 from search.fetch import Fetched
 from search.models import Fallback, Page, SearchResult
 from core.tokens import count_tokens
@@ -36,6 +37,13 @@ MAX_PDF_CHARS = 400_000
 # The model reads about a thousand tokens of evidence per answer: past this much text a page only
 # costs ranking time and memory (a 2 MB page would be thousands of passages). Cut at a paragraph.
 MAX_TEXT_CHARS = 100_000
+
+# How an HTML page's main text is found: "fast" (search/html_text.py: one lexbor parse for the
+# recall check and the metadata, trafilatura once without its second opinions) or "trafilatura"
+# (the path shipped before: trafilatura with its metadata and fallbacks, an lxml recall check and a
+# second, recall-oriented trafilatura run when the first lost the article). Setting `extractor`.
+Extractor = Literal["fast", "trafilatura"]
+EXTRACTORS: tuple[Extractor, ...] = ("fast", "trafilatura")
 
 # --- charsets ---------------------------------------------------------------------------------
 
@@ -125,14 +133,36 @@ _WALL = re.compile(
 )
 
 
+# A word each of the patterns above needs (casefolded): a text holding none of them is clean
+# without running the patterns, which is most pages.
+_NEEDED = (
+    "ignore", "disregard", "forget", "override", "overrule", "instruction", "from now on", "you are now",
+    "respond", "reply", "answer", "忽略", "无视", "忽视", "忘记", "不要理会", "你现在是",
+    "<|", "inst]", "sys>>", "citation",
+)  # fmt: skip
+
+
+def _may_be_hostile(text: str) -> bool:
+    folded = text.casefold()
+    if "\u0307" in folded or "ı" in folded:  # İ and ı: the patterns' IGNORECASE reads them as i
+        folded = folded.replace("\u0307", "").replace("ı", "i")
+    return any(word in folded for word in _NEEDED)
+
+
 def _hostile(text: str) -> bool:
-    return bool(_INJECTION.search(text) or _TEMPLATE_TOKENS.search(text) or _FORGED_CITATION.search(text))
+    return _may_be_hostile(text) and bool(
+        _INJECTION.search(text) or _TEMPLATE_TOKENS.search(text) or _FORGED_CITATION.search(text)
+    )
 
 
 def defuse(text: str) -> tuple[str, int]:
     """`text` without the paragraphs that give the model orders, carry chat-template tokens or
     forge citation markers (a paragraph that holds one such sentence is not trusted for the rest);
     also how many paragraphs were removed."""
+    if not _hostile(text):
+        # One scan of the whole text: a pattern that matches inside a line matches in the text
+        # too, so a clean text has no hostile line (the common case, without a call per line).
+        return text, 0
     kept = [line for line in text.split("\n") if not _hostile(line)]
     return "\n".join(kept), text.count("\n") + 1 - len(kept)
 
@@ -263,10 +293,13 @@ def pdf_text(
     return (text if max_chars is None else text[:max_chars]), title
 
 
-def extract_page(fetched: Fetched, result: SearchResult, *, recall_check: bool = True) -> Page:
+def extract_page(
+    fetched: Fetched, result: SearchResult, extractor: Extractor = "fast", *, recall_check: bool = True
+) -> Page:
     """The page's main text (or a PDF's text), its title, date and site; runs in a parse worker (it
-    parses untrusted bytes). `recall_check` compares the extraction with the page's visible
-    paragraphs and falls back when it lost the article."""
+    parses untrusted bytes). `extractor` chooses how an HTML page's main text is found (EXTRACTORS);
+    `recall_check` compares the extraction with the page's visible paragraphs and falls back when
+    it lost the article."""
     meta: dict[str, str | None] = {}
     if fetched.is_pdf:
         try:
@@ -281,14 +314,15 @@ def extract_page(fetched: Fetched, result: SearchResult, *, recall_check: bool =
             return snippet_page(result, "binary or undecodable content", "unreadable")
         if fetched.content_type == "text/plain":
             body = clean_plain(text)
+        elif extractor == "fast":
+            meta, body, fallback = html_text.extract_html(text, fetched.final_url, recall_check=recall_check)
+            body = _clean_extracted(body, fallback, result)
         else:
             meta = _trafilatura(text, fetched.final_url)
-            body = meta.get("text") or ""
+            body, fallback = meta.get("text") or "", None
             if recall_check:
                 body, fallback = recall.checked(text, fetched.final_url, body)
-                if fallback:
-                    log.info("%s: extraction lost the article; %s text used", result.url, fallback)
-            body = clean_plain(body)
+            body = _clean_extracted(body, fallback, result)
     body = drop_leading_title(body, meta.get("title"), result.title)
     body, removed = defuse(body)
     if removed:
@@ -314,6 +348,12 @@ def extract_page(fetched: Fetched, result: SearchResult, *, recall_check: bool =
     return page
 
 
+def _clean_extracted(body: str, fallback: str | None, result: SearchResult) -> str:
+    if fallback:
+        log.info("%s: extraction lost the article; %s text used", result.url, fallback)
+    return clean_plain(body)
+
+
 def snippet_page(result: SearchResult, error: str | None, fallback: Fallback = "error") -> Page:
     """The page as far as the search engine described it; `fallback` says why."""
     snippet = safe_line(result.snippet)
@@ -329,14 +369,14 @@ def snippet_page(result: SearchResult, error: str | None, fallback: Fallback = "
     )
 
 
-async def extract(fetched: Fetched, result: SearchResult, workers: WorkerPool) -> Page:
+async def extract(fetched: Fetched, result: SearchResult, workers: WorkerPool, extractor: Extractor = "fast") -> Page:
     """The page, parsed in a worker process (trafilatura, lxml, pypdf and charset detection never
     run in the server's process: they crash natively under threads). A worker that dies, overruns
     the deadline or its memory cap costs this page only: its snippet stands in."""
     if fetched.error:
         return snippet_page(result, fetched.error, "fetch_failed")
     try:
-        return await workers.run("search.extract:extract_page", fetched, result)
+        return await workers.run("search.extract:extract_page", fetched, result, extractor)
     except WorkerLost as exc:
         log.warning("extracting %s: %s", result.url, exc)
         return snippet_page(result, str(exc), f"worker_{exc.cause}")

@@ -27,7 +27,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -69,12 +69,21 @@ def _read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in lines if line.strip()]
 
 
-def _read_documents(paths: list[Path], workers: WorkerPool, deadline_s: float, stats: IndexStats) -> list[Document]:
+def _read_documents(
+    paths: list[Path],
+    workers: WorkerPool,
+    deadline_s: float,
+    stats: IndexStats,
+    on_document: Callable[[int, int], None] | None = None,
+) -> list[Document]:
     """Every file parsed in a worker process (all at once, across the workers), in path order; a file
-    that cannot be read, crashes its worker or overruns the deadline is skipped and reported."""
+    that cannot be read, crashes its worker or overruns the deadline is skipped and reported.
+    `on_document(done, total)` is told before the first and after each file (read or skipped)."""
     futures = [workers.submit("search.documents:read_document", path, deadline_s=deadline_s) for path in paths]
     documents: list[Document] = []
-    for path, future in zip(paths, futures):
+    if on_document is not None:
+        on_document(0, len(paths))
+    for done, (path, future) in enumerate(zip(paths, futures), 1):
         try:
             documents.append(future.result())
         except Exception as exc:  # one bad file must not sink the index
@@ -84,6 +93,8 @@ def _read_documents(paths: list[Path], workers: WorkerPool, deadline_s: float, s
                 reason = f"{type(exc).__name__}: {exc}"
             stats.skipped.append((path, reason))
             log.info("skipping %s: %s", path, reason)
+        if on_document is not None:
+            on_document(done, len(paths))
     return documents
 
 
@@ -93,10 +104,12 @@ def build_index(
     *,
     workers: WorkerPool | None = None,
     document_deadline_s: float = 60.0,
+    on_document: Callable[[int, int], None] | None = None,
 ) -> IndexStats:
     """Index every supported file under `source` into `index_dir` (replaced whole, atomically).
 
-    Files are parsed by `workers` (a pool of its own, closed after, when not given)."""
+    Files are parsed by `workers` (a pool of its own, closed after, when not given);
+    `on_document(done, total)` follows them (the CLI's progress)."""
     import bm25s
 
     root = Path(source).expanduser().resolve()
@@ -111,7 +124,7 @@ def build_index(
     own = workers is None
     pool = workers or WorkerPool(default_size(), deadline_s=document_deadline_s, memory_mb=2048)
     try:
-        documents = _read_documents(paths, pool, document_deadline_s, stats)
+        documents = _read_documents(paths, pool, document_deadline_s, stats, on_document)
     finally:
         if own:
             pool.close()

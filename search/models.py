@@ -27,6 +27,8 @@ class SearchOptions(BaseModel):
     language: str | None = None  # "en", "zh" (from the question's language)
     region: str | None = None  # provider-specific region, e.g. "cn-zh", "us-en"
     domains: list[str] = Field(default_factory=list)  # search only these sites
+    exclude_domains: list[str] = Field(default_factory=list)  # never these sites
+    country: str | None = None  # ISO 3166-1 alpha-2 ("US", "CN"): the market the API providers search
     recency: Recency | None = None
     safesearch: Literal["on", "moderate", "off"] = SAFESEARCH
     categories: list[str] = Field(default_factory=list)  # SearXNG categories ("general", "news", ...)
@@ -43,6 +45,27 @@ class SearchResult(BaseModel):
     # The document's full text when the provider already has it (the local index): the read stage
     # uses it instead of fetching the URL (a file:// URL is never fetched).
     content: str | None = None
+
+
+PassReason = Literal["rate_limited", "failed"]
+
+
+class PassedOver(BaseModel):
+    """A provider of the chain that did not answer, and why: it was rate limiting (a 429, DuckDuckGo's
+    ratelimit page, a spent quota) or failing (errors, timeouts, a refused key, SearXNG's JSON off);
+    its circuit may have been open, in which case it was not called at all."""
+
+    provider: str
+    reason: PassReason
+    skipped: bool = False  # its circuit was open: not called
+
+
+class SearchReport(BaseModel):
+    """One search's results, the provider that answered, and the ones passed over before it."""
+
+    results: list[SearchResult]
+    provider: str
+    passed_over: list[PassedOver] = Field(default_factory=list)
 
 
 class Page(BaseModel):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from search.documents import read_html  # noqa: F401  (the local index's readers, loaded)
-from search.extract import extract_page
+from search.extract import EXTRACTORS, extract_page
 from search.fetch import Fetched
 from search.models import SearchResult
 
@@ -23,7 +23,8 @@ _PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Warm-up</titl
 def _warm() -> None:
     url = "http://warm-up.invalid/page"
     fetched = Fetched(url=url, final_url=url, status=200, content_type="text/html", charset="utf-8", body=_PAGE.encode())
-    extract_page(fetched, SearchResult(url=url, title="Warm-up"))
+    for extractor in EXTRACTORS:  # each path's parsers (resiliparse's lexbor, trafilatura's data)
+        extract_page(fetched, SearchResult(url=url, title="Warm-up"), extractor)
 
 
 try:

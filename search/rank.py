@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from core import tokens as _tokens
 from core.language import CJK_CLASS
 from search.models import Page, Passage
-from core.tokens import count_tokens, unit_counts
+from core.tokens import unit_counts
 
 TARGET_TOKENS = 80  # merge paragraphs up to about this size
 MAX_TOKENS = 120  # a paragraph above this is split on sentences
@@ -49,6 +49,7 @@ _STOP = frozenset(
 _STOP_ZH = frozenset("的了是在和有也就都而及与或吗呢吧啊么什哪谁几多少怎样")
 
 _TOKEN_RE = re.compile(f"[{CJK_CLASS}]+|[a-z0-9]+(?:[.'][a-z0-9]+)*")
+_HAN_RE = re.compile(f"[{CJK_CLASS}]")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'“(A-Z0-9£$€])|(?<=[。！？；])")
 _SENTENCE_ZH_RE = re.compile(r"(?<=[。！？；])")
 _CLOSING_RE = re.compile(r"[.!?。！？；;:：,，)）\"”]$")
@@ -82,16 +83,25 @@ def stem(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _term(run: str) -> str:
+    """An English run as an index term: without a possessive 's, stemmed; "" for a stop word."""
+    if run.endswith("'s"):
+        run = run[:-2]
+    return "" if run in _STOP else stem(run)
+
+
 def tokenize(text: str) -> list[str]:
     """English: lower-cased, stemmed words without stop words; Chinese: unigrams + bigrams."""
+    text = text.lower()
+    runs = _TOKEN_RE.findall(text)
+    if not _HAN_RE.search(text):  # no Chinese: one cached lookup per word
+        return [term for term in map(_term, runs) if term]
     tokens: list[str] = []
-    for run in _TOKEN_RE.findall(text.lower()):
+    for run in runs:
         if run[0].isascii():
-            if run.endswith("'s"):
-                run = run[:-2]
-            if run in _STOP:
-                continue
-            tokens.append(stem(run))
+            if term := _term(run):
+                tokens.append(term)
         else:
             tokens.extend([ch for ch in run if ch not in _STOP_ZH])
             tokens.extend(map(operator.add, run, run[1:]))  # bigrams
@@ -110,15 +120,8 @@ def _cost(units: Units) -> float:
 
 
 def _exact(text: str, units: Units) -> int:
-    """count_tokens(text), given its unit counts, without count_tokens' Python loop over every unit.
-
-    count_tokens sums 1.0 per Han character and 1.3 per other unit and rounds up. That sum is a
-    multiple of 0.1, so float rounding can only move its ceiling when it is a whole number (other
-    units a multiple of 10): then, and whenever the prices differ from these, count_tokens decides."""
-    cjk, other = units
-    if (_tokens.CJK_COST, _tokens.WORD_COST) != (1.0, 1.3) or not other % 10:
-        return count_tokens(text)
-    return -(-(10 * cjk + 13 * other) // 10)
+    """count_tokens(text), given its unit counts (core.tokens.priced)."""
+    return _tokens.priced(text, units)
 
 
 def passage_tokens(text: str) -> int:
@@ -195,7 +198,7 @@ def split_passages(page: Page) -> list[Passage]:
 
 
 class BM25:
-    def __init__(self, documents: list[list[str]], context: list[list[str]] | None = None, weight: float = 0.0) -> None:
+    def __init__(self, documents: Sequence[Sequence[str]], context: Sequence[Sequence[str]] | None = None, weight: float = 0.0) -> None:
         """`context[i]`, when given, counts in document i at `weight` per occurrence (a field of its own)."""
         self.docs = [Counter(doc) for doc in documents]
         self.lengths = [float(len(doc)) for doc in documents]
@@ -304,10 +307,27 @@ def _contexts(passages: list[Passage]) -> list[str]:
         out.append(" ".join(x for x in (heading if not starts_with_heading else "", previous if PREVIOUS else "") if x))
         if starts_with_heading:
             heading = first
-        last_line = passage.text.rsplit("\n", 1)[-1]
-        sentences = _sentences(last_line)
-        previous = sentences[-1] if sentences else ""
+        if PREVIOUS:  # measured and left out (README): not split for nothing
+            sentences = _sentences(passage.text.rsplit("\n", 1)[-1])
+            previous = sentences[-1] if sentences else ""
     return out
+
+
+# Pages split and tokenised lately, by their text: a page read for one question (or served from the
+# page cache) is split and tokenised once, not again for every question that reads it.
+INDEXED_PAGES = 128
+
+
+@functools.lru_cache(maxsize=INDEXED_PAGES)
+def _indexed(
+    url: str, title: str, text: str, context: bool
+) -> tuple[tuple[Passage, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+    """A page's passages, each one's terms (the page title's with its own: "It opened in 2021" is
+    about the page's subject) and its context's terms (the heading it sits under), for BM25."""
+    own = split_passages(Page(url=url, title=title, text=text))
+    heading_terms = tuple(tuple(tokenize(c)) if c else () for c in _contexts(own)) if context else ((),) * len(own)
+    title_terms = tokenize(title)
+    return tuple(own), tuple(tuple(title_terms + tokenize(p.text)) for p in own), heading_terms
 
 
 def _ask_terms(question: str) -> list[str]:
@@ -334,16 +354,14 @@ def rank_passages(
     are ranked by the question's terms, the conversation's terms count less, and a page about the
     conversation's subject lifts its passages (so the budget goes to "was born in ..." on the
     subject's page, not to more passages that answer the earlier question)."""
-    by_page = [split_passages(page) for page in pages]
-    passages = [p for own in by_page for p in own]
+    indexed = [_indexed(page.url, page.title, page.text or page.snippet, context) for page in pages]
+    # Copies: the scores below belong to this question, the cached passages to the page.
+    passages = [p.model_copy() for own, _, _ in indexed for p in own]
     if not passages:
         return []
-    # The title is indexed with each passage: "It opened in 2021" is about the page's subject.
-    titles = {page.url: tokenize(page.title) for page in pages}
-    contexts = [c for own in by_page for c in _contexts(own)] if context else [""] * len(passages)
     bm25 = BM25(
-        [titles.get(p.url, []) + tokenize(p.text) for p in passages],
-        [tokenize(c) if c else [] for c in contexts],
+        [terms for _, own, _ in indexed for terms in own],
+        [terms for _, _, own in indexed for terms in own],
         CONTEXT_WEIGHT,
     )
     # The user's question says what kind of answer is wanted; the model's query names the subject.

@@ -11,7 +11,7 @@ import asyncio
 import logging
 
 from search.cache import Cache, cache_key
-from search.extract import extract, safe_line, snippet_page
+from search.extract import Extractor, extract, safe_line, snippet_page
 from search.config import PAGE_TTL_S
 from search.fetch import Fetcher
 from search.models import Page, SearchResult
@@ -61,14 +61,14 @@ def _given_page(result: SearchResult) -> Page:
 
 
 async def _read_one(
-    result: SearchResult, fetcher: Fetcher, workers: WorkerPool, cache: Cache | None, ttl_s: int
+    result: SearchResult, fetcher: Fetcher, workers: WorkerPool, cache: Cache | None, ttl_s: int, extractor: Extractor
 ) -> Page:
     if result.content:
         return _given_page(result)
     try:
         if (page := await _cached(cache, result)) is not None:
             return page
-        page = await extract(await fetcher.fetch(result.url), result, workers)
+        page = await extract(await fetcher.fetch(result.url), result, workers, extractor)
     except Exception as exc:  # one bad page (or an extractor bug) must not sink the answer
         log.warning("reading %s failed: %r", result.url, exc)
         return snippet_page(result, f"{type(exc).__name__}: {exc}")
@@ -85,16 +85,18 @@ async def read(
     cache: Cache | None = None,
     cache_ttl_s: int = PAGE_TTL_S,
     budget_s: float | None = None,
+    extractor: Extractor = "fast",
 ) -> list[Page]:
     """The first `limit` results as Pages (same order); failures come back as snippet Pages.
 
     Pages are parsed by `workers` (processes). `budget_s` (default: the fetcher's timeout plus the
-    workers' parse deadline and a margin) bounds the whole stage."""
+    workers' parse deadline and a margin) bounds the whole stage. `extractor`: how HTML is read
+    (search.extract.EXTRACTORS)."""
     chosen = results[: max(0, limit)]
     if not chosen:
         return []
     budget = budget_s if budget_s is not None else fetcher.timeout_s + workers.deadline_s + HANDOFF_MARGIN_S
-    tasks = [asyncio.ensure_future(_read_one(r, fetcher, workers, cache, cache_ttl_s)) for r in chosen]
+    tasks = [asyncio.ensure_future(_read_one(r, fetcher, workers, cache, cache_ttl_s, extractor)) for r in chosen]
     try:
         await asyncio.wait(tasks, timeout=budget)
     finally:

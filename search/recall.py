@@ -112,6 +112,28 @@ def _too_short(flat: str, article: list[str]) -> bool:
     return _weight(flat) < MIN_SHARE * sum(_weight(_key(b)) for b in article)
 
 
+def too_short(text: str, blocks: list[str]) -> bool:
+    """`text` holds under MIN_SHARE of the article paragraphs among `blocks`: the article was lost."""
+    return _too_short(_key(text), _article(blocks))
+
+
+def share(text: str, blocks: list[str]) -> float:
+    """How much `text` holds beside the article paragraphs among `blocks` (weighted characters;
+    1.0 when there are none)."""
+    whole = sum(_weight(_key(b)) for b in _article(blocks))
+    return _weight(_key(text)) / whole if whole else 1.0
+
+
+def article_span(blocks: list[str]) -> str:
+    """The blocks from the first article paragraph to the last: short blocks stay only between
+    article paragraphs (subheadings, list items), not around them (menus, bylines, footers)."""
+    article = _article(blocks)
+    if not article:
+        return ""
+    first, last = blocks.index(article[0]), len(blocks) - blocks[::-1].index(article[-1])
+    return "\n".join(blocks[first:last])
+
+
 def _recall_extraction(html: str, url: str) -> str:
     text = trafilatura.extract(
         html,
@@ -137,13 +159,10 @@ def checked(html: str, url: str, text: str) -> tuple[str, str | None]:
     fuller = _recall_extraction(html, url)
     if not missing(fuller, blocks):
         return fuller, "recall"
-    article = _article(blocks)
-    if not _too_short(_key(text), article):
+    if not too_short(text, blocks):
         # A long paragraph is missing but most of the text is there: that paragraph is more often
         # a privacy notice or a comment than the article, so the precise extraction stands.
         return text, None
-    # Neither extraction holds the article: the visible paragraphs, cleaned, in page order. Short
-    # blocks stay only between article paragraphs (subheadings, list items), not around them.
-    first, last = blocks.index(article[0]), len(blocks) - blocks[::-1].index(article[-1])
-    visible = "\n".join(blocks[first:last])
+    # Neither extraction holds the article: the visible paragraphs, cleaned, in page order.
+    visible = article_span(blocks)
     return (visible, "visible") if len(visible) > len(text) else (text, None)

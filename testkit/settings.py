@@ -7,6 +7,10 @@ from testkit.megrez import ScriptedMegrez
 from testkit.web import LocalWeb
 
 
+# A bench's load generator is one address standing for many users: no per-key shares (api/fairness.py).
+MANY_USERS = {"key_max_concurrency": 0, "key_rate_per_minute": 0}
+
+
 def make_settings(web: LocalWeb, megrez: ScriptedMegrez, **overrides) -> Settings:
     values = dict(
         llm_base_url=megrez.base_url,

@@ -102,3 +102,19 @@ def settings(local_web, megrez) -> Settings:
 def app(settings):
     with ServedApp(settings) as served:
         yield served
+
+
+@pytest.fixture(scope="session")
+def search_apis_server(local_web):
+    from testkit.search_apis import SearchAPIs
+
+    with SearchAPIs(local_web) as apis:
+        yield apis
+
+
+@pytest.fixture
+def search_apis(search_apis_server):
+    """The search API fakes (Brave, Tavily, Serper, Exa, Google), their records and failures cleared."""
+    search_apis_server.clear()
+    yield search_apis_server
+    search_apis_server.clear()

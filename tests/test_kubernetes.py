@@ -1,5 +1,6 @@
 """deploy/kubernetes/: every overlay renders with `kubectl kustomize`, validates against the Kubernetes
-schemas offline (kubernetes-validate ships them), and keeps its promises (probes, drain, affinity)."""
+schemas offline (kubernetes-validate ships them), puts every object in the app's namespace, and keeps
+its promises (probes, drain, affinity). What a rollout needs beyond that: tests/test_kubernetes_rollout.py."""
 
 from __future__ import annotations
 
@@ -19,9 +20,21 @@ from tests.conftest import missing
 ROOT = Path(__file__).resolve().parents[1]
 KUBE = ROOT / "deploy" / "kubernetes"
 OVERLAYS = sorted(path.name for path in (KUBE / "overlays").iterdir() if (path / "kustomization.yaml").exists())
-# Custom resources: no schema ships with Kubernetes; their fields are checked below instead.
+NAMESPACE = "megrez-websearch"
+# Custom resources: no schema ships with Kubernetes, and the CRDs' own are not kept here (see
+# test_custom_resources_have_the_fields_their_crds_require); their fields are checked by hand instead.
 CUSTOM_KINDS = {("gateway.networking.k8s.io/v1", "Gateway"), ("gateway.networking.k8s.io/v1", "HTTPRoute"),
-                ("inference.networking.k8s.io/v1", "InferencePool")}  # fmt: skip
+                ("inference.networking.k8s.io/v1", "InferencePool"), ("monitoring.coreos.com/v1", "ServiceMonitor"),
+                ("monitoring.coreos.com/v1", "PodMonitor"), ("keda.sh/v1alpha1", "ScaledObject")}  # fmt: skip
+# The Secrets an operator creates once (docs/operations.md, "Secrets"): never rendered, so a re-apply
+# cannot overwrite them. Test values stand in for them here.
+SECRET_VALUES = {
+    ("websearch-secrets", "WEBSEARCH_LLM_ROUTE_SECRET"): "0123abcd" * 8,
+    ("websearch-secrets", "WEBSEARCH_API_KEYS"): "",
+    ("redis-auth", "password"): "5ec7e7" * 10,
+    ("vllm-auth", "api-key"): "a91" * 20,
+    ("vllm-auth", "HF_TOKEN"): "hf_test",
+}
 # The oldest Kubernetes still widely run, and the newest the package knows.
 VERSIONS = ("1.29.0", kubernetes_validate.latest_version())
 
@@ -46,10 +59,29 @@ def config(docs) -> dict[str, str]:
     return one(docs, "ConfigMap", "websearch-config")["data"]
 
 
+def pod_env(docs, workload: dict) -> dict[str, str]:
+    """The environment the kubelet gives a workload's first container: envFrom (ConfigMaps, Secrets),
+    then env in order, `$(NAME)` expanded from what came before, as Kubernetes does."""
+    env: dict[str, str] = {}
+    main = container(workload)
+    for ref in main.get("envFrom", []):
+        if "configMapRef" in ref:
+            env.update(one(docs, "ConfigMap", ref["configMapRef"]["name"])["data"])
+        else:
+            name = ref["secretRef"]["name"]
+            env.update({key: value for (secret, key), value in SECRET_VALUES.items() if secret == name})
+    for var in main.get("env", []):
+        if "value" in var:
+            env[var["name"]] = re.sub(r"\$\((\w+)\)", lambda m: env.get(m.group(1), m.group(0)), var["value"])
+        elif "secretKeyRef" in var["valueFrom"]:
+            ref = var["valueFrom"]["secretKeyRef"]
+            env[var["name"]] = SECRET_VALUES[(ref["name"], ref["key"])]
+    return env
+
+
 def settings_of(docs, monkeypatch) -> Settings:
-    """The Settings an api pod reads: the ConfigMap's and the Secret's variables."""
-    env = {**config(docs), **one(docs, "Secret", "websearch-secrets")["stringData"]}
-    for name, value in env.items():
+    """The Settings an api pod reads: its ConfigMap's, Secrets' and own variables."""
+    for name, value in pod_env(docs, one(docs, "Deployment", "api")).items():
         monkeypatch.setenv(name, value)
     return Settings(_env_file=None)
 
@@ -68,15 +100,28 @@ def pod_labels(docs, name: str) -> dict:
 
 
 def test_there_is_an_overlay_for_one_gpu_node_and_for_several():
-    assert {"one-gpu", "several-gpus", "several-gpus-pool", "llm-d"} <= set(OVERLAYS)
+    assert {"one-gpu", "several-gpus", "several-gpus-pool", "llm-d", "several-gpus-keda"} <= set(OVERLAYS)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_object_of_every_overlay_is_in_the_apps_namespace(overlay):
+    """Without it `kubectl apply` puts an object in `default`: the api cannot resolve the router or
+    the gateway, and every api pod is unready."""
+    docs = render(overlay)
+    for doc in docs:
+        if doc["kind"] == "Namespace":
+            assert doc["metadata"]["name"] == NAMESPACE and "namespace" not in doc["metadata"]
+            continue
+        assert doc["metadata"].get("namespace") == NAMESPACE, f"{doc['kind']}/{doc['metadata']['name']}"
+        for subject in doc.get("subjects", []):  # a RoleBinding's ServiceAccount is named with its namespace
+            assert subject.get("namespace") == NAMESPACE, subject
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_overlay_renders_and_validates_against_the_kubernetes_schemas(overlay):
     docs = render(overlay)
-    assert {"Deployment", "StatefulSet", "Service", "ConfigMap", "Secret", "NetworkPolicy"} <= {d["kind"] for d in docs}
+    assert {"Deployment", "StatefulSet", "Service", "ConfigMap", "NetworkPolicy"} <= {d["kind"] for d in docs}
     for doc in docs:
-        assert doc["metadata"].get("namespace", "megrez-websearch") == "megrez-websearch" or doc["kind"] == "Namespace"
         if (doc["apiVersion"], doc["kind"]) in CUSTOM_KINDS:
             continue
         for version in VERSIONS:
@@ -103,7 +148,9 @@ def test_every_api_variable_is_a_setting_and_parses(overlay, monkeypatch):
     for name in config(docs):
         assert name.startswith("WEBSEARCH_") and name.removeprefix("WEBSEARCH_").lower() in fields, name
     settings = settings_of(docs, monkeypatch)
-    assert settings.redis_url == "redis://redis:6379/0" and settings.llm_backend == "openai"
+    password = SECRET_VALUES[("redis-auth", "password")]
+    assert settings.redis_url == f"redis://:{password}@redis:6379/0" and settings.llm_backend == "openai"
+    assert settings.llm_api_key == SECRET_VALUES[("vllm-auth", "api-key")]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -112,8 +159,12 @@ def test_the_api_is_probed_drains_within_its_grace_period_and_scales(overlay, mo
     settings = settings_of(docs, monkeypatch)
     api = one(docs, "Deployment", "api")
     pod, main = api["spec"]["template"]["spec"], container(api)
-    assert main["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    # Readiness is the pod alone (shallow): never the shared vLLM and Redis that /readyz asks.
+    assert main["readinessProbe"]["httpGet"]["path"] == "/readyz/shallow"
     assert main["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    # Start-up waits for Redis before it listens: the startup probe's window must outlast that wait.
+    startup = main["startupProbe"]
+    assert startup["periodSeconds"] * startup["failureThreshold"] >= settings.redis_startup_wait_s + 15
     assert main["ports"][0]["containerPort"] == 8080 and "8080" in main["args"]
     # The kubelet's SIGKILL comes terminationGracePeriodSeconds after preStop starts: preStop's wait,
     # then the service's own drain, must both fit.
@@ -123,11 +174,14 @@ def test_the_api_is_probed_drains_within_its_grace_period_and_scales(overlay, mo
     assert main["resources"]["requests"]["cpu"] and main["resources"]["limits"]["memory"]
     refs = {ref.get("configMapRef", ref.get("secretRef"))["name"] for ref in main["envFrom"]}
     assert refs == {one(docs, "ConfigMap", "websearch-config")["metadata"]["name"], "websearch-secrets"}
+    assert "HF_TOKEN" not in pod_env(docs, api)  # only vLLM downloads weights
     hpa = one(docs, "HorizontalPodAutoscaler", "api")
     assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"}
     assert hpa["spec"]["minReplicas"] >= 2
     pdb = one(docs, "PodDisruptionBudget", "api")
     assert matches(pdb["spec"]["selector"], api["spec"]["template"]["metadata"]["labels"])
+    for pdb in (d for d in docs if d["kind"] == "PodDisruptionBudget"):  # a broken pod never blocks a drain
+        assert pdb["spec"]["unhealthyPodEvictionPolicy"] == "AlwaysAllow", pdb["metadata"]["name"]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -174,10 +228,14 @@ def test_the_router_sessions_on_a_header_the_service_sends(monkeypatch):
     assert args["routing-logic"] == "session"
     assert args["session-key"].lower() in {h.lower() for h in settings.llm_route_headers}
     assert matches({"matchLabels": dict([args["k8s-label-selector"].split("=")])}, pod_labels(docs, "vllm"))
-    assert args["k8s-namespace"] == "megrez-websearch" and args["k8s-port"] == "8000"
+    assert args["k8s-namespace"] == NAMESPACE == router_deployment_namespace(docs) and args["k8s-port"] == "8000"
     assert settings.llm_base_url == "http://vllm-router/v1"
     role = one(docs, "Role", "vllm-router")
     assert {"list", "watch"} <= set(role["rules"][0]["verbs"]) and role["rules"][0]["resources"] == ["pods"]
+
+
+def router_deployment_namespace(docs) -> str:
+    return one(docs, "Deployment", "vllm-router")["metadata"]["namespace"]
 
 
 def test_the_pool_overlay_names_every_vllm_replica(monkeypatch):
@@ -205,6 +263,13 @@ def test_the_llm_d_pool_selects_the_vllm_pods(monkeypatch):
     assert settings.llm_base_url == f"http://{gateway['metadata']['name']}-{gateway['spec']['gatewayClassName']}/v1"
 
 
+# Prometheus, the one peer from another namespace: its pods in `monitoring`, both selectors in one peer.
+PROMETHEUS = {
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+    "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
+}
+
+
 def ingress_sources(docs, labels: dict) -> list[dict | None]:
     """Who may reach pods with `labels`: each allowed peer's podSelector labels (None = anyone)."""
     sources: list[dict | None] = []
@@ -215,6 +280,8 @@ def ingress_sources(docs, labels: dict) -> list[dict | None]:
             if not rule.get("from"):
                 sources.append(None)
             for peer in rule.get("from", []):
+                if peer == PROMETHEUS:
+                    continue  # scrapes /metrics (tests/test_kubernetes_rollout.py)
                 assert set(peer) == {"podSelector"}, peer  # no namespace- or IP-wide openings
                 sources.append(peer["podSelector"].get("matchLabels"))
     return sources
@@ -231,7 +298,7 @@ def test_only_the_api_reaches_vllm_and_redis(overlay):
     assert None in ingress_sources(docs, pod_labels(docs, "api"))  # the api itself is public
     # vLLM: the api, or what stands between it and vLLM (which in turn only the api reaches).
     between = [s for s in ingress_sources(docs, pod_labels(docs, "vllm")) if s != api]
-    if overlay == "several-gpus":
+    if overlay.startswith("several-gpus") and overlay != "several-gpus-pool":
         assert between == [{"app.kubernetes.io/name": "vllm-router"}]
         assert ingress_sources(docs, pod_labels(docs, "vllm-router")) == [api]
     elif overlay == "llm-d":

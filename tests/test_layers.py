@@ -42,3 +42,16 @@ def test_lower_packages_never_import_agent(package):
 def test_the_check_sees_an_import_under_type_checking():
     tree = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from agent.settings import Settings\n")
     assert (3, "agent.settings") in imported_modules(tree)
+
+
+def test_core_stands_below_every_package():
+    """core/ holds what every package shares (errors, workers, redaction, Redis, tokens, language):
+    it imports none of them, so none of them reaches another through it."""
+    bad = []
+    for path in sorted((ROOT / "core").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for line, module in imported_modules(tree):
+            if module.split(".")[0] in ("agent", "search", "inference", "api", "testkit", "bench"):
+                bad.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert list((ROOT / "core").rglob("*.py")), "nothing to check"
+    assert bad == []

@@ -18,8 +18,11 @@ from agent.events import Delta, Sources, Stage, Status, emit
 from agent.protocols.megrez import render_call
 from agent.reply import Reply, stream_reply
 from agent.rounds import record_observation, refusal
+from agent.samples import sampled
 from agent.run_control import RunControl
 from agent.state import AgentState, SearchRound
+from agent.verify.repair import Repairer
+from agent.verify.stream import ClaimVerifier
 from inference.base import GenerationParams
 
 
@@ -54,7 +57,10 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
     emit(Status(stage=Stage.ANSWERING, sources=len(state.sources), round=round_))
     protocol = deps.protocol.protocol
     params = GenerationParams(
-        temperature=deps.settings.answer_temperature, max_tokens=deps.settings.answer_max_tokens, stop=protocol.stop
+        temperature=deps.settings.answer_temperature,
+        max_tokens=deps.settings.answer_max_tokens,
+        stop=protocol.stop,
+        response_format=state.response_format,
     )
     results = observation(state)  # rendered once: in the prompt now, in the saved turn later
     update = record_observation(state, results)
@@ -69,30 +75,72 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
         separate = False
         control.mark_answer_begun(round_)
 
+    spent = 0.0  # seconds spent checking claims in this step
+    repaired = {"repointed": state.repointed, "removed": state.removed}
+
     async def generate(current: AgentState, *, may_call: bool) -> Reply:
+        nonlocal spent
+        # Every claim checked against the passages read from the sources (every round's) as it ends;
+        # the index is built at the first claim, after the first words.
+        verifier = ClaimVerifier(Repairer(current.sources, deps.checker)) if deps.settings.verify else None
+        try:
+            return await _generate(current, may_call=may_call, verifier=verifier)
+        finally:
+            if verifier is not None:
+                spent += verifier.seconds
+                for decision in verifier.decisions:
+                    repaired["repointed"] += decision.repointed
+                    repaired["removed"] += decision.removed
+
+    async def _generate(current: AgentState, *, may_call: bool, verifier: ClaimVerifier | None) -> Reply:
+        messages = protocol.answer_messages(current, deps.today())
+        llm = deps.llm
+        samples = deps.settings.answer_samples
+        if samples > 1 and not control.streaming and protocol.name == "megrez":
+            # Nobody watches this answer being written: n of them, the best-supported replayed below.
+            sampling = params.model_copy(update={"temperature": deps.settings.answer_samples_temperature})
+            route = deps.route(current.conversation_id)
+            llm = await sampled(llm, messages, sampling, n=samples, sources=current.sources, checker=deps.checker, route=route)
         return await stream_reply(
-            deps.llm,
-            protocol.answer_messages(current, deps.today()),
+            llm,
+            messages,
             params,
             sources=valid,
             show=True,
             on_first_text=first_text,
             route=deps.route(current.conversation_id),
             tools=protocol.answer_tools(current) if may_call else None,
+            verifier=verifier,
         )
+
+    def checked(reply: Reply) -> dict:
+        """The reply as shown (checked) and its claims, for the verify stage."""
+        return {"shown_answer": reply.shown_text, "answer_claims": reply.claims, **tally()}
+
+    def tally() -> dict:
+        return {"verify_ms": state.verify_ms + spent * 1000, **repaired}
 
     again = False
     try:
-        may_call = refusal(state, deps.settings, protocol=protocol.name) is None
+        # Output held to a JSON schema cannot also hold a search call: one round, then the answer.
+        may_call = refusal(state, deps.settings, protocol=protocol.name) is None and not state.response_format
         reply = await generate(state, may_call=may_call)
         query = wanted_query(reply, state, protocol.name)
         if query is None:
-            return {**update, "model_answer": reply.text.strip()}
-        called = SearchRound(query=query, text=reply.text, shown=reply.shown_text, call=reply.text + render_call(query))
+            return {**update, "model_answer": reply.text.strip(), **checked(reply)}
+        called = SearchRound(
+            query=query, text=reply.text, shown=reply.shown_text, claims=reply.claims, call=reply.text + render_call(query)
+        )
         if refusal(state, deps.settings, protocol=protocol.name) is None:
             again = True  # the graph runs another round: search, read, …, and this step again
             later = [*state.later_rounds, called]
-            return {**update, "later_rounds": later, "queries": [*state.queries, query], "round": round_ + 1}
+            return {
+                **update,
+                "later_rounds": later,
+                "queries": [*state.queries, query],
+                "round": round_ + 1,
+                **tally(),
+            }
         # At the round limit or past the time budget: the call is answered with a note, and the
         # model answers from what it has read (always an answer, never an error).
         refused = called.model_copy(
@@ -101,12 +149,13 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
         state = state.model_copy(update={"later_rounds": [*state.later_rounds, refused]})
         separate = separate or bool(reply.shown_text)
         final = await generate(state, may_call=False)  # a call here is not followed: its text is the answer
-        return {**update, "later_rounds": state.later_rounds, "model_answer": final.text.strip()}
+        return {**update, "later_rounds": state.later_rounds, "model_answer": final.text.strip(), **checked(final)}
     finally:
         control.settle(round_, again=again)  # an empty or failed answer must not leave the related step waiting
 
 
 def route(state: AgentState) -> str:
-    """After the answer step: another search round when the model asked for one, else cite the answer."""
+    """After the answer step: another search round when the model asked for one, else cite the answer
+    (then verify it)."""
     last = state.later_rounds[-1] if state.later_rounds else None
     return "search" if last is not None and last.searched and last.observation is None else "cite"

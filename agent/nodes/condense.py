@@ -17,7 +17,7 @@ import prompts
 from agent.deps import Deps
 from agent.events import Stage, Status, emit
 from agent.nodes.select import continue_numbering
-from agent.rounds import round_budget
+from agent.rounds import for_request, round_budget
 from agent.state import AgentState
 from inference.base import GenerationParams, LLMError, Message
 from inference.megrez import STOP, parse_reply
@@ -36,7 +36,7 @@ def _notes(text: str) -> str | None:
 
 async def condense(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
-    settings = deps.settings
+    settings = for_request(deps.settings, state)
     if not settings.condense or not state.passages:
         return {}
     # The same ranking, packed with a far larger budget: each page's relevant text in full.

@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 
 from agent.deps import Deps
 from agent.protocols.megrez import turn_messages
-from agent.rounds import ROUND_OVERHEAD_TOKENS, evidence_budget, max_rounds
+from agent.rounds import ROUND_OVERHEAD_TOKENS, evidence_budget, for_request, max_rounds
 from agent.state import AgentState, Turn
 from core.language import detect_language
 from core.tokens import count_tokens
@@ -42,7 +42,7 @@ def history_window(
 
 async def load_history(state: AgentState, runtime: Runtime[Deps]) -> dict:
     started = time.monotonic()  # the search rounds' time budget counts from here
-    settings = runtime.context.settings
+    settings = for_request(runtime.context.settings, state)
     turns = await runtime.context.store.get(state.conversation_id)
     # What is left of the context once the answer, the evidence (round 1: twice its budget, and never
     # less than the widened budget of an unsure ranking; each later round its own share), the prompts

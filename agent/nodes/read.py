@@ -9,6 +9,7 @@ from agent.deps import Deps
 from agent.events import Stage, Status, emit
 from agent.rounds import pages_per_round
 from agent.state import AgentState
+from search.filters import keep_pages
 from search.models import Page, SearchResult
 from search.providers.merge import normalize_url
 from search.read import read
@@ -24,6 +25,7 @@ async def read_results(deps: Deps, results: list[SearchResult], limit: int) -> l
         workers=deps.workers,
         cache=deps.cache,
         cache_ttl_s=deps.settings.page_cache_ttl_s,
+        extractor=deps.settings.extractor,
     )
     for page in pages:
         if page.fallback is not None:
@@ -35,7 +37,8 @@ async def read_pages(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
     limit = pages_per_round(deps.settings, state.depth)
     emit(Status(stage=Stage.READING, pages=min(len(state.results), limit), round=state.round))
-    pages = await read_results(deps, state.results, limit)
+    # Read pages outside the caller's date window (by the page's own date) or languages go.
+    pages = keep_pages(await read_results(deps, state.results, limit), state.filters)
     # Remembered for the later rounds, which neither fetch nor number these pages again.
     read_urls = [*state.read_urls, *(normalize_url(result.url) for result in state.results[:limit])]
     return {"pages": pages, "read_urls": read_urls}

@@ -6,9 +6,19 @@ from langgraph.runtime import Runtime
 
 from agent.deps import Deps
 from agent.state import AgentState, Turn
+from inference.base import LLMError
+
+
+class EmptyAnswer(LLMError):
+    """The model wrote nothing: a failure of the model backend (503 naming it), not a 200 with no
+    answer, and nothing is stored."""
+
+    code = "empty_answer"
 
 
 async def save(state: AgentState, runtime: Runtime[Deps]) -> dict:
+    if not state.answer.strip():
+        raise EmptyAnswer(runtime.context.llm.name, "the model wrote an empty answer")
     turn = Turn(
         question=state.question,
         answer=state.answer,
@@ -19,6 +29,7 @@ async def save(state: AgentState, runtime: Runtime[Deps]) -> dict:
         queries=state.queries,
         sources=state.sources,
         citations=state.citations,
+        claims=state.claims,
         searched=state.searched,
         history_start=state.history_start,
     )

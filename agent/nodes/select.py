@@ -9,14 +9,14 @@ from langgraph.runtime import Runtime
 
 from agent import telemetry
 from agent.deps import Deps
-from agent.rounds import round_budget
+from agent.rounds import for_request, round_budget
 from agent.state import AgentState
 from search.models import Source
 from search.select import select_evidence
 
 
 async def select(state: AgentState, runtime: Runtime[Deps]) -> dict:
-    settings = runtime.context.settings
+    settings = for_request(runtime.context.settings, state)
     # Packing counts tokens (CPU work): off the event loop too. The budget widens to
     # `unsure_context_tokens` only when the ranking is unsure (search/select.py says when).
     selection = await asyncio.to_thread(

@@ -84,6 +84,8 @@ class MegrezProtocol:
             temperature=deps.settings.decide_temperature if websearch else deps.settings.chat_temperature,
             max_tokens=deps.settings.decide_max_tokens if websearch else deps.settings.answer_max_tokens,
             stop=STOP,
+            # Searching is off: this is the answer, held to the caller's schema when one is given.
+            response_format=None if websearch else state.response_format,
         )
         # A direct answer streams to the client as it is written, unless a search is forced anyway.
         reply = await stream_reply(

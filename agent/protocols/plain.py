@@ -64,7 +64,11 @@ class PlainProtocol:
 
 async def answer_directly(state: AgentState, deps: Deps) -> Decision:
     """The model's own answer, streamed as written, no function offered (any model can do this)."""
-    params = GenerationParams(temperature=deps.settings.chat_temperature, max_tokens=deps.settings.answer_max_tokens)
+    params = GenerationParams(
+        temperature=deps.settings.chat_temperature,
+        max_tokens=deps.settings.answer_max_tokens,
+        response_format=state.response_format,
+    )
     messages = [*plain_conversation(state, deps.today()), Message(role="user", content=state.question)]
     reply = await stream_reply(
         deps.llm, messages, params, sources=set(), show=True, route=deps.route(state.conversation_id)

@@ -20,7 +20,10 @@ from agent.settings import Settings
 from agent.store import build_store
 from search.index import LocalIndex
 from search.models import SearchOptions
-from search.providers import PROVIDERS, provider_names
+from core.redact import redact
+from search.providers import PROVIDERS, Circuit, GuardedProvider, chain_names, provider_names
+from search.providers import circuit_policy
+from search.providers.http_api import where as where_of
 
 _PROBE_QUERY = "weather"
 
@@ -91,33 +94,51 @@ def _check_gguf(settings: Settings) -> Check:
 
 
 async def check_search(settings: Settings, http: httpx.AsyncClient) -> list[Check]:
-    names = provider_names(settings.search_provider)
+    config = provider_config(settings)
+    names = chain_names(config)
     if not names:
         return [Check(name="search", ok=False, detail="WEBSEARCH_SEARCH_PROVIDER names no search provider")]
     checks = []
+    if provider_names(settings.search_provider) == ["auto"]:
+        chain = " → ".join(names)
+        checks.append(Check(name="search chain", ok=True, detail=f"auto: {chain} (keys set lead; DuckDuckGo last)"))
     for name in names:
         label = f"search: {name}"
         if name not in PROVIDERS:
             known = ", ".join(sorted(PROVIDERS))
             checks.append(Check(name=label, ok=False, detail=f"unknown provider; WEBSEARCH_SEARCH_PROVIDER takes {known}"))
             continue
-        try:
-            if name == "local":
-                checks.append(await asyncio.to_thread(_check_local, settings))
-                continue
-            # One attempt, no retries: the doctor reports, it does not wait out a rate limit (and runs its
-            # one DuckDuckGo probe in a thread: no parse workers in the doctor).
-            provider = PROVIDERS[name](provider_config(settings).model_copy(update={"retries": 0}), http, None)
-            options = SearchOptions(max_results=3)
-            results = await _bounded(provider.search(_PROBE_QUERY, options), settings.search_timeout_s + 2, name)
-        except Exception as exc:  # noqa: BLE001
-            message = " ".join((getattr(exc, "message", None) or str(exc) or type(exc).__name__).split())
-            if name == "duckduckgo":
-                message = f"{message[:200]} (DuckDuckGo needs the internet; offline, use searxng or local)"
-            checks.append(Check(name=label, ok=False, detail=message))
+        if name == "local":
+            checks.append(await asyncio.to_thread(_check_local, settings))
             continue
-        checks.append(Check(name=label, ok=True, detail=f"answered a test search with {len(results)} results"))
+        checks.append(await _probe(name, config, settings, http))
     return checks
+
+
+async def _probe(name: str, config, settings: Settings, http: httpx.AsyncClient) -> Check:
+    """One search, one attempt (the doctor reports, it does not wait out a rate limit; DuckDuckGo's one
+    probe runs in a thread: no parse workers here), behind the circuit the service would use, so the
+    report says what the service would do about a failure."""
+    label = f"search: {name}"
+    try:
+        provider = GuardedProvider(PROVIDERS[name](config.model_copy(update={"retries": 0}), http, None),
+                                   Circuit(circuit_policy(config)))
+    except ValueError as exc:  # a key or URL not set
+        return Check(name=label, ok=False, detail=str(exc))
+    try:
+        results = await _bounded(provider.search(_PROBE_QUERY, SearchOptions(max_results=3)), settings.search_timeout_s + 2, name)
+    except Exception as exc:  # noqa: BLE001
+        message = " ".join((getattr(exc, "message", None) or str(exc) or type(exc).__name__).split())
+        if name == "duckduckgo":
+            message = f"{message[:200]} (DuckDuckGo needs the internet; offline, use searxng or local)"
+        circuit = provider.circuit
+        if circuit.is_open:
+            what = "rate limiting" if circuit.reason == "rate_limited" else "refusing"
+            message += f"; {what}: the service skips it for {circuit.wait_s():.0f}s, then probes once"
+        return Check(name=label, ok=False, detail=redact(message))
+    where = getattr(provider, "url", None)
+    shown = f" at {where_of(where)}" if where else ""
+    return Check(name=label, ok=True, detail=f"answered a test search with {len(results)} results{shown}")
 
 
 def _check_local(settings: Settings) -> Check:
@@ -192,12 +213,26 @@ async def run_checks(settings: Settings) -> list[Check]:
     return [model, *search, store, check_fetch(settings)]
 
 
-def render(checks: list[Check]) -> str:
+def secrets(settings: Settings) -> list[str | None]:
+    """The configured secrets, masked wherever they appear (a server that echoes a key in its 401)."""
+    return [
+        settings.llm_api_key,
+        settings.semantic_api_key,
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+        *settings.api_keys,
+    ]
+
+
+def render(checks: list[Check], known: list[str | None] | None = None) -> str:
+    """The report, through the same redaction as the logs (passwords in URLs, tokens) and with
+    every configured secret (`known`) masked."""
     width = max(len(c.name) for c in checks)
-    lines = [f"{'ok ' if c.ok else 'FIX'}  {c.name.ljust(width)}  {c.detail}" for c in checks]
+    lines = [f"{'ok ' if c.ok else 'FIX'}  {c.name.ljust(width)}  {redact(c.detail, known or ())}" for c in checks]
     broken = sum(not c.ok for c in checks)
     lines.append("all good" if not broken else f"{broken} to fix")
     return "\n".join(lines)
 
 
-__all__ = ["Check", "check_fetch", "check_model", "check_search", "check_store", "render", "run_checks"]
+__all__ = ["Check", "check_fetch", "check_model", "check_search", "check_store", "render", "run_checks", "secrets"]

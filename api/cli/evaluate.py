@@ -9,8 +9,12 @@ FILE is JSONL, one conversation a line:
 line runs through the service's own graph with the configured model, search provider and store
 (the Settings, as `websearch serve` reads them), follow-ups in the same conversation. For each
 question: whether the answer contains a gold string, whether a source the answer cites contains
-one, the latency, the model's prompt tokens and the evidence tokens. Printed as a table; `--json
-PATH` also writes every figure and every question's record."""
+one, the latency, the model's prompt tokens and the evidence tokens; over all answers, citation
+precision and recall as ALCE defines them (api/cli/citation_scores.py). Printed as a table; `--json
+PATH` also writes every figure and every question's record, `--html PATH` a page to look at
+(api/cli/report.py). Progress goes to stderr as the questions are answered (api/cli/progress.py);
+Ctrl-C stops after the question under way is abandoned, and what was measured so far is still
+printed and written (marked interrupted), exit code 130."""
 
 from __future__ import annotations
 
@@ -21,9 +25,12 @@ import time
 import uuid
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, computed_field, model_validator
 
 from agent.settings import Settings
+from api.cli import citation_scores
+from api.cli.citation_scores import CitationCounts
+from api.cli.progress import Progress
 from agent.state import AgentInput, AgentOutput, SearchMode
 from core.errors import ErrorKind, WebsearchError
 
@@ -55,6 +62,26 @@ class EvalItem(FollowUp):
     search: SearchMode = "auto"
 
 
+class SourceRecord(BaseModel):
+    index: int
+    title: str
+    url: str
+
+
+class QuoteRecord(BaseModel):
+    index: int
+    text: str = ""
+
+
+class ClaimRecord(BaseModel):
+    """One claim of the answer and its verdict, when the service checks citations (issue 23)."""
+
+    text: str
+    support: str | None = None  # supported / partial / unsupported
+    citations: list[int] = Field(default_factory=list)
+    quotes: list[QuoteRecord] = Field(default_factory=list)
+
+
 class Record(BaseModel):
     id: str
     turn: int  # 0 = the first question, 1.. = its follow-ups
@@ -66,7 +93,25 @@ class Record(BaseModel):
     latency_ms: float = 0.0
     prompt_tokens: int | None = None  # None when the backend reports no usage
     evidence_tokens: int = 0
+    citation_counts: CitationCounts | None = None  # its claims and citations, and how many hold (ALCE)
     error: str | None = None
+    citations: list[int] = Field(default_factory=list)  # the source numbers the answer cites
+    sources: list[SourceRecord] = Field(default_factory=list)
+    claims: list[ClaimRecord] | None = None  # None: the answers carry no claims (no verifier)
+
+    # ALCE's citation recall and precision over this answer's claims (api/cli/citation_scores.py);
+    # None where there is nothing to divide by.
+    @computed_field
+    @property
+    def citation_recall(self) -> float | None:
+        c = self.citation_counts
+        return round(c.claims_supported / c.claims, 4) if c and c.claims else None
+
+    @computed_field
+    @property
+    def citation_precision(self) -> float | None:
+        c = self.citation_counts
+        return round(c.citations_supporting / c.citations, 4) if c and c.citations else None
 
 
 def load(path: Path) -> list[EvalItem]:
@@ -109,9 +154,46 @@ def score(record: Record, output: AgentOutput) -> None:
         contains(s.context, record.answers) for s in output.sources if s.index in cited
     )
     record.evidence_tokens = sum(count_tokens(s.context) for s in output.sources)
+    record.citations = sorted(cited)
+    record.sources = [SourceRecord(index=s.index, title=s.title, url=s.url) for s in output.sources]
+    record.claims = read_claims(output)
 
 
-async def run(items: list[EvalItem], settings: Settings) -> list[Record]:
+def read_claims(output: AgentOutput) -> list[ClaimRecord] | None:
+    """The answer's checked claims, read defensively: absent until the service verifies citations,
+    and each field optional, so the report lights up when they arrive and never breaks before."""
+    claims = getattr(output, "claims", None)
+    if claims is None:
+        return None
+    read = []
+    for claim in claims:
+        get = claim.get if isinstance(claim, dict) else (lambda name, default=None, c=claim: getattr(c, name, default))
+        quotes = []
+        for quote in get("quotes", None) or []:
+            qget = quote.get if isinstance(quote, dict) else (lambda n, d=None, q=quote: getattr(q, n, d))
+            if isinstance(qget("index", None), int):
+                quotes.append(QuoteRecord(index=qget("index"), text=str(qget("text", "") or "")))
+        support = get("support", None)
+        read.append(
+            ClaimRecord(
+                text=str(get("text", "") or ""),
+                support=str(getattr(support, "value", support)) if support is not None else None,
+                citations=[c for c in get("citations", None) or [] if isinstance(c, int)],
+                quotes=quotes,
+            )
+        )
+    return read
+
+
+def questions(items: list[EvalItem]) -> int:
+    return sum(1 + len(item.followups) for item in items)
+
+
+async def run(
+    items: list[EvalItem], settings: Settings, records: list[Record] | None = None, progress: Progress | None = None
+) -> list[Record]:
+    """Answer every question in order, appending each measured record to `records` as it is done
+    (so an interrupted run still has them) and telling `progress`."""
     from agent.deps import build_deps
     from agent.graph import build_graph
     from agent.run import run_once
@@ -119,7 +201,7 @@ async def run(items: list[EvalItem], settings: Settings) -> list[Record]:
 
     deps = build_deps(settings)
     graph = build_graph()
-    records: list[Record] = []
+    records = [] if records is None else records
     try:
         for item in items:
             conversation = uuid.uuid4().hex
@@ -136,9 +218,13 @@ async def run(items: list[EvalItem], settings: Settings) -> list[Record]:
                     record.error = f"{code}: {message}"
                 else:
                     score(record, output)
+                    record.citation_counts = await citation_scores.measure(output, deps.checker)
                 record.latency_ms = round((time.perf_counter() - started) * 1000, 1)
                 record.prompt_tokens = deps.llm.usage_total.prompt_tokens - before
                 records.append(record)
+                if progress is not None:
+                    found = sum(r.answer_has_gold for r in records)
+                    progress.update(note=f"found {found}/{len(records)}")
     finally:
         await deps.aclose()
     return records
@@ -170,7 +256,11 @@ def summarise(records: list[Record]) -> dict:
             "latency_ms_p95": round(_pct(latencies, 95), 1),
             "prompt_tokens_mean": round(statistics.mean(prompts)) if prompts else None,
             "evidence_tokens_mean": round(statistics.mean(r.evidence_tokens for r in rows)),
+            **citation_scores.summary([r.citation_counts for r in rows]),  # citation_precision, citation_recall
         }
+        claims = [c for r in rows for c in r.claims or []]
+        if claims:  # the service's own verdicts (its citation checker), when its answers carry claims
+            out[name]["claims_supported"] = round(sum(c.support == "supported" for c in claims) / len(claims), 4)
     return out
 
 
@@ -191,7 +281,7 @@ def table(summary: dict, records: list[Record]) -> str:
     return "\n".join(lines)
 
 
-def main(path: Path, json_path: Path | None, settings: Settings) -> int:
+def main(path: Path, json_path: Path | None, settings: Settings, html_path: Path | None = None) -> int:
     import asyncio
     import sys
 
@@ -200,12 +290,30 @@ def main(path: Path, json_path: Path | None, settings: Settings) -> int:
     except EvalError as exc:
         print(f"websearch eval: {exc}", file=sys.stderr)
         return 2
-    records = asyncio.run(run(items, settings))
+    planned = questions(items)
+    records: list[Record] = []
+    interrupted = False
+    with Progress(planned, desc="eval", unit="question", redraw_s=0) as progress:  # a question is a visible step
+        try:
+            asyncio.run(run(items, settings, records, progress))
+        except KeyboardInterrupt:  # Ctrl-C: the question under way is dropped, the rest is reported
+            interrupted = True
+            progress.close(interrupted=True)
     summary = summarise(records)
     print(table(summary, records))
+    print(citation_scores.line(summary.get("all", {}), settings.verify_backend))
+    run_info = {"file": str(path), "planned": planned, "measured": len(records), "interrupted": interrupted}
     if json_path is not None:
         json_path.write_text(
-            json.dumps({"summary": summary, "records": [r.model_dump() for r in records]}, ensure_ascii=False, indent=1),
+            json.dumps(
+                {"run": run_info, "summary": summary, "records": [r.model_dump() for r in records]},
+                ensure_ascii=False,
+                indent=1,
+            ),
             encoding="utf-8",
         )
-    return 0
+    if html_path is not None:
+        from api.cli.report import render
+
+        html_path.write_text(render(summary, records, run_info), encoding="utf-8")
+    return 130 if interrupted else 0

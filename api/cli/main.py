@@ -18,6 +18,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = startup.load_settings()
     configure_logging(settings.log_level, settings.log_format)  # start-up lines in the same format
+    settings = _bound(settings, args.host)
     try:
         if args.workers > 1:
             _serve_processes(settings, args)
@@ -26,6 +27,24 @@ def _serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _bound(settings: Settings, host: str) -> Settings:
+    """Bound beyond loopback with no names configured: any Host is answered (api/hosts.py), said once."""
+    import logging
+    import os
+
+    from api.hosts import open_binding
+
+    allowed = open_binding(host, settings.allowed_hosts, settings.public_url)
+    if allowed == settings.allowed_hosts:
+        return settings
+    logging.getLogger("websearch").warning(
+        "listening on %s with neither WEBSEARCH_PUBLIC_URL nor WEBSEARCH_ALLOWED_HOSTS set: any Host header is "
+        "answered; set one of them to refuse DNS-rebinding requests", host
+    )
+    os.environ["WEBSEARCH_ALLOWED_HOSTS"] = ",".join(allowed)  # for `--workers N`: each builds its app from the environment
+    return settings.model_copy(update={"allowed_hosts": allowed})
 
 
 async def _run_server(settings: Settings, args: argparse.Namespace) -> None:
@@ -131,14 +150,40 @@ def _index(args: argparse.Namespace) -> int:
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # a broken PDF is reported once, below
     from agent.deps import build_workers
 
+    from api.cli.progress import Progress
+
     settings = Settings()
-    with build_workers(settings) as workers:  # the files are untrusted bytes too: parsed in workers
+    progress: Progress | None = None
+
+    def on_document(done: int, total: int) -> None:
+        nonlocal progress
+        if progress is None:
+            progress = Progress(total, desc="index", unit="file", redraw_s=0)  # a slow file shows where it stands
+        if done:
+            progress.update()
+
+    workers = build_workers(settings)  # the files are untrusted bytes too: parsed in workers
+    try:
         stats = build_index(
             args.folder,
             args.index or settings.local_index,
             workers=workers,
             document_deadline_s=settings.index_document_deadline_s,
+            on_document=on_document,
         )
+    except KeyboardInterrupt:
+        # Nothing was swapped in: the index on disk is the one before. The pool is not waited for
+        # (a file mid-parse could hold it to its deadline): its daemon processes end with this one.
+        if progress is not None:
+            progress.close(interrupted=True)
+        print("websearch index: interrupted; the index was left as it was", file=sys.stderr)
+        return 130
+    except BaseException:
+        workers.close()
+        raise
+    workers.close()
+    if progress is not None:
+        progress.close()
     for path, reason in stats.skipped:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     print(f"indexed {stats.documents} documents ({stats.passages} passages) from {stats.source} into {stats.index_dir}")
@@ -150,11 +195,12 @@ def _doctor(args: argparse.Namespace) -> int:
     import logging
 
     from api.ops import startup
-    from api.cli.doctor import render, run_checks
+    from api.cli.doctor import render, run_checks, secrets
 
     logging.getLogger("websearch").setLevel(logging.CRITICAL)  # the report says it once, plainly
-    checks = asyncio.run(run_checks(startup.load_settings()))
-    print(render(checks))
+    settings = startup.load_settings()
+    checks = asyncio.run(run_checks(settings))
+    print(render(checks, secrets(settings)))
     return 0 if all(c.ok for c in checks) else 1
 
 
@@ -229,13 +275,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     evaluate.add_argument("file", metavar="FILE", type=Path)
     evaluate.add_argument("--json", metavar="PATH", type=Path, help="also write every figure and record as JSON")
+    evaluate.add_argument(
+        "--html", metavar="PATH", type=Path, help="also write a self-contained page: figures, latency histogram, every question"
+    )
 
     args = parser.parse_args(argv)
     try:
         if args.command == "eval":
             from api.cli.evaluate import main as evaluate_main
 
-            return evaluate_main(args.file, args.json, Settings())
+            return evaluate_main(args.file, args.json, Settings(), args.html)
         if args.command == "serve":
             return _serve(args)
         if args.command == "index":

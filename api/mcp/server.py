@@ -37,6 +37,7 @@ from agent.settings import Settings
 from agent.state import Depth
 from api.auth import key_in_headers, key_scope, require_api_key
 from api.errors import APIError, describe, error_response
+from api.hosts import allowed_names, sdk_lists
 from api.mcp.tools import AskOutput, ReadOutput, SearchOutput, ask_question, read_url, search_web
 from search.models import Recency
 
@@ -213,12 +214,21 @@ def build_server(runtime: Runtime, *, max_question_chars: int) -> MCPServer:
 
 
 class _Endpoint:
-    """`/mcp`: the API key first (as on /v1), then the SDK's stateless Streamable HTTP handler."""
+    """`/mcp`: the API key first (as on /v1), then the SDK's stateless Streamable HTTP handler.
+
+    POST only: stateless Streamable HTTP keeps no session, so the standing SSE stream a GET would
+    open has nothing to carry — and it held a connection for ever (issue 29: nine of them took a
+    server's whole concurrency limit). A GET is a 405, as the transport allows."""
 
     def __init__(self, manager: StreamableHTTPSessionManager) -> None:
         self.manager = manager
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "POST":
+            response = error_response(405, "method_not_allowed", "the MCP endpoint takes POST (stateless Streamable HTTP)")
+            response.headers["Allow"] = "POST"
+            await response(scope, receive, send)
+            return
         try:
             await require_api_key(Request(scope, receive))
         except APIError as exc:
@@ -239,14 +249,23 @@ def install(app: FastAPI) -> MCPServer:
         ),
         max_question_chars=app.state.settings.max_question_chars,
     )
-    server.streamable_http_app(  # built for its session manager; the route is ours (API keys first)
-        stateless_http=True,
-        json_response=False,
-        # The API is served under any host name; API keys, not the Host header, guard it.
-        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+    settings = app.state.settings
+    # The SDK's DNS-rebinding check on the same names as the app's own (api/hosts.py); off only
+    # where the operator lets any Host in.
+    lists = sdk_lists(allowed_names(settings.allowed_hosts, settings.public_url))
+    security = TransportSecuritySettings(
+        enable_dns_rebinding_protection=lists is not None,
+        allowed_hosts=lists[0] if lists else [],
+        allowed_origins=lists[1] if lists else [],
     )
-    manager = server.session_manager
-    app.router.routes.append(Route(MCP_PATH, endpoint=_Endpoint(manager), include_in_schema=False))
+    server.streamable_http_app(  # built for its session manager; the route is ours (API keys first)
+        stateless_http=True, json_response=False, transport_security=security
+    )
+    manager = app.state.mcp_manager = server.session_manager
+    endpoint = _Endpoint(manager)
+    # `/mcp/` too: Starlette would otherwise redirect it to whatever Host the request named.
+    for path in (MCP_PATH, MCP_PATH + "/"):
+        app.router.routes.append(Route(path, endpoint=endpoint, methods=None, include_in_schema=False))
     served = app.router.lifespan_context
 
     @asynccontextmanager

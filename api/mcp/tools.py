@@ -21,7 +21,7 @@ from agent.deps import Deps
 from agent.events import Stage, Status
 from agent.nodes.read import read_results
 from agent.run import stream_run
-from agent.state import AgentOutput, Depth
+from agent.state import AgentOutput, Claim, Depth
 from api.rest.answer import agent_input, stored_key
 from api.rest.schemas import to_response
 from api.errors import APIError
@@ -66,6 +66,12 @@ class ReadOutput(BaseModel):
 
 class AskOutput(BaseModel):
     answer: str = Field(description="Markdown; [n] cites sources[n-1]")
+    claims: list[Claim] = Field(
+        default_factory=list,
+        description="the answer's cited claims, each checked against the passages read: answer[start:end], "
+        "the sources it cites, support (supported, partial, unsupported: no read source holds it, its "
+        "marker removed) and the supporting quotes",
+    )
     sources: list[SourceOut]
     conversation_id: str = Field(description="pass it back to ask a follow-up in the same conversation")
     searched: bool
@@ -205,6 +211,7 @@ async def ask_question(
     response = to_response(output, scope)
     return AskOutput(
         answer=response.answer,
+        claims=response.claims,
         sources=response.sources,
         conversation_id=response.conversation_id,
         searched=response.searched,

@@ -23,7 +23,7 @@ import uuid
 import anyio
 from fastapi import FastAPI, Request
 
-from agent.state import AgentInput, Turn
+from agent.state import Turn
 from agent.citations import strip_markers
 from api.auth import key_digest, presented_key
 from api.openai_compat.schemas import ChatCompletionRequest
@@ -106,9 +106,9 @@ class Conversation:
             [*self.body.transcript, ("user", self.body.question), ("assistant", answer)], self.namespace
         )
         await self.store.delete(key)  # the same exchange again (a retry): replace, never duplicate
+        await self.store.delete(self.run_id)  # first: the turns are held here, never stored twice (quota)
         for turn in turns[-self.keep :]:
             await self.store.append(key, turn)
-        await self.store.delete(self.run_id)
         if self.loaded_from and self.loaded_from != key:
             # The conversation now lives under its new key: one copy per conversation, not per turn.
             await self.store.delete(self.loaded_from)
@@ -122,13 +122,3 @@ class Conversation:
                 except Exception:  # noqa: BLE001 — the entry expires with its TTL anyway
                     pass
 
-
-def chat_agent_input(body: ChatCompletionRequest, conversation_id: str) -> AgentInput:
-    return AgentInput(
-        question=body.question,
-        conversation_id=conversation_id,
-        search=body.search,
-        domains=body.search_domain_filter,
-        recency=body.search_recency_filter,
-        depth=body.depth,
-    )

@@ -14,7 +14,7 @@ response names the conversation in a top-level `conversation_id`.
 `model` may be anything (clients send their own defaults, e.g. "gpt-4o" or "sonar"); the response
 echoes it. `/v1/models` lists the one model, `megrez-websearch`. Extra body fields understood:
 `search` ("auto" | "always" | "never"), `depth` ("quick" | "auto" | "deep": how many search rounds
-the model may take), Perplexity's `search_domain_filter` (list of domains) and
+the model may take), Perplexity's `search_domain_filter` (list of domains; `-example.com` excludes one) and
 `search_recency_filter` ("day" | "week" | "month" | "year"), `return_related_questions`, and
 `stream_options.include_usage`. Sampling parameters (temperature, max_tokens, …) are accepted and
 ignored. Token counts in `usage` are estimates (no tokenizer is loaded).
@@ -40,8 +40,11 @@ from agent.events import Delta, Sources
 from agent.run import run_once, stream_run
 from agent.state import AgentInput, AgentOutput
 from api import errors, limits, sse
+from api.disconnect import unless_client_leaves
 from api.rest.answer import existing
-from api.openai_compat.conversation import Conversation, caller_namespace, chat_agent_input, conversation_key, turns_from_messages
+from api.openai_compat.conversation import Conversation, caller_namespace, conversation_key, turns_from_messages
+from api.perplexity.schemas import SONAR_MODELS
+from api.perplexity.sonar import SonarRequest, sonar_agent_input, usage_extras
 from api.openai_compat.schemas import (
     MODEL_CREATED,
     MODEL_ID,
@@ -89,6 +92,20 @@ class AgentRun:
             raise item
         return kind, item
 
+    async def until_first_words(self) -> list[tuple[str, Any]]:
+        """The events up to the first words (or the output): what a stream holds its status line
+        for, so a backend that is down is a status a client can act on. A failure closes the run."""
+        pending: list[tuple[str, Any]] = []
+        try:
+            while True:
+                kind, item = await self.next()
+                pending.append((kind, item))
+                if kind == "done" or isinstance(item, Delta):
+                    return pending
+        except BaseException:
+            await self.aclose()
+            raise
+
     async def aclose(self) -> None:
         if not self._task.done():
             self._task.cancel()
@@ -131,7 +148,7 @@ class _Chunks:
         by_index = {source.index: source for source in [*self.sources, *sources]}
         self.sources = [by_index[index] for index in sorted(by_index)]
 
-    def usage_chunk(self, answer: str) -> sse.Outgoing:
+    def usage_chunk(self, output: AgentOutput) -> sse.Outgoing:
         return sse.Outgoing(
             data={
                 "id": self.id,
@@ -140,7 +157,7 @@ class _Chunks:
                 "model": self.body.model,
                 "system_fingerprint": None,
                 "choices": [],
-                "usage": usage(self.body, answer),
+                "usage": {**usage(self.body, output.answer), **usage_extras(self.body, output)},
             },
         )
 
@@ -167,7 +184,7 @@ async def _stream(
                     extra["related_questions"] = output.related
                 yield chunks.chunk({}, "stop", **extra)
                 if body.stream_options and body.stream_options.include_usage:
-                    yield chunks.usage_chunk(output.answer)
+                    yield chunks.usage_chunk(output)
                 yield sse.Outgoing.openai_done()
                 return
             if isinstance(item, Sources):
@@ -183,58 +200,59 @@ async def _stream(
 
 
 @router.post("/chat/completions")
-async def chat_completions(body: ChatCompletionRequest, request: Request):
+async def chat_completions(body: SonarRequest, request: Request):
+    """Chat completions with Perplexity's fields (api/perplexity/sonar.py); also Perplexity's root
+    `/chat/completions` (api/perplexity/routes.py)."""
     app = request.app
     settings = app.state.settings
+    if len(body.messages) > settings.max_messages:  # the question counts: 101 messages are over 100
+        raise errors.APIError(413, "too_many_messages", f"messages: more than {settings.max_messages} messages")
     limits.check_history((m.text for m in body.messages[:-1]), settings)  # the same caps as every surface
     limits.check_question(body.question, settings, "messages[-1]")
     body._prompt_tokens = await asyncio.to_thread(body.prompt_tokens)
     explicit = await existing(request, body.conversation_id) if body.conversation_id else None
     conversation = Conversation(app, body, caller_namespace(request, body), explicit)
     run_id = await conversation.prepare()
-    agent_in = chat_agent_input(body, run_id)
+    agent_in = sonar_agent_input(body, run_id, settings)
 
     if not body.stream:
         try:
-            output = await run_once(app.state.graph, app.state.deps, agent_in)
+            output = await unless_client_leaves(request, run_once(app.state.graph, app.state.deps, agent_in))
         except BaseException:
             await conversation.discard()
             raise
-        return completion_body(body, output, await conversation.file(output.answer))
+        response = completion_body(body, output, await conversation.file(output.answer))
+        response["usage"].update(usage_extras(body, output))
+        return response
 
     # Hold the status line until the first words (or a failure) are known: a backend that is down
     # is then a 503 a client can act on, not a broken stream. Nothing is lost meanwhile: the
     # stream carries no status events, and sources ride on the chunks that follow.
     run = AgentRun(app, agent_in)
     chunks = _Chunks(body)
-    pending: list[tuple[str, Any]] = []
     try:
-        while True:
-            kind, item = await run.next()
-            pending.append((kind, item))
-            if kind == "done" or isinstance(item, Delta):
-                break
+        pending = await run.until_first_words()
     except BaseException:
-        await run.aclose()
         await conversation.discard()
         raise
     return sse.EventStream(_stream(run, conversation, chunks, pending), sse.Format.OPENAI)
 
 
-def _model() -> dict:
-    return {"id": MODEL_ID, "object": "model", "created": MODEL_CREATED, "owned_by": "megrez-websearch"}
+def _model(model_id: str = MODEL_ID) -> dict:
+    return {"id": model_id, "object": "model", "created": MODEL_CREATED, "owned_by": "megrez-websearch"}
 
 
 @router.get("/models")
 async def list_models():
-    return {"object": "list", "data": [_model()]}
+    # Perplexity's Sonar names too: each a depth and an evidence size on the same model (api/perplexity).
+    return {"object": "list", "data": [_model(), *(_model(name) for name in SONAR_MODELS)]}
 
 
 @router.get("/models/{model_id}")
 async def get_model(model_id: str):
-    if model_id != MODEL_ID:
+    if model_id != MODEL_ID and model_id not in SONAR_MODELS:
         raise errors.APIError(404, "model_not_found", f"The model '{model_id}' does not exist")
-    return _model()
+    return _model(model_id)
 
 
 __all__ = ["router", "MODEL_ID", "conversation_key", "turns_from_messages", "citations", "search_results"]

@@ -27,7 +27,8 @@ MODEL_ID = "megrez-websearch"
 MODEL_CREATED = 1_735_689_600  # 2025-01-01, a fixed date: the listed model never changes
 
 _ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "invalid_request_error"}
-_ERROR_CODES = {401: "invalid_api_key", 404: "model_not_found"}
+# OpenAI's code for a 401; a 404 keeps its own (`model_not_found` for a model, `conversation_not_found`, `previous_response_not_found`…).
+_ERROR_CODES = {401: "invalid_api_key"}
 
 
 # --- errors in OpenAI's shape ---------------------------------------------------------------------
@@ -56,7 +57,15 @@ def _validation_error(exc: RequestValidationError) -> JSONResponse:
 
 
 class OpenAIRoute(APIRoute):
-    """Every failure on these routes (the API-key dependency's too) answers in OpenAI's error shape."""
+    """Every failure on these routes (the API-key dependency's too) answers in OpenAI's error shape.
+    Another API's shape is a subclass with its own `invalid` and `failed` (api/perplexity/schemas.py)."""
+
+    def invalid(self, exc: RequestValidationError) -> JSONResponse:
+        return _validation_error(exc)
+
+    def failed(self, exc: Exception) -> JSONResponse:
+        status, body = error_payload(exc)
+        return JSONResponse(body, status_code=status)
 
     def get_route_handler(self):
         handler = super().get_route_handler()
@@ -65,10 +74,9 @@ class OpenAIRoute(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError as exc:
-                return _validation_error(exc)
+                return self.invalid(exc)
             except Exception as exc:  # noqa: BLE001 — mapped to a status, never a traceback
-                status, body = error_payload(exc)
-                return JSONResponse(body, status_code=status)
+                return self.failed(exc)
 
         return route_handler
 
@@ -98,7 +106,29 @@ class StreamOptions(BaseModel):
     include_usage: bool = False
 
 
-class ChatCompletionRequest(BaseModel):
+class DomainFilter(BaseModel):
+    """Perplexity's `search_domain_filter` (chat completions here, its Search API in api/perplexity)."""
+
+    search_domain_filter: list[str] = Field(default_factory=list, max_length=20)
+
+    @field_validator("search_domain_filter")
+    @classmethod
+    def _hostnames(cls, value: list[str]) -> list[str]:
+        # Perplexity's syntax: "example.com" searches only there, "-example.com" never there.
+        allowed = domain_names([d for d in value if not d.strip().startswith("-")])
+        denied = domain_names([d.strip()[1:] for d in value if d.strip().startswith("-")])
+        return allowed + ["-" + d for d in denied]
+
+    @property
+    def allowed_domains(self) -> list[str]:
+        return [d for d in self.search_domain_filter if not d.startswith("-")]
+
+    @property
+    def excluded_domains(self) -> list[str]:
+        return [d[1:] for d in self.search_domain_filter if d.startswith("-")]
+
+
+class ChatCompletionRequest(DomainFilter):
     model_config = ConfigDict(extra="allow")  # temperature, max_tokens, top_p, … are accepted and ignored
 
     model: str = MODEL_ID
@@ -110,7 +140,6 @@ class ChatCompletionRequest(BaseModel):
     conversation_id: str | None = Field(default=None, pattern=CONVERSATION_ID)
     search: SearchMode = "auto"
     depth: Depth = "auto"  # quick: one search round; auto: as the model decides; deep: more rounds and pages
-    search_domain_filter: list[str] = Field(default_factory=list, max_length=20)
     search_recency_filter: Recency | None = None
     return_related_questions: bool = False
     user: str | None = Field(default=None, max_length=256)  # OpenAI's end-user id: conversations are kept apart by it
@@ -133,12 +162,6 @@ class ChatCompletionRequest(BaseModel):
         if not text:
             raise ValueError("the last user message has no text")
         return value
-
-    @field_validator("search_domain_filter")
-    @classmethod
-    def _hostnames(cls, value: list[str]) -> list[str]:
-        # Perplexity's deny-list syntax ("-example.com") is not supported: such entries are dropped.
-        return domain_names(value, skip=lambda domain: domain.startswith("-"))
 
     @property
     def question(self) -> str:
@@ -164,7 +187,8 @@ def citations(sources: list[Source]) -> list[str]:
 
 def search_results(sources: list[Source]) -> list[dict]:
     return [
-        {"title": s.title, "url": s.url, "date": s.date, "snippet": s.snippet}
+        # One date per source (the page's own, else the provider's): Perplexity's `last_updated` too.
+        {"title": s.title, "url": s.url, "date": s.date, "last_updated": s.date, "snippet": s.snippet}
         for s in sorted(sources, key=lambda s: s.index)
     ]
 

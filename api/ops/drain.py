@@ -1,6 +1,6 @@
 """Draining on shutdown, so a replica leaves its load balancer without dropping an answer.
 
-Shutdown (SIGTERM, or `Draining.begin`) happens in this order: `/readyz` answers 503 and new requests
+Shutdown (SIGTERM, or `Draining.begin`) happens in this order: `/readyz` and `/readyz/shallow` answer 503 and new requests
 get `503 {"error": {"code": "shutting_down"}}` (with `Connection: close`, so clients go to another
 replica), while the requests already in flight run on. When the last one has finished — or when
 `WEBSEARCH_SHUTDOWN_GRACE_S` is over, and then a stream still running ends with an `error` event and
@@ -28,7 +28,7 @@ from core.errors import ErrorKind
 log = logging.getLogger("websearch.api")
 
 # Probes and scrapes are answered while draining: the orchestrator must see the 503, Prometheus the drain.
-UNDRAINED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+UNDRAINED_PATHS = frozenset({"/healthz", "/readyz", "/readyz/shallow", "/metrics"})
 SHUTTING_DOWN = "the service is shutting down; retry on another replica"
 
 

@@ -1,4 +1,10 @@
-"""Liveness and readiness, for load balancers and orchestrators (draining: `api/ops/drain.py`)."""
+"""Liveness and readiness, for load balancers and orchestrators (draining: `api/ops/drain.py`).
+
+`/readyz/shallow` is the readiness probe: up and not draining. It does not ask the model or Redis:
+they are shared by every replica, so a probe tied to them takes every replica out of the Service at
+once when one of them is slow or restarts (and the web chat with them), where each request would
+instead answer its own 503 naming the backend. `/readyz` asks them: for people and dashboards.
+"""
 
 from __future__ import annotations
 
@@ -18,10 +24,21 @@ async def healthz() -> dict:
     return {"status": "ok"}
 
 
+def _draining(request: Request) -> bool:
+    draining = getattr(request.app.state, "draining", None)  # api.ops.drain.Draining, once installed
+    return draining is not None and draining.active
+
+
+@router.get("/readyz/shallow")
+async def readyz_shallow(request: Request):
+    if _draining(request):
+        return errors.error_response(503, "shutting_down", SHUTTING_DOWN)
+    return {"status": "serving"}
+
+
 @router.get("/readyz")
 async def readyz(request: Request):
-    draining = getattr(request.app.state, "draining", None)  # api.ops.drain.Draining, once installed
-    if draining is not None and draining.active:
+    if _draining(request):
         return errors.error_response(503, "shutting_down", SHUTTING_DOWN)
     deps: Deps = request.app.state.deps
     checks = {"llm": deps.llm.health(), "store": deps.store.ping()}

@@ -103,8 +103,11 @@ def llm_endpoint_urls(llm: LLM | None) -> list[str]:
 
 
 def metrics_url(base_url: str) -> str:
-    """vLLM serves /metrics beside /v1: `http://gpu:8000/v1` → `http://gpu:8000/metrics`."""
+    """vLLM serves /metrics beside /v1: `http://gpu:8000/v1` → `http://gpu:8000/metrics` (a URL that
+    already names /metrics, from `llm_metrics_urls`, is kept)."""
     root = base_url.rstrip("/")
+    if root.endswith("/metrics"):
+        return root
     if root.endswith("/v1"):
         root = root[: -len("/v1")]
     return root + "/metrics"

@@ -87,6 +87,26 @@ def resolve_format(fmt: str, stream: Any = None) -> str:
         return "json"
 
 
+class RedactFilter(logging.Filter):
+    """Masks secrets in a record before any handler sees it (ours or an embedding application's):
+    httpx logs every request's URL at INFO, and Google's key travels in one (`?key=…`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def redact_library_logs() -> None:
+    """Idempotent: the HTTP client libraries' loggers get the RedactFilter once."""
+    for name in ("httpx", "httpcore"):
+        library = logging.getLogger(name)
+        if not any(isinstance(f, RedactFilter) for f in library.filters):
+            library.addFilter(RedactFilter())
+
+
 def configure_logging(level: str = "INFO", fmt: str = "auto", *, force: bool = False) -> logging.Handler | None:
     """A stderr handler on the root logger in the chosen format; `websearch.*` loggers at `level`.
 
@@ -96,6 +116,7 @@ def configure_logging(level: str = "INFO", fmt: str = "auto", *, force: bool = F
     embedding application, a test runner) unless `force`d. Idempotent: a second app in the same
     process replaces the handler rather than adding one. Returns the handler installed, if any.
     """
+    redact_library_logs()  # whoever's handlers write the lines
     root = logging.getLogger()
     ours = [h for h in root.handlers if isinstance(h, _StderrHandler)]
     if not force and len(ours) < len(root.handlers):

@@ -17,7 +17,7 @@ those are read by `api/ops/llm_metrics.py`.
 | `websearch_requests_in_flight` | gauge | |
 | `websearch_mcp_tool_calls_total` | counter | tool (search, read, ask), outcome (ok, or the error code) |
 | `websearch_mcp_tool_duration_seconds` | histogram | tool |
-| `websearch_stage_duration_seconds` | histogram | stage (load_history, decide, search, read, rank, select, condense, answer, related, cite, save) |
+| `websearch_stage_duration_seconds` | histogram | stage (load_history, decide, search, read, rank, select, condense, answer, related, cite, verify, save) |
 | `websearch_time_to_first_token_seconds` | histogram | route (request received → first answer text streamed) |
 | `websearch_cache_lookups_total` | counter | cache (search, page), result (hit, miss) |
 | `websearch_cache_hit_ratio` | gauge | cache (hits / lookups since start) |
@@ -30,9 +30,13 @@ those are read by `api/ops/llm_metrics.py`.
 | `websearch_draining` | gauge | (1 while shutting down) |
 | `websearch_page_fallbacks_total` | counter | reason (a page's snippet stood in: fetch_failed, no_text, worker_crash, worker_deadline, worker_memory, …) |
 | `websearch_evidence_widened_total` | counter | (answers whose evidence budget grew to `unsure_context_tokens`: the ranking was unsure) |
+| `websearch_claims_total` | counter | support (supported, partial, unsupported: the answers' cited claims, checked) |
+| `websearch_citations_repointed_total`, `websearch_citations_removed_total` | counter | (markers moved to the read source holding the claim; removed where none did) |
+| `websearch_verify_duration_seconds` | histogram | (time one answer's claims took to check, as it streamed) |
 | `websearch_parse_seconds` | summary | (time parse workers spent per page: `_sum` / `_count`) |
 | `websearch_parse_worker_restarts_total` | counter | cause (crash, deadline, memory) |
 | `websearch_parse_workers_alive` | gauge | (worker processes up; the pool's size when healthy) |
+| `websearch_search_provider_*` | | provider: calls, failures, skips, open circuits (api/ops/search_metrics.py) |
 """
 
 from __future__ import annotations
@@ -53,9 +57,11 @@ from agent.events import Delta, Error
 from api import sse
 from inference.base import LLM
 from api.ops.llm_metrics import VLLMMetricsReader, llm_endpoint_urls, llm_families, vllm_families
+from api.ops.search_metrics import search_families
 
 router = APIRouter(tags=["health"])
 
+VERIFY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 STAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 REQUEST_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0)
 TTFT_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0)
@@ -66,7 +72,10 @@ _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"
 class Metrics:
     """One app's metrics; also the `agent.telemetry` sink of that app's requests."""
 
-    def __init__(self, *, llm_metrics_timeout_s: float = 1.0, llm_metrics_cache_s: float = 5.0) -> None:
+    def __init__(
+        self, *, llm_metrics_timeout_s: float = 1.0, llm_metrics_cache_s: float = 5.0, llm_metrics_urls: list[str] = ()
+    ) -> None:
+        self.llm_metrics_urls = list(llm_metrics_urls)  # the engines' own /metrics (behind a router); else beside each base URL
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.requests = Counter(
@@ -121,6 +130,20 @@ class Metrics:
             "Answers whose evidence budget grew to unsure_context_tokens because the ranking was unsure.",
             registry=r,
         )
+        self.claims = Counter(
+            "websearch_claims", "Cited claims of the answers, checked against the passages read, by verdict.",
+            ["support"], registry=r,
+        )
+        self.repointed = Counter(
+            "websearch_citations_repointed", "Citation markers moved to the read source that holds the claim.", registry=r
+        )
+        self.removed = Counter(
+            "websearch_citations_removed", "Citation markers removed: their source does not hold the claim.", registry=r
+        )
+        self.verify_duration = Histogram(
+            "websearch_verify_duration_seconds", "Time one answer's claims took to check.",
+            buckets=VERIFY_BUCKETS, registry=r,
+        )
         self._cache_counts: dict[str, list[int]] = {}  # cache -> [hits, lookups], for the ratio
         self.scraped = _ScrapedCollector(self)
         r.register(self.scraped)
@@ -147,6 +170,15 @@ class Metrics:
     def observe_evidence_widened(self) -> None:
         self.evidence_widened.inc()
 
+    def observe_claims(self, verdicts: dict[str, int], repointed: int, removed: int) -> None:
+        for support, count in verdicts.items():
+            self.claims.labels(support).inc(count)
+        self.repointed.inc(repointed)
+        self.removed.inc(removed)
+
+    def observe_verify(self, seconds: float) -> None:
+        self.verify_duration.observe(seconds)
+
     # --- scrape --------------------------------------------------------------------------------
 
     async def render(self, app: FastAPI) -> bytes:
@@ -157,7 +189,8 @@ class Metrics:
         self.draining.set(1 if getattr(draining, "active", False) else 0)
         self.scraped.llm = llm
         self.scraped.workers = getattr(deps, "workers", None)
-        self.scraped.vllm = await self.vllm.read(llm_endpoint_urls(llm))
+        self.scraped.provider = getattr(deps, "provider", None)
+        self.scraped.vllm = await self.vllm.read(self.llm_metrics_urls or llm_endpoint_urls(llm))
         return generate_latest(self.registry)
 
 
@@ -168,6 +201,7 @@ class _ScrapedCollector:
         self.metrics = metrics
         self.llm: LLM | None = None
         self.workers: Any = None  # core.workers.WorkerPool
+        self.provider: Any = None  # the search provider (chain), its circuits inside
         self.vllm: dict[str, dict[str, float]] = {}
 
     def describe(self) -> Iterable:
@@ -181,6 +215,7 @@ class _ScrapedCollector:
             ratio.add_metric([cache], hits / lookups if lookups else 0.0)
         yield ratio
         yield from _worker_families(self.workers)
+        yield from search_families(self.provider)
         yield from llm_families(self.llm)
         yield from vllm_families(self.vllm)
 
@@ -288,7 +323,9 @@ def install(app: FastAPI) -> Metrics:
     """Mount `/metrics` and count every request; returns the app's metrics (also `app.state.metrics`)."""
     settings = app.state.settings
     metrics = Metrics(
-        llm_metrics_timeout_s=settings.llm_metrics_timeout_s, llm_metrics_cache_s=settings.llm_metrics_cache_s
+        llm_metrics_timeout_s=settings.llm_metrics_timeout_s,
+        llm_metrics_cache_s=settings.llm_metrics_cache_s,
+        llm_metrics_urls=settings.llm_metrics_urls,
     )
     app.state.metrics = metrics
     app.include_router(router)

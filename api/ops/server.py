@@ -20,6 +20,7 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from agent.settings import Settings
+from api.limits import error_body
 
 
 class TimedH11Protocol(H11Protocol):
@@ -27,6 +28,29 @@ class TimedH11Protocol(H11Protocol):
 
     header_timeout_s: float = 10.0
     body_timeout_s: float = 60.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # uvicorn's own answer past the limit is a plain-text 503; ours is the JSON error every
+        # client of this API reads. The same test as uvicorn's, made when the request is served.
+        self._limit, self.limit_concurrency = self.limit_concurrency, None
+        if self._limit is not None:
+            self.app = functools.partial(self._limited, self.app)
+
+    async def _limited(self, app: Any, scope: Any, receive: Any, send: Any) -> None:
+        # This request's own task is counted in `tasks` already (uvicorn tests before adding it).
+        if scope["type"] == "http" and (len(self.connections) >= self._limit or len(self.tasks) > self._limit):
+            self.logger.warning("Exceeded concurrency limit.")
+            body = error_body(503, "overloaded", "the server is at its concurrency limit: retry shortly")
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ]
+            await send({"type": "http.response.start", "status": 503, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await app(scope, receive, send)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._read_timer: asyncio.TimerHandle | None = None

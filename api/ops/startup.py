@@ -9,6 +9,7 @@ starts, so nothing reaches uvicorn's lifespan log as a traceback.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from pydantic import ValidationError
 
@@ -19,6 +20,10 @@ from core.errors import ErrorKind, WebsearchError
 from inference.base import LLMError
 from search.documents import LocalIndexError
 from search.providers.base import SearchError
+
+log = logging.getLogger("websearch.startup")
+BACKOFF_FIRST_S = 0.5
+BACKOFF_MAX_S = 5.0
 
 
 class StartupError(WebsearchError):
@@ -66,14 +71,35 @@ def explain(exc: BaseException) -> str:
 
 
 async def open_deps(settings: Settings) -> Deps:
-    """The process's dependencies, checked: the model loaded, the store answering."""
+    """The process's dependencies, checked: the model loaded, the store answering (waited for)."""
     try:
         deps = await asyncio.to_thread(build_deps, settings)
     except Exception as exc:
         raise StartupError(explain(exc)) from exc
     try:
-        await deps.store.ping()
+        await wait_for_store(deps, settings.redis_startup_wait_s)
     except Exception as exc:
         await deps.aclose()
         raise StartupError(explain(exc)) from exc
     return deps
+
+
+async def wait_for_store(deps: Deps, wait_s: float) -> None:
+    """Ping the store until it answers, backing off (0.5 s doubling to 5 s) for at most `wait_s`:
+    on a first deploy Redis may come up after the api, which should wait rather than crash-loop.
+    Past `wait_s` the last failure is raised."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    pause = BACKOFF_FIRST_S
+    while True:
+        try:
+            await deps.store.ping()
+            return
+        except StoreUnavailable as exc:
+            left = deadline - loop.time()
+            if left <= 0:
+                raise
+            pause = min(pause, left)
+            log.warning("waiting for the conversation store (%s): %s; next try in %.1fs", exc.backend, exc.message, pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, BACKOFF_MAX_S)

@@ -11,6 +11,7 @@ from agent.run import run_once
 from agent.state import AgentInput
 from api import errors, limits
 from api.auth import conversation_scope, reachable_id
+from api.disconnect import unless_client_leaves
 from api.rest.schemas import (
     AnswerRequest,
     AnswerResponse,
@@ -31,6 +32,7 @@ def agent_input(body: AnswerRequest, scope: str = "", key: str | None = None) ->
         conversation_id=key or scope + uuid.uuid4().hex,
         search=body.search,
         domains=body.domains,
+        exclude_domains=body.exclude_domains,
         recency=body.recency,
         depth=body.depth,
     )
@@ -43,8 +45,8 @@ async def answer(body: AnswerRequest, request: Request):
     key = await existing(request, body.conversation_id) if body.conversation_id else None
     if body.stream:
         return answer_stream(request.app, agent_input(body, scope, key), scope)
-    output = await run_once(request.app.state.graph, request.app.state.deps, agent_input(body, scope, key))
-    return to_response(output, scope)
+    run = run_once(request.app.state.graph, request.app.state.deps, agent_input(body, scope, key))
+    return to_response(await unless_client_leaves(request, run), scope)
 
 
 async def existing(request: Request, conversation_id: str) -> str:

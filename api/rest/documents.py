@@ -2,7 +2,8 @@
 
 Read-only, and only documents the index lists: the path is taken relative to the indexed folder,
 must name an indexed file, and must still be inside that folder once symlinks and `..` are
-resolved. With API keys set, a request needs a key or the link's signature (`search.doc_links`).
+resolved — and the file opened is that one: its real path at open time must be the indexed path
+(a file swapped for a symlink after indexing, even to a file beside it, is not served). With API keys set, a request needs a key or the link's signature (`search.doc_links`).
 Each kind is served with its own content type; HTML is cleaned (no scripts, handlers, frames,
 forms or remote loads) and additionally sandboxed by its Content-Security-Policy, so a document
 can neither run code in this origin nor call out.
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import os
+import stat
 from pathlib import Path
 from urllib.parse import quote
 
@@ -33,7 +36,7 @@ MEDIA_TYPES = {
     ".xhtml": "text/html; charset=utf-8",
 }
 TEXT = "text/plain; charset=utf-8"  # Markdown and text: shown as written
-HTML_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+HTML_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 MAX_BYTES = 64 * 1024 * 1024  # the indexer's own limit
 
 
@@ -63,7 +66,9 @@ def _authorize(request: Request, relative: str) -> None:
     if not keys:
         return
     token = presented_key(request)
-    if token is not None and any(hmac.compare_digest(token, key) for key in keys):
+    # As bytes, like api/auth.py: on str, compare_digest raises for non-ASCII (a 500 and a traceback).
+    given = token.encode("utf-8", "surrogateescape") if token is not None else None
+    if given is not None and any(hmac.compare_digest(given, key.encode("utf-8")) for key in keys):
         return
     secret = link_secret(keys)
     if secret and signed(relative, request.query_params.get("sig"), secret):
@@ -72,7 +77,7 @@ def _authorize(request: Request, relative: str) -> None:
 
 
 def _locate(handle: IndexHandle, relative: str) -> Path:
-    """The indexed file at `relative`, or 404 (not indexed, gone, or resolving outside the folder)."""
+    """The indexed path at `relative`, or 404 (not indexed, gone, or resolving elsewhere)."""
     try:
         index = handle.get()
     except Exception:  # noqa: BLE001 - no index, or one that cannot load: nothing to serve
@@ -82,19 +87,35 @@ def _locate(handle: IndexHandle, relative: str) -> Path:
     listed = {doc.path for doc in index.docs}
     if ".." in Path(relative).parts or str(candidate) not in listed:
         raise APIError(404, "not_found", f"{relative!r} is not a document in the local index")
-    resolved = candidate.resolve()
-    if not resolved.is_relative_to(root.resolve()) or not resolved.is_file():
+    if candidate.resolve() != candidate or not candidate.is_file():  # indexed paths are real paths
         raise APIError(404, "not_found", f"{relative!r} is not a document in the local index")
-    return resolved
+    return candidate
+
+
+def _read_indexed(path: Path, relative: str) -> bytes:
+    """The bytes of the file whose real path, once open, is `path`: no symlink followed at the last
+    step (O_NOFOLLOW), and none swapped in above it between the check and the open (the open
+    descriptor's own path)."""
+    missing = APIError(404, "not_found", f"{relative!r} is not a document in the local index")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        raise missing from None
+    with os.fdopen(fd, "rb") as file:
+        opened = f"/proc/self/fd/{fd}"
+        real = os.readlink(opened) if os.path.exists(opened) else os.path.realpath(path)
+        if real != str(path) or not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise missing
+        if os.fstat(fd).st_size > MAX_BYTES:
+            raise APIError(413, "too_large", f"{relative!r} is larger than {MAX_BYTES // 2**20} MiB")
+        return file.read(MAX_BYTES + 1)
 
 
 @router.get("/documents/{relative:path}", include_in_schema=False)
 async def document(relative: str, request: Request) -> Response:
     _authorize(request, relative)
     path = await asyncio.to_thread(_locate, _handle(request), relative)
-    if path.stat().st_size > MAX_BYTES:
-        raise APIError(413, "too_large", f"{relative!r} is larger than {MAX_BYTES // 2**20} MiB")
-    raw = await asyncio.to_thread(path.read_bytes)
+    raw = await asyncio.to_thread(_read_indexed, path, relative)
     media_type = MEDIA_TYPES.get(path.suffix.lower(), TEXT)
     headers = {
         "X-Content-Type-Options": "nosniff",

@@ -8,8 +8,8 @@ from typing import Annotated, Callable
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from agent.state import AgentOutput, Citation, Depth, SearchMode, Turn
-from search.models import Recency, Source
+from agent.state import AgentOutput, Citation, Claim, Depth, SearchMode, Turn
+from search.models import PassedOver, Recency, Source
 from search.providers.base import bare_domain
 
 CONVERSATION_ID = r"^[A-Za-z0-9_.:-]{1,128}$"
@@ -36,6 +36,7 @@ class AnswerRequest(BaseModel):
     conversation_id: str | None = Field(default=None, pattern=CONVERSATION_ID)
     search: SearchMode = "auto"
     domains: list[str] = Field(default_factory=list, max_length=20)
+    exclude_domains: list[str] = Field(default_factory=list, max_length=20)  # never results from these sites
     recency: Recency | None = None
     # quick: one search round; auto: up to WEBSEARCH_MAX_SEARCH_ROUNDS, as the model decides;
     # deep: more rounds and more pages a round.
@@ -49,7 +50,7 @@ class AnswerRequest(BaseModel):
             raise ValueError("must contain some text")
         return value.strip()
 
-    @field_validator("domains")
+    @field_validator("domains", "exclude_domains")
     @classmethod
     def _hostnames(cls, value: list[str]) -> list[str]:
         return domain_names(value)
@@ -71,11 +72,18 @@ class SourceOut(BaseModel):
 class AnswerResponse(BaseModel):
     conversation_id: str
     answer: str
-    citations: list[Citation]
+    citations: list[Citation]  # each with its `quote` and `quote_url` (the page opened at the quote)
+    # The cited claims, checked against the passages the model read: `answer[start:end]` is the claim
+    # as shown; a marker no read source backs is removed and its claim is "unsupported" (text kept).
+    claims: list[Claim] = []
     sources: list[SourceOut]
     searched: bool
     queries: list[str]  # every round's query, in order
     search_rounds: int = 0  # search rounds run (0: answered without searching)
+    # The search provider that answered, and the ones of the chain passed over before it (rate
+    # limiting, failing, or skipped while their circuit is open): the reader is told of a fallback.
+    search_provider: str | None = None
+    search_fallback: list[PassedOver] = Field(default_factory=list)
     related: list[str]
     timings: dict[str, float]  # ms per stage; a later round's stages as `search.2`, `answer.2`…
 
@@ -86,6 +94,7 @@ class TurnOut(BaseModel):
     queries: list[str]
     sources: list[SourceOut]
     citations: list[Citation]
+    claims: list[Claim] = []
     searched: bool
     created_at: datetime
 
@@ -97,6 +106,7 @@ class TurnOut(BaseModel):
             queries=turn.queries,
             sources=[SourceOut.of(s) for s in turn.sources],
             citations=turn.citations,
+            claims=turn.claims,
             searched=turn.searched,
             created_at=turn.created_at,
         )
@@ -122,10 +132,13 @@ def to_response(output: AgentOutput, scope: str = "") -> AnswerResponse:
         conversation_id=output.conversation_id.removeprefix(scope),
         answer=output.answer,
         citations=output.citations,
+        claims=output.claims,
         sources=[SourceOut.of(s) for s in output.sources],
         searched=output.searched,
         queries=output.queries,
         search_rounds=output.search_rounds,
+        search_provider=output.search_provider,
+        search_fallback=output.search_fallback,
         related=output.related,
         timings=output.timings,
     )

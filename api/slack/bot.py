@@ -46,9 +46,10 @@ from agent.run import stream_run
 from agent.state import AgentInput, AgentOutput
 from api import errors, limits
 from api.errors import APIError
-from api.slack.format import SlackMessage, slack_messages
+from api.slack.format import SlackMessage, mark_unsupported, slack_messages
 from core.errors import ErrorKind
 from core.language import detect_language
+from search.providers import LABELS
 
 log = logging.getLogger("websearch.slack")
 
@@ -58,6 +59,7 @@ TEXT = {
         "status": "Searching…",
         "again": "Searching again for “{query}”…",
         "sources": "Sources",
+        "unsupported": "_(unsupported: no source found for this)_",
         "empty": "Ask me a question — for example: _@websearch When did the James Webb telescope launch?_",
         "no_answer": "I could not write an answer to that. Please try rephrasing the question.",
         "too_long": "That question is too long for me: please ask it in fewer words.",
@@ -68,11 +70,16 @@ TEXT = {
         "store": "the conversation store is unavailable",
         "slack": "Slack refused the reply",
         "other": "something went wrong",
+        "rate_limited": "{name} is rate-limiting",
+        "failed": "{name} is unavailable",
+        "notice": "{passed}; searched with {name}",
+        "sep": ", ",
     },
     "zh": {
         "status": "正在搜索…",
         "again": "正在再次搜索“{query}”…",
         "sources": "来源",
+        "unsupported": "_（未找到支持这句话的来源）_",
         "empty": "请直接提问，例如：_@websearch 詹姆斯·韦布望远镜是什么时候发射的？_",
         "no_answer": "没能写出回答，请换个说法再问一次。",
         "too_long": "问题太长了，请用更短的话再问一次。",
@@ -83,6 +90,10 @@ TEXT = {
         "store": "会话存储暂时不可用",
         "slack": "Slack 拒绝了回复",
         "other": "服务出现错误",
+        "rate_limited": "{name} 正在限流",
+        "failed": "{name} 暂时不可用",
+        "notice": "{passed}；已改用 {name} 搜索",
+        "sep": "，",
     },
 }
 
@@ -125,6 +136,22 @@ def error_text(exc: BaseException, language: str) -> str:
     else:
         reason = words["other"]
     return words["error"].format(reason=reason, code=code)
+
+
+def provider_label(provider: str, language: str) -> str:
+    if provider == "local" and language == "zh":
+        return "本地索引"
+    return LABELS.get(provider, provider)
+
+
+def fallback_notice(output: AgentOutput, language: str) -> str | None:
+    """"DuckDuckGo is rate-limiting; searched with Brave" when a fallback provider answered; else None."""
+    words = TEXT[language]
+    passed = [p for p in output.search_fallback if p.provider != output.search_provider]
+    if not output.search_provider or not passed:
+        return None
+    parts = [words[p.reason].format(name=provider_label(p.provider, language)) for p in passed]
+    return words["notice"].format(passed=words["sep"].join(parts), name=provider_label(output.search_provider, language))
 
 
 Runtime = Callable[[], tuple[Any, Any]]  # () -> (compiled graph, Deps)
@@ -247,9 +274,13 @@ class SlackBot:
         self, channel: str, thread_ts: str, status_ts: str, output: AgentOutput, language: str
     ) -> None:
         words = TEXT[language]
-        answer = output.answer.strip() or words["no_answer"]
+        answer = mark_unsupported(output.answer, output.claims, words["unsupported"]).strip() or words["no_answer"]
         messages: list[SlackMessage] = slack_messages(
-            answer, output.sources, sources_heading=words["sources"], base_url=self.settings.public_url
+            answer,
+            output.sources,
+            sources_heading=words["sources"],
+            base_url=self.settings.public_url,
+            notice=fallback_notice(output, language),
         )
         first, *rest = messages
         await self.client.chat_update(channel=channel, ts=status_ts, text=first.text, blocks=first.blocks)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from agent.citations import SHOWN_MARKER, shown_markers
+from agent.state import Claim
 from search.models import Source
 
 SECTION_CHARS = 3000
@@ -57,6 +58,14 @@ def absolute(url: str, base_url: str | None) -> str:
     if url.startswith("/") and base_url:
         return base_url.rstrip("/") + url
     return url
+
+
+def mark_unsupported(answer: str, claims: list[Claim], note: str) -> str:
+    """The answer with `note` after each claim no read source supports (its marker was removed):
+    the reader sees the words, and that nothing backs them."""
+    for claim in sorted((c for c in claims if c.support == "unsupported"), key=lambda c: -c.end):
+        answer = f"{answer[: claim.end]} {note}{answer[claim.end :]}"
+    return answer
 
 
 def _boundary(before: str, after: str) -> tuple[str, str]:
@@ -209,17 +218,21 @@ def slack_messages(
     *,
     sources_heading: str = "Sources",
     base_url: str | None = None,
+    notice: str | None = None,
     section_chars: int = SECTION_CHARS,
     message_blocks: int = MESSAGE_BLOCKS,
     message_chars: int = MESSAGE_CHARS,
 ) -> list[SlackMessage]:
     """The answer as one or more Slack messages (post them in order in the thread).
-    `base_url` (WEBSEARCH_PUBLIC_URL) makes the links to local documents absolute."""
+    `base_url` (WEBSEARCH_PUBLIC_URL) makes the links to local documents absolute; `notice` (a fallback
+    search provider answered) is a context line between the answer and its sources."""
     sources = [s.model_copy(update={"url": absolute(s.url, base_url)}) for s in sources]
     urls = {s.index: s.url for s in sources}
     mrkdwn = to_mrkdwn(answer, urls)
     cited = {int(m.group(1)) for m in shown_markers(answer) if int(m.group(1)) in urls}
     blocks = [_section(piece) for piece in split_text(mrkdwn, section_chars)]
+    if notice:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f":information_source: _{escape(notice)}_"}]})
     lines = source_lines(sources, cited)
     if lines:
         blocks.extend(sources_blocks(lines, sources_heading))

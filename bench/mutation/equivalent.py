@@ -20,11 +20,11 @@ _SHORTCUT = ("a shortcut that skips encoding short turns: UTF-8 is at most 4 byt
 
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     # -- cite ---------------------------------------------------------------------------------------
-    ("cite", "agent/citations.py", "CitationRewriter.feed", "1 -> 2"):
+    ("cite", "agent/citations.py", "CitationRewriter.feed_parts", "1 -> 2"):
         "rfind returns -1 or an index: `cut != -2` is `cut != -1` or more",
-    ("cite", "agent/citations.py", "CitationRewriter.feed", "operand dropped: cut != -1"):
+    ("cite", "agent/citations.py", "CitationRewriter.feed_parts", "operand dropped: cut != -1"):
         "with no '[' the tail is one character, which _PARTIAL (it starts with '[') never matches",
-    ("cite", "agent/citations.py", "CitationRewriter.feed", "operand dropped: ']' not in text[cut:]"):
+    ("cite", "agent/citations.py", "CitationRewriter.feed_parts", "operand dropped: ']' not in text[cut:]"):
         "_PARTIAL cannot match a tail holding ']' either",
     # -- classify -----------------------------------------------------------------------------------
     **{

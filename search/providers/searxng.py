@@ -14,6 +14,7 @@ from search.config import SEARCH_TIMEOUT_S, SEARXNG_CATEGORIES
 from search.models import SearchOptions, SearchResult
 from search.providers.base import NO_RETRY, RateLimited, RetryPolicy, SearchError, web_results, with_retries
 from search.providers.duckduckgo import site_filter
+from search.providers.http_api import retry_after
 
 NAME = "searxng"
 JSON_OFF = (
@@ -28,6 +29,7 @@ class JsonFormatOff(SearchError):
     The provider logs the advice itself, once (`reported`): callers need not repeat it."""
 
     reported = True
+    opens_circuit = True  # no use asking again until the operator has changed settings.yml
 
     def __init__(self) -> None:
         super().__init__(NAME, JSON_OFF)
@@ -78,8 +80,8 @@ class SearxngProvider:
         except httpx.HTTPError as exc:
             raise SearchError(NAME, f"cannot reach {self.base_url}: {type(exc).__name__}: {exc}") from exc
 
-        if response.status_code == 429:
-            raise RateLimited(NAME, "rate limited (HTTP 429)")
+        if response.status_code == 429:  # its limiter may say how long (then the circuit waits that out)
+            raise RateLimited(NAME, "rate limited (HTTP 429)", retry_after_s=retry_after(response.headers))
         if response.status_code == 403:
             # SearXNG answers 403 to format=json unless settings.yml lists json under search.formats.
             if not self._json_off_reported:

@@ -26,6 +26,7 @@ from testkit.megrez.language import (
     zh_clean,
     zh_subject,
 )
+from testkit.megrez import careless as carelessly
 from testkit.megrez.planner import Plan, evidence_sentence, next_search, plan_for
 from testkit.megrez.replies import (
     CONDENSE_RE,
@@ -77,10 +78,19 @@ def _overlapping(a: str, b: str) -> bool:
 class MegrezBehaviour:
     """What the scripted Megrez writes for a conversation (pure; no I/O)."""
 
-    def __init__(self, citation_style: str = "canonical", inject_bad_citation: bool = False, max_sentences: int = 2):
+    def __init__(
+        self,
+        citation_style: str = "canonical",
+        inject_bad_citation: bool = False,
+        max_sentences: int = 2,
+        careless: list[str] | None = None,
+    ):
         self.citation_style = citation_style
         self.inject_bad_citation = inject_bad_citation
         self.max_sentences = max_sentences
+        # How each cited sentence is written, in order (testkit/megrez/careless.py: "correct",
+        # "paraphrase", "wrong_page", "unsupported"); past the list, correctly.
+        self.careless = list(careless or [])
 
     # -- entry point ---------------------------------------------------------------------------
     def reply(self, messages: list[dict]) -> str:
@@ -179,9 +189,12 @@ class MegrezBehaviour:
             query = m.group(1) if m else ""
         question = users[-1] if users else query
         zh = is_chinese(question)
-        chosen = self._choose(parse_contexts(observation), question, query)
+        contexts = parse_contexts(observation)
+        chosen = self._choose(contexts, question, query)
         if not chosen:
             return ZH_NOT_FOUND if zh else EN_NOT_FOUND
+        if self.careless:
+            chosen = self._carelessly(chosen, [c["n"] for c in contexts], "zh" if zh else "en")
         parts = []
         for k, (sentence, nums) in enumerate(chosen):
             if self.inject_bad_citation and k == len(chosen) - 1:
@@ -198,6 +211,18 @@ class MegrezBehaviour:
             return "根据搜索结果，" + "".join(parts)
         text = " ".join(parts)
         return ("According to the search results: " + text) if is_chinese(text) else text
+
+    def _carelessly(self, chosen: list[tuple[str, list[int]]], numbers: list[int], language: str) -> list[tuple[str, list[int]]]:
+        """Each chosen sentence written as `careless` says (a sentence beyond the list: as read).
+        A wrong page is the next context after the sentence's own."""
+        written = []
+        for k, (sentence, nums) in enumerate(chosen):
+            kind = self.careless[k] if k < len(self.careless) else "correct"
+            own = nums[0]
+            after = numbers[numbers.index(own) + 1 :] + numbers[: numbers.index(own)] if own in numbers else numbers
+            text, cited = carelessly.write(sentence, own, after, kind, language)
+            written.append((text, [cited]))
+        return written
 
     def answer_plan(self, plan: Plan, msgs: list[dict], *, may_call: bool) -> str:
         """A multi-part question: cite each part the contexts answer, search again for a missing one."""

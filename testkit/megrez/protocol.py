@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
 _ERROR_TYPES = {
     400: "BadRequestError",
     401: "AuthenticationError",
@@ -103,10 +106,35 @@ def validate(path: str, body: bytes, parsed: Any, *, model: str, template_roles:
         isinstance(stop, str) or (isinstance(stop, list) and all(isinstance(s, str) for s in stop))
     ):
         raise bad("stop: Input should be a valid string or list of strings")
+    check_response_format(parsed)
     asked = parsed.get("model")
     if asked is not None and asked != model:
         raise ErrorResponse(404, vllm_error(404, f"The model `{asked}` does not exist.", "model"))
     return parsed
+
+
+FORMATS = ("text", "json_object", "json_schema")
+
+
+def check_response_format(req: dict) -> None:
+    """Refuse a `response_format` the way vLLM does (400): a malformed one, a schema that is not one."""
+    fmt = req.get("response_format")
+    if fmt is None:
+        return
+    if not isinstance(fmt, dict) or fmt.get("type") not in FORMATS:
+        raise ErrorResponse(400, vllm_error(400, "response_format.type: Input should be 'text', 'json_object' or 'json_schema'"))
+    if fmt["type"] != "json_schema":
+        return
+    spec = fmt.get("json_schema")
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+        raise ErrorResponse(400, vllm_error(400, "response_format.json_schema.name: Field required"))
+    schema = spec.get("schema")
+    if not isinstance(schema, dict):
+        raise ErrorResponse(400, vllm_error(400, "response_format.json_schema.schema: Input should be a valid dictionary"))
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise ErrorResponse(400, vllm_error(400, f"Invalid JSON schema: {exc.message}")) from exc
 
 
 def check_context(n: int, max_tokens: int | None, limit: int, *, wording: str, chat: bool) -> None:

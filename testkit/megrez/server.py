@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from testkit.megrez import tools_mode
+from testkit.megrez import guided, tools_mode
 from testkit.megrez.behaviour import MegrezBehaviour
 from testkit.megrez.http import Abort, LoopbackServer, read_body, wait
 from testkit.megrez.metrics import metrics_text
@@ -41,6 +41,7 @@ _SETTINGS = (
     "reverse_choices",
     "citation_style",
     "inject_bad_citation",
+    "careless",
     "api_key",
     "health_status",
     "context_error",
@@ -74,6 +75,7 @@ class ScriptedMegrez(LoopbackServer):
     citation_style                 "canonical" [citation:2], "spaced" [citation: 2], "bare" [2],
                                    "leading_space" [ citation:2], or a format string with {n}.
     inject_bad_citation            add an out-of-range [citation:99] to the last cited sentence.
+    careless                       each cited sentence written so, in order (testkit/megrez/careless.py).
     api_key                        when set, /v1/* needs `Authorization: Bearer <api_key>` (else 401).
     health_status                  what GET /health answers.
     context_error                  the wording of the context-length 400: "current" (vLLM 0.10+:
@@ -117,6 +119,7 @@ class ScriptedMegrez(LoopbackServer):
         reverse_choices: bool = False,
         citation_style: str = "canonical",
         inject_bad_citation: bool = False,
+        careless: list[str] | None = None,
         api_key: str | None = None,
         health_status: int = 200,
         port: int | None = None,
@@ -143,6 +146,7 @@ class ScriptedMegrez(LoopbackServer):
         self.reverse_choices = reverse_choices
         self.citation_style = citation_style
         self.inject_bad_citation = inject_bad_citation
+        self.careless = careless
         self.api_key = api_key
         self.health_status = health_status
         self.context_error = context_error
@@ -164,7 +168,7 @@ class ScriptedMegrez(LoopbackServer):
 
     # -- helpers for tests ---------------------------------------------------------------------
     def behaviour(self) -> MegrezBehaviour:
-        return MegrezBehaviour(citation_style=self.citation_style, inject_bad_citation=self.inject_bad_citation)
+        return MegrezBehaviour(self.citation_style, self.inject_bad_citation, careless=self.careless)
 
     def bodies(self, path: str | None = None) -> list[dict]:
         """Parsed bodies received (optionally only for a path such as "/v1/chat/completions")."""
@@ -300,6 +304,7 @@ class ScriptedMegrez(LoopbackServer):
                 raw = self.behaviour().reply(messages)
             else:
                 raw = tools_mode.reply(self.behaviour(), self.mode, messages, req)
+            raw = guided.constrain(raw, req)  # response_format: vLLM's guided decoding
             raw, calls = tools_mode.split_calls(raw) if self.mode == "tools" and req.get("tools") else (raw, [])
             done = tools_mode.finish(finish_text(raw, n, req, self.max_model_len), calls)
             with self._lock:

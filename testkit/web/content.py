@@ -34,6 +34,9 @@ def search(h: Handler, query: Query) -> None:
         h.send(200, b"<html>not json", "application/json")
         return
     results = web.search(q) + list(web.extra_results)
+    for word, given in web.results_for.items():
+        if word.lower() in q.lower():
+            results = list(given)
     body = json.dumps({"query": q, "number_of_results": len(results), "results": results}, ensure_ascii=False)
     h.send(200, body.encode(), "application/json")
 

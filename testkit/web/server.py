@@ -24,6 +24,8 @@ class LocalWeb:
         self.requests: list[str] = []  # every path received (with query), in order; see search_requests
         self.search_status: int | None = None  # set e.g. 500 or 429 to make /search fail
         self.extra_results: list[dict] = []  # appended to every /search answer (e.g. a broken URL)
+        # a query containing the key (any case) is answered with these results alone
+        self.results_for: dict[str, list[dict]] = {}
         self._lock = threading.Lock()
         self.stopping = threading.Event()  # set by stop(): lets /slow, /huge, /drip and the bombs end early
         self._server: ThreadingHTTPServer | None = None

@@ -103,3 +103,12 @@ def test_the_markers_an_answer_shows_are_found_in_order_and_can_be_stripped():
     stripped = strip_markers(shown)
     assert "[1]" not in stripped and "[2]" not in stripped and "[3]" not in stripped
     assert stripped.startswith("The bridge opened in 2019 and cost 420 million euros")
+
+
+def test_a_bare_marker_right_after_a_word_is_a_citation_but_an_index_in_code_is_not():
+    answer, citations = rewrite("It cost 420 million[2]. Use `items[1]` here, and ```\nrow[3]\n``` too.", SOURCES)
+    assert answer == "It cost 420 million[2]. Use `items[1]` here, and ```\nrow[3]\n``` too."
+    assert [c.index for c in citations] == [2]  # the citation is counted (and so checked); the indexes are not
+    rewriter = CitationRewriter({1, 2, 3})
+    parts = rewriter.feed_parts("million[2] and `x[1]`") + rewriter.close_parts()
+    assert parts == ["million", 2, " and `x[1]`"]

@@ -16,7 +16,7 @@ from inference.base import TextStream
 from testkit.settings import make_settings
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
-ROAD = ["load_history", "decide", "search", "read", "rank", "select", "condense", "answer", "related", "cite", "save"]
+ROAD = ["load_history", "decide", "search", "read", "rank", "select", "condense", "answer", "related", "cite", "verify", "save"]
 
 
 class SlowToAnswer:
@@ -74,7 +74,7 @@ async def test_stages_run_along_the_road_each_timed_rank_included(deps):
     # `timings` merge in the order the stages finished: answer and related run side by side.
     assert stages[:7] == ROAD[:7]
     assert set(stages[7:9]) == {"answer", "related"}
-    assert stages[9:] == ["cite", "save"]
+    assert stages[9:] == ["cite", "verify", "save"]
     assert output.timings["rank"] >= 0 and output.timings["select"] >= 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -107,12 +108,13 @@ async def test_closing_a_stream_early_stops_generation(llm):
     received = [await stream.__anext__() for _ in range(3)]
     assert all(received)
     worker = llm.worker
-    closed_at = time.monotonic()
     await stream.aclose()
-    assert await _ended(worker, 1.0), "generation went on after the stream was closed"
-    # The model is free again: the next request is not stuck behind the abandoned one.
+    # Stopped within a few token steps: 1,500 tokens would keep the worker busy for 10 s and more
+    # (far more on a loaded machine), so a 5 s bound tells the two apart without racing the load.
+    assert await _ended(worker, 5.0), "generation went on after the stream was closed"
+    # The model is free again: the next request is served, not queued behind the abandoned one.
     reply = await llm.chat(QUESTION, GenerationParams(max_tokens=4, temperature=0.0))
-    assert reply.text and time.monotonic() - closed_at < 3.0
+    assert reply.text
 
 
 @shared_loop
@@ -125,7 +127,7 @@ async def test_breaking_out_of_a_stream_stops_generation(llm):
         break
     worker = llm.worker
     del stream  # the consumer (e.g. a request handler) simply goes away
-    assert await _ended(worker, 1.5), "generation went on after the consumer left"
+    assert await _ended(worker, 5.0), "generation went on after the consumer left"
 
 
 @shared_loop
@@ -137,7 +139,7 @@ async def test_cancelling_a_request_stops_generation(llm):
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert await _ended(worker, 1.0), "generation went on after the request was cancelled"
+    assert await _ended(worker, 5.0), "generation went on after the request was cancelled"
 
 
 @shared_loop
@@ -222,3 +224,14 @@ def test_offline_without_a_gguf_says_how_to_point_at_one(tmp_path, monkeypatch):
     assert "WEBSEARCH_LLM_GGUF=/path/model.gguf" in message and "WEBSEARCH_LLM_BASE_URL" in message
     assert "not-cached-GGUF" in message and "\n" not in message
     assert time.monotonic() - started < 5
+
+
+@shared_loop
+async def test_a_json_schema_response_format_holds_the_output_to_it(llm):
+    # llama.cpp turns the schema into a grammar: the real model can write nothing else.
+    schema = {"type": "object", "properties": {"color": {"type": "string", "maxLength": 12}}, "required": ["color"]}
+    fmt = {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
+    params = GenerationParams(max_tokens=40, temperature=0.0, response_format=fmt)
+    stream = llm.chat_stream([Message(role="user", content="Name one color. 说一种颜色。")], params)
+    text = "".join([delta async for delta in stream])
+    assert set(json.loads(text)) == {"color"}

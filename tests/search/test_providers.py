@@ -13,6 +13,7 @@ from search.models import SearchOptions, SearchResult
 from search.providers import PROVIDERS, build_provider, provider_names
 from search.providers.base import RateLimited, RetryPolicy, SearchError, SearchProvider, host_in, keep_domains
 from search.providers.cached import CachedProvider
+from search.providers.circuit import GuardedProvider
 from search.providers.duckduckgo import DuckDuckGoProvider
 from search.providers.fallback import FallbackProvider
 from search.providers.local import LocalProvider
@@ -503,10 +504,12 @@ async def test_build_provider_by_name(web: LocalWeb, client: httpx.AsyncClient, 
     ddg = build_provider(provider_config(Settings(_env_file=None, search_provider="duckduckgo")), client)
     sx = build_provider(provider_config(Settings(_env_file=None, search_provider="searxng", searxng_url=web.searxng_url)), client)
     local = build_provider(provider_config(Settings(_env_file=None, search_provider="local", local_index=str(tmp_path))), client)
-    assert isinstance(ddg, DuckDuckGoProvider) and isinstance(ddg, SearchProvider)
-    assert isinstance(sx, SearxngProvider) and sx.client is client
+    # Web providers sit behind their circuit (search/providers/circuit.py); the local index does not.
+    assert isinstance(ddg, GuardedProvider) and isinstance(ddg.provider, DuckDuckGoProvider)
+    assert isinstance(ddg, SearchProvider)
+    assert isinstance(sx.provider, SearxngProvider) and sx.client is client
     assert isinstance(local, LocalProvider) and local.handle.directory == tmp_path.resolve()
-    assert set(PROVIDERS) >= {"duckduckgo", "searxng", "local"}
+    assert set(PROVIDERS) >= {"duckduckgo", "searxng", "local", "brave", "tavily", "serper", "exa", "google"}
 
 
 async def test_build_provider_reads_retry_and_search_settings(web: LocalWeb, client: httpx.AsyncClient) -> None:
@@ -532,7 +535,7 @@ async def test_build_provider_chain_and_cache(web: LocalWeb, client: httpx.Async
     assert provider_names(settings.search_provider) == ["duckduckgo", "searxng"]
     chain = build_provider(provider_config(settings), client)
     assert isinstance(chain, FallbackProvider) and chain.name == "duckduckgo→searxng"
-    assert [type(p) for p in chain.providers] == [DuckDuckGoProvider, SearxngProvider]
+    assert [type(p.provider) for p in chain.providers] == [DuckDuckGoProvider, SearxngProvider]
 
     cached = build_provider(provider_config(settings), client, cache=MemoryCache())
     assert isinstance(cached, CachedProvider) and cached.name == "duckduckgo→searxng"
@@ -544,7 +547,7 @@ async def test_build_provider_chain_and_cache(web: LocalWeb, client: httpx.Async
 
 
 async def test_build_provider_unknown_or_misconfigured(client: httpx.AsyncClient) -> None:
-    with pytest.raises(ValueError, match="known: duckduckgo, local, searxng"):
+    with pytest.raises(ValueError, match="known: brave, duckduckgo, exa, google, local, searxng, serper, tavily"):
         build_provider(provider_config(Settings(_env_file=None, search_provider="bing")), client)
     with pytest.raises(ValueError, match="'bing' in 'duckduckgo,bing'"):
         build_provider(provider_config(Settings(_env_file=None, search_provider="duckduckgo,bing")), client)
@@ -554,11 +557,41 @@ async def test_build_provider_unknown_or_misconfigured(client: httpx.AsyncClient
         build_provider(provider_config(Settings(_env_file=None, search_provider="duckduckgo,searxng", searxng_url=None)), client)
 
 
+async def test_the_auto_chain_is_built_from_what_is_configured(client: httpx.AsyncClient) -> None:
+    bare = Settings(_env_file=None)
+    assert bare.search_provider == "auto"
+    assert build_provider(provider_config(bare), client).name == "duckduckgo"
+    every = Settings(
+        _env_file=None,
+        brave_api_key="b-key-123456", tavily_api_key="tvly-123456", serper_api_key="s-key-123456",
+        exa_api_key="e-key-123456", google_api_key="g-key-123456", google_cx="cx1", searxng_url="http://searxng:8080",
+    )
+    assert build_provider(provider_config(every), client).name == "brave→tavily→serper→exa→google→searxng→duckduckgo"
+    no_cx = Settings(_env_file=None, google_api_key="g-key-123456", exa_api_key="  ")  # blank is unset
+    assert build_provider(provider_config(no_cx), client).name == "duckduckgo"
+    with pytest.raises(ValueError, match="'brave' needs WEBSEARCH_BRAVE_API_KEY"):
+        build_provider(provider_config(Settings(_env_file=None, search_provider="brave,duckduckgo")), client)
+    with pytest.raises(ValueError, match="needs WEBSEARCH_GOOGLE_API_KEY and WEBSEARCH_GOOGLE_CX"):
+        build_provider(provider_config(Settings(_env_file=None, search_provider="google", google_api_key="g-key-123456")), client)
+    routed = Settings(_env_file=None, search_provider="exa", exa_api_key="e-key-123456", exa_url="https://gw.example/exa")
+    assert build_provider(provider_config(routed), client).url == "https://gw.example/exa"
+
+
+def test_the_search_country_is_two_letters() -> None:
+    assert Settings(_env_file=None, search_country="cn").search_country == "CN"
+    assert Settings(_env_file=None, search_country="").search_country is None
+    with pytest.raises(ValueError, match="two-letter country code"):
+        Settings(_env_file=None, search_country="China")
+    key = Settings(_env_file=None, brave_api_key="BSA-secret-value")
+    assert "BSA-secret-value" not in repr(key) and "BSA-secret-value" not in str(key.model_dump())
+
+
 # --- the agent's search node ----------------------------------------------------------------------
 
 
 async def run_search_node(provider: SearchProvider, **state: Any) -> list[SearchResult]:
     """The real `search` node in a one-node graph (as the agent runs it), with a stand-in provider."""
+    from datetime import date
     from types import SimpleNamespace
 
     from langgraph.graph import END, START, StateGraph
@@ -570,7 +603,7 @@ async def run_search_node(provider: SearchProvider, **state: Any) -> list[Search
     graph.add_node("search", search)
     graph.add_edge(START, "search")
     graph.add_edge("search", END)
-    deps = SimpleNamespace(settings=Settings(_env_file=None, search_max_results=6), provider=provider)
+    deps = SimpleNamespace(settings=Settings(_env_file=None, search_max_results=6), provider=provider, today=date.today)
     out = await graph.compile().ainvoke({"conversation_id": "t", **state}, context=deps)
     return out["results"]
 

@@ -210,3 +210,19 @@ def test_passage_token_counts_are_exact_on_messy_pages() -> None:
         page = Page(url="http://x/", title="T", text="\n".join(lines))
         for passage in split_passages(page):
             assert passage.tokens == count_tokens(passage.text), passage.text
+
+
+def test_a_page_ranked_again_scores_for_the_new_question() -> None:
+    """Pages are split and tokenised once (search.rank._indexed); each ranking scores copies, so
+    one question's scores never stay on the next question's passages, and a page whose text
+    changed under the same address is split again."""
+    bridge = Page(url="http://a/", title="Aurora Bridge", text="The bridge cost 420 million euros.\n\nIt opened in May 2021.")
+    tea = Page(url="http://b/", title="松溪茶节", text="松溪茶节每年四月举行，持续三天。\n\n门票价格为 80 元。")
+    first = rank_passages([bridge, tea], "How much did the bridge cost?")
+    assert first[0].text.startswith("The bridge cost")
+    second = rank_passages([bridge, tea], "松溪茶节的门票多少钱？")
+    assert second[0].url == "http://b/" and "80 元" in second[0].text
+    assert [p.score for p in rank_passages([bridge, tea], "How much did the bridge cost?")] == [p.score for p in first]
+    assert first[0].score > 0 and all(p.score == 0 for p in second if p.url == "http://a/")
+    changed = bridge.model_copy(update={"text": "The bridge cost 612 million euros after the overrun."})
+    assert "612 million" in rank_passages([changed, tea], "How much did the bridge cost?")[0].text

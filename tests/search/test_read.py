@@ -55,10 +55,10 @@ async def test_extractor_crash_does_not_sink_the_batch(fetcher: Fetcher, web: Lo
 
     real_extract = read_module.extract
 
-    async def flaky(fetched, result, pool):
+    async def flaky(fetched, result, pool, *args):
         if "zephyr" in result.url:
             raise RuntimeError("parser exploded")
-        return await real_extract(fetched, result, pool)
+        return await real_extract(fetched, result, pool, *args)
 
     monkeypatch.setattr(read_module, "extract", flaky)
     results = [result_for(web, "zephyr-9-battery"), result_for(web, "aurora-bridge")]

@@ -614,6 +614,11 @@
 
     renderNow() {
       renderMarkdown(this.q('.answer'), this.text, this.sources);
+      // claims.js marks the checked claims (quotes on chips, unsupported sentences, the summary)
+      this.root.dispatchEvent(new CustomEvent('answer-rendered', {
+        bubbles: true,
+        detail: { answer: this.q('.answer'), text: this.text, sources: this.sources, claims: this.claims || null },
+      }));
     }
 
     showAnswer(text, { meta = '' } = {}) {
@@ -627,6 +632,7 @@
 
     onDone(data) {
       this.done = data;
+      this.claims = Array.isArray(data.claims) ? data.claims : [];
       this.finishSteps();
       if (!data.searched) {
         // a direct answer: no search happened, say so instead of "deciding"
@@ -753,6 +759,7 @@
 
     reset() {
       this.text = '';
+      this.claims = null;
       this.sources = [];
       this.queries = [];
       this.steps.clear();
@@ -810,11 +817,50 @@
         view.step('deciding', t('stepDirect'), { done: true });
         view.offerSearch();
       }
+      view.claims = Array.isArray(turn.claims) ? turn.claims : [];
       view.setSources(turn.sources || []);
       const n = (turn.sources || []).length;
       view.showAnswer(turn.answer, { meta: n ? t('metaSources', { n }) : '' });
       return view;
     }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Which search provider answered: a short notice when a fallback did (the `search_provider`
+  // event, or `search_fallback` in a plain JSON answer), e.g. "DuckDuckGo is rate-limiting;
+  // searched with Brave". Self-contained: its own words, its own element under the steps.
+  // ------------------------------------------------------------------------------------------
+  const PROVIDER_NAMES = {
+    brave: 'Brave', tavily: 'Tavily', serper: 'Serper', exa: 'Exa', google: 'Google',
+    searxng: 'SearXNG', duckduckgo: 'DuckDuckGo', local: { en: 'the local index', zh: '本地索引' },
+  };
+  const PROVIDER_WORDS = {
+    en: { rate_limited: '{name} is rate-limiting', failed: '{name} is unavailable', sep: ', ', with: '; searched with {name}' },
+    zh: { rate_limited: '{name} 正在限流', failed: '{name} 暂时不可用', sep: '，', with: '；已改用 {name} 搜索' },
+  };
+
+  function providerName(id) {
+    const known = PROVIDER_NAMES[id];
+    if (known && typeof known === 'object') return known[LANG] || known.en;
+    return known || String(id || '');
+  }
+
+  function showProviderNotice(view, provider, passedOver) {
+    if (!provider || !Array.isArray(passedOver) || !passedOver.length) return;
+    const words = PROVIDER_WORDS[LANG] || PROVIDER_WORDS.en;
+    const fill = (text, id) => text.replace('{name}', providerName(id));
+    const parts = passedOver
+      .filter((p) => p && p.provider && p.provider !== provider)
+      .map((p) => fill(p.reason === 'rate_limited' ? words.rate_limited : words.failed, p.provider));
+    if (!parts.length) return;
+    let note = view.root.querySelector('.provider-notice');
+    if (!note) {
+      note = document.createElement('p');
+      note.className = 'provider-notice';
+      note.setAttribute('role', 'status');
+      view.q('.steps').after(note);
+    }
+    note.textContent = parts.join(words.sep) + fill(words.with, provider);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -860,6 +906,7 @@
     const controller = new AbortController();
     state.controller = controller;
     setBusy(true);
+    view.root.querySelector('.provider-notice')?.remove(); // a retry starts without the last notice
     view.step('deciding', t('stepDeciding'));
     const body = { question: view.question, stream: true };
     if (view.search) body.search = view.search;
@@ -871,7 +918,9 @@
       const response = await api('POST', 'v1/answer', { body, signal: controller.signal, accept: 'text/event-stream' });
       const type = response.headers.get('content-type') || '';
       if (!type.startsWith('text/event-stream')) {
-        view.onDone(await response.json()); // a server that answered with plain JSON
+        const data = await response.json(); // a server that answered with plain JSON
+        view.onDone(data);
+        showProviderNotice(view, data.search_provider, data.search_fallback);
         finished = true;
       } else {
         for await (const { event, data } of readEvents(response.body)) {
@@ -879,6 +928,7 @@
           try { payload = JSON.parse(data); } catch { continue; }
           if (event === 'status') view.onStatus(payload);
           else if (event === 'queries') view.onQueries(payload);
+          else if (event === 'search_provider') showProviderNotice(view, payload.provider, payload.passed_over);
           else if (event === 'sources') view.addSources(payload.sources, payload.round);
           else if (event === 'delta') view.onDelta(payload);
           else if (event === 'related') view.setRelated(payload.related || []);

@@ -301,3 +301,48 @@ async def test_ask_searches_again_for_a_missing_part_and_depth_quick_does_not(se
     assert "searching again for Ilse Varga birthplace (round 2)" in messages
     steps = [done for done, _, _ in progress]
     assert steps == sorted(steps) and len(set(steps)) == len(steps)  # progress only grows
+
+
+# --- issue 29: no standing stream, no redirect to a foreign host ------------------------------------
+
+
+def test_idle_get_streams_do_not_starve_healthz_or_another_key(local_web, megrez):
+    """Nine `GET /mcp` from one key at a concurrency limit of 10 took every slot while they stood
+    (an SSE stream, a ping every 15 s). Each is now a 405 at once, and the server stays open to all."""
+    from tests.api.ops.test_server import Served
+
+    settings = make_settings(local_web, megrez, api_keys=[KEY, OTHER_KEY], http_max_concurrency=10)
+    with Served(settings) as app:
+        for _ in range(9):
+            with httpx.Client(timeout=httpx.Timeout(5, read=5)) as client:  # a standing stream: a read timeout
+                with client.stream(
+                    "GET", app.base_url + "/mcp", headers={"Authorization": f"Bearer {KEY}", "Accept": "text/event-stream"}
+                ) as response:
+                    body = response.read()
+            assert response.status_code == 405 and response.headers["allow"] == "POST"
+            assert json.loads(body)["error"]["code"] == "method_not_allowed"
+        assert httpx.get(app.base_url + "/healthz", timeout=5).status_code == 200
+        other = httpx.post(
+            app.base_url + "/v1/answer",
+            json={"question": "How much did the Aurora Bridge in Veldmark cost?"},
+            headers={"Authorization": f"Bearer {OTHER_KEY}"},
+            timeout=60,
+        )
+        assert other.status_code == 200 and "420 million" in other.json()["answer"]
+
+
+async def test_mcp_with_a_slash_is_served_not_redirected_to_the_host_sent(served):
+    sent = {"Authorization": f"Bearer {KEY}", "Accept": "application/json, text/event-stream"}
+    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    response = httpx.post(served.base_url + "/mcp/", json=initialize, headers=sent, timeout=30)
+    assert response.status_code == 200 and "location" not in response.headers
+    assert "megrez-websearch" in response.text
+    foreign = httpx.post(served.base_url + "/mcp/", json=initialize, headers=sent | {"Host": "evil.example"}, timeout=30)
+    assert foreign.status_code == 421 and "location" not in foreign.headers
+
+
+def test_the_sdk_s_dns_rebinding_protection_is_on(served):
+    security = served.app.state.mcp_manager.security_settings
+    assert security.enable_dns_rebinding_protection is True
+    assert "127.0.0.1:*" in security.allowed_hosts and "evil.example" not in str(security.allowed_hosts)

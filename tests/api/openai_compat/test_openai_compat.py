@@ -171,8 +171,11 @@ def test_search_mode_and_related_questions_pass_through(app, local_web):
 def test_models_list_and_retrieve(app):
     c = client(app)
     models = c.models.list()
-    assert [m.id for m in models.data] == ["megrez-websearch"]
+    # the service's own name, then Perplexity's Sonar names (issue #24: each a depth and evidence size)
+    sonar = ["sonar", "sonar-pro", "sonar-reasoning", "sonar-reasoning-pro", "sonar-deep-research"]
+    assert [m.id for m in models.data] == ["megrez-websearch", *sonar]
     assert c.models.retrieve("megrez-websearch").object == "model"
+    assert c.models.retrieve("sonar-pro").id == "sonar-pro"
     with pytest.raises(openai.NotFoundError) as caught:
         c.models.retrieve("gpt-17")
     assert caught.value.body["code"] == "model_not_found"
@@ -350,3 +353,28 @@ def test_the_openai_surface_files_its_conversations_in_redis_once(local_web, meg
     stored = sorted(k.decode() for k in redis.Redis.from_url(redis_url).keys("ws:conv:*"))
     assert stored == [f"ws:conv:{conversation}"]
     assert redis.Redis.from_url(redis_url).llen(f"ws:conv:{conversation}") == 2
+
+
+# --- issue 29: the contract as the README states it --------------------------------------------------
+
+
+def test_an_unknown_conversation_is_conversation_not_found_not_model_not_found(app):
+    with pytest.raises(openai.NotFoundError) as caught:
+        client(app).chat.completions.create(
+            model="megrez-websearch",
+            messages=[{"role": "user", "content": QUESTION}],
+            extra_body={"conversation_id": "no-such-conversation"},
+        )
+    assert caught.value.body["code"] == "conversation_not_found"
+
+
+def test_101_messages_are_a_413_and_100_are_answered(app, megrez):
+    def messages(count: int) -> list[dict]:
+        earlier = [{"role": "user" if i % 2 == 0 else "assistant", "content": f"message {i}"} for i in range(count - 1)]
+        return [*earlier, {"role": "user", "content": QUESTION}]
+
+    with pytest.raises(openai.APIStatusError) as caught:
+        client(app).chat.completions.create(model="megrez-websearch", messages=messages(101))
+    assert caught.value.status_code == 413 and caught.value.body["code"] == "too_many_messages"
+    assert not [r for r in megrez.requests if "completions" in r["path"]]
+    assert "420 million" in client(app).chat.completions.create(model="megrez-websearch", messages=messages(100)).choices[0].message.content

@@ -143,6 +143,23 @@ def test_vllm_prefix_cache_is_read_from_the_model_servers_own_metrics(app, megre
     assert ratio == pytest.approx(counted["prefix_cache_hits"] / counted["prefix_cache_queries"])
 
 
+def test_behind_a_router_the_mirror_reads_the_engines_listed_not_the_base_url(local_web, megrez):
+    """WEBSEARCH_LLM_METRICS_URLS: the /metrics beside a router's or gateway's URL is its own, so the
+    engines behind it are named one by one (deploy/kubernetes overlays list vllm-N.vllm-pods)."""
+    from testkit.megrez import ScriptedMegrez
+
+    with ScriptedMegrez() as idle_engine:
+        engines = [f"{megrez.url}/metrics", f"{idle_engine.url}/metrics"]
+        with ServedApp(make_settings(local_web, megrez, llm_metrics_urls=engines)) as app:
+            assert httpx.post(f"{app.base_url}/v1/answer", json={"question": QUESTION}, timeout=30).status_code == 200
+            samples = scrape(app)
+    counted = megrez.metrics()
+    assert [l["endpoint"] for n, l, _ in samples if n == "websearch_llm_metrics_up"] == sorted(engines)
+    assert value(samples, "websearch_llm_metrics_up", endpoint=engines[1]) == 1
+    assert value(samples, "websearch_llm_prefix_cache_queries_total", endpoint=engines[0]) == counted["prefix_cache_queries"]
+    assert value(samples, "websearch_llm_prefix_cache_queries_total", endpoint=engines[1]) == 0
+
+
 def test_the_older_vllm_hit_rate_gauge_is_understood():
     text = '# TYPE vllm:gpu_prefix_cache_hit_rate gauge\nvllm:gpu_prefix_cache_hit_rate{model_name="megrez"} 0.42\n'
     assert parse_vllm_metrics(text) == {"hit_rate": 0.42}
@@ -203,3 +220,24 @@ def test_every_response_carries_a_request_id_that_its_json_log_line_names(app, j
     assert 0 < line["duration_ms"] < 30_000
     assert access[made.headers["x-request-id"]]["status"] == 404
     assert access[streamed.headers["x-request-id"]]["route"] == "/v1/answer"
+
+
+def test_metrics_and_logs_never_carry_an_api_key(local_web, megrez, json_logs, capfd):  # noqa: F811
+    """Keys sent every way a client may send them (right, wrong, in a query string, refused by the
+    rate limit, on the documents route) are in no /metrics label and no log line."""
+    right, wrong = "k-right-5Zq81mN", "k-wrong-3Hd92pL"
+    settings = make_settings(local_web, megrez, api_keys=[right], key_burst=3, key_rate_per_minute=1)
+    with ServedApp(settings) as app:
+        base = app.base_url
+        assert httpx.post(f"{base}/v1/answer", json={"question": QUESTION}, headers={"Authorization": f"Bearer {right}"}, timeout=30).status_code == 200
+        assert httpx.get(f"{base}/v1/models", headers={"X-API-Key": right}).status_code == 200
+        assert httpx.get(f"{base}/v1/models?api_key={right}&key={wrong}", headers={"X-API-Key": right}).status_code == 200
+        assert httpx.get(f"{base}/v1/models", headers={"X-API-Key": right}).status_code == 429
+        assert httpx.get(f"{base}/v1/models", headers={"Authorization": f"Bearer {wrong}"}).status_code == 401
+        assert httpx.get(f"{base}/documents/x.md?sig={wrong}", headers={"X-API-Key": wrong}).status_code == 401
+        metrics = httpx.get(f"{base}/metrics", timeout=10).text
+    time.sleep(0.1)
+    logs = capfd.readouterr().err
+    assert "websearch_requests_total" in metrics and log_lines(logs)
+    for text in (metrics, logs):
+        assert right not in text and wrong not in text

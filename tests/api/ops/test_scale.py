@@ -113,8 +113,9 @@ def test_shutdown_turns_readiness_off_and_lets_a_stream_in_flight_finish(shared,
         assert stream.first_delta.wait(15)
         app.begin_shutdown()  # what SIGTERM does
         time.sleep(0.1)
-        ready = httpx.get(f"{app.base_url}/readyz", timeout=5)
-        assert ready.status_code == 503 and ready.json()["error"]["code"] == "shutting_down"
+        for path in ("/readyz", "/readyz/shallow"):  # the probe's and the dashboards'
+            ready = httpx.get(f"{app.base_url}{path}", timeout=5)
+            assert ready.status_code == 503 and ready.json()["error"]["code"] == "shutting_down"
         refused = httpx.post(f"{app.base_url}/v1/answer", json={"question": QUESTION}, timeout=5)
         assert refused.status_code == 503 and refused.json()["error"]["code"] == "shutting_down"
         assert httpx.get(f"{app.base_url}/healthz", timeout=5).status_code == 200  # alive while draining

@@ -115,6 +115,7 @@ def test_connections_past_the_concurrency_limit_are_answered_503(served):
         time.sleep(0.2)
         response = httpx.get(served.base_url + "/healthz", timeout=5)
         assert response.status_code == 503
+        assert response.json()["error"]["code"] == "overloaded"  # the JSON error, as everywhere (issue 29)
     finally:
         for sock in held:
             sock.close()

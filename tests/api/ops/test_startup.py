@@ -74,10 +74,12 @@ def test_missing_gguf_file_names_it(tmp_path):
 
 
 def test_unreachable_redis_exits_in_one_line(tmp_path, megrez):
+    # Not waiting for it (by default start-up waits: tests/api/ops/test_readiness.py).
     env = clean_env(
         tmp_path,
         WEBSEARCH_LLM_BASE_URL=megrez.base_url,
         WEBSEARCH_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+        WEBSEARCH_REDIS_STARTUP_WAIT_S="0",
     )
     done = serve(env, tmp_path)
     assert done.returncode != 0

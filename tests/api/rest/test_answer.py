@@ -194,3 +194,26 @@ def test_a_served_template_without_observation_still_gives_the_cited_answer(app,
     raw = [r for r in megrez.requests if r["path"] == "/v1/completions"]
     assert len(refused) == 1  # refused once, then rendered here
     assert any("<|role_start|>observation<|role_end|>" in str(r["body"]["prompt"]) for r in raw)
+
+
+def test_an_empty_answer_is_a_503_naming_the_model_not_a_200(app, megrez):
+    """Issue 29: the model writing nothing was answered 200 with an empty answer (and stored)."""
+    megrez.reply = "   "
+    response = httpx.post(f"{app.base_url}/v1/answer", json={"question": "Hello there!", "search": "never"}, timeout=30)
+    assert response.status_code == 503, response.text
+    error = response.json()["error"]
+    assert error["code"] == "empty_answer" and "model backend" in error["message"] and "empty answer" in error["message"]
+    megrez.reply = None
+    assert httpx.post(f"{app.base_url}/v1/answer", json={"question": "Hello there!", "search": "never"}, timeout=30).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/v1/answer", "/v1/chat/completions"])
+def test_a_whole_answer_stops_when_its_client_leaves(app, megrez, path):
+    """Issue 29: without a stream, the run went on to its end for a client that had gone."""
+    megrez.delay_s = 60  # the model is slow to begin: the client gives up first
+    body = {"search": "never"} | (
+        {"question": "Hello there!"} if path == "/v1/answer" else {"messages": [{"role": "user", "content": "Hello there!"}]}
+    )
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{app.base_url}{path}", json=body, timeout=httpx.Timeout(10, read=1))
+    assert megrez.wait_for_disconnects(1, timeout=20)  # the service cancelled its model request

@@ -20,6 +20,7 @@ from tests.api.webchat.test_webchat import browser, expect, open_page, wait_answ
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp
 from tests.search.test_index import write_corpus
+from tests.api.ops.test_metrics import json_logs  # noqa: F401 - a fixture
 
 LIGHTHOUSE = "How tall is the Ostrava Lighthouse?"
 EVIL_HTML = """<!doctype html><html><head><title>Harbour opening hours</title>
@@ -188,3 +189,59 @@ def test_a_document_swapped_for_a_symlink_out_after_indexing_is_refused(local_we
         kept = httpx.get(f"{app.base_url}/documents/lighthouse.pdf")
     assert response.status_code == 404 and "4471" not in response.text
     assert kept.status_code == 200
+
+
+# --- issue 29 ----------------------------------------------------------------------------------------
+
+
+def test_non_ascii_credentials_are_a_401_never_a_500(local_web, megrez, corpus, json_logs, capfd):  # noqa: F811
+    _, _, index = corpus
+    with ServedApp(local_settings(local_web, megrez, index, api_keys=["key-one"])) as app:
+        url = f"{app.base_url}/documents/lighthouse.pdf"
+        answers = [
+            httpx.get(url, params={"sig": "ключ-é"}),
+            httpx.get(url, headers=[(b"authorization", "Bearer ключ".encode())]),
+            httpx.get(url, headers=[(b"x-api-key", b"\xff\xfe-key")]),
+        ]
+    assert [r.status_code for r in answers] == [401, 401, 401], [r.text for r in answers]
+    assert all(r.json()["error"]["code"] == "unauthorized" for r in answers)
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_an_indexed_file_swapped_for_a_symlink_to_a_file_beside_it_is_not_served(local_web, megrez, corpus):
+    folder, _, index = corpus
+    (folder / ".env").write_text("WEBSEARCH_API_KEYS=the-secret-key\n", encoding="utf-8")
+    swapped = folder / "cafeteria.txt"
+    swapped.unlink()
+    swapped.symlink_to(folder / ".env")  # inside the folder, so it resolves within it
+    with ServedApp(local_settings(local_web, megrez, index)) as app:
+        response = httpx.get(f"{app.base_url}/documents/cafeteria.txt")
+        kept = httpx.get(f"{app.base_url}/documents/lighthouse.pdf")
+    assert response.status_code == 404 and "the-secret-key" not in response.text
+    assert kept.status_code == 200
+
+
+def test_served_html_has_no_base_and_its_csp_forbids_one(local_web, megrez, corpus):
+    folder, _, _ = corpus
+    (folder / "based.html").write_text(
+        '<!doctype html><html><head><title>Tide tables</title><base href="https://evil.example/"></head>'
+        '<body><p>High tide at the harbour is at 06:12.</p><a href="tides.html">more</a></body></html>',
+        encoding="utf-8",
+    )
+    index = folder.parent / "index-based"
+    build_index(folder, index)
+    with ServedApp(local_settings(local_web, megrez, index)) as app:
+        response = httpx.get(f"{app.base_url}/documents/based.html")
+    assert response.status_code == 200 and "High tide at the harbour" in response.text
+    assert "<base" not in response.text and "evil.example" not in response.text
+    assert "base-uri 'none'" in response.headers["content-security-policy"]
+
+
+def test_a_symlink_inside_the_folder_is_indexed_once(tmp_path):
+    folder = tmp_path / "docs"
+    write_corpus(folder)
+    (folder / "a-latest.md").symlink_to(folder / "handbook" / "on-call.md")  # before its target, sorted
+    build_index(folder, tmp_path / "index")
+    paths = [doc.path for doc in LocalIndex.load(tmp_path / "index").docs]
+    assert len(paths) == len(set(paths)) == 5
+    assert str(folder / "handbook" / "on-call.md") in paths

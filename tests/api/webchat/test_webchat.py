@@ -205,7 +205,7 @@ def test_ask_follow_up_reload_and_delete(app, local_web, open_page, tmp_path):
     expect(chip).to_have_text("1")
     assert chip.get_attribute("href") == aurora
     assert chip.get_attribute("target") == "_blank"
-    assert "Aurora Bridge opens to traffic" in chip.get_attribute("title")
+    assert "Aurora Bridge opens to traffic" in chip.get_attribute("aria-label")  # its quote is its tooltip (claims.js)
     assert "[1]" not in first.locator(".answer").inner_text()  # markers became chips
     with page.context.expect_page() as opened:
         chip.click()

@@ -1,0 +1,161 @@
+"""The main text of an HTML page, the fast way (the default `extractor`, "fast"): one lexbor parse
+(resiliparse) gives the page's main-content blocks and its title, date and site name; trafilatura
+runs once, for precision, in its fast mode (no second-opinion extractions, no metadata pass). The
+lexbor blocks check it: where it holds under 3/4 of their article text (about one page in eight:
+forum threads, layouts it misreads) trafilatura runs whole, readability and jusText included, and
+the longer text stands; where that still holds under 40 %, the blocks stand in.
+
+Why this shape (bench/cpu.py, measured on trafilatura's 949 evaluation pages): resiliparse's main
+content costs ~1 ms a page and keeps more of the article, but also more around it (author boxes,
+newsletter promos, dates, "related" lists: precision 0.77); almost every real page has such lines,
+so choosing resiliparse's text for whole pages loses F1 (0.88 with trafilatura on 38 % of the
+pages). trafilatura in fast mode is precise but drops forum posts and misread layouts; checked
+against the lexbor blocks it holds the F1 of the path shipped before (trafilatura with metadata and
+its fallbacks on every page, an lxml recall check, a second, recall-oriented run) at under half the
+CPU per page."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import trafilatura
+from resiliparse.extract.html2text import extract_plain_text
+from resiliparse.parse.html import HTMLTree
+
+from search import recall
+
+log = logging.getLogger(__name__)
+
+# trafilatura's options as the path shipped before used them, plus fast=True: no readability or
+# jusText extraction to compare with (the lexbor blocks are the second opinion here).
+_PRECISE = dict(
+    include_comments=False,
+    include_tables=True,
+    include_images=False,
+    include_links=False,
+    favor_precision=True,  # better to lose a marginal paragraph than to keep a cookie banner
+    fast=True,
+    with_metadata=False,
+)
+
+# resiliparse's main-content pass costs the square of the nesting depth (a page of 20,000 nested
+# <div>s: half a minute); real pages stay far below this depth (none of the 949 evaluation pages
+# reaches it). Deeper pages skip the recall check, as lxml (trafilatura's parser) caps depth too.
+MAX_DEPTH = 200
+_DEEPER = "body" + " > *" * MAX_DEPTH
+
+_FULL = dict(_PRECISE, fast=False)
+# The fast pass holding under this share of the lexbor blocks' article text looks short: a forum
+# thread whose posts it dropped, a layout it misread (about 12 % of real pages). There trafilatura
+# runs whole and the longer text stands (bench/cpu.py; the generated corpus's forums: F1 0.78 -> 0.89).
+SECOND_OPINION_SHARE = 0.75
+
+_TITLE_META = ("og:title", "twitter:title")
+_DATE_META = (
+    "article:published_time", "og:published_time", "datepublished", "date", "dc.date", "dc.date.issued",
+    "dcterms.date", "publishdate", "pubdate", "sailthru.date", "parsely-pub-date", "article.published",
+)  # fmt: skip
+_SITE_META = ("og:site_name", "application-name")
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})|(\d{4})/(\d{2})/(\d{2})")
+# "Headline | Site", "Headline - Site": the part before the separator is the headline (trafilatura's rule).
+_TITLE_PARTS = re.compile(r"^(.+)?\s+[–•·—|⁄*⋆~‹«<›»>:-]\s+(.+)$")
+_LD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
+
+
+def parse(html: str) -> HTMLTree | None:
+    """The page as a lexbor tree; None when it holds no document at all."""
+    tree = HTMLTree.parse(html)
+    return tree if tree.document is not None and tree.body is not None else None
+
+
+def main_blocks(tree: HTMLTree) -> list[str]:
+    """The page's main-content blocks (paragraphs, list items, headings, table rows) in page order:
+    resiliparse's main-content extraction, which drops navigation, headers, footers, forms,
+    comments and hidden elements."""
+    text = extract_plain_text(tree, main_content=True, preserve_formatting=True, comments=False, alt_texts=False)
+    return [line for line in (" ".join(raw.split()) for raw in text.split("\n")) if line]
+
+
+def _iso(value: str | None) -> str | None:
+    """The first YYYY-MM-DD (or YYYY/MM/DD) in `value`, as YYYY-MM-DD."""
+    if not value or not (m := _DATE.search(value)):
+        return None
+    year, month, day = (g for g in m.groups() if g is not None)
+    return f"{year}-{month}-{day}" if 1 <= int(month) <= 12 and 1 <= int(day) <= 31 else None
+
+
+def _title(tree: HTMLTree) -> str | None:
+    """The page's one <h1>, else its <title> without the site's name (as trafilatura reads them)."""
+    headings = tree.body.query_selector_all("h1")
+    if len(headings) == 1 and (heading := " ".join(headings[0].text.split())):
+        return heading
+    title = " ".join((tree.title or "").split())
+    if m := _TITLE_PARTS.match(title):
+        return next((part for part in m.groups() if part and "." not in part), title)
+    return title or None
+
+
+def metadata(tree: HTMLTree) -> dict[str, str | None]:
+    """Title, publication date (YYYY-MM-DD) and site name from the head's meta tags, JSON-LD and
+    the first <time datetime>: the few places that hold them on most pages, read from the one tree."""
+    found: dict[str, str] = {}
+    head = tree.head
+    for meta in head.query_selector_all("meta[content]") if head is not None else ():
+        key = (meta.getattr("property") or meta.getattr("name") or meta.getattr("itemprop") or "").lower()
+        if key and key not in found:
+            found[key] = meta.getattr("content") or ""
+    title = next((found[k].strip() for k in _TITLE_META if found.get(k, "").strip()), None) or _title(tree)
+    date = next((d for k in _DATE_META if (d := _iso(found.get(k)))), None)
+    if date is None:
+        for script in tree.document.query_selector_all('script[type="application/ld+json"]'):
+            if m := _LD_DATE.search(script.text):
+                if date := _iso(m.group(1)):
+                    break
+    if date is None and (node := tree.body.query_selector("time[datetime]")) is not None:
+        date = _iso(node.getattr("datetime"))
+    site = next((found[k].strip() for k in _SITE_META if found.get(k, "").strip()), None)
+    return {"title": title, "date": date, "sitename": site}
+
+
+def precise_text(html: str, url: str) -> str:
+    doc = trafilatura.bare_extraction(html, url=url, **_PRECISE)
+    return (doc.text if doc is not None else "") or ""
+
+
+def full_text(html: str, url: str) -> str:
+    """trafilatura's whole cascade (readability and jusText as second opinions): the old path's
+    extraction without its metadata, for the pages where the fast pass looks short."""
+    return trafilatura.extract(html, url=url, **_FULL) or ""
+
+
+def extract_html(html: str, url: str, *, recall_check: bool = True) -> tuple[dict[str, str | None], str, str | None]:
+    """(title/date/sitename, main text, which fallback was taken: None, "full" or "visible").
+
+    trafilatura's fast precise text; where it holds under SECOND_OPINION_SHARE of the lexbor
+    blocks' article text, trafilatura's whole cascade too, the longer text standing ("full"); where
+    that still holds under recall.MIN_SHARE, the article was lost: the lexbor blocks stand in, from
+    the first article paragraph to the last ("visible")."""
+    tree = parse(html)
+    if tree is None:
+        return {}, "", None
+    meta = metadata(tree)
+    text = precise_text(html, url)
+    if not recall_check or len(text) >= recall.ENOUGH_CHARS:  # that much text has not lost the article
+        return meta, text, None
+    if tree.document.query_selector(_DEEPER) is not None:
+        log.info("%s: nested deeper than %d elements; no recall check", url, MAX_DEPTH)
+        return meta, text, None
+    blocks = main_blocks(tree)
+    fallback = None
+    # No text at all is short too, whatever the blocks (a page whose lists resiliparse took for menus).
+    looks_short = not text.strip() or recall.share(text, blocks) < SECOND_OPINION_SHARE
+    if looks_short and len(fuller := full_text(html, url)) > len(text):
+        text, fallback = fuller, "full"
+    if not recall.too_short(text, blocks):
+        # A long paragraph may be missing while most of the text is there: that paragraph is more
+        # often a privacy notice or a comment than the article (search/recall.py), so it stands.
+        return meta, text, fallback
+    visible = recall.article_span(blocks)
+    return (meta, visible, "visible") if len(visible) > len(text) else (meta, text, fallback)
+

@@ -1,0 +1,29 @@
+"""Token estimates: count_tokens counts in C and gives the unit-by-unit sum it always gave."""
+
+from __future__ import annotations
+
+import math
+import random
+
+from core.tokens import _UNIT_RE, _cost, count_tokens
+
+
+def unit_by_unit(text: str) -> int:
+    return math.ceil(sum(_cost(m.group()) for m in _UNIT_RE.finditer(text)))
+
+
+def test_count_tokens_is_the_unit_by_unit_sum() -> None:
+    rng = random.Random(3)
+    alphabet = ["bridge", "x", "12", "4.0", "£", ",", ".", " ", "\n", "桥", "长", "。", "，", "Ü", "é", "_", "–"]
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 200)))
+        assert count_tokens(text) == unit_by_unit(text), text
+    for words in range(1, 80):  # whole-number sums (10, 20 … other units), where float rounding could bite
+        text = " ".join(["bridge"] * words) + "大" * (words % 7)
+        assert count_tokens(text) == unit_by_unit(text), text
+
+
+def test_count_tokens_prices_english_and_chinese() -> None:
+    assert count_tokens("") == 0
+    assert count_tokens("The bridge opened.") == math.ceil(4 * 1.3)  # three words and a full stop
+    assert count_tokens("青川大桥全长3.2公里。") == 14  # 8 Han characters + "3", ".", "2", "。" at 1.3: 13.2
