@@ -131,19 +131,17 @@ def test_a_declared_oversized_body_is_refused_before_a_byte_of_it_is_sent(app):
         assert status == 413 and body["error"]["code"] == "request_too_large", body
 
 
-def test_exactly_max_messages_earlier_messages_are_accepted_and_one_more_is_not(capped_app):
-    history = [{"role": "user", "content": "When did the Aurora Bridge open?"},
-               {"role": "assistant", "content": "It opened in May 2021."}] * 3  # 6: the cap
+def test_exactly_max_messages_are_accepted_and_one_more_is_not(capped_app):
+    """max_messages=6 counts every message of the request, the system message and the question too."""
+    turn = [{"role": "user", "content": "When did the Aurora Bridge open?"},
+            {"role": "assistant", "content": "It opened in May 2021."}]
+    system = {"role": "system", "content": "Answer briefly."}
     client = openai_client(capped_app)
-    answer = client.chat.completions.create(
-        model="megrez-websearch", messages=[*history, {"role": "user", "content": "桥花了多少钱？"}]
-    )
-    assert answer.choices[0].message.content
+    six = [system, *turn, *turn, {"role": "user", "content": "桥花了多少钱？"}]
+    assert client.chat.completions.create(model="megrez-websearch", messages=six).choices[0].message.content
+    seven = [*turn, *turn, *turn, {"role": "user", "content": QUESTION}]
     with pytest.raises(openai.APIStatusError) as caught:
-        client.chat.completions.create(
-            model="megrez-websearch",
-            messages=[*history, {"role": "user", "content": "And?"}, {"role": "user", "content": QUESTION}],
-        )
+        client.chat.completions.create(model="megrez-websearch", messages=seven)
     assert caught.value.status_code == 413 and caught.value.body["code"] == "too_many_messages"
 
 
