@@ -14,7 +14,7 @@ import httpx
 
 from agent.protocols import ProtocolChoice
 from agent.settings import Settings
-from agent.store import ConversationStore, build_store
+from agent.store import ConversationStore, StoreConfig, build_store
 from agent.telemetry import instrument_cache
 from inference.base import LLM, RouteKey
 from inference.config import LLMConfig
@@ -116,6 +116,17 @@ def cache_config(settings: Settings) -> CacheConfig:
     return CacheConfig(redis_url=settings.redis_url, redis_max_connections=settings.redis_max_connections)
 
 
+def store_config(settings: Settings) -> StoreConfig:
+    return StoreConfig(
+        redis_url=settings.redis_url,
+        ttl_s=settings.conversation_ttl_s,
+        max_turns=settings.conversation_max_turns,
+        max_turn_bytes=settings.conversation_max_turn_bytes,
+        max_connections=settings.redis_max_connections,
+        quota=settings.key_storage_bytes,
+    )
+
+
 def build_workers(settings: Settings) -> WorkerPool:
     """The parse workers, started (blocking, about a second the first time: call off the loop)."""
     return WorkerPool(
@@ -150,7 +161,7 @@ def build_deps(settings: Settings, *, llm: LLM | None = None, workers: WorkerPoo
             max_bytes=settings.fetch_max_bytes,
             user_agent=settings.user_agent,
         ),
-        store=build_store(settings),
+        store=build_store(store_config(settings)),
         cache=cache,
         http=http,
         workers=workers,

@@ -62,9 +62,11 @@ def evidence_budget(settings: Settings, depth: Depth) -> int:
     return sum(round_budget(settings, r) for r in range(1, max_rounds(settings, depth) + 1))
 
 
-def refusal(state: AgentState, settings: Settings, *, protocol: str, now: float | None = None) -> Refusal | None:
+def refusal(
+    state: AgentState, settings: Settings, *, can_search_again: bool, now: float | None = None
+) -> Refusal | None:
     """Why another search may not run now (None: it may). A model that can call nothing never asks."""
-    if protocol == "plain" or state.round >= max_rounds(settings, state.depth):
+    if not can_search_again or state.round >= max_rounds(settings, state.depth):
         return "rounds"
     now = time.monotonic() if now is None else now
     if state.started_at and now - state.started_at >= settings.search_time_budget_s:

@@ -162,7 +162,7 @@ class Settings(BaseSettings):
     # `websearch serve` waits this long for Redis at start (backoff 0.5 s doubling to 5 s), so a first
     # deploy whose Redis comes up later does not crash-loop; 0 = exit at once when it does not answer.
     redis_startup_wait_s: float = 60.0
-    conversation_ttl_s: int = 7 * 24 * 3600
+    conversation_ttl_s: int = store.TTL_S
     search_cache_ttl_s: int = 3600
     page_cache_ttl_s: int = search_defaults.PAGE_TTL_S
     history_turns: int = 50  # a cap; the token budget usually decides first

@@ -4,6 +4,9 @@ A conversation is an append-only list of turns (`ws:conv:{id}`), so two requests
 conversation at the same time both land (RPUSH is atomic) and earlier turns never change, which
 keeps their rendering in later prompts byte-identical for vLLM's prefix cache.
 
+The store takes its own `StoreConfig` (filled in by agent/deps.py, the composition root), never the
+app's `Settings`; the settings take their defaults from here, the one arrow between the two.
+
 A conversation has a size cap: at most `conversation_max_turns` turns of at most
 `conversation_max_turn_bytes` each; an append past it raises `ConversationTooLarge` (a 413 at the
 surfaces). On Redis the count check, RPUSH and EXPIRE are one Lua script on one key (atomic, and
@@ -20,16 +23,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import Callable, Protocol
+
+from pydantic import BaseModel, ConfigDict
 
 from agent.state import Turn
 from core.caller import current_caller
 from core.errors import ErrorKind, WebsearchError
 from core.redact import redact
 from core.redis_client import MAX_CONNECTIONS as REDIS_MAX_CONNECTIONS, connect
-
-if TYPE_CHECKING:
-    from agent.settings import Settings
 
 
 class StoreUnavailable(WebsearchError):
@@ -81,6 +83,20 @@ class ConversationStore(Protocol):
 MAX_TURNS = 200  # a stored conversation holds at most this many turns …
 MAX_TURN_BYTES = 262_144  # … of at most this size each (JSON)
 STORAGE_BYTES = 64 * 2**20  # one caller's stored turns, all conversations together
+TTL_S = 7 * 24 * 3600  # a conversation untouched this long is forgotten
+
+
+class StoreConfig(BaseModel):
+    """What the conversation store is built from: Redis at `redis_url`, else process memory."""
+
+    model_config = ConfigDict(frozen=True)
+
+    redis_url: str | None = None
+    ttl_s: int = TTL_S
+    max_turns: int = MAX_TURNS
+    max_turn_bytes: int = MAX_TURN_BYTES
+    max_connections: int = REDIS_MAX_CONNECTIONS  # the Redis pool's
+    quota: int = STORAGE_BYTES  # one caller's stored turns (key_storage_bytes)
 
 
 class MemoryStore:
@@ -100,13 +116,8 @@ class MemoryStore:
         self.max_turns, self.max_turn_bytes, self.quota = max_turns, max_turn_bytes, quota
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> MemoryStore:
-        return cls(
-            settings.conversation_ttl_s,
-            settings.conversation_max_turns,
-            settings.conversation_max_turn_bytes,
-            settings.key_storage_bytes,
-        )
+    def from_config(cls, config: StoreConfig) -> MemoryStore:
+        return cls(config.ttl_s, config.max_turns, config.max_turn_bytes, config.quota)
 
     def _count(self, caller: str, size: int) -> None:
         if not caller or not self.quota:
@@ -154,6 +165,14 @@ class MemoryStore:
 
     async def exists(self, conversation_id: str) -> bool:
         return self._live(conversation_id) is not None
+
+    def conversation_ids(self) -> list[str]:
+        """The live conversations' store keys (what `SCAN ws:conv:*` lists in Redis)."""
+        return [key for key in list(self._data) if self._live(key) is not None]
+
+    def __len__(self) -> int:
+        """Conversations held in memory: the expired ones too, until a sweep forgets them."""
+        return len(self._data)
 
     async def ping(self) -> None:
         return None
@@ -211,15 +230,10 @@ class RedisStore:
         self.name = f"redis at {redact(url)}"
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RedisStore:
-        assert settings.redis_url
+    def from_config(cls, config: StoreConfig) -> RedisStore:
+        assert config.redis_url
         return cls(
-            settings.redis_url,
-            settings.conversation_ttl_s,
-            settings.conversation_max_turns,
-            settings.conversation_max_turn_bytes,
-            settings.redis_max_connections,
-            settings.key_storage_bytes,
+            config.redis_url, config.ttl_s, config.max_turns, config.max_turn_bytes, config.max_connections, config.quota
         )
 
     def _key(self, conversation_id: str) -> str:
@@ -276,11 +290,11 @@ class RedisStore:
         await self._redis.aclose()
 
 
-STORES: dict[str, Callable[[Settings], ConversationStore]] = {
-    "redis": RedisStore.from_settings,
-    "memory": MemoryStore.from_settings,
+STORES: dict[str, Callable[[StoreConfig], ConversationStore]] = {
+    "redis": RedisStore.from_config,
+    "memory": MemoryStore.from_config,
 }
 
 
-def build_store(settings: Settings) -> ConversationStore:
-    return STORES["redis" if settings.redis_url else "memory"](settings)
+def build_store(config: StoreConfig) -> ConversationStore:
+    return STORES["redis" if config.redis_url else "memory"](config)

@@ -54,6 +54,7 @@ class Part(StrEnum):
     STORE = "store"
 
 
+# The one place an error is mapped to the part of the service that failed (REST, Slack, start-up).
 _PARTS: tuple[tuple[type[WebsearchError], Part], ...] = (
     (LLMError, Part.MODEL),
     (SearchError, Part.SEARCH),

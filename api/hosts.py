@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.openai_compat.errors import error_body as openai_error_body
+
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 ANY = "*"
@@ -107,7 +109,7 @@ class HostGuard:
 
 
 async def _refuse(send: Send, status: int, code: str, message: str) -> None:
-    body = json.dumps({"error": {"code": code, "message": message, "type": "invalid_request_error", "param": None}})
+    body = json.dumps(openai_error_body(status, message, code))  # OpenAI's shape holds the REST one
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body.encode()})

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.settings import Settings
 from api.errors import APIError
+from api.openai_compat.errors import error_body as openai_error_body
 from core.tokens import count_tokens
 
 
@@ -35,8 +36,7 @@ class BodyTooLarge(HTTPException):
 
 def error_body(status: int, code: str, message: str) -> bytes:
     # Both error shapes at once: the REST `{code, message}` and OpenAI's `{message, type, param, code}`.
-    kind = "server_error" if status >= 500 else "invalid_request_error"
-    return json.dumps({"error": {"code": code, "message": message, "type": kind, "param": None}}).encode()
+    return json.dumps(openai_error_body(status, message, code)).encode()
 
 
 class BodyLimit:

@@ -26,6 +26,7 @@ from starlette.responses import StreamingResponse
 
 from agent.events import Error, Event
 from api import errors
+from api.openai_compat.errors import error_body as openai_error_body
 from core.errors import WebsearchError
 
 AnyEvent = Union[Event, Error]
@@ -100,9 +101,7 @@ def error_event(exc: BaseException) -> Error:
 def error_item(fmt: Format, error: Error) -> Outgoing:
     """An error event as each format carries it (OpenAI's: `{"error": {message, type, param, code}}`)."""
     if fmt is Format.OPENAI:
-        kind = "server_error" if error.status >= 500 else "invalid_request_error"
-        body = {"message": error.message, "type": kind, "param": None, "code": error.code}
-        return Outgoing(data={"error": body}, event=error)
+        return Outgoing(data=openai_error_body(error.status, error.message, error.code), event=error)
     return Outgoing.of(error)
 
 

@@ -2,6 +2,7 @@
 
     python -m bench.decide            # scripted Megrez, tools and plain models, and the real SmolLM2
     python -m bench.decide --no-smollm2
+    python -m bench.decide --heldout  # the plain protocol's rule on the held-out labelled set, both halves
 
 Factual questions (people, places, numbers, dates, prices, news) and chit-chat (greetings, thanks,
 arithmetic, translation, rewriting, writing), 8 of each in English and 8 in Chinese, none of them
@@ -168,12 +169,54 @@ def summarise(name: str, result: dict) -> list[dict]:
     return lines
 
 
+def heldout_rule() -> list[dict]:
+    """The `plain` protocol's decision (agent/protocols/plain.py: the bilingual rule, no model) on
+    bench/data/decide_heldout.json plus every question of bench/data/heldout.json as a factual row,
+    per half and language. The rule may be tuned on `tune` rows only."""
+    import hashlib
+    from pathlib import Path
+
+    from agent.protocols.plain import rule_wants_search
+
+    data = Path(__file__).resolve().parent / "data"
+    rows = json.loads((data / "decide_heldout.json").read_text())["questions"]
+    for q in json.loads((data / "heldout.json").read_text())["questions"]:
+        qid = f"fact-{q['id']}"
+        half = "tune" if hashlib.sha256(qid.encode()).digest()[0] % 2 == 0 else "test"
+        rows.append({"id": qid, "lang": q["lang"], "label": "search", "question": q["question"], "split": half})
+    table = []
+    for half in ("tune", "test"):
+        for lang in ("en", "zh"):
+            factual = [r for r in rows if r["split"] == half and r["lang"] == lang and r["label"] == "search"]
+            chat = [r for r in rows if r["split"] == half and r["lang"] == lang and r["label"] == "chat"]
+            table.append({
+                "half": half, "lang": lang, "factual": len(factual), "chat": len(chat),
+                "searched_when_needed": sum(rule_wants_search(r["question"]) for r in factual) / len(factual),
+                "searched_chat": sum(rule_wants_search(r["question"]) for r in chat) / len(chat),
+                "wrong": [r["question"] for r in factual + chat if rule_wants_search(r["question"]) != (r["label"] == "search")],
+            })
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-smollm2", action="store_true", help="skip the real model (slow on a busy CPU)")
     parser.add_argument("--limit", type=int, default=None, help="at most this many questions of each kind and language")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--heldout", action="store_true", help="only the plain rule on the held-out labelled set")
     args = parser.parse_args()
+    if args.heldout:
+        table = heldout_rule()
+        if args.json:
+            print(json.dumps(table, indent=2, ensure_ascii=False))
+            return
+        print(f"{'half':5} {'lang':4} {'factual':>7} {'searched':>8} {'chat':>5} {'searched':>8}  (plain protocol: the rule decides)")
+        for line in table:
+            print(f"{line['half']:5} {line['lang']:4} {line['factual']:>7} {line['searched_when_needed']:8.3f} "
+                  f"{line['chat']:>5} {line['searched_chat']:8.3f}")
+            if line["half"] == "tune" and line["wrong"]:
+                print("      wrong: " + " | ".join(line["wrong"]))
+        return
 
     results = {
         "megrez (scripted)": scripted("megrez", "megrez", "auto", args.limit),

@@ -107,8 +107,12 @@ VARIANTS = [
 # --- 1. extraction ------------------------------------------------------------------------------
 
 
-def load_pages() -> dict[str, bytes]:
+def load_pages(*, heldout: bool = False) -> dict[str, bytes]:
+    """The sample's pages; the pages only the held-out questions (bench/heldout.py) ask about join
+    only with `heldout`, so this bench's pool, and its figures, stay what they were."""
     evaldata = json.loads((DATA / "trafilatura_eval" / "evaldata.json").read_text())
+    if not heldout:
+        evaldata = {url: e for url, e in evaldata.items() if not e.get("heldout_only")}
     return {url: gzip.decompress((DATA / "trafilatura_eval" / e["file"]).read_bytes()) for url, e in evaldata.items()}
 
 
@@ -127,6 +131,8 @@ def segment_scores(outputs: dict[str, str]) -> dict:
     evaldata = json.loads((DATA / "trafilatura_eval" / "evaldata.json").read_text())
     tp = fn = fp = tn = 0
     for url, entry in evaldata.items():
+        if url not in outputs:
+            continue
         text = norm(outputs.get(url) or "")
         for segment in entry["with"]:
             if norm(segment) in text:
@@ -223,7 +229,10 @@ def hit(answers: list[str], texts: list[str]) -> bool:
     return any(norm(a) in text or "".join(a.split()) in bare for a in answers)
 
 
-def run_questions(questions: list[dict], pages_by_variant: dict[str, dict[str, Page]]) -> list[dict]:
+def run_questions(
+    questions: list[dict], pages_by_variant: dict[str, dict[str, Page]], variants: list[Variant] | None = None
+) -> list[dict]:
+    variants = VARIANTS if variants is None else variants
     records = []
     pools: dict[int, dict[str, list[str]]] = {}
     for pages in pages_by_variant.values():
@@ -231,7 +240,7 @@ def run_questions(questions: list[dict], pages_by_variant: dict[str, dict[str, P
             pools[id(pages)] = {u: tokenize(f"{p.title} {p.text}") for u, p in pages.items()}
     for q in questions:
         record = {"id": q["id"], "kind": q["kind"], "methods": {}, "ms": {}}
-        for variant in VARIANTS:
+        for variant in variants:
             pages = pages_by_variant[variant.key]
             pool = pools[id(pages)]
             lineup = line_up(pages, q["page"], distractors(pool, q["page"], q["query"]))
@@ -240,7 +249,7 @@ def run_questions(questions: list[dict], pages_by_variant: dict[str, dict[str, P
                 "hit": hit(q["answers"], texts), "tokens": sum(map(count_tokens, texts)), "widened": widened,
             }
             record["ms"][variant.key] = ms
-            if variant is VARIANTS[0]:
+            if variant is variants[0]:
                 first = [truncate_tokens(p.text, FIRST_TOKENS) for p in lineup]
                 record["methods"]["first_2048"] = {"hit": hit(q["answers"], first), "tokens": sum(map(count_tokens, first))}
         records.append(record)
@@ -270,9 +279,9 @@ def chinese() -> list[dict]:
     return run_questions(questions, {v.key: pages for v in VARIANTS})
 
 
-def summarise(records: list[dict]) -> dict:
+def summarise(records: list[dict], variants: list[Variant] | None = None) -> dict:
     kinds = sorted({r["kind"] for r in records})
-    methods = ["first_2048"] + [v.key for v in VARIANTS]
+    methods = ["first_2048"] + [v.key for v in (VARIANTS if variants is None else variants)]
     out: dict = {"questions": len(records), "by_kind": dict(Counter(r["kind"] for r in records)), "methods": {}}
     for m in methods:
         rows = [r["methods"][m] for r in records]

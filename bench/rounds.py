@@ -13,20 +13,27 @@ cache (as vLLM's automatic prefix caching). Reported, per depth:
 * latency per round: the round's stages (search, read, rank, select, condense, answer), ms.
 
     .venv/bin/python -m bench.rounds [--json]
+
+The questions are testkit/megrez/planner.py's PLANS (5) and HARD_PLANS (6, issue #28: a body named in
+full on one page and by its acronym on the next, answers in other words than the part's search,
+three hops), over testkit/pages/ plus testkit/pages/rounds/.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
+import tempfile
+from pathlib import Path
 
 import httpx
 
 from core.tokens import count_tokens
 from testkit.app_server import ServedApp
 from testkit.megrez import ScriptedMegrez, parse_contexts, render_megrez, tokenize
-from testkit.megrez.planner import PLANS
+from testkit.megrez.planner import HARD_PLANS, PLANS
 from testkit.settings import MANY_USERS, make_settings
 from testkit.web import LocalWeb
 
@@ -64,20 +71,29 @@ def ask(app: ServedApp, megrez: ScriptedMegrez, question: str, depth: str) -> di
     return {"body": body, "reuse": reuse, "evidence": evidence}
 
 
+def pages_dir(into: Path) -> Path:
+    """testkit/pages/ and testkit/pages/rounds/ in one folder (LocalWeb serves one)."""
+    pages = Path(__file__).resolve().parents[1] / "testkit" / "pages"
+    for path in [*pages.glob("*.html"), *(pages / "rounds").glob("*.html")]:
+        shutil.copyfile(path, into / path.name)
+    return into
+
+
 def run() -> dict:
     results: dict[str, dict] = {}
-    with LocalWeb() as web, ScriptedMegrez() as megrez:
+    with tempfile.TemporaryDirectory() as tmp, LocalWeb(pages_dir(Path(tmp))) as web, ScriptedMegrez() as megrez:
         for depth in ("quick", "auto", "deep"):
             # A fresh service per depth: its page cache empty, so every round fetches its pages.
             with ServedApp(make_settings(web, megrez, **MANY_USERS, log_level="WARNING")) as app:
                 rows = []
-                for plan in PLANS:
+                for plan in PLANS + HARD_PLANS:
                     outcome = ask(app, megrez, plan.question, depth)
                     body = outcome["body"]
                     parts = [part.evidence in body["answer"] for part in plan.parts]
                     rows.append(
                         {
                             "question": plan.question,
+                            "hard": plan in HARD_PLANS,
                             "parts": len(plan.parts),
                             "parts_answered": sum(parts),
                             "complete": all(parts),
@@ -96,6 +112,8 @@ def run() -> dict:
                 results[depth] = {
                     "questions": len(rows),
                     "complete": round(sum(r["complete"] for r in rows) / len(rows), 3),
+                    "complete_hard": round(sum(r["complete"] for r in rows if r["hard"]) / max(1, sum(r["hard"] for r in rows)), 3),
+                    "parts_answered": round(sum(r["parts_answered"] for r in rows) / sum(r["parts"] for r in rows), 3),
                     "mean_rounds": round(statistics.mean(r["rounds"] for r in rows), 2),
                     "mean_evidence_tokens": round(statistics.mean(r["evidence_tokens"] for r in rows)),
                     "max_evidence_tokens": max(r["evidence_tokens"] for r in rows),
@@ -116,13 +134,13 @@ def main() -> None:
         print(json.dumps(results, ensure_ascii=False, indent=2))
         return
     print(f"Multi-part questions over the local web: {results['auto']['questions']} (English and Chinese)")
-    print(f"{'depth':<6} {'complete':>8} {'rounds':>6} {'evidence':>9} {'max ev.':>8} {'reuse min':>9} {'reuse mean':>10}  ms per round (median)")
+    print(f"{'depth':<6} {'complete':>8} {'(hard)':>6} {'parts':>6} {'rounds':>6} {'evidence':>9} {'max ev.':>8} {'reuse min':>9} {'reuse mean':>10}  ms per round (median)")
     for depth, r in results.items():
         per_round = ", ".join(f"r{k}: {v}" for k, v in r["median_ms_per_round"].items())
         reuse_min = "-" if r["prefix_reuse_min"] is None else f"{r['prefix_reuse_min']:.3f}"
         reuse_mean = "-" if r["prefix_reuse_mean"] is None else f"{r['prefix_reuse_mean']:.3f}"
         print(
-            f"{depth:<6} {r['complete']:>8.2f} {r['mean_rounds']:>6.2f} {r['mean_evidence_tokens']:>9} "
+            f"{depth:<6} {r['complete']:>8.2f} {r['complete_hard']:>6.2f} {r['parts_answered']:>6.2f} {r['mean_rounds']:>6.2f} {r['mean_evidence_tokens']:>9} "
             f"{r['max_evidence_tokens']:>8} {reuse_min:>9} {reuse_mean:>10}  {per_round}"
         )
     for row in results["auto"]["rows"]:

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 from core import tokens as _tokens
 from core.language import CJK_CLASS
+from search.aliases import aliases
 from search.models import Page, Passage
 from core.tokens import unit_counts
 
@@ -122,11 +123,6 @@ def _cost(units: Units) -> float:
 def _exact(text: str, units: Units) -> int:
     """count_tokens(text), given its unit counts (core.tokens.priced)."""
     return _tokens.priced(text, units)
-
-
-def passage_tokens(text: str) -> int:
-    """Exactly count_tokens(text), faster."""
-    return _exact(text, _units(text))
 
 
 def _sentences(paragraph: str, chinese: bool = False) -> list[str]:
@@ -291,6 +287,7 @@ CONTEXT_WEIGHT = 0.5  # ...each of their words counting half a word of the passa
 PREVIOUS = False
 TOPIC_WEIGHT = 0.5  # follow-ups: the conversation's words, beside the latest question's
 PAGE_WEIGHT = 1.0  # follow-ups: a page about the conversation's subject lifts its passages by up to this
+NEXT_WEIGHT = 0.5  # follow-ups: the passage after the one the conversation points at (half again for the one after)
 
 
 def _contexts(passages: list[Passage]) -> list[str]:
@@ -310,6 +307,17 @@ def _contexts(passages: list[Passage]) -> list[str]:
         if PREVIOUS:  # measured and left out (README): not split for nothing
             sentences = _sentences(passage.text.rsplit("\n", 1)[-1])
             previous = sentences[-1] if sentences else ""
+    return out
+
+
+def _after(passages: list[Passage], topic_scores: list[float]) -> list[float]:
+    """For each passage, how strongly the conversation points at the passage just before it on its
+    page (or, at half, the one before that): the answer to a pronoun question often follows."""
+    out = []
+    for i, passage in enumerate(passages):
+        one = topic_scores[i - 1] if i >= 1 and passages[i - 1].url == passage.url else 0.0
+        two = topic_scores[i - 2] if i >= 2 and passages[i - 2].url == passage.url else 0.0
+        out.append(max(one, two / 2))
     return out
 
 
@@ -345,6 +353,8 @@ def rank_passages(
     history: Sequence[str] = (),
     context: bool = CONTEXT,
     followup: bool = True,
+    alias: bool = True,
+    lookahead: bool = True,
 ) -> list[Passage]:
     """Every passage of every page, best first (ties: earlier page, earlier position).
 
@@ -353,7 +363,10 @@ def rank_passages(
     latest question says what is asked and the query and the conversation say about whom: passages
     are ranked by the question's terms, the conversation's terms count less, and a page about the
     conversation's subject lifts its passages (so the budget goes to "was born in ..." on the
-    subject's page, not to more passages that answer the earlier question)."""
+    subject's page, not to more passages that answer the earlier question). With `lookahead` the one
+    or two passages after the one the conversation points at are lifted too: "what did she say
+    next?" is answered below the passage that names her. With `alias` a name asked meets its acronym
+    on the pages and an acronym its name (search/aliases.py)."""
     indexed = [_indexed(page.url, page.title, page.text or page.snippet, context) for page in pages]
     # Copies: the scores below belong to this question, the cached passages to the page.
     passages = [p.model_copy() for own, _, _ in indexed for p in own]
@@ -366,22 +379,27 @@ def rank_passages(
     )
     # The user's question says what kind of answer is wanted; the model's query names the subject.
     shapes = answer_shapes(question)
+    texts = [f"{page.title}\n{page.text or page.snippet}" for page in pages] if alias else []
     if followup and history:
-        ask = _ask_terms(question)
+        ask = _ask_terms(question) + (tokenize(aliases(question, texts)) if alias else [])
         asked = set(ask)
-        topic = [t for t in tokenize(" ".join([query, *history[-2:]])) if t not in asked]
+        conversation = " ".join([query, *history[-2:]])
+        topic = [t for t in tokenize(f"{conversation} {aliases(conversation, texts) if alias else ''}") if t not in asked]
         ask_scores = [bm25.score(ask, i) for i in range(len(passages))]
         topic_scores = [bm25.score(topic, i) for i in range(len(passages))]
         best_topic: dict[str, float] = {}
         for passage, value in zip(passages, topic_scores):
             best_topic[passage.url] = max(best_topic.get(passage.url, 0.0), value)
         top_ask, top_topic = max(ask_scores) or 1.0, max(topic_scores) or 1.0
+        after = _after(passages, topic_scores) if lookahead else [0.0] * len(passages)
         scores = [
-            (a / top_ask + TOPIC_WEIGHT * t / top_topic) * (1 + PAGE_WEIGHT * best_topic[p.url] / top_topic)
-            for p, a, t in zip(passages, ask_scores, topic_scores)
+            (a / top_ask + TOPIC_WEIGHT * t / top_topic + NEXT_WEIGHT * n / top_topic)
+            * (1 + PAGE_WEIGHT * best_topic[p.url] / top_topic)
+            for p, a, t, n in zip(passages, ask_scores, topic_scores, after)
         ]
     else:
-        terms = tokenize(f"{question} {query}")
+        asked = f"{question} {query}"
+        terms = tokenize(f"{asked} {aliases(asked, texts)}" if alias else asked)
         scores = [bm25.score(terms, i) for i in range(len(passages))]
     for passage, score in zip(passages, scores):
         if score and shapes and any(shape.search(passage.text) for shape in shapes):

@@ -27,6 +27,10 @@ MIN_PIECE_TOKENS = 30  # a truncated passage shorter than this is noise, not evi
 # share scores at least CROWD of the best, while no other page's best passage reaches LEAD of it.
 UNSURE_CROWD = 0.55
 UNSURE_LEAD = 0.5
+# The leading page is read whole when all of it fits its share and the budget left after rounds 1-2: in a short
+# article the right page leads while its answering passage shares no word with the question
+# ("boy ... located" / "child ... taken to") and scores nothing.
+WHOLE = True
 
 
 class Selection(BaseModel):
@@ -99,6 +103,7 @@ def select_sources(
     budget_tokens: int,
     source_tokens: int,
     max_title_chars: int = MAX_TITLE_CHARS,
+    whole: bool | None = None,
 ) -> list[Source]:
     """`passages` best first (as rank_passages returns them); sources numbered 1..N by best passage.
 
@@ -158,6 +163,13 @@ def select_sources(
     for passage in relevant:  # round 2: more from the same sources, best first
         if passage.url in picks and (passage.url, passage.position) not in chosen:
             take(passage, may_cut=False)
+    lead = picks.get(relevant[0].url) if relevant else None
+    if lead is not None and (WHOLE if whole is None else whole):  # round 3: the leading page whole, if it fits
+        taken = {p.position for p in lead.passages}
+        rest = [p for p in passages if p.url == lead.page.url and p.position not in taken]
+        if sum(p.tokens or count_tokens(p.text) for p in rest) <= min(budget_tokens - used, source_tokens - lead.tokens):
+            for passage in rest:
+                take(passage, may_cut=False)
     for passage in fallback:  # last: the openings of the rest, while they fit
         take(passage, may_cut=False)
 

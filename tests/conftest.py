@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -11,20 +12,14 @@ from pathlib import Path
 import pytest
 
 from agent.settings import Settings
+from api.ops.logging import configure_logging
 from testkit.app_server import ServedApp, free_port
+from testkit.skips import missing
 from testkit.settings import make_settings
 from testkit.megrez import ScriptedMegrez
+from testkit.slack_api import FakeSlack
+from testkit.slack_events import TOKEN as SLACK_TOKEN
 from testkit.web import LocalWeb
-
-REQUIRE_ALL = os.environ.get("WEBSEARCH_TEST_REQUIRE_ALL") == "1"
-
-
-def missing(reason: str) -> None:
-    """Skip on a developer machine; fail in CI, where every real part must be present."""
-    if REQUIRE_ALL:
-        pytest.fail(reason)
-    pytest.skip(reason)
-
 
 def _redis_answers(url: str) -> bool:
     import redis
@@ -118,3 +113,19 @@ def search_apis(search_apis_server):
     search_apis_server.clear()
     yield search_apis_server
     search_apis_server.clear()
+
+
+@pytest.fixture
+def slack():
+    """Slack's Web API, faked on loopback with the bot's token (the Slack surface's and the system tests')."""
+    with FakeSlack(token=SLACK_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def json_logs():
+    """The service logs JSON lines for this test (read them back with testkit.logs.log_lines)."""
+    handler = configure_logging("INFO", "json", force=True)
+    yield
+    logging.getLogger().removeHandler(handler)
+    logging.getLogger("websearch").setLevel(logging.NOTSET)

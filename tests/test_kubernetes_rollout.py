@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_kubernetes import (
+from testkit.kube import (
     NAMESPACE,
     OVERLAYS,
     PROMETHEUS,

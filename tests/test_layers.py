@@ -55,3 +55,10 @@ def test_core_stands_below_every_package():
                 bad.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
     assert list((ROOT / "core").rglob("*.py")), "nothing to check"
     assert bad == []
+
+
+def test_the_store_needs_no_settings():
+    """agent/store.py takes its own StoreConfig: the settings import the store's defaults, never the
+    other way round (not even for type checking), so the two make no circle."""
+    tree = ast.parse((ROOT / "agent" / "store.py").read_text(encoding="utf-8"))
+    assert [module for _, module in imported_modules(tree) if module == "agent.settings" or module == "agent.deps"] == []

@@ -1,4 +1,4 @@
-"""Every skip goes through `tests.conftest.missing`, which fails under WEBSEARCH_TEST_REQUIRE_ALL=1
+"""Every skip goes through `testkit.skips.missing`, which fails under WEBSEARCH_TEST_REQUIRE_ALL=1
 (as in CI): a test that quietly skips there is a test that quietly stopped testing."""
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ def test_no_test_skips_except_through_missing():
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if SILENT.search(line) and not (path.name == "conftest.py" and path.parent == TESTS and "reason" in line):
                 found.append(f"{path.relative_to(TESTS.parent)}:{number}: {line.strip()}")
-    assert found == [], "route these through tests.conftest.missing:\n" + "\n".join(found)
+    assert found == [], "route these through testkit.skips.missing:\n" + "\n".join(found)
 
 
 def test_missing_skips_on_a_developer_machine_and_fails_in_ci(tmp_path):
     (tmp_path / "test_gone.py").write_text(
-        "from tests.conftest import missing\n\ndef test_needs_a_part():\n    missing('the part is not installed')\n"
+        "from testkit.skips import missing\n\ndef test_needs_a_part():\n    missing('the part is not installed')\n"
     )
     results = {}
     for require_all in ("0", "1"):

@@ -40,9 +40,9 @@ def shown_before(state: AgentState) -> bool:
     return bool(state.preamble) or any(r.shown for r in state.later_rounds)
 
 
-def wanted_query(reply: Reply, state: AgentState, protocol: str) -> str | None:
+def wanted_query(reply: Reply, state: AgentState, can_search_again: bool) -> str | None:
     """The query of a call the model made while answering (None: it answered)."""
-    if protocol == "plain":
+    if not can_search_again:
         return None  # a model that can call nothing never searches twice
     if reply.call is not None:
         return str(reply.call.arguments.get("query") or "").strip() or state.question
@@ -123,15 +123,15 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
     again = False
     try:
         # Output held to a JSON schema cannot also hold a search call: one round, then the answer.
-        may_call = refusal(state, deps.settings, protocol=protocol.name) is None and not state.response_format
+        may_call = refusal(state, deps.settings, can_search_again=protocol.can_search_again) is None and not state.response_format
         reply = await generate(state, may_call=may_call)
-        query = wanted_query(reply, state, protocol.name)
+        query = wanted_query(reply, state, protocol.can_search_again)
         if query is None:
             return {**update, "model_answer": reply.text.strip(), **checked(reply)}
         called = SearchRound(
             query=query, text=reply.text, shown=reply.shown_text, claims=reply.claims, call=reply.text + render_call(query)
         )
-        if refusal(state, deps.settings, protocol=protocol.name) is None:
+        if refusal(state, deps.settings, can_search_again=protocol.can_search_again) is None:
             again = True  # the graph runs another round: search, read, …, and this step again
             later = [*state.later_rounds, called]
             return {

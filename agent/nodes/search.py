@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from langgraph.runtime import Runtime
 
 from agent.deps import Deps
 from agent.events import Queries, SearchProvider, Stage, Status, emit
 from agent.state import AgentState
-from search.clean import clean_results
-from search.filters import keep_results, provider_recency
-from search.models import PassedOver, SearchOptions, SearchReport, SearchResult
-from search.providers.base import SearchError, keep_domains, search_report
-from search.providers.merge import merge_results, normalize_url, search_queries
+from search.filters import provider_recency
+from search.gather import gather
+from search.models import SearchOptions
+from search.providers.merge import normalize_url, search_queries
 
 
 async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
@@ -48,40 +45,20 @@ async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
             queries = search_queries([], state.question)
     if not queries:
         return {"results": [], **numbering}
-    outcomes = await asyncio.gather(
-        *(search_report(deps.provider, query, options) for query in queries), return_exceptions=True
+    # Merged, kept to the sites and dates asked for, and cleaned (results are data): search/gather.py.
+    found = await gather(
+        deps.provider,
+        queries,
+        options,
+        rule=state.filters,
+        max_url_chars=settings.max_result_url_chars,
+        max_title_chars=settings.max_result_title_chars,
     )
-    reports = [o for o in outcomes if isinstance(o, SearchReport)]
-    if not reports:  # every query failed: the first failure names the provider(s) and why
-        first = outcomes[0]
-        raise first if isinstance(first, SearchError) else SearchError(
-            deps.provider.name, f"{type(first).__name__}: {first}"
-        )
-    provider, passed = who_answered(reports)
-    emit(SearchProvider(provider=provider, passed_over=passed, round=state.round))
-    # Interleaved by rank, de-duplicated by normalised URL, kept on the requested sites.
-    answered = [report.results for report in reports]
-    results: list[SearchResult] = keep_domains(merge_results(answered), state.domains, state.exclude_domains)
-    results = keep_results(results, state.filters)  # the caller's date window, by the provider's dates
-    # Results are data: template tokens and control characters out, URLs and titles capped.
-    results = clean_results(
-        results, max_url_chars=settings.max_result_url_chars, max_title_chars=settings.max_result_title_chars
-    )
+    emit(SearchProvider(provider=found.provider, passed_over=found.passed_over, round=state.round))
+    results = found.results
     # A page an earlier round read keeps its number there: it is neither fetched nor shown again.
     seen = set(state.read_urls)
     results = [result for result in results if normalize_url(result.url) not in seen]
-    found = {"search_provider": provider, "search_fallback": passed}
-    return {"results": results[: settings.search_max_results], **numbering, **found}
-
-
-def who_answered(reports: list[SearchReport]) -> tuple[str, list[PassedOver]]:
-    """The provider that answered (the first query's; they nearly always agree) and every provider
-    passed over before one answered, once each (a rate limit named over a plain failure)."""
-    passed: dict[str, PassedOver] = {}
-    for report in reports:
-        for item in report.passed_over:
-            if item.provider not in passed or item.reason == "rate_limited":
-                passed[item.provider] = item
-    provider = reports[0].provider
-    return provider, [item for name, item in passed.items() if name != provider]
+    answered = {"search_provider": found.provider, "search_fallback": found.passed_over}
+    return {"results": results[: settings.search_max_results], **numbering, **answered}
 

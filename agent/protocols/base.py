@@ -28,12 +28,12 @@ class Decision(BaseModel):
 class ModelProtocol(Protocol):
     name: str  # "megrez", "tools", "plain"
     stop: list[str]  # stop strings for every generation in this protocol
+    can_search_again: bool  # the model can ask for another search while answering (a later round)
 
     async def decide(self, state: AgentState, deps: Deps) -> Decision: ...
 
-    def answer_messages(self, state: AgentState, day: date, results: str | None = None) -> list[Message]:
-        """The decide prompt (as far as it is shared), then each round's search call and results
-        (`results`, when given, the current round's)."""
+    def answer_messages(self, state: AgentState, day: date) -> list[Message]:
+        """The decide prompt (as far as it is shared), then each round's search call and results."""
         ...
 
     def answer_tools(self, state: AgentState) -> list[dict] | None:

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 import prompts
 from agent.protocols.base import Decision
 from agent.reply import stream_reply
-from agent.rounds import record_observation
 from agent.state import AgentState, SearchRound, Turn
 from inference.base import GenerationParams, Message
 from inference.megrez import FUNCTION_END, FUNCTION_START, STOP
@@ -64,11 +63,8 @@ def conversation(state: AgentState, day: date, *, websearch: bool) -> list[Messa
     return messages
 
 
-def answer_messages(state: AgentState, day: date, results: str | None = None) -> list[Message]:
-    """The decide prompt, then each round's search call and its results; `results`, when given, is
-    the current round's observation (else the state holds it)."""
-    if results is not None:
-        state = state.model_copy(update=record_observation(state, results))
+def answer_messages(state: AgentState, day: date) -> list[Message]:
+    """The decide prompt, then each round's search call and its results (the state holds them)."""
     call = state.function_call or render_call(state.question)
     return [*conversation(state, day, websearch=True), *round_messages(call, state.observation, state.later_rounds)]
 
@@ -76,6 +72,7 @@ def answer_messages(state: AgentState, day: date, results: str | None = None) ->
 class MegrezProtocol:
     name = "megrez"
     stop = STOP
+    can_search_again = True  # another function call in the answer
 
     async def decide(self, state: AgentState, deps: Deps) -> Decision:
         websearch = state.search != "never"
@@ -112,8 +109,8 @@ class MegrezProtocol:
             return Decision(query=query, preamble=reply.shown_text if reply.shown else "", decided_by=decided_by)
         return Decision(answer=reply.text.strip())
 
-    def answer_messages(self, state: AgentState, day: date, results: str | None = None) -> list[Message]:
-        return answer_messages(state, day, results)
+    def answer_messages(self, state: AgentState, day: date) -> list[Message]:
+        return answer_messages(state, day)
 
     def answer_tools(self, state: AgentState) -> list[dict] | None:
         return None  # the function is offered in the system prompt

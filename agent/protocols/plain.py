@@ -43,6 +43,7 @@ def rule_wants_search(question: str) -> bool:
 class PlainProtocol:
     name = "plain"
     stop: list[str] = []
+    can_search_again = False  # a model that can call nothing never searches twice
 
     async def decide(self, state: AgentState, deps: Deps) -> Decision:
         if state.search == "always":
@@ -51,12 +52,10 @@ class PlainProtocol:
             return Decision(query=write_query(state.question, state.history), decided_by="rule")
         return await answer_directly(state, deps)
 
-    def answer_messages(self, state: AgentState, day: date, results: str | None = None) -> list[Message]:
+    def answer_messages(self, state: AgentState, day: date) -> list[Message]:
         # The answer prompt (the numbered contexts and the question), asked as a user turn. A model
         # that can call nothing never searches twice: there is one round.
-        if results is None:
-            results = state.observation or ""
-        return [*plain_conversation(state, day), Message(role="user", content=results)]
+        return [*plain_conversation(state, day), Message(role="user", content=state.observation or "")]
 
     def answer_tools(self, state: AgentState) -> list[dict] | None:
         return None

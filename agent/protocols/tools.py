@@ -21,7 +21,6 @@ from agent.classify import about_conversation, classify, is_refusal, write_query
 from agent.protocols.base import Decision, show_held
 from agent.protocols.plain import answer_directly
 from agent.reply import stream_reply
-from agent.rounds import record_observation
 from agent.state import AgentState, SearchRound, Turn
 from inference.base import GenerationParams, Message, ToolCall
 
@@ -90,6 +89,7 @@ def usable_query(query: str, state: AgentState) -> bool:
 class ToolsProtocol:
     name = "tools"
     stop: list[str] = []
+    can_search_again = True  # another tool call in the answer
 
     async def decide(self, state: AgentState, deps: Deps) -> Decision:
         if state.search == "never":
@@ -129,9 +129,7 @@ class ToolsProtocol:
             show_held(reply.text)
         return Decision(answer=reply.text.strip())
 
-    def answer_messages(self, state: AgentState, day: date, results: str | None = None) -> list[Message]:
-        if results is not None:
-            state = state.model_copy(update=record_observation(state, results))
+    def answer_messages(self, state: AgentState, day: date) -> list[Message]:
         query = state.queries[0] if state.queries else state.question
         return [*tools_conversation(state, day), *tool_rounds(query, state.observation, state.later_rounds)]
 

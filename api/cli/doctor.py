@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 from pydantic import BaseModel
 
-from agent.deps import llm_config, provider_config
+from agent.deps import llm_config, provider_config, store_config
 from agent.settings import Settings
 from agent.store import build_store
 from search.index import LocalIndex
@@ -165,7 +165,7 @@ async def check_store(settings: Settings) -> Check:
             ok=True,
             detail="in memory: conversations are lost on restart (set WEBSEARCH_REDIS_URL to keep them)",
         )
-    store = build_store(settings)
+    store = build_store(store_config(settings))
     try:
         await _bounded(store.ping(), 10, "Redis")
     except Exception as exc:  # noqa: BLE001

@@ -6,8 +6,6 @@ every POST carries its whole exchange, so any replica answers; replies stream as
 server themselves. Over HTTP the API keys apply as on `/v1` (a 401 before the SDK sees the request)
 and a conversation is scoped to its key; every failure comes back as a tool error (`isError`) whose
 text says what failed, naming the backend that is down; `/metrics` counts calls by tool and outcome.
-
-`depth` (several rounds of searching) is not offered yet: the graph searches once per question.
 """
 
 # No `from __future__ import annotations`: the SDK reads the tools' signatures for their schemas.

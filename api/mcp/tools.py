@@ -29,7 +29,7 @@ from api.limits import check_question
 from api.rest.schemas import AnswerRequest, SourceOut, domain_names
 from core.language import detect_language
 from search.models import Page, Passage, Recency, SearchOptions, SearchResult
-from search.providers.base import keep_domains
+from search.gather import gather
 from search.rank import rank_passages
 from core.tokens import count_tokens, truncate_tokens
 
@@ -136,7 +136,15 @@ async def search_web(
         recency=recency,
         safesearch=settings.search_safesearch,
     )
-    results = keep_domains(await deps.provider.search(query, options), sites)[:max_results]
+    # The search node's own pipeline: merged, kept to the sites, cleaned (template tokens, controls).
+    found = await gather(
+        deps.provider,
+        [query],
+        options,
+        max_url_chars=settings.max_result_url_chars,
+        max_title_chars=settings.max_result_title_chars,
+    )
+    results = found.results[:max_results]
     pages = await read_results(deps, results, len(results))
     # Ranking is CPU work (tens of ms on long pages): off the event loop, so other calls flow.
     ranked = await asyncio.to_thread(rank_passages, pages, query)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 from agent.citations import shown_markers
 from agent.state import AgentOutput, Depth, SearchMode
 from api import errors
+from api.openai_compat.errors import error_body
 from api.rest.schemas import CONVERSATION_ID, domain_names
 from search.models import Recency, Source
 from core.tokens import count_tokens
@@ -26,7 +27,6 @@ from core.tokens import count_tokens
 MODEL_ID = "megrez-websearch"
 MODEL_CREATED = 1_735_689_600  # 2025-01-01, a fixed date: the listed model never changes
 
-_ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "invalid_request_error"}
 # OpenAI's code for a 401; a 404 keeps its own (`model_not_found` for a model, `conversation_not_found`, `previous_response_not_found`…).
 _ERROR_CODES = {401: "invalid_api_key"}
 
@@ -35,16 +35,12 @@ _ERROR_CODES = {401: "invalid_api_key"}
 
 
 def openai_error(status: int, message: str, code: str | None = None, param: str | None = None) -> JSONResponse:
-    kind = _ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
-    body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(error_body(status, message, code, param), status_code=status)
 
 
 def error_payload(exc: Exception) -> tuple[int, dict]:
     status, code, message = errors.describe(exc)
-    code = _ERROR_CODES.get(status, code)
-    kind = _ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
-    return status, {"error": {"message": message, "type": kind, "param": None, "code": code}}
+    return status, error_body(status, message, _ERROR_CODES.get(status, code))
 
 
 def _validation_error(exc: RequestValidationError) -> JSONResponse:

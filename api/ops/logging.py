@@ -25,7 +25,6 @@ from api import errors
 from api.ops.metrics import route_label  # the same route names in logs and metrics
 from core.redact import redact
 
-REQUEST_ID_HEADER = "X-Request-ID"
 request_id: ContextVar[str | None] = ContextVar("websearch_request_id", default=None)
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:/+=@-]{1,128}$")
 _EXTRA_FIELDS = ("route", "method", "path", "status", "duration_ms")

@@ -16,10 +16,9 @@ from pydantic import ValidationError
 from agent.deps import Deps, build_deps
 from agent.settings import Settings
 from agent.store import StoreUnavailable
+from api.errors import Part, part_of
 from core.errors import ErrorKind, WebsearchError
-from inference.base import LLMError
 from search.documents import LocalIndexError
-from search.providers.base import SearchError
 
 log = logging.getLogger("websearch.startup")
 BACKOFF_FIRST_S = 0.5
@@ -57,14 +56,15 @@ def explain(exc: BaseException) -> str:
         return exc.message
     if isinstance(exc, ValidationError):
         return describe_settings_error(exc)
-    if isinstance(exc, LLMError):
+    part = part_of(exc)  # which backend failed: api/errors.py alone says
+    if part is Part.MODEL:
         return f"the model ({exc.backend}) cannot be used: {exc.message}"
-    if isinstance(exc, StoreUnavailable):
+    if part is Part.STORE:
         return (
             f"the conversation store ({exc.backend}) is unreachable: {exc.message}; "
             "start Redis, fix WEBSEARCH_REDIS_URL, or unset it to keep conversations in memory"
         )
-    if isinstance(exc, (SearchError, LocalIndexError)):
+    if part is Part.SEARCH or isinstance(exc, LocalIndexError):
         return f"search cannot start: {exc}"
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if isinstance(exc, (ValueError, OSError)) else f"{type(exc).__name__}: {text}"

@@ -314,10 +314,6 @@ class SlackBot:
 router = APIRouter(tags=["slack"])
 
 
-def enabled(settings: Settings) -> bool:
-    return bool(settings.slack_bot_token and settings.slack_signing_secret)
-
-
 def bot_for(app: FastAPI) -> SlackBot:
     """The app's bot, made on first use (no await in here: one bot per app)."""
     bot = getattr(app.state, "slack_bot", None)
@@ -371,4 +367,4 @@ async def run_socket_mode(settings: Settings, *, ready: Callable[[], Awaitable[N
         await deps.aclose()
 
 
-__all__ = ["SlackBot", "router", "enabled", "bot_for", "run_socket_mode", "conversation_id", "question_text"]
+__all__ = ["SlackBot", "router", "bot_for", "run_socket_mode", "conversation_id", "question_text"]

@@ -46,10 +46,6 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "with no article paragraph the rest finds nothing lost either: no largest, and 0 < 0.4 × 0 is false",
     # -- limits ---------------------------------------------------------------------------------------
     **{
-        ("limits", "api/limits.py", "error_body", description): "error_body is called with 400 and 413 only: never a server error"
-        for description in ("500 -> 501", "status >= 500: GtE -> Gt")
-    },
-    **{
         ("limits", "api/limits.py", "BodyLimit.__call__", description): "uvicorn (h11, httptools) answers 400 to a "
         "Content-Length that is not a number before the app sees the request (tested: still a 400)"
         for description in ("call removed: await self._refuse(send, 400, 'b…-Length is not a number')", "400 -> 401")
@@ -122,6 +118,14 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("select", "search/select.py", "ranking_unsure", "p.score > 0: Gt -> GtE"):
         "passages come best first, so 0-scored ones come last: a best of 0 returns False (0 >= lead * 0), as for "
         "nothing relevant; a later one past the share scores under crowd (False); another page's 0 is the default 0.0",
+    ("select", "search/select.py", "select_sources", "operand dropped: p.tokens"):
+        "Passage.tokens is count_tokens(text) wherever a passage is made: recounting gives the same number",
+    ("select", "search/select.py", "select_sources", "operand dropped: count_tokens(p.text)"):
+        "Passage.tokens is count_tokens(text) wherever a passage is made, never 0 for a passage with text",
+    ("select", "search/select.py", "select_sources", "p.tokens or count_tokens(p.text): Or -> And"):
+        "Passage.tokens is count_tokens(text) wherever a passage is made: either operand is the same number",
+    ("select", "search/select.py", "select_sources", "False -> True #2"):
+        "round 3 takes the leading page's rest only when all of it fits its room: no passage of it is ever cut",
     ("select", "search/select.py", "ranking_unsure", "operand dropped: passage.tokens"):
         "Passage.tokens is count_tokens(text) wherever a passage is made: recounting gives the same number",
     # -- auth-scoping -------------------------------------------------------------------------------

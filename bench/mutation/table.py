@@ -105,7 +105,7 @@ MODULES: dict[str, Module] = {
     ),
     "slack": Module(
         {"api/slack/bot.py": ["SlackBot.__init__", "SlackBot._on_mention", "SlackBot._on_message", "SlackBot._spawn",
-                          "SlackBot._claim", "enabled", "bot_for", "slack_events"]},
+                          "SlackBot._claim", "bot_for", "slack_events"]},
         [
             "tests/api/slack/test_slack.py::test_http_mode_needs_both_the_bot_token_and_the_signing_secret",
             "tests/api/slack/test_slack.py::test_slack_route_is_absent_without_its_settings",

@@ -4,7 +4,9 @@ what each part's search is, and what a context must say for the part to count as
 Reading results, the scripted Megrez answers the parts the contexts answer; while a part is still
 missing and it has not searched for it, it writes what it found so far and calls search again with
 that part's query. An observation with no contexts (the service's "no more searches" note) is
-answered from everything read so far. Pages for these questions are in testkit/pages/.
+answered from everything read so far. Pages for these questions are in testkit/pages/; the harder
+ones of issue #28 (HARD_PLANS: a body named in full on one page and by its acronym on the next, an
+answer in other words, three hops) in testkit/pages/rounds/, served by bench/rounds.py beside them.
 """
 
 from __future__ import annotations
@@ -68,11 +70,62 @@ PLANS = (
 )
 
 
+HARD_PLANS = (
+    Plan(
+        "Which body is investigating the Marrow Creek derailment, and who chairs it?",
+        (
+            Part("Marrow Creek derailment investigation", "Rail Accident Investigation Authority",
+                 "The search results do not say who is investigating."),
+            Part("Rail Accident Investigation Authority chair", "Odile Fenn", "The search results do not name the chair."),
+        ),
+    ),
+    Plan(
+        "What had the architect of the Sorrel Library built before it, and when did that building open?",
+        (
+            Part("Sorrel Library architect", "Tomas Wren", "The search results do not name the architect."),
+            Part("Tomas Wren earlier work", "Gullhaven Market Hall", "The search results do not name earlier work."),
+            Part("Gullhaven Market Hall opening year", "opened in 1994", "The search results do not say when it opened."),
+        ),
+    ),
+    Plan(
+        "How high is the mountain the Ferrow Pass road crosses, and who climbed it first?",
+        (
+            Part("Ferrow Pass road mountain", "Mount Ossery", "The search results do not name the mountain."),
+            Part("Mount Ossery height", "3,412 metres", "The search results do not give its height."),
+            Part("Mount Ossery first ascent", "Lena Marsh", "The search results do not say who climbed it first."),
+        ),
+    ),
+    Plan(
+        "调查岚溪货运列车脱轨事故的机构，主席是谁？",
+        (
+            Part("岚溪 货运列车 脱轨 调查", "国家铁路事故调查委员会", "搜索结果没有提到调查机构。"),
+            Part("国家铁路事故调查委员会 主席", "沈清禾", "搜索结果没有提到主席是谁。"),
+        ),
+    ),
+    Plan(
+        "设计云栖图书馆的建筑师之前设计过什么，那座建筑哪一年落成？",
+        (
+            Part("云栖图书馆 建筑师", "顾望舒", "搜索结果没有提到建筑师。"),
+            Part("顾望舒 作品", "鹭洲菜市场", "搜索结果没有提到他之前的作品。"),
+            Part("鹭洲菜市场 落成 年份", "1994年落成", "搜索结果没有提到落成年份。"),
+        ),
+    ),
+    Plan(
+        "雁门岭公路翻越的那座山有多高，谁最早登顶？",
+        (
+            Part("雁门岭 公路 翻越 山", "青崖山", "搜索结果没有提到是哪座山。"),
+            Part("青崖山 海拔", "3412米", "搜索结果没有提到海拔。"),
+            Part("青崖山 首登", "林晚舟", "搜索结果没有提到谁最早登顶。"),
+        ),
+    ),
+)
+
+
 def _key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.lower())
 
 
-_BY_QUESTION = {_key(plan.question): plan for plan in PLANS}
+_BY_QUESTION = {_key(plan.question): plan for plan in PLANS + HARD_PLANS}
 
 
 def plan_for(question: str) -> Plan | None:

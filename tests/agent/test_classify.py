@@ -162,3 +162,50 @@ def test_what_counts_as_a_shared_word_or_bigram():
              *[_turn(f"What is the Zephyr-9 battery's weight {i}?", "Zephyr-9 battery weight") for i in range(3)]]
     assert not about_conversation("Pell Gallery", "And its capacity?", older)  # only the last three turns count
     assert about_conversation("Pell Gallery", "And its capacity?", older[:3])
+
+
+# Issue #28: what the plain protocol's rule now places (bench/decide.py --heldout measures it on a
+# labelled set held out from tuning).
+BARE_LOOKUPS = [
+    "tallest building in the world",
+    "symptoms of the flu",
+    "Paris metro last train time",
+    "世界上最高的建筑",
+    "珠穆朗玛峰有多高",
+    "鲁迅的代表作有哪些",
+    "杭州西湖门票",
+    "深圳地铁末班车时间",
+]
+ABOUT_YOU_OR_ME = [
+    "Do you like music?",
+    "Can you help me?",
+    "Are you there?",
+    "Thanks, you're the best",
+    "I had a lovely walk this morning",
+    "What is 12 times 8?",
+    "What's 15% of 80?",
+    "你喜欢音乐吗？",
+    "你在做什么？",
+    "你能帮我一下吗？",
+    "最近怎么样？",
+    "我今天过得很开心",
+    "80的15%是多少？",
+]
+
+
+@pytest.mark.parametrize("question", BARE_LOOKUPS)
+def test_bare_look_ups_search(question):
+    assert classify(question) == "search"
+
+
+@pytest.mark.parametrize("question", ABOUT_YOU_OR_ME)
+def test_questions_about_the_assistant_statements_about_oneself_and_arithmetic_in_words_do_not(question):
+    assert classify(question) == "chat"
+
+
+@pytest.mark.parametrize("question", [
+    "Do you know who won the 2022 World Cup?", "Can you tell me the population of Canada?",
+    "I want to know when the Louvre opens", "你知道谁赢了2022年世界杯吗？", "我想知道长江有多长",
+])
+def test_a_fact_asked_of_the_assistant_or_by_way_of_oneself_still_searches(question):
+    assert classify(question) == "search"

@@ -15,7 +15,7 @@ from agent.nodes.decide import decide
 from agent.settings import Settings
 from agent.state import AgentState
 from core.language import detect_language
-from tests.conftest import missing
+from testkit.skips import missing
 from testkit.models import embedded_model_missing, smollm2_gguf
 
 FACTUAL = [

@@ -6,6 +6,7 @@ from datetime import date
 from agent.nodes.answer import observation
 from agent.nodes.load_history import history_window, turn_cost
 from agent.protocols.megrez import answer_messages, conversation, render_call
+from agent.rounds import record_observation
 from agent.state import AgentState, SearchRound, Turn
 from search.models import Source
 
@@ -20,6 +21,11 @@ def turn(q: str, a: str) -> Turn:
     return Turn(question=q, answer=a, model_answer=a)
 
 
+def observed(s: AgentState, results: str) -> AgentState:
+    """The state once the answer node has recorded the round's results (as the graph does)."""
+    return s.model_copy(update=record_observation(s, results))
+
+
 def test_answer_prompt_extends_the_decide_prompt():
     s = state(
         "How much did it cost?",
@@ -29,7 +35,7 @@ def test_answer_prompt_extends_the_decide_prompt():
         sources=[Source(index=1, url="https://a.eu", title="Aurora", context="It cost 420 million euros.")],
     )
     decide = conversation(s, DAY, websearch=True)
-    answer = answer_messages(s, DAY, observation(s))
+    answer = answer_messages(observed(s, observation(s)), DAY)
     assert answer[: len(decide)] == decide
     assert answer[-2].role == "assistant" and "Aurora Bridge cost" in answer[-2].content
     assert answer[-1].role == "observation"
@@ -83,7 +89,7 @@ def test_follow_up_begins_with_the_whole_previous_answer_prompt_and_answer():
         sources=[Source(index=1, url="https://a.eu", title="Aurora", context="It opened in 2021.")],
     )
     results = observation(s1)
-    previous = answer_messages(s1, DAY, results)
+    previous = answer_messages(observed(s1, results), DAY)
     saved = Turn(
         question=s1.question,
         answer="It opened in 2021 [1].",
@@ -130,7 +136,7 @@ def test_a_two_round_turn_renders_both_calls_and_observations_and_the_next_round
         function_call=render_call("Lantern Orchard author"),
         sources=[Source(index=1, url="https://a.eu", title="Novel", context="It is by Ilse Varga.")],
     )
-    round_one = answer_messages(s1, DAY, observation(s1))
+    round_one = answer_messages(observed(s1, observation(s1)), DAY)
     text = "It is by Ilse Varga [citation:1]. "
     s2 = s1.model_copy(
         update={
@@ -144,7 +150,7 @@ def test_a_two_round_turn_renders_both_calls_and_observations_and_the_next_round
             "sources": [*s1.sources, Source(index=2, url="https://b.eu", title="Profile", context="Born in Kessel Point.")],
         }
     )
-    round_two = answer_messages(s2, DAY, observation(s2))
+    round_two = answer_messages(observed(s2, observation(s2)), DAY)
     assert round_two[: len(round_one)] == round_one  # append-only: round 2's prompt extends round 1's
     assert round_two[len(round_one)].content == text + render_call("Ilse Varga birthplace")
     assert "[[citation:2]] Profile" in round_two[-1].content and "[[citation:1]]" not in round_two[-1].content

@@ -17,13 +17,13 @@ def test_quick_is_one_round_auto_the_limit_deep_more_and_more_pages():
 
 
 def test_another_round_is_refused_at_the_round_limit_past_the_time_budget_and_for_plain_models():
-    assert refusal(at(1), SETTINGS, protocol="megrez", now=101.0) is None
-    assert refusal(at(2), SETTINGS, protocol="tools", now=101.0) is None
-    assert refusal(at(3), SETTINGS, protocol="megrez", now=101.0) == "rounds"
-    assert refusal(at(1, "quick"), SETTINGS, protocol="megrez", now=101.0) == "rounds"
-    assert refusal(at(4, "deep"), SETTINGS, protocol="megrez", now=101.0) is None
-    assert refusal(at(1), SETTINGS, protocol="megrez", now=120.0) == "time"
-    assert refusal(at(1), SETTINGS, protocol="plain", now=101.0) == "rounds"
+    assert refusal(at(1), SETTINGS, can_search_again=True, now=101.0) is None
+    assert refusal(at(2), SETTINGS, can_search_again=True, now=101.0) is None
+    assert refusal(at(3), SETTINGS, can_search_again=True, now=101.0) == "rounds"
+    assert refusal(at(1, "quick"), SETTINGS, can_search_again=True, now=101.0) == "rounds"
+    assert refusal(at(4, "deep"), SETTINGS, can_search_again=True, now=101.0) is None
+    assert refusal(at(1), SETTINGS, can_search_again=True, now=120.0) == "time"
+    assert refusal(at(1), SETTINGS, can_search_again=False, now=101.0) == "rounds"
 
 
 def test_later_rounds_read_a_smaller_share_so_the_prompt_stays_bounded():

@@ -6,14 +6,11 @@ import asyncio
 
 import pytest
 
-from agent.store import ConversationTooLarge, MemoryStore, RedisStore, StoreUnavailable
 from agent.state import Turn
-from tests.conftest import missing
+from agent.store import ConversationTooLarge, MemoryStore, RedisStore, StoreUnavailable
+from testkit.skips import missing
 from testkit.app_server import free_port
-
-
-def turn(i: int) -> Turn:
-    return Turn(question=f"question {i}", answer=f"answer {i} [1]", model_answer=f"answer {i} [citation:1]")
+from testkit.stores import cluster_ports, turn
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -118,24 +115,6 @@ async def test_a_sentinel_url_reaches_the_master(sentinel_url, redis_url):
     assert [t.question for t in await store.get("via-sentinel")] == ["question 1"]
     assert await redis.from_url(redis_url).llen("ws:conv:via-sentinel") == 1  # the same Redis, same database
     await store.aclose()
-
-
-def cluster_ports(count: int) -> list[int]:
-    """Free ports whose cluster bus port (port + 10000) exists and is free too."""
-    import socket
-
-    ports: list[int] = []
-    while len(ports) < count:
-        port = free_port()
-        if port + 10000 > 65535 or port in ports:
-            continue
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port + 10000))
-            except OSError:
-                continue
-        ports.append(port)
-    return ports
 
 
 @pytest.fixture
@@ -269,3 +248,6 @@ async def test_by_default_a_conversation_holds_200_turns_of_at_most_256_kib_each
         await store.append(f"edge-{fill}", of_size(262_144, fill))  # exactly the cap: kept
         with pytest.raises(ConversationTooLarge, match="larger than 262144 bytes"):
             await store.append(f"edge-{fill}", of_size(262_145, fill))
+
+
+    assert len(store) < MemoryStore.SWEEP_EVERY

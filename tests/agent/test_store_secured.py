@@ -11,8 +11,8 @@ import pytest
 
 from agent.store import ConversationTooLarge, MemoryStore, RedisStore
 from agent.state import Turn
-from tests.agent.test_store import cluster_ports, turn
-from tests.conftest import missing
+from testkit.stores import cluster_ports, turn
+from testkit.skips import missing
 from testkit.app_server import free_port
 
 PASSWORD = "s3cret-pw"

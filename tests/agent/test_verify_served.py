@@ -9,16 +9,8 @@ import pytest
 from agent.verify.repair import Repairer
 from agent.verify.served import CheckerError, ServedChecker, build_checker
 from search.semantic import OpenAIRerank, VLLMScore
-from search.models import Source
 from testkit.embedding_server import EmbeddingServer
-
-MODEL = "BAAI/bge-reranker-v2-m3"
-SOURCES = [
-    Source(index=1, url="https://a.example/archive", title="Pell Gallery",
-           context="The Pell Gallery opened in 1921. Its archive is stored on the upper floor, next to the reading room."),
-    Source(index=2, url="https://b.example/other", title="Other", context="The harbour festival takes place every June."),
-]  # fmt: skip
-CLAIM = "The gallery's papers are kept upstairs on a higher storey"
+from testkit.claims import CLAIM, MODEL, SOURCES
 
 
 @pytest.fixture(scope="module")

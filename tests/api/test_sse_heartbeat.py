@@ -4,7 +4,6 @@ skips: our stream format, the web chat's parser and the official OpenAI SDK. Eng
 
 from __future__ import annotations
 
-import json
 
 import httpx
 import openai
@@ -12,6 +11,7 @@ import pytest
 
 from agent.settings import Settings
 from api.sse import HEARTBEAT
+from testkit import sse
 from testkit.app_server import ServedApp
 from testkit.settings import make_settings
 
@@ -42,15 +42,9 @@ def test_a_stream_idle_behind_a_slow_model_gets_heartbeats_and_still_answers(slo
     ) as response:
         assert response.status_code == 200
         lines = list(response.iter_lines())
-    events, name = [], None
-    beats_before_text = 0
-    for line in lines:
-        if line == HEARTBEAT.decode().strip():
-            beats_before_text += not any(n == "delta" for n, _ in events)
-        elif line.startswith("event: "):
-            name = line.removeprefix("event: ")
-        elif line.startswith("data: "):
-            events.append((name, json.loads(line.removeprefix("data: "))))
+    events = sse.events(lines)
+    first_text = lines.index("event: delta") if "event: delta" in lines else len(lines)
+    beats_before_text = lines[:first_text].count(HEARTBEAT.decode().strip())
     # The model took MODEL_DELAY_S per call before any text: the stream was not silent meanwhile.
     assert beats_before_text >= 2, lines[:20]
     assert events[-1][0] == "done" and expected in events[-1][1]["answer"]

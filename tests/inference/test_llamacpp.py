@@ -12,7 +12,7 @@ import pytest_asyncio
 from inference.base import GenerationParams, LLMUnavailable, Message, ModelNotFound, PromptTooLong, TextStream
 from agent.deps import llm_config
 from inference.llamacpp import LlamaCppLLM
-from tests.conftest import missing
+from testkit.skips import missing
 from testkit.models import embedded_model_missing, smollm2_gguf
 
 

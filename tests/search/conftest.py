@@ -6,7 +6,6 @@ import httpx
 import pytest
 
 from search.fetch import Fetcher
-from search.models import SearchResult
 from testkit.web import LocalWeb
 
 
@@ -27,12 +26,3 @@ def fetcher(client: httpx.AsyncClient, web: LocalWeb) -> Fetcher:
     return Fetcher(client, allow_hosts=[web.host_port], timeout_s=2.0, max_bytes=1_000_000, user_agent="test-agent")
 
 
-def result_for(web: LocalWeb, name: str, snippet: str = "") -> SearchResult:
-    """A search result pointing at a LocalWeb page, as the search stage would produce it."""
-    page = web.pages.get(name)
-    return SearchResult(
-        url=web.url(name),
-        title=page.title if page else name,
-        snippet=snippet or (page.description if page else ""),
-        provider="searxng",
-    )

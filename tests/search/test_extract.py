@@ -9,7 +9,7 @@ from search.fetch import Fetched, Fetcher
 from core.workers import WorkerPool
 from search.models import SearchResult
 from testkit.web import PDF_BYTES, PDF_FACT, PDF_TITLE, PWNED, LocalWeb
-from tests.search.conftest import result_for
+from testkit.results import result_for
 
 
 async def test_article_kept_boilerplate_dropped(fetcher: Fetcher, web: LocalWeb, workers: WorkerPool) -> None:

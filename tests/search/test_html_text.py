@@ -14,7 +14,7 @@ from search.extract import EXTRACTORS, extract, extract_page
 from search.fetch import Fetched, Fetcher
 from search.models import SearchResult
 from testkit.web import LocalWeb
-from tests.search.conftest import result_for
+from testkit.results import result_for
 
 PARAGRAPHS = [
     "The Harlow viaduct carries the railway 42 metres above the river on nineteen stone arches, built "

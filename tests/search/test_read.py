@@ -11,7 +11,7 @@ from core.workers import WorkerPool
 from search.models import Page, SearchResult
 from search.read import read
 from testkit.web import HOSTILE_ROUTES, INTERNAL_SECRET, PWNED, LocalWeb, loopback_only
-from tests.search.conftest import result_for
+from testkit.results import result_for
 
 
 async def test_broken_page_among_good_ones(fetcher: Fetcher, web: LocalWeb, workers: WorkerPool) -> None:

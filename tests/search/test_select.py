@@ -60,8 +60,11 @@ def test_passages_of_a_source_in_page_order() -> None:
         for i, (t, s) in enumerate(zip(text, [0.0, 1.0, 0.0, 2.0], strict=True))
     ]
     passages.sort(key=lambda p: -p.score)
-    (source,) = select_sources([page], passages, budget_tokens=1000, source_tokens=1000)
+    (source,) = select_sources([page], passages, budget_tokens=1000, source_tokens=1000, whole=False)
     assert source.context == f"{text[1]}\n\n{text[3]}"
+    # A page this short is read whole when the budget allows (issue #28), still in page order.
+    (source,) = select_sources([page], passages, budget_tokens=1000, source_tokens=1000)
+    assert source.context == "\n\n".join(text)
 
 
 def test_snippet_only_page_still_yields_a_source() -> None:
@@ -356,3 +359,28 @@ def test_passages_given_without_their_token_count_are_counted() -> None:
     share = 2 * count_tokens(_SAME)
     uncounted = [p.model_copy(update={"tokens": 0}) for p in _scored(("http://a/", 8.0), ("http://a/", 7.0), ("http://a/", 6.0))]
     assert ranking_unsure(uncounted, source_tokens=share) is True
+
+
+def test_the_leading_page_is_read_whole_only_when_all_of_it_fits_its_share_and_the_budget() -> None:
+    """Issue #28: passages that score nothing join only the leading page, only all together."""
+    texts = [f"Part {i}. {SHORT}".strip() for i in range(4)]
+    lead = Page(url="http://a/", title="A", text="\n\n".join(texts))
+    other = Page(url="http://b/", title="B", text=f"{SHORT}\n\nMore on trams.")
+    passages = [_one("http://a/", texts[0], 3.0, 0), _one("http://b/", SHORT, 2.0, 0)]
+    passages += [_one("http://a/", t, 0.0, i) for i, t in enumerate(texts[1:], start=1)]
+    passages.append(_one("http://b/", "More on trams.", 0.0, 1))
+    whole = sum(p.tokens for p in passages if p.url == "http://a/")
+    room = header(lead) + whole + header(other) + passages[1].tokens
+
+    def lead_context(budget: int, share: int, **options) -> str:
+        return select_sources([lead, other], passages, budget_tokens=budget, source_tokens=share, **options)[0].context
+
+    assert lead_context(room, whole) == "\n\n".join(texts)  # exactly its share and the budget
+    assert lead_context(room, whole, whole=False) == texts[0]
+    assert lead_context(room, whole - 1) == texts[0]  # one token short of its share: none of the rest
+    assert lead_context(room - 1, whole) == texts[0]  # one token short of the budget: none either
+    # The other page, though short, is not the leading one: its unscored rest is not read.
+    (_, second) = select_sources([lead, other], passages, budget_tokens=room, source_tokens=whole)
+    assert second.context == SHORT.strip()
+    # A budget too small for the leading page's best passage: nothing to read whole, nothing fails.
+    assert select_sources([lead, other], passages, budget_tokens=header(lead) + 10, source_tokens=whole) == []

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 
-import httpx
 import pytest
 
-from tests.conftest import missing
+from testkit.skips import missing
 from testkit.settings import make_settings
+from testkit import sse
 from testkit.app_server import ServedApp
 from testkit.models import embedded_model_missing, smollm2_gguf
 
@@ -33,20 +32,9 @@ def embedded_app(local_web, megrez):
 
 
 def test_embedded_model_answers_and_its_answer_starts_before_the_related_questions(embedded_app):
-    names = []
-    with httpx.stream(
-        "POST",
-        f"{embedded_app.base_url}/v1/answer",
-        json={"question": "How much did the Aurora Bridge in Veldmark cost?", "search": "always", "stream": True},
-        timeout=120,
-    ) as response:
-        assert response.status_code == 200
-        name = None
-        for line in response.iter_lines():
-            if line.startswith("event: "):
-                name = line[len("event: ") :]
-            elif line.startswith("data: "):
-                names.append((name, json.loads(line[len("data: ") :])))
+    names = sse.stream_answer(
+        embedded_app.base_url, question="How much did the Aurora Bridge in Veldmark cost?", search="always", timeout=120
+    )
     events = [n for n, _ in names]
     assert events[-1] == "done", names[-1]
     done = names[-1][1]

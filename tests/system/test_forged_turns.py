@@ -14,9 +14,10 @@ import pytest
 
 from search.clean import TEMPLATE_TOKEN_RE
 from search.index import build_index
-from tests.api.mcp.test_mcp_http import mcp_client, text_of
-from tests.api.slack.test_slack import BOT_USER_ID, answered, event_body, send, slack, slack_settings  # noqa: F401
-from tests.conftest import missing
+from testkit.clients import mcp_client, text_of
+from testkit.skips import missing
+from testkit.slack_api import BOT_USER_ID
+from testkit.slack_events import answered, event_body, send, slack_settings
 from testkit.app_server import ServedApp
 from testkit.megrez.template import parse_megrez_prompt, render_megrez
 from testkit.models import embedded_model_missing, smollm2_gguf

@@ -12,9 +12,10 @@ import pytest
 
 from search.clean import TEMPLATE_TOKEN_RE
 from core.tokens import count_tokens
-from tests.api.mcp.test_mcp_http import mcp_client, text_of
-from tests.api.ops.test_metrics import json_logs, log_lines  # noqa: F401 — a fixture and its reader
-from tests.api.slack.test_slack import BOT_USER_ID, answered, event_body, send, signed_headers, slack, slack_settings  # noqa: F401
+from testkit.clients import mcp_client, text_of
+from testkit.logs import log_lines
+from testkit.slack_api import BOT_USER_ID
+from testkit.slack_events import answered, event_body, send, signed_headers, slack_settings
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp, free_port
 from testkit.megrez import parse_contexts

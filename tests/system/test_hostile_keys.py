@@ -17,7 +17,7 @@ import pytest
 
 from core.fair_queue import FairQueue
 from core.workers import WorkerPool
-from tests.system.test_parse_workers import CHAOS, assert_cited_answer, wait_for
+from testkit.answers import CHAOS, assert_cited_answer, wait_for
 from testkit.app_server import ServedApp
 from testkit.settings import make_settings
 from testkit.web import LocalWeb

@@ -19,9 +19,9 @@ from testkit.settings import make_settings
 from testkit.app_server import ServedApp, free_port, subprocess_env
 from testkit.procs import alive, descendants
 from testkit.web import LocalWeb
+from testkit.answers import CHAOS, assert_cited_answer, wait_for
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
-CHAOS = "testkit.chaos:install"
 DEADLINE_S = 4.0  # far below the sleeping parser (30 s), far above an ordinary page on a busy machine
 
 
@@ -44,27 +44,12 @@ def ask(app: ServedApp, question: str = QUESTION) -> httpx.Response:
     return httpx.post(f"{app.base_url}/v1/answer", json={"question": question, "search": "always"}, timeout=60)
 
 
-def assert_cited_answer(response: httpx.Response, fact: str, page: str) -> dict:
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert fact in body["answer"], body["answer"]
-    assert any(page in c["url"] and f"[{c['index']}]" in body["answer"] for c in body["citations"]), body
-    return body
-
-
 def metric(app: ServedApp, line_start: str) -> float:
     text = httpx.get(f"{app.base_url}/metrics", timeout=10).text
     for line in text.splitlines():
         if line.startswith(line_start):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
-
-
-def wait_for(condition, timeout_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and not condition():
-        time.sleep(0.02)
-    return condition()
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,10 @@ import httpx
 import openai
 import pytest
 
-from tests.api.slack.test_slack import BOT_USER_ID, TOKEN, answered, event_body, send, slack_settings
+from testkit.slack_api import BOT_USER_ID
+from testkit.slack_events import TOKEN, answered, event_body, send, slack_settings
 from testkit.settings import make_settings
+from testkit import sse
 from testkit.app_server import ServedApp
 from testkit.megrez import ScriptedMegrez
 from testkit.slack_api import FakeSlack
@@ -31,16 +33,7 @@ def ask(app, **body) -> dict:
 
 
 def stream(app, **body) -> list[tuple[str, dict]]:
-    with httpx.stream("POST", f"{app.base_url}/v1/answer", json={**body, "stream": True}, timeout=60) as response:
-        assert response.status_code == 200
-        text = response.read().decode()
-    events = []
-    for block in text.split("\n\n"):
-        event = re.search(r"^event: (\w+)", block, re.M)
-        data = re.search(r"^data: (.*)$", block, re.M)
-        if event and data:
-            events.append((event.group(1), json.loads(data.group(1))))
-    return events
+    return sse.stream_answer(app.base_url, **body)
 
 
 def searches(web) -> int:

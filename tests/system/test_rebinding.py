@@ -8,7 +8,7 @@ import pytest
 
 from api.hosts import open_binding
 from search.index import build_index
-from tests.search.test_index import write_corpus
+from testkit.documents import write_corpus
 from testkit.app_server import ServedApp
 from testkit.settings import make_settings
 

@@ -8,6 +8,7 @@ import json
 import httpx
 import pytest
 
+from testkit import sse
 from testkit.app_server import ServedApp
 from testkit.megrez import ScriptedMegrez
 from testkit.settings import make_settings
@@ -23,16 +24,7 @@ def ask(app, **body) -> dict:
 
 
 def stream(app, **body) -> list[tuple[str, dict]]:
-    events = []
-    with httpx.stream("POST", f"{app.base_url}/v1/answer", json={**body, "stream": True}, timeout=60) as response:
-        assert response.status_code == 200
-        name = None
-        for line in response.iter_lines():
-            if line.startswith("event: "):
-                name = line[len("event: ") :]
-            elif line.startswith("data: "):
-                events.append((name, json.loads(line[len("data: ") :])))
-    return events
+    return sse.stream_answer(app.base_url, **body)
 
 
 def cited(body: dict) -> dict[str, int]:

@@ -6,13 +6,13 @@ all; keys appear in no log, no /metrics and no error."""
 
 from __future__ import annotations
 
-import json
 import logging
 
 import httpx
 import pytest
 
 import search.providers.circuit as circuit
+from testkit import sse
 from testkit.app_server import ServedApp
 from testkit.settings import make_settings
 
@@ -30,16 +30,7 @@ def ask(app: ServedApp, question: str, **body) -> dict:
 
 
 def stream(app: ServedApp, question: str) -> list[tuple[str, dict]]:
-    events = []
-    with httpx.stream("POST", f"{app.base_url}/v1/answer", json={"question": question, "stream": True}, timeout=60) as r:
-        assert r.status_code == 200
-        name = None
-        for line in r.iter_lines():
-            if line.startswith("event: "):
-                name = line[len("event: ") :]
-            elif line.startswith("data: "):
-                events.append((name, json.loads(line[len("data: ") :])))
-    return events
+    return sse.stream_answer(app.base_url, question=question)
 
 
 class Clock:

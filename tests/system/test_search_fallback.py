@@ -14,12 +14,12 @@ import httpx
 import pytest
 from ddgs.exceptions import DDGSException, RatelimitException, TimeoutException
 
-import search.providers.duckduckgo as duckduckgo
-from search.providers import PROVIDERS, retry_policy
+from search.providers import PROVIDERS
 from search.index import build_index
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp
-from tests.search.test_index import write_corpus
+from testkit.documents import write_corpus
+from testkit.offline_ddgs import DownDDGS, offline_duckduckgo
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 
@@ -32,29 +32,7 @@ def search_paths(web) -> list[str]:
     return [path for path in list(web.requests) if path.startswith("/search")]
 
 
-class DownDDGS:
-    """Stands in for ddgs.DDGS: every search raises `error` (set by the test), and is recorded."""
-
-    error: Exception = DDGSException("ddgs stand-in: no error configured")
-    calls: list[str] = []
-
-    def __init__(self, **kwargs: Any) -> None:
-        pass
-
-    def text(self, query: str, **kwargs: Any) -> list[dict[str, Any]]:
-        type(self).calls.append(query)
-        raise type(self).error
-
-
 SERVICE_DUCKDUCKGO = PROVIDERS["duckduckgo"]  # the registry's own, before a test swaps it
-
-
-def offline_duckduckgo(config, client, workers) -> duckduckgo.DuckDuckGoProvider:
-    """The registry's DuckDuckGo, its searches made by DownDDGS in this process (the service's own
-    run in a parse worker, which a stand-in set here would not reach)."""
-    return duckduckgo.DuckDuckGoProvider(
-        timeout_s=config.timeout_s, region=config.region, retry=retry_policy(config), ddgs_factory=DownDDGS
-    )
 
 
 @pytest.fixture(autouse=True)

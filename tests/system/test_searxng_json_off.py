@@ -17,7 +17,7 @@ from search.models import SearchOptions
 from search.providers.searxng import JsonFormatOff, SearxngProvider
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp
-from tests.search.test_index import write_corpus
+from testkit.documents import write_corpus
 
 ADVICE = "enable `json` in `search.formats` of SearXNG's settings.yml"
 

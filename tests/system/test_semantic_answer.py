@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.rest.test_answer import ask
+from testkit.clients import answer as ask
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp
 from testkit.embedding_server import EmbeddingServer

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from search.index import build_index
 from testkit.app_server import free_port
-from tests.search.test_index import write_corpus
+from testkit.documents import write_corpus
 
 
 def doctor(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:

@@ -16,9 +16,8 @@ from agent.state import AgentOutput
 from api.cli.citation_scores import CitationCounts
 from api.cli.evaluate import ClaimRecord, Record, SourceRecord, read_claims, summarise
 from api.cli.report import render
-from tests.api.cli.test_cli import run_cli
-from tests.api.cli.test_evaluate import QUESTIONS, _env
-from tests.api.webchat.test_webchat import browser  # noqa: F401 - the module's Chromium fixture
+from testkit.cli import EVAL_QUESTIONS as QUESTIONS
+from testkit.cli import cli_env, run_cli
 
 ROOT = Path(__file__).resolve().parents[3]
 MORE = [
@@ -40,7 +39,7 @@ def test_the_html_report_shows_figures_histogram_and_rows_filterable_to_misses(t
     questions = tmp_path / "questions.jsonl"
     questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in [*QUESTIONS, *MORE]) + "\n", encoding="utf-8")
     report = tmp_path / "report.html"
-    done = run_cli("eval", str(questions), "--html", str(report), "--json", str(tmp_path / "r.json"), env=_env(local_web, megrez))
+    done = run_cli("eval", str(questions), "--html", str(report), "--json", str(tmp_path / "r.json"), env=cli_env(local_web, megrez))
     assert done.returncode == 0, done.stderr
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
 
@@ -170,7 +169,7 @@ def test_an_interrupted_run_says_so_on_the_page():
 def test_with_citation_checks_off_the_service_verdicts_are_absent_not_zero(tmp_path, local_web, megrez):
     questions = tmp_path / "q.jsonl"
     questions.write_text(json.dumps(QUESTIONS[1], ensure_ascii=False) + "\n", encoding="utf-8")
-    env = {**_env(local_web, megrez), "WEBSEARCH_VERIFY": "false"}
+    env = {**cli_env(local_web, megrez), "WEBSEARCH_VERIFY": "false"}
     done = run_cli("eval", str(questions), "--json", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html"), env=env)
     assert done.returncode == 0, done.stderr
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))

@@ -8,33 +8,17 @@ from pathlib import Path
 import pytest
 
 from api.cli.evaluate import EvalError, load
-from tests.api.cli.test_cli import run_cli
+from testkit.cli import EVAL_QUESTIONS as QUESTIONS
+from testkit.cli import cli_env, run_cli
 
 ROOT = Path(__file__).resolve().parents[3]
-
-QUESTIONS = [
-    {"id": "bridge", "question": "How much did the Aurora Bridge in Veldmark cost?", "answers": ["420 million euros"],
-     "followups": [{"question": "Who was its lead engineer?", "answers": ["Ingrid Solberg"]}]},
-    {"id": "qingchuan", "question": "青川大桥的总投资是多少？", "answer": "56 亿元"},
-    # The local web does not know this: the row must say missed, not crash the run.
-    {"id": "unknown", "question": "What colour is the Aurora Bridge's toll booth?", "answers": ["mauve"]},
-]
-
-
-def _env(local_web, megrez) -> dict[str, str]:
-    return {
-        "WEBSEARCH_LLM_BASE_URL": megrez.base_url,
-        "WEBSEARCH_SEARCH_PROVIDER": "searxng",
-        "WEBSEARCH_SEARXNG_URL": local_web.searxng_url,
-        "WEBSEARCH_FETCH_ALLOW_HOSTS": local_web.host_port,
-    }
 
 
 def test_eval_scores_answers_citations_latency_and_tokens(tmp_path, local_web, megrez):
     questions = tmp_path / "questions.jsonl"
     questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in QUESTIONS) + "\n", encoding="utf-8")
     out = tmp_path / "eval.json"
-    done = run_cli("eval", str(questions), "--json", str(out), env=_env(local_web, megrez))
+    done = run_cli("eval", str(questions), "--json", str(out), env=cli_env(local_web, megrez))
     assert done.returncode == 0, done.stderr
     assert "answer" in done.stdout and "follow-ups" in done.stdout
     assert "missed unknown#0" in done.stdout

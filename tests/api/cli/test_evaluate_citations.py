@@ -10,8 +10,7 @@ import pytest
 from agent.state import AgentOutput, Claim
 from api.cli.citation_scores import drawn_claims, measure, summary
 from search.models import Source
-from tests.api.cli.test_cli import run_cli
-from tests.api.cli.test_evaluate import _env
+from testkit.cli import cli_env, run_cli
 
 QUESTIONS = [
     {"id": "bridge", "question": "How much did the Aurora Bridge in Veldmark cost?", "answers": ["420 million"]},
@@ -23,7 +22,7 @@ def evaluate(tmp_path, local_web, megrez, **env) -> tuple[str, dict]:
     questions = tmp_path / "questions.jsonl"
     questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in QUESTIONS) + "\n", encoding="utf-8")
     out = tmp_path / "eval.json"
-    done = run_cli("eval", str(questions), "--json", str(out), env={**_env(local_web, megrez), **env})
+    done = run_cli("eval", str(questions), "--json", str(out), env={**cli_env(local_web, megrez), **env})
     assert done.returncode == 0, done.stderr
     report = json.loads(out.read_text(encoding="utf-8"))
     return done.stdout, report
@@ -109,7 +108,7 @@ async def test_the_served_checker_counts_a_paraphrase_the_lexical_one_cannot_see
 
     from agent.verify.served import build_checker
     from testkit.embedding_server import EmbeddingServer
-    from tests.agent.test_verify_served import CLAIM, MODEL, SOURCES as GALLERY
+    from testkit.claims import CLAIM, MODEL, SOURCES as GALLERY
 
     output = AgentOutput(
         conversation_id="c", answer=f"{CLAIM}[1].", sources=GALLERY,

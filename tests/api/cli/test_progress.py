@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from testkit.megrez.http import wait
-from tests.api.cli.test_cli import run_cli
-from tests.api.cli.test_evaluate import QUESTIONS, _env
+from testkit.cli import EVAL_QUESTIONS as QUESTIONS
+from testkit.cli import cli_env, run_cli
 
 WAIT_S = 120  # a safety net against a hung child, never a measured time
 
@@ -90,7 +90,7 @@ def _questions(tmp_path: Path) -> Path:
 
 
 def test_eval_on_a_terminal_draws_a_bar_with_count_rate_and_time_left(tmp_path, local_web, megrez):
-    with Terminal("eval", str(_questions(tmp_path)), env=_env(local_web, megrez)) as term:
+    with Terminal("eval", str(_questions(tmp_path)), env=cli_env(local_web, megrez)) as term:
         assert term.wait() == 0, term.text
         # tqdm's bar, redrawn in place: a carriage return, the bar, count, elapsed<left, rate, the found count.
         for n, found in ((1, 1), (2, 2), (3, 3), (4, 3)):  # redrawn after every question
@@ -101,7 +101,7 @@ def test_eval_on_a_terminal_draws_a_bar_with_count_rate_and_time_left(tmp_path, 
 
 
 def test_eval_in_a_pipe_prints_plain_progress_lines(tmp_path, local_web, megrez):
-    done = run_cli("eval", str(_questions(tmp_path)), env=_env(local_web, megrez))
+    done = run_cli("eval", str(_questions(tmp_path)), env=cli_env(local_web, megrez))
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.startswith("eval: ")]
     assert "\r" not in done.stderr and "█" not in done.stderr
@@ -152,7 +152,7 @@ def _interrupted(report: Path, planned: int) -> dict:
 
 def test_ctrl_c_on_a_terminal_stops_eval_and_keeps_what_it_measured(tmp_path, local_web, megrez):
     questions, report, page = _held_questions(tmp_path, megrez), tmp_path / "eval.json", tmp_path / "eval.html"
-    with Terminal("eval", str(questions), "--json", str(report), "--html", str(page), env=_env(local_web, megrez)) as term:
+    with Terminal("eval", str(questions), "--json", str(report), "--html", str(page), env=cli_env(local_web, megrez)) as term:
         _until_held(megrez)
         term.ctrl_c()
         assert term.wait() == 130, term.text
@@ -167,7 +167,7 @@ def test_sigint_in_a_pipe_stops_eval_and_writes_what_it_measured(tmp_path, local
     questions, report = _held_questions(tmp_path, megrez), tmp_path / "eval.json"
     child = subprocess.Popen(
         [sys.executable, "-m", "api.cli.main", "eval", str(questions), "--json", str(report)],
-        env={**os.environ, **_env(local_web, megrez)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **cli_env(local_web, megrez)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
         _until_held(megrez)

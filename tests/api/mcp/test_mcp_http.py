@@ -20,25 +20,16 @@ from api.auth import key_scope
 from core.tokens import count_tokens
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp, free_port
+from testkit.clients import MCP_KEY, mcp_client, text_of
+from testkit.clients import MCP_TIMEOUT_S as TIMEOUT_S
 
-KEY, OTHER_KEY = "mcp-key-one", "mcp-key-two"
-TIMEOUT_S = 60
+KEY, OTHER_KEY = MCP_KEY, "mcp-key-two"
 
 
 @pytest.fixture
 def served(local_web, megrez):
     with ServedApp(make_settings(local_web, megrez, api_keys=[KEY, OTHER_KEY])) as app:
         yield app
-
-
-def mcp_client(app: ServedApp, key: str | None = KEY) -> Client:
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    http = httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30, read=TIMEOUT_S))
-    return Client(streamable_http_client(f"{app.base_url}/mcp", http_client=http), read_timeout_seconds=TIMEOUT_S)
-
-
-def text_of(result) -> str:
-    return "".join(getattr(block, "text", "") for block in result.content)
 
 
 async def test_tools_are_listed_with_schemas_and_annotations(served):
@@ -123,7 +114,7 @@ async def test_ask_answers_with_citations_and_a_follow_up_resolves_it(served, me
     assert [m.split()[0] for m in messages] == ["deciding", "searching", "reading", "answering"], progress
     assert "Aurora Bridge" in messages[1] and all(total == 5 for _, total, _ in progress)
     # the conversation is filed under the caller's key, as over REST
-    stored = served.app.state.deps.store._data
+    stored = served.app.state.deps.store.conversation_ids()
     assert key_scope([KEY], KEY) + conversation_id in stored and conversation_id not in stored
 
 
@@ -309,7 +300,7 @@ async def test_ask_searches_again_for_a_missing_part_and_depth_quick_does_not(se
 def test_idle_get_streams_do_not_starve_healthz_or_another_key(local_web, megrez):
     """Nine `GET /mcp` from one key at a concurrency limit of 10 took every slot while they stood
     (an SSE stream, a ping every 15 s). Each is now a 405 at once, and the server stays open to all."""
-    from tests.api.ops.test_server import Served
+    from testkit.served import Served
 
     settings = make_settings(local_web, megrez, api_keys=[KEY, OTHER_KEY], http_max_concurrency=10)
     with Served(settings) as app:

@@ -10,6 +10,7 @@ import openai
 import pytest
 
 from testkit.settings import make_settings
+from testkit import sse
 from testkit.app_server import ServedApp, free_port
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
@@ -92,8 +93,8 @@ def test_raw_stream_ends_with_done(app):
     ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
-        lines = [line for line in response.iter_lines() if line.startswith("data: ")]
-    assert lines[-1] == "data: [DONE]"
+        lines = sse.payloads(response.iter_lines())
+    assert lines[-1] == "[DONE]"
     assert '"role": "assistant"' in lines[0]
 
 
@@ -252,9 +253,9 @@ def test_a_conversation_is_kept_once_not_once_per_turn(local_web, megrez):
                 {"role": "user", "content": follow_up},
             ]
         client.chat.completions.create(model="megrez-websearch", messages=messages)
-        stored = served.app.state.deps.store._data
-        oai = [key for key in stored if key.startswith("oai-")]
-        assert len(oai) == 1 and len(stored[oai[0]][1]) == 3
+        oai = [key for key in served.app.state.deps.store.conversation_ids() if key.startswith("oai-")]
+        assert len(oai) == 1
+        assert len(httpx.get(f"{served.base_url}/v1/conversations/{oai[0]}").json()["turns"]) == 3
 
 
 def test_an_explicit_conversation_id_is_scoped_by_the_callers_key(local_web, megrez):
@@ -313,7 +314,7 @@ def test_a_retried_exchange_replaces_its_entry_rather_than_doubling_it(local_web
         ]
         ids = [c.chat.completions.create(model="m", messages=messages).model_extra["conversation_id"] for _ in range(2)]
         assert ids[0] == ids[1]
-        stored = served.app.state.deps.store._data
+        stored = served.app.state.deps.store.conversation_ids()
         assert [key for key in stored if key.startswith("oai-")] == [ids[0]]
         turns = httpx.get(f"{served.base_url}/v1/conversations/{ids[0]}").json()["turns"]
         assert [t["question"] for t in turns] == [first_question, "And how much did it cost?"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import logging
 import socket
 import time
 
@@ -11,9 +9,10 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from api.ops.logging import configure_logging
 from api.ops.llm_metrics import parse_vllm_metrics
 from testkit.settings import make_settings
+from testkit import sse
+from testkit.logs import log_lines
 from testkit.app_server import ServedApp
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
@@ -35,14 +34,7 @@ def value(samples, name: str, **labels) -> float | None:
 
 
 def stream_events(app: ServedApp, **body) -> list[tuple[str, dict]]:
-    events, name = [], None
-    with httpx.stream("POST", f"{app.base_url}/v1/answer", json={**body, "stream": True}, timeout=30) as response:
-        for line in response.iter_lines():
-            if line.startswith("event: "):
-                name = line[7:]
-            elif line.startswith("data: "):
-                events.append((name, json.loads(line[6:])))
-    return events
+    return sse.stream_answer(app.base_url, timeout=30, **body)
 
 
 def test_metrics_show_requests_stage_latencies_first_token_and_model_tokens(app, megrez):
@@ -92,9 +84,9 @@ def test_first_token_is_observed_from_the_openai_streams_events(app, megrez):
     started = time.perf_counter()
     with httpx.stream("POST", chat, json=body, timeout=30) as response:
         assert response.status_code == 200
-        lines = [line for line in response.iter_lines() if line.startswith("data: ")]
+        lines = sse.payloads(response.iter_lines())
     streamed_s = time.perf_counter() - started
-    assert lines[-1] == "data: [DONE]"
+    assert lines[-1] == "[DONE]"
     samples = scrape(app)
     route = "/v1/chat/completions"
     assert value(samples, "websearch_time_to_first_token_seconds_count", route=route) == 1
@@ -185,18 +177,6 @@ def test_each_app_counts_only_its_own_requests(settings):
             httpx.get(f"{one.base_url}/healthz", timeout=5)
         assert value(scrape(one), "websearch_requests_total", route="/healthz") == 3
         assert value(scrape(other), "websearch_requests_total", route="/healthz") is None
-
-
-@pytest.fixture
-def json_logs():
-    handler = configure_logging("INFO", "json", force=True)
-    yield
-    logging.getLogger().removeHandler(handler)
-    logging.getLogger("websearch").setLevel(logging.NOTSET)
-
-
-def log_lines(text: str) -> list[dict]:
-    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
 def test_every_response_carries_a_request_id_that_its_json_log_line_names(app, json_logs, capfd):

@@ -24,7 +24,7 @@ import yaml
 from testkit.app_server import free_port, subprocess_env
 from testkit.megrez import ScriptedMegrez
 from testkit.settings import make_settings
-from tests.conftest import missing
+from testkit.skips import missing
 
 ROOT = Path(__file__).resolve().parents[3]
 API = next(d for d in yaml.safe_load_all((ROOT / "deploy/kubernetes/base/api.yaml").read_text()) if d["kind"] == "Deployment")

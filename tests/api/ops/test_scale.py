@@ -12,6 +12,7 @@ import redis
 
 from agent.state import Turn
 from testkit.settings import make_settings
+from testkit import sse
 from testkit.app_server import ServedApp
 from testkit.megrez import ScriptedMegrez
 
@@ -87,16 +88,12 @@ class Stream:
         self._thread.start()
 
     def _read(self, app: ServedApp, body: dict) -> None:
-        name = None
         try:
             with httpx.stream("POST", f"{app.base_url}/v1/answer", json={**body, "stream": True}, timeout=60) as r:
-                for line in r.iter_lines():
-                    if line.startswith("event: "):
-                        name = line[7:]
-                    elif line.startswith("data: "):
-                        self.events.append((name, json.loads(line[6:])))
-                        if name == "delta":
-                            self.first_delta.set()
+                for name, data in sse.iter_events(r.iter_lines()):
+                    self.events.append((name, data))
+                    if name == "delta":
+                        self.first_delta.set()
         finally:
             self.ended.set()
 
@@ -169,12 +166,11 @@ def test_an_openai_stream_cut_off_at_shutdown_ends_with_an_error_chunk_in_its_ow
         body = {"model": "gpt-4o", "messages": [{"role": "user", "content": QUESTION}], "stream": True}
         try:
             with httpx.stream("POST", f"{app.base_url}/v1/chat/completions", json=body, timeout=60) as r:
-                for line in r.iter_lines():
-                    if line.startswith("data: "):
-                        chunks.append(line[6:])
-                        choices = json.loads(line[6:]).get("choices") if line[6:].startswith("{") else None
-                        if choices and choices[0]["delta"].get("content"):
-                            first_text.set()
+                for _, data in sse.blocks(r.iter_lines()):
+                    chunks.append(data)
+                    choices = json.loads(data).get("choices") if data.startswith("{") else None
+                    if choices and choices[0]["delta"].get("content"):
+                        first_text.set()
         finally:
             ended.set()
 

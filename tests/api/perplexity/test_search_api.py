@@ -6,7 +6,7 @@ from __future__ import annotations
 import perplexity
 import pytest
 
-from tests.api.perplexity.test_sonar import client
+from testkit.clients import sonar_client as client
 from core.tokens import count_tokens
 
 

@@ -10,6 +10,7 @@ import perplexity
 import pytest
 
 from testkit.app_server import ServedApp
+from testkit.clients import sonar_client
 from testkit.megrez import vllm_error
 from testkit.settings import make_settings
 
@@ -17,8 +18,7 @@ QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 SONAR = ["sonar", "sonar-pro", "sonar-reasoning", "sonar-reasoning-pro", "sonar-deep-research"]
 
 
-def client(app, path: str = "", **kwargs) -> perplexity.Perplexity:
-    return perplexity.Perplexity(base_url=app.base_url + path, api_key="unused", max_retries=0, timeout=60, **kwargs)
+client = sonar_client
 
 
 def ask(app, content: str = QUESTION, *, model: str = "sonar", path: str = "", **kwargs):

@@ -8,10 +8,10 @@ import redis
 
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp, free_port
+from testkit.clients import answer
 
 
-def ask(app, **body) -> httpx.Response:
-    return httpx.post(f"{app.base_url}/v1/answer", json=body, timeout=60)
+ask = answer
 
 
 def search_requests(web) -> int:

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from testkit.settings import make_settings
+from testkit import sse
 from testkit.app_server import ServedApp
 
 
@@ -93,9 +94,9 @@ def test_a_streamed_answer_names_the_callers_own_conversation(locked):
     with httpx.stream("POST", f"{locked.base_url}/v1/answer", json=body, headers=one, timeout=60) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
-        text = "".join(response.iter_text())
-    done = [line for line in text.split("\n\n") if line.startswith("event: done")]
-    assert len(done) == 1 and f'"conversation_id":"{mine}"' in done[0].replace(" ", "")
+        events = sse.events(response.iter_lines())
+    done = [data for name, data in events if name == "done"]
+    assert len(done) == 1 and done[0]["conversation_id"] == mine
     turns = httpx.get(f"{locked.base_url}/v1/conversations/{mine}", headers=one).json()["turns"]
     assert len(turns) == 2
     assert httpx.get(f"{locked.base_url}/v1/conversations/{mine}", headers={"X-API-Key": "k-two"}).status_code == 404
@@ -110,6 +111,6 @@ def test_a_keys_conversations_are_stored_under_its_digest_never_the_key(locked):
     )
     conversation = response.json()["conversation_id"]
     assert ":" not in conversation
-    stored = list(locked.app.state.deps.store._data)
+    stored = locked.app.state.deps.store.conversation_ids()
     assert stored == [f"k{hashlib.sha256(b'k-one').hexdigest()[:12]}:{conversation}"]
     assert not any("k-one" in key for key in stored)

@@ -3,7 +3,6 @@ carelessly (testkit/megrez/careless.py) and the reader sees only citations their
 
 from __future__ import annotations
 
-import json
 import re
 
 import httpx
@@ -11,6 +10,7 @@ import pytest
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from testkit import sse
 from testkit.app_server import ServedApp
 from testkit.settings import make_settings
 
@@ -25,14 +25,7 @@ def ask(app, **body) -> dict:
 
 
 def stream(app, **body) -> list[tuple[str, dict]]:
-    events, name = [], None
-    with httpx.stream("POST", f"{app.base_url}/v1/answer", json={**body, "stream": True}, timeout=60) as response:
-        for line in response.iter_lines():
-            if line.startswith("event: "):
-                name = line[len("event: ") :]
-            elif line.startswith("data: "):
-                events.append((name, json.loads(line[len("data: ") :])))
-    return events
+    return sse.stream_answer(app.base_url, **body)
 
 
 def index_of(body: dict, page: str) -> int:

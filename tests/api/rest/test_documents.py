@@ -15,12 +15,11 @@ import pytest
 from api.slack.format import slack_messages
 from search.index import LocalIndex, build_index
 from search.models import Source
-from tests.api.webchat.test_webchat import ask as ask_in_page
-from tests.api.webchat.test_webchat import browser, expect, open_page, wait_answered  # noqa: F401 - fixtures
+from testkit.browser import ask as ask_in_page
+from testkit.browser import expect, wait_answered
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp
-from tests.search.test_index import write_corpus
-from tests.api.ops.test_metrics import json_logs  # noqa: F401 - a fixture
+from testkit.documents import write_corpus
 
 LIGHTHOUSE = "How tall is the Ostrava Lighthouse?"
 EVIL_HTML = """<!doctype html><html><head><title>Harbour opening hours</title>

@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-import json
 
 import httpx
 import pytest
 
+from testkit import sse
 from testkit.settings import make_settings
+from testkit.sse import deltas
 from testkit.app_server import ServedApp, free_port
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 
 
 def stream(app, **body) -> list[tuple[str, dict]]:
-    events = []
-    with httpx.stream("POST", f"{app.base_url}/v1/answer", json={**body, "stream": True}, timeout=60) as response:
-        assert response.status_code == 200
-        assert response.headers["content-type"].startswith("text/event-stream")
-        name = None
-        for line in response.iter_lines():
-            if line.startswith("event: "):
-                name = line[len("event: ") :]
-            elif line.startswith("data: "):
-                events.append((name, json.loads(line[len("data: ") :])))
-    return events
-
-
-def deltas(events) -> str:
-    return "".join(data["text"] for name, data in events if name == "delta")
+    return sse.stream_answer(app.base_url, **body)
 
 
 def test_streamed_and_plain_answers_agree(app):

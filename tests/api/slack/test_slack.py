@@ -8,10 +8,6 @@ Slack refuses (blocks or text over the limits, updates of unknown messages).
 from __future__ import annotations
 
 import asyncio
-
-import hashlib
-import hmac
-import itertools
 import json
 import os
 import re
@@ -27,150 +23,15 @@ import pytest
 from api.slack.bot import question_text
 from api.slack.format import slack_messages, to_mrkdwn
 from search.models import Source
-from testkit.settings import make_settings
 from testkit.app_server import ServedApp
-from testkit.slack_api import BOT_USER_ID, TEAM_ID, FakeSlack, FakeSocketMode
-
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-TOKEN = "xoxb-test-token"
-_ids = itertools.count(1)
-_ts = itertools.count(1)
-
-
-@pytest.fixture
-def slack():
-    with FakeSlack(token=TOKEN) as fake:
-        yield fake
-
-
-def slack_settings(local_web, megrez, slack, **overrides):
-    return make_settings(
-        local_web,
-        megrez,
-        slack_bot_token=TOKEN,
-        slack_signing_secret=SECRET,
-        slack_api_url=slack.base_url,
-        api_keys=["k-only-for-the-rest-api"],  # Slack's route is signed, not keyed
-        **overrides,
-    )
+from testkit.slack_api import BOT_USER_ID, TEAM_ID, FakeSocketMode
+from testkit.slack_events import SECRET, TOKEN, answered, event_body, not_barrier, send, settled, signed_headers, slack_settings, status_posts
 
 
 @pytest.fixture
 def bot(local_web, megrez, slack):
     with ServedApp(slack_settings(local_web, megrez, slack)) as app:
         yield app
-
-
-def new_ts() -> str:
-    return f"1710000000.{next(_ts):06d}"
-
-
-def event_body(
-    text: str,
-    *,
-    channel: str = "C0GENERAL",
-    thread_ts: str | None = None,
-    kind: str = "app_mention",
-    event_id: str | None = None,
-    ts: str | None = None,
-) -> dict:
-    event = {
-        "type": kind,
-        "user": "U0ASKER",
-        "text": text,
-        "ts": ts or new_ts(),
-        "channel": channel,
-        "event_ts": ts,
-        "team": TEAM_ID,
-    }
-    if kind == "message":
-        event["channel_type"] = "im"
-    if thread_ts:
-        event["thread_ts"] = thread_ts
-    return {
-        "token": "legacy-verification-token",
-        "team_id": TEAM_ID,
-        "api_app_id": "A0WEBSEARCH",
-        "event": event,
-        "type": "event_callback",
-        "event_id": event_id or f"Ev{next(_ids):08d}",
-        "event_time": int(time.time()),
-        "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
-    }
-
-
-def signed_headers(raw: bytes, secret: str = SECRET, timestamp: int | None = None) -> dict:
-    timestamp = int(time.time()) if timestamp is None else timestamp
-    base = b"v0:" + str(timestamp).encode() + b":" + raw
-    signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-    return {
-        "content-type": "application/json",
-        "x-slack-request-timestamp": str(timestamp),
-        "x-slack-signature": signature,
-    }
-
-
-def send(app, body: dict, *, secret: str = SECRET, retry: int | None = None) -> httpx.Response:
-    raw = json.dumps(body).encode()
-    headers = signed_headers(raw, secret)
-    if retry is not None:
-        headers |= {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"}
-    started = time.monotonic()
-    response = httpx.post(f"{app.base_url}/slack/events", content=raw, headers=headers, timeout=10)
-    response.elapsed_s = time.monotonic() - started
-    return response
-
-
-def status_posts(slack: FakeSlack, body: dict) -> list[dict]:
-    event = body["event"]
-    thread = event.get("thread_ts") or event["ts"]
-    return [
-        c
-        for c in slack.calls_to("chat.postMessage", channel=event["channel"], thread_ts=thread)
-        if c["response"]["ok"] and c["args"]["text"] in ("Searching…", "正在搜索…")
-    ]
-
-
-def answered(slack: FakeSlack, body: dict, messages: int = 1, before: int = 0) -> list[dict]:
-    """Wait until the event's status message (the thread's `before`+1-th) has been replaced by the
-    answer, and `messages` replies stand from it on; returns them."""
-    event = body["event"]
-    thread = event.get("thread_ts") or event["ts"]
-
-    def done():
-        posts = status_posts(slack, body)
-        if len(posts) <= before:
-            return None
-        status_ts = posts[before]["response"]["ts"]
-        if not any(c["response"]["ok"] for c in slack.calls_to("chat.update", ts=status_ts)):
-            return None
-        mine = [m for m in slack.thread(event["channel"], thread) if m["ts"] >= status_ts]
-        return mine if len(mine) >= messages else None
-
-    return slack.wait_for(done)
-
-
-def settled(app, slack: FakeSlack) -> None:
-    """Wait until the bot has dealt with everything sent to it so far, without sleeping: a later
-    question (in a channel of its own) is sent and answered. Listeners run in the order their events
-    arrived, so an event the bot was going to answer has posted its status message by then."""
-    barrier = event_body(f"<@{BOT_USER_ID}> Hello!", channel="C0BARRIER")
-    assert send(app, barrier).status_code == 200
-    answered(slack, barrier)
-
-
-def not_barrier(calls: list[dict]) -> list[dict]:
-    return [c for c in calls if c["args"].get("channel") != "C0BARRIER"]
-
-
-def all_text(message: dict) -> str:
-    parts = [message["text"]]
-    for block in message["blocks"]:
-        if block["type"] == "section":
-            parts.append(block["text"]["text"])
-        elif block["type"] == "context":
-            parts.extend(e["text"] for e in block["elements"])
-    return "\n".join(parts)
 
 
 def test_mention_gets_searching_then_the_cited_answer_in_its_thread(bot, slack):
@@ -344,16 +205,23 @@ def test_slack_route_is_absent_without_its_settings(app):
 
 
 def test_http_mode_needs_both_the_bot_token_and_the_signing_secret():
+    from fastapi.testclient import TestClient
+
     from agent.settings import Settings
-    from api.slack.bot import SlackBot, enabled
+    from api.app import create_app
+    from api.slack.bot import SlackBot
 
     def settings(**values):
         return Settings(_env_file=None, **values)
 
-    assert enabled(settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET))
-    assert not enabled(settings(slack_bot_token=TOKEN))  # unsigned events must never be accepted
-    assert not enabled(settings(slack_signing_secret=SECRET))
-    assert not enabled(settings())
+    def unsigned_event(**values) -> int:
+        client = TestClient(create_app(settings(**values)), base_url="http://127.0.0.1")  # a Host the app accepts
+        return client.post("/slack/events", json={}).status_code
+
+    assert unsigned_event(slack_bot_token=TOKEN, slack_signing_secret=SECRET) == 401  # served, and checked
+    assert unsigned_event(slack_bot_token=TOKEN) == 404  # unsigned events must never be accepted
+    assert unsigned_event(slack_signing_secret=SECRET) == 404
+    assert unsigned_event() == 404
     with pytest.raises(ValueError, match="WEBSEARCH_SLACK_BOT_TOKEN"):
         SlackBot(settings(slack_signing_secret=SECRET), lambda: (None, None))
     # the Web API base URL works with or without its trailing slash (methods are joined onto it)

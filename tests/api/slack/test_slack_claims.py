@@ -7,17 +7,9 @@ import pytest
 from agent.state import Claim
 from api.slack.format import mark_unsupported, slack_messages
 from search.models import Source
-from tests.api.slack.test_slack import BOT_USER_ID, all_text, answered, event_body, send, slack_settings
 from testkit.app_server import ServedApp
-from testkit.slack_api import FakeSlack
-
-TOKEN = "xoxb-test-token"
-
-
-@pytest.fixture
-def slack():
-    with FakeSlack(token=TOKEN) as fake:
-        yield fake
+from testkit.slack_api import BOT_USER_ID
+from testkit.slack_events import all_text, answered, event_body, send, slack_settings
 
 
 @pytest.mark.parametrize(

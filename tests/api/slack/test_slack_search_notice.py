@@ -12,10 +12,9 @@ from agent.state import AgentOutput
 from search.models import PassedOver
 from search.providers import PROVIDERS
 from testkit.app_server import ServedApp
-from tests.api.slack.test_slack import BOT_USER_ID, all_text, answered, event_body, send, slack, slack_settings
-from tests.system.test_search_fallback import DownDDGS, offline_duckduckgo
-
-__all__ = ["slack"]  # the fixture, shared with the Slack bot's own tests
+from testkit.slack_api import BOT_USER_ID
+from testkit.slack_events import all_text, answered, event_body, send, slack_settings
+from testkit.offline_ddgs import DownDDGS, offline_duckduckgo
 
 
 @pytest.fixture

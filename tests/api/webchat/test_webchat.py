@@ -17,91 +17,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import missing
+from testkit.browser import ANSWER_TIMEOUT_MS, DOCS, STATIC, ask, conversation_id, expect, sse_body, status, wait_answered
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ROOT = Path(__file__).resolve().parents[3]
-STATIC = ROOT / "api" / "webchat" / "static"
-DOCS = ROOT / "docs"
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 FOLLOW_UP = "And who was the lead engineer?"
-ANSWER_TIMEOUT_MS = 20_000
-
-
-# ----------------------------------------------------------------------------------------------
-# The browser
-# ----------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        missing(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("playwright is not installed (pip install playwright; the browser is Debian's chromium)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def open_page(browser):
-    """`open_page(url, locale=..., viewport=...)` -> a page in a fresh profile; page errors fail the test."""
-    contexts, errors = [], []
-
-    def _open(url: str, *, locale: str = "en-US", viewport: dict | None = None, **options):
-        context = browser.new_context(
-            locale=locale, viewport=viewport or {"width": 1280, "height": 860}, **options
-        )
-        context.set_default_timeout(ANSWER_TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(url)
-        return page
-
-    yield _open
-    for context in contexts:
-        context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
-
-
-def expect(target):
-    from playwright.sync_api import expect as _expect
-
-    return _expect(target)
-
-
-def ask(page, question: str) -> None:
-    box = page.locator("#question")
-    box.fill(question)
-    box.press("Enter")
-
-
-def wait_answered(turn) -> None:
-    """The `done` event arrived: the answer's actions (copy) are shown and nothing still spins."""
-    expect(turn.locator(".answer-actions")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-    expect(turn.locator(".step.active")).to_have_count(0)
-
-
-def conversation_id(page) -> str:
-    match = re.fullmatch(r"#c=(.+)", page.evaluate("location.hash"))
-    assert match, "the conversation id is in the address after the first answer"
-    return match.group(1)
 
 
 def screenshot(page, tmp_path: Path, name: str) -> Path:
@@ -318,14 +239,6 @@ def test_a_failing_model_shows_an_error_in_place_and_retry_answers(app, megrez, 
     error.get_by_role("button", name="Try again").click()
     expect(turn.locator(".answer")).to_contain_text("420 million", timeout=ANSWER_TIMEOUT_MS)
     expect(turn.locator(".error")).to_be_hidden()
-
-
-def sse_body(*events: tuple[str, dict]) -> str:
-    return "".join(f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n" for name, data in events)
-
-
-def status(stage: str, **fields) -> tuple[str, dict]:
-    return "status", {"stage": stage, "round": 1, "queries": [], "pages": None, "sources": None, **fields}
 
 
 TYPED_STEPS = {

@@ -17,11 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.webchat.test_webchat import (
-    ANSWER_TIMEOUT_MS, DOCS, QUESTION, STATIC, ask, browser, expect, open_page, sse_body, status, wait_answered,
-)
+from testkit.browser import ANSWER_TIMEOUT_MS, DOCS, STATIC, ask, expect, sse_body, status, wait_answered
 
-__all__ = ["browser", "open_page"]  # the fixtures, shared with the web chat's own tests
+QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 
 AXE = Path(__file__).parent / "data" / "axe.min.js"
 ZH_QUESTION = "青川大桥的总投资是多少？"

@@ -9,10 +9,10 @@ from ddgs.exceptions import RatelimitException
 from search.providers import PROVIDERS
 from testkit.app_server import ServedApp
 from testkit.settings import make_settings
-from tests.api.webchat.test_webchat import QUESTION, ask, browser, expect, open_page, wait_answered
-from tests.system.test_search_fallback import DownDDGS, offline_duckduckgo
+from testkit.browser import ask, expect, wait_answered
+from testkit.offline_ddgs import DownDDGS, offline_duckduckgo
 
-__all__ = ["browser", "open_page"]  # the fixtures, shared with the web chat's own tests
+QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 
 NOTICE = {
     "en-US": "DuckDuckGo is rate-limiting; searched with Brave",

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.api.webchat.test_webchat import ANSWER_TIMEOUT_MS, ask, browser, conversation_id, expect, open_page, wait_answered
-
-__all__ = ["browser", "open_page"]  # the fixtures, shared with the web chat's own tests
+from testkit.browser import ANSWER_TIMEOUT_MS, ask, conversation_id, expect, wait_answered
 
 
 def test_a_direct_answer_offers_a_search_in_one_click(app, local_web, open_page):

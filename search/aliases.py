@@ -1,0 +1,109 @@
+"""Acronyms and the names they stand for, so that a question and a page that name one body two ways
+still meet in BM25.
+
+A user asks about the "National Transportation Safety Board", the page says "NTSB chair ..."; a user
+asks about "NYCHA", the page spells out "New York City Housing Authority". Two sources of pairs, both
+read from the question and the pages at hand (no list to maintain):
+  - initials: a run of capitalised words ("Air and Marine Operations") and an upper-case word on a
+    page ("AMO") whose letters are the run's initials (small words skipped);
+  - definitions: "中国人民政治协商会议（CPPCC）", "Institute for Transportation and Development
+    Policy (ITDP)" — the name just before a bracketed acronym, any language.
+An alias joins the query only when the other form is on one of the pages: a name's initials that no
+page uses as an acronym add nothing."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+
+from core.language import CJK_CLASS
+
+MIN_LETTERS = 3  # two-letter initials ("PP" for "Prince Philip") match too much by chance
+MAX_WORDS = 8
+_SMALL = frozenset("and of for the on in to at & de du la des".split())
+_WORD = r"[A-Z][A-Za-z'’.-]*"
+_RUN_RE = re.compile(rf"{_WORD}(?:\s+(?:(?:and|of|for|the|on|in|to|at|&|de|du|la|des)\s+)*{_WORD})+")
+# Not \b: a Han character is a word character, and "IFHA的总部" holds the acronym IFHA.
+_ACRONYM_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9&]{1,7}(?![A-Za-z0-9])")
+MIN_HAN = 4  # a Chinese name asked must share at least this many characters with the defined one
+_DEFINED_RE = re.compile(rf"([{CJK_CLASS}]{{2,20}}|(?:{_WORD}\s+)+?)\s*[（(]\s*([A-Z][A-Z0-9&]{{1,7}})\s*[)）]")
+
+
+def _significant(run: str) -> list[str]:
+    return [w for w in run.split() if w.lower() not in _SMALL and w[:1].isupper()]
+
+
+def _initials(words: list[str]) -> str:
+    return "".join(w[0] for w in words).upper()
+
+
+def _name_runs(text: str) -> dict[str, set[str]]:
+    """Every contiguous stretch of 2..MAX_WORDS capitalised words of every run, by its initials."""
+    out: dict[str, set[str]] = {}
+    for run in _RUN_RE.findall(text):
+        words = _significant(run)
+        for i in range(len(words)):
+            for j in range(i + 2, min(len(words), i + MAX_WORDS) + 1):
+                key = _initials(words[i:j])
+                if len(key) >= MIN_LETTERS:
+                    out.setdefault(key, set()).add(" ".join(words[i:j]))
+    return out
+
+
+def _definitions(text: str) -> list[tuple[str, str]]:
+    """(name, acronym) for each "name (ACRONYM)" in the text; an English name is kept only when its
+    initials end the acronym's letters, so "said on Tuesday (CBP)" defines nothing."""
+    pairs = []
+    for name, acronym in _DEFINED_RE.findall(text):
+        name = name.strip()
+        if not name[:1].isascii():
+            pairs.append((name, acronym))
+            continue
+        words = _significant(name)
+        for start in range(len(words)):
+            if _initials(words[start:]) == acronym:
+                pairs.append((" ".join(words[start:]), acronym))
+                break
+    return pairs
+
+
+@functools.lru_cache(maxsize=128)
+def _page_forms(text: str) -> tuple[frozenset[str], dict[str, set[str]], tuple[tuple[str, str], ...]]:
+    """A page's acronyms, its capitalised names by initials and its definitions, read once per page
+    (like search/rank.py's index, a page read again is not scanned again). Not to be mutated."""
+    return frozenset(_ACRONYM_RE.findall(text)), _name_runs(text), tuple(_definitions(text))
+
+
+def aliases(asked: str, pages: Iterable[str]) -> str:
+    """The other names of what `asked` names, as they appear on `pages` (space-separated; "" when none)."""
+    forms = [_page_forms(text) for text in pages]
+    found: list[str] = []
+    on_pages = {a for acronyms, _, _ in forms for a in acronyms}
+    # A name asked -> the acronym the pages use for it.
+    for key in _name_runs(asked):
+        if key in on_pages:
+            found.append(key)
+    # An acronym asked -> the name the pages spell out.
+    asked_acronyms = set(_ACRONYM_RE.findall(asked))
+    if asked_acronyms:
+        for _, runs, _ in forms:
+            for key, names in runs.items():
+                if key in asked_acronyms:
+                    found.extend(sorted(names))
+    # Definitions, either way round, in any language.
+    for _, _, definitions in forms:
+        for name, acronym in definitions:
+            if acronym in asked_acronyms:
+                found.append(name)
+            elif _named(name, asked):
+                found.append(acronym)
+    return " ".join(dict.fromkeys(found))
+
+
+def _named(name: str, asked: str) -> bool:
+    """Whether `asked` names `name`. The Han run before a bracket may start earlier than the name
+    ("年成立的国际赛马联合会"): its ending of MIN_HAN characters or more counts."""
+    if name[:1].isascii():
+        return name in asked
+    return any(name[i:] in asked for i in range(len(name) - MIN_HAN + 1))
