@@ -1,5 +1,5 @@
 """Bounds on what a request may hold, the same on every surface (REST `/v1/answer`, the OpenAI-compatible
-`/v1/chat/completions`, Slack, the web chat), all from `Settings`:
+`/v1/chat/completions`, Slack, MCP's `ask`, the web chat), all from `Settings`:
 
 - the body: `BodyLimit`, an ASGI middleware, refuses a declared `Content-Length` over
   `max_body_bytes` before the app reads a byte, and counts the bytes of a body sent without one

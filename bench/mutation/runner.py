@@ -22,7 +22,7 @@ def _module_name(path: str) -> str:
     return path.removesuffix(".py").replace("/", ".")
 
 
-def _child(path: str | None, code, tests: list[str]) -> int:
+def _child(path: str | None, code, tests: list[str], fork_workers: bool = False) -> int:
     """In the forked child: drop the project's modules, put the mutant in place, run the tests."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -42,18 +42,22 @@ def _child(path: str | None, code, tests: list[str]) -> int:
         except BaseException:  # noqa: BLE001 — a mutant that cannot even be imported is killed
             return 90
         setattr(parent, leaf, module)
+    if fork_workers:  # parse workers forked from here run the mutant too (a fork server imports the files)
+        import core.workers
+
+        core.workers.WorkerPool.__init__.__kwdefaults__["start_method"] = "fork"
     import pytest
 
     return int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", "-o", "addopts=", "--no-header", *tests]))
 
 
-def run(path: str | None, code, tests: list[str], timeout: float) -> tuple[str, float]:
+def run(path: str | None, code, tests: list[str], timeout: float, fork_workers: bool = False) -> tuple[str, float]:
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:
         try:
             os.setpgid(0, 0)  # its own group: a timeout ends the child and whatever it started
-            rc = _child(path, code, tests)
+            rc = _child(path, code, tests, fork_workers)
         except BaseException:  # noqa: BLE001
             rc = 91
         os._exit(rc)
@@ -121,7 +125,7 @@ def run_module(name: str, spec: Module, verbose: bool, earlier: dict | None = No
     result = Result(name)
     started = time.monotonic()
     if not tally:
-        status, baseline = run(None, None, spec.tests, timeout=600)
+        status, baseline = run(None, None, spec.tests, timeout=600, fork_workers=spec.fork_workers)
         if status != "survived":
             result.errors.append(f"the tests fail without any mutant ({status}): fix them first")
             return result
@@ -136,7 +140,7 @@ def run_module(name: str, spec: Module, verbose: bool, earlier: dict | None = No
             elif tally:
                 status = "not in the log"
             else:
-                status, _ = run(path, mutated_code(path, functions, index), spec.tests, timeout)
+                status, _ = run(path, mutated_code(path, functions, index), spec.tests, timeout, spec.fork_workers)
             if status in ("killed", "timeout"):
                 result.killed += 1
             elif status == "survived":

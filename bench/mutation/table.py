@@ -19,6 +19,9 @@ class Module:
     files: dict[str, list[str] | None]
     tests: list[str]
     note: str = ""
+    # Parse workers fork from the mutant's process (not from a fork server that imports the files on
+    # disk): for a module whose code also runs in the workers (extraction, the workers' own loop).
+    fork_workers: bool = False
 
 
 MODULES: dict[str, Module] = {
@@ -119,4 +122,104 @@ MODULES: dict[str, Module] = {
         ],
         "Slack verification and which events are answered",
     ),
+
+    # -- #32: the graph, the pool and the store -------------------------------------------------
+    "graph-steps": Module(
+        {"agent/nodes/search.py": None, "agent/nodes/read.py": None, "agent/nodes/answer.py": None},
+        [  # the in-process graph first: it fails fastest
+            "tests/agent/test_graph.py",
+            "tests/system/test_round_steps.py",
+            "tests/system/test_rounds.py::test_two_part_question_cites_two_pages_from_two_rounds",
+            "tests/system/test_rounds.py::test_the_stream_shows_each_round_and_its_text_matches_the_answer",
+            "tests/system/test_rounds.py::test_with_native_tools_the_second_search_arrives_as_a_tool_call",
+            "tests/system/test_search_fallback.py::test_every_provider_down_is_a_503_naming_each",
+            "tests/system/test_search_fallback.py::test_the_question_as_typed_is_searched_too_and_results_merge",
+        ],
+        "search, read, answer: what each graph step hands the next",
+    ),
+    "graph-nodes": Module(
+        {
+            "agent/nodes/decide.py": None, "agent/nodes/rank.py": None, "agent/nodes/select.py": None,
+            "agent/nodes/condense.py": None, "agent/nodes/load_history.py": None,  # cite.py: no mutation point
+            "agent/nodes/related.py": None, "agent/nodes/save.py": None,
+        },
+        [
+            "tests/agent/test_graph.py",
+            "tests/agent/test_condense.py",
+            "tests/agent/test_related.py",
+            "tests/system/test_rounds.py::test_two_part_question_cites_two_pages_from_two_rounds",
+            "tests/system/test_rounds.py::test_each_later_round_reads_its_smaller_share_of_evidence",
+            "tests/system/test_rounds.py::test_follow_up_after_two_rounds_reuses_the_whole_prefix",
+            "tests/api/rest/test_conversations.py",
+        ],
+        "the other graph steps: decide, rank, select, condense, history, related, save",
+    ),
+    "rounds": Module(
+        {"agent/rounds.py": None},
+        [
+            "tests/agent/test_rounds.py",
+            "tests/system/test_rounds.py::test_round_limit_and_time_budget_end_with_an_answer",
+            "tests/system/test_rounds.py::test_depth_deep_reads_more_pages_a_round",
+            "tests/system/test_rounds.py::test_each_later_round_reads_its_smaller_share_of_evidence",
+            "tests/system/test_round_steps.py::test_each_rounds_results_carry_that_rounds_query",
+        ],
+        "how many rounds, pages and evidence; whether the next call is followed",
+    ),
+    "protocols": Module(
+        {
+            "agent/protocols/__init__.py": None, "agent/protocols/base.py": None, "agent/protocols/megrez.py": None,
+            "agent/protocols/plain.py": None, "agent/protocols/tools.py": None,
+        },
+        ["tests/agent/test_protocols.py", "tests/agent/test_messages.py", "tests/system/test_protocols.py"],
+        "the model protocols: megrez, tools, plain",
+    ),
+    "classify": Module({"agent/classify.py": None}, ["tests/agent/test_classify.py"], "the bilingual search rule"),
+    "pool-routing": Module(
+        {"inference/pool.py": None, "inference/routing.py": None},
+        ["tests/inference/test_pool.py", "tests/inference/test_affinity.py"],
+        "several model servers: failover, health, conversation affinity",
+    ),
+    "workers": Module(
+        {"core/workers.py": None},
+        [  # not the whole-service ones that run `websearch serve` in subprocesses (the files on disk)
+            "tests/core/test_workers.py",
+            "tests/system/test_parse_workers.py::test_a_page_that_kills_its_worker_costs_only_that_page",
+        ],
+        "parse workers: crashes, deadlines, memory caps",
+        fork_workers=True,
+    ),
+    "store": Module(
+        {"agent/store.py": None},
+        [  # the Cluster tests left out: they start six Redis servers each (tests/agent for the connection URLs)
+            "tests/agent/test_store.py::test_append_then_get_in_order",
+            "tests/agent/test_store.py::test_concurrent_appends_keep_every_turn",
+            "tests/agent/test_store.py::test_delete",
+            "tests/agent/test_store.py::test_redis_sets_a_ttl",
+            "tests/agent/test_store.py::test_memory_store_expires",
+            "tests/agent/test_store.py::test_redis_down_is_a_clear_store_error_without_the_password",
+            "tests/agent/test_store.py::test_memory_store_forgets_expired_conversations_nobody_reads_again",
+            "tests/agent/test_store.py::test_exists_says_whether_a_conversation_is_kept",
+            "tests/agent/test_store.py::test_readiness_pings_redis_and_closing_gives_its_connections_back",
+            "tests/agent/test_store.py::test_by_default_a_conversation_holds_200_turns_of_at_most_256_kib_each",
+            "tests/agent/test_store_secured.py::test_a_password_in_the_query_never_shows",
+            "tests/agent/test_store_secured.py::test_a_stored_conversation_has_a_size_cap",
+            "tests/agent/test_store_secured.py::test_the_turn_cap_counts_bytes_so_a_chinese_turn_is_held_to_it_too",
+            "tests/agent/test_store_secured.py::test_the_redis_pool_is_bounded",
+        ],
+        "conversation memory, its size caps",
+    ),
+    "rank": Module(
+        {"search/rank.py": None},
+        ["tests/search/test_rank.py", "tests/search/test_rank_context.py"],
+        "passage ranking, follow-ups",
+    ),
+    "recall": Module({"search/recall.py": None}, ["tests/search/test_recall.py"], "the extraction's recall check",
+                     fork_workers=True),
+    "extract": Module(
+        {"search/extract.py": None},
+        ["tests/search/test_extract.py", "tests/search/test_recall.py", "tests/search/test_read.py"],
+        "extraction, the injection filter",
+        fork_workers=True,
+    ),
+    "limits": Module({"api/limits.py": None}, ["tests/system/test_limits.py"], "request size caps"),
 }

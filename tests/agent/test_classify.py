@@ -49,6 +49,33 @@ def test_greetings_arithmetic_rewriting_and_translation_do_not(question):
     assert classify(question) == "chat"
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How do you say thank you in Japanese?",  # a translation request that does not begin with "translate"
+        "What is the translation of harbour in German?",
+        "今天天气很好用英语怎么说？",  # "今天" alone would search
+        "“明天见”英文怎么说",
+    ],
+)
+def test_translation_requests_in_any_wording_do_not_search(question):
+    assert classify(question) == "chat"
+
+
+@pytest.mark.parametrize("question", ["What happened in 1989?", "what changed in 2015", "2008年发生了什么？", "1997年有什么大事"])
+def test_a_bare_year_is_enough_to_search(question):
+    assert classify(question) == "search"
+
+
+def test_a_question_is_read_as_chinese_from_a_fifth_of_its_characters():
+    # 3 Han characters in 18: Chinese, so "多少钱" searches (English rules see nothing to place).
+    assert classify("iphone 16 pro 多少钱？") == "search"
+    # 4 in 26: English, so it is the translation request it says it is ("明天" would search in Chinese).
+    assert classify("Translate to English: 明天开会") == "chat"
+    # A one-character question is Chinese when that character is.
+    assert classify("谁？") == "search"
+
+
 def test_what_the_rule_cannot_place_is_left_to_the_caller():
     assert classify("why is the sky blue") is None
     assert is_question("why is the sky blue") and is_question("天空为什么是蓝色的？")
@@ -85,6 +112,56 @@ def test_a_model_query_must_be_about_the_conversation():
     assert about_conversation("乞力马扎罗山 高度", "乞力马扎罗山有多高？", [])
     history = [_turn("When did the Aurora Bridge in Veldmark open?", "Aurora Bridge Veldmark open")]
     assert about_conversation("Aurora Bridge cost", "And how much did it cost?", history)
+
+
+def test_a_blank_question_is_chat_and_a_name_alone_searches():
+    assert classify("   ") == "chat"
+    assert classify("Tell me about the Harwick Barrage") == "search"  # a proper name is enough
+    assert is_question("you mean the bridge in Veldmark?")  # a question mark makes a question
+
+
+AURORA = [_turn("When did the Aurora Bridge in Veldmark open?", "Aurora Bridge Veldmark open")]
+
+
+@pytest.mark.parametrize(
+    "question, carries",
+    [
+        ("Opening hours?", True),  # two content words and no pronoun: too short to stand alone
+        ("And what did its opening ceremony cost?", True),  # a pronoun, however many words
+        ("toll prices today", False),  # three content words, no pronoun: a question of its own
+        ("And what about the Harwick Barrage?", False),  # a new name: a new subject
+    ],
+)
+def test_which_english_questions_carry_the_earlier_subject(question, carries):
+    query = write_query(question, AURORA)
+    assert ("Aurora Bridge" in query) is carries, query
+    if not carries:
+        assert query == question.rstrip("?")
+
+
+def test_a_chinese_question_that_is_not_a_follow_up_stands_as_asked():
+    zh = [_turn("青川大桥是哪一年通车的？", "青川大桥通车")]
+    assert write_query("海州地铁5号线什么时候开通？", zh) == "海州地铁5号线什么时候开通"
+
+
+def test_a_follow_up_with_nothing_to_carry_is_searched_as_asked():
+    assert write_query("And then?", [_turn("What is it?", "what is it")]) == "And then"
+
+
+def test_what_counts_as_a_shared_word_or_bigram():
+    from agent.classify import about_conversation
+
+    assert about_conversation("BYD sales", "How many cars did BYD sell?", [])  # a three-letter name counts
+    assert not about_conversation("What is the time", "What is the price of the Zephyr-9 battery?", [])  # stop words do not
+    # a small model's timestamp shares only short numbers with the question: not about it
+    assert not about_conversation("2024-05-09T10:00:00", "Did the parade start at 10:00?", [])
+    assert about_conversation("大桥", "青川大桥多长？", [])  # one shared Chinese bigram is enough
+    assert not about_conversation("2024年10月", "青川大桥多长？", [])  # Han characters that share no bigram are not
+    assert not about_conversation("长", "青川大桥多长", [])  # nor a single character
+    older = [_turn("Who founded the Pell Gallery?", "Pell Gallery founder"),
+             *[_turn(f"What is the Zephyr-9 battery's weight {i}?", "Zephyr-9 battery weight") for i in range(3)]]
+    assert not about_conversation("Pell Gallery", "And its capacity?", older)  # only the last three turns count
+    assert about_conversation("Pell Gallery", "And its capacity?", older[:3])
 
 
 # Issue #28: what the plain protocol's rule now places (bench/decide.py --heldout measures it on a

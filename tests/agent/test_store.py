@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from agent.store import MemoryStore, RedisStore, StoreUnavailable
+from agent.state import Turn
+from agent.store import ConversationTooLarge, MemoryStore, RedisStore, StoreUnavailable
 from testkit.skips import missing
 from testkit.app_server import free_port
 from testkit.stores import cluster_ports, turn
@@ -177,9 +178,76 @@ async def test_a_cluster_url_spreads_conversations_over_the_slots(cluster_url):
 
 
 async def test_memory_store_forgets_expired_conversations_nobody_reads_again():
+    """Every SWEEP_EVERY-th append sweeps the expired conversations out of memory (256: a process
+    answering for weeks keeps only the live ones), and no append before it does."""
+    assert MemoryStore.SWEEP_EVERY == 256
     store = MemoryStore(ttl_s=0)
-    for i in range(MemoryStore.SWEEP_EVERY):
+    for i in range(MemoryStore.SWEEP_EVERY - 1):
         await store.append(f"abandoned-{i}", turn(i))
+    assert len(store._data) == MemoryStore.SWEEP_EVERY - 1  # expired, but no sweep yet
     await asyncio.sleep(0.01)
     await store.append("one-more", turn(0))
+    assert len(store._data) <= 1  # the 256th append swept them all (itself too, at TTL 0)
+    for i in range(MemoryStore.SWEEP_EVERY - 1):
+        await store.append(f"again-{i}", turn(i))
+    assert len(store._data) >= MemoryStore.SWEEP_EVERY - 1  # and the next sweep waits for the 512th
+
+
+async def test_exists_says_whether_a_conversation_is_kept(store):
+    assert await store.exists("kept") is False
+    await store.append("kept", turn(1))
+    assert await store.exists("kept") is True
+    await store.delete("kept")
+    assert await store.exists("kept") is False
+
+
+async def test_readiness_pings_redis_and_closing_gives_its_connections_back(redis_url):
+    import redis.asyncio as redis
+
+    down = RedisStore(f"redis://127.0.0.1:{free_port()}/0", ttl_s=60)
+    with pytest.raises(StoreUnavailable):
+        await down.ping()  # /readyz names the store that is down
+    await down.aclose()
+    db = int(redis_url.rsplit("/", 1)[1])
+    observer = redis.from_url(redis_url)
+
+    async def clients() -> set[int]:
+        return {c["id"] for c in await observer.client_list() if int(c["db"]) == db and c["cmd"] != "client|list"}
+
+    before = await clients()
+    store = RedisStore(redis_url, ttl_s=60)
+    await store.ping()
+    await asyncio.gather(*(store.append(f"close-{i}", turn(i)) for i in range(4)))
+    assert await clients() - before  # the store holds connections now …
+    await store.aclose()
+    for _ in range(50):  # … and gives every one back when closed (the server sees them go)
+        if not await clients() - before:
+            break
+        await asyncio.sleep(0.02)
+    assert not await clients() - before
+    await observer.aclose()
+
+
+async def test_by_default_a_conversation_holds_200_turns_of_at_most_256_kib_each():
+    store = MemoryStore(ttl_s=60)
+    for i in range(200):
+        await store.append("long", turn(i))
+    with pytest.raises(ConversationTooLarge, match=r"full \(200 turns\)"):
+        await store.append("long", turn(200))
+
+    def of_size(size: int, fill: str) -> Turn:
+        """A turn whose JSON is exactly `size` bytes (Chinese: 3 bytes a character)."""
+        empty = len(Turn(question="q", answer="", model_answer="").model_dump_json().encode())
+        room = size - empty
+        text = fill * (room // len(fill.encode())) + "x" * (room % len(fill.encode()))
+        made = Turn(question="q", answer=text, model_answer="")
+        assert len(made.model_dump_json().encode()) == size
+        return made
+
+    for fill in ("x", "桥"):
+        await store.append(f"edge-{fill}", of_size(262_144, fill))  # exactly the cap: kept
+        with pytest.raises(ConversationTooLarge, match="larger than 262144 bytes"):
+            await store.append(f"edge-{fill}", of_size(262_145, fill))
+
+
     assert len(store) < MemoryStore.SWEEP_EVERY

@@ -152,6 +152,19 @@ async def test_a_stored_conversation_has_a_size_cap(small_store):
     assert await small_store.get("other") == []
 
 
+async def test_the_turn_cap_counts_bytes_so_a_chinese_turn_is_held_to_it_too(small_store):
+    """4,096 bytes is ~1,365 Chinese characters (3 bytes each in UTF-8): a turn of 1,500 of them is
+    over the cap though its JSON has fewer than 4,096 characters; one of 1,000 fits."""
+    over = Turn(question="青川大桥的总投资是多少？", answer="桥" * 1_500, model_answer="桥")
+    assert len(over.model_dump_json()) < 4096 < len(over.model_dump_json().encode())
+    with pytest.raises(ConversationTooLarge, match="larger than 4096 bytes"):
+        await small_store.append("zh", over)
+    assert await small_store.get("zh") == []
+    fits = Turn(question="青川大桥的总投资是多少？", answer="桥" * 1_000, model_answer="桥")
+    await small_store.append("zh", fits)
+    assert [t.answer for t in await small_store.get("zh")] == ["桥" * 1_000]
+
+
 async def test_the_redis_pool_is_bounded(redis_url):
     """50 requests at once share at most `max_connections` connections (they wait, none fails)."""
     import redis.asyncio as redis

@@ -86,6 +86,18 @@ async def test_past_the_deadline_the_worker_is_killed_and_replaced() -> None:
         assert pool.restarts == {"deadline": 1}
 
 
+async def test_a_jobs_own_deadline_overrides_the_pools_both_ways() -> None:
+    """`websearch index` gives a long PDF 60 s and DuckDuckGo's search 12 s on a pool whose pages get
+    3 s: a job's own deadline holds whichever way it differs from the pool's."""
+    with WorkerPool(1, deadline_s=0.3, memory_mb=0).start() as short:
+        assert await short.run("time:sleep", 1.0, deadline_s=30) is None  # past the pool's, within its own
+        assert not short.restarts
+    with WorkerPool(1, deadline_s=30, memory_mb=0).start() as long:
+        with pytest.raises(WorkerLost) as lost:
+            await long.run("time:sleep", 60, deadline_s=0.3)
+        assert lost.value.cause == "deadline" and "0.3s" in str(lost.value)
+
+
 async def test_a_memory_hog_dies_under_its_cap_and_the_server_does_not(pool: WorkerPool) -> None:
     with pytest.raises(WorkerLost) as lost:
         await pool.run("testkit.chaos:misbehave", "hog")

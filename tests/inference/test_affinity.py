@@ -81,6 +81,27 @@ def test_the_ring_moves_only_the_share_of_an_endpoint_that_comes_or_goes():
     assert all(sorted(five.walk(k)) == sorted(names) and five.walk(k)[0] == after[k] for k in keys[:50])
 
 
+async def test_replicas_listing_the_servers_in_another_order_place_each_conversation_alike(three):
+    """Two api replicas whose WEBSEARCH_LLM_BASE_URL lists the same servers in another order: each
+    conversation still reaches the same server from either (its prefix cache is there)."""
+    a, b, c = three
+    one = build_llm(llm_config(Settings(_env_file=None, llm_base_url=f"{a.base_url},{b.base_url},{c.base_url}")))
+    other = build_llm(llm_config(Settings(_env_file=None, llm_base_url=f"{c.base_url},{a.base_url},{b.base_url}")))
+    try:
+        for n in range(24):
+            assert await ask(one, key(n)) == ANSWER
+        first = homes(a, b, c)
+        for server in three:
+            server.requests.clear()
+        for n in range(24):
+            assert await ask(other, key(n), "chat") == ANSWER
+        assert homes(a, b, c) == first
+        assert len({next(iter(s)) for s in first.values()}) == 3  # and they spread over all three
+    finally:
+        await one.aclose()
+        await other.aclose()
+
+
 def test_the_load_bound_is_the_ceiling_of_the_factor_times_the_mean():
     assert load_bound(0, 2, 1.25) == 1
     assert load_bound(49, 2, 1.25) == 32  # 50 requests on 2: none above ⌈1.25 × 25⌉
@@ -198,6 +219,25 @@ async def test_an_endpoint_going_down_moves_only_its_conversations_and_they_come
                 await ask(llm, key(n))
             back = {k: next(iter(s)) for k, s in homes(a, healed, c).items()}
             assert back == home  # b's conversations are home again; nobody else moved
+    finally:
+        await llm.aclose()
+
+
+async def test_a_server_marked_down_is_not_tried_first_for_its_conversations(three):
+    """b answers 503: its conversations fail over at their first request, and until b's cool-down is
+    over their next requests go straight to the next server, never to b first (each try there costs
+    the user a round trip, and a slow server its timeout)."""
+    a, b, c = three
+    b.fail_with = 503
+    llm = pool_of(a, b, c, cooldown_s=60)
+    try:
+        on_b = [n for n in range(40) if llm.ring.walk(key(n))[0].llm.base_url.startswith(b.url)]
+        assert len(on_b) >= 3
+        for turn in range(3):
+            for n in on_b:
+                assert await ask(llm, key(n), ("stream", "chat", "batch")[turn]) == ANSWER
+        assert len(b.requests) == 1  # the request that found it down, and none since
+        assert list(llm.down()) == [b.base_url]
     finally:
         await llm.aclose()
 

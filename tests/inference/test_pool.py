@@ -136,13 +136,16 @@ async def test_a_server_that_was_stopped_rejoins_when_it_is_back(two):
         await llm.aclose()
 
 
-async def test_a_bad_request_is_not_retried_on_the_other_server(two):
+@pytest.mark.parametrize("stream", [True, False], ids=["streamed", "not streamed"])
+async def test_a_bad_request_is_not_retried_on_the_other_server(two, stream):
+    """Streamed (the answer) or not (condense, related questions): a context overflow is the request's
+    fault; no server is marked down for it, so the next conversation is served as usual."""
     a, b = two
     a.max_model_len = b.max_model_len = 20  # the prompt does not fit on either
     llm = pool_of(a, b)
     try:
         with pytest.raises(PromptTooLong):
-            await ask(llm)
+            await ask(llm, stream=stream)
         assert generated(a) + generated(b) == 1
         assert llm.down() == {}  # the request was at fault, not the server
     finally:

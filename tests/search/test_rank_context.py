@@ -66,6 +66,39 @@ def test_follow_up_spends_the_budget_on_what_is_asked_now(lang: str) -> None:
     assert fact not in evidence(history=[first], followup=False)
 
 
+def _two_winners(lang: str) -> list[Page]:
+    filler = FILLER_EN if lang == "en" else FILLER_ZH
+    facts = {
+        "en": [("Marcel Dupont wins the Prix Goncourt", "Marcel Dupont won the 2019 Prix Goncourt for The Salt Roads.",
+                "Marcel Dupont was born in Lyon in 1961."),
+               ("Ada Okafor wins the Booker Prize", "Ada Okafor won the 2019 Booker Prize for The Tide Clock.",
+                "Ada Okafor was born in Leeds in 1975.")],
+        "zh": [("马塞尔·杜邦获龚古尔文学奖", "马塞尔·杜邦凭《盐路》获得2019年龚古尔文学奖。", "马塞尔·杜邦1961年出生于里昂。"),
+               ("阿达·奥卡福获布克奖", "阿达·奥卡福凭《潮汐钟》获得2019年布克奖。", "阿达·奥卡福1975年出生于利兹。")],
+    }[lang]
+    return [
+        Page(url=url, title=title, text="\n".join(f"{filler}{fact}" for fact in own))
+        for url, (title, *own) in zip(("https://a.example/dupont", "https://b.example/okafor"), facts)
+    ]
+
+
+LONG_CONVERSATIONS = {
+    "en": (["Who won the 2019 Prix Goncourt?", "What is The Salt Roads about?", "Who won the 2019 Booker Prize?",
+            "What is The Tide Clock about?"], "Where was she born?", "Leeds"),
+    "zh": (["谁获得了2019年龚古尔文学奖？", "《盐路》讲的是什么？", "谁获得了2019年布克奖？", "《潮汐钟》讲的是什么？"],
+           "她出生在哪里？", "利兹"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_follow_up_in_a_long_conversation_is_about_its_latest_subject(lang: str) -> None:
+    """Four turns, the first two about one winner, the last two about another; the model's query only
+    repeats the question. "Where was she born?" asks about the latest subject, not the oldest."""
+    history, question, place = LONG_CONVERSATIONS[lang]
+    best = rank_passages(_two_winners(lang), question, question.rstrip("?？"), history=history)[0]
+    assert place in best.text and best.url == "https://b.example/okafor"
+
+
 def test_passage_is_ranked_with_the_heading_it_sits_under() -> None:
     board = (
         "Atlantic Cable Board\n"

@@ -6,6 +6,8 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
+
 from search.extract import extract_page
 from search.fetch import Fetched
 from search.models import SearchResult
@@ -54,6 +56,16 @@ def test_visible_blocks_leave_out_navigation_banners_comments_and_footers() -> N
     assert blocks == ["Breakwater delayed", *ARTICLE]
 
 
+@pytest.mark.parametrize("body", ["<body class='page has-sidebar'>", "<body id='layout-with-comments'>"])
+def test_a_body_whose_class_sounds_like_boilerplate_is_still_checked(body: str) -> None:
+    """Many themes put their layout in <body class> ("has-sidebar", "single-post with-comments"): the
+    page is not boilerplate, and an extraction that lost its article still falls back."""
+    page = PAGE.replace("<body>", body, 1)
+    assert visible_blocks(page) == ["Breakwater delayed", *ARTICLE]
+    text, fallback = checked(page, "https://news.example/breakwater", ARTICLE[0])
+    assert fallback is not None and all(paragraph in text for paragraph in ARTICLE)
+
+
 def test_an_extraction_that_kept_a_teaser_is_caught_and_a_whole_one_is_not() -> None:
     blocks = visible_blocks(PAGE)
     assert missing(ARTICLE[0], blocks)  # a third of the article
@@ -83,3 +95,100 @@ def test_long_extractions_and_huge_pages_skip_the_check() -> None:
     assert checked(PAGE, "http://example.test/b", long_text) == (long_text, None)
     huge = PAGE.replace("</body>", "<p>" + "padding " * 150_000 + "</p></body>")  # > MAX_HTML_CHARS: not parsed twice
     assert checked(huge, "http://example.test/b", ARTICLE[0]) == (ARTICLE[0], None)
+
+
+# --- what counts as a visible block --------------------------------------------------------------
+
+_HIDDEN = ("script", "style", "noscript", "template", "svg", "iframe", "nav", "header", "footer", "aside",
+           "form", "button", "select", "textarea", "figure", "figcaption")  # fmt: skip
+_LONG = "a paragraph long enough to count as article text if the visible-blocks reader ever kept it here."
+
+
+def test_visible_blocks_skip_every_hidden_container_and_read_every_block_tag_once() -> None:
+    hidden = "".join(f"<{tag}><p>{tag.upper()} {_LONG}</p></{tag}>" for tag in _HIDDEN)
+    page = (
+        "<html class='js has-sidebar'><body>" + hidden + "<article>"
+        "<h1>Heading one</h1><h2>Heading two</h2><h3>Heading three</h3><h4>Heading four</h4>"
+        "<p>First paragraph of the article.</p>"
+        "<ul><li>A plain list item</li><li><p>A list item paragraph</p></li></ul>"
+        "<blockquote>A quoted block <p>with its own paragraph inside</p></blockquote>"
+        "<pre>code block line</pre><dl><dt>Term</dt><dd>Its definition</dd></dl>"
+        "<p>   </p>"  # nothing to read: no block
+        "<p><a href='/a'>Mostly a link</a> x</p>"  # over half link text: navigation
+        "<p><a href='/b'>Link</a> too</p>"  # exactly half: kept
+        "</article></body></html>"
+    )
+    assert visible_blocks(page) == [
+        "Heading one", "Heading two", "Heading three", "Heading four", "First paragraph of the article.",
+        "A plain list item", "A list item paragraph", "A quoted block with its own paragraph inside",
+        "code block line", "Its definition", "Link too",
+    ]  # fmt: skip
+
+
+def test_a_bare_fragment_whose_root_sounds_like_boilerplate_is_read_not_a_crash() -> None:
+    assert visible_blocks(f"<div class='post-share'><p>{_LONG}</p></div>") == [_LONG]
+
+
+# --- which paragraphs an extraction must keep ----------------------------------------------------
+
+
+def _para(n: int, seed: str) -> str:
+    """A paragraph of exactly n characters, its opening unique to `seed`."""
+    text = f"{seed} " + "the harbour authority said the work goes on through the winter months " * 10
+    return text[:n]
+
+
+def test_article_paragraphs_start_at_80_weighted_characters() -> None:
+    for block in ("x" * 80, "桥" * 40):  # a Han character counts double
+        assert missing("", [block]) == [block]
+    assert missing("", ["x" * 79, "桥" * 39]) == []  # captions and menu items: no article to lose
+
+
+def test_the_three_longest_paragraphs_from_200_characters_must_be_kept() -> None:
+    a, b, c, d = _para(400, "Alpha"), _para(400, "Bravo"), _para(400, "Charlie"), _para(250, "Delta")
+    assert missing("\n".join([a, b, c]), [a, b, c, d]) == []  # the fourth longest may go
+    assert missing("\n".join([a, b, d]), [a, b, c, d]) == [c]
+    exactly = _para(200, "Echo")
+    short = _para(120, "Foxtrot")
+    assert missing(short + " " + "x" * 40, [exactly, short]) == [exactly]  # 200 counts
+    assert missing(short + " " + "x" * 40, [_para(199, "Golf"), short]) == []
+
+
+def test_a_paragraph_is_kept_when_its_first_50_characters_are() -> None:
+    a, b = _para(300, "Alpha"), ("Bravo-" + "harbour-works-" * 30)[:300]  # no spaces: 50 characters are 50
+    assert missing(a + "\n" + b[:50] + "#" * 200, [a, b]) == []
+    assert missing(a + "\n" + b[:49] + "#" * 200, [a, b]) == [b]
+
+
+def test_too_short_an_extraction_reports_what_it_lacks() -> None:
+    a, b, c = _para(300, "Alpha"), _para(300, "Bravo"), _para(300, "Charlie")
+    assert missing(a, [a, b, c]) == [b, c]  # the lost ones, not the one it kept
+    small = [_para(100, f"Small{i}") for i in range(10)]
+    d = _para(250, "Delta")
+    assert missing(d, [d, *small]) == [d]  # it holds the longest: that one is reported, not all
+    five = [_para(100, f"Para{i}") for i in range(5)]
+    assert missing("\n".join(five[:2]), five) == []  # exactly 40 % of the visible text is enough
+    assert missing(five[0] + "\n" + five[1][:99], five) != []
+
+
+def test_a_whole_extraction_stands_and_a_long_one_that_lost_the_article_is_still_checked() -> None:
+    whole = "\n".join(ARTICLE)
+    assert checked(PAGE, "http://example.test/b", whole) == (whole, None)
+    article = _para(300, "Alpha")
+    page = f"<html><body><article><p>{article}</p><p>{ARTICLE[0]}</p></article></body></html>"
+    unrelated = ("Unrelated words. " * 2_000)[:19_999]  # just under ENOUGH_CHARS: checked
+    text, fallback = checked(page, "http://example.test/b", unrelated)
+    assert fallback is not None and article in text
+    enough = unrelated + "."  # exactly ENOUGH_CHARS: the check is skipped
+    assert checked(page, "http://example.test/b", enough) == (enough, None)
+
+
+def test_a_page_of_exactly_a_million_characters_is_checked_and_one_more_is_not() -> None:
+    pad = "<p>{}</p></body>"
+    base = PAGE.replace("</body>", pad)
+    fill = 1_000_000 - len(base.format(""))
+    exact = base.format("w " * (fill // 2) + "w" * (fill % 2))
+    assert len(exact) == 1_000_000
+    assert checked(exact, "http://example.test/b", ARTICLE[0])[1] is not None
+    over = exact.replace("<p>w", "<p>ww", 1)
+    assert checked(over, "http://example.test/b", ARTICLE[0]) == (ARTICLE[0], None)

@@ -113,6 +113,22 @@ def test_a_factual_answer_from_memory_is_searched_instead_and_never_shown(local_
     assert "5 euros" not in shown and "5 euros" not in done["answer"]
 
 
+@pytest.mark.parametrize(
+    "question, refusal",
+    [(QUESTION, "I'm sorry, but I can't help with that."), (ZH_QUESTION, "抱歉，我无法提供这方面的信息。")],
+)
+def test_a_models_refusal_of_a_factual_question_is_not_overruled_by_a_search(local_web, tools_model, question, refusal):
+    tools_model.script = [refusal]  # the model declines instead of calling
+    with ServedApp(make_settings(local_web, tools_model)) as app:
+        before = searches(local_web)
+        events = stream(app, question=question)
+        after = searches(local_web)
+    done = dict(events)["done"]
+    assert done["searched"] is False and done["answer"] == refusal and done["sources"] == []
+    assert "".join(e["text"] for name, e in events if name == "delta") == refusal  # shown as written
+    assert after == before
+
+
 def test_a_greeting_is_answered_without_offering_the_tool(tools_app, tools_model, local_web):
     before = searches(local_web)
     for question in ("Hello!", "你好！", "What is 12 * 7?"):

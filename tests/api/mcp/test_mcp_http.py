@@ -208,6 +208,20 @@ async def test_bad_arguments_are_tool_errors_naming_the_argument(served):
     assert still_fine.is_error  # the session survived every refusal
 
 
+async def test_ask_applies_the_question_cap_as_rest_and_openai_do(served, megrez):
+    """The same caps as every surface (tests/system/test_limits.py): characters, then tokens."""
+    async with mcp_client(served) as client:
+        over_tokens = await client.call_tool("ask", {"question": "桥" * 1_600})  # 1,600 characters, 1,600+ tokens
+        over_chars = await client.call_tool("ask", {"question": "a " * 2_100})  # 4,200 characters
+        fine = await client.call_tool("ask", {"question": "桥" * 10 + "的总投资是多少？"})
+    assert over_tokens.is_error and "at most 1500" in text_of(over_tokens), text_of(over_tokens)
+    assert "question" in text_of(over_tokens)
+    assert over_chars.is_error and "question" in text_of(over_chars)
+    assert not fine.is_error, text_of(fine)  # a Chinese question under the caps is answered
+    asked = [b for b in megrez.bodies("/v1/chat/completions") if "桥" * 1_600 in json.dumps(b, ensure_ascii=False)]
+    assert asked == []  # the model never saw the question over the cap
+
+
 async def test_model_backend_down_is_a_tool_error_naming_it(local_web, megrez):
     port = free_port()  # nothing listens there
     settings = make_settings(local_web, megrez, llm_base_url=f"http://127.0.0.1:{port}/v1")
