@@ -275,8 +275,13 @@ class MegrezBehaviour:
         candidates = []  # (score, order, sentence, n)
         for ci, ctx in enumerate(contexts):
             ctx_terms = terms(ctx["title"] + "\n" + ctx["text"])
+            title_terms = terms(ctx["title"])
+            # A page names the subject in its text, or is about it by its title ("Aurora Bridge opens …"
+            # is about the Aurora Bridge in Veldmark though its article never repeats the city).
             eligible = not keys or any(
-                len(k & ctx_terms) >= max(1, (len(k) + 1) // 2) if any(CJK_RE.search(t) for t in k) else k <= ctx_terms
+                len(k & ctx_terms) >= max(1, (len(k) + 1) // 2)
+                if any(CJK_RE.search(t) for t in k)
+                else k <= ctx_terms or len(k & title_terms) >= max(2, (len(k) + 1) // 2)
                 for k in keys
             )
             if not eligible:
