@@ -18,7 +18,9 @@ _CJK_RE = re.compile(r"[\u3400-\u9fff]")
 
 
 def _encode(text: str) -> str:
-    return _percent(text, safe="")  # "-", ",", "&" included
+    # quote() leaves "-" alone (it is unreserved in URLs), but the fragment syntax reserves it for
+    # its prefix-/-suffix form, so it is encoded by hand; "," and "&" are encoded by quote().
+    return _percent(text, safe="").replace("-", "%2D")
 
 
 def _edges(quote: str) -> tuple[str, str]:

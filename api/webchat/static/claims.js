@@ -210,6 +210,27 @@ function markersOf(text, claims) {
   return out;
 }
 
+// A URL text fragment (`#:~:text=`), built as agent/verify/fragment.py builds the API's quote_url:
+// a short quote whole, a long one by its first and last words; "-", "," and "&" percent-encoded.
+function quoteURL(url, quote) {
+  url = url.replace(/:~:.*$/, '').replace(/#$/, ''); // a second rendering replaces the fragment, never adds one
+  const text = quote.split(/\s+/).filter(Boolean).join(' ');
+  if (!text) return url;
+  const cjk = /[\u3400-\u9fff]/.test(text);
+  const enc = (s) => encodeURIComponent(s).replace(/-/g, '%2D');
+  let directive;
+  if (text.length <= (cjk ? 24 : 80)) {
+    directive = `text=${enc(text)}`;
+  } else {
+    const words = text.split(' ');
+    const [start, end] = cjk || words.length < 9
+      ? [text.slice(0, 10).trim(), text.slice(-10).trim()]
+      : [words.slice(0, 4).join(' '), words.slice(-4).join(' ')];
+    directive = `text=${enc(start)},${enc(end)}`;
+  }
+  return url.includes('#') ? `${url}:~:${directive}` : `${url}#:~:${directive}`;
+}
+
 function quoteOf(claim, n) {
   const quote = (claim && claim.quotes || []).find((q) => Number(q.index) === n);
   return quote && quote.text ? quote.text : '';
@@ -238,6 +259,7 @@ function decorate({ answer, text, sources, claims }, turn) {
     const quote = quoteOf(claim, n);
     const site = siteOf(source.url) || source.title || '';
     chip.removeAttribute('title'); // the tooltip below says it, once
+    if (quote && chip.href) chip.href = quoteURL(chip.href, quote); // opens the page at the quote
     chip.claimCard = cards.get(n) || null;
     chip.claimQuote = quote;
     chip.claimTip = quote
