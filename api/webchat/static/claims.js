@@ -217,7 +217,8 @@ function quoteURL(url, quote) {
   const text = quote.split(/\s+/).filter(Boolean).join(' ');
   if (!text) return url;
   const cjk = /[\u3400-\u9fff]/.test(text);
-  const enc = (s) => encodeURIComponent(s).replace(/-/g, '%2D');
+  // encodeURIComponent leaves -!'()* alone; Python's quote() (the API's quote_url) encodes all but -
+  const enc = (s) => encodeURIComponent(s).replace(/[-!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   let directive;
   if (text.length <= (cjk ? 24 : 80)) {
     directive = `text=${enc(text)}`;
