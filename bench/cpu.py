@@ -18,8 +18,9 @@ this process and share the cores).
 
 Extraction: each path (`WEBSEARCH_EXTRACTOR`: `fast` = resiliparse first, trafilatura where it
 looks wrong; `trafilatura` = the path shipped before) on trafilatura's evaluation pages, scored as
-trafilatura scores itself (segments, as bench/realdata.py): the 125 in bench/data and the 949 of
-../shared/data/trafilatura-eval; ms per page is this process's CPU time (one core)."""
+trafilatura scores itself (segments, as bench/realdata.py): the 125 in bench/data, and with
+`--eval-pages DIR` any folder laid out as trafilatura's evaluation set (`evaldata.json` + the gzipped
+pages; its 949 pages were measured for the README); ms per page is this process's CPU time (one core)."""
 
 from __future__ import annotations
 
@@ -53,10 +54,7 @@ from testkit.web import LocalWeb
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "bench" / "corpus"  # 64 pages with navigation, ads and comments around the article
 PATHS = ("fast", "trafilatura")
-EVAL_SETS = {
-    "bench/data (125)": ROOT / "bench" / "data" / "trafilatura_eval",
-    "trafilatura-eval (949)": ROOT.parent.parent / "shared" / "data" / "trafilatura-eval",
-}
+EVAL_SETS = {"bench/data (125)": ROOT / "bench" / "data" / "trafilatura_eval"}
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -241,7 +239,10 @@ def segment_scores(evaldata: dict, outputs: dict[str, str]) -> dict:
 
 def extraction(args: argparse.Namespace) -> list[dict]:
     rows = []
-    for name, folder in EVAL_SETS.items():
+    sets = dict(EVAL_SETS)
+    if args.eval_pages is not None:
+        sets[f"{args.eval_pages.name}"] = args.eval_pages
+    for name, folder in sets.items():
         if not (folder / "evaldata.json").exists():
             print(f"{name}: {folder} not found, skipped", file=sys.stderr)
             continue
@@ -284,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--answers", type=int, default=48, help="answers per level: the corpus' first N questions")
     parser.add_argument("--redis-url", help="the server's store and caches in this Redis (default: in-process)")
     parser.add_argument("--profile", type=Path, help="py-spy the first level, cold and warm, into this folder; print its top ten")
+    parser.add_argument("--eval-pages", type=Path, help="also score extraction on this trafilatura-eval-style folder")
     parser.add_argument("--skip-service", action="store_true")
     parser.add_argument("--skip-extraction", action="store_true")
     parser.add_argument("--json", action="store_true")

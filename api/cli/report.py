@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from api.cli.evaluate import Record
+    from api.cli.records import Record
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"

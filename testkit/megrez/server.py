@@ -25,29 +25,10 @@ from testkit.megrez.protocol import ErrorResponse, check_context, dumps, validat
 from testkit.megrez.responses import full_response, models_list, stream_events
 from testkit.megrez.template import finish_text, parse_megrez_prompt, render_megrez, tokenize
 
-_SETTINGS = (
-    "model",
-    "max_model_len",
-    "root",
-    "chunk_chars",
-    "delay_s",
-    "chunk_delay_s",
-    "script",
-    "reply",
-    "fail_with",
-    "fail_times",
-    "fail_body",
-    "mid_stream_error",
-    "reverse_choices",
-    "citation_style",
-    "inject_bad_citation",
-    "careless",
-    "api_key",
-    "health_status",
-    "context_error",
-    "template_roles",
-    "mode",
-    "refuse_tools",
+_SETTINGS = tuple(  # the constructor arguments a test may also change while the server runs
+    "model max_model_len root chunk_chars delay_s chunk_delay_s script reply fail_with fail_times fail_body"
+    " mid_stream_error reverse_choices citation_style inject_bad_citation careless api_key health_status"
+    " context_error template_roles mode refuse_tools".split()
 )
 
 
