@@ -26,8 +26,8 @@ from testkit.megrez.responses import full_response, models_list, stream_events
 from testkit.megrez.template import finish_text, parse_megrez_prompt, render_megrez, tokenize
 
 _SETTINGS = tuple(  # the constructor arguments a test may also change while the server runs
-    "model max_model_len root chunk_chars delay_s chunk_delay_s script reply fail_with fail_times fail_body"
-    " mid_stream_error reverse_choices citation_style inject_bad_citation careless api_key health_status"
+    "model max_model_len root chunk_chars delay_s chunk_delay_s probe_delay_s script reply fail_with fail_times"
+    " fail_body fail_path hold mid_stream_error reverse_choices citation_style inject_bad_citation careless api_key health_status"
     " context_error template_roles mode refuse_tools".split()
 )
 
@@ -41,6 +41,8 @@ class ScriptedMegrez(LoopbackServer):
                                    prompt tokens (+ max_tokens) over max_model_len -> vLLM's 400.
     chunk_chars                    characters per streamed content delta (markers get split).
     delay_s                        seconds before any generation response starts (time to first token).
+    probe_delay_s                  seconds GET /health and /v1/models wait before answering (vLLM busy
+                                   with a long batch: a readiness probe times out).
     chunk_delay_s                  seconds between streamed chunks (lets a test disconnect mid-stream).
     script                         replies returned in order instead of the behaviour (one per prompt);
                                    an int entry fails that request with that status. Used up -> behaviour.
@@ -50,6 +52,10 @@ class ScriptedMegrez(LoopbackServer):
                                    the next `fail_times` requests when that is set.
     fail_body                      with fail_with: this body instead of vLLM's (a str goes as text/plain:
                                    a proxy's HTML page, a reply that is not JSON).
+    fail_path                      with fail_with: only requests to this path fail ("/v1/completions":
+                                   the batched condense; "/v1/chat/completions": the chat turns).
+    hold                           a generation request whose body holds this text is never answered:
+                                   it waits until its client goes away (or the server stops).
     mid_stream_error               a stream sends this event after two pieces of text, then [DONE]
                                    (how vLLM reports an engine that died mid-generation).
     reverse_choices                a batch's choices come back last first (their `index` is what counts).
@@ -91,11 +97,14 @@ class ScriptedMegrez(LoopbackServer):
         chunk_chars: int = 4,
         delay_s: float = 0.0,
         chunk_delay_s: float = 0.0,
+        probe_delay_s: float = 0.0,
         script: list[str | int] | None = None,
         reply: str | None = None,
         fail_with: int | None = None,
         fail_times: int | None = None,
         fail_body: dict | str | None = None,
+        fail_path: str | None = None,
+        hold: str | None = None,
         mid_stream_error: dict | None = None,
         reverse_choices: bool = False,
         citation_style: str = "canonical",
@@ -118,11 +127,14 @@ class ScriptedMegrez(LoopbackServer):
         self.chunk_chars = chunk_chars
         self.delay_s = delay_s
         self.chunk_delay_s = chunk_delay_s
+        self.probe_delay_s = probe_delay_s
         self.script = script
         self.reply = reply
         self.fail_with = fail_with
         self.fail_times = fail_times
         self.fail_body = fail_body
+        self.fail_path = fail_path
+        self.hold = hold
         self.mid_stream_error = mid_stream_error
         self.reverse_choices = reverse_choices
         self.citation_style = citation_style
@@ -196,6 +208,8 @@ class ScriptedMegrez(LoopbackServer):
         if body is None:
             return
 
+        if path in ("/health", "/v1/models") and self.probe_delay_s:
+            await asyncio.sleep(self.probe_delay_s)
         if path == "/health":
             return await self._send(send, self.health_status, b"", "application/json")
         if path in ("/version",):
@@ -301,7 +315,11 @@ class ScriptedMegrez(LoopbackServer):
         return out
 
     async def _generate(self, path: str, body: bytes, parsed: Any, send: Callable, abort: Abort) -> None:
-        if self.fail_with is not None and (self.fail_times is None or self.fail_times > 0):
+        if self.hold is not None and self.hold.encode() in body:
+            await wait(abort, 300)  # never answered: the client gives up first
+            return
+        failing = self.fail_path is None or self.fail_path == path
+        if self.fail_with is not None and failing and (self.fail_times is None or self.fail_times > 0):
             status = self.fail_with
             if self.fail_times is not None:
                 self.fail_times -= 1
