@@ -16,7 +16,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from testkit.megrez import guided, tools_mode
+import testkit.megrez.guided as guided
+import testkit.megrez.tools_mode as tools_mode
 from testkit.megrez.behaviour import MegrezBehaviour
 from testkit.megrez.http import Abort, LoopbackServer, read_body, wait
 from testkit.megrez.metrics import metrics_text

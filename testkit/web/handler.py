@@ -7,7 +7,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-from testkit.web import content, hostile
+import testkit.web.content as content
+import testkit.web.hostile as hostile
 
 if TYPE_CHECKING:
     from testkit.web.server import LocalWeb
