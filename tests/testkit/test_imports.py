@@ -17,6 +17,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 TESTKIT = ROOT / "testkit"
 
@@ -34,7 +36,7 @@ def package_of(name: str) -> str:
     return name if MODULES[name].name == "__init__.py" else name.rpartition(".")[0]
 
 
-def imports(name: str, *, runtime_only: bool) -> list[tuple[int, str]]:
+def imports(name: str, *, runtime_only: bool, source: str | None = None) -> list[tuple[int, str]]:
     """(line, module) for each testkit module `name` imports: `from P import x` reads P's namespace (so
     P's __init__ must have run) and, when x is a module, imports P.x; `import P.x` names P.x only (its
     packages are imported first, as for any module). runtime_only leaves out `if TYPE_CHECKING:`
@@ -59,7 +61,7 @@ def imports(name: str, *, runtime_only: bool) -> list[tuple[int, str]]:
                     if (sub := f"{node.module}.{alias.name}") in MODULES:
                         found.append((node.lineno, sub))
 
-    visit(ast.parse(MODULES[name].read_text(encoding="utf-8")).body)
+    visit(ast.parse(MODULES[name].read_text(encoding="utf-8") if source is None else source).body)
     return found
 
 
@@ -108,9 +110,13 @@ def test_the_checks_see_a_circle_and_an_import_through_the_package():
     ]
     assert through_own_package("testkit.web.handler", "import testkit.web.content as content") == []
     assert circle({"testkit.web": ["testkit.web.handler"], "testkit.web.handler": ["testkit.web"]})
-    runtime = [m for _, m in imports("testkit.web.handler", runtime_only=True)]
-    typed = [m for _, m in imports("testkit.web.handler", runtime_only=False)]
-    assert "testkit.web.content" in runtime and "testkit.web.server" in set(typed) - set(runtime)
+    source = "from typing import TYPE_CHECKING\nimport testkit.web.content as content\nif TYPE_CHECKING:\n    from testkit.web.server import LocalWeb\n"
+    assert imports("testkit.web.handler", runtime_only=True, source=source) == [(2, "testkit.web.content")]
+    assert imports("testkit.web.handler", runtime_only=False, source=source) == [(2, "testkit.web.content"), (4, "testkit.web.server")]
+    assert imports("testkit.web.handler", runtime_only=True, source="from testkit.web import content") == [
+        (1, "testkit.web"),
+        (1, "testkit.web.content"),
+    ]
 
 
 def test_no_module_reaches_a_sibling_through_its_own_package():
@@ -118,8 +124,11 @@ def test_no_module_reaches_a_sibling_through_its_own_package():
     assert found == [], "import the sibling module itself (import testkit.web.content as content):\n" + "\n".join(found)
 
 
-def test_what_runs_at_import_makes_no_circle():
-    graph = {name: sorted({m for _, m in imports(name, runtime_only=True)} - {name}) for name in MODULES}
+@pytest.mark.parametrize("runtime_only", [True, False], ids=["at-import", "with-type-checking-imports"])
+def test_the_imports_make_no_circle(runtime_only):
+    """Not even through the imports only a type checker follows (`if TYPE_CHECKING:`), nor those in
+    functions: a reader (or a checker) following any import never comes back where it started."""
+    graph = {name: sorted({m for _, m in imports(name, runtime_only=runtime_only)} - {name}) for name in MODULES}
     assert sum(len(targets) for targets in graph.values()) > 40, "nothing to check: the walk would pass vacuously"
     assert circle(graph) == []
 
