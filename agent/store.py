@@ -129,6 +129,11 @@ class MemoryStore:
             raise over_quota(self.quota)
         self._used[caller] = (now + self._ttl_s, used)
 
+    @property
+    def held(self) -> int:
+        """Conversations held in memory, the expired ones included until a sweep or a read drops them."""
+        return len(self._data)
+
     def _live(self, conversation_id: str) -> list[Turn] | None:
         entry = self._data.get(conversation_id)
         if entry is None:

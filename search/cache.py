@@ -35,13 +35,14 @@ class Cache(Protocol):
 
 
 class MemoryCache:
-    def __init__(self, max_items: int = 2048):
+    def __init__(self, max_items: int = 2048, clock: Callable[[], float] = time.monotonic):
         self._items: dict[str, tuple[float, bytes]] = {}
         self._max_items = max_items
+        self._clock = clock  # injectable, as the circuits' (tests move time instead of sleeping)
 
     async def get(self, key: str) -> bytes | None:
         entry = self._items.get(key)
-        if entry is None or entry[0] < time.monotonic():
+        if entry is None or entry[0] < self._clock():
             self._items.pop(key, None)
             return None
         return entry[1]
@@ -49,7 +50,7 @@ class MemoryCache:
     async def set(self, key: str, value: bytes, ttl_s: int) -> None:
         if len(self._items) >= self._max_items:  # drop the oldest insertion; good enough for one process
             self._items.pop(next(iter(self._items)))
-        self._items[key] = (time.monotonic() + ttl_s, value)
+        self._items[key] = (self._clock() + ttl_s, value)
 
     async def add(self, key: str, value: bytes, ttl_s: int) -> bool:
         if await self.get(key) is not None:

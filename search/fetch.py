@@ -107,6 +107,12 @@ class Fetcher:
         self._host_slots: dict[str, asyncio.Semaphore] = {}
         self._host_users: Counter[str] = Counter()
 
+    @property
+    def hosts_in_flight(self) -> dict[str, int]:
+        """Requests in flight or waiting for a slot, by host; a host is listed only while it has one
+        (what the politeness limit holds now, for a look from outside)."""
+        return {host: self._host_users[host] for host in self._host_slots}
+
     async def fetch(self, url: str) -> Fetched:
         try:
             host = httpx.URL(url).host

@@ -303,9 +303,15 @@ class SlackBot:
         except Exception as exc:  # noqa: BLE001 — Slack itself is unreachable: only the log is left
             log.warning("could not post the error to Slack: %s", exc)
 
+    @property
+    def answers_in_flight(self) -> int:
+        """Answers being written now (each one's task is dropped once it is posted)."""
+        return len(self._tasks)
+
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait for the answers in flight (at shutdown)."""
         if self._tasks:
+            log.info("shutting down: waiting up to %gs for %d Slack answer(s)", timeout, self.answers_in_flight)
             await asyncio.wait(set(self._tasks), timeout=timeout)
 
 

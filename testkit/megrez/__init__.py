@@ -30,8 +30,8 @@ Tests get one from the `megrez` fixture (tests/conftest.py).
 One job a module: template (tokens, chat template, decoding), language (what a question is about),
 replies (answers without search), behaviour (what Megrez writes), tools_mode (other models),
 prefix_cache, protocol (requests and errors), responses (replies and SSE events), metrics, http
-(the loopback ASGI server), server (ScriptedMegrez); conversations (what the service sends it,
-from prompts/, for tests).
+(the loopback ASGI server), settings (what a test may set), stream (sending SSE), server
+(ScriptedMegrez); conversations (what the service sends it, from prompts/, for tests).
 """
 
 from testkit.megrez.behaviour import MegrezBehaviour, parse_contexts

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+import testkit.megrez.careless as carelessly
 from testkit.megrez.language import (
     EN_FOLLOW_MARKER_RE,
     EN_PRONOUN_RE,
@@ -26,7 +27,6 @@ from testkit.megrez.language import (
     zh_clean,
     zh_subject,
 )
-from testkit.megrez import careless as carelessly
 from testkit.megrez.planner import Plan, evidence_sentence, next_search, plan_for
 from testkit.megrez.replies import (
     CONDENSE_RE,

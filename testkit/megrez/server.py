@@ -1,8 +1,8 @@
 """The scripted Megrez-3B-Instruct behind vLLM's OpenAI-compatible HTTP server.
 
-Routes, settings a test may change while it runs, recordings, and the path of one generation
-request: validate, prepare one generation per prompt (script, fixed reply, behaviour or another
-mode), then answer whole or as SSE. What is written lives in behaviour.py; the wire format in
+Routes, recordings, and the path of one generation request: validate, prepare one generation per
+prompt (script, fixed reply, behaviour or another mode), then answer whole or as SSE (stream.py).
+What a test may set lives in settings.py; what is written in behaviour.py; the wire format in
 protocol.py and responses.py.
 """
 
@@ -14,65 +14,28 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from testkit.megrez import guided, tools_mode
+import testkit.megrez.guided as guided
+import testkit.megrez.tools_mode as tools_mode
 from testkit.megrez.behaviour import MegrezBehaviour
 from testkit.megrez.http import Abort, LoopbackServer, read_body, wait
 from testkit.megrez.metrics import metrics_text
 from testkit.megrez.prefix_cache import PrefixCache
 from testkit.megrez.protocol import ErrorResponse, check_context, dumps, validate, vllm_error
 from testkit.megrez.responses import full_response, models_list, stream_events
+from testkit.megrez.settings import MegrezSettings
+from testkit.megrez.stream import send_events, stream_record
 from testkit.megrez.template import finish_text, parse_megrez_prompt, render_megrez, tokenize
 
-_SETTINGS = tuple(  # the constructor arguments a test may also change while the server runs
-    "model max_model_len root chunk_chars delay_s chunk_delay_s script reply fail_with fail_times fail_body"
-    " mid_stream_error reverse_choices citation_style inject_bad_citation careless api_key health_status"
-    " context_error template_roles mode refuse_tools".split()
-)
 
-
-class ScriptedMegrez(LoopbackServer):
+@dataclass(kw_only=True, eq=False, repr=False)
+class ScriptedMegrez(MegrezSettings, LoopbackServer):
     """A scripted Megrez-3B-Instruct behind a vLLM-compatible HTTP server on 127.0.0.1.
 
-    Every constructor argument is also an attribute that tests may change while it runs:
-
-    model / max_model_len / root   what /v1/models reports; another `model` in a request -> 404;
-                                   prompt tokens (+ max_tokens) over max_model_len -> vLLM's 400.
-    chunk_chars                    characters per streamed content delta (markers get split).
-    delay_s                        seconds before any generation response starts (time to first token).
-    chunk_delay_s                  seconds between streamed chunks (lets a test disconnect mid-stream).
-    script                         replies returned in order instead of the behaviour (one per prompt);
-                                   an int entry fails that request with that status. Used up -> behaviour.
-    reply                          when set, every prompt gets this text (after `script` is used up):
-                                   the server as a plain vLLM whose words a test fixes.
-    fail_with / fail_times         answer generation requests with this status (vLLM error body); only
-                                   the next `fail_times` requests when that is set.
-    fail_body                      with fail_with: this body instead of vLLM's (a str goes as text/plain:
-                                   a proxy's HTML page, a reply that is not JSON).
-    mid_stream_error               a stream sends this event after two pieces of text, then [DONE]
-                                   (how vLLM reports an engine that died mid-generation).
-    reverse_choices                a batch's choices come back last first (their `index` is what counts).
-    citation_style                 "canonical" [citation:2], "spaced" [citation: 2], "bare" [2],
-                                   "leading_space" [ citation:2], or a format string with {n}.
-    inject_bad_citation            add an out-of-range [citation:99] to the last cited sentence.
-    careless                       each cited sentence written so, in order (testkit/megrez/careless.py).
-    api_key                        when set, /v1/* needs `Authorization: Bearer <api_key>` (else 401).
-    health_status                  what GET /health answers.
-    context_error                  the wording of the context-length 400: "current" (vLLM 0.10+:
-                                   "'max_tokens' or 'max_completion_tokens' is too large: N. This
-                                   model's maximum context length is M tokens and your request has K
-                                   input tokens (N > M - K)." / "... However, your request has K input
-                                   tokens. Please reduce the length of the input messages.") or
-                                   "legacy" (older vLLM: "... However, you requested N tokens (K in
-                                   the messages, X in the completion). ...").
-    template_roles                 None: the chat template renders any role (`observation` included).
-                                   A set of roles: a chat request with any other role gets the 400 vLLM
-                                   answers when the template raises (its message, then " None").
-
-    mode / refuse_tools            "megrez", or a model that is not Megrez: "tools" (calls only through
-                                   `tools`), "plain" (never calls); refuse_tools -> 400 to `tools`
-                                   (see tools_mode.py).
+    Its settings (settings.py) are its keyword arguments, and attributes a test may change while it
+    runs; `port`: the port to listen on (None: a free one).
 
     Recorded: `requests` (every POST to /v1/chat/completions or /v1/completions: {"method", "path", "headers",
     "body" (parsed JSON or None), "raw"}), `streams` (per stream: pieces, sent, completed,
@@ -80,61 +43,15 @@ class ScriptedMegrez(LoopbackServer):
     Addresses: `url` (http://127.0.0.1:PORT), `base_url` (url + "/v1"), `port`.
     """
 
+    port: int | None = None
+
     thread_name = "scripted-megrez"
 
-    def __init__(
-        self,
-        *,
-        model: str = "megrez",
-        max_model_len: int = 32768,
-        root: str = "Infinigence/Megrez-3B-Instruct",
-        chunk_chars: int = 4,
-        delay_s: float = 0.0,
-        chunk_delay_s: float = 0.0,
-        script: list[str | int] | None = None,
-        reply: str | None = None,
-        fail_with: int | None = None,
-        fail_times: int | None = None,
-        fail_body: dict | str | None = None,
-        mid_stream_error: dict | None = None,
-        reverse_choices: bool = False,
-        citation_style: str = "canonical",
-        inject_bad_citation: bool = False,
-        careless: list[str] | None = None,
-        api_key: str | None = None,
-        health_status: int = 200,
-        port: int | None = None,
-        context_error: str = "current",
-        template_roles: set[str] | None = None,
-        mode: str = "megrez",
-        refuse_tools: bool = False,
-    ):
-        super().__init__(port)
-        self.mode = mode
-        self.refuse_tools = refuse_tools
-        self.model = model
-        self.max_model_len = max_model_len
-        self.root = root
-        self.chunk_chars = chunk_chars
-        self.delay_s = delay_s
-        self.chunk_delay_s = chunk_delay_s
-        self.script = script
-        self.reply = reply
-        self.fail_with = fail_with
-        self.fail_times = fail_times
-        self.fail_body = fail_body
-        self.mid_stream_error = mid_stream_error
-        self.reverse_choices = reverse_choices
-        self.citation_style = citation_style
-        self.inject_bad_citation = inject_bad_citation
-        self.careless = careless
-        self.api_key = api_key
-        self.health_status = health_status
-        self.context_error = context_error
-        self.template_roles = template_roles
-        self._settings = {name: getattr(self, name) for name in _SETTINGS}
-        if isinstance(script, list):
-            self.script = list(script)
+    def __post_init__(self) -> None:
+        LoopbackServer.__init__(self, self.port)
+        self._settings = self.snapshot()
+        if isinstance(self.script, list):
+            self.script = list(self.script)  # used up as it answers: the caller's list stays whole
 
         self.base_url = f"{self.url}/v1"
         self.requests: list[dict] = []  # {"method", "path", "body" (parsed JSON or None), "raw", "headers"}
@@ -176,8 +93,7 @@ class ScriptedMegrez(LoopbackServer):
     def reset(self) -> None:
         """Forget recordings and the prefix cache; put every setting back as constructed."""
         with self._lock:
-            for name, value in self._settings.items():
-                setattr(self, name, list(value) if isinstance(value, list) else value)
+            self.restore(self._settings)
             self.requests.clear()
             self.streams.clear()
             self.prefix_log.clear()
@@ -196,6 +112,8 @@ class ScriptedMegrez(LoopbackServer):
         if body is None:
             return
 
+        if path in ("/health", "/v1/models") and self.probe_delay_s:
+            await asyncio.sleep(self.probe_delay_s)
         if path == "/health":
             return await self._send(send, self.health_status, b"", "application/json")
         if path in ("/version",):
@@ -301,7 +219,11 @@ class ScriptedMegrez(LoopbackServer):
         return out
 
     async def _generate(self, path: str, body: bytes, parsed: Any, send: Callable, abort: Abort) -> None:
-        if self.fail_with is not None and (self.fail_times is None or self.fail_times > 0):
+        if self.hold is not None and self.hold.encode() in body:
+            await wait(abort, 300)  # never answered: the client gives up first
+            return
+        failing = self.fail_path is None or self.fail_path == path
+        if self.fail_with is not None and failing and (self.fail_times is None or self.fail_times > 0):
             status = self.fail_with
             if self.fail_times is not None:
                 self.fail_times -= 1
@@ -341,41 +263,11 @@ class ScriptedMegrez(LoopbackServer):
     async def _stream(self, path: str, req: dict, results: list[dict], send: Callable, abort: Abort) -> bool:
         """Send the SSE events; False when the client went away (or the server stopped) first."""
         events = stream_events(path, req, results, self.model, self.chunk_chars, self.mid_stream_error)
-        record = {
-            "id": events[0]["id"],
-            "path": path,
-            "pieces": len(events),
-            "sent": 0,
-            "completed": False,
-            "disconnected": False,
-        }
+        record = stream_record(events[0], path, len(events))
         with self._lock:
             self.streams.append(record)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache")]
-                + self._extra_headers(),
-            }
-        )
-        for k, event in enumerate(events):
-            if k and self.chunk_delay_s:
-                if await wait(abort, self.chunk_delay_s):
-                    break
-            else:
-                await asyncio.sleep(0)  # let the loop notice a closed connection
-            if abort.is_set():
-                break
-            await send({"type": "http.response.body", "body": b"data: " + dumps(event) + b"\n\n", "more_body": True})
-            record["sent"] += 1
-        else:
-            await asyncio.sleep(0)
-            if not abort.is_set():
-                # Marked before the last bytes go: a client that has read [DONE] may look at once.
-                record["completed"] = True
-                await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
-                return True
+        if await send_events(send, events, record, abort, self, self._extra_headers()):
+            return True
         # The client went away (or the server is stopping): stop generating, as vLLM aborts the request.
         if abort.client_gone:
             self._note_abandoned(record)

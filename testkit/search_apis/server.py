@@ -13,7 +13,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
 from urllib.parse import parse_qsl, urlsplit
 
-from testkit.search_apis import brave, exa, google, serper, tavily
+import testkit.search_apis.brave as brave
+import testkit.search_apis.exa as exa
+import testkit.search_apis.google as google
+import testkit.search_apis.serper as serper
+import testkit.search_apis.tavily as tavily
 from testkit.search_apis.common import Failure, Reply, Request
 from testkit.web import LocalWeb
 

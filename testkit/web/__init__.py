@@ -15,8 +15,9 @@ Beside it runs an "internal" server on another loopback port (`web.internal_url`
 the private network: nothing the fetcher is steered to may ever reach it (`web.internal_requests`).
 Hostile routes are listed in `HOSTILE_ROUTES`.
 
-The modules: server (LocalWeb), handler (dispatch), content (search and ordinary routes), hostile
-(misbehaving routes, the internal server), corpus (pages and ranking), pdf, bombs, loopback."""
+The modules: server (LocalWeb: the servers), state (what routes read and tests set), handler
+(dispatch), content (search and ordinary routes), hostile (misbehaving routes, the internal server),
+corpus (pages and ranking), pdf, bombs, loopback."""
 
 from testkit.web.bombs import BOMB_MB, brotli_bomb, gzip_bomb_trailer
 from testkit.web.corpus import GBK_PAGE, PAGES_DIR

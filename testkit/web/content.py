@@ -8,17 +8,10 @@ import gzip
 import json
 import re
 import zlib
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from testkit.web.corpus import GBK_PAGE
+from testkit.web.handler import Handler, Query, Route
 from testkit.web.pdf import PDF_BYTES
-
-if TYPE_CHECKING:
-    from testkit.web.handler import Handler
-
-Query = dict[str, list[str]]
-Route = Callable[["Handler", Query], None]
 
 
 def search(h: Handler, query: Query) -> None:

@@ -1,22 +1,24 @@
-"""LocalWeb's request handler: records each request and hands it to its route (content.py for the
-ordinary web, hostile.py for what the fetcher must survive); unknown paths are 404s."""
+"""LocalWeb's request handler: records each request and hands it to its route; unknown paths are
+404s. The routes (content.py for the ordinary web, hostile.py for what the fetcher must survive)
+are given to it by LocalWeb (server.py), so they may name this handler without a circle."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING
+from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
-from testkit.web import content, hostile
+from testkit.web.state import WebState
 
-if TYPE_CHECKING:
-    from testkit.web.server import LocalWeb
-
-ROUTES: dict[str, content.Route] = {**content.ROUTES, **hostile.ROUTES}  # exact paths; none start /pages/ or /sniff/
+Query = dict[str, list[str]]
+Route = Callable[["Handler", Query], None]
 
 
 class Handler(BaseHTTPRequestHandler):
-    web: LocalWeb
+    web: WebState
+    routes: ClassVar[dict[str, Route]] = {}  # exact paths
+    prefixes: ClassVar[dict[str, Callable[[Handler, str], None]]] = {}  # path prefix -> route(h, the rest)
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args: object) -> None:  # keep test output clean
@@ -58,12 +60,12 @@ class Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         query = parse_qs(parts.query)
         path = parts.path
-        route = ROUTES.get(path)
+        route = self.routes.get(path)
         if route is not None:
-            route(self, query)
-        elif path.startswith("/pages/") and path.endswith(".html"):
-            self.page(path[len("/pages/") : -len(".html")])
-        elif path.startswith("/sniff/"):
-            content.sniff(self, path[len("/sniff/") :])
-        else:  # /404 and anything unknown
-            self.not_found()
+            return route(self, query)
+        if path.startswith("/pages/") and path.endswith(".html"):
+            return self.page(path[len("/pages/") : -len(".html")])
+        for prefix, named in self.prefixes.items():
+            if path.startswith(prefix):
+                return named(self, path[len(prefix) :])
+        self.not_found()  # /404 and anything unknown

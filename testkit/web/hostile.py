@@ -8,14 +8,10 @@ import functools
 import os
 import time
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING
 
 from testkit.web.bombs import BOMB_MB, brotli_bomb, gzip_bomb_blocks, gzip_bomb_trailer
-
-if TYPE_CHECKING:
-    from testkit.web.content import Query, Route
-    from testkit.web.handler import Handler
-    from testkit.web.server import LocalWeb
+from testkit.web.handler import Handler, Query, Route
+from testkit.web.state import WebState
 
 INTERNAL_SECRET = "INTERNAL-SECRET-7f3a9c"  # what the internal server says; must never reach an answer
 PWNED = "PWNED"  # what the injection page wants the model to answer
@@ -200,7 +196,7 @@ ROUTES: dict[str, Route] = {
 class InternalHandler(BaseHTTPRequestHandler):
     """The "private network": an admin page that no fetch may reach."""
 
-    web: LocalWeb
+    web: WebState
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args: object) -> None:

@@ -42,15 +42,9 @@ def test_condensing_is_skipped_when_everything_fits(local_web, megrez):
     assert not [r for r in megrez.requests if r["path"] == "/v1/completions"]
 
 
-def test_a_failed_condense_still_answers_from_the_passages(local_web, megrez, monkeypatch):
-    real_prepare = megrez._prepare
-
-    def fail_batches(path, req):
-        if path == "/v1/completions":
-            raise scripted.ErrorResponse(500, scripted.vllm_error(500, "engine dead"))
-        return real_prepare(path, req)
-
-    monkeypatch.setattr(megrez, "_prepare", fail_batches)
+def test_a_failed_condense_still_answers_from_the_passages(local_web, megrez):
+    megrez.fail_with, megrez.fail_path = 500, "/v1/completions"  # the batched condense request fails
+    megrez.fail_body = scripted.vllm_error(500, "engine dead")
     body = ask(make_settings(local_web, megrez, condense=True, context_tokens=300, source_tokens=120))
     # the condense request was made (and failed): the answer came from the passages instead
     batched = [r for r in megrez.requests if r["path"] == "/v1/completions"]

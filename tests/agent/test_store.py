@@ -184,13 +184,13 @@ async def test_memory_store_forgets_expired_conversations_nobody_reads_again():
     store = MemoryStore(ttl_s=0)
     for i in range(MemoryStore.SWEEP_EVERY - 1):
         await store.append(f"abandoned-{i}", turn(i))
-    assert len(store._data) == MemoryStore.SWEEP_EVERY - 1  # expired, but no sweep yet
+    assert store.held == MemoryStore.SWEEP_EVERY - 1  # expired, but no sweep yet
     await asyncio.sleep(0.01)
     await store.append("one-more", turn(0))
-    assert len(store._data) <= 1  # the 256th append swept them all (itself too, at TTL 0)
+    assert store.held <= 1  # the 256th append swept them all (itself too, at TTL 0)
     for i in range(MemoryStore.SWEEP_EVERY - 1):
         await store.append(f"again-{i}", turn(i))
-    assert len(store._data) >= MemoryStore.SWEEP_EVERY - 1  # and the next sweep waits for the 512th
+    assert store.held >= MemoryStore.SWEEP_EVERY - 1  # and the next sweep waits for the 512th
 
 
 async def test_exists_says_whether_a_conversation_is_kept(store):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agent.citations import CitationRewriter
+from agent.verify import repair
 from agent.verify.repair import Repairer
 from agent.verify.stream import ClaimVerifier, verify_text
 from search.models import Source
@@ -64,13 +65,21 @@ async def test_words_before_a_marker_go_out_at_once_its_marker_after_the_check()
     assert await verifier.feed(rewriter.feed_parts(". More")) == "[1]. More"
 
 
-async def test_the_index_is_built_at_the_first_claim_not_before_the_first_words():
-    repairer = Repairer(SOURCES)
-    verifier = ClaimVerifier(repairer)
+async def test_the_index_is_built_at_the_first_claim_not_before_the_first_words(monkeypatch):
+    built: list[list[Source]] = []
+
+    class Counted(repair.Evidence):  # the sources' index, counted as it is built
+        def __init__(self, sources: list[Source]) -> None:
+            built.append(sources)
+            super().__init__(sources)
+
+    monkeypatch.setattr(repair, "Evidence", Counted)
+    verifier = ClaimVerifier(Repairer(SOURCES))
     await verifier.feed(["Words with no marker yet"])
-    assert repairer._evidence is None
+    assert built == []
     await verifier.feed([1, " more."])
-    assert repairer._evidence is not None
+    await verifier.feed([" It spans the Esk estuary", 1, ". Done."])
+    assert built == [SOURCES]  # once, for the answer's first claim
 
 
 async def test_a_removed_marker_leaves_no_stray_space():

@@ -20,6 +20,7 @@ from inference.base import (
 )
 from agent.deps import llm_config
 from inference.llamacpp import LlamaCppLLM
+from inference.llamacpp_model import load_llama
 from testkit.skips import missing
 from testkit.models import embedded_model_missing, smollm2_gguf
 
@@ -169,7 +170,7 @@ async def test_an_observation_turn_is_accepted(llm):
 
 
 @shared_loop
-async def test_a_template_that_refuses_observation_gets_it_as_user(llm, monkeypatch):
+async def test_a_template_that_refuses_observation_gets_it_as_user():
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter, chat_formatter_to_chat_completion_handler
 
     strict = (
@@ -181,11 +182,15 @@ async def test_a_template_that_refuses_observation_gets_it_as_user(llm, monkeypa
     handler = chat_formatter_to_chat_completion_handler(
         Jinja2ChatFormatter(strict, eos_token="<|im_end|>", bos_token="")
     )
-    monkeypatch.setattr(llm._llama, "chat_handler", handler)
-    fresh = LlamaCppLLM(llm._llama, source="strict template")
+    llama = load_llama(GGUF, n_ctx=2048, n_threads=None)  # a model of this test's own, its template strict
+    llama.chat_handler = handler
+    fresh = LlamaCppLLM(llama, source="strict template")
     messages = [Message(role="user", content="Capital of France?"), Message(role="observation", content="Paris.")]
-    assert (await fresh.chat(messages, GREEDY)).text
-    assert [d async for d in fresh.chat_stream(messages, GREEDY)]
+    try:
+        assert (await fresh.chat(messages, GREEDY)).text
+        assert [d async for d in fresh.chat_stream(messages, GREEDY)]
+    finally:
+        await fresh.aclose()
 
 
 @shared_loop
@@ -203,7 +208,7 @@ def test_from_settings_loads_the_configured_gguf():
 
     model = LlamaCppLLM.from_config(llm_config(Settings(_env_file=None, llm_gguf=str(GGUF), llm_context_tokens=512)))
     assert model.n_ctx == 512 and "SmolLM2" in model.name
-    model._llama.close()
+    asyncio.run(model.aclose())
 
 
 def test_a_missing_gguf_file_is_a_clear_error(tmp_path):

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from search.extract import clean_plain, decode, defuse, drop_leading_title, extract, pdf_text
+from search.extract import clean_plain, decode, defuse, drop_leading_title, extract, pdf_text, safe_line
 from search.fetch import Fetched, Fetcher
 from core.workers import WorkerPool
 from search.models import SearchResult
@@ -265,9 +265,7 @@ def test_defuse_removes_orders_to_the_model(hostile: str) -> None:
 def test_defuse_is_not_fooled_by_letters_the_patterns_fold(hostile: str) -> None:
     """defuse first looks for a word each pattern needs (casefolded), so that a clean page runs no
     pattern: that look must never miss what the patterns themselves catch."""
-    from search import extract as extract_module
-
-    assert extract_module._may_be_hostile(hostile)
+    assert safe_line(hostile) == ""  # as a title or snippet (one line): emptied
     cleaned, removed = defuse(f"The bridge cost 420 million euros.\n{hostile}")
     if "\n" not in hostile:
         assert removed == 1 and cleaned == "The bridge cost 420 million euros."

@@ -128,7 +128,7 @@ async def test_at_most_per_host_requests_in_flight(client: httpx.AsyncClient, we
     elapsed = time.monotonic() - started
     assert all(p.error and "timed out" in p.error for p in pages)
     assert 0.95 < elapsed < 1.6, "two waves of two, each cut at 0.5 s"
-    assert not fetcher._host_slots, "idle hosts are forgotten"
+    assert fetcher.hosts_in_flight == {}, "idle hosts are forgotten"
 
 
 # --- the address policy, rule by rule (pure: nothing is connected to) ----------------------------

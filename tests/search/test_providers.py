@@ -256,14 +256,13 @@ async def test_duckduckgo_does_not_retry_what_a_retry_cannot_fix() -> None:
 
 async def test_searxng_retries_429_then_answers(web: LocalWeb, client: httpx.AsyncClient) -> None:
     sleeps = Sleeps()
-    provider = SearxngProvider(web.searxng_url, client, retry=RetryPolicy(retries=2, backoff_s=0.01), sleep=sleeps)
-    web.search_status = 429
 
     async def recover(seconds: float) -> None:  # the instance stops throttling during the backoff
         await sleeps(seconds)
         web.search_status = None
 
-    provider._sleep = recover
+    provider = SearxngProvider(web.searxng_url, client, retry=RetryPolicy(retries=2, backoff_s=0.01), sleep=recover)
+    web.search_status = 429
     try:
         web.clear_requests()
         results = await provider.search("Aurora Bridge Veldmark", SearchOptions())
@@ -416,12 +415,14 @@ async def test_cache_hit_makes_no_request(web: LocalWeb, client: httpx.AsyncClie
 
 async def test_cache_entries_expire() -> None:
     stub = StubProvider("stub", [SearchResult(url="https://a.example/", title="a")])
-    cache = MemoryCache()
-    provider = CachedProvider(stub, cache, ttl_s=60)
+    now = [1000.0]
+    provider = CachedProvider(stub, MemoryCache(clock=lambda: now[0]), ttl_s=60)
     await provider.search("q", SearchOptions())
-    key = provider.key("q", SearchOptions())
-    cache._items[key] = (0.0, cache._items[key][1])  # as if the TTL had passed
-    await provider.search("q", SearchOptions())
+    now[0] += 60
+    await provider.search("q", SearchOptions())  # at the TTL: still kept
+    assert stub.queries == ["q"]
+    now[0] += 1
+    await provider.search("q", SearchOptions())  # past it: searched again
     assert stub.queries == ["q", "q"]
 
 

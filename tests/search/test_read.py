@@ -149,7 +149,7 @@ async def test_the_stage_has_a_budget(client, web: LocalWeb, workers: WorkerPool
     assert "420 million euros" in pages[0].text
     assert [p.text for p in pages[1:]] == ["snippet 0", "snippet 1", "snippet 2"]
     assert all("budget" in (p.error or "") for p in pages[1:])
-    assert not fetcher._host_slots, "cancelled fetches give their slots back"
+    assert fetcher.hosts_in_flight == {}, "cancelled fetches give their slots back"
 
 
 # --- every hostile route at once ------------------------------------------------------------------

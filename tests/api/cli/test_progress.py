@@ -17,7 +17,6 @@ import termios
 import time
 from pathlib import Path
 
-from testkit.megrez.http import wait
 from testkit.cli import EVAL_QUESTIONS as QUESTIONS
 from testkit.cli import cli_env, run_cli
 
@@ -118,15 +117,7 @@ HOLD = "Which ferry leaves at dawn? (hold)"
 def _held_questions(tmp_path: Path, megrez) -> Path:
     """QUESTIONS (4 turns), then one the scripted model never answers, then 15 more: Ctrl-C comes
     while the fifth is under way, so exactly 4 were measured, however fast or slow the machine."""
-    original = megrez._generate
-
-    async def generate(path, body, parsed, send, abort):
-        if HOLD.encode() in body:
-            await wait(abort, 300)  # until the client goes away
-            return
-        await original(path, body, parsed, send, abort)
-
-    megrez._generate = generate
+    megrez.hold = HOLD  # never answered: the request waits until the client goes away
     rows = [*QUESTIONS, {"id": "held", "question": HOLD, "answer": "none"}]
     rows += [{**q, "id": f"{q['id']}-after", "followups": []} for q in QUESTIONS for _ in range(5)]
     path = tmp_path / "questions.jsonl"

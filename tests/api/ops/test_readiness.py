@@ -7,7 +7,6 @@ Its own Redis (`redis-server` on a free port, no persistence): the shared one on
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 import signal
@@ -30,17 +29,6 @@ ROOT = Path(__file__).resolve().parents[3]
 API = next(d for d in yaml.safe_load_all((ROOT / "deploy/kubernetes/base/api.yaml").read_text()) if d["kind"] == "Deployment")
 PROBE = API["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
-
-
-class SlowMegrez(ScriptedMegrez):
-    """vLLM busy with a long batch: /health and /v1/models answer only after `slow_s`."""
-
-    slow_s = 0.0
-
-    async def _app(self, scope: dict, receive, send) -> None:
-        if scope["type"] == "http" and scope["path"] in ("/health", "/v1/models") and self.slow_s:
-            await asyncio.sleep(self.slow_s)
-        await super()._app(scope, receive, send)
 
 
 class OwnRedis:
@@ -132,7 +120,7 @@ def eventually(check, timeout: float = 60) -> bool:
 
 @pytest.fixture
 def slow_megrez():
-    with SlowMegrez() as server:
+    with ScriptedMegrez() as server:  # its probe_delay_s: vLLM busy with a long batch
         yield server
 
 
@@ -158,10 +146,10 @@ def test_readiness_holds_through_a_slow_vllm_and_a_redis_restart_and_start_waits
 
         # 2. vLLM is slow (busy: its /v1/models takes longer than the probe waits). /readyz, which asks
         # it, misses the probe's time-out; the pod stays ready, and so does every other replica.
-        slow_megrez.slow_s = PROBE["timeoutSeconds"] + 1.0
+        slow_megrez.probe_delay_s = PROBE["timeoutSeconds"] + 1.0
         assert not serve.deep_ready_within_probe_timeout()
         assert serve.ready()
-        slow_megrez.slow_s = 0.0
+        slow_megrez.probe_delay_s = 0.0
 
         # 3. Redis restarts. Readiness holds and the web chat still loads; a request that needs Redis
         # gets 503 naming the store, never a traceback; once Redis is back, answers are too.

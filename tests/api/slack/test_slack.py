@@ -339,7 +339,7 @@ def test_an_answer_still_in_flight_at_shutdown_is_posted_before_the_server_stops
         slack.wait_for(lambda: status_posts(slack, body) or None)
     (reply,) = answered(slack, body)  # the server has stopped: the answer was posted on the way out
     assert "420 million" in reply["text"]
-    assert served.app.state.slack_bot._tasks == set(), "a finished answer's task is not kept forever"
+    assert served.app.state.slack_bot.answers_in_flight == 0, "a finished answer's task is not kept forever"
 
 
 def test_the_status_message_follows_a_second_search_round(bot, slack):

@@ -41,6 +41,14 @@ def screenshot(page, tmp_path: Path, name: str) -> Path:
 # ----------------------------------------------------------------------------------------------
 
 
+def modules() -> dict[str, str]:
+    """The web chat's own ES modules (not the vendored scripts), by file name."""
+    return {path.name: path.read_text(encoding="utf-8") for path in sorted(STATIC.glob("*.js"))}
+
+
+IMPORT = re.compile(r"""^import\b[^'"]*['"]([^'"]+)['"];$""", re.M)
+
+
 def test_the_page_and_its_files_are_served_with_a_strict_policy(app):
     page = httpx.get(f"{app.base_url}/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
@@ -61,10 +69,32 @@ def test_the_page_and_its_files_are_served_with_a_strict_policy(app):
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found", bad
 
 
+def test_the_script_is_es_modules_each_served_as_javascript_and_each_short(app):
+    """app.js is the page's entry module; the modules it imports are fetched beside it (a browser
+    runs a module only if it comes as JavaScript, and with nosniff nothing else is guessed)."""
+    page = httpx.get(f"{app.base_url}/").text
+    assert '<script src="static/app.js" type="module"></script>' in page
+    found = modules()
+    assert len(found) > 5 and "app.js" in found
+    reached, todo = set(), ["app.js"]
+    while todo:  # every module app.js reaches, each import a file beside it
+        name = todo.pop()
+        reached.add(name)
+        for target in IMPORT.findall(found[name]):
+            assert target.startswith("./") and target[2:] in found, f"{name} imports {target}"
+            todo += [target[2:]] if target[2:] not in reached else []
+    assert reached | {"claims.js"} == set(found), "a module nothing loads"
+    for name, source in found.items():
+        response = httpx.get(f"{app.base_url}/static/{name}")
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/javascript"), name
+        assert response.text == source
+        assert len(source.splitlines()) <= 600, f"{name}: one job a module"
+
+
 def test_nothing_is_fetched_from_elsewhere_and_vendored_code_keeps_its_licence():
-    for name in ["index.html", "app.js", "app.css"]:
+    for name in ["index.html", "app.css", *modules()]:
         text = (STATIC / name).read_text(encoding="utf-8")
-        assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", text), name
+        assert not re.search(r"""(?:src|href|import)\s*[=(]?\s*["']?(?:https?:)?//""", text), name
         assert "@import" not in text and "url(http" not in text, name
     assert "marked v" in (STATIC / "vendor" / "marked.umd.js").read_text(encoding="utf-8")[:300]
     assert "@license DOMPurify" in (STATIC / "vendor" / "purify.min.js").read_text(encoding="utf-8")[:300]
@@ -72,13 +102,15 @@ def test_nothing_is_fetched_from_elsewhere_and_vendored_code_keeps_its_licence()
 
 
 def test_every_interface_string_exists_in_english_and_chinese():
-    source = (STATIC / "app.js").read_text(encoding="utf-8")
-    blocks = re.search(r"const I18N = \{\s*en: \{(.*?)\n    \},\s*zh: \{(.*?)\n    \},\n  \};", source, re.S)
-    assert blocks, "app.js keeps its strings in I18N = {en: {...}, zh: {...}}"
+    source = (STATIC / "i18n.js").read_text(encoding="utf-8")
+    blocks = re.search(r"const I18N = \{\s*en: \{(.*?)\n  \},\s*zh: \{(.*?)\n  \},\n\};", source, re.S)
+    assert blocks, "i18n.js keeps the strings in I18N = {en: {...}, zh: {...}}"
     en, zh = (dict(re.findall(r"^\s*(\w+): '(.*)',$", block, re.M)) for block in blocks.groups())
     assert len(en) > 40 and set(en) == set(zh)
     assert all(re.search(r"[\u4e00-\u9fff]", text) for key, text in zh.items() if key != "listSep")
-    used = set(re.findall(r"\bt\('(\w+)'", source)) | set(re.findall(r"data-i18n(?:-\w+)*=\"(\w+)\"", (STATIC / "index.html").read_text()))
+    said = {key for name, text in modules().items() if name != "claims.js" for key in re.findall(r"\bt\('(\w+)'", text)}
+    assert len(said) > 30  # the walk found the modules' strings (not vacuous)
+    used = said | set(re.findall(r"data-i18n(?:-\w+)*=\"(\w+)\"", (STATIC / "index.html").read_text()))
     assert used <= set(en), used - set(en)
 
 
