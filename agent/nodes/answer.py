@@ -16,7 +16,6 @@ import prompts
 from agent.deps import Deps
 from agent.events import Delta, Sources, Stage, Status, emit
 from agent.no_answer import give_no_answer, no_answer_text
-from agent.protocols.megrez import render_call
 from agent.reply import Reply, stream_reply
 from agent.rounds import record_observation, refusal
 from agent.samples import sampled
@@ -98,7 +97,7 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
         messages = protocol.answer_messages(current, deps.today())
         llm = deps.llm
         samples = deps.settings.answer_samples
-        if samples > 1 and not control.streaming and protocol.name == "megrez":
+        if samples > 1 and not control.streaming and protocol.can_batch:
             # Nobody watches this answer being written: n of them, the best-supported replayed below.
             sampling = params.model_copy(update={"temperature": deps.settings.answer_samples_temperature})
             route = deps.route(current.conversation_id)
@@ -143,7 +142,7 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
         if query is None:
             return final(reply, {})
         called = SearchRound(
-            query=query, text=reply.text, shown=reply.shown_text, claims=reply.claims, call=reply.text + render_call(query)
+            query=query, text=reply.text, shown=reply.shown_text, claims=reply.claims, call=reply.text + protocol.render_call(query)
         )
         if not repeats(query, state) and refusal(state, deps.settings, can_search_again=protocol.can_search_again) is None:
             again = True  # the graph runs another round: search, read, …, and this step again

@@ -14,7 +14,6 @@ from langgraph.runtime import Runtime
 from agent.deps import Deps
 from agent.events import Stage, Status, emit
 from agent.no_answer import give_no_answer
-from agent.protocols.megrez import render_call
 from agent.state import AgentState
 from inference.base import ToolsUnsupported
 
@@ -22,16 +21,19 @@ from inference.base import ToolsUnsupported
 async def decide(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
     emit(Status(stage=Stage.DECIDING))
+    context = deps.protocol_context(state.conversation_id)
+    protocol = deps.protocol.protocol
     try:
-        decision = await deps.protocol.protocol.decide(state, deps)
+        decision = await protocol.decide(state, context)
     except ToolsUnsupported as exc:  # raised before anything was streamed
-        decision = await deps.protocol.tools_refused(exc.message).decide(state, deps)
+        protocol = deps.protocol.tools_refused(exc.message)
+        decision = await protocol.decide(state, context)
     if decision.query:
-        # The saved turn keeps the call in Megrez's canonical spelling whatever the protocol; each
-        # protocol re-renders earlier turns its own way.
+        # The saved turn keeps the call as the protocol records it; each protocol re-renders
+        # earlier turns its own way.
         return {
             "queries": [decision.query],
-            "function_call": render_call(decision.query),
+            "function_call": protocol.render_call(decision.query),
             "searched": True,
             "preamble": decision.preamble,
         }

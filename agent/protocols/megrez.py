@@ -9,25 +9,16 @@ volatile contexts come last so everything before them can come from vLLM's prefi
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from typing import TYPE_CHECKING
 
 import prompts
-from agent.protocols.base import Decision
+from agent.protocols.base import SIDE_STOP, Decision, ProtocolContext, canonical_call, marker_free
 from agent.reply import stream_reply
-from agent.state import AgentState, SearchRound, Turn
+from agent.state import AgentState, Language, SearchRound, Turn
 from inference.base import GenerationParams, Message
-from inference.megrez import FUNCTION_END, FUNCTION_START, STOP
+from inference.megrez import STOP
 
-if TYPE_CHECKING:
-    from agent.deps import Deps
-
-
-def render_call(query: str) -> str:
-    """The search call in one canonical spelling, whatever spacing the model used."""
-    call = {"name": "search", "arguments": {"query": query}}
-    return f"{FUNCTION_START}{json.dumps(call, ensure_ascii=False)}{FUNCTION_END}"
+render_call = canonical_call  # the call as Megrez writes it, in its one canonical spelling
 
 
 def round_messages(function_call: str | None, observation: str | None, later: list[SearchRound]) -> list[Message]:
@@ -73,25 +64,43 @@ class MegrezProtocol:
     name = "megrez"
     stop = STOP
     can_search_again = True  # another function call in the answer
+    can_batch = True  # chat_batch renders Megrez's own template
+    side_stop = SIDE_STOP
 
-    async def decide(self, state: AgentState, deps: Deps) -> Decision:
+    def render_call(self, query: str) -> str:
+        return render_call(query)
+
+    def reply_text(self, text: str) -> str:
+        return marker_free(text)
+
+    def notes_system(self, language: Language, day: date) -> str:
+        return prompts.chat_system(language, day)
+
+    def related_system(self, language: Language, day: date) -> str:
+        return prompts.chat_system(language, day)  # Megrez's own chat prompt names it
+
+    def turn_messages(self, turn: Turn) -> list[Message]:
+        return turn_messages(turn)
+
+    async def decide(self, state: AgentState, context: ProtocolContext) -> Decision:
         websearch = state.search != "never"
+        generation = context.generation
         params = GenerationParams(
             # Near-greedy for the function-call step (as the reference demo), chat temperature otherwise.
-            temperature=deps.settings.decide_temperature if websearch else deps.settings.chat_temperature,
-            max_tokens=deps.settings.decide_max_tokens if websearch else deps.settings.answer_max_tokens,
+            temperature=generation.decide_temperature if websearch else generation.chat_temperature,
+            max_tokens=generation.decide_max_tokens if websearch else generation.answer_max_tokens,
             stop=STOP,
             # Searching is off: this is the answer, held to the caller's schema when one is given.
             response_format=None if websearch else state.response_format,
         )
         # A direct answer streams to the client as it is written, unless a search is forced anyway.
         reply = await stream_reply(
-            deps.llm,
-            conversation(state, deps.today(), websearch=websearch),
+            context.llm,
+            conversation(state, context.today, websearch=websearch),
             params,
             sources=set(),
             show=state.search != "always",
-            route=deps.route(state.conversation_id),
+            route=context.route,
         )
         if state.search == "never":  # the chat prompt offers no function: a stray call is not followed
             return Decision(answer=reply.text.strip(), echoed=reply.echoed)

@@ -14,18 +14,14 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import TYPE_CHECKING
 
 import prompts
 from agent.classify import about_conversation, classify, is_refusal, write_query
-from agent.protocols.base import Decision, show_held
+from agent.protocols.base import SIDE_STOP, Decision, ProtocolContext, canonical_call, marker_free, show_held
 from agent.protocols.plain import answer_directly
 from agent.reply import stream_reply
-from agent.state import AgentState, SearchRound, Turn
+from agent.state import AgentState, Language, SearchRound, Turn
 from inference.base import GenerationParams, Message, ToolCall
-
-if TYPE_CHECKING:
-    from agent.deps import Deps
 
 CALL_ID = "call_search"  # one id for every turn's call: earlier turns re-render byte-identical
 
@@ -90,25 +86,42 @@ class ToolsProtocol:
     name = "tools"
     stop: list[str] = []
     can_search_again = True  # another tool call in the answer
+    can_batch = False  # chat_batch would render Megrez's template: one chat request each
+    side_stop = SIDE_STOP
 
-    async def decide(self, state: AgentState, deps: Deps) -> Decision:
+    def render_call(self, query: str) -> str:
+        return canonical_call(query)  # the saved turn's spelling; replayed here as a tool call
+
+    def reply_text(self, text: str) -> str:
+        return marker_free(text)
+
+    def notes_system(self, language: Language, day: date) -> str:
+        return prompts.chat_system(language, day)  # as condense has always sent to every model
+
+    def related_system(self, language: Language, day: date) -> str:
+        return prompts.plain_system(language, day)
+
+    def turn_messages(self, turn: Turn) -> list[Message]:
+        return tools_turn(turn)
+
+    async def decide(self, state: AgentState, context: ProtocolContext) -> Decision:
         if state.search == "never":
-            return await answer_directly(state, deps)
+            return await answer_directly(state, context)
         verdict = classify(state.question) if state.search == "auto" else None
         if verdict == "chat":
             # A greeting, a sum, a rewrite: a call would not be followed, so none is offered.
-            return await answer_directly(state, deps)
+            return await answer_directly(state, context)
         # What the rule says needs the web is held back until we know the model searched or refused.
         hold = state.search == "always" or verdict == "search"
-        settings = deps.settings
-        params = GenerationParams(temperature=settings.decide_temperature, max_tokens=settings.decide_max_tokens)
+        generation = context.generation
+        params = GenerationParams(temperature=generation.decide_temperature, max_tokens=generation.decide_max_tokens)
         reply = await stream_reply(
-            deps.llm,
-            tools_conversation(state, deps.today()),
+            context.llm,
+            tools_conversation(state, context.today),
             params,
             sources=set(),
             show=not hold,
-            route=deps.route(state.conversation_id),
+            route=context.route,
             tools=[prompts.search_tool(state.language)],
         )
         query = str(reply.call.arguments.get("query") or "").strip() if reply.call else ""
@@ -124,7 +137,7 @@ class ToolsProtocol:
             return Decision(query=write_query(state.question, state.history), decided_by="rule")
         if not reply.text.strip():
             # Neither a call nor a word (llama.cpp's handler leaves a `message:` choice empty).
-            return await answer_directly(state, deps)
+            return await answer_directly(state, context)
         if not reply.shown:
             show_held(reply.text)
         return Decision(answer=reply.text.strip(), echoed=reply.echoed)
