@@ -14,7 +14,7 @@ from langgraph.runtime import Runtime
 from agent.deps import Deps
 from agent.events import Stage, Status, emit
 from agent.no_answer import give_no_answer
-from agent.state import AgentState
+from agent.state import AgentState, SearchRound
 from inference.base import ToolsUnsupported
 
 
@@ -29,14 +29,10 @@ async def decide(state: AgentState, runtime: Runtime[Deps]) -> dict:
         protocol = deps.protocol.tools_refused(exc.message)
         decision = await protocol.decide(state, context)
     if decision.query:
-        # The saved turn keeps the call as the protocol records it; each protocol re-renders
-        # earlier turns its own way.
-        return {
-            "queries": [decision.query],
-            "function_call": protocol.render_call(decision.query),
-            "searched": True,
-            "preamble": decision.preamble,
-        }
+        # Round 1: the call as the protocol records it (each protocol re-renders earlier turns its
+        # own way), and the words the reader saw before it (they stay in the final answer).
+        first = SearchRound(query=decision.query, shown=decision.preamble, call=protocol.render_call(decision.query))
+        return {"rounds": [first], "searched": True}
     if not decision.answer.strip():
         # Nothing, or only our own instructions repeated: one clear line instead of an empty answer.
         why = give_no_answer(state.language, sources=False, echoed=decision.echoed)

@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 
 from agent.deps import Deps
 from agent.rounds import ROUND_OVERHEAD_TOKENS, evidence_budget, for_request, max_rounds
-from agent.state import AgentState, Turn
+from agent.state import AgentState, Turn, replayed
 from core.language import detect_language
 from core.tokens import count_tokens
 
@@ -19,12 +19,10 @@ def turn_words(turn: Turn) -> list[str]:
     to the first round left unread), the answer. The most any protocol replays of it (one that
     cannot call replays less), so the history window is the same whichever protocol speaks."""
     words = [turn.question]
-    if turn.function_call and turn.observation is not None:
-        words += [turn.function_call, turn.observation]
-        for round_ in turn.later_rounds:
-            if round_.observation is None:
-                break
-            words += [round_.call, round_.observation]
+    for round_ in replayed(turn.rounds):
+        if not round_.call:  # a turn saved with no call recorded replays none
+            break
+        words += [round_.call, round_.observation or ""]
     return [*words, turn.model_answer]
 
 

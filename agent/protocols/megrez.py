@@ -14,25 +14,21 @@ from datetime import date
 import prompts
 from agent.protocols.base import SIDE_STOP, Decision, ProtocolContext, canonical_call, marker_free
 from agent.reply import stream_reply
-from agent.state import AgentState, Language, SearchRound, Turn
+from agent.state import AgentState, Language, SearchRound, Turn, replayed
 from inference.base import GenerationParams, Message
 from inference.megrez import STOP
 
 render_call = canonical_call  # the call as Megrez writes it, in its one canonical spelling
 
 
-def round_messages(function_call: str | None, observation: str | None, later: list[SearchRound]) -> list[Message]:
+def round_messages(rounds: list[SearchRound]) -> list[Message]:
     """Every search round as the model saw it: each call, then what it read (append-only)."""
     messages: list[Message] = []
-    if not function_call or observation is None:
-        return messages
-    messages.append(Message(role="assistant", content=function_call))
-    messages.append(Message(role="observation", content=observation))
-    for round_ in later:
-        if round_.observation is None:
+    for round_ in replayed(rounds):
+        if not round_.call:  # a turn saved with no call recorded replays none
             break
         messages.append(Message(role="assistant", content=round_.call))
-        messages.append(Message(role="observation", content=round_.observation))
+        messages.append(Message(role="observation", content=round_.observation or ""))
     return messages
 
 
@@ -40,7 +36,7 @@ def turn_messages(turn: Turn) -> list[Message]:
     """An earlier turn exactly as the model saw and wrote it (every round of it)."""
     return [
         Message(role="user", content=turn.question),
-        *round_messages(turn.function_call, turn.observation, turn.later_rounds),
+        *round_messages(turn.rounds),
         Message(role="assistant", content=turn.model_answer),
     ]
 
@@ -56,8 +52,7 @@ def conversation(state: AgentState, day: date, *, websearch: bool) -> list[Messa
 
 def answer_messages(state: AgentState, day: date) -> list[Message]:
     """The decide prompt, then each round's search call and its results (the state holds them)."""
-    call = state.function_call or render_call(state.question)
-    return [*conversation(state, day, websearch=True), *round_messages(call, state.observation, state.later_rounds)]
+    return [*conversation(state, day, websearch=True), *round_messages(state.rounds)]
 
 
 class MegrezProtocol:

@@ -15,7 +15,7 @@ import prompts
 from agent.classify import classify, is_question, write_query
 from agent.protocols.base import SIDE_STOP, Decision, ProtocolContext, canonical_call, marker_free
 from agent.reply import stream_reply
-from agent.state import AgentState, Language, Turn
+from agent.state import AgentState, Language, Turn, replayed
 from inference.base import GenerationParams, Message
 
 
@@ -68,7 +68,8 @@ class PlainProtocol:
     def answer_messages(self, state: AgentState, day: date) -> list[Message]:
         # The answer prompt (the numbered contexts and the question), asked as a user turn. A model
         # that can call nothing never searches twice: there is one round.
-        return [*plain_conversation(state, day), Message(role="user", content=state.observation or "")]
+        read = replayed(state.rounds)
+        return [*plain_conversation(state, day), Message(role="user", content=read[0].observation if read else "")]
 
     def answer_tools(self, state: AgentState) -> list[dict] | None:
         return None

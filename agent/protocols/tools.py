@@ -20,7 +20,7 @@ from agent.classify import about_conversation, classify, is_refusal, write_query
 from agent.protocols.base import SIDE_STOP, Decision, ProtocolContext, canonical_call, marker_free, show_held
 from agent.protocols.plain import answer_directly
 from agent.reply import stream_reply
-from agent.state import AgentState, Language, SearchRound, Turn
+from agent.state import AgentState, Language, SearchRound, Turn, replayed
 from inference.base import GenerationParams, Message, ToolCall
 
 CALL_ID = "call_search"  # one id for every turn's call: earlier turns re-render byte-identical
@@ -34,19 +34,14 @@ def search_call(query: str, round_: int = 1) -> ToolCall:
     return ToolCall(id=call_id(round_), name="search", arguments=json.dumps({"query": query}, ensure_ascii=False))
 
 
-def tool_rounds(query: str | None, observation: str | None, later: list[SearchRound]) -> list[Message]:
+def tool_rounds(rounds: list[SearchRound]) -> list[Message]:
     """Each search round as the model saw it: its tool call (after any words), then the tool's result."""
-    if not query or observation is None:
-        return []
-    messages = [
-        Message(role="assistant", content="", tool_calls=[search_call(query)]),
-        Message(role="tool", content=observation, tool_call_id=CALL_ID),
-    ]
-    for number, round_ in enumerate(later, start=2):
-        if round_.observation is None:
+    messages: list[Message] = []
+    for number, round_ in enumerate(replayed(rounds), start=1):
+        if not round_.query:  # a turn saved with no query recorded replays no call
             break
         messages.append(Message(role="assistant", content=round_.text, tool_calls=[search_call(round_.query, number)]))
-        messages.append(Message(role="tool", content=round_.observation, tool_call_id=call_id(number)))
+        messages.append(Message(role="tool", content=round_.observation or "", tool_call_id=call_id(number)))
     return messages
 
 
@@ -54,7 +49,7 @@ def tools_turn(turn: Turn) -> list[Message]:
     """An earlier turn as the model saw it: question, its calls and their results, its answer."""
     return [
         Message(role="user", content=turn.question),
-        *tool_rounds(turn.queries[0] if turn.queries else None, turn.observation, turn.later_rounds),
+        *tool_rounds(turn.rounds),
         Message(role="assistant", content=turn.model_answer),
     ]
 
@@ -143,8 +138,7 @@ class ToolsProtocol:
         return Decision(answer=reply.text.strip(), echoed=reply.echoed)
 
     def answer_messages(self, state: AgentState, day: date) -> list[Message]:
-        query = state.queries[0] if state.queries else state.question
-        return [*tools_conversation(state, day), *tool_rounds(query, state.observation, state.later_rounds)]
+        return [*tools_conversation(state, day), *tool_rounds(state.rounds)]
 
     def answer_tools(self, state: AgentState) -> list[dict] | None:
         return [prompts.search_tool(state.language)]  # a second call arrives as a tool call
