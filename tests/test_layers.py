@@ -82,6 +82,12 @@ def test_no_node_imports_a_particular_protocol():
     touches no node, and none borrows Megrez's parser or spelling for every model."""
     specific = ("agent.protocols.megrez", "agent.protocols.tools", "agent.protocols.plain", "inference.megrez")
     assert imports_under("agent/nodes", specific) == []
+    named = []  # nor tests one by name (`protocol.name == "megrez"`)
+    for path in [*sorted((ROOT / "agent" / "nodes").rglob("*.py")), ROOT / "agent" / "rounds.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in ("megrez", "tools", "plain"):
+                named.append(f"{path.relative_to(ROOT)}:{node.lineno} names {node.value!r}")
+    assert named == []
 
 
 def test_protocols_are_given_a_context_not_the_composition_root():
