@@ -14,6 +14,7 @@ import httpx
 
 from agent.profile import for_backend
 from agent.protocols import ProtocolChoice
+from agent.protocols.base import Generation, ProtocolContext
 from agent.settings import Settings
 from agent.store import ConversationStore, StoreConfig, build_store
 from agent.telemetry import instrument_cache
@@ -50,6 +51,17 @@ class Deps:
     def route(self, conversation_id: str) -> RouteKey:
         """The routing key every model request of this conversation carries (a keyed hash)."""
         return route_key(conversation_id, self.settings.llm_route_secret)
+
+    def protocol_context(self, conversation_id: str) -> ProtocolContext:
+        """What the model protocol is given for one request (never these Deps)."""
+        settings = self.settings
+        generation = Generation(
+            decide_temperature=settings.decide_temperature,
+            decide_max_tokens=settings.decide_max_tokens,
+            chat_temperature=settings.chat_temperature,
+            answer_max_tokens=settings.answer_max_tokens,
+        )
+        return ProtocolContext(llm=self.llm, route=self.route(conversation_id), today=self.today(), generation=generation)
 
     async def aclose(self) -> None:
         await self.llm.aclose()

@@ -76,12 +76,10 @@ def refusal(
 
 
 def record_observation(state: AgentState, results: str) -> dict:
-    """The state update that records the round's observation where the saved turn keeps it."""
-    if state.round <= 1 or not state.later_rounds:
-        return {"observation": results}
-    later = list(state.later_rounds)
-    later[-1] = later[-1].model_copy(update={"observation": results})
-    return {"later_rounds": later}
+    """The state update that records the results on the round under way (the last one asked for)."""
+    if not state.rounds:
+        return {}
+    return {"rounds": [*state.rounds[:-1], state.rounds[-1].model_copy(update={"observation": results})]}
 
 
 def timing_key(stage: str, round_: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
 from search.clean import clean_text
 from search.filters import ResultFilter
@@ -57,16 +57,45 @@ class Citation(BaseModel):
 
 
 class SearchRound(BaseModel):
-    """A search the model asked for after reading earlier results (round 2 on), kept verbatim:
-    the next prompt is the last one plus this call and its observation, byte for byte."""
+    """One search the model asked for, kept verbatim: round k+1's prompt is round k's plus this
+    call and its observation, byte for byte. Round 1 is the decide step's call (its words before the
+    call are not replayed: `text` is empty, `shown` what the reader saw of them); each later round
+    is a call the model made while answering."""
 
     query: str
     text: str = ""  # what the model wrote before the call, as it wrote it
     shown: str = ""  # … as the reader saw it (markers rewritten and checked): it stays in the final answer
     claims: list[Claim] = Field(default_factory=list)  # the checked claims of `shown` (offsets into it)
-    call: str  # the assistant message as re-rendered: `text`, then the call in canonical spelling
+    call: str  # the assistant message as the protocol records it: `text`, then the call (agent/protocols)
     observation: str | None = None  # the new results as the model read them (None until read)
     searched: bool = True  # False: the round limit or time budget refused it; `observation` says so
+
+
+def replayed(rounds: list[SearchRound]) -> list[SearchRound]:
+    """The rounds a later prompt replays: each the model read the results of, up to the first it had not."""
+    read: list[SearchRound] = []
+    for round_ in rounds:
+        if round_.observation is None:
+            break
+        read.append(round_)
+    return read
+
+
+def searched_queries(rounds: list[SearchRound]) -> list[str]:
+    """The queries searched for, in order (a refused call's is not)."""
+    return [round_.query for round_ in rounds if round_.searched and round_.query]
+
+
+def rounds_from_old_layout(data: dict) -> dict:
+    """A turn saved before `rounds` (still in Redis): round 1 was `function_call`, `observation` and
+    `queries[0]`, rounds 2+ `later_rounds`. Read into one list, it replays byte for byte as before."""
+    old = ("function_call", "observation", "later_rounds", "queries")
+    if "rounds" in data or not any(key in data for key in old):
+        return data
+    rest = {key: value for key, value in data.items() if key not in old}
+    queries, call = data.get("queries") or [], data.get("function_call")
+    first = [{"query": queries[0] if queries else "", "call": call or "", "observation": data.get("observation")}]
+    return {**rest, "rounds": [*(first if call or queries else []), *(data.get("later_rounds") or [])]}
 
 
 class Turn(BaseModel):
@@ -81,15 +110,11 @@ class Turn(BaseModel):
     question: str
     answer: str  # Markdown with [n] markers, as the user saw it
     model_answer: str  # the model's own text, re-rendered verbatim in later prompts
-    # The search call and the results the model read, re-rendered verbatim too: a follow-up's
-    # prompt then begins with the previous answer's whole prompt, all of it in vLLM's prefix cache.
-    function_call: str | None = None
-    observation: str | None = None
-    # Every later round (its call and observation) in order; turns saved before rounds have none
-    # and render exactly as before.
-    later_rounds: list[SearchRound] = Field(default_factory=list)
+    # Every search round (its call and the results the model read), re-rendered verbatim too: a
+    # follow-up's prompt then begins with the previous answer's whole prompt, all of it in vLLM's
+    # prefix cache.
+    rounds: list[SearchRound] = Field(default_factory=list)
     history_start: int = 0  # the first earlier turn this turn's prompt included (kept for the next)
-    queries: list[str] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
     claims: list[Claim] = Field(default_factory=list)
@@ -97,6 +122,15 @@ class Turn(BaseModel):
     created_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
 
     _clean = field_validator("question", "answer", "model_answer")(lambda value: clean_text(value))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_layout(cls, data: Any) -> Any:
+        return rounds_from_old_layout(data) if isinstance(data, dict) else data
+
+    @property
+    def queries(self) -> list[str]:
+        return searched_queries(self.rounds)
 
 
 class AgentInput(BaseModel):
@@ -126,15 +160,25 @@ class AgentOutput(BaseModel):
     claims: list[Claim] = Field(default_factory=list)  # the answer's cited claims, checked (agent/verify)
     sources: list[Source] = Field(default_factory=list)
     searched: bool = False
-    queries: list[str] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)
-    search_rounds: int = 0  # search rounds run (0: answered without searching)
     # Set when the model gave no answer: "empty" (it wrote nothing) or "echo" (it only repeated the
     # service's instructions); `answer` then says so in one line (agent/no_answer.py).
     no_answer: NoAnswer | None = None
     search_provider: str | None = None  # the provider that answered the (latest) search
     search_fallback: list[PassedOver] = Field(default_factory=list)  # providers passed over before it, and why
     timings: dict[str, float] = Field(default_factory=dict)
+    rounds: list[SearchRound] = Field(default_factory=list, exclude=True)  # the search rounds (the saved turn's)
+
+    @computed_field
+    @property
+    def queries(self) -> list[str]:
+        return searched_queries(self.rounds)
+
+    @computed_field
+    @property
+    def search_rounds(self) -> int:
+        """Search rounds run (0: answered without searching)."""
+        return sum(1 for round_ in self.rounds if round_.searched)
 
 
 def _merge(left: dict[str, float], right: dict[str, float]) -> dict[str, float]:
@@ -145,16 +189,12 @@ class AgentState(AgentInput):
     language: Language = "en"
     history: list[Turn] = Field(default_factory=list)
     history_start: int = 0  # index of history[0] in the whole conversation
-    function_call: str | None = None  # the model's search call, rendered canonically
-    preamble: str = ""  # text the model streamed before deciding to search (already shown)
-    observation: str | None = None  # round 1's search results as the answer step showed them
-    round: int = 1  # the search round under way
-    search_rounds: int = 0  # search rounds run so far
-    later_rounds: list[SearchRound] = Field(default_factory=list)  # rounds 2.. (their calls, observations)
+    # Every search round so far, the decide step's first (its call, the words shown before it, the
+    # results once read), then each the model asked for while answering (refused ones included).
+    rounds: list[SearchRound] = Field(default_factory=list)
     round_start: int = 0  # sources numbered before this round (this round's are sources[round_start:])
     read_urls: list[str] = Field(default_factory=list)  # normalised URLs of every page read so far
     started_at: float = 0.0  # time.monotonic() when the question arrived: the rounds' time budget
-    queries: list[str] = Field(default_factory=list)
     results: list[SearchResult] = Field(default_factory=list)
     pages: list[Page] = Field(default_factory=list)
     passages: list[Passage] = Field(default_factory=list)  # ranked, best first
@@ -177,6 +217,15 @@ class AgentState(AgentInput):
     related_done: bool = False  # the final round's related step has written them (cite follows)
     no_answer: NoAnswer | None = None  # the model gave none: "empty" or "echo"
     timings: Annotated[dict[str, float], _merge] = Field(default_factory=dict)
+
+    @property
+    def round(self) -> int:
+        """The search round under way (1 before any search)."""
+        return max(1, sum(1 for round_ in self.rounds if round_.searched))
+
+    @property
+    def queries(self) -> list[str]:
+        return searched_queries(self.rounds)
 
 
 __all__ = [

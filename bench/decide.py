@@ -88,7 +88,7 @@ def decide_graph(decisions: list):
 
     async def node(state: AgentState, runtime) -> dict:
         deps: Deps = runtime.context
-        decision = await deps.protocol.protocol.decide(state, deps)
+        decision = await deps.protocol.protocol.decide(state, deps.protocol_context(state.conversation_id))
         decisions.append(decision)
         return {"searched": bool(decision.query)}
 

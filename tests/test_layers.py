@@ -62,3 +62,34 @@ def test_the_store_needs_no_settings():
     other way round (not even for type checking), so the two make no circle."""
     tree = ast.parse((ROOT / "agent" / "store.py").read_text(encoding="utf-8"))
     assert [module for _, module in imported_modules(tree) if module == "agent.settings" or module == "agent.deps"] == []
+
+
+def imports_under(folder: str, forbidden: tuple[str, ...]) -> list[str]:
+    """Each `path:line imports module` in `folder` where the module is, or is inside, a forbidden one."""
+    bad = []
+    paths = sorted((ROOT / folder).rglob("*.py"))
+    assert paths, "nothing to check"
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for line, module in imported_modules(tree):
+            if any(module == name or module.startswith(name + ".") for name in forbidden):
+                bad.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    return bad
+
+
+def test_no_node_imports_a_particular_protocol():
+    """The nodes ask the protocol for what they need (agent/protocols/base.py): a new protocol
+    touches no node, and none borrows Megrez's parser or spelling for every model."""
+    specific = ("agent.protocols.megrez", "agent.protocols.tools", "agent.protocols.plain", "inference.megrez")
+    assert imports_under("agent/nodes", specific) == []
+    named = []  # nor tests one by name (`protocol.name == "megrez"`)
+    for path in [*sorted((ROOT / "agent" / "nodes").rglob("*.py")), ROOT / "agent" / "rounds.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in ("megrez", "tools", "plain"):
+                named.append(f"{path.relative_to(ROOT)}:{node.lineno} names {node.value!r}")
+    assert named == []
+
+
+def test_protocols_are_given_a_context_not_the_composition_root():
+    """agent/deps.py builds the protocols; they take a ProtocolContext, so the two make no circle."""
+    assert imports_under("agent/protocols", ("agent.deps", "agent.nodes")) == []

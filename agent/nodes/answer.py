@@ -16,7 +16,6 @@ import prompts
 from agent.deps import Deps
 from agent.events import Delta, Sources, Stage, Status, emit
 from agent.no_answer import give_no_answer, no_answer_text
-from agent.protocols.megrez import render_call
 from agent.reply import Reply, stream_reply
 from agent.rounds import record_observation, refusal
 from agent.samples import sampled
@@ -38,7 +37,7 @@ def observation(state: AgentState) -> str:
 
 
 def shown_before(state: AgentState) -> bool:
-    return bool(state.preamble) or any(r.shown for r in state.later_rounds)
+    return any(r.shown for r in state.rounds)
 
 
 def wanted_query(reply: Reply, state: AgentState, can_search_again: bool) -> str | None:
@@ -98,7 +97,7 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
         messages = protocol.answer_messages(current, deps.today())
         llm = deps.llm
         samples = deps.settings.answer_samples
-        if samples > 1 and not control.streaming and protocol.name == "megrez":
+        if samples > 1 and not control.streaming and protocol.can_batch:
             # Nobody watches this answer being written: n of them, the best-supported replayed below.
             sampling = params.model_copy(update={"temperature": deps.settings.answer_samples_temperature})
             route = deps.route(current.conversation_id)
@@ -143,28 +142,21 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
         if query is None:
             return final(reply, {})
         called = SearchRound(
-            query=query, text=reply.text, shown=reply.shown_text, claims=reply.claims, call=reply.text + render_call(query)
+            query=query, text=reply.text, shown=reply.shown_text, claims=reply.claims, call=reply.text + protocol.render_call(query)
         )
         if not repeats(query, state) and refusal(state, deps.settings, can_search_again=protocol.can_search_again) is None:
             again = True  # the graph runs another round: search, read, …, and this step again
-            later = [*state.later_rounds, called]
-            return {
-                **update,
-                "later_rounds": later,
-                "queries": [*state.queries, query],
-                "round": round_ + 1,
-                **tally(),
-            }
+            return {**update, "rounds": [*state.rounds, called], **tally()}
         # At the round limit, past the time budget, or a call the model already made (it would
         # find the same pages): the call is answered with a note, and the model answers from what
         # it has read (always an answer, never an error).
         refused = called.model_copy(
             update={"searched": False, "observation": prompts.search_limit(state.language, question=state.question)}
         )
-        state = state.model_copy(update={"later_rounds": [*state.later_rounds, refused]})
+        state = state.model_copy(update={"rounds": [*state.rounds, refused]})
         separate = separate or bool(reply.shown_text)
         last = await generate(state, may_call=False)  # a call here is not followed: its text is the answer
-        return final(last, {"later_rounds": state.later_rounds})
+        return final(last, {"rounds": state.rounds})
     finally:
         # An empty or failed answer must not leave the related step waiting.
         control.settle(round_, again=again, transcript=transcript)
@@ -179,5 +171,5 @@ def repeats(query: str, state: AgentState) -> bool:
 def route(state: AgentState) -> str:
     """After the answer step: another search round when the model asked for one, else cite the answer
     (then verify it)."""
-    last = state.later_rounds[-1] if state.later_rounds else None
+    last = state.rounds[-1] if state.rounds else None
     return "search" if last is not None and last.searched and last.observation is None else "cite"

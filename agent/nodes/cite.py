@@ -12,12 +12,12 @@ from agent.state import AgentState, Citation, Claim
 
 
 def parts(state: AgentState) -> list[tuple[str, list[Claim]]]:
-    """What the reader saw, in order, each part with its claims: the words before each search (the
-    preamble, the words before each later call), then the final reply."""
+    """What the reader saw, in order, each part with its claims: the words before each search, then
+    the final reply."""
     final = state.shown_answer if state.shown_answer is not None else rewrite(state.model_answer, state.sources)[0]
     if state.no_answer:  # the line the reader was shown instead of an answer
         final = no_answer_text(state.language, sources=bool(state.sources))
-    shown = [(state.preamble, []), *((round_.shown, round_.claims) for round_ in state.later_rounds)]
+    shown = [(round_.shown, round_.claims) for round_ in state.rounds]
     return [(text, claims) for text, claims in (*shown, (final, state.answer_claims)) if text]
 
 
@@ -39,6 +39,7 @@ async def cite(state: AgentState) -> dict:
         by_index = {source.index: source for source in state.sources}
         citations = [Citation(index=i, url=by_index[i].url, title=by_index[i].title) for i in order if i in by_index]
     else:
-        written = "\n\n".join([*(round_.text for round_ in state.later_rounds), state.model_answer])
+        # The words before each later call, then the answer (round 1's words are not kept).
+        written = "\n\n".join([*(round_.text for round_ in state.rounds[1:]), state.model_answer])
         _, citations = rewrite(written, state.sources)
     return {"answer": answer, "citations": citations, "claims": claims}

@@ -21,7 +21,6 @@ from agent.nodes.select import continue_numbering
 from agent.rounds import for_request, round_budget
 from agent.state import AgentState
 from inference.base import GenerationParams, LLMError, Message
-from inference.megrez import STOP, parse_reply
 from search.models import Source
 from search.select import select_sources
 from core.tokens import count_tokens, truncate_tokens
@@ -30,7 +29,6 @@ log = logging.getLogger("websearch.condense")
 
 
 def _notes(text: str) -> str | None:
-    text, _, _ = parse_reply(text, set())
     text = text.strip()
     return None if not text or text.upper().startswith("NONE") else text
 
@@ -56,7 +54,8 @@ async def condense(state: AgentState, runtime: Runtime[Deps]) -> dict:
 
     emit(Status(stage=Stage.CONDENSING, pages=len(long_sources), round=state.round))
     words = max(40, settings.source_tokens // 2)
-    system = Message(role="system", content=prompts.chat_system(state.language, deps.today()))
+    protocol = deps.protocol.protocol
+    system = Message(role="system", content=protocol.notes_system(state.language, deps.today()))
     batch = [
         [
             system,
@@ -69,10 +68,10 @@ async def condense(state: AgentState, runtime: Runtime[Deps]) -> dict:
         ]
         for s in long_sources
     ]
-    params = GenerationParams(temperature=settings.condense_temperature, max_tokens=settings.source_tokens, stop=STOP)
+    params = GenerationParams(temperature=settings.condense_temperature, max_tokens=settings.source_tokens, stop=protocol.side_stop)
     try:
         route = deps.route(state.conversation_id)
-        if deps.protocol.name == "megrez":
+        if protocol.can_batch:
             replies = await deps.llm.chat_batch(batch, params, route=route)
         else:
             # chat_batch renders Megrez's template for one raw-completions request; another model
@@ -84,7 +83,7 @@ async def condense(state: AgentState, runtime: Runtime[Deps]) -> dict:
 
     sources: list[Source] = []
     for source, reply in zip(long_sources, replies):
-        notes = _notes(reply.text)
+        notes = _notes(protocol.reply_text(reply.text))
         if notes:
             context = truncate_tokens(notes, settings.source_tokens)
             sources.append(source.model_copy(update={"index": len(sources) + 1, "context": context}))

@@ -14,27 +14,25 @@ from langgraph.runtime import Runtime
 from agent.deps import Deps
 from agent.events import Stage, Status, emit
 from agent.no_answer import give_no_answer
-from agent.protocols.megrez import render_call
-from agent.state import AgentState
+from agent.state import AgentState, SearchRound
 from inference.base import ToolsUnsupported
 
 
 async def decide(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
     emit(Status(stage=Stage.DECIDING))
+    context = deps.protocol_context(state.conversation_id)
+    protocol = deps.protocol.protocol
     try:
-        decision = await deps.protocol.protocol.decide(state, deps)
+        decision = await protocol.decide(state, context)
     except ToolsUnsupported as exc:  # raised before anything was streamed
-        decision = await deps.protocol.tools_refused(exc.message).decide(state, deps)
+        protocol = deps.protocol.tools_refused(exc.message)
+        decision = await protocol.decide(state, context)
     if decision.query:
-        # The saved turn keeps the call in Megrez's canonical spelling whatever the protocol; each
-        # protocol re-renders earlier turns its own way.
-        return {
-            "queries": [decision.query],
-            "function_call": render_call(decision.query),
-            "searched": True,
-            "preamble": decision.preamble,
-        }
+        # Round 1: the call as the protocol records it (each protocol re-renders earlier turns its
+        # own way), and the words the reader saw before it (they stay in the final answer).
+        first = SearchRound(query=decision.query, shown=decision.preamble, call=protocol.render_call(decision.query))
+        return {"rounds": [first], "searched": True}
     if not decision.answer.strip():
         # Nothing, or only our own instructions repeated: one clear line instead of an empty answer.
         why = give_no_answer(state.language, sources=False, echoed=decision.echoed)

@@ -8,15 +8,26 @@ import time
 from langgraph.runtime import Runtime
 
 from agent.deps import Deps
-from agent.protocols.megrez import turn_messages
 from agent.rounds import ROUND_OVERHEAD_TOKENS, evidence_budget, for_request, max_rounds
-from agent.state import AgentState, Turn
+from agent.state import AgentState, Turn, replayed
 from core.language import detect_language
 from core.tokens import count_tokens
 
 
+def turn_words(turn: Turn) -> list[str]:
+    """A turn's words as the store keeps them: the question, each search call and what it read (up
+    to the first round left unread), the answer. The most any protocol replays of it (one that
+    cannot call replays less), so the history window is the same whichever protocol speaks."""
+    words = [turn.question]
+    for round_ in replayed(turn.rounds):
+        if not round_.call:  # a turn saved with no call recorded replays none
+            break
+        words += [round_.call, round_.observation or ""]
+    return [*words, turn.model_answer]
+
+
 def turn_cost(turn: Turn) -> int:
-    return sum(count_tokens(m.content) + 4 for m in turn_messages(turn))
+    return sum(count_tokens(words) + 4 for words in turn_words(turn))  # 4: each message's framing
 
 
 def history_window(

@@ -26,7 +26,6 @@ from agent.no_answer import is_instruction
 from agent.run_control import RunControl
 from agent.state import AgentState
 from inference.base import GenerationParams, LLMError, Message
-from inference.megrez import STOP, parse_reply
 
 log = logging.getLogger("websearch.related")
 _BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)、]|[（(]?\d+[)）])\s*")
@@ -86,29 +85,29 @@ async def after_the_answer(state: AgentState, deps: Deps, transcript: list[Messa
 
 
 async def write_questions(state: AgentState, deps: Deps) -> list[str]:
-    system = prompts.chat_system if deps.protocol.name == "megrez" else prompts.plain_system
     prompt = prompts.related_prompt(
         state.language, question=state.question, titles=(source.title for source in state.sources[:5])
     )
     messages = [
-        # Megrez's own chat prompt names it; any other model gets the neutral one.
-        Message(role="system", content=system(state.language, deps.today())),
+        Message(role="system", content=deps.protocol.protocol.related_system(state.language, deps.today())),
         Message(role="user", content=prompt),
     ]
     return await ask_for_questions(state, deps, messages)
 
 
 async def ask_for_questions(state: AgentState, deps: Deps, messages: list[Message]) -> list[str]:
+    protocol = deps.protocol.protocol
     try:
         params = GenerationParams(
-            temperature=deps.settings.related_temperature, max_tokens=deps.settings.related_max_tokens, stop=STOP
+            temperature=deps.settings.related_temperature,
+            max_tokens=deps.settings.related_max_tokens,
+            stop=protocol.side_stop,
         )
         reply = await deps.llm.chat(messages, params, route=deps.route(state.conversation_id))
     except LLMError as exc:  # nice to have: a failure here never costs the answer
         log.warning("related questions failed: %s", exc)
         return []
-    text, _, _ = parse_reply(reply.text, set())
-    return parse_questions(text)
+    return parse_questions(protocol.reply_text(reply.text))
 
 
 def route(state: AgentState) -> str:

@@ -21,7 +21,7 @@ async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
     emit(Queries(queries=asked, round=state.round))
     settings = deps.settings
     # This round's sources are numbered after every earlier round's.
-    numbering = {"round_start": len(state.sources), "search_rounds": state.round}
+    numbering = {"round_start": len(state.sources)}
     rule = state.filters
     options = SearchOptions(
         max_results=settings.search_max_results,

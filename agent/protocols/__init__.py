@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Literal
 
-from agent.protocols.base import Decision, ModelProtocol
+from agent.protocols.base import Decision, Generation, ModelProtocol, ProtocolContext
 from agent.protocols.megrez import MegrezProtocol
 from agent.protocols.plain import PlainProtocol
 from agent.protocols.tools import ToolsProtocol
@@ -23,7 +23,8 @@ log = logging.getLogger("websearch.protocol")
 ProtocolName = Literal["megrez", "tools", "plain"]
 ProtocolSetting = Literal["auto", "megrez", "tools", "plain"]
 
-# A new protocol is one line here.
+# A new protocol is its module (the capabilities of ModelProtocol, agent/protocols/base.py) and one
+# line here; no node names a protocol.
 PROTOCOLS: dict[str, Callable[[], ModelProtocol]] = {
     "megrez": MegrezProtocol,
     "tools": ToolsProtocol,
@@ -63,4 +64,4 @@ class ProtocolChoice:
         return self.protocol
 
 
-__all__ = ["PROTOCOLS", "Decision", "ModelProtocol", "ProtocolChoice", "detect"]
+__all__ = ["PROTOCOLS", "Decision", "Generation", "ModelProtocol", "ProtocolChoice", "ProtocolContext", "detect"]

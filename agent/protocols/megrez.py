@@ -9,39 +9,26 @@ volatile contexts come last so everything before them can come from vLLM's prefi
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from typing import TYPE_CHECKING
 
 import prompts
-from agent.protocols.base import Decision
+from agent.protocols.base import SIDE_STOP, Decision, ProtocolContext, canonical_call, marker_free
 from agent.reply import stream_reply
-from agent.state import AgentState, SearchRound, Turn
+from agent.state import AgentState, Language, SearchRound, Turn, replayed
 from inference.base import GenerationParams, Message
-from inference.megrez import FUNCTION_END, FUNCTION_START, STOP
+from inference.megrez import STOP
 
-if TYPE_CHECKING:
-    from agent.deps import Deps
-
-
-def render_call(query: str) -> str:
-    """The search call in one canonical spelling, whatever spacing the model used."""
-    call = {"name": "search", "arguments": {"query": query}}
-    return f"{FUNCTION_START}{json.dumps(call, ensure_ascii=False)}{FUNCTION_END}"
+render_call = canonical_call  # the call as Megrez writes it, in its one canonical spelling
 
 
-def round_messages(function_call: str | None, observation: str | None, later: list[SearchRound]) -> list[Message]:
+def round_messages(rounds: list[SearchRound]) -> list[Message]:
     """Every search round as the model saw it: each call, then what it read (append-only)."""
     messages: list[Message] = []
-    if not function_call or observation is None:
-        return messages
-    messages.append(Message(role="assistant", content=function_call))
-    messages.append(Message(role="observation", content=observation))
-    for round_ in later:
-        if round_.observation is None:
+    for round_ in replayed(rounds):
+        if not round_.call:  # a turn saved with no call recorded replays none
             break
         messages.append(Message(role="assistant", content=round_.call))
-        messages.append(Message(role="observation", content=round_.observation))
+        messages.append(Message(role="observation", content=round_.observation or ""))
     return messages
 
 
@@ -49,7 +36,7 @@ def turn_messages(turn: Turn) -> list[Message]:
     """An earlier turn exactly as the model saw and wrote it (every round of it)."""
     return [
         Message(role="user", content=turn.question),
-        *round_messages(turn.function_call, turn.observation, turn.later_rounds),
+        *round_messages(turn.rounds),
         Message(role="assistant", content=turn.model_answer),
     ]
 
@@ -65,33 +52,50 @@ def conversation(state: AgentState, day: date, *, websearch: bool) -> list[Messa
 
 def answer_messages(state: AgentState, day: date) -> list[Message]:
     """The decide prompt, then each round's search call and its results (the state holds them)."""
-    call = state.function_call or render_call(state.question)
-    return [*conversation(state, day, websearch=True), *round_messages(call, state.observation, state.later_rounds)]
+    return [*conversation(state, day, websearch=True), *round_messages(state.rounds)]
 
 
 class MegrezProtocol:
     name = "megrez"
     stop = STOP
     can_search_again = True  # another function call in the answer
+    can_batch = True  # chat_batch renders Megrez's own template
+    side_stop = SIDE_STOP
 
-    async def decide(self, state: AgentState, deps: Deps) -> Decision:
+    def render_call(self, query: str) -> str:
+        return render_call(query)
+
+    def reply_text(self, text: str) -> str:
+        return marker_free(text)
+
+    def notes_system(self, language: Language, day: date) -> str:
+        return prompts.chat_system(language, day)
+
+    def related_system(self, language: Language, day: date) -> str:
+        return prompts.chat_system(language, day)  # Megrez's own chat prompt names it
+
+    def turn_messages(self, turn: Turn) -> list[Message]:
+        return turn_messages(turn)
+
+    async def decide(self, state: AgentState, context: ProtocolContext) -> Decision:
         websearch = state.search != "never"
+        generation = context.generation
         params = GenerationParams(
             # Near-greedy for the function-call step (as the reference demo), chat temperature otherwise.
-            temperature=deps.settings.decide_temperature if websearch else deps.settings.chat_temperature,
-            max_tokens=deps.settings.decide_max_tokens if websearch else deps.settings.answer_max_tokens,
+            temperature=generation.decide_temperature if websearch else generation.chat_temperature,
+            max_tokens=generation.decide_max_tokens if websearch else generation.answer_max_tokens,
             stop=STOP,
             # Searching is off: this is the answer, held to the caller's schema when one is given.
             response_format=None if websearch else state.response_format,
         )
         # A direct answer streams to the client as it is written, unless a search is forced anyway.
         reply = await stream_reply(
-            deps.llm,
-            conversation(state, deps.today(), websearch=websearch),
+            context.llm,
+            conversation(state, context.today, websearch=websearch),
             params,
             sources=set(),
             show=state.search != "always",
-            route=deps.route(state.conversation_id),
+            route=context.route,
         )
         if state.search == "never":  # the chat prompt offers no function: a stray call is not followed
             return Decision(answer=reply.text.strip(), echoed=reply.echoed)

@@ -10,17 +10,13 @@ turn, which every chat model understands.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 import prompts
 from agent.classify import classify, is_question, write_query
-from agent.protocols.base import Decision
+from agent.protocols.base import SIDE_STOP, Decision, ProtocolContext, canonical_call, marker_free
 from agent.reply import stream_reply
-from agent.state import AgentState, Turn
+from agent.state import AgentState, Language, Turn, replayed
 from inference.base import GenerationParams, Message
-
-if TYPE_CHECKING:
-    from agent.deps import Deps
 
 
 def plain_turn(turn: Turn) -> list[Message]:
@@ -44,32 +40,48 @@ class PlainProtocol:
     name = "plain"
     stop: list[str] = []
     can_search_again = False  # a model that can call nothing never searches twice
+    can_batch = False  # chat_batch would render Megrez's template: one chat request each
+    side_stop = SIDE_STOP
 
-    async def decide(self, state: AgentState, deps: Deps) -> Decision:
+    def render_call(self, query: str) -> str:
+        return canonical_call(query)  # the saved turn's spelling, replayed by whichever protocol reads it
+
+    def reply_text(self, text: str) -> str:
+        return marker_free(text)
+
+    def notes_system(self, language: Language, day: date) -> str:
+        return prompts.chat_system(language, day)  # as condense has always sent to every model
+
+    def related_system(self, language: Language, day: date) -> str:
+        return prompts.plain_system(language, day)
+
+    def turn_messages(self, turn: Turn) -> list[Message]:
+        return plain_turn(turn)
+
+    async def decide(self, state: AgentState, context: ProtocolContext) -> Decision:
         if state.search == "always":
             return Decision(query=write_query(state.question, state.history), decided_by="forced")
         if state.search == "auto" and rule_wants_search(state.question):
             return Decision(query=write_query(state.question, state.history), decided_by="rule")
-        return await answer_directly(state, deps)
+        return await answer_directly(state, context)
 
     def answer_messages(self, state: AgentState, day: date) -> list[Message]:
         # The answer prompt (the numbered contexts and the question), asked as a user turn. A model
         # that can call nothing never searches twice: there is one round.
-        return [*plain_conversation(state, day), Message(role="user", content=state.observation or "")]
+        read = replayed(state.rounds)
+        return [*plain_conversation(state, day), Message(role="user", content=read[0].observation if read else "")]
 
     def answer_tools(self, state: AgentState) -> list[dict] | None:
         return None
 
 
-async def answer_directly(state: AgentState, deps: Deps) -> Decision:
+async def answer_directly(state: AgentState, context: ProtocolContext) -> Decision:
     """The model's own answer, streamed as written, no function offered (any model can do this)."""
     params = GenerationParams(
-        temperature=deps.settings.chat_temperature,
-        max_tokens=deps.settings.answer_max_tokens,
+        temperature=context.generation.chat_temperature,
+        max_tokens=context.generation.answer_max_tokens,
         response_format=state.response_format,
     )
-    messages = [*plain_conversation(state, deps.today()), Message(role="user", content=state.question)]
-    reply = await stream_reply(
-        deps.llm, messages, params, sources=set(), show=True, route=deps.route(state.conversation_id)
-    )
+    messages = [*plain_conversation(state, context.today), Message(role="user", content=state.question)]
+    reply = await stream_reply(context.llm, messages, params, sources=set(), show=True, route=context.route)
     return Decision(answer=reply.text.strip(), decided_by="rule", echoed=reply.echoed)

@@ -14,18 +14,14 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import TYPE_CHECKING
 
 import prompts
 from agent.classify import about_conversation, classify, is_refusal, write_query
-from agent.protocols.base import Decision, show_held
+from agent.protocols.base import SIDE_STOP, Decision, ProtocolContext, canonical_call, marker_free, show_held
 from agent.protocols.plain import answer_directly
 from agent.reply import stream_reply
-from agent.state import AgentState, SearchRound, Turn
+from agent.state import AgentState, Language, SearchRound, Turn, replayed
 from inference.base import GenerationParams, Message, ToolCall
-
-if TYPE_CHECKING:
-    from agent.deps import Deps
 
 CALL_ID = "call_search"  # one id for every turn's call: earlier turns re-render byte-identical
 
@@ -38,19 +34,14 @@ def search_call(query: str, round_: int = 1) -> ToolCall:
     return ToolCall(id=call_id(round_), name="search", arguments=json.dumps({"query": query}, ensure_ascii=False))
 
 
-def tool_rounds(query: str | None, observation: str | None, later: list[SearchRound]) -> list[Message]:
+def tool_rounds(rounds: list[SearchRound]) -> list[Message]:
     """Each search round as the model saw it: its tool call (after any words), then the tool's result."""
-    if not query or observation is None:
-        return []
-    messages = [
-        Message(role="assistant", content="", tool_calls=[search_call(query)]),
-        Message(role="tool", content=observation, tool_call_id=CALL_ID),
-    ]
-    for number, round_ in enumerate(later, start=2):
-        if round_.observation is None:
+    messages: list[Message] = []
+    for number, round_ in enumerate(replayed(rounds), start=1):
+        if not round_.query:  # a turn saved with no query recorded replays no call
             break
         messages.append(Message(role="assistant", content=round_.text, tool_calls=[search_call(round_.query, number)]))
-        messages.append(Message(role="tool", content=round_.observation, tool_call_id=call_id(number)))
+        messages.append(Message(role="tool", content=round_.observation or "", tool_call_id=call_id(number)))
     return messages
 
 
@@ -58,7 +49,7 @@ def tools_turn(turn: Turn) -> list[Message]:
     """An earlier turn as the model saw it: question, its calls and their results, its answer."""
     return [
         Message(role="user", content=turn.question),
-        *tool_rounds(turn.queries[0] if turn.queries else None, turn.observation, turn.later_rounds),
+        *tool_rounds(turn.rounds),
         Message(role="assistant", content=turn.model_answer),
     ]
 
@@ -90,25 +81,42 @@ class ToolsProtocol:
     name = "tools"
     stop: list[str] = []
     can_search_again = True  # another tool call in the answer
+    can_batch = False  # chat_batch would render Megrez's template: one chat request each
+    side_stop = SIDE_STOP
 
-    async def decide(self, state: AgentState, deps: Deps) -> Decision:
+    def render_call(self, query: str) -> str:
+        return canonical_call(query)  # the saved turn's spelling; replayed here as a tool call
+
+    def reply_text(self, text: str) -> str:
+        return marker_free(text)
+
+    def notes_system(self, language: Language, day: date) -> str:
+        return prompts.chat_system(language, day)  # as condense has always sent to every model
+
+    def related_system(self, language: Language, day: date) -> str:
+        return prompts.plain_system(language, day)
+
+    def turn_messages(self, turn: Turn) -> list[Message]:
+        return tools_turn(turn)
+
+    async def decide(self, state: AgentState, context: ProtocolContext) -> Decision:
         if state.search == "never":
-            return await answer_directly(state, deps)
+            return await answer_directly(state, context)
         verdict = classify(state.question) if state.search == "auto" else None
         if verdict == "chat":
             # A greeting, a sum, a rewrite: a call would not be followed, so none is offered.
-            return await answer_directly(state, deps)
+            return await answer_directly(state, context)
         # What the rule says needs the web is held back until we know the model searched or refused.
         hold = state.search == "always" or verdict == "search"
-        settings = deps.settings
-        params = GenerationParams(temperature=settings.decide_temperature, max_tokens=settings.decide_max_tokens)
+        generation = context.generation
+        params = GenerationParams(temperature=generation.decide_temperature, max_tokens=generation.decide_max_tokens)
         reply = await stream_reply(
-            deps.llm,
-            tools_conversation(state, deps.today()),
+            context.llm,
+            tools_conversation(state, context.today),
             params,
             sources=set(),
             show=not hold,
-            route=deps.route(state.conversation_id),
+            route=context.route,
             tools=[prompts.search_tool(state.language)],
         )
         query = str(reply.call.arguments.get("query") or "").strip() if reply.call else ""
@@ -124,14 +132,13 @@ class ToolsProtocol:
             return Decision(query=write_query(state.question, state.history), decided_by="rule")
         if not reply.text.strip():
             # Neither a call nor a word (llama.cpp's handler leaves a `message:` choice empty).
-            return await answer_directly(state, deps)
+            return await answer_directly(state, context)
         if not reply.shown:
             show_held(reply.text)
         return Decision(answer=reply.text.strip(), echoed=reply.echoed)
 
     def answer_messages(self, state: AgentState, day: date) -> list[Message]:
-        query = state.queries[0] if state.queries else state.question
-        return [*tools_conversation(state, day), *tool_rounds(query, state.observation, state.later_rounds)]
+        return [*tools_conversation(state, day), *tool_rounds(state.rounds)]
 
     def answer_tools(self, state: AgentState) -> list[dict] | None:
         return [prompts.search_tool(state.language)]  # a second call arrives as a tool call

@@ -57,7 +57,7 @@ async def test_smollm2_searches_factual_questions_and_not_greetings(deps):
     async def searched(question: str) -> tuple[bool, list[str]]:
         state = AgentState(question=question, conversation_id="t", language=detect_language(question))
         out = await graph.ainvoke(state, context=deps)
-        return bool(out["searched"]), list(out["queries"])
+        return bool(out["searched"]), [round_.query for round_ in out.get("rounds", [])]
 
     factual = [await searched(q) for q in FACTUAL]
     chat = [await searched(q) for q in CHAT]

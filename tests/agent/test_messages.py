@@ -21,6 +21,11 @@ def turn(q: str, a: str) -> Turn:
     return Turn(question=q, answer=a, model_answer=a)
 
 
+def searching(query: str) -> list[SearchRound]:
+    """Round 1 as the decide step records it: the call alone."""
+    return [SearchRound(query=query, call=render_call(query))]
+
+
 def observed(s: AgentState, results: str) -> AgentState:
     """The state once the answer node has recorded the round's results (as the graph does)."""
     return s.model_copy(update=record_observation(s, results))
@@ -30,8 +35,7 @@ def test_answer_prompt_extends_the_decide_prompt():
     s = state(
         "How much did it cost?",
         [turn("When did it open?", "In 2021 [citation:1].")],
-        queries=["Aurora Bridge cost"],
-        function_call=render_call("Aurora Bridge cost"),
+        rounds=searching("Aurora Bridge cost"),
         sources=[Source(index=1, url="https://a.eu", title="Aurora", context="It cost 420 million euros.")],
     )
     decide = conversation(s, DAY, websearch=True)
@@ -84,8 +88,7 @@ def test_the_window_is_sticky_so_follow_ups_keep_their_prefix():
 def test_follow_up_begins_with_the_whole_previous_answer_prompt_and_answer():
     s1 = state(
         "When did the Aurora Bridge open?",
-        queries=["Aurora Bridge opening"],
-        function_call=render_call("Aurora Bridge opening"),
+        rounds=searching("Aurora Bridge opening"),
         sources=[Source(index=1, url="https://a.eu", title="Aurora", context="It opened in 2021.")],
     )
     results = observation(s1)
@@ -94,8 +97,7 @@ def test_follow_up_begins_with_the_whole_previous_answer_prompt_and_answer():
         question=s1.question,
         answer="It opened in 2021 [1].",
         model_answer="It opened in 2021 [citation:1].",
-        function_call=s1.function_call,
-        observation=results,
+        rounds=observed(s1, results).rounds,
     )
     follow_up = conversation(state("And the cost?", [saved]), DAY, websearch=True)
     assert follow_up[: len(previous)] == previous
@@ -119,7 +121,9 @@ def test_a_turn_saved_before_rounds_loads_and_renders_exactly_as_before():
         "created_at": "2026-11-01T10:00:00Z",
     }
     old = Turn.model_validate_json(json.dumps(stored))
-    assert old.later_rounds == []
+    assert [(r.query, r.call, r.observation) for r in old.rounds] == [
+        ("Aurora Bridge opening", stored["function_call"], stored["observation"])
+    ]
     rendered = conversation(state("And the cost?", [old]), DAY, websearch=True)
     assert [(m.role, m.content) for m in rendered[1:-1]] == [
         ("user", stored["question"]),
@@ -132,20 +136,17 @@ def test_a_turn_saved_before_rounds_loads_and_renders_exactly_as_before():
 def test_a_two_round_turn_renders_both_calls_and_observations_and_the_next_round_extends_the_last():
     s1 = state(
         "Where was the author of The Lantern Orchard born?",
-        queries=["Lantern Orchard author"],
-        function_call=render_call("Lantern Orchard author"),
+        rounds=searching("Lantern Orchard author"),
         sources=[Source(index=1, url="https://a.eu", title="Novel", context="It is by Ilse Varga.")],
     )
     round_one = answer_messages(observed(s1, observation(s1)), DAY)
     text = "It is by Ilse Varga [citation:1]. "
     s2 = s1.model_copy(
         update={
-            "observation": observation(s1),
-            "round": 2,
             "round_start": 1,
-            "queries": [*s1.queries, "Ilse Varga birthplace"],
-            "later_rounds": [
-                SearchRound(query="Ilse Varga birthplace", text=text, call=text + render_call("Ilse Varga birthplace"))
+            "rounds": [
+                *observed(s1, observation(s1)).rounds,
+                SearchRound(query="Ilse Varga birthplace", text=text, call=text + render_call("Ilse Varga birthplace")),
             ],
             "sources": [*s1.sources, Source(index=2, url="https://b.eu", title="Profile", context="Born in Kessel Point.")],
         }
@@ -158,9 +159,7 @@ def test_a_two_round_turn_renders_both_calls_and_observations_and_the_next_round
         question=s2.question,
         answer="…",
         model_answer="She was born in Kessel Point [citation:2].",
-        function_call=s2.function_call,
-        observation=s2.observation,
-        later_rounds=[s2.later_rounds[0].model_copy(update={"observation": round_two[-1].content})],
+        rounds=observed(s2, round_two[-1].content).rounds,
     )
     follow_up = conversation(state("What else did she write?", [saved]), DAY, websearch=True)
     assert follow_up[: len(round_two)] == round_two  # the follow-up begins with the whole round-2 prompt

@@ -50,3 +50,14 @@ def test_tools_history_replays_the_call_and_its_results_byte_identical():
     assert first[2]["tool_calls"][0]["function"] == {"name": "search", "arguments": '{"query": "Aurora Bridge open"}'}
     assert first[3]["tool_call_id"] == first[2]["tool_calls"][0]["id"]
     assert "<|function_start|>" not in str(first)
+
+
+def test_every_registered_protocol_says_everything_the_nodes_ask_of_it():
+    from agent.protocols import ModelProtocol
+
+    asked = {name for name in vars(ModelProtocol) if not name.startswith("_")} | set(ModelProtocol.__annotations__)
+    assert {"render_call", "reply_text", "notes_system", "related_system", "turn_messages", "can_batch", "side_stop"} <= asked
+    for name, make in PROTOCOLS.items():
+        protocol = make()
+        assert protocol.name == name
+        assert [a for a in sorted(asked) if not hasattr(protocol, a)] == [], name

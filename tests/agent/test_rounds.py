@@ -2,13 +2,14 @@
 
 from agent.rounds import evidence_budget, for_request, max_rounds, pages_per_round, refusal, round_budget, timing_key
 from agent.settings import Settings
-from agent.state import AgentState
+from agent.state import AgentState, SearchRound
 
 SETTINGS = Settings(_env_file=None, max_search_rounds=3, deep_search_rounds=5, search_time_budget_s=20.0)
 
 
 def at(round_: int, depth: str = "auto", started_at: float = 100.0) -> AgentState:
-    return AgentState(question="q", conversation_id="c", depth=depth, round=round_, started_at=started_at)
+    rounds = [SearchRound(query=f"q{n}", call=f"call {n}") for n in range(1, round_ + 1)]
+    return AgentState(question="q", conversation_id="c", depth=depth, rounds=rounds, started_at=started_at)
 
 
 def test_quick_is_one_round_auto_the_limit_deep_more_and_more_pages():

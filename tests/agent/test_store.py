@@ -251,3 +251,72 @@ async def test_by_default_a_conversation_holds_200_turns_of_at_most_256_kib_each
 
 
     assert len(store) < MemoryStore.SWEEP_EVERY
+
+
+# What Redis holds for a two-round turn saved before `rounds` (the layout up to issue 27): round 1 as
+# `function_call`/`observation`/`queries[0]`, round 2 and a refused third call in `later_rounds`.
+CALL_1 = '<|function_start|>{"name": "search", "arguments": {"query": "Lantern Orchard author"}}<|function_end|>'
+CALL_2 = '<|function_start|>{"name": "search", "arguments": {"query": "Ilse Varga birthplace"}}<|function_end|>'
+CALL_3 = '<|function_start|>{"name": "search", "arguments": {"query": "Ilse Varga"}}<|function_end|>'
+OLD_TURN = {
+    "question": "Where was the author of The Lantern Orchard born?",
+    "answer": "In Kessel Point [2].",
+    "model_answer": "In Kessel Point [citation:2].",
+    "function_call": CALL_1,
+    "observation": "[[citation:1]] Novel (https://a.eu)\nIt is by Ilse Varga.",
+    "later_rounds": [
+        {"query": "Ilse Varga birthplace", "text": "By Ilse Varga [citation:1]. ", "shown": "By Ilse Varga [1]. ",
+         "claims": [], "call": "By Ilse Varga [citation:1]. " + CALL_2,
+         "observation": "[[citation:2]] Profile (https://b.eu)\nBorn in Kessel Point.", "searched": True},
+        {"query": "Ilse Varga", "text": "", "shown": "", "claims": [], "call": CALL_3,
+         "observation": "No more searches can be made for this question.", "searched": False},
+    ],
+    "history_start": 0,
+    "queries": ["Lantern Orchard author", "Ilse Varga birthplace"],
+    "sources": [],
+    "citations": [],
+    "claims": [],
+    "searched": True,
+    "created_at": "2026-11-20T10:00:00Z",
+}
+
+
+async def test_a_turn_saved_in_the_old_layout_loads_from_redis_and_replays_as_it_did(redis_url):
+    import json
+
+    import redis.asyncio as redis
+
+    from agent.protocols.megrez import turn_messages
+    from agent.protocols.tools import tools_turn
+
+    client = redis.from_url(redis_url)
+    await client.rpush("ws:conv:old", json.dumps(OLD_TURN))
+    await client.aclose()
+    store = RedisStore(redis_url, ttl_s=60)
+    try:
+        [old] = await store.get("old")
+    finally:
+        await store.aclose()
+    assert old.queries == OLD_TURN["queries"] and [r.searched for r in old.rounds] == [True, True, False]
+    # Megrez replays every call and what it read, byte for byte as the model saw them.
+    assert [(m.role, m.content) for m in turn_messages(old)] == [
+        ("user", OLD_TURN["question"]),
+        ("assistant", CALL_1),
+        ("observation", OLD_TURN["observation"]),
+        ("assistant", OLD_TURN["later_rounds"][0]["call"]),
+        ("observation", OLD_TURN["later_rounds"][0]["observation"]),
+        ("assistant", CALL_3),
+        ("observation", "No more searches can be made for this question."),
+        ("assistant", OLD_TURN["model_answer"]),
+    ]
+    # A tools model replays them as tool calls, each with its own id.
+    wire = [m.wire() for m in tools_turn(old)]
+    assert [(m["role"], m.get("tool_call_id")) for m in wire] == [
+        ("user", None), ("assistant", None), ("tool", "call_search"), ("assistant", None), ("tool", "call_search_2"),
+        ("assistant", None), ("tool", "call_search_3"), ("assistant", None),
+    ]
+    assert wire[3]["content"] == "By Ilse Varga [citation:1]. "
+    assert wire[5]["tool_calls"][0]["function"] == {"name": "search", "arguments": '{"query": "Ilse Varga"}'}
+    # Saved again it keeps one list of rounds, and loads as the same turn.
+    again = Turn.model_validate_json(old.model_dump_json())
+    assert again == old and "later_rounds" not in old.model_dump_json()

@@ -590,22 +590,24 @@ def test_the_search_country_is_two_letters() -> None:
 # --- the agent's search node ----------------------------------------------------------------------
 
 
-async def run_search_node(provider: SearchProvider, **state: Any) -> list[SearchResult]:
-    """The real `search` node in a one-node graph (as the agent runs it), with a stand-in provider."""
+async def run_search_node(provider: SearchProvider, *, query: str, **state: Any) -> list[SearchResult]:
+    """The real `search` node in a one-node graph (as the agent runs it), with a stand-in provider,
+    searching round 1 for the model's `query`."""
     from datetime import date
     from types import SimpleNamespace
 
     from langgraph.graph import END, START, StateGraph
 
     from agent.nodes.search import search
-    from agent.state import AgentState
+    from agent.state import AgentState, SearchRound
 
     graph = StateGraph(AgentState)
     graph.add_node("search", search)
     graph.add_edge(START, "search")
     graph.add_edge("search", END)
     deps = SimpleNamespace(settings=Settings(_env_file=None, search_max_results=6), provider=provider, today=date.today)
-    out = await graph.compile().ainvoke({"conversation_id": "t", **state}, context=deps)
+    rounds = [SearchRound(query=query, call="")]
+    out = await graph.compile().ainvoke({"conversation_id": "t", "rounds": rounds, **state}, context=deps)
     return out["results"]
 
 
@@ -642,7 +644,7 @@ async def test_search_node_sends_query_and_question_in_parallel_and_merges() -> 
     results = await run_search_node(
         provider,
         question="How much did the Aurora Bridge cost?",
-        queries=["Aurora Bridge cost"],
+        query="Aurora Bridge cost",
         recency="week",
         language="en",
     )
@@ -659,7 +661,7 @@ async def test_search_node_sends_query_and_question_in_parallel_and_merges() -> 
 
 async def test_search_node_searches_once_when_the_query_is_the_question() -> None:
     provider = QueryProvider({"aurora bridge cost": ["https://a.com/1"]})
-    await run_search_node(provider, question="Aurora Bridge  cost?", queries=["aurora bridge cost"])
+    await run_search_node(provider, question="Aurora Bridge  cost?", query="aurora bridge cost")
     assert [q for q, _ in provider.calls] == ["aurora bridge cost"]
 
 
@@ -669,21 +671,21 @@ async def test_search_node_in_a_follow_up_searches_only_the_models_query() -> No
     provider = QueryProvider({"Aurora Bridge cost": ["https://a.com/1"]})
     earlier = Turn(question="When did the Aurora Bridge open?", answer="In 2021.", model_answer="In 2021.")
     await run_search_node(
-        provider, question="And how much did it cost?", queries=["Aurora Bridge cost"], history=[earlier]
+        provider, question="And how much did it cost?", query="Aurora Bridge cost", history=[earlier]
     )
     assert [q for q, _ in provider.calls] == ["Aurora Bridge cost"]
 
 
 async def test_search_node_keeps_results_on_the_requested_sites() -> None:
     provider = QueryProvider({"q": ["https://a.com/1", "https://www.who.int/x", "file:///docs/who.md"]})
-    results = await run_search_node(provider, question="q", queries=["q"], domains=["who.int"])
+    results = await run_search_node(provider, question="q", query="q", domains=["who.int"])
     assert [r.url for r in results] == ["https://www.who.int/x", "file:///docs/who.md"]
     assert provider.calls[0][1].domains == ["who.int"]
 
 
 async def test_search_node_survives_one_failed_query_but_not_all() -> None:
     provider = QueryProvider({"q": ["https://a.com/1"], "question": SearchError("stub", "down")})
-    assert [r.url for r in await run_search_node(provider, question="question", queries=["q"])] == ["https://a.com/1"]
+    assert [r.url for r in await run_search_node(provider, question="question", query="q")] == ["https://a.com/1"]
     provider.answers["q"] = SearchError("duckduckgo→searxng", "all search providers failed (…)")
     with pytest.raises(SearchError, match="duckduckgo→searxng"):
-        await run_search_node(provider, question="question", queries=["q"])
+        await run_search_node(provider, question="question", query="q")
