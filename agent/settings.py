@@ -2,10 +2,10 @@
 
 Read once, at the top. Each setting is written once:
 
-- the settings of a lower package live in its own config model, which states each field's
-  type, default and meaning (`inference.config.LLMConfig`, `search.config.ProviderConfig`,
+- the settings of a lower package (or of one policy) live in its own config model, which states
+  each field's type, default and meaning (`inference.config.LLMConfig`, `search.config.ProviderConfig`,
   `CacheConfig`, `FetchConfig`, `SemanticConfig`, `agent.store.StoreConfig`,
-  `agent.verify.served.CheckerConfig`).
+  `agent.verify.served.CheckerConfig`, the evidence policy's `agent.budget.EvidencePolicy`).
   `SECTIONS` below offers every one of their fields here, flat, under its environment name (`LLMConfig.timeout_s` is `llm_timeout_s`, `WEBSEARCH_LLM_TIMEOUT_S`),
   and `Settings.section(LLMConfig)` builds the model back from them for agent/deps.py. The lower
   packages never import this module.
@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Mapping, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, Field, create_model
-from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from agent.budget import EvidencePolicy
 from agent.store import StoreConfig
 from agent.verify.served import CheckerConfig
 from inference.config import LLMConfig
@@ -70,7 +70,7 @@ SECTIONS = (
             "exa_api_key", "exa_url", "google_api_key", "google_cx", "google_url",
         ),
     ),
-    Section(CacheConfig, "", _bare("redis_url", "redis_max_connections")),
+    Section(CacheConfig, ""),
     Section(
         StoreConfig,
         "conversation_",
@@ -79,6 +79,7 @@ SECTIONS = (
     Section(FetchConfig, "fetch_", _bare("user_agent")),
     Section(SemanticConfig, "semantic_"),
     Section(CheckerConfig, "verify_"),
+    Section(EvidencePolicy, ""),
 )
 
 
@@ -101,9 +102,12 @@ _SectionSettings = create_model("_SectionSettings", __base__=BaseSettings, **_fl
 
 
 class Settings(_SectionSettings):
-    """The app's own settings below; every field of the `SECTIONS` models too (`llm_*`: LLMConfig,
-    `search_*` and the search APIs': ProviderConfig, `redis_*`, `conversation_*`, `fetch_*`,
-    `semantic_*`, `verify_*`), declared and explained in their packages."""
+    """The app's own settings below, and every field of the `SECTIONS` models, declared and explained
+    in their modules: LLMConfig's as `llm_<name>`, ProviderConfig's as `search_<name>` (the search
+    APIs' and SearXNG's under their own names), CacheConfig's `redis_*`, StoreConfig's
+    `conversation_*`, FetchConfig's `fetch_*`, SemanticConfig's `semantic_*`, CheckerConfig's
+    `verify_*`, and the evidence policy's `context_tokens`, `source_tokens`, rounds and pages
+    (agent/budget.py)."""
 
     model_config = SettingsConfigDict(env_prefix="WEBSEARCH_", env_file=".env", extra="ignore")
 
@@ -128,9 +132,7 @@ class Settings(_SectionSettings):
     search_max_results: int = search_defaults.SEARCH_MAX_RESULTS
     search_safesearch: Literal["on", "moderate", "off"] = search_defaults.SAFESEARCH
 
-    # --- reading pages (and search.config.FetchConfig: fetch_*, user_agent) --------------------
-    fetch_pages: int = 5  # how many top results are fetched and read
-
+    # --- reading pages (search.config.FetchConfig: fetch_*, user_agent) ----------------------
     # Parsing (trafilatura, lxml, pypdf, charset detection) runs in worker processes: a crash, a
     # hang or a memory blow-up costs one worker and its page (the snippet stands in), never the server.
     parse_workers: int | None = None  # processes per server process; unset = one per core (the cgroup's CPU quota)
@@ -141,29 +143,8 @@ class Settings(_SectionSettings):
     extractor: Literal["fast", "trafilatura"] = "fast"
     index_document_deadline_s: float = 60.0  # `websearch index`: one file (a long PDF) may take this long
 
-    # --- selecting evidence ------------------------------------------------------------------
-    context_tokens: int = 1000  # total evidence the model reads
-    source_tokens: int = 350  # at most this much from one source
-    # When the ranking is unsure (one page leads but more of its passages score close to its best
-    # than its share holds: search/select.py), the evidence grows to this, each source's share in
-    # proportion; no more than context_tokens turns it off. Measured in bench/realdata.py.
-    unsure_context_tokens: int = 1500
-    unsure_crowd: float = 0.55  # "close": the leading page's first passage past its share scores this share of the best
-    unsure_lead: float = 0.5  # "leads": no other page's best passage scores this share of the best
-    # Searching again (issue #13): after reading results the model may call search once more, up to
-    # this many rounds in all (depth "auto"), while the question is younger than the time budget; at
-    # either limit it is asked to answer from what it has.
-    max_search_rounds: int = 3
-    search_time_budget_s: float = 20.0
-    # Each later round reads this share of `context_tokens` as new evidence (round 1 reads it all):
-    # a 3-round prompt then holds at most 1000 + 2 * 500 tokens of evidence, and the history budget
-    # keeps room for all of it.
-    later_round_context_share: float = 0.5
-    # The depth of a request that names none: "auto" with a model server, "quick" with the embedded
-    # model (agent/profile.py: every search round costs seconds of the same CPU).
-    default_depth: Literal["quick", "auto", "deep"] = "auto"
-    deep_search_rounds: int = 5  # depth "deep": research questions get more rounds…
-    deep_fetch_pages: int = 8  # … and read more pages per round
+    # --- selecting evidence (agent.budget.EvidencePolicy: context_tokens, source_tokens, …) ---
+    search_time_budget_s: float = 20.0  # a new search round starts only while the question is younger than this
     condense: bool = False  # let the model condense long pages (one batched request) first
     condense_input_tokens: int = 1200  # how much of each page the condensing step reads
     # (A semantic signal beside BM25: search.config.SemanticConfig, semantic_*.)
