@@ -1,8 +1,8 @@
 """The one composition root: what the graph's nodes need from the outside world, built once per
 process from `Settings` and passed in. Every surface (REST/web chat/OpenAI/MCP over HTTP via
 api/app.py, `websearch ask`, Slack Socket Mode, MCP stdio, `websearch evaluate`) builds through
-`build_deps`; the lower packages get their own config models (`*_config` below) or plain arguments,
-never `Settings`."""
+`build_deps`; the lower packages get their own config models (`Settings.section`, agent/settings.py)
+or plain arguments, never `Settings`."""
 
 from __future__ import annotations
 
@@ -23,14 +23,14 @@ from inference.config import LLMConfig
 from inference.registry import build_llm
 from inference.routing import route_key
 from search.cache import Cache, build_cache
-from search.config import CacheConfig, ProviderConfig
+from search.config import CacheConfig, FetchConfig, ProviderConfig, SemanticConfig
 from search.fetch import Fetcher
 from search.providers import build_provider
 from search.providers.base import SearchProvider
 from core.redact import register_secret
 from core.workers import WorkerPool, default_size
-from search.semantic import Semantic, build_semantic
-from agent.verify.served import Checker, build_checker
+from search.semantic import Semantic, semantic_from
+from agent.verify.served import Checker, CheckerConfig, checker_from
 
 
 @dataclass
@@ -72,73 +72,22 @@ class Deps:
 
 
 def llm_config(settings: Settings) -> LLMConfig:
-    return LLMConfig(
-        base_url=settings.llm_base_url,
-        model=settings.llm_model,
-        api_key=settings.llm_api_key,
-        timeout_s=settings.llm_timeout_s,
-        connect_timeout_s=settings.llm_connect_timeout_s,
-        context_tokens=settings.llm_context_tokens,
-        gguf=settings.llm_gguf,
-        hf_repo=settings.llm_hf_repo,
-        hf_file=settings.llm_hf_file,
-        threads=settings.llm_threads,
-        seed=settings.llm_seed,
-        route_headers=settings.llm_route_headers,
-        pool_cooldown_s=settings.llm_pool_cooldown_s,
-        pool_affinity=settings.llm_pool_affinity,
-        route_load_factor=settings.llm_route_load_factor,
-        route_min_load=settings.llm_route_min_load,
-    )
+    return settings.section(LLMConfig)
 
 
 def provider_config(settings: Settings) -> ProviderConfig:
-    for key in (settings.brave_api_key, settings.tavily_api_key, settings.serper_api_key, settings.exa_api_key,
-                settings.google_api_key):
-        register_secret(key.get_secret_value() if key is not None else None)  # masked in every log line
-    return ProviderConfig(
-        provider=settings.search_provider,
-        searxng_url=settings.searxng_url,
-        searxng_categories=settings.searxng_categories,
-        timeout_s=settings.search_timeout_s,
-        retries=settings.search_retries,
-        backoff_s=settings.search_backoff_s,
-        backoff_max_s=settings.search_backoff_max_s,
-        region=settings.search_region,
-        local_index=settings.local_index,
-        api_keys=settings.api_keys,
-        cache_ttl_s=settings.search_cache_ttl_s,
-        brave_api_key=settings.brave_api_key,
-        brave_url=settings.brave_url,
-        tavily_api_key=settings.tavily_api_key,
-        tavily_url=settings.tavily_url,
-        serper_api_key=settings.serper_api_key,
-        serper_url=settings.serper_url,
-        exa_api_key=settings.exa_api_key,
-        exa_url=settings.exa_url,
-        google_api_key=settings.google_api_key,
-        google_cx=settings.google_cx,
-        google_url=settings.google_url,
-        country=settings.search_country,
-        circuit_failures=settings.search_circuit_failures,
-        circuit_backoff_s=settings.search_circuit_backoff_s,
-        circuit_backoff_max_s=settings.search_circuit_backoff_max_s,
-    )
+    config = settings.section(ProviderConfig)
+    for key in config.secrets():
+        register_secret(key)  # masked in every log line
+    return config
 
 
 def cache_config(settings: Settings) -> CacheConfig:
-    return CacheConfig(redis_url=settings.redis_url, redis_max_connections=settings.redis_max_connections)
+    return settings.section(CacheConfig)
 
 
 def store_config(settings: Settings) -> StoreConfig:
-    return StoreConfig(
-        redis_url=settings.redis_url,
-        ttl_s=settings.conversation_ttl_s,
-        max_turns=settings.conversation_max_turns,
-        max_turn_bytes=settings.conversation_max_turn_bytes,
-        max_connections=settings.redis_max_connections,
-        quota=settings.key_storage_bytes,
-    )
+    return settings.section(StoreConfig)
 
 
 def build_workers(settings: Settings) -> WorkerPool:
@@ -169,32 +118,11 @@ def build_deps(settings: Settings, *, llm: LLM | None = None, workers: WorkerPoo
         # The embedded backend names its GGUF's model and says whether its template takes tools.
         protocol=ProtocolChoice(settings.llm_protocol, model_name=llm.model_name, supports_tools=llm.supports_tools),
         provider=build_provider(provider_config(settings), http, cache=cache, workers=workers),
-        fetcher=Fetcher(
-            http,
-            allow_hosts=set(settings.fetch_allow_hosts),
-            timeout_s=settings.fetch_timeout_s,
-            max_bytes=settings.fetch_max_bytes,
-            user_agent=settings.user_agent,
-        ),
+        fetcher=Fetcher(http, **settings.section(FetchConfig).model_dump()),
         store=build_store(store_config(settings)),
         cache=cache,
         http=http,
         workers=workers,
-        semantic=build_semantic(
-            settings.semantic_backend,
-            http,
-            base_url=settings.semantic_base_url,
-            model=settings.semantic_model,
-            api_key=settings.semantic_api_key,
-            timeout_s=settings.semantic_timeout_s,
-        ),
-        checker=build_checker(
-            settings.verify_backend,
-            http,
-            base_url=settings.verify_url,
-            model=settings.verify_model,
-            api_key=settings.verify_api_key,
-            timeout_s=settings.verify_timeout_s,
-            threshold=settings.verify_threshold,
-        ),
+        semantic=semantic_from(settings.section(SemanticConfig), http),
+        checker=checker_from(settings.section(CheckerConfig), http),
     )

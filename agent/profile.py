@@ -12,15 +12,12 @@ The figures behind them are in the README ("The embedded model on a CPU", bench/
 
 from __future__ import annotations
 
+from agent.budget import CPU_EVIDENCE
 from agent.settings import Settings
 from inference.base import LLM
 
 CPU_PROFILE: dict[str, object] = {
-    "default_depth": "quick",  # one search round: a second costs a whole answer's time again
-    "context_tokens": 600,  # evidence the answer reads (1000 with a model server)
-    "source_tokens": 300,  # … at most this much from one source (350)
-    "unsure_context_tokens": 900,  # … widened to this when the ranking is unsure (1500)
-    "max_search_rounds": 2,  # depth auto's round limit (3)
+    **CPU_EVIDENCE,  # less evidence, fewer rounds, depth quick (agent/budget.py)
     "answer_max_tokens": 384,  # the longest answer (768): every token is seconds of the same CPU
     "related_questions": False,  # written after the answer when turned on (beside it on a server)
 }

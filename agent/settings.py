@@ -1,46 +1,117 @@
 """The one place configuration is read: environment variables prefixed WEBSEARCH_ (or a .env file).
 
-Read once, at the top; agent/deps.py turns it into the lower packages' own config models
-(`inference.config.LLMConfig`, `search.config.ProviderConfig`, `CacheConfig`) and plain arguments:
-search/ and inference/ never import this module.
+Read once, at the top. Each setting is written once:
 
-Every default is stated once. The rule: a default that a lower package's constructor also has is a
-named constant in that package's config module (`inference/config.py`, `search/config.py`), and the
-field here takes it from there; a number only the app uses (prompt budgets, temperatures, caps on
-what surfaces take) is stated here, with a comment.
+- the settings of a lower package (or of one policy) live in its own config model, which states
+  each field's type, default and meaning (`inference.config.LLMConfig`, `search.config.ProviderConfig`,
+  `CacheConfig`, `FetchConfig`, `SemanticConfig`, `agent.store.StoreConfig`,
+  `agent.verify.served.CheckerConfig`, the evidence policy's `agent.budget.EvidencePolicy`).
+  `SECTIONS` below offers every one of their fields here, flat, under its environment name (`LLMConfig.timeout_s` is `llm_timeout_s`, `WEBSEARCH_LLM_TIMEOUT_S`),
+  and `Settings.section(LLMConfig)` builds the model back from them for agent/deps.py. The lower
+  packages never import this module.
+- what only the app uses (prompt budgets, temperatures, caps on what surfaces take) is a field of
+  `Settings` itself, below.
+
+Every list setting is a comma list in the environment (`a,b,c`).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import copy
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, Mapping, TypeVar
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, create_model
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from inference import config as llm_defaults
-from inference.routing import DEFAULT_ROUTE_HEADERS
-from agent import store
-from core import redis_client as redis_defaults
+from agent.budget import EvidencePolicy
+from agent.store import StoreConfig
+from agent.verify.served import CheckerConfig
+from inference.config import LLMConfig
 from search import config as search_defaults
+from search.config import CacheConfig, FetchConfig, ProviderConfig, SemanticConfig
 
-CommaList = Annotated[list[str], NoDecode]
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
 
 
-class Settings(BaseSettings):
+CommaList = Annotated[list[str], NoDecode, BeforeValidator(_split_commas)]
+Config = TypeVar("Config", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A lower package's config model offered flat: its field `name` is the setting `prefix + name`,
+    or `names[name]` where the environment name is older than the model."""
+
+    model: type[BaseModel]
+    prefix: str
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def setting(self, name: str) -> str:
+        return self.names.get(name, self.prefix + name)
+
+
+def _bare(*names: str) -> dict[str, str]:
+    return {name: name for name in names}
+
+
+SECTIONS = (
+    Section(LLMConfig, "llm_"),
+    Section(
+        ProviderConfig,
+        "search_",
+        _bare(
+            "searxng_url", "searxng_categories", "local_index", "api_keys",
+            "brave_api_key", "brave_url", "tavily_api_key", "tavily_url", "serper_api_key", "serper_url",
+            "exa_api_key", "exa_url", "google_api_key", "google_cx", "google_url",
+        ),
+    ),
+    Section(CacheConfig, ""),
+    Section(
+        StoreConfig,
+        "conversation_",
+        {"redis_url": "redis_url", "max_connections": "redis_max_connections", "quota": "key_storage_bytes"},
+    ),
+    Section(FetchConfig, "fetch_", _bare("user_agent")),
+    Section(SemanticConfig, "semantic_"),
+    Section(CheckerConfig, "verify_"),
+    Section(EvidencePolicy, ""),
+)
+
+
+def _flat_fields(sections: tuple[Section, ...]) -> dict[str, Any]:
+    """Each section's fields under their setting names; a setting two sections share (redis_url) is
+    made from the first (tests/agent/test_settings.py pins that they agree)."""
+    fields: dict[str, Any] = {}
+    for section in sections:
+        for name, info in section.model.model_fields.items():
+            setting = section.setting(name)
+            if setting in fields:
+                continue
+            annotation = CommaList if info.annotation == list[str] else info.annotation
+            fields[setting] = (annotation, copy.copy(info))
+    return fields
+
+
+# The sections' settings, for `Settings` to inherit (with its own prefix and .env).
+_SectionSettings = create_model("_SectionSettings", __base__=BaseSettings, **_flat_fields(SECTIONS))
+
+
+class Settings(_SectionSettings):
+    """The app's own settings below, and every field of the `SECTIONS` models, declared and explained
+    in their modules: LLMConfig's as `llm_<name>`, ProviderConfig's as `search_<name>` (the search
+    APIs' and SearXNG's under their own names), CacheConfig's `redis_*`, StoreConfig's
+    `conversation_*`, FetchConfig's `fetch_*`, SemanticConfig's `semantic_*`, CheckerConfig's
+    `verify_*`, and the evidence policy's `context_tokens`, `source_tokens`, rounds and pages
+    (agent/budget.py)."""
+
     model_config = SettingsConfigDict(env_prefix="WEBSEARCH_", env_file=".env", extra="ignore")
 
-    # --- model -------------------------------------------------------------------------------
-    llm_base_url: str | None = None  # unset = embedded llama.cpp
-    llm_model: str = "megrez"
-    llm_api_key: str | None = None
-    llm_timeout_s: float = llm_defaults.TIMEOUT_S
-    llm_connect_timeout_s: float = llm_defaults.CONNECT_TIMEOUT_S
-    llm_context_tokens: int = llm_defaults.CONTEXT_TOKENS  # the context the prompt budget is fitted to
-    llm_gguf: str | None = None  # a local GGUF file for the embedded backend
-    llm_hf_repo: str = "bartowski/Megrez-3B-Instruct-GGUF"
-    llm_hf_file: str = "Megrez-3B-Instruct-Q4_K_M.gguf"
-    llm_threads: int | None = None
-    llm_seed: int | None = None  # the embedded model's sampling seed (repeatable replies); unset = random
+    # --- model (and inference.config.LLMConfig: llm_*) -----------------------------------------
     answer_max_tokens: int = 768
     decide_max_tokens: int = 384
     related_max_tokens: int = 120  # the three follow-up questions written beside the answer
@@ -57,51 +128,11 @@ class Settings(BaseSettings):
     # tools where the backend takes them (a server refusing them falls back to plain, remembered).
     llm_protocol: Literal["auto", "megrez", "tools", "plain"] = "auto"
 
-    # --- search ------------------------------------------------------------------------------
-    # One provider, a fallback chain ("brave,searxng,duckduckgo"), or auto: the search APIs whose keys
-    # are set (brave, tavily, serper, exa, google), then SearXNG if its URL is set, DuckDuckGo last.
-    search_provider: str = "auto"
-    searxng_url: str | None = None
-    # The search APIs with keys (secrets: never logged, never in /metrics or `websearch doctor`). Each
-    # URL is the full URL of the call, for a proxy or gateway in front of the API.
-    brave_api_key: SecretStr | None = None
-    brave_url: str = search_defaults.BRAVE_URL
-    tavily_api_key: SecretStr | None = None
-    tavily_url: str = search_defaults.TAVILY_URL
-    serper_api_key: SecretStr | None = None
-    serper_url: str = search_defaults.SERPER_URL
-    exa_api_key: SecretStr | None = None
-    exa_url: str = search_defaults.EXA_URL
-    google_api_key: SecretStr | None = None
-    google_cx: str | None = None  # the Programmable Search Engine's id ("cx")
-    google_url: str = search_defaults.GOOGLE_URL
-    search_country: str | None = None  # the market the search APIs search (two letters, e.g. US, CN)
-    # A provider's circuit (search/providers/circuit.py): a 429 opens it for its Retry-After; this many
-    # errors or timeouts in a row open it for a backoff that doubles while it keeps failing.
-    search_circuit_failures: int = search_defaults.CIRCUIT_FAILURES
-    search_circuit_backoff_s: float = search_defaults.CIRCUIT_BACKOFF_S
-    search_circuit_backoff_max_s: float = search_defaults.CIRCUIT_BACKOFF_MAX_S
+    # --- search (and search.config.ProviderConfig: search_*, searxng_*, brave_* …) ------------
     search_max_results: int = search_defaults.SEARCH_MAX_RESULTS
-    search_timeout_s: float = search_defaults.SEARCH_TIMEOUT_S
-    # `search_provider` may be a fallback chain: "duckduckgo,searxng" asks SearXNG when DuckDuckGo fails.
-    search_retries: int = search_defaults.SEARCH_RETRIES  # more attempts after a rate limit, per provider
-    search_backoff_s: float = search_defaults.SEARCH_BACKOFF_S  # first wait before a retry; doubles, with jitter
-    search_backoff_max_s: float = search_defaults.SEARCH_BACKOFF_MAX_S  # at most this much waiting, per query
     search_safesearch: Literal["on", "moderate", "off"] = search_defaults.SAFESEARCH
-    search_region: str | None = None  # DuckDuckGo region (e.g. "us-en"); unset = from the question
-    searxng_categories: CommaList = Field(default_factory=lambda: list(search_defaults.SEARXNG_CATEGORIES))
-    local_index: str = ".websearch-index"  # the `local` provider's index (`websearch index DIR`)
 
-    # --- reading pages -----------------------------------------------------------------------
-    fetch_allow_hosts: CommaList = Field(default_factory=list)
-    fetch_pages: int = 5  # how many top results are fetched and read
-    fetch_timeout_s: float = search_defaults.FETCH_TIMEOUT_S
-    fetch_max_bytes: int = search_defaults.FETCH_MAX_BYTES
-    # A current browser's User-Agent: many news sites refuse or degrade bot-looking clients.
-    user_agent: str = (
-        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
-    )
-
+    # --- reading pages (search.config.FetchConfig: fetch_*, user_agent) ----------------------
     # Parsing (trafilatura, lxml, pypdf, charset detection) runs in worker processes: a crash, a
     # hang or a memory blow-up costs one worker and its page (the snippet stands in), never the server.
     parse_workers: int | None = None  # processes per server process; unset = one per core (the cgroup's CPU quota)
@@ -112,79 +143,40 @@ class Settings(BaseSettings):
     extractor: Literal["fast", "trafilatura"] = "fast"
     index_document_deadline_s: float = 60.0  # `websearch index`: one file (a long PDF) may take this long
 
-    # --- selecting evidence ------------------------------------------------------------------
-    context_tokens: int = 1000  # total evidence the model reads
-    source_tokens: int = 350  # at most this much from one source
-    # When the ranking is unsure (one page leads but more of its passages score close to its best
-    # than its share holds: search/select.py), the evidence grows to this, each source's share in
-    # proportion; no more than context_tokens turns it off. Measured in bench/realdata.py.
-    unsure_context_tokens: int = 1500
-    unsure_crowd: float = 0.55  # "close": the leading page's first passage past its share scores this share of the best
-    unsure_lead: float = 0.5  # "leads": no other page's best passage scores this share of the best
-    # Searching again (issue #13): after reading results the model may call search once more, up to
-    # this many rounds in all (depth "auto"), while the question is younger than the time budget; at
-    # either limit it is asked to answer from what it has.
-    max_search_rounds: int = 3
-    search_time_budget_s: float = 20.0
-    # Each later round reads this share of `context_tokens` as new evidence (round 1 reads it all):
-    # a 3-round prompt then holds at most 1000 + 2 * 500 tokens of evidence, and the history budget
-    # keeps room for all of it.
-    later_round_context_share: float = 0.5
-    # The depth of a request that names none: "auto" with a model server, "quick" with the embedded
-    # model (agent/profile.py: every search round costs seconds of the same CPU).
-    default_depth: Literal["quick", "auto", "deep"] = "auto"
-    deep_search_rounds: int = 5  # depth "deep": research questions get more rounds…
-    deep_fetch_pages: int = 8  # … and read more pages per round
+    # --- selecting evidence (agent.budget.EvidencePolicy: context_tokens, source_tokens, …) ---
+    search_time_budget_s: float = 20.0  # a new search round starts only while the question is younger than this
     condense: bool = False  # let the model condense long pages (one batched request) first
     condense_input_tokens: int = 1200  # how much of each page the condensing step reads
-    # A semantic signal beside BM25 (search/semantic.py), for deployments that serve a model on a GPU:
-    # an OpenAI-compatible /v1/embeddings (e.g. vLLM + BAAI/bge-m3) or /v1/rerank (bge-reranker-v2-m3).
-    semantic_backend: Literal["off", "embeddings", "rerank"] = "off"
-    semantic_base_url: str | None = None  # e.g. http://embed:8000/v1
-    semantic_model: str = "BAAI/bge-m3"
-    semantic_api_key: str | None = None
-    semantic_timeout_s: float = search_defaults.SEMANTIC_TIMEOUT_S  # past this the BM25 order stands
-    semantic_candidates: int = search_defaults.SEMANTIC_CANDIDATES  # the best BM25 passages re-scored by meaning
-    semantic_weight: float = search_defaults.SEMANTIC_WEIGHT  # score = BM25 / best BM25 + weight * similarity
+    # (A semantic signal beside BM25: search.config.SemanticConfig, semantic_*.)
 
-    # --- checking citations (issue #23, agent/verify) -------------------------------------------
+    # --- checking citations (issue #23, agent/verify; served checker: CheckerConfig, verify_*) --
     # Each cited claim is checked against the passages read from its source as the answer streams:
     # a wrong marker is re-pointed to the read source that holds the claim, or removed (the claim
     # flagged unsupported, its words kept). The lexical checker is always on (false: markers are
     # shown as the model wrote them); a served cross-encoder may back it where a GPU serves one.
     verify: bool = True
-    verify_backend: Literal["lexical", "score", "rerank"] = "lexical"  # score: vLLM /v1/score; rerank: /v1/rerank
-    verify_url: str | None = None  # e.g. http://reranker:8000/v1
-    verify_model: str = "BAAI/bge-reranker-v2-m3"
-    verify_api_key: str | None = None
-    verify_threshold: float = 0.5  # a served score at or above this: the passage supports the claim
-    verify_timeout_s: float = 2.0  # past this the lexical verdict stands
     # Best of n for answers that are not streamed (agent/samples.py): n answers in one batched
     # request (Megrez's protocol), the best-supported kept; sampled at their own temperature.
     answer_samples: int = Field(default=1, ge=1, le=8)
     answer_samples_temperature: float = 0.7
 
-    # --- state -------------------------------------------------------------------------------
-    redis_url: str | None = None  # unset = in-process store
+    # --- state (and search.config.CacheConfig: redis_*; agent.store.StoreConfig: conversation_*) -
     # `websearch serve` waits this long for Redis at start (backoff 0.5 s doubling to 5 s), so a first
     # deploy whose Redis comes up later does not crash-loop; 0 = exit at once when it does not answer.
     redis_startup_wait_s: float = 60.0
-    conversation_ttl_s: int = store.TTL_S
-    search_cache_ttl_s: int = 3600
     page_cache_ttl_s: int = search_defaults.PAGE_TTL_S
     history_turns: int = 50  # a cap; the token budget usually decides first
     # The answer prompt's own words (system prompt, instructions, markers), kept out of the history budget.
     prompt_reserve_tokens: int = 800
 
     # --- surfaces ----------------------------------------------------------------------------
-    api_keys: CommaList = Field(default_factory=list)
+    api_keys: CommaList = Field(default_factory=list)  # bearer keys; unset = open (ProviderConfig takes them too)
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
 
     # --- operations (metrics, logs, replicas, shutdown) ---------------------------------------
-    llm_pool_cooldown_s: float = llm_defaults.POOL_COOLDOWN_S  # a failed LLM endpoint gets no traffic this long
     llm_metrics_timeout_s: float = 1.0  # reading vLLM's own /metrics (prefix cache) at scrape time
     llm_metrics_cache_s: float = 5.0  # … at most this often
     # Where vLLM's own /metrics are: behind a router or gateway, the /metrics beside the base URL is the
@@ -195,23 +187,8 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "text"] = "auto"
     shutdown_grace_s: float = 30.0  # on SIGTERM, in-flight requests get this long to finish
 
-    # --- conversation affinity across model servers (issue 15) --------------------------------
-    # Every model request of a conversation carries a keyed hash of its id in these headers and in
-    # OpenAI's `user` field, for a router in front of vLLM (production-stack, SGLang, Dynamo, llm-d).
-    llm_route_headers: CommaList = Field(default_factory=lambda: list(DEFAULT_ROUTE_HEADERS))
-    llm_route_secret: str = "megrez-websearch"  # keys that hash; the same on every api replica
-    # Pool: a conversation's server takes at most load_factor × the mean outstanding, but one with fewer
-    # than min_load in flight is never passed over; affinity False: least outstanding for every request.
-    llm_route_load_factor: float = Field(default=llm_defaults.ROUTE_LOAD_FACTOR, ge=1.0)
-    llm_route_min_load: int = Field(default=llm_defaults.ROUTE_MIN_LOAD, ge=1)
-    llm_pool_affinity: bool = llm_defaults.POOL_AFFINITY
-
-    @field_validator("llm_route_headers", mode="before")
-    @classmethod
-    def _split_route_headers(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    # --- conversation affinity across model servers (issue 15; LLMConfig's llm_route_*) --------
+    llm_route_secret: str = "megrez-websearch"  # keys the routing hash; the same on every api replica
 
     # --- hardening (issue 17): bounds on what any surface takes, open-server safety ------------
     # The same caps on every surface (REST, OpenAI-compatible, Slack, web chat); checked before
@@ -222,9 +199,6 @@ class Settings(BaseSettings):
     max_history_chars: int = 200_000  # all earlier messages of one request together
     max_question_chars: int = 4_000  # one question, on every surface (REST, OpenAI, Slack, MCP's schema)
     max_question_tokens: int = 1_500  # the question stands twice in the answer prompt
-    conversation_max_turns: int = store.MAX_TURNS  # a stored conversation holds at most this many turns …
-    conversation_max_turn_bytes: int = store.MAX_TURN_BYTES  # … of at most this size each (JSON): a size cap
-    redis_max_connections: int = redis_defaults.MAX_CONNECTIONS  # per Redis pool (store, caches)
     # Slack threads (`slack:TEAM:CHANNEL:ts`, ids every workspace member sees) over REST: off unless
     # the operator opts in (with API keys set they are out of reach anyway: each key has its own scope).
     slack_threads_over_rest: bool = False
@@ -244,7 +218,6 @@ class Settings(BaseSettings):
     key_max_concurrency: int = 8  # one key's requests in flight (/v1, /mcp)
     key_rate_per_minute: float = 120.0  # one key's requests per minute, on average …
     key_burst: int = 30  # … and at once, from a full bucket
-    key_storage_bytes: int = store.STORAGE_BYTES  # one key's stored conversations together (413 past it)
     api_docs: bool = True  # /docs (Swagger UI, served from this process: no CDN) and /openapi.json
 
     # --- front door (issue 16): local documents as links ----------------------------------------
@@ -255,21 +228,10 @@ class Settings(BaseSettings):
     # public_url's host; `websearch serve --host 0.0.0.0` with neither set answers any; "*": any.
     allowed_hosts: CommaList = Field(default_factory=list)
 
-    @field_validator("search_country")
-    @classmethod
-    def _country_code(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        if len(value.strip()) != 2 or not value.strip().isalpha():
-            raise ValueError("a two-letter country code (ISO 3166-1), e.g. US or CN")
-        return value.strip().upper()
-
-    @field_validator("fetch_allow_hosts", "api_keys", "searxng_categories", "llm_metrics_urls", "allowed_hosts", mode="before")
-    @classmethod
-    def _split_commas(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    def section(self, model: type[Config]) -> Config:
+        """The lower config `model` (one of `SECTIONS`), built from the settings that offer its fields."""
+        section = next(s for s in SECTIONS if s.model is model)
+        return model(**{name: getattr(self, section.setting(name)) for name in model.model_fields})
 
     @property
     def llm_backend(self) -> Literal["openai", "llamacpp"]:

@@ -5,7 +5,8 @@ conversation at the same time both land (RPUSH is atomic) and earlier turns neve
 keeps their rendering in later prompts byte-identical for vLLM's prefix cache.
 
 The store takes its own `StoreConfig` (filled in by agent/deps.py, the composition root), never the
-app's `Settings`; the settings take their defaults from here, the one arrow between the two.
+app's `Settings`; the settings offer its fields and defaults (agent/settings.py SECTIONS), the one
+arrow between the two.
 
 A conversation has a size cap: at most `conversation_max_turns` turns of at most
 `conversation_max_turn_bytes` each; an append past it raises `ConversationTooLarge` (a 413 at the

@@ -25,6 +25,7 @@ from core.tokens import count_tokens, truncate_tokens
 MIN_PIECE_TOKENS = 30  # a truncated passage shorter than this is noise, not evidence
 # Unsure (tuned on bench/realdata.py, English and CMRC): the leading page's first passage beyond its
 # share scores at least CROWD of the best, while no other page's best passage reaches LEAD of it.
+# The defaults of the app's evidence policy (agent/budget.py), which chooses every budget here.
 UNSURE_CROWD = 0.55
 UNSURE_LEAD = 0.5
 # The leading page is read whole when all of it fits its share and the budget left after rounds 1-2: in a short
@@ -80,7 +81,7 @@ def select_evidence(
     unsure_budget_tokens: int = 0,
     crowd: float = UNSURE_CROWD,
     lead: float = UNSURE_LEAD,
-    max_title_chars: int = 200,
+    max_title_chars: int = MAX_TITLE_CHARS,
 ) -> Selection:
     """`select_sources`, with the budget (and each source's share, in proportion) grown to
     `unsure_budget_tokens` when `ranking_unsure` says so; 0 or no more than `budget_tokens`: never."""

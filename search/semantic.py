@@ -26,7 +26,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from core.errors import ErrorKind, WebsearchError
-from search.config import SEMANTIC_CANDIDATES, SEMANTIC_TIMEOUT_S, SEMANTIC_WEIGHT
+from search.config import SEMANTIC_CANDIDATES, SEMANTIC_TIMEOUT_S, SEMANTIC_WEIGHT, SemanticConfig
 from search.models import Passage
 
 log = logging.getLogger(__name__)
@@ -172,6 +172,12 @@ def build_semantic(
     if not base_url:
         raise ValueError(f"the {kind} semantic backend needs a base URL (an OpenAI-compatible /v1 endpoint)")
     return BACKENDS[kind](client, base_url, model, api_key=api_key, timeout_s=timeout_s)
+
+
+def semantic_from(config: SemanticConfig, client: httpx.AsyncClient) -> Semantic | None:
+    return build_semantic(
+        config.backend, client, base_url=config.base_url, model=config.model, api_key=config.api_key, timeout_s=config.timeout_s
+    )
 
 
 async def rerank(

@@ -18,7 +18,7 @@ import prompts
 from agent.deps import Deps
 from agent.events import Stage, Status, emit
 from agent.nodes.select import continue_numbering
-from agent.rounds import for_request, round_budget
+from agent.budget import for_request, round_budget
 from agent.state import AgentState
 from inference.base import GenerationParams, LLMError, Message
 from search.models import Source

@@ -8,7 +8,7 @@ import time
 from langgraph.runtime import Runtime
 
 from agent.deps import Deps
-from agent.rounds import ROUND_OVERHEAD_TOKENS, evidence_budget, for_request, max_rounds
+from agent.budget import for_request, history_tokens
 from agent.state import AgentState, Turn, replayed
 from core.language import detect_language
 from core.tokens import count_tokens
@@ -55,21 +55,8 @@ async def load_history(state: AgentState, runtime: Runtime[Deps]) -> dict:
     started = time.monotonic()  # the search rounds' time budget counts from here
     settings = for_request(runtime.context.settings, state)
     turns = await runtime.context.store.get(state.conversation_id)
-    # What is left of the context once the answer, the evidence (round 1: twice its budget, and never
-    # less than the widened budget of an unsure ranking; each later round its own share), the prompts
-    # and the question (it stands twice in each round's answer prompt) have their share.
     depth = state.depth or settings.default_depth
-    rounds = max_rounds(settings, depth)
-    question = 2 * count_tokens(state.question) * rounds
-    budget = (
-        settings.llm_context_tokens
-        - settings.answer_max_tokens
-        - max(2 * settings.context_tokens, settings.unsure_context_tokens)
-        - (evidence_budget(settings, depth) - settings.context_tokens)
-        - settings.prompt_reserve_tokens
-        - (rounds - 1) * ROUND_OVERHEAD_TOKENS
-        - question
-    )
+    budget = history_tokens(settings, state.question, depth)
     # Counting a long history's tokens is CPU work: off the event loop, which keeps serving others.
     start = await asyncio.to_thread(
         history_window,

@@ -7,7 +7,7 @@ from langgraph.runtime import Runtime
 from agent import telemetry
 from agent.deps import Deps
 from agent.events import Stage, Status, emit
-from agent.rounds import pages_per_round
+from agent.budget import pages_per_round
 from agent.state import AgentState
 from search.filters import keep_pages
 from search.models import Page, SearchResult

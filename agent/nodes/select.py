@@ -9,28 +9,26 @@ from langgraph.runtime import Runtime
 
 from agent import telemetry
 from agent.deps import Deps
-from agent.rounds import for_request, round_budget
+from agent.budget import for_round
 from agent.state import AgentState
 from search.models import Source
 from search.select import select_evidence
 
 
 async def select(state: AgentState, runtime: Runtime[Deps]) -> dict:
-    settings = for_request(runtime.context.settings, state)
-    # Packing counts tokens (CPU work): off the event loop too. The budget widens to
-    # `unsure_context_tokens` only when the ranking is unsure (search/select.py says when).
+    budget = for_round(runtime.context.settings, state)  # agent/budget.py: how much, and when it widens
+    # Packing counts tokens (CPU work): off the event loop too.
     selection = await asyncio.to_thread(
         functools.partial(
             select_evidence,
             state.pages,
             state.passages,
-            budget_tokens=round_budget(settings, state.round),
-            source_tokens=settings.source_tokens,
-            max_title_chars=settings.max_result_title_chars,
-            # Only round 1 widens: a later round's share stays its own (the prompt stays bounded).
-            unsure_budget_tokens=settings.unsure_context_tokens if state.round <= 1 else 0,
-            crowd=settings.unsure_crowd,
-            lead=settings.unsure_lead,
+            budget_tokens=budget.tokens,
+            source_tokens=budget.source_tokens,
+            max_title_chars=runtime.context.settings.max_result_title_chars,
+            unsure_budget_tokens=budget.unsure_tokens,
+            crowd=budget.crowd,
+            lead=budget.lead,
         )
     )
     if selection.widened:

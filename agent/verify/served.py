@@ -15,11 +15,25 @@ from __future__ import annotations
 from typing import Literal, Protocol
 
 import httpx
+from pydantic import BaseModel, ConfigDict
 
 from core.errors import ErrorKind, WebsearchError
 from search.semantic import BACKENDS, Semantic, SemanticError
 
 VerifyBackend = Literal["lexical", "score", "rerank"]
+
+
+class CheckerConfig(BaseModel):
+    """The served checker (`WEBSEARCH_VERIFY_<NAME>` in the app's settings)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    backend: VerifyBackend = "lexical"  # score: vLLM /v1/score; rerank: /v1/rerank; lexical: none served
+    url: str | None = None  # e.g. http://reranker:8000/v1
+    model: str = "BAAI/bge-reranker-v2-m3"
+    api_key: str | None = None
+    threshold: float = 0.5  # a served score at or above this: the passage supports the claim
+    timeout_s: float = 2.0  # past this the lexical verdict stands
 
 
 class CheckerError(WebsearchError):
@@ -61,8 +75,8 @@ def build_checker(
     base_url: str | None,
     model: str,
     api_key: str | None = None,
-    timeout_s: float = 2.0,
-    threshold: float = 0.5,
+    timeout_s: float = CheckerConfig().timeout_s,
+    threshold: float = CheckerConfig().threshold,
 ) -> Checker | None:
     """The served checker `kind` names; None for "lexical" (the lexical checker alone)."""
     if kind == "lexical":
@@ -72,4 +86,16 @@ def build_checker(
     return ServedChecker(BACKENDS[kind](client, base_url, model, api_key=api_key, timeout_s=timeout_s), threshold)
 
 
-__all__ = ["Checker", "CheckerError", "ServedChecker", "VerifyBackend", "build_checker"]
+def checker_from(config: CheckerConfig, client: httpx.AsyncClient) -> Checker | None:
+    return build_checker(
+        config.backend,
+        client,
+        base_url=config.url,
+        model=config.model,
+        api_key=config.api_key,
+        timeout_s=config.timeout_s,
+        threshold=config.threshold,
+    )
+
+
+__all__ = ["Checker", "CheckerConfig", "CheckerError", "ServedChecker", "VerifyBackend", "build_checker", "checker_from"]

@@ -32,7 +32,6 @@ def _serve(args: argparse.Namespace) -> int:
 def _bound(settings: Settings, host: str) -> Settings:
     """Bound beyond loopback with no names configured: any Host is answered (api/hosts.py), said once."""
     import logging
-    import os
 
     from api.hosts import open_binding
 
@@ -43,7 +42,6 @@ def _bound(settings: Settings, host: str) -> Settings:
         "listening on %s with neither WEBSEARCH_PUBLIC_URL nor WEBSEARCH_ALLOWED_HOSTS set: any Host header is "
         "answered; set one of them to refuse DNS-rebinding requests", host
     )
-    os.environ["WEBSEARCH_ALLOWED_HOSTS"] = ",".join(allowed)  # for `--workers N`: each builds its app from the environment
     return settings.model_copy(update={"allowed_hosts": allowed})
 
 
@@ -79,6 +77,8 @@ async def _run_server(settings: Settings, args: argparse.Namespace) -> None:
 def _serve_processes(settings: Settings, args: argparse.Namespace) -> None:
     """`--workers N`: the same checks once, here, then N server processes that each build their own
     app from the environment (its own parse workers and clients)."""
+    import os
+
     import uvicorn
 
     from api.ops import startup
@@ -88,6 +88,11 @@ def _serve_processes(settings: Settings, args: argparse.Namespace) -> None:
         await (await startup.open_deps(settings)).aclose()
 
     asyncio.run(check())
+    # uvicorn's workers are spawned processes that import "api.app:create_app" by name and call it with
+    # no arguments (a factory by import string): the environment is the one channel to them, so the
+    # allowed hosts `_bound` chose go there.
+    if settings.allowed_hosts:
+        os.environ["WEBSEARCH_ALLOWED_HOSTS"] = ",".join(settings.allowed_hosts)
     uvicorn.run(
         "api.app:create_app",
         factory=True,

@@ -155,9 +155,10 @@ MODULES: dict[str, Module] = {
         "the other graph steps: decide, rank, select, condense, history, related, save",
     ),
     "rounds": Module(
-        {"agent/rounds.py": None},
+        {"agent/rounds.py": None, "agent/budget.py": None},
         [
             "tests/agent/test_rounds.py",
+            "tests/agent/test_budget.py",
             "tests/system/test_rounds.py::test_round_limit_and_time_budget_end_with_an_answer",
             "tests/system/test_rounds.py::test_depth_deep_reads_more_pages_a_round",
             "tests/system/test_rounds.py::test_each_later_round_reads_its_smaller_share_of_evidence",

@@ -1,0 +1,165 @@
+"""The evidence policy: how much the model reads, from how many pages, over how many rounds.
+
+The numbers (`EvidencePolicy`'s defaults, the CPU's `CPU_EVIDENCE`) and the rules choosing them are
+here; search/select.py only packs passages to the `EvidenceBudget` a round gets, with plain arguments.
+
+- Round 1 reads `context_tokens` of evidence, at most `source_tokens` from one source.
+- When the ranking is unsure (search.select.ranking_unsure: one page leads, more of its passages
+  score close to its best than its share holds) round 1 grows to `unsure_context_tokens`, each
+  source's share in proportion. Later rounds never grow.
+- Each later round reads `later_round_context_share` of round 1's budget (half), so a prompt with
+  every round's evidence stays bounded and the history budget keeps room for all of it
+  (`evidence_reserve`).
+- A request's own evidence budget (Perplexity's search_context_size) scales all three, never past
+  what the model's context holds (`for_request`).
+- Depth: quick is one round, auto at most `max_search_rounds`, deep `deep_search_rounds` reading
+  `deep_fetch_pages` a round instead of `fetch_pages`; a request naming none gets `default_depth`.
+- With the model on the service's own CPU the defaults are smaller (`CPU_EVIDENCE`, applied with the
+  rest of the CPU profile by agent/profile.py): every prompt token costs the answer time.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from core.tokens import count_tokens
+from search.select import UNSURE_CROWD, UNSURE_LEAD
+
+if TYPE_CHECKING:  # the settings offer EvidencePolicy's fields (agent/settings.py SECTIONS)
+    from agent.settings import Settings
+    from agent.state import AgentState, Depth
+
+# A later round's own words in the prompt beside its evidence: the call, the answer instructions.
+ROUND_OVERHEAD_TOKENS = 120
+
+
+class EvidencePolicy(BaseModel):
+    """The policy's settings, offered by `Settings` under these names (WEBSEARCH_CONTEXT_TOKENS …)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    context_tokens: int = 1000  # the evidence round 1 reads
+    source_tokens: int = 350  # at most this much from one source
+    # When the ranking is unsure, round 1's evidence grows to this, each source's share in
+    # proportion; no more than context_tokens turns it off. Measured in bench/realdata.py.
+    unsure_context_tokens: int = 1500
+    unsure_crowd: float = UNSURE_CROWD  # "close": the leading page's first passage past its share scores this share of the best
+    unsure_lead: float = UNSURE_LEAD  # "leads": no other page's best passage scores this share of the best
+    # Each later round reads this share of `context_tokens` as new evidence (round 1 reads it all):
+    # a 3-round prompt then holds at most 1000 + 2 * 500 tokens of evidence.
+    later_round_context_share: float = 0.5
+    # Searching again (issue #13): after reading results the model may call search once more, up to
+    # this many rounds in all (depth "auto"), while the question is younger than the time budget
+    # (search_time_budget_s); at either limit it is asked to answer from what it has.
+    max_search_rounds: int = 3
+    fetch_pages: int = 5  # how many top results are fetched and read, a round
+    deep_search_rounds: int = 5  # depth "deep": research questions get more rounds…
+    deep_fetch_pages: int = 8  # … and read more pages per round
+    # The depth of a request that names none: "auto" with a model server, "quick" with the embedded
+    # model (every search round costs seconds of the same CPU).
+    default_depth: Literal["quick", "auto", "deep"] = "auto"
+
+
+# With the model on the service's own CPU (agent/profile.py applies these where not set explicitly;
+# the figures behind them: bench/embedded.py, README "The embedded model on a CPU").
+CPU_EVIDENCE: dict[str, object] = {
+    "default_depth": "quick",  # one search round: a second costs a whole answer's time again
+    "context_tokens": 600,  # evidence the answer reads (1000 with a model server)
+    "source_tokens": 300,  # … at most this much from one source (350)
+    "unsure_context_tokens": 900,  # … widened to this when the ranking is unsure (1500)
+    "max_search_rounds": 2,  # depth auto's round limit (3)
+}
+
+
+class EvidenceBudget(BaseModel):
+    """One round's evidence, worked out once (`for_round`): what search.select.select_evidence packs to."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tokens: int  # the round's evidence
+    source_tokens: int  # at most this much from one source
+    unsure_tokens: int  # grown to this when the ranking is unsure; 0: never (a later round)
+    crowd: float  # when the ranking is unsure: search.select.ranking_unsure's thresholds
+    lead: float
+
+
+def max_rounds(settings: Settings, depth: Depth | None) -> int:
+    depth = depth or settings.default_depth
+    if depth == "quick":
+        return 1
+    return max(1, settings.deep_search_rounds if depth == "deep" else settings.max_search_rounds)
+
+
+def pages_per_round(settings: Settings, depth: Depth | None) -> int:
+    return settings.deep_fetch_pages if (depth or settings.default_depth) == "deep" else settings.fetch_pages
+
+
+def round_budget(settings: Settings, round_: int) -> int:
+    """Evidence tokens the round reads: round 1 today's budget, each later one a smaller share."""
+    return settings.context_tokens if round_ <= 1 else int(settings.context_tokens * settings.later_round_context_share)
+
+
+def evidence_budget(settings: Settings, depth: Depth | None) -> int:
+    """All the evidence one question may read, every round together (the prompt stays bounded)."""
+    return sum(round_budget(settings, r) for r in range(1, max_rounds(settings, depth) + 1))
+
+
+def evidence_reserve(settings: Settings, depth: Depth | None) -> int:
+    """The room a question's prompt keeps for evidence: round 1 twice its budget (and never less than
+    the widened budget of an unsure ranking), each later round its own share."""
+    return max(2 * settings.context_tokens, settings.unsure_context_tokens) + (
+        evidence_budget(settings, depth) - settings.context_tokens
+    )
+
+
+def fixed_tokens(settings: Settings, question: str, depth: Depth | None) -> int:
+    """What every prompt of the question holds besides evidence and history: the answer, the prompts'
+    own words, each later round's call, and the question (twice in each round's answer prompt)."""
+    rounds = max_rounds(settings, depth)
+    return (
+        settings.answer_max_tokens
+        + settings.prompt_reserve_tokens
+        + (rounds - 1) * ROUND_OVERHEAD_TOKENS
+        + 2 * count_tokens(question) * rounds
+    )
+
+
+def for_request(settings: Settings, state: AgentState) -> Settings:
+    """The settings as this request's evidence budget makes them (a caller's `context_tokens`, e.g.
+    Perplexity's search_context_size): the unsure-ranking budget and each source's share grow with it,
+    never past what the model's context holds with every round's evidence, the answer and the prompts."""
+    if state.context_tokens is None or state.context_tokens == settings.context_tokens or not settings.context_tokens:
+        return settings
+    room = (settings.llm_context_tokens - fixed_tokens(settings, state.question, state.depth)) / evidence_reserve(
+        settings, state.depth
+    )
+    ratio = min(state.context_tokens / settings.context_tokens, max(room, 1.0))
+    return settings.model_copy(
+        update={
+            "context_tokens": int(settings.context_tokens * ratio),
+            "unsure_context_tokens": int(settings.unsure_context_tokens * ratio),
+            "source_tokens": int(settings.source_tokens * ratio),
+        }
+    )
+
+
+def for_round(settings: Settings, state: AgentState) -> EvidenceBudget:
+    """The evidence budget of the round `state` is in, for this request."""
+    settings = for_request(settings, state)
+    first = state.round <= 1
+    return EvidenceBudget(
+        tokens=round_budget(settings, state.round),
+        source_tokens=settings.source_tokens,
+        # Only round 1 widens: a later round's share stays its own (the prompt stays bounded).
+        unsure_tokens=settings.unsure_context_tokens if first else 0,
+        crowd=settings.unsure_crowd,
+        lead=settings.unsure_lead,
+    )
+
+
+def history_tokens(settings: Settings, question: str, depth: Depth | None) -> int:
+    """What is left of the model's context for the conversation so far, once the answer, every
+    round's evidence, the prompts and the question have their share (may be below 0: none)."""
+    return settings.llm_context_tokens - fixed_tokens(settings, question, depth) - evidence_reserve(settings, depth)
