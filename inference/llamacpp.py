@@ -94,6 +94,12 @@ class LlamaCppLLM:
     def endpoints(self) -> list[EndpointStats]:
         return []  # no server
 
+    @property
+    def held_tokens(self) -> int:
+        """Tokens in llama.cpp's KV state now: the prefix a next prompt may reuse, and how far the
+        last generation got (a stopped one holds its prompt and the tokens made before it stopped)."""
+        return self._llama.n_tokens
+
     def down(self) -> dict[str, str]:
         return {}
 
