@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from agent.deps import Deps, build_deps
-from agent.graph import build_graph
+from agent.engine import Engine
 from agent.settings import Settings
 from api import errors
 from api.rest import answer
@@ -32,17 +29,17 @@ from core.workers import WorkerPool
 
 
 def create_app(
-    settings: Settings | None = None, *, deps: Deps | None = None, workers: WorkerPool | None = None
+    settings: Settings | None = None, *, engine: Engine | None = None, workers: WorkerPool | None = None
 ) -> FastAPI:
-    """Build the app. `deps` may be given (tests, embedding); otherwise built from settings, with
-    `workers` as its parse workers when given (they are then closed with the app)."""
-    settings = settings or (deps.settings if deps else Settings())
+    """Build the app. `engine` may be given (`websearch serve` opens it first, to check it);
+    otherwise the app opens its own from settings, with `workers` as its parse workers when given
+    (they are then closed with the app)."""
+    settings = settings or (engine.settings if engine else Settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        own = deps is None
-        app.state.deps = deps or await asyncio.to_thread(functools.partial(build_deps, settings, workers=workers))
-        app.state.graph = build_graph()
+        own = engine is None
+        app.state.engine = engine or await Engine.open(settings, workers=workers)
         try:
             yield
         finally:
@@ -50,7 +47,7 @@ def create_app(
             if (bot := getattr(app.state, "slack_bot", None)) is not None:
                 await bot.drain(settings.shutdown_grace_s)
             if own:
-                await app.state.deps.aclose()
+                await app.state.engine.aclose()
 
     app = FastAPI(
         title="megrez-websearch",

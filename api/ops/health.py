@@ -40,7 +40,7 @@ async def readyz_shallow(request: Request):
 async def readyz(request: Request):
     if _draining(request):
         return errors.error_response(503, "shutting_down", SHUTTING_DOWN)
-    deps: Deps = request.app.state.deps
+    deps: Deps = request.app.state.engine.deps
     checks = {"llm": deps.llm.health(), "store": deps.store.ping()}
     outcomes = await asyncio.gather(*checks.values(), return_exceptions=True)
     failed = [out for out in outcomes if isinstance(out, BaseException)]

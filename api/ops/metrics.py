@@ -184,7 +184,8 @@ class Metrics:
 
     async def render(self, app: FastAPI) -> bytes:
         """Refresh what is read at scrape time, then the text exposition."""
-        deps = getattr(app.state, "deps", None)  # None until the lifespan has built it
+        engine = getattr(app.state, "engine", None)  # None until the lifespan has opened it
+        deps = engine.deps if engine is not None else None
         llm = deps.llm if deps is not None else None
         draining = getattr(app.state, "draining", None)
         self.draining.set(1 if getattr(draining, "active", False) else 0)
