@@ -13,7 +13,7 @@ text says what failed, naming the backend that is down; `/metrics` counts calls 
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
@@ -238,7 +238,8 @@ class _Endpoint:
 
 
 def install(app: FastAPI) -> MCPServer:
-    """Serve the tools at `/mcp`; the SDK's session manager runs inside the app's lifespan."""
+    """Serve the tools at `/mcp`; the SDK's session manager (`app.state.mcp_manager`) runs in the
+    app's lifespan (api/app.py)."""
     server = build_server(
         ToolHost(
             engine=lambda: app.state.engine,
@@ -263,15 +264,6 @@ def install(app: FastAPI) -> MCPServer:
     # `/mcp/` too: Starlette would otherwise redirect it to whatever Host the request named.
     for path in (MCP_PATH, MCP_PATH + "/"):
         app.router.routes.append(Route(path, endpoint=endpoint, methods=None, include_in_schema=False))
-    served = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(instance: FastAPI):
-        async with served(instance) as state:  # deps first: the tools use them
-            async with manager.run():
-                yield state
-
-    app.router.lifespan_context = lifespan
     return server
 
 

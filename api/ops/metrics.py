@@ -45,7 +45,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
-from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -149,6 +148,10 @@ class Metrics:
         self.scraped = _ScrapedCollector(self)
         r.register(self.scraped)
         self.vllm = VLLMMetricsReader(timeout_s=llm_metrics_timeout_s, cache_s=llm_metrics_cache_s)
+
+    async def aclose(self) -> None:
+        """At shutdown (the app's lifespan): the vLLM scrape client."""
+        await self.vllm.aclose()
 
     # --- agent.telemetry.Sink ------------------------------------------------------------------
 
@@ -332,15 +335,4 @@ def install(app: FastAPI) -> Metrics:
     app.state.metrics = metrics
     app.include_router(router)
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=app)
-    served = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(instance: FastAPI):
-        try:
-            async with served(instance) as state:
-                yield state
-        finally:
-            await metrics.vllm.aclose()
-
-    app.router.lifespan_context = lifespan
     return metrics
