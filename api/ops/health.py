@@ -46,7 +46,7 @@ async def readyz(request: Request):
     failed = [out for out in outcomes if isinstance(out, BaseException)]
     if failed:
         _, code, message = errors.describe(failed[0])
-        return errors.error_response(503, code, message)
+        return errors.error_response(503, code, message, errors.part_of(failed[0]))
     ready = {"status": "ready", "llm": deps.llm.name, "store": deps.store.name}
     if dead := deps.llm.down():  # an LLM pool serves while one endpoint does
         ready["llm_down"] = dead

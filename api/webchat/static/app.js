@@ -302,11 +302,12 @@
   // HTTP: bearer key, JSON errors, the SSE reader
   // ------------------------------------------------------------------------------------------
   class HTTPError extends Error {
-    constructor(status, code, message, kind = '') {
+    constructor(status, code, message, kind = '', part = '') {
       super(message);
       this.status = status;
       this.code = code;
       this.kind = kind; // core/errors.py ErrorKind, on a streamed `error` event
+      this.part = part || ''; // the part of the service that failed, as the server names it (api/errors.py)
     }
   }
 
@@ -320,14 +321,16 @@
   async function errorOf(response) {
     let code = `http_${response.status}`;
     let message = response.statusText || `HTTP ${response.status}`;
+    let part = '';
     try {
       const body = await response.json();
       if (body && body.error) {
         code = body.error.code || code;
         message = body.error.message || message;
+        part = body.error.part || '';
       }
     } catch { /* not JSON: keep the status line */ }
-    return new HTTPError(response.status, code, message);
+    return new HTTPError(response.status, code, message, '', part);
   }
 
   async function api(method, path, { body, signal, accept } = {}) {
@@ -431,16 +434,8 @@
   // ------------------------------------------------------------------------------------------
   // One question and its answer, as shown in the thread
   // ------------------------------------------------------------------------------------------
-  // The part of the service that failed, by the error's stable code (the kind says how it failed).
-  const FAILED_PART = {
-    llm_error: 'errorModel',
-    llm_unavailable: 'errorModel',
-    llm_model_not_found: 'errorModel',
-    llm_tools_unsupported: 'errorModel',
-    search_unavailable: 'errorSearch',
-    search_rate_limited: 'errorSearch',
-    store_unavailable: 'errorStore',
-  };
+  // The part of the service that failed, as the server names it (the kind says how it failed).
+  const FAILED_PART = { model: 'errorModel', search: 'errorSearch', store: 'errorStore' };
 
   function explain(err) {
     const status = err.status || 0;
@@ -448,7 +443,7 @@
     if (status === 0) return t('errorNetwork');
     if (code === 'stream_cut') return t('errorCutOff');
     if (err.kind === 'timeout' || status === 504) return t('error504');
-    if (Object.hasOwn(FAILED_PART, code)) return t(FAILED_PART[code]);
+    if (status >= 500 && Object.hasOwn(FAILED_PART, err.part)) return t(FAILED_PART[err.part]);
     if (status === 429 || status === 422 || status === 503) return t(`error${status}`);
     return status >= 500 ? t('error500') : t('error422');
   }
@@ -942,7 +937,7 @@
               setHash(payload.conversation_id);
             }
           } else if (event === 'error') {
-            view.showError(new HTTPError(payload.status || 500, payload.code, payload.message, payload.kind));
+            view.showError(new HTTPError(payload.status || 500, payload.code, payload.message, payload.kind, payload.part));
             finished = true;
           }
         }
