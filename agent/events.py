@@ -96,7 +96,8 @@ class Error(BaseModel):
     kind: ErrorKind
     code: str
     message: str
-    backend: str | None = None  # the part of the service at fault, when one is named
+    backend: str | None = None  # the backend at fault, when one is named ("vLLM at http://…")
+    part: str | None = None  # which part of the service that is: model, search, store (api/errors.py)
     status: int
 
 

@@ -1,4 +1,4 @@
-"""One run's own signals, made by agent/run.py for each question and handed to the nodes in its config.
+"""One run's own signals, made by the engine (agent/engine.py) for each question and handed to the nodes in its config.
 
 - `client_gone`: the streaming client went away (or the run is over). The node in flight is then
   cancelled, and with it the model request: LangGraph does not cancel running nodes when the
@@ -38,7 +38,7 @@ class RunControl:
     def of(config: RunnableConfig) -> RunControl:
         control = (config.get("configurable") or {}).get(_KEY)
         if not isinstance(control, RunControl):
-            raise RuntimeError("the graph runs through agent.run, which gives each run its RunControl")
+            raise RuntimeError("the graph runs through agent.engine, which gives each run its RunControl")
         return control
 
     def client_left(self) -> None:

@@ -1,15 +1,13 @@
-"""The FastAPI application: one process-wide set of dependencies, the surfaces mounted on it."""
+"""The FastAPI application: one process-wide engine, the surfaces mounted on it, and its lifespan
+(start-up and shutdown, in order) on one screen."""
 
 from __future__ import annotations
 
-import asyncio
-import functools
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from agent.deps import Deps, build_deps
-from agent.graph import build_graph
+from agent.engine import Engine
 from agent.settings import Settings
 from api import errors
 from api.rest import answer
@@ -32,25 +30,31 @@ from core.workers import WorkerPool
 
 
 def create_app(
-    settings: Settings | None = None, *, deps: Deps | None = None, workers: WorkerPool | None = None
+    settings: Settings | None = None, *, engine: Engine | None = None, workers: WorkerPool | None = None
 ) -> FastAPI:
-    """Build the app. `deps` may be given (tests, embedding); otherwise built from settings, with
-    `workers` as its parse workers when given (they are then closed with the app)."""
-    settings = settings or (deps.settings if deps else Settings())
+    """Build the app. `engine` may be given (`websearch serve` opens it first, to check it);
+    otherwise the app opens its own from settings, with `workers` as its parse workers when given
+    (they are then closed with the app)."""
+    settings = settings or (engine.settings if engine else Settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        own = deps is None
-        app.state.deps = deps or await asyncio.to_thread(functools.partial(build_deps, settings, workers=workers))
-        app.state.graph = build_graph()
-        try:
+        """The process's start-up, step by step in order; shutdown undoes them in reverse."""
+        state = app.state
+        async with AsyncExitStack() as steps:
+            # 1. /metrics scrapes vLLM with a client of its own: closed last, after everything else.
+            steps.push_async_callback(state.metrics.aclose)
+            # 2. SIGTERM drains: readiness turns 503, the requests in flight finish (api/ops/drain.py).
+            steps.enter_context(drain.on_sigterm(state.draining))
+            # 3. The engine (graph + deps): opened here unless given; then closed after step 4.
+            state.engine = engine or await Engine.open(settings, workers=workers)
+            if engine is None:
+                steps.push_async_callback(state.engine.aclose)
+            # 4. Slack answers run after Slack's event was acknowledged: they finish before the engine closes.
+            steps.push_async_callback(_slack_answers_finish, app, settings.shutdown_grace_s)
+            # 5. MCP's session manager, once the engine its tools use is open.
+            await steps.enter_async_context(state.mcp_manager.run())
             yield
-        finally:
-            # Slack answers run after Slack's event was acknowledged: let them finish before closing.
-            if (bot := getattr(app.state, "slack_bot", None)) is not None:
-                await bot.drain(settings.shutdown_grace_s)
-            if own:
-                await app.state.deps.aclose()
 
     app = FastAPI(
         title="megrez-websearch",
@@ -105,3 +109,8 @@ def create_app(
     metrics.install(app)
     request_logs.install(app)
     return app
+
+
+async def _slack_answers_finish(app: FastAPI, grace_s: float) -> None:
+    if (bot := getattr(app.state, "slack_bot", None)) is not None:  # made on Slack's first event
+        await bot.drain(grace_s)

@@ -36,27 +36,7 @@ async def require_api_key(request: Request) -> None:
         raise APIError(401, "unauthorized", "a valid API key is required: send 'Authorization: Bearer <key>'")
 
 
-def reachable_id(request: Request, conversation_id: str) -> str:
-    """The store key of a conversation id a client named; a Slack thread's only where the operator
-    opted in (`WEBSEARCH_SLACK_THREADS_OVER_REST`): otherwise anyone who sees a thread could read it."""
-    if conversation_id.startswith("slack:") and not request.app.state.settings.slack_threads_over_rest:
-        raise APIError(404, "conversation_not_found", f"no conversation {conversation_id!r}")
-    return conversation_scope(request) + conversation_id
-
-
-def conversation_scope(request: Request) -> str:
-    """The store-key prefix that keeps each key's conversations its own ("" on an open server):
-    a conversation id someone else learns (a Slack thread's, another key's) reaches nothing."""
-    return key_scope(request.app.state.settings.api_keys, presented_key(request))
-
-
-def key_scope(keys: list[str], key: str | None) -> str:
-    if not keys:
-        return ""
-    return "k" + key_digest(key) + ":"
-
-
 def key_digest(key: str | None) -> str:
-    """The one stand-in for an API key wherever a key must tell callers apart (store-key scopes, the
-    OpenAI surface's conversation hashes): never the key itself. 48 bits: apart, not secret."""
+    """The one stand-in for an API key wherever a key must tell callers apart (store-key scopes:
+    api/conversations.py; the OpenAI surface's conversation hashes): never the key itself. 48 bits: apart, not secret."""
     return hashlib.sha256((key or "").encode("utf-8")).hexdigest()[:12]

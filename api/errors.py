@@ -1,8 +1,10 @@
-"""Every failure becomes `{"error": {"code", "message"}}` with a status a client can act on.
+"""Every failure becomes `{"error": {"code", "message", "part"?}}` with a status a client can act on.
 
 Lower packages raise `core.errors.WebsearchError`s with a kind; this module alone turns a kind into
-an HTTP status (`STATUS`) and names the part of the service at fault in the message (`PART_WORDS`).
-Other surfaces (Slack, the CLI) take `kind_of` and `part_of` and choose their own words."""
+an HTTP status (`STATUS`) and says which part of the service failed (`part_of`, the one map: the
+model, search, the store): in the message (`PART_WORDS`), as the body's `part` (the web chat words
+it from there) and on a stream's `error` event. Other surfaces (Slack, start-up) take `kind_of` and
+`part_of` and choose their own words."""
 
 from __future__ import annotations
 
@@ -77,8 +79,9 @@ class APIError(WebsearchError):
         self.status = status
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def error_response(status: int, code: str, message: str, part: Part | None = None) -> JSONResponse:
+    error = {"code": code, "message": message} | ({"part": part.value} if part else {})
+    return JSONResponse({"error": error}, status_code=status)
 
 
 def validation_message(exc: RequestValidationError) -> str:
@@ -142,7 +145,7 @@ def install(app: FastAPI) -> None:
         return error_response(exc.status_code, code, str(exc.detail))
 
     async def _failure(_: Request, exc: Exception) -> JSONResponse:
-        response = error_response(*describe(exc))
+        response = error_response(*describe(exc), part=part_of(exc))
         wait = getattr(exc, "retry_after_s", None) if isinstance(exc, WebsearchError) else None
         if wait is not None and exc.kind is ErrorKind.RATE_LIMITED:  # every search provider said when
             response.headers["Retry-After"] = str(max(1, math.ceil(wait)))

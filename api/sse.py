@@ -95,7 +95,10 @@ def error_event(exc: BaseException) -> Error:
     """A failure as the `error` event: the status, code and message `describe` chose, and its kind."""
     status, code, message = errors.describe(exc)  # type: ignore[arg-type]
     backend = exc.backend if isinstance(exc, WebsearchError) else None
-    return Error(kind=errors.kind_of(exc), code=code, message=message, backend=backend, status=status)
+    part = errors.part_of(exc)
+    return Error(
+        kind=errors.kind_of(exc), code=code, message=message, backend=backend, part=part and part.value, status=status
+    )
 
 
 def error_item(fmt: Format, error: Error) -> Outgoing:

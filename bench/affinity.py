@@ -69,7 +69,7 @@ def replay(
 
                 with ThreadPoolExecutor(clients) as pool:
                     list(pool.map(converse, convs))
-                llm = app.app.state.deps.llm
+                llm = app.app.state.engine.deps.llm
                 spilled = getattr(llm, "spilled", 0)
             entries = [e for m in megrez for e in m.prefix_log]
             requests = [len(m.requests) for m in megrez]

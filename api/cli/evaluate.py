@@ -142,13 +142,11 @@ async def run(
 ) -> list[Record]:
     """Answer every question in order, appending each measured record to `records` as it is done
     (so an interrupted run still has them) and telling `progress`."""
-    from agent.deps import build_deps
-    from agent.graph import build_graph
-    from agent.run import run_once
+    from agent.engine import Engine
     from api.errors import describe
 
-    deps = build_deps(settings)
-    graph = build_graph()
+    engine = await Engine.open(settings)
+    deps = engine.deps
     records = [] if records is None else records
     try:
         for item in items:
@@ -158,8 +156,8 @@ async def run(
                 before = deps.llm.usage_total.model_copy()
                 started = time.perf_counter()
                 try:
-                    output = await run_once(
-                        graph, deps, AgentInput(question=asked.question, conversation_id=conversation, search=item.search)
+                    output = await engine.answer(
+                        AgentInput(question=asked.question, conversation_id=conversation, search=item.search)
                     )
                 except Exception as exc:  # one failed question is a row of the table, not the end of the run
                     _, code, message = describe(exc)
@@ -175,7 +173,7 @@ async def run(
                     found = sum(r.answer_has_gold for r in records)
                     progress.update(note=f"found {found}/{len(records)}")
     finally:
-        await deps.aclose()
+        await engine.aclose()
     return records
 
 

@@ -54,11 +54,11 @@ async def _run_server(settings: Settings, args: argparse.Namespace) -> None:
     from api.app import create_app
     from api.ops.server import server_options
 
-    deps = await startup.open_deps(settings)
+    engine = await startup.open_engine(settings)
     try:
         # Our JSON request log replaces uvicorn's access lines; its own start/stop lines go through ours.
         config = uvicorn.Config(
-            create_app(settings, deps=deps),
+            create_app(settings, engine=engine),
             host=args.host,
             port=args.port,
             log_level=args.log_level,
@@ -71,7 +71,7 @@ async def _run_server(settings: Settings, args: argparse.Namespace) -> None:
         if not server.started:  # e.g. the port is taken: uvicorn has logged why
             raise startup.StartupError(f"could not listen on {args.host}:{args.port}")
     finally:
-        await deps.aclose()
+        await engine.aclose()
 
 
 def _serve_processes(settings: Settings, args: argparse.Namespace) -> None:
@@ -85,7 +85,7 @@ def _serve_processes(settings: Settings, args: argparse.Namespace) -> None:
     from api.ops.server import server_options
 
     async def check() -> None:
-        await (await startup.open_deps(settings)).aclose()
+        await (await startup.open_engine(settings)).aclose()
 
     asyncio.run(check())
     # uvicorn's workers are spawned processes that import "api.app:create_app" by name and call it with
@@ -108,19 +108,17 @@ def _serve_processes(settings: Settings, args: argparse.Namespace) -> None:
 
 async def _ask(question: str, search: str, depth: str | None = None) -> int:
     """Stream the answer to stdout as it is written; steps go to stderr, sources follow the answer."""
-    from agent.deps import build_deps
+    from agent.engine import Engine
     from agent.events import Delta, Status
-    from agent.graph import build_graph
-    from agent.run import stream_run
     from agent.state import AgentInput, AgentOutput
     from api.errors import describe
 
-    deps = await asyncio.to_thread(build_deps, Settings())
+    engine = await Engine.open(Settings())
     agent_in = AgentInput(question=question, conversation_id=uuid.uuid4().hex, search=search, depth=depth)
     output: AgentOutput | None = None
     shown = ""
     try:
-        async with aclosing(stream_run(build_graph(), deps, agent_in)) as run:
+        async with aclosing(engine.stream(agent_in)) as run:
             async for item in run:
                 if isinstance(item, AgentOutput):
                     output = item
@@ -134,7 +132,7 @@ async def _ask(question: str, search: str, depth: str | None = None) -> int:
         print(("\n" if shown else "") + f"error ({code}): {message}", file=sys.stderr)
         return 1
     finally:
-        await deps.aclose()
+        await engine.aclose()
     assert output is not None
     if output.answer != shown:  # nothing streamed (or a late search call): print the final text
         print(("\n" if shown else "") + output.answer, end="")

@@ -10,11 +10,10 @@ text says what failed, naming the backend that is down; `/metrics` counts calls 
 
 # No `from __future__ import annotations`: the SDK reads the tools' signatures for their schemas.
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
@@ -30,10 +29,11 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from agent import telemetry
-from agent.deps import Deps
+from agent.engine import Engine
 from agent.settings import Settings
 from agent.state import Depth
-from api.auth import key_in_headers, key_scope, require_api_key
+from api.auth import key_in_headers, require_api_key
+from api.conversations import CONVERSATION_ID, key_scope
 from api.errors import APIError, describe, error_response
 from api.hosts import allowed_names, sdk_lists
 from api.mcp.tools import AskOutput, ReadOutput, SearchOutput, ask_question, read_url, search_web
@@ -70,16 +70,16 @@ MaxTokens = Annotated[
 ]
 ConversationArg = Annotated[
     str | None,
-    Field(pattern=r"^[A-Za-z0-9_.:-]{1,128}$", description="a previous answer's conversation_id, for a follow-up"),
+    Field(pattern=CONVERSATION_ID, description="a previous answer's conversation_id, for a follow-up"),
 ]
 
 
 @dataclass
-class Runtime:
-    """Where the tools find the pipeline: the app's state over HTTP, the process's own over stdio."""
+class ToolHost:
+    """Where the tools find the engine: the app's (opened by its lifespan) over HTTP, the process's
+    own over stdio."""
 
-    deps: Callable[[], Deps]
-    graph: Callable[[], Any]
+    engine: Callable[[], Engine]
     metrics: Callable[[], Any] = lambda: None
     scoped: bool = True  # False over stdio: the one local user owns every conversation
 
@@ -96,7 +96,7 @@ def _root_logging_kept():
         root.setLevel(level)
 
 
-def build_server(runtime: Runtime, *, max_question_chars: int) -> MCPServer:
+def build_server(host: ToolHost, *, max_question_chars: int) -> MCPServer:
     """The tools; `max_question_chars` (Settings) caps `ask`'s question, as on every other surface."""
     # Built here, not at import: the tools' JSON schemas carry the configured cap.
     Question = Annotated[
@@ -108,7 +108,7 @@ def build_server(runtime: Runtime, *, max_question_chars: int) -> MCPServer:
 
     async def call(tool: str, work: Callable[[], Awaitable[T]]) -> T:
         """Run a tool: its stage timings into this app's metrics, every failure a tool error."""
-        metrics = runtime.metrics()
+        metrics = host.metrics()
         token = telemetry.use_sink(metrics)  # the SDK runs tools outside the HTTP request's context
         started = time.perf_counter()
         outcome = "ok"
@@ -123,9 +123,9 @@ def build_server(runtime: Runtime, *, max_question_chars: int) -> MCPServer:
                 metrics.observe_tool(tool, outcome, time.perf_counter() - started)
 
     def scope_of(ctx: Context) -> str:
-        if not runtime.scoped:
+        if not host.scoped:
             return ""
-        return key_scope(runtime.deps().settings.api_keys, key_in_headers(ctx.headers or {}))
+        return key_scope(host.engine().settings.api_keys, key_in_headers(ctx.headers or {}))
 
     annotations = ToolAnnotations(read_only_hint=True, open_world_hint=True)
 
@@ -148,7 +148,7 @@ def build_server(runtime: Runtime, *, max_question_chars: int) -> MCPServer:
         return await call(
             "search",
             lambda: search_web(
-                runtime.deps(),
+                host.engine().deps,
                 query,
                 max_results=max_results,
                 recency=recency,
@@ -166,7 +166,7 @@ def build_server(runtime: Runtime, *, max_question_chars: int) -> MCPServer:
         annotations=annotations,
     )
     async def read(url: Url, max_tokens: MaxTokens = None) -> ReadOutput:
-        return await call("read", lambda: read_url(runtime.deps(), url, max_tokens=max_tokens))
+        return await call("read", lambda: read_url(host.engine().deps, url, max_tokens=max_tokens))
 
     @server.tool(
         title="Ask (cited answer)",
@@ -194,8 +194,7 @@ def build_server(runtime: Runtime, *, max_question_chars: int) -> MCPServer:
         return await call(
             "ask",
             lambda: ask_question(
-                runtime.deps(),
-                runtime.graph(),
+                host.engine(),
                 question,
                 conversation_id=conversation_id,
                 recency=recency,
@@ -239,11 +238,11 @@ class _Endpoint:
 
 
 def install(app: FastAPI) -> MCPServer:
-    """Serve the tools at `/mcp`; the SDK's session manager runs inside the app's lifespan."""
+    """Serve the tools at `/mcp`; the SDK's session manager (`app.state.mcp_manager`) runs in the
+    app's lifespan (api/app.py)."""
     server = build_server(
-        Runtime(
-            deps=lambda: app.state.deps,
-            graph=lambda: app.state.graph,
+        ToolHost(
+            engine=lambda: app.state.engine,
             metrics=lambda: getattr(app.state, "metrics", None),
         ),
         max_question_chars=app.state.settings.max_question_chars,
@@ -265,15 +264,6 @@ def install(app: FastAPI) -> MCPServer:
     # `/mcp/` too: Starlette would otherwise redirect it to whatever Host the request named.
     for path in (MCP_PATH, MCP_PATH + "/"):
         app.router.routes.append(Route(path, endpoint=endpoint, methods=None, include_in_schema=False))
-    served = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(instance: FastAPI):
-        async with served(instance) as state:  # deps first: the tools use them
-            async with manager.run():
-                yield state
-
-    app.router.lifespan_context = lifespan
     return server
 
 
@@ -282,14 +272,6 @@ def install(app: FastAPI) -> MCPServer:
 
 async def run_stdio(settings: Settings) -> None:
     """`websearch mcp`: the tools over stdin/stdout until the client closes them."""
-    from agent.deps import build_deps
-    from agent.graph import build_graph
-
-    deps = await asyncio.to_thread(build_deps, settings)
-    graph = build_graph()
-    try:
-        runtime = Runtime(deps=lambda: deps, graph=lambda: graph, scoped=False)
-        server = build_server(runtime, max_question_chars=settings.max_question_chars)
+    async with await Engine.open(settings) as engine:
+        server = build_server(ToolHost(engine=lambda: engine, scoped=False), max_question_chars=settings.max_question_chars)
         await server.run_stdio_async()
-    finally:
-        await deps.aclose()

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from contextlib import aclosing
 
 import httpx
 from pydantic import BaseModel, Field, ValidationError
 
 from agent.deps import Deps
-from agent.events import Stage, Status
+from agent.engine import Engine
+from agent.events import Event, Stage, Status
 from agent.nodes.read import read_results
-from agent.run import stream_run
-from agent.state import AgentOutput, Claim, Depth, NoAnswer
-from api.rest.answer import agent_input, stored_key
+from agent.state import Claim, Depth, NoAnswer
+from api.conversations import continued
+from api.rest.answer import agent_input
 from api.rest.schemas import to_response
 from api.errors import APIError
 from api.limits import check_question
@@ -190,8 +190,7 @@ async def read_url(deps: Deps, url: str, *, max_tokens: int | None) -> ReadOutpu
 
 
 async def ask_question(
-    deps: Deps,
-    graph,
+    engine: Engine,
     question: str,
     *,
     conversation_id: str | None,
@@ -209,18 +208,16 @@ async def ask_question(
         raise invalid(
             "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         ) from exc
-    check_question(body.question, deps.settings)  # the same caps as REST and OpenAI: characters, then tokens
-    key = await stored_key(deps, scope, conversation_id) if conversation_id else None
-    output: AgentOutput | None = None
-    async with aclosing(stream_run(graph, deps, agent_input(body, scope, key))) as run:
-        async for item in run:
-            if isinstance(item, AgentOutput):
-                output = item
-            elif isinstance(item, Status) and item.stage in STAGES:
-                # Each search round is as many steps again (progress only ever grows).
-                step = len(STAGES) * (item.round - 1) + STAGES.index(item.stage) + 1
-                await progress(step, len(STAGES) * item.round, item.line())
-    assert output is not None  # stream_run ends with the output or raises
+    check_question(body.question, engine.settings)  # the same caps as REST and OpenAI: characters, then tokens
+    key = await continued(engine, scope, conversation_id) if conversation_id else None
+
+    async def on_event(item: Event) -> None:
+        if isinstance(item, Status) and item.stage in STAGES:
+            # Each search round is as many steps again (progress only ever grows).
+            step = len(STAGES) * (item.round - 1) + STAGES.index(item.stage) + 1
+            await progress(step, len(STAGES) * item.round, item.line())
+
+    output = await engine.answer(agent_input(body, scope, key), on_event=on_event)
     response = to_response(output, scope)
     return AskOutput(
         answer=response.answer,

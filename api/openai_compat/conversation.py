@@ -68,7 +68,7 @@ class Conversation:
     """Where one request's turn is read from and filed to (see the module docstring)."""
 
     def __init__(self, app: FastAPI, body: ChatCompletionRequest, namespace: str = "", explicit_key: str | None = None):
-        self.store = app.state.deps.store
+        self.store = app.state.engine.deps.store
         self.namespace = namespace
         self.keep = max(app.state.settings.history_turns, 1)
         self.body = body

@@ -30,18 +30,16 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from contextlib import aclosing
 from typing import Any, AsyncIterator
 
-import anyio
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 
+from agent.engine import BackgroundRun
 from agent.events import Delta, Sources
-from agent.run import run_once, stream_run
-from agent.state import AgentInput, AgentOutput
+from agent.state import AgentOutput
 from api import errors, limits, sse
 from api.disconnect import unless_client_leaves
-from api.rest.answer import existing
+from api.conversations import continued, request_scope
 from api.openai_compat.conversation import Conversation, caller_namespace, conversation_key, turns_from_messages
 from api.perplexity.schemas import SONAR_MODELS
 from api.perplexity.sonar import SonarRequest, sonar_agent_input, usage_extras
@@ -58,59 +56,6 @@ from api.openai_compat.schemas import (
 from search.models import Source
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"], route_class=OpenAIRoute)
-
-
-# --- the agent's events, consumed from any task -------------------------------------------------
-
-
-class AgentRun:
-    """The graph's event stream (`agent.run.stream_run`), produced by a task of its own and read
-    through a queue, so the consumer may be the request handler first (nothing is sent before the
-    first words: a backend that is down still gets a real status) and the streaming response's task
-    later. `aclose()` cancels the producer, which cancels the node in flight and the model request.
-    """
-
-    def __init__(self, app: FastAPI, agent_in: AgentInput):
-        self._queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-        self._task = asyncio.create_task(self._produce(app, agent_in))
-
-    async def _produce(self, app: FastAPI, agent_in: AgentInput) -> None:
-        try:
-            async with aclosing(stream_run(app.state.graph, app.state.deps, agent_in)) as run:
-                async for item in run:
-                    if isinstance(item, AgentOutput):
-                        self._queue.put_nowait(("done", item))
-                    else:
-                        self._queue.put_nowait(("event", item))
-        except Exception as exc:  # noqa: BLE001 — handed to the consumer
-            self._queue.put_nowait(("error", exc))
-
-    async def next(self) -> tuple[str, Any]:
-        """("event", Event) …, then ("done", AgentOutput); a failure is raised."""
-        kind, item = await self._queue.get()
-        if kind == "error":
-            raise item
-        return kind, item
-
-    async def until_first_words(self) -> list[tuple[str, Any]]:
-        """The events up to the first words (or the output): what a stream holds its status line
-        for, so a backend that is down is a status a client can act on. A failure closes the run."""
-        pending: list[tuple[str, Any]] = []
-        try:
-            while True:
-                kind, item = await self.next()
-                pending.append((kind, item))
-                if kind == "done" or isinstance(item, Delta):
-                    return pending
-        except BaseException:
-            await self.aclose()
-            raise
-
-    async def aclose(self) -> None:
-        if not self._task.done():
-            self._task.cancel()
-        with anyio.CancelScope(shield=True):
-            await asyncio.gather(self._task, return_exceptions=True)
 
 
 # --- streaming ----------------------------------------------------------------------------------
@@ -163,7 +108,7 @@ class _Chunks:
 
 
 async def _stream(
-    run: AgentRun, conversation: Conversation, chunks: _Chunks, pending: list[tuple[str, Any]]
+    run: BackgroundRun, conversation: Conversation, chunks: _Chunks, pending: list[tuple[str, Any]]
 ) -> AsyncIterator[sse.Outgoing]:
     body = chunks.body
     filed = False
@@ -210,14 +155,14 @@ async def chat_completions(body: SonarRequest, request: Request):
     limits.check_history((m.text for m in body.messages[:-1]), settings)  # the same caps as every surface
     limits.check_question(body.question, settings, "messages[-1]")
     body._prompt_tokens = await asyncio.to_thread(body.prompt_tokens)
-    explicit = await existing(request, body.conversation_id) if body.conversation_id else None
+    explicit = await continued(app.state.engine, request_scope(request), body.conversation_id) if body.conversation_id else None
     conversation = Conversation(app, body, caller_namespace(request, body), explicit)
     run_id = await conversation.prepare()
     agent_in = sonar_agent_input(body, run_id, settings)
 
     if not body.stream:
         try:
-            output = await unless_client_leaves(request, run_once(app.state.graph, app.state.deps, agent_in))
+            output = await unless_client_leaves(request, app.state.engine.answer(agent_in))
         except BaseException:
             await conversation.discard()
             raise
@@ -228,7 +173,7 @@ async def chat_completions(body: SonarRequest, request: Request):
     # Hold the status line until the first words (or a failure) are known: a backend that is down
     # is then a 503 a client can act on, not a broken stream. Nothing is lost meanwhile: the
     # stream carries no status events, and sources ride on the chunks that follow.
-    run = AgentRun(app, agent_in)
+    run = app.state.engine.start(agent_in)
     chunks = _Chunks(body)
     try:
         pending = await run.until_first_words()

@@ -20,7 +20,8 @@ from agent.citations import shown_markers
 from agent.state import AgentOutput, Depth, SearchMode
 from api import errors
 from api.openai_compat.errors import error_body
-from api.rest.schemas import CONVERSATION_ID, domain_names
+from api.conversations import CONVERSATION_ID
+from api.rest.schemas import domain_names
 from search.models import Recency, Source
 from core.tokens import count_tokens
 

@@ -16,7 +16,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from contextlib import asynccontextmanager
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -191,22 +191,20 @@ def _on_sigterm(draining: Draining) -> Callable[[], None]:
     return undo
 
 
+@contextmanager
+def on_sigterm(draining: Draining):
+    """While the app serves (a step of its lifespan, api/app.py): SIGTERM begins the drain."""
+    draining.bind(asyncio.get_running_loop())
+    undo = _on_sigterm(draining)
+    try:
+        yield draining
+    finally:
+        undo()
+
+
 def install(app: FastAPI) -> Draining:
     """Readiness and the drain on shutdown; `app.state.draining` is what a test or embedder calls."""
     draining = Draining(app.state.settings.shutdown_grace_s)
     app.state.draining = draining
     app.add_middleware(DrainMiddleware, draining=draining)
-    served = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(instance: FastAPI):
-        draining.bind(asyncio.get_running_loop())
-        undo = _on_sigterm(draining)
-        try:
-            async with served(instance) as state:
-                yield state
-        finally:
-            undo()
-
-    app.router.lifespan_context = lifespan
     return draining

@@ -40,13 +40,13 @@ async def readyz_shallow(request: Request):
 async def readyz(request: Request):
     if _draining(request):
         return errors.error_response(503, "shutting_down", SHUTTING_DOWN)
-    deps: Deps = request.app.state.deps
+    deps: Deps = request.app.state.engine.deps
     checks = {"llm": deps.llm.health(), "store": deps.store.ping()}
     outcomes = await asyncio.gather(*checks.values(), return_exceptions=True)
     failed = [out for out in outcomes if isinstance(out, BaseException)]
     if failed:
         _, code, message = errors.describe(failed[0])
-        return errors.error_response(503, code, message)
+        return errors.error_response(503, code, message, errors.part_of(failed[0]))
     ready = {"status": "ready", "llm": deps.llm.name, "store": deps.store.name}
     if dead := deps.llm.down():  # an LLM pool serves while one endpoint does
         ready["llm_down"] = dead

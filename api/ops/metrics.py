@@ -45,7 +45,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
-from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -150,6 +149,10 @@ class Metrics:
         r.register(self.scraped)
         self.vllm = VLLMMetricsReader(timeout_s=llm_metrics_timeout_s, cache_s=llm_metrics_cache_s)
 
+    async def aclose(self) -> None:
+        """At shutdown (the app's lifespan): the vLLM scrape client."""
+        await self.vllm.aclose()
+
     # --- agent.telemetry.Sink ------------------------------------------------------------------
 
     def observe_stage(self, stage: str, seconds: float) -> None:
@@ -184,7 +187,8 @@ class Metrics:
 
     async def render(self, app: FastAPI) -> bytes:
         """Refresh what is read at scrape time, then the text exposition."""
-        deps = getattr(app.state, "deps", None)  # None until the lifespan has built it
+        engine = getattr(app.state, "engine", None)  # None until the lifespan has opened it
+        deps = engine.deps if engine is not None else None
         llm = deps.llm if deps is not None else None
         draining = getattr(app.state, "draining", None)
         self.draining.set(1 if getattr(draining, "active", False) else 0)
@@ -331,15 +335,4 @@ def install(app: FastAPI) -> Metrics:
     app.state.metrics = metrics
     app.include_router(router)
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=app)
-    served = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(instance: FastAPI):
-        try:
-            async with served(instance) as state:
-                yield state
-        finally:
-            await metrics.vllm.aclose()
-
-    app.router.lifespan_context = lifespan
     return metrics

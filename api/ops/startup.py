@@ -13,7 +13,7 @@ import logging
 
 from pydantic import ValidationError
 
-from agent.deps import Deps, build_deps
+from agent.engine import Engine
 from agent.settings import Settings
 from agent.store import StoreUnavailable
 from api.errors import Part, part_of
@@ -70,21 +70,21 @@ def explain(exc: BaseException) -> str:
     return text if isinstance(exc, (ValueError, OSError)) else f"{type(exc).__name__}: {text}"
 
 
-async def open_deps(settings: Settings) -> Deps:
-    """The process's dependencies, checked: the model loaded, the store answering (waited for)."""
+async def open_engine(settings: Settings) -> Engine:
+    """The process's engine, checked: the model loaded, the store answering (waited for)."""
     try:
-        deps = await asyncio.to_thread(build_deps, settings)
+        engine = await Engine.open(settings)
     except Exception as exc:
         raise StartupError(explain(exc)) from exc
     try:
-        await wait_for_store(deps, settings.redis_startup_wait_s)
+        await wait_for_store(engine, settings.redis_startup_wait_s)
     except Exception as exc:
-        await deps.aclose()
+        await engine.aclose()
         raise StartupError(explain(exc)) from exc
-    return deps
+    return engine
 
 
-async def wait_for_store(deps: Deps, wait_s: float) -> None:
+async def wait_for_store(engine: Engine, wait_s: float) -> None:
     """Ping the store until it answers, backing off (0.5 s doubling to 5 s) for at most `wait_s`:
     on a first deploy Redis may come up after the api, which should wait rather than crash-loop.
     Past `wait_s` the last failure is raised."""
@@ -93,7 +93,7 @@ async def wait_for_store(deps: Deps, wait_s: float) -> None:
     pause = BACKOFF_FIRST_S
     while True:
         try:
-            await deps.store.ping()
+            await engine.deps.store.ping()
             return
         except StoreUnavailable as exc:
             left = deadline - loop.time()

@@ -113,7 +113,7 @@ def merged(groups: list[list[dict]], budget: int) -> list[dict]:
 
 @router.post("/search")
 async def search(body: SearchRequest, request: Request):
-    deps: Deps = request.app.state.deps
+    deps: Deps = request.app.state.engine.deps
     for n, query in enumerate(body.queries):
         limits.check_question(query, deps.settings, f"query[{n}]")  # the same caps as every surface
     rule = result_filter(body)

@@ -2,7 +2,7 @@
 SDK (`client.responses.create`, `client.responses.stream`) and the OpenAI Agents SDK call it.
 
 Conversations: each response is filed in the conversation store under its id, scoped to the
-caller's API key like every conversation (`api.auth.conversation_scope`), with the turns that led
+caller's API key like every conversation (`api/conversations.py`), with the turns that led
 to it; `previous_response_id` continues from there (another key's id, or an expired one, is a 404).
 Earlier messages in `input` join the history when there is no previous response. `store: false`
 files nothing (a later `previous_response_id` to it is a 404). Errors are OpenAI's shape; a backend
@@ -12,19 +12,17 @@ that is down is a 503 before the stream begins (the status line waits for the fi
 from __future__ import annotations
 
 import asyncio
-from contextlib import aclosing
 from typing import Any, AsyncIterator
 
 import anyio
 from fastapi import APIRouter, FastAPI, Request
 
+from agent.engine import BackgroundRun
 from agent.events import Delta, Queries, Sources
-from agent.run import stream_run
-from agent.state import AgentInput, AgentOutput
+from agent.state import AgentInput
 from api import errors, limits, sse
-from api.auth import conversation_scope
+from api.conversations import request_scope
 from api.openai_compat.conversation import turns_from_messages
-from api.openai_compat.routes import AgentRun
 from api.openai_compat.schemas import OpenAIRoute
 from api.perplexity.schemas import CONTEXT_SHARE
 from api.responses.output import Event, ResponseBuilder, new_id
@@ -38,7 +36,7 @@ class ResponseThread:
     """Where one response's turns live: `scope + response id`, seeded from the previous response."""
 
     def __init__(self, app: FastAPI, body: ResponsesRequest, scope: str):
-        self.store = app.state.deps.store
+        self.store = app.state.engine.deps.store
         self.keep = max(app.state.settings.history_turns, 1)
         self.body = body
         self.scope = scope
@@ -102,7 +100,7 @@ def outgoing(event: Event, item: Any = None) -> sse.Outgoing:
 
 
 async def _stream(
-    run: AgentRun, thread: ResponseThread, builder: ResponseBuilder, pending: list[tuple[str, Any]]
+    run: BackgroundRun, thread: ResponseThread, builder: ResponseBuilder, pending: list[tuple[str, Any]]
 ) -> AsyncIterator[sse.Outgoing]:
     finished = False
     try:
@@ -131,7 +129,7 @@ async def create_response(body: ResponsesRequest, request: Request):
     settings = app.state.settings
     limits.check_history((text for _, text in body.messages[:-1]), settings)  # the same caps as every surface
     limits.check_question(body.question, settings, "input")
-    thread = ResponseThread(app, body, conversation_scope(request))
+    thread = ResponseThread(app, body, request_scope(request))
     await thread.prepare()
     agent_in = agent_input(body, thread.key, request)
     builder = ResponseBuilder(body, thread.id, await asyncio.to_thread(prompt_tokens, body))
@@ -139,14 +137,7 @@ async def create_response(body: ResponsesRequest, request: Request):
     if not body.stream:
         finished = False
         try:
-            output: AgentOutput | None = None
-            async with aclosing(stream_run(app.state.graph, app.state.deps, agent_in)) as run:
-                async for item in run:
-                    if isinstance(item, AgentOutput):
-                        output = item
-                    else:
-                        on_event(builder, item)
-            assert output is not None  # stream_run ends with the output or raises
+            output = await app.state.engine.answer(agent_in, on_event=lambda item: on_event(builder, item))
             builder.finished(output)
             finished = True
             return builder.final(output)
@@ -155,7 +146,7 @@ async def create_response(body: ResponsesRequest, request: Request):
 
     # As the chat stream does: the status line waits for the first words (or a failure), so a
     # backend that is down is a 503; the search calls meanwhile are replayed once the stream begins.
-    run = AgentRun(app, agent_in)
+    run = app.state.engine.start(agent_in)
     try:
         pending = await run.until_first_words()
     except BaseException:

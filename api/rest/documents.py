@@ -54,8 +54,8 @@ def _provider_handle(provider: object, depth: int = 0) -> IndexHandle | None:
 def _handle(request: Request) -> IndexHandle:
     state = request.app.state
     if getattr(state, "documents_index", None) is None:
-        deps = getattr(state, "deps", None)
-        state.documents_index = _provider_handle(getattr(deps, "provider", None)) or IndexHandle(
+        engine = getattr(state, "engine", None)
+        state.documents_index = _provider_handle(getattr(getattr(engine, "deps", None), "provider", None)) or IndexHandle(
             state.settings.local_index
         )
     return state.documents_index
@@ -124,7 +124,7 @@ async def document(relative: str, request: Request) -> Response:
         "Content-Disposition": f"inline; filename*=UTF-8''{quote(path.name)}",
     }
     # Charset sniffing and lxml run in the parse workers, like every parser of bytes from outside.
-    workers = request.app.state.deps.workers
+    workers = request.app.state.engine.deps.workers
     if media_type == TEXT:  # re-encoded as UTF-8 whatever it was written in (GBK, Big5, …)
         try:
             raw = (await workers.run("search.extract:decode", raw, None)).encode("utf-8")

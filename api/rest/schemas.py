@@ -9,10 +9,10 @@ from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agent.state import AgentOutput, Citation, Claim, Depth, NoAnswer, SearchMode, Turn
+from api.conversations import CONVERSATION_ID
 from search.models import PassedOver, Recency, Source
 from search.providers.base import bare_domain
 
-CONVERSATION_ID = r"^[A-Za-z0-9_.:-]{1,128}$"
 ConversationId = Annotated[str, Path(pattern=CONVERSATION_ID)]
 
 

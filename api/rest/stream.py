@@ -14,7 +14,6 @@ from typing import AsyncIterator
 from fastapi import FastAPI
 
 from agent.events import Sources
-from agent.run import stream_run
 from agent.state import AgentInput, AgentOutput
 from api import sse
 from api.rest.schemas import SourceOut, to_response
@@ -27,7 +26,7 @@ def answer_stream(app: FastAPI, agent_input: AgentInput, scope: str = "") -> sse
 async def answer_events(app: FastAPI, agent_input: AgentInput, scope: str = "") -> AsyncIterator[sse.Outgoing]:
 
     try:
-        async with aclosing(stream_run(app.state.graph, app.state.deps, agent_input)) as run:
+        async with aclosing(app.state.engine.stream(agent_input)) as run:
             async for item in run:
                 if isinstance(item, AgentOutput):
                     yield sse.Outgoing(data=to_response(item, scope).model_dump(mode="json"), name="done")

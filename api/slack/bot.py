@@ -31,7 +31,6 @@ import html
 import logging
 import re
 import time
-from contextlib import aclosing
 from typing import Any, Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI, Request
@@ -40,11 +39,12 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from agent.engine import Engine
+from agent.events import Event, Stage, Status
 from agent.settings import Settings
-from agent.events import Stage, Status
-from agent.run import stream_run
 from agent.state import AgentInput, AgentOutput
 from api import errors, limits
+from api.conversations import slack_thread
 from api.errors import APIError
 from api.slack.format import SlackMessage, mark_unsupported, slack_messages
 from core.errors import ErrorKind
@@ -103,11 +103,6 @@ _SPECIAL_RE = re.compile(r"<![^>]*>")
 _LINK_RE = re.compile(r"<((?:https?|mailto|tel):[^|>]+)(?:\|([^>]*))?>")
 
 
-def conversation_id(team: str, channel: str, thread_ts: str) -> str:
-    """One Slack thread, one conversation (fits the API's conversation id pattern)."""
-    return f"slack:{team or 'T'}:{channel}:{thread_ts}"
-
-
 def question_text(text: str) -> str:
     """The question in a message: mentions dropped, Slack's markup and escapes undone."""
     text = _USER_MENTION_RE.sub(" ", text or "")
@@ -154,20 +149,18 @@ def fallback_notice(output: AgentOutput, language: str) -> str | None:
     return words["notice"].format(passed=words["sep"].join(parts), name=provider_label(output.search_provider, language))
 
 
-Runtime = Callable[[], tuple[Any, Any]]  # () -> (compiled graph, Deps)
-
-
 class SlackBot:
-    """The Bolt app and what it does with an event; `runtime()` gives the graph and its Deps."""
+    """The Bolt app and what it does with an event; `engine()` gives the engine that answers (the
+    app's, opened by its lifespan after the bot was made; Socket Mode's own)."""
 
     handler: Any = None  # the FastAPI adapter, in HTTP mode
 
-    def __init__(self, settings: Settings, runtime: Runtime, *, http_mode: bool = True):
+    def __init__(self, settings: Settings, engine: Callable[[], Engine], *, http_mode: bool = True):
         if not settings.slack_bot_token:
             raise ValueError("WEBSEARCH_SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
         base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
         self.settings = settings
-        self._runtime = runtime
+        self._engine = engine
         self._tasks: set[asyncio.Task] = set()
         self._claimed: dict[str, float] = {}  # event ids this process has taken, for the race within it
         self.client = AsyncWebClient(token=settings.slack_bot_token, base_url=base_url, timeout=15)
@@ -214,9 +207,9 @@ class SlackBot:
         self._tasks.add(task)  # a strong reference until it is done
         task.add_done_callback(self._tasks.discard)
 
-    async def _claim(self, deps: Any, event_id: str) -> bool:
+    async def _claim(self, engine: Engine, event_id: str) -> bool:
         """Across replicas: the one whose SET NX wins answers the event (a failing cache = answer)."""
-        return await deps.cache.add(f"ws:slack:event:{event_id}", b"1", EVENT_TTL_S)
+        return await engine.deps.cache.add(f"ws:slack:event:{event_id}", b"1", EVENT_TTL_S)
 
     # -- answering -----------------------------------------------------------------------------------
     async def answer(self, event_id: str, team: str, event: dict) -> None:
@@ -230,8 +223,8 @@ class SlackBot:
         words = TEXT[language]
         status_ts: str | None = None
         try:
-            graph, deps = self._runtime()
-            if not await self._claim(deps, event_id):
+            engine = self._engine()
+            if not await self._claim(engine, event_id):
                 log.info("event %s already answered elsewhere", event_id)
                 return
             if not question:
@@ -246,29 +239,26 @@ class SlackBot:
                 return
             posted = await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=words["status"])
             status_ts = posted["ts"]
-            agent_in = AgentInput(question=question, conversation_id=conversation_id(team, channel, thread_ts))
-            output = await self._run(graph, deps, agent_in, channel, status_ts, words)
+            agent_in = AgentInput(question=question, conversation_id=slack_thread(team, channel, thread_ts))
+            output = await self._run(engine, agent_in, channel, status_ts, words)
             await self._post_answer(channel, thread_ts, status_ts, output, language)
         except Exception as exc:  # noqa: BLE001 — one short line in the thread, the details in the log
             await self._post_error(channel, thread_ts, status_ts, error_text(exc, language))
 
     async def _run(
-        self, graph: Any, deps: Any, agent_in: AgentInput, channel: str, status_ts: str, words: dict[str, str]
+        self, engine: Engine, agent_in: AgentInput, channel: str, status_ts: str, words: dict[str, str]
     ) -> AgentOutput:
         """The answer (the default depth); the status message follows each further search round."""
-        output: AgentOutput | None = None
-        async with aclosing(stream_run(graph, deps, agent_in)) as run:
-            async for item in run:
-                if isinstance(item, AgentOutput):
-                    output = item
-                elif isinstance(item, Status) and item.stage is Stage.SEARCHING and item.round > 1:
-                    text = words["again"].format(query=" · ".join(item.queries))
-                    try:
-                        await self.client.chat_update(channel=channel, ts=status_ts, text=text, blocks=[])
-                    except Exception as exc:  # noqa: BLE001 — progress is a courtesy: never costs the answer
-                        log.warning("progress update not shown: %r", exc)
-        assert output is not None  # stream_run ends with the output or raises
-        return output
+
+        async def progress(item: Event) -> None:
+            if isinstance(item, Status) and item.stage is Stage.SEARCHING and item.round > 1:
+                text = words["again"].format(query=" · ".join(item.queries))
+                try:
+                    await self.client.chat_update(channel=channel, ts=status_ts, text=text, blocks=[])
+                except Exception as exc:  # noqa: BLE001 — progress is a courtesy: never costs the answer
+                    log.warning("progress update not shown: %r", exc)
+
+        return await engine.answer(agent_in, on_event=progress)
 
     async def _post_answer(
         self, channel: str, thread_ts: str, status_ts: str, output: AgentOutput, language: str
@@ -326,7 +316,7 @@ def bot_for(app: FastAPI) -> SlackBot:
     if bot is None:
         from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
-        bot = SlackBot(app.state.settings, lambda: (app.state.graph, app.state.deps))
+        bot = SlackBot(app.state.settings, lambda: app.state.engine)
         bot.handler = AsyncSlackRequestHandler(bot.app)
         app.state.slack_bot = bot
     return bot
@@ -348,18 +338,14 @@ async def run_socket_mode(settings: Settings, *, ready: Callable[[], Awaitable[N
     """Connect to Slack over Socket Mode and answer until interrupted."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    from agent.deps import build_deps
-    from agent.graph import build_graph
-
     if not settings.slack_bot_token:
         raise ValueError("WEBSEARCH_SLACK_BOT_TOKEN is not set: the bot token (xoxb-…) from the Slack app's OAuth page")
     if not settings.slack_app_token:
         raise ValueError(
             "WEBSEARCH_SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…) with connections:write"
         )
-    deps = await asyncio.to_thread(build_deps, settings)
-    graph = build_graph()
-    bot = SlackBot(settings, lambda: (graph, deps), http_mode=False)
+    engine = await Engine.open(settings)
+    bot = SlackBot(settings, lambda: engine, http_mode=False)
     handler = AsyncSocketModeHandler(bot.app, settings.slack_app_token)
     try:
         await handler.connect_async()
@@ -370,7 +356,7 @@ async def run_socket_mode(settings: Settings, *, ready: Callable[[], Awaitable[N
     finally:
         await handler.close_async()
         await bot.drain()
-        await deps.aclose()
+        await engine.aclose()
 
 
-__all__ = ["SlackBot", "router", "bot_for", "run_socket_mode", "conversation_id", "question_text"]
+__all__ = ["SlackBot", "router", "bot_for", "run_socket_mode", "question_text"]

@@ -132,10 +132,6 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("auth-scoping", "api/auth.py", "key_in_headers", "operand dropped: None"):
         "an empty X-API-Key ('' instead of None) matches no key either: 401 all the same",
     ("auth-scoping", "api/auth.py", "key_digest", "operand dropped: ''"): _KEY_ALWAYS_PRESENT,
-    ("auth-scoping", "api/rest/answer.py", "existing", "call removed: reachable_id(request, conversation_id)"):
-        "stored_key, called next, refuses a Slack thread's id the same way (MCP has only that check)",
-    ("auth-scoping", "api/rest/answer.py", "stored_key", "404 -> 405"):
-        "a Slack thread's refusal: REST refuses it before (reachable_id) and MCP shows no status, only the message",
     ("auth-scoping", "api/openai_compat/conversation.py", "conversation_key", "False -> True"): f"ensure_ascii: {_SAME_PER_TRANSCRIPT}",
     ("auth-scoping", "api/openai_compat/conversation.py", "conversation_key", "40 -> 41"): "how much of the hash names the entry",
     ("auth-scoping", "api/openai_compat/conversation.py", "Conversation.__init__", "operand dropped: self.explicit"):

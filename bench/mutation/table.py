@@ -78,8 +78,8 @@ MODULES: dict[str, Module] = {
     "auth-scoping": Module(
         {
             "api/auth.py": None,
-            "api/rest/answer.py": ["agent_input", "answer", "existing", "stored_key", "get_conversation",
-                              "delete_conversation"],
+            "api/conversations.py": None,
+            "api/rest/answer.py": ["agent_input", "answer", "get_conversation", "delete_conversation"],
             "api/openai_compat/conversation.py": ["conversation_key", "caller_namespace", "Conversation.__init__",
                                            "Conversation.prepare", "Conversation.file"],
         },

@@ -9,8 +9,7 @@ import pytest
 
 from agent.deps import build_deps
 from agent.events import Delta, Related
-from agent.graph import build_graph
-from agent.run import run_once, stream_run
+from agent.engine import Engine
 from agent.state import AgentInput, AgentOutput
 from inference.base import TextStream
 from testkit.settings import make_settings
@@ -68,7 +67,7 @@ async def deps(local_web, megrez, workers):
 
 
 async def test_stages_run_along_the_road_each_timed_rank_included(deps):
-    output = await run_once(build_graph(), deps, AgentInput(question=QUESTION, conversation_id="road", search="always"))
+    output = await Engine(deps).answer(AgentInput(question=QUESTION, conversation_id="road", search="always"))
     assert output.searched and output.citations and "420 million" in output.answer
     stages = [name for name in output.timings if name != "total"]
     # `timings` merge in the order the stages finished: answer and related run side by side.
@@ -80,7 +79,7 @@ async def test_stages_run_along_the_road_each_timed_rank_included(deps):
 
 async def test_related_questions_wait_for_the_answers_first_words(deps):
     events = []
-    async for item in stream_run(build_graph(), deps, AgentInput(question=QUESTION, conversation_id="order")):
+    async for item in Engine(deps).stream(AgentInput(question=QUESTION, conversation_id="order")):
         events.append(item)
     assert isinstance(events[-1], AgentOutput) and events[-1].related
     assert deps.llm.log == ["answer writes", "related asks"]
@@ -91,7 +90,7 @@ async def test_related_questions_wait_for_the_answers_first_words(deps):
 async def test_with_two_search_rounds_related_questions_come_once_after_the_final_answers_first_words(deps):
     events = []
     question = "Where was the author of The Lantern Orchard born?"
-    async for item in stream_run(build_graph(), deps, AgentInput(question=question, conversation_id="rounds")):
+    async for item in Engine(deps).stream(AgentInput(question=question, conversation_id="rounds")):
         events.append(item)
     output = events[-1]
     assert isinstance(output, AgentOutput) and output.search_rounds == 2 and output.related
@@ -155,13 +154,13 @@ async def test_on_a_shared_cpu_the_cpu_profile_holds_and_nothing_runs_beside_the
         assert deps.settings.related_questions is False and deps.settings.unsure_context_tokens == 900
         assert deps.settings.context_tokens == 200  # set explicitly: kept (condense would run with it)
         question = "Where was the author of The Lantern Orchard born?"  # two rounds at depth auto
-        events = [e async for e in stream_run(build_graph(), deps, AgentInput(question=question, conversation_id="cpu"))]
+        events = [e async for e in Engine(deps).stream(AgentInput(question=question, conversation_id="cpu"))]
         output = events[-1]
         assert output.search_rounds == 1 and output.answer  # depth quick by default
         assert output.related == [] and not any(isinstance(e, Related) for e in events)
         # Decide and the answer (asked again with "no more searches" when it calls): no condense, no related.
         assert {how for how, _ in deps.llm.asked} == {"stream"}
-        deep = await run_once(build_graph(), deps, AgentInput(question=question, conversation_id="cpu2", depth="auto"))
+        deep = await Engine(deps).answer(AgentInput(question=question, conversation_id="cpu2", depth="auto"))
         assert deep.search_rounds == 2  # a request that asks for more rounds still gets them
     finally:
         await close(deps)
@@ -170,7 +169,7 @@ async def test_on_a_shared_cpu_the_cpu_profile_holds_and_nothing_runs_beside_the
 async def test_on_a_shared_cpu_related_questions_are_the_answers_next_turn(local_web, megrez, workers):
     deps = await shared_cpu_deps(make_settings(local_web, megrez, related_questions=True), workers)
     try:
-        events = [e async for e in stream_run(build_graph(), deps, AgentInput(question=QUESTION, conversation_id="next"))]
+        events = [e async for e in Engine(deps).stream(AgentInput(question=QUESTION, conversation_id="next"))]
         output = events[-1]
         assert output.related and output.answer
         kinds = [type(e) for e in events]

@@ -71,7 +71,7 @@ def test_an_open_server_keeps_slack_threads_off_rest_unless_the_operator_opts_in
     settings = settings.model_copy(update={"api_keys": []})  # an open server: no API keys
     with ServedApp(settings) as app:
         cid = slack_thread(app, slack)
-        assert asyncio.run(app.app.state.deps.store.get(cid))  # the bot keeps the thread's conversation
+        assert asyncio.run(app.app.state.engine.deps.store.get(cid))  # the bot keeps the thread's conversation
         read = httpx.get(f"{app.base_url}/v1/conversations/{cid}", timeout=10)
         append = httpx.post(
             f"{app.base_url}/v1/answer", json={"question": "And the cost?", "conversation_id": cid}, timeout=30

@@ -99,7 +99,7 @@ def test_openai_history_over_a_cap_is_a_413_and_nothing_is_stored(capped_app, me
     assert caught.value.status_code == 413
     assert caught.value.body["code"] == code
     assert not [r for r in megrez.requests if "completions" in r["path"]]  # the model was never asked
-    assert capped_app.app.state.deps.store.conversation_ids() == []  # and nothing was kept
+    assert capped_app.app.state.engine.deps.store.conversation_ids() == []  # and nothing was kept
 
 
 def test_the_question_cap_is_the_same_on_every_surface(app, megrez):

@@ -175,7 +175,7 @@ def test_a_server_refusing_tools_falls_back_once_and_remembers(local_web):
             assert_cited(ask(app, question=ZH_QUESTION), "56亿元")
             with_tools = [b for b in model.bodies("/v1/chat/completions") if b.get("tools")]
             assert len(with_tools) == 1  # refused once, then remembered
-            assert app.app.state.deps.protocol.name == "plain"
+            assert app.app.state.engine.deps.protocol.name == "plain"
 
 
 # --- the other surfaces -------------------------------------------------------------------------

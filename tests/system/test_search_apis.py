@@ -145,7 +145,7 @@ def test_every_provider_rate_limiting_is_a_503_that_says_when_to_come_back(local
 def test_the_default_chain_puts_a_keyed_api_first_then_searxng_then_duckduckgo(local_web, megrez, search_apis):
     settings = make_settings(local_web, megrez, search_provider="auto", **search_apis.settings("serper"))
     with ServedApp(settings) as app:
-        assert app.app.state.deps.provider.name == "serper→searxng→duckduckgo"
+        assert app.app.state.engine.deps.provider.name == "serper→searxng→duckduckgo"
         search_apis.fail("serper", "quota")
         body = ask(app, QUESTIONS[1][0])
     assert body["search_provider"] == "searxng"

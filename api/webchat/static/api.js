@@ -8,11 +8,12 @@ import { t } from './i18n.js';
 import { KEY_STORE, store } from './storage.js';
 
 export class HTTPError extends Error {
-  constructor(status, code, message, kind = '') {
+  constructor(status, code, message, kind = '', part = '') {
     super(message);
     this.status = status;
     this.code = code;
     this.kind = kind; // core/errors.py ErrorKind, on a streamed `error` event
+    this.part = part || ''; // the part of the service that failed, as the server names it (api/errors.py)
   }
 }
 
@@ -26,14 +27,16 @@ function apiHeaders(extra) {
 async function errorOf(response) {
   let code = `http_${response.status}`;
   let message = response.statusText || `HTTP ${response.status}`;
+  let part = '';
   try {
     const body = await response.json();
     if (body && body.error) {
       code = body.error.code || code;
       message = body.error.message || message;
+      part = body.error.part || '';
     }
   } catch { /* not JSON: keep the status line */ }
-  return new HTTPError(response.status, code, message);
+  return new HTTPError(response.status, code, message, '', part);
 }
 
 export async function api(method, path, { body, signal, accept } = {}) {

@@ -63,7 +63,7 @@ export async function run(view) {
             setHash(payload.conversation_id);
           }
         } else if (event === 'error') {
-          view.showError(new HTTPError(payload.status || 500, payload.code, payload.message, payload.kind));
+          view.showError(new HTTPError(payload.status || 500, payload.code, payload.message, payload.kind, payload.part));
           finished = true;
         }
       }

@@ -17,16 +17,8 @@ export function connectTurns({ ask, run }) {
   asking.run = run;
 }
 
-// The part of the service that failed, by the error's stable code (the kind says how it failed).
-const FAILED_PART = {
-  llm_error: 'errorModel',
-  llm_unavailable: 'errorModel',
-  llm_model_not_found: 'errorModel',
-  llm_tools_unsupported: 'errorModel',
-  search_unavailable: 'errorSearch',
-  search_rate_limited: 'errorSearch',
-  store_unavailable: 'errorStore',
-};
+// The part of the service that failed, as the server names it (the kind says how it failed).
+const FAILED_PART = { model: 'errorModel', search: 'errorSearch', store: 'errorStore' };
 
 function explain(err) {
   const status = err.status || 0;
@@ -34,7 +26,7 @@ function explain(err) {
   if (status === 0) return t('errorNetwork');
   if (code === 'stream_cut') return t('errorCutOff');
   if (err.kind === 'timeout' || status === 504) return t('error504');
-  if (Object.hasOwn(FAILED_PART, code)) return t(FAILED_PART[code]);
+  if (status >= 500 && Object.hasOwn(FAILED_PART, err.part)) return t(FAILED_PART[err.part]);
   if (status === 429 || status === 422 || status === 503) return t(`error${status}`);
   return status >= 500 ? t('error500') : t('error422');
 }

@@ -16,7 +16,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
-from api.auth import key_scope
+from api.conversations import key_scope
 from core.tokens import count_tokens
 from testkit.settings import make_settings
 from testkit.app_server import ServedApp, free_port
@@ -114,7 +114,7 @@ async def test_ask_answers_with_citations_and_a_follow_up_resolves_it(served, me
     assert [m.split()[0] for m in messages] == ["deciding", "searching", "reading", "answering"], progress
     assert "Aurora Bridge" in messages[1] and all(total == 5 for _, total, _ in progress)
     # the conversation is filed under the caller's key, as over REST
-    stored = served.app.state.deps.store.conversation_ids()
+    stored = served.app.state.engine.deps.store.conversation_ids()
     assert key_scope([KEY], KEY) + conversation_id in stored and conversation_id not in stored
 
 

@@ -253,7 +253,7 @@ def test_a_conversation_is_kept_once_not_once_per_turn(local_web, megrez):
                 {"role": "user", "content": follow_up},
             ]
         client.chat.completions.create(model="megrez-websearch", messages=messages)
-        oai = [key for key in served.app.state.deps.store.conversation_ids() if key.startswith("oai-")]
+        oai = [key for key in served.app.state.engine.deps.store.conversation_ids() if key.startswith("oai-")]
         assert len(oai) == 1
         assert len(httpx.get(f"{served.base_url}/v1/conversations/{oai[0]}").json()["turns"]) == 3
 
@@ -314,7 +314,7 @@ def test_a_retried_exchange_replaces_its_entry_rather_than_doubling_it(local_web
         ]
         ids = [c.chat.completions.create(model="m", messages=messages).model_extra["conversation_id"] for _ in range(2)]
         assert ids[0] == ids[1]
-        stored = served.app.state.deps.store.conversation_ids()
+        stored = served.app.state.engine.deps.store.conversation_ids()
         assert [key for key in stored if key.startswith("oai-")] == [ids[0]]
         turns = httpx.get(f"{served.base_url}/v1/conversations/{ids[0]}").json()["turns"]
         assert [t["question"] for t in turns] == [first_question, "And how much did it cost?"]

@@ -111,6 +111,6 @@ def test_a_keys_conversations_are_stored_under_its_digest_never_the_key(locked):
     )
     conversation = response.json()["conversation_id"]
     assert ":" not in conversation
-    stored = locked.app.state.deps.store.conversation_ids()
+    stored = locked.app.state.engine.deps.store.conversation_ids()
     assert stored == [f"k{hashlib.sha256(b'k-one').hexdigest()[:12]}:{conversation}"]
     assert not any("k-one" in key for key in stored)

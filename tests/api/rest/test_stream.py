@@ -113,7 +113,7 @@ def test_a_backend_failure_mid_stream_is_an_error_event(local_web, megrez):
     assert name == "error"
     assert data["code"] == "llm_unavailable" and f"127.0.0.1:{port}" in data["message"]
     # The error is typed: what kind of failure, the status the surface chose, the backend at fault.
-    assert data["kind"] == "unavailable" and data["status"] == 503
+    assert data["kind"] == "unavailable" and data["status"] == 503 and data["part"] == "model"
     assert data["backend"] and f"127.0.0.1:{port}" in data["backend"]
 
 

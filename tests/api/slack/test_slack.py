@@ -70,7 +70,7 @@ def test_follow_up_in_the_thread_keeps_the_subject(bot, slack, megrez):
     assert "420 million" in replies[-1]["blocks"][0]["text"]["text"]
     # stored as the thread's conversation…
     cid = f"slack:{TEAM_ID}:{first['event']['channel']}:{first['event']['ts']}"
-    turns = asyncio.run(bot.app.state.deps.store.get(cid))  # the in-process store: no loop of its own
+    turns = asyncio.run(bot.app.state.engine.deps.store.get(cid))  # the in-process store: no loop of its own
     assert [t.question for t in turns] == [
         "When did the Aurora Bridge in Veldmark open?",
         "And how much did it cost?",
@@ -227,10 +227,10 @@ def test_http_mode_needs_both_the_bot_token_and_the_signing_secret():
     assert unsigned_event(slack_signing_secret=SECRET) == 404
     assert unsigned_event() == 404
     with pytest.raises(ValueError, match="WEBSEARCH_SLACK_BOT_TOKEN"):
-        SlackBot(settings(slack_signing_secret=SECRET), lambda: (None, None))
+        SlackBot(settings(slack_signing_secret=SECRET), lambda: None)
     # the Web API base URL works with or without its trailing slash (methods are joined onto it)
     for url in ("http://127.0.0.1:9/api", "http://127.0.0.1:9/api/"):
-        bot = SlackBot(settings(slack_bot_token=TOKEN, slack_api_url=url), lambda: (None, None), http_mode=False)
+        bot = SlackBot(settings(slack_bot_token=TOKEN, slack_api_url=url), lambda: None, http_mode=False)
         assert bot.client.base_url == "http://127.0.0.1:9/api/"
 
 

@@ -325,8 +325,8 @@ def test_steps_and_errors_are_worded_from_the_events_typed_fields(app, open_page
 
 def test_a_non_200_json_error_is_shown_in_place(app, open_page):
     page = open_page(f"{app.base_url}/")
-    # what a proxy or an older server may answer before any event: a JSON error body
-    body = {"error": {"code": "search_unavailable", "message": "search provider searxng failed: boom"}}
+    # a JSON error body before any event: the part that failed as the server names it (api/errors.py)
+    body = {"error": {"code": "search_unavailable", "message": "search provider searxng failed: boom", "part": "search"}}
     page.route("**/v1/answer", lambda route: route.fulfill(status=503, json=body))
     ask(page, QUESTION)
     error = page.locator(".turn .error")
