@@ -207,8 +207,7 @@ def _classify_en(q: str) -> Verdict:
     if _EN_YOURSELF.search(q) and not looks_up:
         return "chat"
     names = _YEAR_OR_NUMBER.search(q) or _EN_PROPER.search(q) or _EN_ACRONYM.search(q)
-    asks = _EN_STRONG.search(q) or names
-    if _EN_ABOUT_YOU.search(q) and not (asks or _EN_FACTUAL.search(q)):
+    if _EN_ABOUT_YOU.search(q) and not (names or _EN_FACTUAL.search(q)):
         return "chat"
     # a statement about oneself is chat even when it names a place or a day ("I hate Mondays")
     if _EN_ABOUT_ME.match(q) and not is_question(q) and not (_EN_STRONG.search(q) or looks_up):

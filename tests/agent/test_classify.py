@@ -289,3 +289,38 @@ def test_our_country_and_a_title_are_not_oneself(question):
 @pytest.mark.parametrize("question", ["Really?", "Is that true?", "What do you mean?", "真的吗？", "为什么？", "然后呢？"])
 def test_a_reaction_that_names_nothing_is_chat(question):
     assert classify(question) == "chat"
+
+
+# Each chat signal gives way to what asks for a fact: an interrogative, a name, a look-up verb.
+@pytest.mark.parametrize("question", [
+    "谢谢！那故宫门票多少钱？",  # thanks, then a price asked
+    "哈哈，iPhone 16发布会",  # laughter, then a name
+    "谢谢，1998 那场洪水",  # a year the unit rule does not see
+    "谢谢，再帮我查一下明天的天气",  # thanks, then "look it up"
+    "好饿啊，KFC",  # a feeling, then a name
+    "好累啊，帮我查一下附近的酒店",  # a feeling, then "look it up"
+    "你会查一下明天的天气吗",  # about the assistant, but asking it to look up
+    "您了解GPT-5吗",  # about the assistant, but naming a thing
+    "我想去故宫，门票多少",  # about oneself, then a price asked
+    "Thanks, and when does the Louvre open",
+    "Thanks, now find me cheap flights to Rome",
+    "You like football, so tell me who won the Champions League",
+    "Have you heard of Lena Marsh?",  # about the assistant, but naming someone
+    "Could you give me the latest headlines?",  # about the assistant, but asking the news
+    "I'm in Paris, where is the Louvre",
+    "I need a cheap hotel in Rome",
+    "I wonder if the Louvre is open on Mondays?",  # about oneself, but a question
+])
+def test_a_chat_signal_gives_way_to_a_question_a_name_or_a_look_up(question):
+    assert classify(question) == "search"
+
+
+def test_a_question_about_oneself_is_left_to_the_caller():
+    # a statement about oneself is chat; asked as a question it is not ("can I take a power bank on the train?")
+    assert classify("我能带充电宝上高铁吗") is None and is_question("我能带充电宝上高铁吗")
+    assert classify("我明天坐高铁") == "chat"
+
+
+def test_a_bare_chinese_look_up_needs_three_characters():
+    assert classify("兵马俑") == "search"
+    assert classify("故宫") is None  # two characters are as often a remark ("无聊", "好吧") as a name
