@@ -3,9 +3,12 @@
 Used by the `plain` protocol (a model that can call nothing) and as the safety net of the others (a
 model that answered a factual question from memory). It reads only the question, so it costs
 microseconds and is the same for every model. Questions about people, places, numbers, dates, news,
-prices or "the latest" search; greetings, thanks, rewriting, translation, writing and arithmetic do
-not. What it cannot place is `None`, and the caller decides (the model's own choice, or "is it a
-question at all").
+prices or "the latest" search; greetings, thanks, wishes, feelings, questions about the assistant,
+statements about oneself, rewriting, translation, writing and arithmetic do not. A Chinese phrase
+that none of these claims and that says nothing to the assistant names something ("长江全长"): it
+searches, since a fact answered from memory costs more than a search a greeting did not need. What
+it cannot place is `None`, and the caller decides (the model's own choice, or "is it a question at
+all").
 """
 
 from __future__ import annotations
@@ -24,13 +27,16 @@ _EN_SMALL_TALK = re.compile(
     r"^(?:(?:hi|hello|hey|hiya|howdy|yo|greetings|good (?:morning|afternoon|evening|night)|"
     r"thanks?(?: you)?(?: (?:so|very) much| a lot| a million)?|thank you|thx|cheers|bye|goodbye|see you|"
     r"how are you(?: doing)?(?: today)?|how's it going|what's up|nice to meet you|"
-    r"who are you|what are you|what can you do|what is your name|what's your name|ok(?:ay)?|great|cool)"
+    r"(?:see|talk to|speak to|talk with) you(?: (?:soon|later|tomorrow))?|talk (?:soon|later|tomorrow)|"
+    r"who are you|what are you|what can you do|what is your name|what's your name|ok(?:ay)?|great|cool|what's new|"
+    # a reaction to the last answer that names nothing to look up
+    r"really|seriously|why(?: not)?|how so|what else|is (?:that|it) (?:true|so|right)|what do you mean)"
     r"[\s,!.?]*)+(?:there|everyone|all|friend|again|megrez)?[\s,!.?]*$",
     re.I,
 )
 _ZH_SMALL_TALK = re.compile(
     r"^(?:你|您)?(?:非常|十分|太|真是)?(?:你好|您好|嗨|哈喽|早上好|下午好|晚上好|晚安|谢谢|多谢|感谢|再见|拜拜|你是谁|你叫什么|你能做什么|你好吗|"
-    r"最近好吗|最近怎么样|最近还好吗|在吗|好的|没问题|辛苦了)[\s，,。.！!？?~～呀啊哦啦吗你您]*$"
+    r"最近好吗|最近怎么样|最近还好吗|在吗|好的|没问题|辛苦了|真的|是|为什么|什么意思|然后|怎么了|对|你确定)[\s，,。.！!？?~～呀啊哦啦吗呢你您]*$"
 )
 _EN_WRITING = re.compile(
     r"^(?:please\s+)?(?:can you\s+|could you\s+)?(?:translate|rewrite|rephrase|paraphrase|reword|proofread|"
@@ -65,12 +71,45 @@ _EN_ABOUT_YOU = re.compile(
     re.I,
 )
 _ZH_ABOUT_YOU = re.compile(r"^(?:请问)?(?:你|您)")
+# ...and about its own tastes, age or nature, even when asked with 哪/几/which/how old ("猫和狗你更喜欢哪个",
+# "How old are you?"): chat, unless they ask it to look something up.
+_EN_YOURSELF = re.compile(
+    r"\bhow old are you\b|\byou (?:like|love|prefer|enjoy|dream|feel|hate|believe|live|sleep|wake)\b|"
+    r"\b(?:are|were) you(?: doing)?\s*(?:today|now)?[?!.]*$|\b(?:are|were) you (?:a|an|real|human|alive|ok|okay|happy|sad|sure|"
+    r"free|busy|bored|tired|doing)\b|\b(?:made|created|built|trained|designed|developed|named) you\b|"
+    r"\bhow(?:'s| is| was| were| are) your\b|\byour (?:favou?rite|best friend|family|day|weekend|week|plans?|hobby|hobbies)\b",
+    re.I,
+)
+_ZH_YOURSELF = re.compile(r"[你您](?:更|最|比较|还)?(?:喜欢|爱|觉得|认为|想|会|是|几岁|多大|叫|在)")
+# Chat said anywhere in a Chinese message: thanks, farewells, praise, laughter, acknowledgements,
+# and asking for the last answer again, simpler or shorter ("说得简单一点", "请再短一点").
+_ZH_CHAT = re.compile(
+    r"谢谢|多谢|感谢|晚安|再见|拜拜|[明回改]天见|回头[见聊]|下次聊|改天聊|哈哈|嘿嘿|呵呵|^[哇嗯哦噢喂嘿哎唉]|"
+    r"干得|真棒|太棒|好棒|厉害|漂亮|太逗|幽默|^(?:算了|没事|没关系|不好意思|对不起|不客气|不用了|好的|好吧|行吧|可以的|是的|对的|收到|知道了|明白了)|"
+    r"(?:简单|简短|详细|具体|短|慢)(?:一)?[点些]|说点|再说"
+)
+# Remarks rather than questions: a feeling ("有点饿了", "好无聊"), a wish ("周末愉快"), an exclamation
+# ("今天天气真好"), a sentence ended by a particle ("今天好冷啊", "讲个故事吧", "不聊了") — chat when nothing
+# in them asks (an interrogative word or particle) or names a thing.
+_ZH_REMARK = re.compile(
+    r"(?:好|太|真|有点|挺)(?:饿|困|累|冷|热|无聊|紧张|开心|高兴|难过|伤心|烦|忙|闷|兴奋)|^[饿困累冷热烦忙闷]了|真好|太好了|"
+    r"(?:快乐|愉快|顺利|加油|保重|[啊呀啦哦嘛哇吧了])[\s!！。.~～]*$"
+)
+_ZH_ASKING = re.compile(r"什么|怎么|为什么|如何|谁|哪|几|多少|多[高长远大重深宽久快]|是否|有没有|是不是|[吗呢？?]")
 # Thanks with a compliment ("Thanks, you're the best"), and what users say about themselves ("I had a
 # great day today", "我今天过得很开心"): chat, unless they ask for something to be looked up.
 _EN_THANKS = re.compile(r"^(?:thanks?|thank you|thx|cheers|ty)\b[^?]*$", re.I)
+# Wishes ("Have a nice day!", "Merry Christmas!", "Good luck with the exam tomorrow"): chat even with
+# a name or a day in them, unless they also ask something.
+_EN_WISH = re.compile(
+    r"^(?:have a (?:nice|good|great|lovely|safe) \w+|happy (?:new year|birthday|holidays|\w+day)|merry christmas|"
+    r"congrat(?:ulation)?s|good luck|best of luck|hope you|best wishes|sweet dreams)\b",
+    re.I,
+)
 _EN_ABOUT_ME = re.compile(r"^(?:i|i'm|im|i am|i've|i was|i had|my)\b", re.I)
-_ZH_ABOUT_ME = re.compile(r"^(?:我|我们)(?!想知道|想问|想查)")
+_ZH_ABOUT_ME = re.compile(r"我(?![国省市校军方])(?![^《》]*》)")  # "我国" is a country; 《我和我的祖国》 a film
 _EN_LOOK_UP = re.compile(r"\b(?:know|find|look up|search|tell me|show me|need|looking for)\b", re.I)
+_ZH_LOOK_UP = re.compile(r"想知道|[你您]知道|知不知道|[查搜]|告诉我|介绍|了解一下|想问|请问")
 _EN_STRONG = re.compile(r"\b(?:who|whom|whose|when|where|which|how many|how much)\b", re.I)
 _ZH_STRONG = re.compile(r"谁|哪|多少|何时|什么时候|最新|新闻|价格")
 
@@ -78,7 +117,7 @@ _ZH_STRONG = re.compile(r"谁|哪|多少|何时|什么时候|最新|新闻|价�
 _EN_FACTUAL = re.compile(
     r"\b(?:who|whom|whose|when|where|which|what year|what date|what time|how (?:many|much|long|tall|big|old|far|high|deep)|"
     r"latest|newest|recent(?:ly)?|current(?:ly)?|today|tonight|yesterday|tomorrow|this (?:week|month|year)|"
-    r"last (?:week|month|year|night)|news|headlines?|price|prices|cost|costs|costed|stock|shares|rate|weather|forecast|"
+    r"last (?:week|month|year|night)|news|headlines?|price|prices|cost|costs|costed|stock|shares|rates?|weather|forecast|"
     r"score|scores|result|results|won|win|winner|elected?|election|president|ceo|minister|mayor|population|"
     r"capital of|released?|launch(?:ed)?|announced?|opened|open(?:s|ing)? (?:date|hours)|record|"
     r"died|born|age of|founded|headquarter(?:s|ed)|located|address|schedule|deadline|update|version|"
@@ -100,6 +139,15 @@ _ZH_FACTUAL = re.compile(
 _ZH_QUESTION = re.compile(r"[吗呢？?]\s*$|^(?:什么|怎么|为什么|如何|是否|是不是|有没有)")
 _YEAR_OR_NUMBER = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b|\d{4}年")
 _EN_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[- ][A-Z][a-z0-9]+)*")
+# Names a look-up is about wherever they sit: an acronym ("mortgage rates UK", not "OK"/"LOL"); in
+# Chinese, a Latin-lettered name ("华为Mate 70", "GDP"), a title in 《》, a number with its unit.
+_EN_ACRONYM = re.compile(r"\b(?!(?:OK|LOL|LMAO|ROFL|OMG|WTF|BRB|THX|TY|BTW|IDK|TBH|IMO|FYI|XD|GG)\b)[A-Z]{2,}s?\b")
+_ZH_NAME = re.compile(
+    r"(?<![A-Za-z])(?!(?i:ok|lol|hi|hello|thx|h+|em+)(?![A-Za-z]))[A-Za-z][A-Za-z0-9]+|《[^》]+》|"
+    r"\d+(?:\.\d+)?\s*(?:年|月|日|号|米|公里|千米|元|块|万|亿|岁|克|斤|度)"
+)
+# A Chinese message that speaks to the assistant (you, me, a request) rather than naming a thing.
+_ZH_TO_YOU = re.compile(r"[你您我]|^(?:请(?!问)|帮忙|麻烦|再[来说讲写]|说[说点个一]|讲[讲个一]|能不能|能否|可不可以|可以|来[个首段一])")
 
 # --- refusals: a model that declines is not overruled ----------------------------------------
 _REFUSAL = re.compile(
@@ -120,27 +168,51 @@ def classify(question: str) -> Verdict:
         return "chat"
     if _ARITH.match(q) or _ARITH_WORDS.match(q):
         return "chat"
-    if is_chinese(q):
-        if _ZH_SMALL_TALK.match(q) or _ZH_WRITING.match(q) or _ZH_TRANSLATE.search(q):
-            return "chat"
-        asks = _ZH_STRONG.search(q) or _YEAR_OR_NUMBER.search(q)
-        if _ZH_ABOUT_YOU.match(q) and not (asks or _ZH_FACTUAL.search(q)):
-            return "chat"
-        if _ZH_ABOUT_ME.match(q) and not _ZH_QUESTION.search(q) and not asks:
-            return "chat"
-        if _ZH_FACTUAL.search(q) or _YEAR_OR_NUMBER.search(q):
-            return "search"
-        return None
+    return _classify_zh(q) if is_chinese(q) else _classify_en(q)
+
+
+def _classify_zh(q: str) -> Verdict:
+    if _ZH_SMALL_TALK.match(q) or _ZH_WRITING.match(q) or _ZH_TRANSLATE.search(q):
+        return "chat"
+    # Chat signals give way to what asks for a fact: a name, who/where/how much, "look it up".
+    names = _YEAR_OR_NUMBER.search(q) or _ZH_NAME.search(q)
+    asks = _ZH_STRONG.search(q) or names
+    looks_up = _ZH_LOOK_UP.search(q)
+    if _ZH_CHAT.search(q) and not (asks or looks_up):
+        return "chat"
+    if _ZH_REMARK.search(q) and not (_ZH_ASKING.search(q) or names or looks_up):
+        return "chat"
+    if _ZH_YOURSELF.search(q) and not looks_up:
+        return "chat"
+    if _ZH_ABOUT_YOU.match(q) and not (asks or _ZH_FACTUAL.search(q)):
+        return "chat"
+    if _ZH_ABOUT_ME.search(q) and not _ZH_QUESTION.search(q) and not (_ZH_STRONG.search(q) or looks_up):
+        return "chat"
+    if _ZH_FACTUAL.search(q) or names or looks_up:
+        return "search"
+    # What is left names something and says nothing to the assistant: a bare look-up ("长江全长",
+    # "清华大学校长"); when in doubt about a fact, search.
+    if len(_CJK.findall(q)) >= 3 and not _ZH_TO_YOU.search(q):
+        return "search"
+    return None
+
+
+def _classify_en(q: str) -> Verdict:
     if _EN_SMALL_TALK.match(q) or _EN_WRITING.match(q) or _EN_TRANSLATE.search(q):
         return "chat"
-    if _EN_THANKS.match(q):
+    # Chat signals give way to what asks for a fact: a name, who/where/how much, "look it up".
+    looks_up = _EN_LOOK_UP.search(q)
+    if (_EN_THANKS.match(q) or _EN_WISH.match(q)) and not (looks_up or _EN_STRONG.search(q)):
         return "chat"
-    asks = _EN_STRONG.search(q) or _YEAR_OR_NUMBER.search(q) or _EN_PROPER.search(q)
-    if _EN_ABOUT_YOU.search(q) and not (asks or _EN_FACTUAL.search(q)):
+    if _EN_YOURSELF.search(q) and not looks_up:
         return "chat"
-    if _EN_ABOUT_ME.match(q) and not is_question(q) and not (asks or _EN_LOOK_UP.search(q)):
+    names = _YEAR_OR_NUMBER.search(q) or _EN_PROPER.search(q) or _EN_ACRONYM.search(q)
+    if _EN_ABOUT_YOU.search(q) and not (names or _EN_FACTUAL.search(q)):
         return "chat"
-    if _EN_FACTUAL.search(q) or _YEAR_OR_NUMBER.search(q) or _EN_PROPER.search(q):
+    # a statement about oneself is chat even when it names a place or a day ("I hate Mondays")
+    if _EN_ABOUT_ME.match(q) and not is_question(q) and not (_EN_STRONG.search(q) or looks_up):
+        return "chat"
+    if _EN_FACTUAL.search(q) or names:
         return "search"
     return None
 
