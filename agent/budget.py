@@ -126,6 +126,16 @@ def fixed_tokens(settings: Settings, question: str, depth: Depth | None) -> int:
     )
 
 
+# Perplexity's and OpenAI's `search_context_size` as a multiple of the evidence budget (low: the
+# service's own measured budget).
+CONTEXT_SHARE: dict[str, float] = {"low": 1.0, "medium": 1.5, "high": 2.5}
+
+
+def for_context_size(settings: Settings, size: str | None) -> int | None:
+    """A request's own evidence budget from its `search_context_size` (None: the service's)."""
+    return int(settings.context_tokens * CONTEXT_SHARE[size]) if size else None
+
+
 def for_request(settings: Settings, state: AgentState) -> Settings:
     """The settings as this request's evidence budget makes them (a caller's `context_tokens`, e.g.
     Perplexity's search_context_size): the unsure-ranking budget and each source's share grow with it,

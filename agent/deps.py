@@ -1,7 +1,7 @@
 """The one composition root: what the graph's nodes need from the outside world, built once per
 process from `Settings` and passed in. Every surface (REST/web chat/OpenAI/MCP over HTTP via
-api/app.py, `websearch ask`, Slack Socket Mode, MCP stdio, `websearch evaluate`) builds through
-`build_deps`; the lower packages get their own config models (`Settings.section`, agent/settings.py)
+api/app.py, `websearch ask`, Slack Socket Mode, MCP stdio, `websearch evaluate`) holds an
+`agent.engine.Engine`, which builds through `build_deps`; the lower packages get their own config models (`Settings.section`, agent/settings.py)
 or plain arguments, never `Settings`."""
 
 from __future__ import annotations

@@ -38,8 +38,6 @@ SONAR_MODELS: dict[str, Sonar] = {
     "sonar-reasoning-pro": Sonar(depth="auto", context="medium"),
     "sonar-deep-research": Sonar(depth="deep", context="high"),
 }
-# search_context_size as a multiple of WEBSEARCH_CONTEXT_TOKENS (low: the service's own measured budget).
-CONTEXT_SHARE: dict[str, float] = {"low": 1.0, "medium": 1.5, "high": 2.5}
 MAX_DOMAINS = 20
 MAX_QUERIES = 5
 

@@ -19,11 +19,12 @@ from typing import Any
 
 from pydantic import field_validator
 
+from agent.budget import for_context_size
 from agent.settings import Settings
 from agent.state import AgentInput, AgentOutput
 from api.openai_compat.schemas import ChatCompletionRequest
 from api.perplexity.filters import provider_recency, result_filter
-from api.perplexity.schemas import CONTEXT_SHARE, SONAR_MODELS, PerplexityFilters, ResponseFormat, WebSearchOptions
+from api.perplexity.schemas import SONAR_MODELS, PerplexityFilters, ResponseFormat, WebSearchOptions
 from core.tokens import count_tokens
 
 
@@ -71,7 +72,7 @@ def sonar_agent_input(body: SonarRequest, conversation_id: str, settings: Settin
         recency=provider_recency(body),
         depth=sonar.depth if sonar and "depth" not in body.model_fields_set else body.depth,
         filters=result_filter(body),
-        context_tokens=int(settings.context_tokens * CONTEXT_SHARE[size]) if size else None,
+        context_tokens=for_context_size(settings, size),
         response_format=guided,
     )
 

@@ -17,6 +17,7 @@ from typing import Any, AsyncIterator
 import anyio
 from fastapi import APIRouter, FastAPI, Request
 
+from agent.budget import for_context_size
 from agent.engine import BackgroundRun
 from agent.events import Delta, Queries, Sources
 from agent.state import AgentInput
@@ -24,7 +25,6 @@ from api import errors, limits, sse
 from api.conversations import request_scope
 from api.openai_compat.conversation import turns_from_messages
 from api.openai_compat.schemas import OpenAIRoute
-from api.perplexity.schemas import CONTEXT_SHARE
 from api.responses.output import Event, ResponseBuilder, new_id
 from api.responses.schemas import ResponsesRequest
 from core.tokens import count_tokens
@@ -77,7 +77,7 @@ def agent_input(body: ResponsesRequest, key: str, request: Request) -> AgentInpu
         conversation_id=key,
         search=body.search_mode,
         domains=tool.filters.allowed_domains if tool and tool.filters else [],
-        context_tokens=int(settings.context_tokens * CONTEXT_SHARE[size]) if size else None,
+        context_tokens=for_context_size(settings, size),
     )
 
 

@@ -6,6 +6,7 @@ from agent.budget import (
     EvidenceBudget,
     evidence_budget,
     for_request,
+    for_context_size,
     for_round,
     history_tokens,
     max_rounds,
@@ -71,3 +72,11 @@ def test_the_cpu_reads_less_evidence_over_fewer_rounds():
     cpu = Settings(_env_file=None, **CPU_EVIDENCE)
     assert (cpu.context_tokens, cpu.source_tokens, cpu.unsure_context_tokens) == (600, 300, 900)
     assert max_rounds(cpu, None) == 1 and max_rounds(cpu, "auto") == 2
+
+
+def test_a_requests_search_context_size_scales_the_evidence_budget():
+    # Perplexity's and the Responses API's low / medium / high: low is the service's own budget.
+    assert [for_context_size(SETTINGS, s) for s in ("low", "medium", "high")] == [
+        SETTINGS.context_tokens, int(SETTINGS.context_tokens * 1.5), int(SETTINGS.context_tokens * 2.5)
+    ]
+    assert for_context_size(SETTINGS, None) is None  # no size asked: the service's budget, unscaled

@@ -104,3 +104,13 @@ def test_every_documented_variable_is_a_setting():
     assert documented, "nothing to check"
     unknown = sorted(n for n in documented if n.removeprefix("WEBSEARCH_").lower() not in Settings.model_fields)
     assert unknown == []
+
+
+def test_the_protocol_setting_offers_exactly_the_registered_protocols():
+    # A protocol added to the registry (agent/protocols) is a value WEBSEARCH_LLM_PROTOCOL accepts.
+    from typing import get_args
+
+    from agent.protocols import PROTOCOLS, ProtocolSetting
+
+    offered = set(get_args(Settings.model_fields["llm_protocol"].annotation))
+    assert offered == set(get_args(ProtocolSetting)) == {"auto", *PROTOCOLS}
