@@ -22,18 +22,16 @@ from agent.events import Event, Stage, Status
 from agent.nodes.read import read_results
 from agent.state import Claim, Depth, NoAnswer
 from api.conversations import continued
-from api.rest.answer import agent_input
-from api.rest.schemas import to_response
 from api.errors import APIError
 from api.limits import check_question
-from api.rest.schemas import AnswerRequest, SourceOut, domain_names
+from api.contract import AnswerRequest, SourceOut, agent_input, domain_names, to_response
 from core.language import detect_language
-from search.models import Page, Passage, Recency, SearchOptions, SearchResult
+from search.models import Recency, SearchOptions, SearchResult
+from search.excerpts import best_passages
 from search.gather import gather
-from search.rank import rank_passages
 from core.tokens import count_tokens, truncate_tokens
+from search.rank import rank_passages
 
-MIN_PASSAGE_TOKENS = 30  # a passage cut shorter than this to fit the budget is noise, not evidence
 STAGES = list(Stage)  # progress: step n of 5 (condensing is skipped unless it runs)
 
 Progress = Callable[[int, int, str], Awaitable[None]]
@@ -94,30 +92,6 @@ def _domains(values: list[str] | None) -> list[str]:
         return domain_names(values or [])
     except ValueError as exc:
         raise invalid(f"domains: {exc}") from exc
-
-
-def best_passages(page: Page, ranked: list[Passage], budget: int) -> list[str]:
-    """The page's passages that matched the query, best first, within `budget` tokens; a page
-    where nothing matched offers its opening (the query may use words the page does not)."""
-    own = [p for p in ranked if p.url == page.url]
-    chosen = [p for p in own if p.score > 0] or sorted(own, key=lambda p: p.position)[:1]
-    if not chosen and page.text.strip():
-        chosen = [Passage(url=page.url, title=page.title, text=page.text.strip(), position=0)]
-    texts: list[str] = []
-    used = 0
-    for passage in chosen:
-        room = budget - used
-        text = passage.text
-        tokens = passage.tokens or count_tokens(text)
-        if tokens > room:
-            if texts or room < MIN_PASSAGE_TOKENS:  # only the best passage is cut to fit
-                continue
-            text = truncate_tokens(text, room)
-            tokens = count_tokens(text)
-        texts.append(text)
-        used += tokens
-    return texts
-
 
 
 async def search_web(

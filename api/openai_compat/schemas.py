@@ -21,7 +21,7 @@ from agent.state import AgentOutput, Depth, SearchMode
 from api import errors
 from api.openai_compat.errors import error_body
 from api.conversations import CONVERSATION_ID
-from api.rest.schemas import domain_names
+from api.contract import domain_names
 from search.models import Recency, Source
 from core.tokens import count_tokens
 

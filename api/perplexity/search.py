@@ -22,11 +22,11 @@ from pydantic import Field, field_validator
 from agent.deps import Deps
 from agent.nodes.read import read_results
 from api import limits
-from api.mcp.tools import best_passages
 from api.perplexity.filters import provider_recency, result_filter
 from api.perplexity.schemas import MAX_QUERIES, ContextSize, PerplexityFilters, PerplexityRoute
 from core.language import detect_language
 from core.tokens import count_tokens, truncate_tokens
+from search.excerpts import best_passages
 from search.filters import ResultFilter, keep_pages, keep_results
 from search.models import SearchOptions
 from search.providers.base import keep_domains

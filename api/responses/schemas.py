@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from agent.state import SearchMode
 from api.openai_compat.schemas import MODEL_ID
 from api.perplexity.schemas import MAX_DOMAINS, ContextSize
-from api.rest.schemas import domain_names
+from api.contract import domain_names
 
 WEB_SEARCH_TOOLS = frozenset(
     {"web_search", "web_search_preview", "web_search_2025_08_26", "web_search_preview_2025_03_11"}

@@ -4,33 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from agent.state import AgentInput
 from api import errors, limits
-from api.conversations import continued, new_key, reachable, request_scope
+from api.contract import AnswerRequest, AnswerResponse, agent_input, to_response
+from api.conversations import continued, reachable, request_scope
 from api.disconnect import unless_client_leaves
-from api.rest.schemas import (
-    AnswerRequest,
-    AnswerResponse,
-    ConversationId,
-    ConversationOut,
-    TurnOut,
-    to_response,
-)
+from api.rest.schemas import ConversationId, ConversationOut, TurnOut
 from api.rest.stream import answer_stream
 
 router = APIRouter(prefix="/v1", tags=["answers"])
-
-
-def agent_input(body: AnswerRequest, scope: str = "", key: str | None = None) -> AgentInput:
-    return AgentInput(
-        question=body.question,
-        conversation_id=key or new_key(scope),  # `key`: the store key of the one it continues
-        search=body.search,
-        domains=body.domains,
-        exclude_domains=body.exclude_domains,
-        recency=body.recency,
-        depth=body.depth,
-    )
 
 
 @router.post("/answer", response_model=AnswerResponse)

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from agent.events import Sources
 from agent.state import AgentInput, AgentOutput
 from api import sse
-from api.rest.schemas import SourceOut, to_response
+from api.contract import SourceOut, to_response
 
 
 def answer_stream(app: FastAPI, agent_input: AgentInput, scope: str = "") -> sse.EventStream:

@@ -79,7 +79,8 @@ MODULES: dict[str, Module] = {
         {
             "api/auth.py": None,
             "api/conversations.py": None,
-            "api/rest/answer.py": ["agent_input", "answer", "get_conversation", "delete_conversation"],
+            "api/contract.py": ["agent_input"],
+            "api/rest/answer.py": ["answer", "get_conversation", "delete_conversation"],
             "api/openai_compat/conversation.py": ["conversation_key", "caller_namespace", "Conversation.__init__",
                                            "Conversation.prepare", "Conversation.file"],
         },

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.mcp.tools import best_passages
+from search.excerpts import best_passages
 from search.models import Page
 from search.rank import rank_passages
 from core.tokens import count_tokens
