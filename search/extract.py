@@ -337,7 +337,7 @@ def extract_page(
         date=meta.get("date") or result.date,
         site_name=safe_line(meta.get("sitename") or "") or None,
     )
-    size = count_tokens(body)
+    size = _tokens_up_to(body, MIN_TOKENS)
     if size < MIN_TOKENS and (count_tokens(snippet) > size or not body or _WALL.search(body)):
         page.text = snippet
         page.from_snippet = True
@@ -346,6 +346,19 @@ def extract_page(
     elif not body:
         page.error = "no text extracted"
     return page
+
+
+# count_tokens of a prefix this long decides most pages: the tokens of a prefix are the text's
+# own up to the cut, so a prefix that holds `enough` says the whole text does.
+_PREFIX_CHARS = 2_000
+
+
+def _tokens_up_to(text: str, enough: int) -> int:
+    """count_tokens(text) where it is under `enough`; else some count of at least `enough`
+    (counting a long page's whole text only to learn it is not short costs ~0.4 ms a page)."""
+    if len(text) > _PREFIX_CHARS and (head := count_tokens(text[:_PREFIX_CHARS])) >= enough:
+        return head
+    return count_tokens(text)
 
 
 def _clean_extracted(body: str, fallback: str | None, result: SearchResult) -> str:
