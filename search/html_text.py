@@ -32,7 +32,7 @@ from search import recall
 log = logging.getLogger(__name__)
 
 
-def _c_class_lookup() -> None:
+def use_c_class_lookup() -> None:
     """trafilatura's parser gives its elements lxml.html's classes through a lookup written in
     Python, called for every element lxml hands to Python (thousands a page); lxml's own lookup
     does it in C. Every element becomes an HtmlElement as before; only <form>, <input>,
@@ -50,7 +50,7 @@ def _c_class_lookup() -> None:
         )
 
 
-_c_class_lookup()
+use_c_class_lookup()
 
 # trafilatura's options as the path shipped before used them, plus fast=True: no readability or
 # jusText extraction to compare with (the lexbor blocks are the second opinion here).
