@@ -125,13 +125,16 @@ def _elements(node: DOMNode | None, tag: str) -> Iterator[DOMNode]:
     """The `tag` elements below `node`, in page order. Walked by hand: iterating one of
     resiliparse's node collections rebuilds its nodes at every step (the square of its length:
     a head's few dozen <meta>s cost 2 ms a page)."""
-    child = node.first_child if node is not None else None
-    while child is not None:
+    below = [node.first_child] if node is not None else []  # the next node to visit at each depth
+    while below:
+        child = below.pop()
+        if child is None:
+            continue
+        below.append(child.next)
         if child.type == NodeType.ELEMENT:
             if child.tag == tag:
                 yield child
-            yield from _elements(child, tag)
-        child = child.next
+            below.append(child.first_child)  # no recursion: a hostile head may nest deeply
 
 
 def metadata(tree: HTMLTree) -> dict[str, str | None]:

@@ -108,14 +108,15 @@ def test_chinese_page_title_and_date_from_the_one_tree() -> None:
 )
 def test_head_meta_tags_read_in_page_order_however_many(title: str, site: str) -> None:
     """The head's <meta> tags are walked once, in page order (a page carries dozens for trackers
-    and apps): the first tag of a name wins, one without content is not read, and tags nested in
-    the head's <noscript> count as the head's."""
+    and apps): the first tag of a name wins, one without content is not read, tags nested in the
+    head's <noscript> count as the head's, and a deeply nested head is read too."""
     trackers = "".join(f"<meta name='tracker-{n}' content='{n}'>" for n in range(60))
     head = (
         f"<title>Something else | {site}</title>{trackers}<meta property='og:title'>"
         f"<meta property='og:title' content='{title}'><meta property='og:title' content='A later title'>"
         f"<noscript><meta property='og:site_name' content='{site}'></noscript>"
         "<meta name='date' content='2024-03-05'><meta name='date' content='1999-01-01'>"
+        + "<template>" + "<div>" * 5_000 + "</div>" * 5_000 + "</template>"  # deep nesting: walked, not recursed
     )
     body = "<article>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</article><meta name='pubdate' content='2001-01-01'>"
     meta = html_text.metadata(html_text.parse(page(body, head=head)))
