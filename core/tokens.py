@@ -32,6 +32,19 @@ def count_tokens(text: str) -> int:
     return priced(text, unit_counts(text))
 
 
+# A prefix this long settles most texts: its units are the text's own up to the cut (the last
+# one maybe shortened), so a prefix that costs `enough` says the whole text does.
+_PREFIX_CHARS = 2_000
+
+
+def count_tokens_up_to(text: str, enough: int) -> int:
+    """count_tokens(text) where it is under `enough`; else some count of at least `enough`, often
+    from the first 2,000 characters (a long page counted whole only to learn it is not short)."""
+    if len(text) > _PREFIX_CHARS and (head := count_tokens(text[:_PREFIX_CHARS])) >= enough:
+        return head
+    return count_tokens(text)
+
+
 def priced(text: str, units: tuple[int, int]) -> int:
     """count_tokens(text), given its unit counts: counted in C, without a Python step per unit.
 
