@@ -247,6 +247,8 @@ def extraction(args: argparse.Namespace) -> list[dict]:
             print(f"{name}: {folder} not found, skipped", file=sys.stderr)
             continue
         evaldata = json.loads((folder / "evaldata.json").read_text())
+        # The pages only the held-out questions use stay out, as in bench/realdata.py (125 in bench/data).
+        evaldata = {url: e for url, e in evaldata.items() if not e.get("heldout_only")}
         raw = {url: gzip.decompress((folder / e["file"]).read_bytes()) for url, e in evaldata.items()}
         for path in args.paths:
             outputs, times = {}, []
