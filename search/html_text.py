@@ -18,14 +18,39 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 
 import trafilatura
+import trafilatura.utils
+from lxml import etree
+from lxml import html as lxml_html
 from resiliparse.extract.html2text import extract_plain_text
-from resiliparse.parse.html import HTMLTree
+from resiliparse.parse.html import DOMNode, HTMLTree, NodeType
 
 from search import recall
 
 log = logging.getLogger(__name__)
+
+
+def use_c_class_lookup() -> None:
+    """trafilatura's parser gives its elements lxml.html's classes through a lookup written in
+    Python, called for every element lxml hands to Python (thousands a page); lxml's own lookup
+    does it in C. Every element becomes an HtmlElement as before; only <form>, <input>,
+    <select>, <textarea> and <label> lose their form-field helpers, which no extractor uses (the
+    texts are the same on every evaluation page: tests/search/test_html_text.py)."""
+    parser = getattr(trafilatura.utils, "HTML_PARSER", None)
+    if isinstance(parser, etree.HTMLParser):
+        parser.set_element_class_lookup(
+            etree.ElementDefaultClassLookup(
+                element=lxml_html.HtmlElement,
+                comment=lxml_html.HtmlComment,
+                pi=lxml_html.HtmlProcessingInstruction,
+                entity=lxml_html.HtmlEntity,
+            )
+        )
+
+
+use_c_class_lookup()
 
 # trafilatura's options as the path shipped before used them, plus fast=True: no readability or
 # jusText extraction to compare with (the lexbor blocks are the second opinion here).
@@ -96,12 +121,29 @@ def _title(tree: HTMLTree) -> str | None:
     return title or None
 
 
+def _elements(node: DOMNode | None, tag: str) -> Iterator[DOMNode]:
+    """The `tag` elements below `node`, in page order. Walked by hand: iterating one of
+    resiliparse's node collections rebuilds its nodes at every step (the square of its length:
+    a head's few dozen <meta>s cost 2 ms a page)."""
+    below = [node.first_child] if node is not None else []  # the next node to visit at each depth
+    while below:
+        child = below.pop()
+        if child is None:
+            continue
+        below.append(child.next)
+        if child.type == NodeType.ELEMENT:
+            if child.tag == tag:
+                yield child
+            below.append(child.first_child)  # no recursion: a hostile head may nest deeply
+
+
 def metadata(tree: HTMLTree) -> dict[str, str | None]:
     """Title, publication date (YYYY-MM-DD) and site name from the head's meta tags, JSON-LD and
     the first <time datetime>: the few places that hold them on most pages, read from the one tree."""
     found: dict[str, str] = {}
-    head = tree.head
-    for meta in head.query_selector_all("meta[content]") if head is not None else ():
+    for meta in _elements(tree.head, "meta"):
+        if not meta.hasattr("content"):
+            continue
         key = (meta.getattr("property") or meta.getattr("name") or meta.getattr("itemprop") or "").lower()
         if key and key not in found:
             found[key] = meta.getattr("content") or ""
@@ -147,12 +189,13 @@ def extract_html(html: str, url: str, *, recall_check: bool = True) -> tuple[dic
         log.info("%s: nested deeper than %d elements; no recall check", url, MAX_DEPTH)
         return meta, text, None
     blocks = main_blocks(tree)
+    whole = recall.article_weight(blocks)  # once, for both comparisons
     fallback = None
     # No text at all is short too, whatever the blocks (a page whose lists resiliparse took for menus).
-    looks_short = not text.strip() or recall.share(text, blocks) < SECOND_OPINION_SHARE
+    looks_short = not text.strip() or recall.share(text, blocks, whole) < SECOND_OPINION_SHARE
     if looks_short and len(fuller := full_text(html, url)) > len(text):
         text, fallback = fuller, "full"
-    if not recall.too_short(text, blocks):
+    if not recall.too_short(text, blocks, whole):
         # A long paragraph may be missing while most of the text is there: that paragraph is more
         # often a privacy notice or a comment than the article (search/recall.py), so it stands.
         return meta, text, fallback

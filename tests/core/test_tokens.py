@@ -21,6 +21,9 @@ def test_count_tokens_is_the_unit_by_unit_sum() -> None:
     for words in range(1, 80):  # whole-number sums (10, 20 … other units), where float rounding could bite
         text = " ".join(["bridge"] * words) + "大" * (words % 7)
         assert count_tokens(text) == unit_by_unit(text), text
+    for words in range(10, 600, 10):  # long English and mixed passages at whole-number sums
+        for text in (" ".join(["bridge"] * words), "桥 " + " ".join(["bridge"] * words) + "。"):
+            assert count_tokens(text) == unit_by_unit(text), text
 
 
 def test_count_tokens_prices_english_and_chinese() -> None:

@@ -6,11 +6,16 @@ on broken pages like the old one."""
 
 from __future__ import annotations
 
+import gzip
+from pathlib import Path
+
 import pytest
+import trafilatura.utils
+from lxml import html as lxml_html
 
 from core.workers import WorkerPool
 from search import html_text
-from search.extract import EXTRACTORS, extract, extract_page
+from search.extract import EXTRACTORS, decode, extract, extract_page
 from search.fetch import Fetched, Fetcher
 from search.models import SearchResult
 from testkit.web import LocalWeb
@@ -48,6 +53,9 @@ def fetched(html: str | bytes, url: str = "http://harlow.example/viaduct") -> Fe
     return Fetched(url=url, final_url=url, status=200, content_type="text/html", charset=None, body=body)
 
 
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "bench" / "data"
+CORPUS = ROOT / "bench" / "corpus" / "pages"
 SNIPPET = "The viaduct reopened after repairs to its ninth arch, the railway company said on Tuesday."
 
 
@@ -91,6 +99,51 @@ def test_chinese_page_title_and_date_from_the_one_tree() -> None:
     assert read.date == "2023-09-28"
     assert read.site_name == "青川日报"
     assert "主跨 460 米" in read.text and "两万辆次" in read.text
+
+
+@pytest.mark.parametrize(
+    ("title", "site"),
+    [("Harlow viaduct repaired", "Harlow Post"), ("青川大桥今日通车", "青川日报")],
+    ids=["english", "chinese"],
+)
+def test_head_meta_tags_read_in_page_order_however_many(title: str, site: str) -> None:
+    """The head's <meta> tags are walked once, in page order (a page carries dozens for trackers
+    and apps): the first tag of a name wins, one without content is not read, tags nested in the
+    head's <noscript> count as the head's, and a deeply nested head is read too."""
+    trackers = "".join(f"<meta name='tracker-{n}' content='{n}'>" for n in range(60))
+    head = (
+        f"<title>Something else | {site}</title>{trackers}<meta property='og:title'>"
+        f"<meta property='og:title' content='{title}'><meta property='og:title' content='A later title'>"
+        f"<noscript><meta property='og:site_name' content='{site}'></noscript>"
+        "<meta name='date' content='2024-03-05'><meta name='date' content='1999-01-01'>"
+        + "<template>" + "<div>" * 5_000 + "</div>" * 5_000 + "</template>"  # deep nesting: walked, not recursed
+    )
+    body = "<article>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</article><meta name='pubdate' content='2001-01-01'>"
+    meta = html_text.metadata(html_text.parse(page(body, head=head)))
+    assert meta == {"title": title, "date": "2024-03-05", "sitename": site}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [DATA / "trafilatura_eval" / "html", CORPUS / "haizhou-metro-5-opening.html", CORPUS / "xinglan-s7-user-forum.html"],
+    ids=["english-real-pages", "chinese-news", "chinese-forum"],
+)
+def test_trafilatura_reads_the_same_text_with_lxmls_c_class_lookup(path: Path) -> None:
+    """trafilatura's parser makes its elements with lxml's lookup written in C (search/html_text.py):
+    the fast pass and the whole cascade give the same text as with lxml.html's own lookup."""
+    if path.is_dir():
+        pages = [decode(gzip.decompress(file.read_bytes()), None) for file in sorted(path.glob("*.html.gz"))[:6]]
+    else:
+        pages = [decode(path.read_bytes(), None)]
+    parser = trafilatura.utils.HTML_PARSER
+    ours = [(html_text.precise_text(html, "http://x.example/"), html_text.full_text(html, "http://x.example/")) for html in pages]
+    parser.set_element_class_lookup(lxml_html.HtmlElementClassLookup())
+    try:
+        theirs = [(html_text.precise_text(html, "http://x.example/"), html_text.full_text(html, "http://x.example/")) for html in pages]
+    finally:
+        html_text.use_c_class_lookup()
+    assert any(text for text, _ in ours)
+    assert ours == theirs
 
 
 # --- the fast path's choices -----------------------------------------------------------------------

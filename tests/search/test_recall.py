@@ -11,7 +11,7 @@ import pytest
 from search.extract import extract_page
 from search.fetch import Fetched
 from search.models import SearchResult
-from search.recall import checked, missing, visible_blocks
+from search.recall import article_weight, checked, missing, share, too_short, visible_blocks
 
 DATA = Path(__file__).resolve().parents[2] / "bench" / "data" / "trafilatura_eval"
 STACKEXCHANGE = "https://german.stackexchange.com/questions/10376/when-to-use-wurde-versus-war-eg-ich-wurde-ausgeraubt-vs-ich-war-ausgerau"
@@ -192,3 +192,30 @@ def test_a_page_of_exactly_a_million_characters_is_checked_and_one_more_is_not()
     assert checked(exact, "http://example.test/b", ARTICLE[0])[1] is not None
     over = exact.replace("<p>w", "<p>ww", 1)
     assert checked(over, "http://example.test/b", ARTICLE[0]) == (ARTICLE[0], None)
+
+
+@pytest.mark.parametrize(
+    "article",
+    [
+        ARTICLE,
+        [
+            "青川大桥全长 3.2 公里，主跨 460 米，是省内跨度最大的斜拉桥，总投资 21 亿元，历时四年建成，今日正式通车。",
+            "大桥通车后，两岸之间的车程由四十分钟缩短到五分钟，每天预计通行车辆两万辆次，沿线居民出行更加方便。",
+            "市交通局表示，大桥实行分时段限速，夜间十点到次日六点禁止重型货车通行，以减少对周边居民的噪声影响。",
+        ],
+    ],
+    ids=["english", "chinese"],
+)
+def test_share_of_the_article_ignores_spacing_and_weighs_han_double(article: list[str]) -> None:
+    """The share an extraction holds of the article paragraphs is the same however its whitespace
+    and invisible characters differ (soft hyphens, zero-width and ideographic spaces); a Han
+    character weighs two; the article's weight, reckoned once, gives the same answers."""
+    blocks = ["Menu", *article, "© 2024"]
+    whole = article_weight(blocks)
+    assert whole == sum(len("".join(p.split())) + sum("\u3400" <= c <= "\u9fff" for c in p) for p in article)
+    respaced = "\n\n".join(p.replace(" ", "\u3000 \u200b").replace("，", "，\u00ad") for p in article)
+    assert share(respaced, blocks) == share(respaced, blocks, whole) == 1.0
+    first = article[0]
+    assert share(first, blocks, whole) == pytest.approx(1 / 3, abs=0.05)
+    assert too_short(first, blocks) and too_short(first, blocks, whole)
+    assert not too_short("\n".join(article[:2]), blocks, whole)
