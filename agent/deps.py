@@ -72,6 +72,7 @@ def llm_config(settings: Settings) -> LLMConfig:
         hf_file=settings.llm_hf_file,
         threads=settings.llm_threads,
         seed=settings.llm_seed,
+        state_cache_mb=settings.llm_state_cache_mb,
         route_headers=settings.llm_route_headers,
         pool_cooldown_s=settings.llm_pool_cooldown_s,
         pool_affinity=settings.llm_pool_affinity,

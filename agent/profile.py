@@ -2,9 +2,11 @@
 
 A model on the service's own CPU (the embedded llama.cpp backend, which says so: `LLM.shared_cpu`)
 generates one reply at a time, and every prompt token costs the answer time. There the defaults
-are chosen for a CPU: one search round unless a request asks for more, less evidence to read,
-fewer rounds at depth `auto`, no related questions (when turned on, they are written after the
-answer, on its prompt: agent/nodes/related.py), and condensing never runs (agent/nodes/condense.py).
+are chosen for a CPU: one search round unless a request asks for more, less evidence to read
+(headed by each source's title, without its URL), no decide generation where the request or the
+bilingual rule already says to search, fewer rounds at depth `auto`, no related questions (when
+turned on, they are written after the answer, on its prompt: agent/nodes/related.py), and
+condensing never runs (agent/nodes/condense.py).
 
 Each is only a default: a setting given in the environment (or to `Settings`) is kept as given.
 The figures behind them are in the README ("The embedded model on a CPU", bench/embedded.py).
@@ -17,9 +19,13 @@ from inference.base import LLM
 
 CPU_PROFILE: dict[str, object] = {
     "default_depth": "quick",  # one search round: a second costs a whole answer's time again
-    "context_tokens": 600,  # evidence the answer reads (1000 with a model server)
-    "source_tokens": 300,  # … at most this much from one source (350)
-    "unsure_context_tokens": 900,  # … widened to this when the ranking is unsure (1500)
+    # Evidence the answer reads (1000 with a model server): the largest part of a searched prompt,
+    # and SmolLM2 spends ~1.7 tokens on what core/tokens.py prices as one Han character.
+    "context_tokens": 450,
+    "source_tokens": 250,  # … at most this much from one source (350)
+    "unsure_context_tokens": 700,  # … widened to this when the ranking is unsure (1500)
+    "source_urls_in_prompt": False,  # each source's header is its number and title (~15 tokens less a source)
+    "search_by_rule": True,  # search: always, or the rule says search: no decide generation (the query from the rule)
     "max_search_rounds": 2,  # depth auto's round limit (3)
     "answer_max_tokens": 384,  # the longest answer (768): every token is seconds of the same CPU
     "related_questions": False,  # written after the answer when turned on (beside it on a server)

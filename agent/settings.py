@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     llm_hf_file: str = "Megrez-3B-Instruct-Q4_K_M.gguf"
     llm_threads: int | None = None
     llm_seed: int | None = None  # the embedded model's sampling seed (repeatable replies); unset = random
+    # The embedded model's saved KV states (MB), so conversations asked in turn each keep their prefix; 0: off.
+    llm_state_cache_mb: int = llm_defaults.STATE_CACHE_MB
     answer_max_tokens: int = 768
     decide_max_tokens: int = 384
     related_max_tokens: int = 120  # the three follow-up questions written beside the answer
@@ -130,6 +132,13 @@ class Settings(BaseSettings):
     # a 3-round prompt then holds at most 1000 + 2 * 500 tokens of evidence, and the history budget
     # keeps room for all of it.
     later_round_context_share: float = 0.5
+    # Search without asking the model first when the request says `search: always` or the bilingual
+    # rule (agent/classify.py) says the question needs the web; the query is written from the
+    # conversation. On with the embedded model (agent/profile.py): the decide step is a generation.
+    search_by_rule: bool = False
+    # Each source's URL in the numbered results the model reads (its title always): off with the
+    # embedded model, where a URL is ~15 prompt tokens a source that it does not need to cite.
+    source_urls_in_prompt: bool = True
     # The depth of a request that names none: "auto" with a model server, "quick" with the embedded
     # model (agent/profile.py: every search round costs seconds of the same CPU).
     default_depth: Literal["quick", "auto", "deep"] = "auto"

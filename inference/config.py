@@ -18,6 +18,9 @@ POOL_COOLDOWN_S = 10.0  # an endpoint that failed gets no traffic for this long
 ROUTE_LOAD_FACTOR = 1.25  # pool: a conversation's endpoint takes at most this × the mean outstanding …
 ROUTE_MIN_LOAD = 8  # … but one with fewer than this in flight is never passed over
 POOL_AFFINITY = True  # pool: keep each conversation on one server (its prefix cache)
+# The embedded model: KV states saved for conversations asked in turn (inference/llamacpp_cache.py).
+# SmolLM2-135M keeps ~23 KB a token, Megrez-3B ~130 KB: 256 MB holds a few whole conversations.
+STATE_CACHE_MB = 256
 
 
 class LLMConfig(BaseModel):
@@ -36,6 +39,7 @@ class LLMConfig(BaseModel):
     hf_file: str
     threads: int | None  # llama.cpp threads; None: its own choice
     seed: int | None = None  # llama.cpp's sampling seed; None: a random one per process
+    state_cache_mb: int = STATE_CACHE_MB  # saved KV states for interleaved conversations; 0: none
     route_headers: list[str]  # headers that carry a conversation's routing key to a router
     pool_cooldown_s: float
     pool_affinity: bool

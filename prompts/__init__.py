@@ -47,10 +47,12 @@ def chat_system(lang: Language, day: date) -> str:
     return render("chat_system", lang, date=format_date(day, lang))
 
 
-def contexts_block(lang: Language, contexts: Iterable[tuple[int, str, str, str]]) -> str:
-    """Render (index, title, url, text) tuples as the numbered [[citation:N]] blocks."""
+def contexts_block(lang: Language, contexts: Iterable[tuple[int, str, str, str]], *, urls: bool = True) -> str:
+    """Render (index, title, url, text) tuples as the numbered [[citation:N]] blocks (`urls=False`:
+    the title alone in each header, for a model on a CPU: agent/profile.py)."""
+    template = "context" if urls else "context_brief"
     return "\n\n".join(
-        render("context", lang, index=index, title=title, url=url, text=text)
+        render(template, lang, index=index, title=title, url=url, text=text)
         for index, title, url, text in contexts
     )
 

@@ -27,11 +27,12 @@ from agent.verify.stream import ClaimVerifier
 from inference.base import GenerationParams, Message
 
 
-def observation(state: AgentState) -> str:
+def observation(state: AgentState, *, urls: bool = True) -> str:
     """This round's new results as the answer step shows them: numbered contexts, the query, the question."""
     contexts = prompts.contexts_block(
         state.language,
         ((source.index, source.title, source.url, source.context) for source in state.sources[state.round_start :]),
+        urls=urls,
     )
     query = state.queries[state.round - 1] if len(state.queries) >= state.round else state.question
     return prompts.answer_prompt(state.language, query=query, question=state.question, contexts=contexts)
@@ -63,7 +64,7 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
         stop=protocol.stop,
         response_format=state.response_format,
     )
-    results = observation(state)  # rendered once: in the prompt now, in the saved turn later
+    results = observation(state, urls=deps.settings.source_urls_in_prompt)  # rendered once: in the prompt now, in the saved turn later
     update = record_observation(state, results)
     state = state.model_copy(update=update)
     valid = {source.index for source in state.sources}

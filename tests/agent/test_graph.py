@@ -152,7 +152,7 @@ async def test_on_a_shared_cpu_the_cpu_profile_holds_and_nothing_runs_beside_the
     deps = await shared_cpu_deps(settings, workers)
     try:
         assert deps.settings.default_depth == "quick" and deps.settings.max_search_rounds == 2
-        assert deps.settings.related_questions is False and deps.settings.unsure_context_tokens == 900
+        assert deps.settings.related_questions is False and deps.settings.unsure_context_tokens == 700
         assert deps.settings.context_tokens == 200  # set explicitly: kept (condense would run with it)
         question = "Where was the author of The Lantern Orchard born?"  # two rounds at depth auto
         events = [e async for e in stream_run(build_graph(), deps, AgentInput(question=question, conversation_id="cpu"))]
