@@ -3,7 +3,7 @@
 A model on the service's own CPU (the embedded llama.cpp backend, which says so: `LLM.shared_cpu`)
 generates one reply at a time, and every prompt token costs the answer time. There the defaults
 are chosen for a CPU: one search round unless a request asks for more, less evidence to read
-(headed by each source's title, without its URL), no decide generation where the request or the
+(headed by each source's title, without its URL, and a brief instruction), no decide generation where the request or the
 bilingual rule already says to search, fewer rounds at depth `auto`, no related questions (when
 turned on, they are written after the answer, on its prompt: agent/nodes/related.py), and
 condensing never runs (agent/nodes/condense.py).
@@ -25,6 +25,7 @@ CPU_PROFILE: dict[str, object] = {
     "source_tokens": 250,  # … at most this much from one source (350)
     "unsure_context_tokens": 700,  # … widened to this when the ranking is unsure (1500)
     "source_urls_in_prompt": False,  # each source's header is its number and title (~15 tokens less a source)
+    "brief_answer_prompt": True,  # the answer's instruction in ~half the tokens (prompts/answer.brief.*)
     "search_by_rule": True,  # search: always, or the rule says search: no decide generation (the query from the rule)
     "max_search_rounds": 2,  # depth auto's round limit (3)
     "answer_max_tokens": 384,  # the longest answer (768): every token is seconds of the same CPU

@@ -139,6 +139,9 @@ class Settings(BaseSettings):
     # Each source's URL in the numbered results the model reads (its title always): off with the
     # embedded model, where a URL is ~15 prompt tokens a source that it does not need to cite.
     source_urls_in_prompt: bool = True
+    # The answer's instruction in its brief form (prompts/answer.brief.*.txt: half the tokens in
+    # Chinese, two-thirds in English): on with the embedded model.
+    brief_answer_prompt: bool = False
     # The depth of a request that names none: "auto" with a model server, "quick" with the embedded
     # model (agent/profile.py: every search round costs seconds of the same CPU).
     default_depth: Literal["quick", "auto", "deep"] = "auto"

@@ -161,6 +161,10 @@ async def test_on_a_shared_cpu_the_cpu_profile_holds_and_nothing_runs_beside_the
         assert output.related == [] and not any(isinstance(e, Related) for e in events)
         # Decide and the answer (asked again with "no more searches" when it calls): no condense, no related.
         assert {how for how, _ in deps.llm.asked} == {"stream"}
+        # The rule says this needs the web: the model is not asked to decide; its first prompt is the
+        # answer's, the results headed by number and title (no URLs to pay for).
+        results = deps.llm.asked[0][1][-1].content
+        assert "[[citation:1]]" in results and "http" not in results
         deep = await run_once(build_graph(), deps, AgentInput(question=question, conversation_id="cpu2", depth="auto"))
         assert deep.search_rounds == 2  # a request that asks for more rounds still gets them
     finally:
