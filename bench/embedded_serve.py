@@ -94,7 +94,7 @@ def segments(self, tokens, first: int) -> dict[str, int]:
             part = "source headers"
         elif stripped.startswith((b"Search results for", "关于“".encode())):
             part = "results heading"
-        elif stripped.startswith((b"Answer the question", "请根据上面".encode())):
+        elif stripped.startswith((b"Answer the question", "请根据上面".encode(), "请只根据".encode())):
             part = "answer instruction"
         elif part in ("source headers", "evidence"):
             part = "evidence"
