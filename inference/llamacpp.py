@@ -71,9 +71,11 @@ class LlamaCppLLM:
         # Saved states first, then the meter around them: a restored prefix counts as cached.
         self.states = StateCache(llama, state_cache_mb * 1024 * 1024)
         self._meter = PromptMeter(llama)
-        # The functions offered so far, by name: a later prompt of a conversation that called one
-        # lists it again (with no call allowed), so that it extends the prompt that offered it.
-        self._tools: dict[str, dict[str, Any]] = {}
+        # The functions offered so far, by the system prompt they were offered under and their name: a
+        # later prompt of a conversation that called one lists it again (with no call allowed), as it
+        # was offered there (a function's description is in the conversation's language), so that it
+        # extends the prompt that offered it.
+        self._tools: dict[tuple[str, str], dict[str, Any]] = {}
 
     @classmethod
     def from_config(cls, config: LLMConfig) -> LlamaCppLLM:
@@ -128,12 +130,13 @@ class LlamaCppLLM:
     ) -> TextStream:
         if tools and not self.supports_tools:
             raise ToolsUnsupported(self.name, "its chat template is not chatml, which function calling here needs")
+        system = next((m.content for m in messages if m.role == "system"), "")
         for tool in tools or []:
-            self._tools[tool["function"]["name"]] = tool
-        called = uses_tools(messages) if self.supports_tools else set()
+            self._tools[(system, tool["function"]["name"])] = tool
+        called = {(system, name) for name in uses_tools(messages)} if self.supports_tools else set()
         if tools or (called and called <= self._tools.keys() and not params.response_format):
             # Offered now, or called earlier in this conversation: the function-calling format.
-            listed = tools or [self._tools[name] for name in sorted(called)]
+            listed = tools or [self._tools[key] for key in sorted(called)]
             return TextStream(lambda result: self._tool_stream(messages, params, listed, bool(tools), result))
 
         def start(cancel: threading.Event) -> Iterator[dict[str, Any]]:
