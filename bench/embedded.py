@@ -13,7 +13,11 @@ version and mode: answers given, empty, echoed (the service's own instructions s
 search rounds, seconds to the first words and to the end (streamed), prompt tokens llama.cpp
 evaluated and (as the service reports them) took from its KV state per answer; the ratio of a
 searched answer's time to the same question's answer from memory; and what was measured of
-llama.cpp's speed here with the projection for Megrez-3B Q4_K_M (see `project`).
+llama.cpp's speed here with the projection for Megrez-3B Q4_K_M (see `project`). On stderr, each
+answer's generations one a line: prompt tokens, reused from the context, evaluated (by part of the
+prompt: system, function listing, call, results heading, source headers, evidence, instruction),
+generated, and where the prompt left what the context held — a re-rendered turn or a changed token
+there is work paid twice; the table ends with the evaluated tokens by part, per version and mode.
 """
 
 from __future__ import annotations
