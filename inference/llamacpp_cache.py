@@ -50,7 +50,7 @@ class StateCache:
         self._llama = llama
         self.max_bytes = max_bytes
         self._states: list[SavedState] = []  # least recently used first
-        self.restored = 0  # prompts that started from a saved state (ops, tests of this module)
+        self.restored = 0  # prompts that started from a saved state (for operators)
         if max_bytes <= 0:
             return
         generate = llama.generate
