@@ -66,9 +66,11 @@ class EvidencePolicy(BaseModel):
 # the figures behind them: bench/embedded.py, README "The embedded model on a CPU").
 CPU_EVIDENCE: dict[str, object] = {
     "default_depth": "quick",  # one search round: a second costs a whole answer's time again
-    "context_tokens": 600,  # evidence the answer reads (1000 with a model server)
-    "source_tokens": 300,  # … at most this much from one source (350)
-    "unsure_context_tokens": 900,  # … widened to this when the ranking is unsure (1500)
+    # Evidence the answer reads (1000 with a model server): the largest part of a searched prompt,
+    # and SmolLM2 spends ~1.7 tokens on what core/tokens.py prices as one Han character.
+    "context_tokens": 450,
+    "source_tokens": 250,  # … at most this much from one source (350)
+    "unsure_context_tokens": 700,  # … widened to this when the ranking is unsure (1500)
     "max_search_rounds": 2,  # depth auto's round limit (3)
 }
 

@@ -145,6 +145,16 @@ class Settings(_SectionSettings):
 
     # --- selecting evidence (agent.budget.EvidencePolicy: context_tokens, source_tokens, …) ---
     search_time_budget_s: float = 20.0  # a new search round starts only while the question is younger than this
+    # Search without asking the model first when the request says `search: always` or the bilingual
+    # rule (agent/classify.py) says the question needs the web; the query is written from the
+    # conversation. On with the embedded model (agent/profile.py): the decide step is a generation.
+    search_by_rule: bool = False
+    # Each source's URL in the numbered results the model reads (its title always): off with the
+    # embedded model, where a URL is ~15 prompt tokens a source that it does not need to cite.
+    source_urls_in_prompt: bool = True
+    # The answer's instruction in its brief form (prompts/answer.brief.*.txt: half the tokens in
+    # Chinese, two-thirds in English): on with the embedded model.
+    brief_answer_prompt: bool = False
     condense: bool = False  # let the model condense long pages (one batched request) first
     condense_input_tokens: int = 1200  # how much of each page the condensing step reads
     # (A semantic signal beside BM25: search.config.SemanticConfig, semantic_*.)

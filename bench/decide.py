@@ -142,6 +142,7 @@ def embedded(protocol: str, limit: int | None) -> dict:
         answer_max_tokens=48,
         decide_max_tokens=48,
         llm_protocol=protocol,
+        search_by_rule=False,  # the model's own choice is measured (the CPU profile would let the rule decide)
         log_level="WARNING",
     )
     return asyncio.run(measure(build_deps(settings), limit))

@@ -1,7 +1,8 @@
 """The embedded path as a new user meets it: the real SmolLM2 GGUF in-process (llama.cpp on this CPU),
 the whole service, questions over the local web.
 
-    PYTHONPATH=$PWD .venv/bin/python -m bench.embedded [--questions 20] [--greetings 5] [--before TREE] [--json]
+    PYTHONPATH=$PWD .venv/bin/python -m bench.embedded [--questions 20] [--greetings 5] [--before TREE]
+        [--modes memory,quick,auto] [--json]
 
 Each version (this checkout; with `--before TREE` also an older source tree, e.g. `git archive`d
 from main) runs as its own `bench/embedded_serve.py` process with the service's defaults and the
@@ -12,7 +13,11 @@ version and mode: answers given, empty, echoed (the service's own instructions s
 search rounds, seconds to the first words and to the end (streamed), prompt tokens llama.cpp
 evaluated and (as the service reports them) took from its KV state per answer; the ratio of a
 searched answer's time to the same question's answer from memory; and what was measured of
-llama.cpp's speed here with the projection for Megrez-3B Q4_K_M (see `project`).
+llama.cpp's speed here with the projection for Megrez-3B Q4_K_M (see `project`). On stderr, each
+answer's generations one a line: prompt tokens, reused from the context, evaluated (by part of the
+prompt: system, function listing, call, results heading, source headers, evidence, instruction),
+generated, and where the prompt left what the context held — a re-rendered turn or a changed token
+there is work paid twice; the table ends with the evaluated tokens by part, per version and mode.
 """
 
 from __future__ import annotations
@@ -88,6 +93,7 @@ class Run:
     prompt_s: float = 0.0
     cached_reported: int | None = None  # what the service's /metrics says it took from its KV state
     error: str = ""
+    calls: list[dict] = field(default_factory=list)  # each llama.cpp generation (embedded_serve.py)
 
 
 @dataclass
@@ -139,6 +145,10 @@ class Server:
     def llama(self) -> dict:
         return httpx.get(f"{self.url}/_bench/llama", timeout=10).json()
 
+    def calls(self) -> list[dict]:
+        """The generations since the last time asked (prompt, reused, evaluated by segment, …)."""
+        return httpx.get(f"{self.url}/_bench/calls", timeout=60).json()
+
     def cached_total(self) -> int | None:
         text = httpx.get(f"{self.url}/metrics", timeout=10).text
         found = re.search(r"^websearch_llm_cached_prompt_tokens_total (\S+)$", text, re.M)
@@ -157,6 +167,7 @@ def outcome_of(done: dict) -> str:
 def ask(server: Server, question: str, mode: str) -> Run:
     run = Run(version=server.version, mode=mode, question=question)
     before, cached_before = server.llama(), server.cached_total()
+    server.calls()  # forget the generations before this answer
     started = time.perf_counter()
     done: dict = {}
     try:
@@ -184,10 +195,36 @@ def ask(server: Server, question: str, mode: str) -> Run:
     run.model_s = run.prompt_s + after["generate_seconds"] - before["generate_seconds"]
     if cached_after is not None and cached_before is not None:
         run.cached_reported = cached_after - cached_before
+    run.calls = server.calls()
     run.answer = done.get("answer", "")
     run.rounds = done.get("search_rounds", 0)
     run.outcome = "error" if run.error or not done else outcome_of(done)
     return run
+
+
+def describe_calls(run: Run) -> str:
+    """One line a generation: prompt tokens, reused from the context, evaluated (by segment), generated,
+    and where the prompt left what the context held (a mismatch re-evaluates what follows it)."""
+    lines = []
+    for number, call in enumerate(run.calls, start=1):
+        reused = call["prompt"] - call["evaluated"]
+        parts = ", ".join(f"{name} {count}" for name, count in sorted(call["segments"].items(), key=lambda kv: -kv[1]))
+        line = (f"    call {number}: prompt {call['prompt']}, reused {reused}, evaluated {call['evaluated']} ({parts}), "
+                f"generated {call['generated']}; evaluation starts {call['new_starts']!r}")
+        if "diverged" in call and call["held"] - call["common"] > 0:
+            line += f"; left {call['held'] - call['common']} held tokens at {call['diverged'][0]!r} → {call['diverged'][1]!r}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def segments_mean(rows: list[Run]) -> dict[str, float]:
+    """Prompt tokens evaluated per answer, by the part of the prompt they belong to (mean)."""
+    totals: dict[str, int] = {}
+    for r in rows:
+        for call in r.calls:
+            for name, count in call["segments"].items():
+                totals[name] = totals.get(name, 0) + count
+    return {name: round(count / len(rows), 1) for name, count in sorted(totals.items(), key=lambda kv: -kv[1])} if rows else {}
 
 
 def median(values: list[float]) -> float | None:
@@ -243,6 +280,7 @@ def summarise(runs: list[Run], speed: dict) -> dict:
                 "prompt_evaluated_mean": mean([r.prompt_evaluated for r in rows]),
                 "cached_reported_mean": mean([r.cached_reported for r in rows if r.cached_reported is not None]),
                 "generated_mean": mean([r.generated for r in rows]),
+                "evaluated_by_segment_mean": segments_mean(rows),
                 "megrez_total_s_median_projected": median(
                     [p for r in rows if (p := project(r, speed[version])) is not None]
                 ),
@@ -254,9 +292,9 @@ def summarise(runs: list[Run], speed: dict) -> dict:
     return table
 
 
-def run(questions: int, greetings: int, before: Path | None) -> dict:
+def run(questions: int, greetings: int, before: Path | None, modes: tuple[str, ...] = ("memory", "quick", "auto")) -> dict:
     trees = ([("before", before)] if before else []) + [("after", ROOT)]
-    plan = [(q, m) for q in QUESTIONS[:questions] for m in ("memory", "quick", "auto")]
+    plan = [(q, m) for q in QUESTIONS[:questions] for m in modes]
     plan += [(g, "greeting") for g in GREETINGS[:greetings]]
     runs: list[Run] = []
     with LocalWeb() as web:
@@ -274,6 +312,7 @@ def run(questions: int, greetings: int, before: Path | None) -> dict:
                         f"eval {done.prompt_evaluated:>5} {question}",
                         file=sys.stderr,
                     )
+                    print(describe_calls(done), file=sys.stderr)
             totals = {server.version: server.llama() for server in servers}
         finally:
             for server in servers:
@@ -293,9 +332,10 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=20, help="searched questions (of 20, half Chinese)")
     parser.add_argument("--greetings", type=int, default=5)
     parser.add_argument("--before", type=Path, help="an older source tree to compare with, in the same run")
+    parser.add_argument("--modes", default="memory,quick,auto", help="of memory, quick, auto (a quick look: memory,quick)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = run(args.questions, args.greetings, args.before)
+    result = run(args.questions, args.greetings, args.before, tuple(args.modes.split(",")))
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
@@ -312,6 +352,9 @@ def main() -> None:
             row["prompt_evaluated_mean"], row["cached_reported_mean"], row["generated_mean"],
             row["megrez_total_s_median_projected"],
         )))
+    print("prompt tokens evaluated per answer, by segment (mean):")
+    for name, row in result["table"].items():
+        print(f"  {name}: {row['evaluated_by_segment_mean']}")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,9 @@ POOL_COOLDOWN_S = 10.0  # an endpoint that failed gets no traffic for this long
 ROUTE_LOAD_FACTOR = 1.25  # pool: a conversation's endpoint takes at most this × the mean outstanding …
 ROUTE_MIN_LOAD = 8  # … but one with fewer than this in flight is never passed over
 POOL_AFFINITY = True  # pool: keep each conversation on one server (its prefix cache)
+# The embedded model: KV states saved for conversations asked in turn (inference/llamacpp_cache.py).
+# SmolLM2-135M keeps ~23 KB a token, Megrez-3B ~130 KB: 256 MB holds a few whole conversations.
+STATE_CACHE_MB = 256
 
 
 class LLMConfig(BaseModel):
@@ -39,6 +42,8 @@ class LLMConfig(BaseModel):
     hf_file: str = "Megrez-3B-Instruct-Q4_K_M.gguf"
     threads: int | None = None  # llama.cpp threads; None: its own choice
     seed: int | None = None  # llama.cpp's sampling seed (repeatable replies); None: a random one per process
+    # The embedded model's saved KV states (MB), so conversations asked in turn each keep their prefix; 0: off.
+    state_cache_mb: int = STATE_CACHE_MB
     # Every model request of a conversation carries a keyed hash of its id in these headers and in
     # OpenAI's `user` field, for a router in front of vLLM (production-stack, SGLang, Dynamo, llm-d).
     route_headers: list[str] = Field(default_factory=lambda: list(DEFAULT_ROUTE_HEADERS))

@@ -9,7 +9,8 @@ One context holds the KV state of the last prompt; llama.cpp evaluates only what
 to the prefix it shares with it. The agent's prompts are built to extend each other (decide, then
 the answer, then the related questions on its prefix, then the next turn), and function calling is
 rendered here (llamacpp_tools.py) so that a conversation with calls keeps one format throughout.
-Each reply's usage says how many prompt tokens came from that state (`cached_tokens`).
+Each reply's usage says how many prompt tokens came from that state (`cached_tokens`). States that
+another conversation's prompt would discard are saved and restored by prefix (llamacpp_cache.py).
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ from inference.base import (
     ToolsUnsupported,
     Usage,
 )
-from inference.config import CONTEXT_TOKENS, LLMConfig
+from inference.config import CONTEXT_TOKENS, STATE_CACHE_MB, LLMConfig
 from inference.gguf import download_gguf
 from inference.llamacpp_args import STANDARD_ROLES, chat_role, guided_args, sampling_args, stop_when, too_long
+from inference.llamacpp_cache import StateCache
 from inference.llamacpp_meter import PromptMeter, Window
 from inference.llamacpp_model import load_llama
 from inference.llamacpp_tools import ToolChat, uses_tools
@@ -50,7 +52,7 @@ T = TypeVar("T")
 
 
 class LlamaCppLLM:
-    def __init__(self, llama: Llama, *, source: str):
+    def __init__(self, llama: Llama, *, source: str, state_cache_mb: int = STATE_CACHE_MB):
         self._llama = llama
         self.name = f"llama.cpp ({source})"
         self.n_ctx = llama.n_ctx()
@@ -66,15 +68,25 @@ class LlamaCppLLM:
         self.base_url: str | None = None  # in this process: no server
         self.spilled = 0
         self.shared_cpu = True  # one reply at a time, on the cores the service runs on
+        # Saved states first, then the meter around them: a restored prefix counts as cached.
+        self.states = StateCache(llama, state_cache_mb * 1024 * 1024)
         self._meter = PromptMeter(llama)
-        # The functions offered so far, by name: a later prompt of a conversation that called one
-        # lists it again (with no call allowed), so that it extends the prompt that offered it.
-        self._tools: dict[str, dict[str, Any]] = {}
+        # The functions offered so far, by the system prompt they were offered under and their name: a
+        # later prompt of a conversation that called one lists it again (with no call allowed), as it
+        # was offered there (a function's description is in the conversation's language), so that it
+        # extends the prompt that offered it.
+        self._tools: dict[tuple[str, str], dict[str, Any]] = {}
 
     @classmethod
     def from_config(cls, config: LLMConfig) -> LlamaCppLLM:
         path = config.gguf or download_gguf(config.hf_repo, config.hf_file)
-        return cls.load(path, n_ctx=config.context_tokens, n_threads=config.threads, seed=config.seed)
+        return cls.load(
+            path,
+            n_ctx=config.context_tokens,
+            n_threads=config.threads,
+            seed=config.seed,
+            state_cache_mb=config.state_cache_mb,
+        )
 
     @classmethod
     def load(
@@ -84,9 +96,10 @@ class LlamaCppLLM:
         n_ctx: int = CONTEXT_TOKENS,
         n_threads: int | None = None,
         seed: int | None = None,
+        state_cache_mb: int = STATE_CACHE_MB,
     ) -> LlamaCppLLM:
         llama = load_llama(path, n_ctx=n_ctx, n_threads=n_threads, seed=seed)
-        return cls(llama, source=Path(path).expanduser().name)
+        return cls(llama, source=Path(path).expanduser().name, state_cache_mb=state_cache_mb)
 
     # --- the LLM protocol ----------------------------------------------------------------------
 
@@ -123,12 +136,13 @@ class LlamaCppLLM:
     ) -> TextStream:
         if tools and not self.supports_tools:
             raise ToolsUnsupported(self.name, "its chat template is not chatml, which function calling here needs")
+        system = next((m.content for m in messages if m.role == "system"), "")
         for tool in tools or []:
-            self._tools[tool["function"]["name"]] = tool
-        called = uses_tools(messages) if self.supports_tools else set()
+            self._tools[(system, tool["function"]["name"])] = tool
+        called = {(system, name) for name in uses_tools(messages)} if self.supports_tools else set()
         if tools or (called and called <= self._tools.keys() and not params.response_format):
             # Offered now, or called earlier in this conversation: the function-calling format.
-            listed = tools or [self._tools[name] for name in sorted(called)]
+            listed = tools or [self._tools[key] for key in sorted(called)]
             return TextStream(lambda result: self._tool_stream(messages, params, listed, bool(tools), result))
 
         def start(cancel: threading.Event) -> Iterator[dict[str, Any]]:

@@ -47,16 +47,20 @@ def chat_system(lang: Language, day: date) -> str:
     return render("chat_system", lang, date=format_date(day, lang))
 
 
-def contexts_block(lang: Language, contexts: Iterable[tuple[int, str, str, str]]) -> str:
-    """Render (index, title, url, text) tuples as the numbered [[citation:N]] blocks."""
+def contexts_block(lang: Language, contexts: Iterable[tuple[int, str, str, str]], *, urls: bool = True) -> str:
+    """Render (index, title, url, text) tuples as the numbered [[citation:N]] blocks (`urls=False`:
+    the title alone in each header, for a model on a CPU: agent/profile.py)."""
+    # context.*, not context_brief: the pages' words are never read as our instructions (agent/no_answer.py).
+    template = "context" if urls else "context.brief"
     return "\n\n".join(
-        render("context", lang, index=index, title=title, url=url, text=text)
+        render(template, lang, index=index, title=title, url=url, text=text)
         for index, title, url, text in contexts
     )
 
 
-def answer_prompt(lang: Language, *, query: str, question: str, contexts: str) -> str:
-    return render("answer", lang, query=query, question=question, contexts=contexts)
+def answer_prompt(lang: Language, *, query: str, question: str, contexts: str, brief: bool = False) -> str:
+    """`brief`: the instruction in half the tokens (a model on a CPU pays each: agent/profile.py)."""
+    return render("answer.brief" if brief else "answer", lang, query=query, question=question, contexts=contexts)
 
 
 def related_prompt(lang: Language, *, question: str, titles: Iterable[str]) -> str:

@@ -41,3 +41,16 @@ def test_answer_prompt_numbers_the_contexts():
     text = prompts.answer_prompt("zh", query="青川大桥", question="多长？", contexts=block)
     assert text.index("[[citation:1]] 青川大桥") < text.index("[[citation:2]] T")
     assert "全长 3.2 公里" in text and "[citation:N]" in text and "多长？" in text
+
+
+def test_the_cpu_profiles_lean_results_keep_numbers_titles_question_and_citation_format():
+    # A model on the service's CPU pays every prompt token (agent/profile.py): headers without URLs,
+    # the brief instruction; the same question, numbers and citation format, in both languages.
+    for lang, title in (("en", "Aurora Bridge"), ("zh", "青川大桥")):
+        full_block = prompts.contexts_block(lang, [(1, title, "https://a.cn/1", "text")])
+        lean_block = prompts.contexts_block(lang, [(1, title, "https://a.cn/1", "text")], urls=False)
+        assert lean_block == f"[[citation:1]] {title}\ntext" and "https://a.cn/1" in full_block
+        full = prompts.answer_prompt(lang, query="q", question="How long?", contexts=lean_block)
+        lean = prompts.answer_prompt(lang, query="q", question="How long?", contexts=lean_block, brief=True)
+        assert lean.startswith(full[: full.index(lean_block) + len(lean_block)])  # the results as before
+        assert "How long?" in lean and "[citation:N]" in lean and len(lean) < len(full)

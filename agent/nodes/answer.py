@@ -26,14 +26,16 @@ from agent.verify.stream import ClaimVerifier
 from inference.base import GenerationParams, Message
 
 
-def observation(state: AgentState) -> str:
-    """This round's new results as the answer step shows them: numbered contexts, the query, the question."""
+def observation(state: AgentState, *, urls: bool = True, brief: bool = False) -> str:
+    """This round's new results as the answer step shows them: numbered contexts, the query, the
+    question (the CPU profile's leaner form: headers without URLs, the brief instruction)."""
     contexts = prompts.contexts_block(
         state.language,
         ((source.index, source.title, source.url, source.context) for source in state.sources[state.round_start :]),
+        urls=urls,
     )
     query = state.queries[state.round - 1] if len(state.queries) >= state.round else state.question
-    return prompts.answer_prompt(state.language, query=query, question=state.question, contexts=contexts)
+    return prompts.answer_prompt(state.language, query=query, question=state.question, contexts=contexts, brief=brief)
 
 
 def shown_before(state: AgentState) -> bool:
@@ -62,7 +64,9 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
         stop=protocol.stop,
         response_format=state.response_format,
     )
-    results = observation(state)  # rendered once: in the prompt now, in the saved turn later
+    # Rendered once: in the prompt now, in the saved turn later.
+    settings = deps.settings
+    results = observation(state, urls=settings.source_urls_in_prompt, brief=settings.brief_answer_prompt)
     update = record_observation(state, results)
     state = state.model_copy(update=update)
     valid = {source.index for source in state.sources}

@@ -70,7 +70,7 @@ def test_the_history_keeps_room_for_every_rounds_evidence_the_answer_and_the_pro
 
 def test_the_cpu_reads_less_evidence_over_fewer_rounds():
     cpu = Settings(_env_file=None, **CPU_EVIDENCE)
-    assert (cpu.context_tokens, cpu.source_tokens, cpu.unsure_context_tokens) == (600, 300, 900)
+    assert (cpu.context_tokens, cpu.source_tokens, cpu.unsure_context_tokens) == (450, 250, 700)
     assert max_rounds(cpu, None) == 1 and max_rounds(cpu, "auto") == 2
 
 

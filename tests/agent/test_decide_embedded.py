@@ -37,6 +37,7 @@ def deps():
         llm_context_tokens=2048,
         answer_max_tokens=24,
         decide_max_tokens=32,
+        search_by_rule=False,  # the model's own choice is tested (the CPU profile would let the rule decide)
     )
     built = build_deps(settings)
     yield built

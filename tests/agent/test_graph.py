@@ -151,7 +151,7 @@ async def test_on_a_shared_cpu_the_cpu_profile_holds_and_nothing_runs_beside_the
     deps = await shared_cpu_deps(settings, workers)
     try:
         assert deps.settings.default_depth == "quick" and deps.settings.max_search_rounds == 2
-        assert deps.settings.related_questions is False and deps.settings.unsure_context_tokens == 900
+        assert deps.settings.related_questions is False and deps.settings.unsure_context_tokens == 700
         assert deps.settings.context_tokens == 200  # set explicitly: kept (condense would run with it)
         question = "Where was the author of The Lantern Orchard born?"  # two rounds at depth auto
         events = [e async for e in Engine(deps).stream(AgentInput(question=question, conversation_id="cpu"))]
@@ -160,6 +160,10 @@ async def test_on_a_shared_cpu_the_cpu_profile_holds_and_nothing_runs_beside_the
         assert output.related == [] and not any(isinstance(e, Related) for e in events)
         # Decide and the answer (asked again with "no more searches" when it calls): no condense, no related.
         assert {how for how, _ in deps.llm.asked} == {"stream"}
+        # The rule says this needs the web: the model is not asked to decide; its first prompt is the
+        # answer's, the results headed by number and title (no URLs to pay for).
+        results = deps.llm.asked[0][1][-1].content
+        assert "[[citation:1]]" in results and "http" not in results
         deep = await Engine(deps).answer(AgentInput(question=question, conversation_id="cpu2", depth="auto"))
         assert deep.search_rounds == 2  # a request that asks for more rounds still gets them
     finally:

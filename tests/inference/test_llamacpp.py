@@ -307,6 +307,26 @@ async def test_after_a_call_the_answer_streams_on_the_same_prompt_without_offeri
 
 
 @shared_loop
+async def test_a_conversation_that_called_lists_the_function_as_offered_in_its_language(llm):
+    zh_tool = {"type": "function", "function": {**SEARCH_TOOL["function"], "description": "搜索网页。"}}
+    asked_zh = [Message(role="system", content="你是一个可以联网搜索的助手。"), Message(role="user", content="青川大桥有多长？")]
+    decided = llm.chat_stream(asked_zh, GenerationParams(max_tokens=24, temperature=0.0), tools=[zh_tool])
+    _ = [d async for d in decided]
+    # An English conversation offers the same function, described in English, in between.
+    _ = [d async for d in llm.chat_stream(ASKED, GenerationParams(max_tokens=24, temperature=0.0), tools=[SEARCH_TOOL])]
+    call = ToolCall(id="call_search", name="search", arguments='{"query": "青川大桥 长度"}')
+    answering = [
+        *asked_zh,
+        Message(role="assistant", content="", tool_calls=[call]),
+        Message(role="tool", content="[1] 青川大桥全长 3.2 公里。", tool_call_id="call_search"),
+    ]
+    stream = llm.chat_stream(answering, GenerationParams(max_tokens=8, temperature=0.0))
+    _ = [d async for d in stream]
+    # Listed in Chinese as its decide prompt listed it: that prompt is reused, not evaluated again.
+    assert stream.usage.cached_tokens >= decided.usage.prompt_tokens - 1
+
+
+@shared_loop
 async def test_a_json_schema_response_format_holds_the_output_to_it(llm):
     # llama.cpp turns the schema into a grammar: the real model can write nothing else.
     schema = {"type": "object", "properties": {"color": {"type": "string", "maxLength": 12}}, "required": ["color"]}
