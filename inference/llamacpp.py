@@ -33,7 +33,6 @@ from inference.base import (
     RouteKey,
     StreamResult,
     TextStream,
-    ToolCall,
     ToolsUnsupported,
     Usage,
 )
