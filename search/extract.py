@@ -230,7 +230,7 @@ def _cap(text: str, limit: int = MAX_TEXT_CHARS) -> str:
 # --- HTML and PDF -----------------------------------------------------------------------------
 
 
-def _trafilatura(html: str, url: str) -> dict[str, str | None]:
+def trafilatura_extract(html: str, url: str) -> dict[str, str | None]:
     doc = trafilatura.bare_extraction(
         html,
         url=url,
@@ -329,7 +329,7 @@ def extract_page(
             meta, body, fallback = html_text.extract_html(text, fetched.final_url, recall_check=recall_check)
             body = _clean_extracted(body, fallback, result)
         else:
-            meta = _trafilatura(text, fetched.final_url)
+            meta = trafilatura_extract(text, fetched.final_url)
             body, fallback = meta.get("text") or "", None
             if recall_check:
                 body, fallback = recall.checked(text, fetched.final_url, body)
