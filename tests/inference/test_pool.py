@@ -9,10 +9,11 @@ import pytest
 
 from agent.deps import llm_config
 from agent.settings import Settings
-from inference.base import GenerationParams, LLMUnavailable, Message, PromptTooLong, TextStream
+from inference.base import GenerationParams, LLMError, LLMUnavailable, Message, ModelNotFound, PromptTooLong, TextStream
 from inference.openai_server import OpenAIServerLLM
 from inference.pool import PooledLLM
 from inference.registry import build_llm
+from inference.routing import route_key
 from testkit.megrez import ScriptedMegrez
 
 PARAMS = GenerationParams(max_tokens=64, temperature=0.0)
@@ -47,11 +48,50 @@ async def test_a_comma_list_of_base_urls_builds_a_pool_and_one_url_a_plain_clien
     single = build_llm(llm_config(Settings(_env_file=None, llm_base_url=a.base_url, llm_model="megrez")))
     try:
         assert isinstance(pool, PooledLLM) and [e.url for e in pool.endpoints] == [a.base_url, b.base_url]
+        assert not pool.shared_cpu  # vLLM servers: related questions and condensing run beside the answer
         assert isinstance(single, OpenAIServerLLM)
         assert await ask(pool) == ANSWER
     finally:
         await pool.aclose()
         await single.aclose()
+
+
+async def test_one_base_url_is_used_without_stray_spaces_and_commas_and_none_at_all_names_the_setting(two):
+    a, _ = two
+    single = build_llm(llm_config(Settings(_env_file=None, llm_base_url=f" {a.base_url} ,", llm_model="megrez")))
+    try:
+        assert isinstance(single, OpenAIServerLLM) and single.base_url == a.base_url
+        assert await ask(single) == ANSWER
+    finally:
+        await single.aclose()
+    with pytest.raises(LLMUnavailable, match="WEBSEARCH_LLM_BASE_URL"):  # at startup, not at the first question
+        build_llm(llm_config(Settings(_env_file=None, llm_base_url=" , ", llm_model="megrez")))
+
+
+async def test_requests_one_after_another_take_turns_on_idle_servers(two):
+    a, b = two
+    llm = pool_of(a, b)
+    try:
+        for stream in (True, False, True, False):
+            assert await ask(llm, stream=stream) == ANSWER
+        assert (generated(a), generated(b)) == (2, 2)
+    finally:
+        await llm.aclose()
+
+
+async def test_each_servers_counts_are_its_requests_and_failures_with_nothing_left_in_flight(two):
+    """What /metrics shows per server (websearch_llm_endpoint_*), streamed requests and others alike."""
+    a, b = two
+    b.fail_with, b.fail_times = 503, 1
+    llm = pool_of(a, b)
+    try:
+        assert await asyncio.gather(ask(llm), ask(llm)) == [ANSWER, ANSWER]  # b's 503 is retried on a
+        assert await asyncio.gather(ask(llm, stream=False), ask(llm, stream=False)) == [ANSWER, ANSWER]  # b is down
+        counts = {e.url: (e.requests, e.failures, e.outstanding, e.healthy) for e in llm.endpoints}
+        assert counts == {a.base_url: (4, 0, 0, True), b.base_url: (1, 1, 0, False)}
+        assert llm.usage_total.completion_tokens > 0  # every server's tokens add up to the pool's
+    finally:
+        await llm.aclose()
 
 
 async def test_concurrent_requests_go_to_the_server_with_fewer_in_flight(two):
@@ -148,6 +188,66 @@ async def test_a_bad_request_is_not_retried_on_the_other_server(two, stream):
             await ask(llm, stream=stream)
         assert generated(a) + generated(b) == 1
         assert llm.down() == {}  # the request was at fault, not the server
+    finally:
+        await llm.aclose()
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["streamed", "not streamed"])
+async def test_a_server_error_that_is_not_an_outage_is_not_retried_and_marks_nothing_down(two, stream):
+    """A 500 is that request failing there, not the server gone (only 502/503/504, no connection, a
+    timeout or a missing model are): not sent again elsewhere, and the server keeps its traffic."""
+    a, b = two
+    a.fail_with = b.fail_with = 500
+    llm = pool_of(a, b)
+    try:
+        with pytest.raises(LLMError, match="HTTP 500"):
+            await ask(llm, stream=stream)
+        assert generated(a) + generated(b) == 1
+        assert llm.down() == {}
+    finally:
+        await llm.aclose()
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["streamed", "not streamed"])
+async def test_every_server_answering_503_is_the_backend_unavailable_naming_each(two, stream):
+    a, b = two
+    a.fail_with = b.fail_with = 503
+    llm = pool_of(a, b)
+    try:
+        with pytest.raises(LLMUnavailable) as failed:  # a 503 (service unavailable) API answer, not a bare error
+            await ask(llm, stream=stream)
+        assert f"{a.base_url}: HTTP 503" in failed.value.message and f"{b.base_url}: HTTP 503" in failed.value.message
+        assert set(llm.down()) == {a.base_url, b.base_url}
+    finally:
+        await llm.aclose()
+
+
+async def test_a_model_no_server_serves_is_model_not_found_naming_each(two):
+    a, b = two
+    llm = PooledLLM([OpenAIServerLLM(s.base_url, "no-such-model", timeout_s=10, connect_timeout_s=1) for s in two])
+    try:
+        with pytest.raises(ModelNotFound) as failed:  # the fix is WEBSEARCH_LLM_MODEL, not the servers
+            await ask(llm)
+        assert a.base_url in failed.value.message and b.base_url in failed.value.message
+    finally:
+        await llm.aclose()
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["streamed", "not streamed"])
+@pytest.mark.parametrize("route", [None, route_key("conversation-1", "secret")], ids=["no conversation", "a conversation"])
+async def test_a_server_marked_down_is_the_last_resort_and_is_back_once_it_answers(two, stream, route):
+    a, b = two
+    b.fail_with, b.fail_times = 503, 1
+    llm = pool_of(a, b)  # a 10 s cool-down: no health check brings b back meanwhile
+    try:
+        assert await asyncio.gather(ask(llm), ask(llm)) == [ANSWER, ANSWER]
+        assert list(llm.down()) == [b.base_url]
+        a.fail_with = 503  # now a is failing too; b, though marked down, answers
+        if stream:
+            assert "".join([piece async for piece in llm.chat_stream(ASK, PARAMS, route)]) == ANSWER
+        else:
+            assert (await llm.chat(ASK, PARAMS, route)).text == ANSWER
+        assert list(llm.down()) == [a.base_url]
     finally:
         await llm.aclose()
 
