@@ -26,6 +26,8 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "with no '[' the tail is one character, which _PARTIAL (it starts with '[') never matches",
     ("cite", "agent/citations.py", "CitationRewriter.feed_parts", "operand dropped: ']' not in text[cut:]"):
         "_PARTIAL cannot match a tail holding ']' either",
+    ("cite", "agent/citations.py", "CitationRewriter._rewrite", "self._ticks + text.count('`', 0, match.start()): Add -> Sub"):
+        "only the parity is read: (a - b) % 2 == (a + b) % 2",
     # -- classify -----------------------------------------------------------------------------------
     **{
         ("classify", "agent/classify.py", MODULE_SCOPE, description): "the Verdict type alias, read by annotations only"
