@@ -269,11 +269,15 @@ async def test_with_every_server_down_the_error_and_health_name_each_one(two):
 
 
 class _Stub:
-    """An LLM whose stream yields `pieces`, then raises `fail` (if any)."""
+    """An LLM whose stream yields `pieces`, then raises `fail` (if any). `health` counts the checks and,
+    with `hang`, never answers (until cancelled); `aclose` is recorded, and raises `close_fails`."""
 
-    def __init__(self, name: str, pieces: list[str], fail: Exception | None = None):
+    def __init__(self, name: str, pieces: list[str], fail: Exception | None = None, *, hang: bool = False,
+                 close_fails: Exception | None = None):
         self.name = self.base_url = name
         self.pieces, self.fail, self.calls = pieces, fail, 0
+        self.hang, self.close_fails = hang, close_fails
+        self.checks, self.check_cancelled, self.closed = 0, False, False
 
     def chat_stream(self, messages, params, route=None) -> TextStream:
         self.calls += 1
@@ -286,8 +290,19 @@ class _Stub:
 
         return TextStream(produce)
 
+    async def health(self) -> None:
+        self.checks += 1
+        if self.hang:
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                self.check_cancelled = True
+                raise
+
     async def aclose(self) -> None:
-        pass
+        self.closed = True
+        if self.close_fails:
+            raise self.close_fails
 
 
 async def test_text_already_streamed_is_never_replayed_from_another_server():
@@ -302,3 +317,34 @@ async def test_text_already_streamed_is_never_replayed_from_another_server():
     assert list(llm.down()) == ["http://a/v1"]
     # The next request starts on the healthy one.
     assert "".join([p async for p in llm.chat_stream(ASK, PARAMS)]) == "The answer is 5."
+
+
+async def test_a_down_server_gets_one_health_check_at_a_time_a_healthy_one_none_and_closing_ends_them():
+    down = _Stub("http://a/v1", [], LLMUnavailable("a", "connection refused"), hang=True, close_fails=OSError("reset"))
+    up = _Stub("http://b/v1", ["5."])
+    llm = PooledLLM([down, up], cooldown_s=0.0, check_timeout_s=600)  # no cool-down: each request may start a check
+    assert "".join([p async for p in llm.chat_stream(ASK, PARAMS)]) == "5."  # a's turn: it fails, b answers
+    assert list(llm.down()) == ["http://a/v1"]
+    streams = [llm.chat_stream(ASK, PARAMS) for _ in range(3)]
+    assert [await s.__anext__() for s in streams[:2]] == ["5.", "5."]  # two requests before the check starts
+    for _ in range(3):
+        await asyncio.sleep(0)  # the check starts (and waits: the server does not answer)
+    assert await streams[2].__anext__() == "5."  # and one while it is running
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert (down.checks, up.checks) == (1, 0)
+    for stream in streams:
+        await stream.aclose()
+    await asyncio.wait_for(llm.aclose(), 10)  # the pending check is cancelled, not waited for; no error
+    assert down.check_cancelled and down.closed and up.closed
+
+
+def test_a_pool_refuses_a_load_factor_under_one_and_shows_each_server_without_its_credentials():
+    servers = [_Stub("http://user:secret@gpu1:8000/v1", []), _Stub("http://gpu2:8000/v1", [])]
+    with pytest.raises(ValueError, match="load_factor"):
+        PooledLLM(servers, load_factor=0.99)
+    llm = PooledLLM(servers, load_factor=1)  # 1: perfectly even, allowed
+    assert [e.url for e in llm.endpoints] == ["http://***@gpu1:8000/v1", "http://gpu2:8000/v1"]
+    assert "secret" not in llm.name
+    # vLLM's own /metrics is read beside each server, so where it is reached keeps the credentials
+    assert llm.endpoints[0].base_url == "http://user:secret@gpu1:8000/v1"
