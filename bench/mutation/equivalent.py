@@ -18,6 +18,11 @@ _SAME_INSTANT = "expiry at the very instant of a TTL's end: the monotonic clock 
 _SHORTCUT = ("a shortcut that skips encoding short turns: UTF-8 is at most 4 bytes a character, so a turn of at "
              "most max_bytes // 4 characters is never over (encoding more turns gives the same answer)")
 
+_POOL_URLS = ("a pool's endpoints are OpenAIServerLLMs, each built from one URL of the base URL list "
+              "(build_openai): base_url is never empty")
+_POOL_ONE_MODEL = ("build_openai makes a pool only of two or more URLs, every one serving the configured model: "
+                   "the second endpoint speaks for all as the first does")
+
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     # -- cite ---------------------------------------------------------------------------------------
     ("cite", "agent/citations.py", "CitationRewriter.feed_parts", "1 -> 2"):
@@ -174,4 +179,23 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "wherever it is read (envelope, authorizations, event): Slack sends all three (tested: the thread's conversation id)"
         for operand in ("body.get('team_id')", "context.team_id", "event.get('team')", "''")
     },
+    # -- pool-routing ---------------------------------------------------------------------------------
+    ("pool-routing", "inference/pool.py", "split_urls", "operand dropped: ''"):
+        "its one caller, build_openai, runs for the openai backend only, which is chosen when a base URL is set",
+    ("pool-routing", "inference/pool.py", "endpoint_failure", "operand dropped: type(exc) is LLMError"):
+        "no LLMError subclass carries a message starting 'HTTP 502/503/504' (classify makes those plain LLMErrors, "
+        "Refused is for 400), and the subclasses that mean the server is gone are True above",
+    ("pool-routing", "inference/pool.py", "Endpoint.url", "operand dropped: self.llm.name"): _POOL_URLS,
+    ("pool-routing", "inference/pool.py", "PooledLLM.endpoints", "operand dropped: e.url"): _POOL_URLS,
+    ("pool-routing", "inference/pool.py", "PooledLLM.__init__", "guard removed: if not llms"):
+        "the ring, built on the next lines, refuses an empty list with a ValueError too",
+    ("pool-routing", "inference/pool.py", "PooledLLM.model_name", "0 -> 1"): _POOL_ONE_MODEL,
+    ("pool-routing", "inference/pool.py", "PooledLLM.supports_tools", "0 -> 1"): _POOL_ONE_MODEL,
+    ("pool-routing", "inference/pool.py", "PooledLLM.aclose", "call removed: await asyncio.gather(*self._checks, return_exceptions=True)"):
+        "the checks were cancelled on the line above and hold nothing to release (tested: a pending check is "
+        "cancelled); the endpoints' closing, awaited next, lets them end",
+    ("pool-routing", "inference/pool.py", "PooledLLM._check_in_background", "call removed: task.add_done_callback(self._checks.discard)"):
+        "a finished check left in the set: cancelling and gathering a finished task does nothing; the set grows by "
+        "at most one per down server per cool-down",
+    ("pool-routing", "inference/pool.py", "PooledLLM._order", "now >= endpoint.down_until: GtE -> Gt"): _SAME_INSTANT,
 }
