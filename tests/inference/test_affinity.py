@@ -120,6 +120,35 @@ def test_session_tokens_are_kept_per_conversation_and_bounded():
     assert tokens.get(key(2)) == "token-2"
 
 
+def test_session_tokens_forget_the_least_recently_used_conversation_first():
+    tokens = SessionTokens(limit=2)
+    tokens.put(key(0), "token-0")
+    tokens.put(key(1), "token-1")
+    assert tokens.get(key(0)) == "token-0"  # conversation 0 is used again: 1 is now the oldest
+    tokens.put(key(2), "token-2")
+    assert (tokens.get(key(0)), tokens.get(key(1)), tokens.get(key(2)), len(tokens)) == ("token-0", None, "token-2", 2)
+    tokens.put(key(0), "token-0b")  # a router's new token for 0: 2 is now the oldest
+    tokens.put(key(3), "token-3")
+    assert (tokens.get(key(0)), tokens.get(key(2)), tokens.get(key(3))) == ("token-0b", None, "token-3")
+
+
+def test_a_session_token_that_cannot_go_back_as_a_header_value_is_ignored():
+    tokens = SessionTokens()
+    tokens.put(key(0), " token-0 ")
+    assert tokens.get(key(0)) == "token-0"
+    for bad in ("", "   ", "x" * 513, "bad\x00token"):
+        tokens.put(key(0), bad)
+        assert tokens.get(key(0)) == "token-0"
+    tokens.put(key(0), "y" * 512)  # the longest kept
+    assert tokens.get(key(0)) == "y" * 512
+
+
+def test_a_ring_needs_one_name_per_endpoint_and_at_least_one_endpoint():
+    for endpoints, names in (([], []), (["a", "b"], ["a"]), (["a"], ["a", "b"])):
+        with pytest.raises(ValueError):
+            AffinityRing(endpoints, names)
+
+
 async def test_a_conversation_sticks_to_one_endpoint_through_every_kind_of_request(three):
     llm = pool_of(*three)
     try:
