@@ -224,7 +224,7 @@ STEMS = {
     "fined": "fin", "fine": "fin", "winner": "win", "winning": "win", "running": "run", "hopping": "hop",
     "falling": "fall", "buzzer": "buzz", "fizzed": "fizz", "quickly": "quick", "early": "early",
     "metres": "metr", "1990s": "1990s", "a380s": "a380s", "hoping": "hop", "hoped": "hop", "hope": "hop",
-    "sensor": "sens", "actor": "actor", "boldly": "bold", "sadly": "sadly",
+    "sensor": "sens", "actor": "actor", "boldly": "bold", "sadly": "sadly", "adding": "add", "egged": "egg",
 }
 
 
