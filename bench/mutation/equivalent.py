@@ -198,4 +198,16 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "a finished check left in the set: cancelling and gathering a finished task does nothing; the set grows by "
         "at most one per down server per cool-down",
     ("pool-routing", "inference/pool.py", "PooledLLM._order", "now >= endpoint.down_until: GtE -> Gt"): _SAME_INSTANT,
+    # -- rank -----------------------------------------------------------------------------------------
+    **{
+        ("rank", "search/rank.py", MODULE_SCOPE, description): "a size tuned on bench/retrieval.py (passages of about "
+        "80 tokens, a split above 120, a heading of at most 12): one token more moves a passage boundary by a word, "
+        "which no reader could call wrong"
+        for description in ("80 -> 81", "120 -> 121", "12 -> 13")
+    },
+    ("rank", "search/rank.py", MODULE_SCOPE, "128 -> 129"):
+        "INDEXED_PAGES, the size of a cache of split pages: one more kept changes what is computed again, not the result",
+    ("rank", "search/rank.py", MODULE_SCOPE, "3 -> 4"):
+        "TOKENIZER_VERSION: a bump only makes search/index.py tokenise what it stored again (the stems are pinned "
+        "by tests/search/test_rank.py, so a change that needs a bump is caught there)",
 }
