@@ -322,3 +322,18 @@ async def test_a_routers_session_token_goes_back_on_the_conversations_next_reque
         assert sent == [None, "router-opaque-token-1", "router-opaque-token-2", None, "router-opaque-token-2"]
     finally:
         await llm.aclose()
+
+
+async def test_with_affinity_off_a_conversations_requests_spread_like_any_others(three):
+    """WEBSEARCH_LLM_POOL_AFFINITY=false: least outstanding for every request (the key still goes to the servers)."""
+    a, b, c = three
+    llm = build_llm(llm_config(Settings(
+        _env_file=None, llm_base_url=f"{a.base_url},{b.base_url},{c.base_url}", llm_pool_affinity=False
+    )))
+    try:
+        for _ in range(6):
+            assert await ask(llm, key(1)) == ANSWER
+        assert [len(s.requests) for s in three] == [2, 2, 2]  # idle servers take turns
+        assert homes(a, b, c) == {key(1).value: {a.url, b.url, c.url}}
+    finally:
+        await llm.aclose()
