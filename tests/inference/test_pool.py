@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 import pytest
@@ -348,3 +349,21 @@ def test_a_pool_refuses_a_load_factor_under_one_and_shows_each_server_without_it
     assert "secret" not in llm.name
     # vLLM's own /metrics is read beside each server, so where it is reached keeps the credentials
     assert llm.endpoints[0].base_url == "http://user:secret@gpu1:8000/v1"
+
+
+async def test_the_log_says_once_that_a_server_is_down_and_once_that_it_is_back(two, caplog):
+    a, b = two
+    b.fail_with, b.fail_times = 503, 1
+    llm = pool_of(a, b)
+    caplog.set_level(logging.WARNING, logger="websearch.llm.pool")
+    try:
+        assert await asyncio.gather(ask(llm), ask(llm)) == [ANSWER, ANSWER]  # b: 503, down
+        a.fail_with = 503
+        assert await ask(llm) == ANSWER  # a down; b, the last resort, answers: back
+        a.fail_with = None
+        assert [await ask(llm) for _ in range(3)] == [ANSWER] * 3  # b, healthy: nothing more to say
+        said = [r.getMessage() for r in caplog.records if r.name == "websearch.llm.pool"]
+        assert [m.split(" is ")[1].split(" ")[0] for m in said] == ["down", "down", "back"]
+        assert said[0].startswith(f"LLM endpoint {b.base_url} is down") and said[2] == f"LLM endpoint {b.base_url} is back"
+    finally:
+        await llm.aclose()
