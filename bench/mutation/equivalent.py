@@ -198,6 +198,9 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "a finished check left in the set: cancelling and gathering a finished task does nothing; the set grows by "
         "at most one per down server per cool-down",
     ("pool-routing", "inference/pool.py", "PooledLLM._order", "now >= endpoint.down_until: GtE -> Gt"): _SAME_INSTANT,
+    ("pool-routing", "inference/pool.py", "PooledLLM._order", "0 -> 1"):
+        "next()'s default is never taken: with load_factor >= 1 the least loaded of n endpoints carrying t requests "
+        "has at most floor(t / n), and floor(t / n) + 1 <= ceil((t + 1) / n) <= the bound",
     # -- rank -----------------------------------------------------------------------------------------
     **{
         ("rank", "search/rank.py", MODULE_SCOPE, description): "a size tuned on bench/retrieval.py (passages of about "

@@ -213,6 +213,10 @@ async def test_at_low_load_a_turns_parallel_requests_stay_home_and_at_high_load_
             seen = homes(a, b, c)
             assert (len(seen[key(1).value]) > 1) is spread
             assert (llm.spilled > 0) is spread
+            # websearch_llm_affinity_spilled counts exactly the requests served away from their home
+            away = [s for s in three for r in s.requests
+                    if llm.ring.walk(RouteKey(value=r["headers"]["x-session-id"]))[0].url != s.base_url]
+            assert llm.spilled == len(away)
         finally:
             await llm.aclose()
 
