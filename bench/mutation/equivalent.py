@@ -198,6 +198,19 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "a finished check left in the set: cancelling and gathering a finished task does nothing; the set grows by "
         "at most one per down server per cool-down",
     ("pool-routing", "inference/pool.py", "PooledLLM._order", "now >= endpoint.down_until: GtE -> Gt"): _SAME_INSTANT,
+    ("pool-routing", "inference/pool.py", "PooledLLM._order", "self._turn + 1: Add -> Sub"):
+        "the turns go round the other way: each of n idle servers still takes one request in n (tested with two)",
+    ("pool-routing", "inference/pool.py", "PooledLLM._order", "i - start: Sub -> Add"):
+        "(i + start) % n is another rotation: each of n idle servers still comes first once in n turns",
+    ("pool-routing", "inference/pool.py", "PooledLLM._stream", "call removed: await stream.aclose()"):
+        "the server's stream, dropped with the pool's generator, is closed by the finalizer asyncio installs for "
+        "async generators (TextStream holds no reference cycle) one loop turn later",
+    **{
+        ("pool-routing", "inference/pool.py", "PooledLLM._mark_down", description): "_mark_down is only given "
+        "LLMErrors (a health check's TimeoutError is made an LLMTimeout first): the other branch is never taken"
+        for description in ("str(exc) or type(exc).__name__: Or -> And", "operand dropped: str(exc)",
+                            "operand dropped: type(exc).__name__")
+    },
     ("pool-routing", "inference/pool.py", "PooledLLM._order", "0 -> 1"):
         "next()'s default is never taken: with load_factor >= 1 the least loaded of n endpoints carrying t requests "
         "has at most floor(t / n), and floor(t / n) + 1 <= ceil((t + 1) / n) <= the bound",
