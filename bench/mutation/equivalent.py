@@ -221,6 +221,9 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "which no reader could call wrong"
         for description in ("80 -> 81", "120 -> 121", "12 -> 13")
     },
+    ("rank", "search/rank.py", "stem", "1 -> 2 #3"): "word[-2] is word[-1] there: the condition before it says so",
+    ("rank", "search/rank.py", "tokenize", "guard removed: if not _HAN_RE.search(text)"):
+        "a fast path: the loop below gives a text with no Chinese the same terms (each run through _term)",
     ("rank", "search/rank.py", MODULE_SCOPE, "128 -> 129"):
         "INDEXED_PAGES, the size of a cache of split pages: one more kept changes what is computed again, not the result",
     ("rank", "search/rank.py", MODULE_SCOPE, "3 -> 4"):
