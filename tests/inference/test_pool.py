@@ -274,10 +274,10 @@ class _Stub:
     with `hang`, never answers (until cancelled); `aclose` is recorded, and raises `close_fails`."""
 
     def __init__(self, name: str, pieces: list[str], fail: Exception | None = None, *, hang: bool = False,
-                 close_fails: Exception | None = None):
+                 close_fails: Exception | None = None, health_fails: Exception | None = None):
         self.name = self.base_url = name
         self.pieces, self.fail, self.calls = pieces, fail, 0
-        self.hang, self.close_fails = hang, close_fails
+        self.hang, self.close_fails, self.health_fails = hang, close_fails, health_fails
         self.checks, self.check_cancelled, self.closed = 0, False, False
 
     def chat_stream(self, messages, params, route=None) -> TextStream:
@@ -293,6 +293,8 @@ class _Stub:
 
     async def health(self) -> None:
         self.checks += 1
+        if self.health_fails:
+            raise self.health_fails
         if self.hang:
             try:
                 await asyncio.Event().wait()
@@ -367,3 +369,13 @@ async def test_the_log_says_once_that_a_server_is_down_and_once_that_it_is_back(
         assert said[0].startswith(f"LLM endpoint {b.base_url} is down") and said[2] == f"LLM endpoint {b.base_url} is back"
     finally:
         await llm.aclose()
+
+
+async def test_readiness_checks_every_server_before_any_request_has_been_sent():
+    gone = _Stub("http://a/v1", [], health_fails=LLMUnavailable("a", "cannot connect"))
+    llm = PooledLLM([gone, _Stub("http://b/v1", [])])
+    await llm.health()  # ready: one server answers
+    assert list(llm.down()) == ["http://a/v1"]
+    alone = PooledLLM([gone, _Stub("http://c/v1", [], health_fails=LLMUnavailable("c", "cannot connect"))])
+    with pytest.raises(LLMUnavailable, match="http://c/v1"):
+        await alone.health()
