@@ -65,9 +65,8 @@ def build_openai(config: LLMConfig) -> LLM:
     """The `openai` backend: one server as before, or a pool when the base URL is a comma list."""
     urls = split_urls(config.base_url)
     if len(urls) <= 1:
-        if urls and urls[0] != config.base_url:
-            config = config.model_copy(update={"base_url": urls[0]})
-        return OpenAIServerLLM.from_config(config)
+        # The one URL without the spaces and commas around it; none at all (","): from_config names the setting.
+        return OpenAIServerLLM.from_config(config.model_copy(update={"base_url": urls[0] if urls else None}))
     return PooledLLM(
         [OpenAIServerLLM.from_config(config.model_copy(update={"base_url": url})) for url in urls],
         cooldown_s=config.pool_cooldown_s,

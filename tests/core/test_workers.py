@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from core.errors import ErrorKind
 from core.workers import ParseFailed, WorkerLost, WorkerPool, WorkerPoolClosed
 
 CHAOS = "testkit.chaos:install"
@@ -44,7 +45,7 @@ async def test_a_native_crash_costs_its_job_only_and_the_worker_is_replaced(pool
     fine = asyncio.ensure_future(pool.run("os:getpid"))
     with pytest.raises(WorkerLost) as lost:
         await crash
-    assert lost.value.cause == "crash"
+    assert lost.value.cause == "crash" and lost.value.kind is ErrorKind.UNAVAILABLE
     assert f"signal {signal.SIGABRT if how == 'abort' else signal.SIGSEGV}" in str(lost.value)
     assert await fine in before  # the other worker went on
     assert wait_for(lambda: pool.alive == 2)
@@ -80,6 +81,7 @@ async def test_past_the_deadline_the_worker_is_killed_and_replaced() -> None:
         with pytest.raises(WorkerLost) as lost:
             await pool.run("time:sleep", 30)
         assert lost.value.cause == "deadline" and time.monotonic() - started < 1.5
+        assert lost.value.kind is ErrorKind.TIMEOUT  # a 504 where it reaches a caller, not a 503
         with pytest.raises(ProcessLookupError):
             os.kill(before, 0)
         assert await pool.run("os:getpid") != before
@@ -101,7 +103,7 @@ async def test_a_jobs_own_deadline_overrides_the_pools_both_ways() -> None:
 async def test_a_memory_hog_dies_under_its_cap_and_the_server_does_not(pool: WorkerPool) -> None:
     with pytest.raises(WorkerLost) as lost:
         await pool.run("testkit.chaos:misbehave", "hog")
-    assert lost.value.cause == "memory"
+    assert lost.value.cause == "memory" and "cap 256 MiB" in str(lost.value)
     assert pool.restarts["memory"] == 1
     assert await asyncio.to_thread(wait_for, lambda: pool.alive == 2)
 
@@ -111,6 +113,7 @@ async def test_a_raising_parser_is_an_error_not_a_lost_worker(pool: WorkerPool) 
     with pytest.raises(ParseFailed) as failed:
         await pool.run("json:loads", "{not json")
     assert failed.value.raised == "JSONDecodeError"
+    assert str(failed.value).startswith("JSONDecodeError: Expecting property name")
     assert set(pool.pids()) == before and not pool.restarts
 
 
@@ -136,3 +139,35 @@ async def test_closing_fails_queued_jobs_and_refuses_new_ones() -> None:
     with pytest.raises(WorkerPoolClosed):
         await pool.run("os:getpid")
     assert pool.alive == 0
+
+
+async def test_a_worker_that_exits_names_its_exit_code_and_ctrl_c_is_for_the_server_not_the_workers(pool: WorkerPool) -> None:
+    with pytest.raises(WorkerLost, match="exit code 7") as lost:
+        await pool.run("os:_exit", 7)
+    assert lost.value.cause == "crash"
+    with pytest.raises(WorkerLost, match=r"exit code 0\)"):  # a parser calling sys.exit() is no signal either
+        await pool.run("sys:exit")
+    assert await asyncio.to_thread(wait_for, lambda: pool.alive == 2)
+    before = set(pool.pids())
+    for pid in before:  # Ctrl-C in a terminal reaches the whole process group
+        os.kill(pid, signal.SIGINT)
+    assert {await pool.run("os:getpid") for _ in range(6)} <= before
+    assert set(pool.pids()) == before and pool.restarts == {"crash": 2}
+
+
+async def test_an_unstarted_pool_starts_on_its_first_job_and_counts_its_work() -> None:
+    pool = WorkerPool(1, deadline_s=5.0, memory_mb=0)
+    try:
+        assert pool.alive == 0
+        submitted = time.monotonic()
+        held = asyncio.ensure_future(pool.run("time:sleep", 0.3))
+        assert await asyncio.to_thread(wait_for, lambda: pool.busy())
+        [(pid, seconds)] = pool.busy()
+        assert pid in pool.pids() and 0 <= seconds <= time.monotonic() - submitted
+        await held
+        assert await pool.run("os:getpid") == pid
+        # what /metrics shows: jobs done, and the seconds workers spent on them (within the time they took)
+        assert pool.jobs_done == 2 and 0.3 <= pool.busy_seconds <= time.monotonic() - submitted
+        assert not pool.busy()
+    finally:
+        pool.close()

@@ -120,6 +120,35 @@ def test_session_tokens_are_kept_per_conversation_and_bounded():
     assert tokens.get(key(2)) == "token-2"
 
 
+def test_session_tokens_forget_the_least_recently_used_conversation_first():
+    tokens = SessionTokens(limit=2)
+    tokens.put(key(0), "token-0")
+    tokens.put(key(1), "token-1")
+    assert tokens.get(key(0)) == "token-0"  # conversation 0 is used again: 1 is now the oldest
+    tokens.put(key(2), "token-2")
+    assert (tokens.get(key(0)), tokens.get(key(1)), tokens.get(key(2)), len(tokens)) == ("token-0", None, "token-2", 2)
+    tokens.put(key(0), "token-0b")  # a router's new token for 0: 2 is now the oldest
+    tokens.put(key(3), "token-3")
+    assert (tokens.get(key(0)), tokens.get(key(2)), tokens.get(key(3))) == ("token-0b", None, "token-3")
+
+
+def test_a_session_token_that_cannot_go_back_as_a_header_value_is_ignored():
+    tokens = SessionTokens()
+    tokens.put(key(0), " token-0 ")
+    assert tokens.get(key(0)) == "token-0"
+    for bad in ("", "   ", "x" * 513, "bad\x00token"):
+        tokens.put(key(0), bad)
+        assert tokens.get(key(0)) == "token-0"
+    tokens.put(key(0), "y" * 512)  # the longest kept
+    assert tokens.get(key(0)) == "y" * 512
+
+
+def test_a_ring_needs_one_name_per_endpoint_and_at_least_one_endpoint():
+    for endpoints, names in (([], []), (["a", "b"], ["a"]), (["a"], ["a", "b"])):
+        with pytest.raises(ValueError):
+            AffinityRing(endpoints, names)
+
+
 async def test_a_conversation_sticks_to_one_endpoint_through_every_kind_of_request(three):
     llm = pool_of(*three)
     try:
@@ -184,6 +213,10 @@ async def test_at_low_load_a_turns_parallel_requests_stay_home_and_at_high_load_
             seen = homes(a, b, c)
             assert (len(seen[key(1).value]) > 1) is spread
             assert (llm.spilled > 0) is spread
+            # websearch_llm_affinity_spilled counts exactly the requests served away from their home
+            away = [s for s in three for r in s.requests
+                    if llm.ring.walk(RouteKey(value=r["headers"]["x-session-id"]))[0].url != s.base_url]
+            assert llm.spilled == len(away)
         finally:
             await llm.aclose()
 
@@ -291,5 +324,20 @@ async def test_a_routers_session_token_goes_back_on_the_conversations_next_reque
         await ask(llm, key(1), "chat")
         sent = [r["headers"].get("x-session-token") for r in a.requests]
         assert sent == [None, "router-opaque-token-1", "router-opaque-token-2", None, "router-opaque-token-2"]
+    finally:
+        await llm.aclose()
+
+
+async def test_with_affinity_off_a_conversations_requests_spread_like_any_others(three):
+    """WEBSEARCH_LLM_POOL_AFFINITY=false: least outstanding for every request (the key still goes to the servers)."""
+    a, b, c = three
+    llm = build_llm(llm_config(Settings(
+        _env_file=None, llm_base_url=f"{a.base_url},{b.base_url},{c.base_url}", llm_pool_affinity=False
+    )))
+    try:
+        for _ in range(6):
+            assert await ask(llm, key(1)) == ANSWER
+        assert [len(s.requests) for s in three] == [2, 2, 2]  # idle servers take turns
+        assert homes(a, b, c) == {key(1).value: {a.url, b.url, c.url}}
     finally:
         await llm.aclose()

@@ -152,3 +152,17 @@ def test_follow_up_on_real_pages_finds_where_she_was_born() -> None:
 
     assert "born in Spain" in evidence(history=[first])
     assert "born in Spain" not in evidence(history=[first], followup=False)
+
+
+@pytest.mark.parametrize("pronoun", ["他们", "她们", "它们", "他", "她", "它", "其", "该", "此", "这", "那"])
+def test_a_chinese_pronoun_in_a_follow_up_is_read_as_the_conversations_subject_not_as_a_word(pronoun: str) -> None:
+    """"她出生在哪里？" asks what "出生在哪里？" asks: the pronoun stands for the subject, so a passage full of
+    pronouns is not lifted by it."""
+    first, _, query, _ = FOLLOW_UPS["zh"]
+    pages = [*_author_pages("zh"), Page(url="https://chat.example/pronouns", title="聊天记录",
+                                        text="他们说她们和它们都来了，他和她把它放在其中，该处此地，这里那里都有人出生。")]
+
+    def ranked(question: str) -> list[tuple[str, float]]:
+        return [(p.url, p.score) for p in rank_passages(pages, question, query, history=[first])]
+
+    assert ranked(f"{pronoun}出生在哪里？") == ranked("出生在哪里？")

@@ -131,6 +131,10 @@ def test_requests_still_running_when_the_grace_period_ends_are_ended_cleanly(sha
     with app:
         stream = Stream(app, question=QUESTION)
         assert stream.first_delta.wait(15)
+        # From here the model stalls (10 min a chunk; it stops at once when its client goes away):
+        # neither request can finish on its own however slow the machine, so only the grace period
+        # can end them.
+        megrez.chunk_delay_s = 600
         plain: dict = {}
         thread = threading.Thread(
             target=lambda: plain.update(
@@ -140,20 +144,21 @@ def test_requests_still_running_when_the_grace_period_ends_are_ended_cleanly(sha
             )
         )
         thread.start()
-        time.sleep(0.1)
-        started = time.monotonic()
+        # In flight, not merely sent: the shutdown begins once the plain request is at the model (its
+        # first streamed call, after the stream's two), else it would be refused at the door with
+        # the same 503 and never be one of the requests the grace period has to end.
+        assert megrez.wait_for(lambda: len(megrez.streams) >= 3, timeout=15)
         app.begin_shutdown()
         assert stream.ended.wait(10)
         thread.join(10)
-        assert app.wait_stopped(10)
-        assert time.monotonic() - started < 3
+        assert not thread.is_alive() and app.wait_stopped(10)
     assert stream.names[-1] == "error" and "done" not in stream.names
     assert stream.events[-1][1]["code"] == "shutting_down"
     assert stream.events[-1][1]["kind"] == "unavailable" and stream.events[-1][1]["status"] == 503
     assert plain["response"].status_code == 503 and plain["response"].json()["error"]["code"] == "shutting_down"
     # Neither turn was saved, and nothing half-written was left in its place.
     assert redis.Redis.from_url(redis_url).keys("ws:conv:*") == []  # (the ids are the server's: none stored at all)
-    assert megrez.wait_for(lambda: megrez.disconnects >= 2)  # the model stopped generating for both
+    assert megrez.wait_for(lambda: megrez.disconnects >= 2, timeout=10)  # the model stopped generating for both
 
 
 def test_an_openai_stream_cut_off_at_shutdown_ends_with_an_error_chunk_in_its_own_format(shared, megrez):
