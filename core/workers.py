@@ -37,6 +37,8 @@ from core.fair_queue import STOP, FairQueue
 log = logging.getLogger(__name__)
 
 Cause = Literal["crash", "deadline", "memory"]
+_SPAWNING = threading.Lock()
+
 # What the fork server imports (and runs once) so that no worker pays for loading the parsers.
 PRELOAD = ("search.parse_preload",)
 READY_TIMEOUT_S = 60.0  # a worker that is not ready by then is a broken installation, not a slow page
@@ -158,15 +160,19 @@ class _Slot:
         return self.process.pid if self.process is not None and self.process.is_alive() else None
 
     def _spawn(self) -> None:
-        ours, theirs = self.pool._context.Pipe(duplex=True)
-        process = self.pool._context.Process(
-            target=_worker_main,
-            args=(theirs, self.pool.memory_bytes, self.pool.initializer),
-            name=f"websearch-parse-{self.number}",
-            daemon=True,
-        )
-        process.start()
-        theirs.close()
+        # One spawn at a time: forked straight from this process (start_method "fork"), a worker
+        # would inherit the worker end of a sibling's pipe still open here, and that sibling's
+        # crash would then read as a hang until the deadline. (The fork server's children hold none.)
+        with _SPAWNING:
+            ours, theirs = self.pool._context.Pipe(duplex=True)
+            process = self.pool._context.Process(
+                target=_worker_main,
+                args=(theirs, self.pool.memory_bytes, self.pool.initializer),
+                name=f"websearch-parse-{self.number}",
+                daemon=True,
+            )
+            process.start()
+            theirs.close()
         if not ours.poll(READY_TIMEOUT_S):
             process.kill()
             process.join(5)
