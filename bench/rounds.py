@@ -14,9 +14,10 @@ cache (as vLLM's automatic prefix caching). Reported, per depth:
 
     .venv/bin/python -m bench.rounds [--json]
 
-The questions are testkit/megrez/planner.py's PLANS (5) and HARD_PLANS (6, issue #28: a body named in
+The questions are testkit/megrez/planner.py's PLANS (5) and HARD_PLANS (10, issue #28: a body named in
 full on one page and by its acronym on the next, answers in other words than the part's search,
-three hops), over testkit/pages/ plus testkit/pages/rounds/.
+three hops, a next part deep in a page an earlier round read), over testkit/pages/ plus
+testkit/pages/rounds/.
 """
 
 from __future__ import annotations

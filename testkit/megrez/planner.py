@@ -134,6 +134,21 @@ HARD_PLANS = (
             Part("邵明川 奖章", "全国水利功勋奖章", "搜索结果没有提到设计者获得的荣誉。"),
         ),
     ),
+    Plan(
+        "Who made the lens in the Corran Head lighthouse, and where is that company based now?",
+        (
+            Part("Corran Head lighthouse lens maker", "Hallam and Pike", "The search results do not name the lens maker."),
+            Part("Hallam and Pike today", "Dunmore", "The search results do not say where the company is now."),
+        ),
+    ),
+    Plan(
+        "望川古桥是哪一年改成石桥的，主持修桥的知县是哪里人？",
+        (
+            Part("望川古桥 石拱桥 改建", "1832年", "搜索结果没有提到改建的年份。"),
+            Part("望川古桥 知县", "何允之", "搜索结果没有提到主持修桥的知县。"),
+            Part("何允之 籍贯", "浙江山阴", "搜索结果没有提到知县是哪里人。"),
+        ),
+    ),
 )
 
 
