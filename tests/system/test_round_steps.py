@@ -197,12 +197,14 @@ def test_a_later_round_returns_to_a_page_read_before_for_a_passage_not_yet_shown
         rounds_web.clear_requests()
         megrez.prefix_log.clear()
         events = stream(app, question=question, depth="deep")
-    done = events[-1][1]
+        done = events[-1][1]
+        saved = httpx.get(f"{app.base_url}/v1/conversations/{done['conversation_id']}", timeout=10).json()["turns"][-1]
     assert done["search_rounds"] == 2
     per_round = {d["round"]: d["sources"] for n, d in events if n == "sources"}
     (number,) = {s["index"] for s in per_round[1] if page in s["url"]}
     assert [s["index"] for s in per_round[2] if page in s["url"]] == [number]  # the same number
     assert [s["index"] for s in done["sources"] if page in s["url"]] == [number]  # listed once
+    assert [s["index"] for s in saved["sources"] if page in s["url"]] == [number]  # saved once
     one, two = observed(megrez)
     (read_first,) = [c for c in one if c["n"] == number]
     (read_again,) = [c for c in two if c["n"] == number]
