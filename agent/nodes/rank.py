@@ -23,13 +23,13 @@ async def rank(state: AgentState, runtime: Runtime[Deps]) -> dict:
     passages = await asyncio.to_thread(
         functools.partial(rank_passages, state.pages, state.question, query, history=history)
     )
-    if (semantic := runtime.context.semantic) is not None:
-        passages = await rerank(
-            passages, state.question, semantic, candidates=settings.semantic_candidates, weight=settings.semantic_weight
-        )
     # A page an earlier round showed offers only the passages the model has not read: the same
     # question ranks the same passage first again, and the part it lacks is in another.
     shown = {(normalize_url(source.url), position) for source in state.sources for position in source.positions}
     if shown:
         passages = [p for p in passages if (normalize_url(p.url), p.position) not in shown]
+    if (semantic := runtime.context.semantic) is not None:
+        passages = await rerank(
+            passages, state.question, semantic, candidates=settings.semantic_candidates, weight=settings.semantic_weight
+        )
     return {"passages": passages}

@@ -10,7 +10,7 @@ from agent.state import AgentState
 from search.filters import provider_recency
 from search.gather import gather
 from search.models import SearchOptions
-from search.providers.merge import search_queries
+from search.providers.merge import normalize_url, search_queries
 
 
 async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
@@ -55,9 +55,12 @@ async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
         max_title_chars=settings.max_result_title_chars,
     )
     emit(SearchProvider(provider=found.provider, passed_over=found.passed_over, round=state.round))
-    # A page an earlier round read stays among the results: the read step takes it from memory (never
-    # fetched again), and the select step offers only its passages not shown yet, under its number.
-    results = found.results
+    # A page an earlier round read stays among the results, beside as many new ones as ever: the read
+    # step takes it from memory (never fetched again), and it offers only its passages not shown yet,
+    # under its number.
+    seen = set(state.read_urls)
+    new = [r for r in found.results if normalize_url(r.url) not in seen][: settings.search_max_results]
+    results = [r for r in found.results if r in new or normalize_url(r.url) in seen]
     answered = {"search_provider": found.provider, "search_fallback": found.passed_over}
-    return {"results": results[: settings.search_max_results], **numbering, **answered}
+    return {"results": results, **numbering, **answered}
 
