@@ -194,6 +194,12 @@ class AgentState(AgentInput):
     rounds: list[SearchRound] = Field(default_factory=list)
     round_start: int = 0  # sources numbered before this round (this round's are sources[round_start:])
     read_urls: list[str] = Field(default_factory=list)  # normalised URLs of every page read so far
+    # Every page read so far (after the filters): a later round that finds one again reads it from
+    # here, never fetching it twice.
+    read_pages: list[Page] = Field(default_factory=list)
+    # This round's sources that an earlier round numbered: under their own numbers, holding only the
+    # passages not shown before (`sources` holds them whole). The model reads them beside the new.
+    reread: list[Source] = Field(default_factory=list)
     started_at: float = 0.0  # time.monotonic() when the question arrived: the rounds' time budget
     results: list[SearchResult] = Field(default_factory=list)
     pages: list[Page] = Field(default_factory=list)

@@ -14,16 +14,16 @@ cache (as vLLM's automatic prefix caching). Reported, per depth:
 
     .venv/bin/python -m bench.rounds [--json]
 
-The questions are testkit/megrez/planner.py's PLANS (5) and HARD_PLANS (6, issue #28: a body named in
+The questions are testkit/megrez/planner.py's PLANS (5) and HARD_PLANS (10, issue #28: a body named in
 full on one page and by its acronym on the next, answers in other words than the part's search,
-three hops), over testkit/pages/ plus testkit/pages/rounds/.
+three hops, a next part deep in a page an earlier round read), over testkit/pages/ plus
+testkit/pages/rounds/.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import tempfile
 from pathlib import Path
@@ -35,7 +35,7 @@ from testkit.app_server import ServedApp
 from testkit.megrez import ScriptedMegrez, parse_contexts, render_megrez, tokenize
 from testkit.megrez.planner import HARD_PLANS, PLANS
 from testkit.settings import MANY_USERS, make_settings
-from testkit.web import LocalWeb
+from testkit.web import LocalWeb, with_rounds
 
 ROUND_STAGES = ("search", "read", "rank", "select", "condense", "answer")
 
@@ -71,17 +71,9 @@ def ask(app: ServedApp, megrez: ScriptedMegrez, question: str, depth: str) -> di
     return {"body": body, "reuse": reuse, "evidence": evidence}
 
 
-def pages_dir(into: Path) -> Path:
-    """testkit/pages/ and testkit/pages/rounds/ in one folder (LocalWeb serves one)."""
-    pages = Path(__file__).resolve().parents[1] / "testkit" / "pages"
-    for path in [*pages.glob("*.html"), *(pages / "rounds").glob("*.html")]:
-        shutil.copyfile(path, into / path.name)
-    return into
-
-
 def run() -> dict:
     results: dict[str, dict] = {}
-    with tempfile.TemporaryDirectory() as tmp, LocalWeb(pages_dir(Path(tmp))) as web, ScriptedMegrez() as megrez:
+    with tempfile.TemporaryDirectory() as tmp, LocalWeb(with_rounds(Path(tmp))) as web, ScriptedMegrez() as megrez:
         for depth in ("quick", "auto", "deep"):
             # A fresh service per depth: its page cache empty, so every round fetches its pages.
             with ServedApp(make_settings(web, megrez, **MANY_USERS, log_level="WARNING")) as app:

@@ -102,3 +102,6 @@ class Source(BaseModel):
     snippet: str = ""
     date: str | None = None
     context: str = ""  # the selected passages, the text the model reads for this source
+    # Which of its page's passages (`Passage.position`) `context` holds: a later round that finds the
+    # page again offers only the others. Internal: never serialised (API, saved turns).
+    positions: list[int] = Field(default_factory=list, exclude=True)

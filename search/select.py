@@ -188,6 +188,7 @@ def select_sources(
                 snippet=page.snippet,
                 date=page.date,
                 context=context,
+                positions=sorted(p.position for p in pick.passages),
             )
         )
     return sources

@@ -15,6 +15,7 @@ from langgraph.runtime import Runtime
 import prompts
 from agent.deps import Deps
 from agent.events import Delta, Sources, Stage, Status, emit
+from agent.nodes.select import grown
 from agent.no_answer import give_no_answer, no_answer_text
 from agent.reply import Reply, stream_reply
 from agent.rounds import record_observation, refusal
@@ -24,6 +25,13 @@ from agent.state import AgentState, SearchRound
 from agent.verify.repair import Repairer
 from agent.verify.stream import ClaimVerifier
 from inference.base import GenerationParams, Message
+from search.models import Source
+
+
+def shown_now(state: AgentState) -> list[Source]:
+    """This round's results as the model reads them: pages found again under their earlier numbers
+    (only their passages not shown before), then the new pages."""
+    return [*state.reread, *state.sources[state.round_start :]]
 
 
 def observation(state: AgentState, *, urls: bool = True, brief: bool = False) -> str:
@@ -31,7 +39,7 @@ def observation(state: AgentState, *, urls: bool = True, brief: bool = False) ->
     question (the CPU profile's leaner form: headers without URLs, the brief instruction)."""
     contexts = prompts.contexts_block(
         state.language,
-        ((source.index, source.title, source.url, source.context) for source in state.sources[state.round_start :]),
+        ((source.index, source.title, source.url, source.context) for source in shown_now(state)),
         urls=urls,
     )
     query = state.queries[state.round - 1] if len(state.queries) >= state.round else state.question
@@ -55,7 +63,10 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
     deps = runtime.context
     control = RunControl.of(config)
     round_ = state.round
-    emit(Sources(sources=state.sources[state.round_start :], round=round_))
+    # A page found again joins its source: one entry per page, its new passages checked and cited too.
+    sources = grown(state.sources, state.reread)
+    whole = {source.index: source for source in sources}
+    emit(Sources(sources=[whole[source.index] for source in shown_now(state)], round=round_))
     emit(Status(stage=Stage.ANSWERING, sources=len(state.sources), round=round_))
     protocol = deps.protocol.protocol
     params = GenerationParams(
@@ -67,7 +78,7 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
     # Rendered once: in the prompt now, in the saved turn later.
     settings = deps.settings
     results = observation(state, urls=settings.source_urls_in_prompt, brief=settings.brief_answer_prompt)
-    update = record_observation(state, results)
+    update = {**record_observation(state, results), "sources": sources}
     state = state.model_copy(update=update)
     valid = {source.index for source in state.sources}
     separate = shown_before(state)

@@ -87,4 +87,4 @@ async def condense(state: AgentState, runtime: Runtime[Deps]) -> dict:
         if notes:
             context = truncate_tokens(notes, settings.source_tokens)
             sources.append(source.model_copy(update={"index": len(sources) + 1, "context": context}))
-    return {"sources": continue_numbering(state, sources)} if sources else {}
+    return continue_numbering(state, sources) if sources else {}

@@ -36,9 +36,14 @@ async def read_results(deps: Deps, results: list[SearchResult], limit: int) -> l
 async def read_pages(state: AgentState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
     limit = pages_per_round(deps.settings, state.depth)
-    emit(Status(stage=Stage.READING, pages=min(len(state.results), limit), round=state.round))
+    # The same new pages as ever are fetched (the first `limit` not read before); a page an earlier
+    # round read, found again, is taken from memory (never fetched twice) and ranked beside them.
     # Read pages outside the caller's date window (by the page's own date) or languages go.
-    pages = keep_pages(await read_results(deps, state.results, limit), state.filters)
-    # Remembered for the later rounds, which neither fetch nor number these pages again.
-    read_urls = [*state.read_urls, *(normalize_url(result.url) for result in state.results[:limit])]
-    return {"pages": pages, "read_urls": read_urls}
+    seen = set(state.read_urls)
+    fresh = [result for result in state.results if normalize_url(result.url) not in seen][:limit]
+    emit(Status(stage=Stage.READING, pages=len(fresh), round=state.round))
+    fetched = keep_pages(await read_results(deps, fresh, len(fresh)), state.filters) if fresh else []
+    known = {normalize_url(page.url): page for page in [*state.read_pages, *fetched]}
+    pages = list({url: page for result in state.results if (page := known.get(url := normalize_url(result.url)))}.values())
+    read_urls = [*state.read_urls, *(normalize_url(result.url) for result in fresh)]
+    return {"pages": pages, "read_urls": read_urls, "read_pages": [*state.read_pages, *fetched]}

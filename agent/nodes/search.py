@@ -21,7 +21,7 @@ async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
     emit(Queries(queries=asked, round=state.round))
     settings = deps.settings
     # This round's sources are numbered after every earlier round's.
-    numbering = {"round_start": len(state.sources)}
+    numbering = {"round_start": len(state.sources), "reread": []}
     rule = state.filters
     options = SearchOptions(
         max_results=settings.search_max_results,
@@ -55,10 +55,12 @@ async def search(state: AgentState, runtime: Runtime[Deps]) -> dict:
         max_title_chars=settings.max_result_title_chars,
     )
     emit(SearchProvider(provider=found.provider, passed_over=found.passed_over, round=state.round))
-    results = found.results
-    # A page an earlier round read keeps its number there: it is neither fetched nor shown again.
+    # A page an earlier round read stays among the results, beside as many new ones as ever: the read
+    # step takes it from memory (never fetched again), and it offers only its passages not shown yet,
+    # under its number.
     seen = set(state.read_urls)
-    results = [result for result in results if normalize_url(result.url) not in seen]
+    new = [r for r in found.results if normalize_url(r.url) not in seen][: settings.search_max_results]
+    results = [r for r in found.results if r in new or normalize_url(r.url) in seen]
     answered = {"search_provider": found.provider, "search_fallback": found.passed_over}
-    return {"results": results[: settings.search_max_results], **numbering, **answered}
+    return {"results": results, **numbering, **answered}
 

@@ -235,13 +235,15 @@ class MegrezBehaviour:
         )
         zh = is_chinese(plan.question)
         parts = []
+        said: set[str] = set()
         for part in plan.parts:
             found = evidence_sentence(part, contexts)
             if found is None:
                 continue
             sentence, n = found
-            if sentence in written:
-                continue  # said before an earlier call: the reader has it
+            if sentence in written or sentence in said:
+                continue  # said before an earlier call, or for another part: the reader has it
+            said.add(sentence)
             end = re.search(r"[.!?。！？]+$", sentence)
             body, stop = (sentence[: end.start()], end.group(0)) if end else (sentence, "。" if zh else ".")
             parts.append(f"{body}{self._marker(n)}{stop}")

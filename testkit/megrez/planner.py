@@ -118,6 +118,37 @@ HARD_PLANS = (
             Part("青崖山 首登", "林晚舟", "搜索结果没有提到谁最早登顶。"),
         ),
     ),
+    # The second part's answer is deep in the page that answered the first, in none of the question's
+    # words: round 1 shows that page's other passages, round 2 must return to it.
+    Plan(
+        "Who designed the Brannock Tunnel, and what award did that engineer later receive?",
+        (
+            Part("Brannock Tunnel designer", "Hester Vane", "The search results do not name the designer."),
+            Part("Hester Vane medal", "Telford Gold Medal", "The search results do not say what award she received."),
+        ),
+    ),
+    Plan(
+        "赤岩水库的大坝是谁设计的？这位设计者后来获得过什么荣誉？",
+        (
+            Part("赤岩水库 大坝 设计", "邵明川", "搜索结果没有提到设计者是谁。"),
+            Part("邵明川 奖章", "全国水利功勋奖章", "搜索结果没有提到设计者获得的荣誉。"),
+        ),
+    ),
+    Plan(
+        "Who made the lens in the Corran Head lighthouse, and where is that company based now?",
+        (
+            Part("Corran Head lighthouse lens maker", "Hallam and Pike", "The search results do not name the lens maker."),
+            Part("Hallam and Pike today", "Dunmore", "The search results do not say where the company is now."),
+        ),
+    ),
+    Plan(
+        "望川古桥是哪一年改成石桥的，主持修桥的知县是哪里人？",
+        (
+            Part("望川古桥 石拱桥 改建", "1832年", "搜索结果没有提到改建的年份。"),
+            Part("望川古桥 知县", "何允之", "搜索结果没有提到主持修桥的知县。"),
+            Part("何允之 籍贯", "浙江山阴", "搜索结果没有提到知县是哪里人。"),
+        ),
+    ),
 )
 
 

@@ -20,7 +20,7 @@ The modules: server (LocalWeb: the servers), state (what routes read and tests s
 corpus (pages and ranking), pdf, bombs, loopback."""
 
 from testkit.web.bombs import BOMB_MB, brotli_bomb, gzip_bomb_trailer
-from testkit.web.corpus import GBK_PAGE, PAGES_DIR
+from testkit.web.corpus import GBK_PAGE, PAGES_DIR, with_rounds
 from testkit.web.hostile import HOSTILE_ROUTES, INTERNAL_SECRET, PWNED, WRONG_FIGURE
 from testkit.web.loopback import NonLoopbackConnection, loopback_only
 from testkit.web.pdf import PDF_BYTES, PDF_FACT, PDF_TITLE, make_pdf
@@ -43,4 +43,5 @@ __all__ = [
     "gzip_bomb_trailer",
     "loopback_only",
     "make_pdf",
+    "with_rounds",
 ]

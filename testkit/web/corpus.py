@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 PAGES_DIR = Path(__file__).parent.parent / "pages"
+ROUNDS_DIR = PAGES_DIR / "rounds"  # the multi-part questions' pages (bench/rounds.py, issue #28)
+
+
+def with_rounds(into: Path) -> Path:
+    """PAGES_DIR's pages and ROUNDS_DIR's in one folder `into` (a LocalWeb serves one folder)."""
+    for path in [*PAGES_DIR.glob("*.html"), *ROUNDS_DIR.glob("*.html")]:
+        shutil.copyfile(path, into / path.name)
+    return into
 GBK_PAGE = "bailu-lake-wetland"  # the page stored in GBK; /gbk serves it too
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"

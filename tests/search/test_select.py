@@ -384,3 +384,17 @@ def test_the_leading_page_is_read_whole_only_when_all_of_it_fits_its_share_and_t
     assert second.context == SHORT.strip()
     # A budget too small for the leading page's best passage: nothing to read whole, nothing fails.
     assert select_sources([lead, other], passages, budget_tokens=header(lead) + 10, source_tokens=whole) == []
+
+
+@pytest.mark.parametrize("topic", ["aurora bridge", "青川大桥"])
+def test_a_source_names_the_passages_it_holds_and_a_later_packing_without_them_holds_the_others(topic) -> None:
+    """What a later round that returns to the page offers: its passages not shown yet (agent/nodes/rank.py)."""
+    page = _page(1, [_para(topic, i) for i in range(6)])
+    passages = rank_passages([page], topic)
+    (first,) = select_sources([page], passages, budget_tokens=250, source_tokens=250)
+    # (a passage cut to fit counts as shown: the model read its beginning)
+    assert first.positions and all(p.text[:30] in first.context for p in passages if p.position in first.positions)
+    rest = [p for p in passages if p.position not in first.positions]
+    (again,) = select_sources([page], rest, budget_tokens=250, source_tokens=250)
+    assert again.positions and not set(again.positions) & set(first.positions)
+    assert "positions" not in first.model_dump()  # internal: never in an API body or a saved turn

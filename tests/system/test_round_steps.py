@@ -6,17 +6,23 @@ results carry that round's query, and the round limit shows in what the model is
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
 from testkit.app_server import ServedApp
-from testkit.megrez import ScriptedMegrez
+from testkit.megrez import ScriptedMegrez, parse_contexts
 from testkit.settings import make_settings
+from testkit.web import LocalWeb, with_rounds
 
 TWO_PART = "Where was the author of The Lantern Orchard born?"
 TWO_PART_ZH = "《雾港来信》的作者出生在哪里？"
+# The second part's answer is deep in the page that answers the first (testkit/pages/rounds/).
+SAME_PAGE = "Who designed the Brannock Tunnel, and what award did that engineer later receive?"
+SAME_PAGE_ZH = "赤岩水库的大坝是谁设计的？这位设计者后来获得过什么荣誉？"
 
 
 def ask(app, **body) -> dict:
@@ -44,6 +50,19 @@ def pages_fetched(web) -> list[str]:
 
 def searched_for(web) -> list[str]:
     return [parse_qs(urlsplit(path).query)["q"][0] for path in web.search_requests]
+
+
+@pytest.fixture
+def rounds_web():
+    """The local web with the multi-part questions' pages too."""
+    with tempfile.TemporaryDirectory() as folder, LocalWeb(with_rounds(Path(folder))) as web:
+        yield web
+
+
+def observed(megrez) -> list[list[dict]]:
+    """The contexts of each answer request's new results, in order: what the model read, round by round."""
+    answers = [e["messages"] for e in list(megrez.prefix_log) if e["messages"] and e["messages"][-1]["role"] == "observation"]
+    return [parse_contexts(messages[-1]["content"]) for messages in answers]
 
 
 @pytest.fixture
@@ -162,3 +181,36 @@ def test_a_page_that_could_not_be_read_is_counted_by_why(local_web, megrez, extr
     assert "420 million" in body["answer"]
     counted = [line for line in metrics.splitlines() if line.startswith("websearch_page_fallbacks_total{")]
     assert counted == ['websearch_page_fallbacks_total{reason="fetch_failed"} 1.0'], counted
+
+
+@pytest.mark.parametrize("question, page, first, second", [
+    (SAME_PAGE, "brannock-tunnel", "Hester Vane", "Telford Gold Medal"),
+    (SAME_PAGE_ZH, "chiyan-reservoir", "邵明川", "全国水利功勋奖章"),
+])
+def test_a_later_round_returns_to_a_page_read_before_for_a_passage_not_yet_shown(
+    rounds_web, megrez, question, page, first, second
+):
+    """Round 1 reads the page and shows its passages that name the designer; the award is further
+    down, in none of the question's words. Round 2's search finds that page again (only pages read
+    already): it offers the passage not shown, under the page's round-1 number, without fetching it."""
+    with ServedApp(make_settings(rounds_web, megrez)) as app:
+        rounds_web.clear_requests()
+        megrez.prefix_log.clear()
+        events = stream(app, question=question, depth="deep")
+        done = events[-1][1]
+        saved = httpx.get(f"{app.base_url}/v1/conversations/{done['conversation_id']}", timeout=10).json()["turns"][-1]
+    assert done["search_rounds"] == 2
+    per_round = {d["round"]: d["sources"] for n, d in events if n == "sources"}
+    (number,) = {s["index"] for s in per_round[1] if page in s["url"]}
+    assert [s["index"] for s in per_round[2] if page in s["url"]] == [number]  # the same number
+    assert [s["index"] for s in done["sources"] if page in s["url"]] == [number]  # listed once
+    assert [s["index"] for s in saved["sources"] if page in s["url"]] == [number]  # saved once
+    one, two = observed(megrez)
+    (read_first,) = [c for c in one if c["n"] == number]
+    (read_again,) = [c for c in two if c["n"] == number]
+    assert first in read_first["text"] and second not in read_first["text"]
+    assert second in read_again["text"]
+    assert not set(read_again["text"].split("\n\n")) & set(read_first["text"].split("\n\n"))  # nothing shown twice
+    assert second in done["answer"]
+    assert any(second in c["text"] and c["citations"] == [number] for c in done["claims"]), done["claims"]
+    assert len([p for p in pages_fetched(rounds_web) if page in p]) == 1  # not fetched again
