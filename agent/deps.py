@@ -28,7 +28,8 @@ from search.fetch import Fetcher
 from search.providers import build_provider
 from search.providers.base import SearchProvider
 from core.redact import register_secret
-from core.workers import WorkerPool, default_size
+from core.cgroup import default_size
+from core.workers import WorkerPool
 from search.semantic import Semantic, semantic_from
 from agent.verify.served import Checker, CheckerConfig, checker_from
 

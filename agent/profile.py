@@ -14,7 +14,7 @@ The figures behind them are in the README ("The embedded model on a CPU", bench/
 
 from __future__ import annotations
 
-from agent.budget import CPU_EVIDENCE
+from agent.evidence_policy import CPU_EVIDENCE
 from agent.settings import Settings
 from inference.base import LLM
 

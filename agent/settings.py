@@ -5,7 +5,7 @@ Read once, at the top. Each setting is written once:
 - the settings of a lower package (or of one policy) live in its own config model, which states
   each field's type, default and meaning (`inference.config.LLMConfig`, `search.config.ProviderConfig`,
   `CacheConfig`, `FetchConfig`, `SemanticConfig`, `agent.store.StoreConfig`,
-  `agent.verify.served.CheckerConfig`, the evidence policy's `agent.budget.EvidencePolicy`).
+  `agent.verify.served.CheckerConfig`, the evidence policy's `agent.evidence_policy.EvidencePolicy`).
   `SECTIONS` below offers every one of their fields here, flat, under its environment name (`LLMConfig.timeout_s` is `llm_timeout_s`, `WEBSEARCH_LLM_TIMEOUT_S`),
   and `Settings.section(LLMConfig)` builds the model back from them for agent/deps.py. The lower
   packages never import this module.
@@ -18,13 +18,14 @@ Every list setting is a comma list in the environment (`a,b,c`).
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Mapping, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, Field, create_model
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from agent.budget import EvidencePolicy
+from agent.evidence_policy import EvidencePolicy
 from agent.store import StoreConfig
 from agent.verify.served import CheckerConfig
 from inference.config import LLMConfig
@@ -111,6 +112,12 @@ class Settings(_SectionSettings):
 
     model_config = SettingsConfigDict(env_prefix="WEBSEARCH_", env_file=".env", extra="ignore")
 
+    def export(self, name: str) -> None:
+        """Hand one setting to child processes that read their own `Settings` (uvicorn's `--workers`
+        call the app factory by name, with no arguments): the environment is their one channel."""
+        value = getattr(self, name)
+        os.environ[f"WEBSEARCH_{name.upper()}"] = ",".join(value) if isinstance(value, list) else str(value)
+
     # --- model (and inference.config.LLMConfig: llm_*) -----------------------------------------
     answer_max_tokens: int = 768
     decide_max_tokens: int = 384
@@ -143,7 +150,7 @@ class Settings(_SectionSettings):
     extractor: Literal["fast", "trafilatura"] = "fast"
     index_document_deadline_s: float = 60.0  # `websearch index`: one file (a long PDF) may take this long
 
-    # --- selecting evidence (agent.budget.EvidencePolicy: context_tokens, source_tokens, …) ---
+    # --- selecting evidence (agent.evidence_policy.EvidencePolicy: context_tokens, source_tokens, …) ---
     search_time_budget_s: float = 20.0  # a new search round starts only while the question is younger than this
     # Search without asking the model first when the request says `search: always` or the bilingual
     # rule (agent/classify.py) says the question needs the web; the query is written from the

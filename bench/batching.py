@@ -31,7 +31,8 @@ from search.models import SearchOptions
 from search.providers.searxng import SearxngProvider
 from search.rank import rank_passages
 from search.read import read
-from core.workers import WorkerPool, default_size
+from core.cgroup import default_size
+from core.workers import WorkerPool
 from search.select import select_sources
 from testkit.settings import MANY_USERS, make_settings
 from testkit.app_server import ServedApp

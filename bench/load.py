@@ -37,7 +37,8 @@ from testkit.app_server import ServedApp, free_port, subprocess_env
 from testkit.megrez import ScriptedMegrez
 from testkit.web import LocalWeb
 
-from core.workers import WorkerPool, _resolve, default_size
+from core.cgroup import default_size
+from core.workers import WorkerPool, _resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 

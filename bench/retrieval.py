@@ -44,7 +44,8 @@ from search.models import Page, SearchOptions, SearchResult
 from search.providers.searxng import SearxngProvider
 from search.rank import rank_passages
 from search.read import read
-from core.workers import WorkerPool, default_size
+from core.cgroup import default_size
+from core.workers import WorkerPool
 from search.select import select_sources
 from core.tokens import count_tokens, truncate_tokens
 from testkit.web import LocalWeb

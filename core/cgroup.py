@@ -6,6 +6,7 @@ only visible as the cgroup's CPU quota. Anything sized per core (the parse worke
 
 from __future__ import annotations
 
+import math
 import os
 
 CGROUP_ROOT = "/sys/fs/cgroup"
@@ -30,3 +31,15 @@ def cpu_limit(root: str = CGROUP_ROOT) -> float | None:
             continue
         return quota / period if quota > 0 and period > 0 else None  # -1: no quota
     return None
+
+
+def default_size(cgroup_root: str = CGROUP_ROOT) -> int:
+    """One worker per core this process may use, capped by its cgroup's CPU quota rounded up: in a
+    pod, `limits.cpu`, not the node's cores (each worker costs memory: bench/memory.py)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    if quota := cpu_limit(cgroup_root):
+        cores = min(cores, math.ceil(quota))
+    return max(1, cores)

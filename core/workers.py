@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import math
 import multiprocessing
 import os
 import signal
@@ -29,7 +28,6 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, Literal
 
-from core.cgroup import CGROUP_ROOT, cpu_limit
 from core.errors import ErrorKind, WebsearchError
 from core.caller import current_caller
 from core.fair_queue import STOP, FairQueue
@@ -392,15 +390,3 @@ class WorkerPool:
         with self._lock:
             self.jobs_done += 1
             self.busy_seconds += seconds
-
-
-def default_size(cgroup_root: str = CGROUP_ROOT) -> int:
-    """One worker per core this process may use, capped by its cgroup's CPU quota rounded up: in a
-    pod, `limits.cpu`, not the node's cores (each worker costs memory: bench/memory.py)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cores = os.cpu_count() or 1
-    if quota := cpu_limit(cgroup_root):
-        cores = min(cores, math.ceil(quota))
-    return max(1, cores)

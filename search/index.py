@@ -35,7 +35,8 @@ from pathlib import Path
 import numpy as np
 
 from search.documents import Document, LocalIndexError, iter_files
-from core.workers import ParseFailed, WorkerPool, default_size
+from core.cgroup import default_size
+from core.workers import ParseFailed, WorkerPool
 from search.models import Page, SearchResult
 from search.rank import TOKENIZER_VERSION, split_passages, tokenize
 

@@ -120,7 +120,7 @@ def test_the_api_runs_as_many_parse_workers_as_its_cpu_and_its_memory_limit_hold
     resources = container(api)["resources"]
     if settings.parse_workers:
         workers = settings.parse_workers
-    else:  # core.workers.default_size: the cgroup's CPU quota, which is limits.cpu
+    else:  # core.cgroup.default_size: the cgroup's CPU quota, which is limits.cpu
         assert "cpu" in resources["limits"], "no CPU limit and no WEBSEARCH_PARSE_WORKERS: one worker per node core"
         workers = math.ceil(quantity(resources["limits"]["cpu"]))
     assert 1 <= workers <= 4

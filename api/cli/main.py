@@ -77,8 +77,6 @@ async def _run_server(settings: Settings, args: argparse.Namespace) -> None:
 def _serve_processes(settings: Settings, args: argparse.Namespace) -> None:
     """`--workers N`: the same checks once, here, then N server processes that each build their own
     app from the environment (its own parse workers and clients)."""
-    import os
-
     import uvicorn
 
     from api.ops import startup
@@ -88,11 +86,8 @@ def _serve_processes(settings: Settings, args: argparse.Namespace) -> None:
         await (await startup.open_engine(settings)).aclose()
 
     asyncio.run(check())
-    # uvicorn's workers are spawned processes that import "api.app:create_app" by name and call it with
-    # no arguments (a factory by import string): the environment is the one channel to them, so the
-    # allowed hosts `_bound` chose go there.
-    if settings.allowed_hosts:
-        os.environ["WEBSEARCH_ALLOWED_HOSTS"] = ",".join(settings.allowed_hosts)
+    if settings.allowed_hosts:  # the hosts `_bound` chose, for the spawned workers' own Settings
+        settings.export("allowed_hosts")
     uvicorn.run(
         "api.app:create_app",
         factory=True,

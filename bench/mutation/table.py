@@ -182,7 +182,7 @@ MODULES: dict[str, Module] = {
         "several model servers: failover, health, conversation affinity",
     ),
     "workers": Module(
-        {"core/workers.py": None},
+        {"core/workers.py": None, "core/cgroup.py": ["default_size"]},
         [  # not the whole-service ones that run `websearch serve` in subprocesses (the files on disk)
             "tests/core/test_workers.py",
             "tests/core/test_cgroup.py",  # default_size: the pool's size from the cgroup's CPU quota

@@ -2,7 +2,6 @@
 widens, a request's own budget, and the room the history keeps for all of it."""
 
 from agent.budget import (
-    CPU_EVIDENCE,
     EvidenceBudget,
     evidence_budget,
     for_request,
@@ -13,6 +12,7 @@ from agent.budget import (
     pages_per_round,
     round_budget,
 )
+from agent.evidence_policy import CPU_EVIDENCE
 from agent.settings import Settings
 from agent.state import AgentState, SearchRound
 from core.tokens import count_tokens

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.cgroup import cpu_limit
-from core.workers import default_size
+from core.cgroup import default_size
 
 
 def v2(root: Path, cpu_max: str) -> str:
