@@ -2,7 +2,7 @@
 
     python -m bench.decide            # scripted Megrez, tools and plain models, and the real SmolLM2
     python -m bench.decide --no-smollm2
-    python -m bench.decide --heldout  # the plain protocol's rule on the held-out labelled set, both halves
+    python -m bench.decide --heldout  # the plain protocol's rule on the labelled sets (old, fresh), both halves
 
 Factual questions (people, places, numbers, dates, prices, news) and chit-chat (greetings, thanks,
 arithmetic, translation, rewriting, writing), 8 of each in English and 8 in Chinese, none of them
@@ -171,31 +171,36 @@ def summarise(name: str, result: dict) -> list[dict]:
 
 
 def heldout_rule() -> list[dict]:
-    """The `plain` protocol's decision (agent/protocols/plain.py: the bilingual rule, no model) on
-    bench/data/decide_heldout.json plus every question of bench/data/heldout.json as a factual row,
-    per half and language. The rule may be tuned on `tune` rows only."""
+    """The `plain` protocol's decision (agent/protocols/plain.py: the bilingual rule, no model) per
+    labelled set, half and language. Two sets: `old` is bench/data/decide_heldout.json plus every
+    question of bench/data/heldout.json as a factual row (both halves were seen while the rule was
+    tuned); `fresh` is bench/data/decide_fresh.json, written before its author read the rule. Only the
+    fresh set's `test` half is held out now: tune on the rest."""
     import hashlib
     from pathlib import Path
 
     from agent.protocols.plain import rule_wants_search
 
     data = Path(__file__).resolve().parent / "data"
-    rows = json.loads((data / "decide_heldout.json").read_text())["questions"]
+    old = json.loads((data / "decide_heldout.json").read_text())["questions"]
     for q in json.loads((data / "heldout.json").read_text())["questions"]:
         qid = f"fact-{q['id']}"
         half = "tune" if hashlib.sha256(qid.encode()).digest()[0] % 2 == 0 else "test"
-        rows.append({"id": qid, "lang": q["lang"], "label": "search", "question": q["question"], "split": half})
+        old.append({"id": qid, "lang": q["lang"], "label": "search", "question": q["question"], "split": half})
+    fresh = json.loads((data / "decide_fresh.json").read_text())["questions"]
     table = []
-    for half in ("tune", "test"):
-        for lang in ("en", "zh"):
-            factual = [r for r in rows if r["split"] == half and r["lang"] == lang and r["label"] == "search"]
-            chat = [r for r in rows if r["split"] == half and r["lang"] == lang and r["label"] == "chat"]
-            table.append({
-                "half": half, "lang": lang, "factual": len(factual), "chat": len(chat),
-                "searched_when_needed": sum(rule_wants_search(r["question"]) for r in factual) / len(factual),
-                "searched_chat": sum(rule_wants_search(r["question"]) for r in chat) / len(chat),
-                "wrong": [r["question"] for r in factual + chat if rule_wants_search(r["question"]) != (r["label"] == "search")],
-            })
+    for name, rows in (("old", old), ("fresh", fresh)):
+        for half in ("tune", "test"):
+            for lang in ("en", "zh"):
+                factual = [r for r in rows if r["split"] == half and r["lang"] == lang and r["label"] == "search"]
+                chat = [r for r in rows if r["split"] == half and r["lang"] == lang and r["label"] == "chat"]
+                table.append({
+                    "set": name, "half": half, "lang": lang, "factual": len(factual), "chat": len(chat),
+                    "searched_when_needed": sum(rule_wants_search(r["question"]) for r in factual) / len(factual),
+                    "searched_chat": sum(rule_wants_search(r["question"]) for r in chat) / len(chat),
+                    "wrong": [r["question"] for r in factual + chat
+                              if rule_wants_search(r["question"]) != (r["label"] == "search")],
+                })
     return table
 
 
@@ -204,18 +209,21 @@ def main() -> None:
     parser.add_argument("--no-smollm2", action="store_true", help="skip the real model (slow on a busy CPU)")
     parser.add_argument("--limit", type=int, default=None, help="at most this many questions of each kind and language")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--heldout", action="store_true", help="only the plain rule on the held-out labelled set")
+    parser.add_argument("--heldout", action="store_true", help="only the plain rule on the labelled sets (old and fresh)")
     args = parser.parse_args()
     if args.heldout:
         table = heldout_rule()
         if args.json:
             print(json.dumps(table, indent=2, ensure_ascii=False))
             return
-        print(f"{'half':5} {'lang':4} {'factual':>7} {'searched':>8} {'chat':>5} {'searched':>8}  (plain protocol: the rule decides)")
+        print(f"{'set':5} {'half':5} {'lang':4} {'factual':>7} {'searched':>8} {'chat':>5} {'searched':>8}"
+              "  (plain protocol: the rule decides)")
         for line in table:
-            print(f"{line['half']:5} {line['lang']:4} {line['factual']:>7} {line['searched_when_needed']:8.3f} "
-                  f"{line['chat']:>5} {line['searched_chat']:8.3f}")
-            if line["half"] == "tune" and line["wrong"]:
+            print(f"{line['set']:5} {line['half']:5} {line['lang']:4} {line['factual']:>7} "
+                  f"{line['searched_when_needed']:8.3f} {line['chat']:>5} {line['searched_chat']:8.3f}")
+            # The misses a tuner may look at: every row of the old set (both halves were seen), the
+            # fresh set's tuning half; the fresh test half's are only in --json.
+            if (line["set"] == "old" or line["half"] == "tune") and line["wrong"]:
                 print("      wrong: " + " | ".join(line["wrong"]))
         return
 
