@@ -4,9 +4,11 @@ Used by the `plain` protocol (a model that can call nothing) and as the safety n
 model that answered a factual question from memory). It reads only the question, so it costs
 microseconds and is the same for every model. Questions about people, places, numbers, dates, news,
 prices or "the latest" search; greetings, thanks, wishes, feelings, questions about the assistant,
-statements about oneself, rewriting, translation, writing and arithmetic do not. A Chinese phrase
-that none of these claims and that says nothing to the assistant names something ("长江全长"): it
-searches, since a fact answered from memory costs more than a search a greeting did not need. What
+statements about oneself, rewriting, translation, writing, a question about text the message carries,
+arithmetic (powers, unit conversions and sums over quantities the user gives included) and personal
+advice do not. A phrase that none of these claims and that says nothing to the assistant names
+something ("长江全长", "tsla earnings date"): it searches, since a fact answered from memory costs more
+than a search a greeting did not need. What
 it cannot place is `None`, and the caller decides (the model's own choice, or "is it a question at
 all").
 """
@@ -46,23 +48,94 @@ _EN_WRITING = re.compile(
 )
 _EN_TRANSLATE = re.compile(r"\b(?:translate|translation of|how do (?:you|i) say .+ in|in (?:french|german|spanish|"
                            r"chinese|english|japanese|korean|italian|russian|portuguese))\b", re.I)
-_ZH_WRITING = re.compile(r"^(?:请|帮我|麻烦|你能|能不能|可以)?(?:帮我)?(?:翻译|改写|润色|重写|校对|缩写|缩短|精简|扩写|写一|写首|写个|写篇|写封|"
-                         r"总结一下|概括一下|把这|修改这|纠正)")
+_ZH_WRITING = re.compile(r"^(?:请|帮我|麻烦|你能|能不能|可以)?(?:帮我)?"
+                         # in a language, a voice or a style the user names: "用Python写", "用鲁迅的口吻写"
+                         r"(?:用(?:(?!什么|哪)[^，,。！!？?\s]){1,12}?(?:写|翻译|改写|重写|总结|概括|描述|解释|表达)|"
+                         r"翻译|改写|润色|重写|校对|缩写|缩短|精简|扩写|写一|写首|写个|写篇|写封|写段|编写|编一|"
+                         r"总结一下|概括一下|把这|修改这|修改一下|改一下|改改|纠正)")
 _ZH_TRANSLATE = re.compile(r"翻译|译成|用英语怎么说|用中文怎么说|英文怎么说")
+# A message about text it carries or points at ("这段代码哪里错了：…", "what's wrong with this code: …",
+# "下面这句话通顺吗"): the answer is in the message, unless it asks, before the text, where the text comes
+# from ("这句话出自哪里：…"; a "who" inside the text asks nothing).
+_ZH_GIVEN_TEXT = re.compile(
+    r"(?:这|下面|以下|上面|我)(?:一)?(?:段|句|篇|个|封|份|行|条|道)?(?:的)?"
+    r"(?:代码|程序|函数|脚本|话|句子|文字|文本|段落|文章|作文|邮件|文案|简历|题目?)(?![员师家猿])"
+)
+_EN_GIVEN_TEXT = re.compile(
+    r"\b(?:this|the following|the above|below|my) (?:code|snippet|function|script|sentence|paragraph|text|"
+    r"essay|email|letter|passage|query|regex|poem|story|resume|cv)\b",
+    re.I,
+)
+_BEFORE_COLON = re.compile(r"[^:：]*")
+_TEXT_ORIGIN = re.compile(r"谁|作者|出自|出处|来源|哪本|哪首|哪部|\b(?:who|author|source|origin|comes? from|quoted?)\b", re.I)
+# The user's own feelings, told with a degree word or as their own ("压力好大", "我很焦虑", "心情不好"),
+# asking what to do: personal advice, not a look-up ("焦虑怎么办" alone is a how-to and searches).
+_ZH_FEELING = re.compile(
+    r"(?:我|我的|最近|好|太|真|有点|有些|挺|很|特别|非常|超级?)(?:心情)?(?:饿|困|累|烦|忙|闷|难过|伤心|无聊|紧张|焦虑|郁闷|孤独|迷茫|"
+    r"难受|沮丧|崩溃|烦躁|委屈|失落|emo|心累|自卑|害怕|不开心|不好)|压力(?:好|太|很|特别|有点|非常)?大|心情不好|不开心|失恋|分手了"
+)
+_ZH_ADVICE = re.compile(r"^[^谁哪多]*(?:怎么办|该怎么[办做]|怎么调整|怎么缓解|怎么走出来|怎么面对)[\s？?。!！啊呀呢吧]*$")
 _ARITH = re.compile(
-    r"^(?:what(?:'s| is)|how much is|calculate|compute|solve|计算|算一下|请问)?\s*[\d\s().]+"
+    r"^(?:what(?:'s| is)|how much is|calculate|compute|solve|(?:帮我)?(?:计算|算)(?:一下)?|请问)?\s*[\d\s().]+"
     r"(?:(?:[-+*/×÷^xX]|加上?|减去?|乘以?|除以)\s*[\d\s().]+)+"
     r"(?:=\s*\??|equals?\s*\??|等于多少|等于几|是多少|等于)?[\s?？。!！]*$",
     re.I,
 )
 
-# Arithmetic in words: "What is 12 times 8?", "15% of 80", "80的15%是多少".
+# Arithmetic in words: "What is 12 times 8?", "15% of 80", "Add 19 and 23", "80的15%是多少".
 _ARITH_WORDS = re.compile(
     r"^(?:what(?:'s| is)|how much is|calculate|compute)?\s*[\d.,]+\s*(?:%|percent)?\s*"
     r"(?:times|multiplied by|divided by|plus|minus|of)\s*[\d.,]+\s*[?.!]*$"
+    r"|^(?:please\s+)?(?:add|subtract|multiply|divide)\s+[\d.,]+\s+(?:and|from|by|to|into)\s+[\d.,]+\s*[?.!]*$"
     r"|^[\d.]+的[\d.]+\s*%(?:是多少|等于多少|是几)?[？?。]*$",
     re.I,
 )
+# Powers and roots of given numbers: "What is 7 squared?", "2 to the power of 10", "square root of 144",
+# "2的10次方是多少", "144的平方根", "根号2等于多少".
+_ARITH_POWER = re.compile(
+    r"^(?:what(?:'s| is)|how much is|calculate|compute)?\s*(?:the\s+)?(?:"
+    r"[\d.]+\s*(?:squared|cubed|to the (?:power of )?\d+(?:st|nd|rd|th)?(?: power)?|\*\*\s*\d+)"
+    r"|(?:square|cube) root of [\d.]+)\s*[?.!]*$"
+    r"|^(?:(?:帮我)?(?:计算|算)(?:一下)?)?\s*(?:[\d.]+\s*的\s*(?:[\d.]+\s*次[方幂]|平方根?|立方根?)|根号\s*[\d.]+)"
+    r"\s*(?:是多少|等于多少|等于几|是几|等于)?[？?。!！]*$",
+    re.I,
+)
+# Converting a quantity the user gives from one unit to another ("how many ounces in 3 pounds",
+# "convert 72 fahrenheit to celsius", "5公里等于多少英里", "把100华氏度换算成摄氏度"): arithmetic, not a
+# look-up. Money is not a unit here: an exchange rate is looked up.
+_EN_UNIT = (
+    r"(?:kilo|centi|milli)?met(?:er|re)s?|km|cm|mm|m|miles?|feet|foot|ft|inch(?:es)?|yards?|yd|"
+    r"(?:kilo)?grams?|kg|g|pounds?|lbs?|ounces?|oz|tons?|tonnes?|stones?|(?:milli)?lit(?:er|re)s?|ml|l|gallons?|"
+    r"quarts?|pints?|cups?|tablespoons?|tbsp|teaspoons?|tsp|(?:degrees? )?(?:fahrenheit|celsius|kelvin)|°?[fc]|"
+    r"mph|km/h|kph|knots?|acres?|hectares?|square (?:feet|meters|metres|miles|kilometers)|sq ft|"
+    r"seconds?|minutes?|hours?|days?|weeks?|years?|bytes?|[kmgt]b|kilobytes?|megabytes?|gigabytes?|terabytes?"
+)
+_ZH_UNIT = (
+    r"(?:平方)?(?:公里|千米|米|厘米|毫米|英里|英尺|英寸|码|海里)|公斤|千克|克|斤|两|磅|盎司|吨|升|毫升|加仑|"
+    r"摄氏度|华氏度|开尔文|度|亩|公顷|小时|分钟|秒|天|周|字节|[KMGTkmgt][Bb]"
+)
+_UNIT_CONVERSION = re.compile(
+    rf"^(?:how many|how much)\s+(?:{_EN_UNIT})\s+(?:are |is )?(?:in|is|are|make)\s+(?:a |an |one |[\d.,/]+\s*)(?:{_EN_UNIT})\s*[?.!]*$"
+    rf"|^(?:please\s+)?(?:convert\s+|what(?:'s| is)\s+)?[\d.,/]+\s*(?:{_EN_UNIT})\s+(?:in|to|into|in to)\s+(?:{_EN_UNIT})\s*[?.!]*$"
+    rf"|^(?:请|帮我)?(?:把|将)?\s*(?:[\d.,/]+|[一二两三四五六七八九十百千万半]+)\s*(?:{_ZH_UNIT})\s*(?:等于|是|合|换算成|转换成|换成|转成|折合|化成)(?:多少|几)?\s*(?:{_ZH_UNIT})"
+    r"[\s？?。!！吗呢啊]*$",
+    re.I,
+)
+# A calculation over quantities the user gives ("一个长方形长8米宽5米，面积是多少", "A room is 4 m by 5 m,
+# what is its area?", "3个苹果和5个梨一共几个"): two numbers with their units, a quantity computed from
+# them, and neither a name nor a price to look up beside them ("iPhone 16 和 iPhone 15 相差多少钱").
+# A unit of one letter needs its space ("4 m", not "5G").
+_GIVEN_QUANTITY = re.compile(
+    rf"(?<![\d.A-Za-z])\d+(?:\.\d+)?(?:\s*(?:%|(?:{_ZH_UNIT})|[个只本张元块人岁颗条辆件台]|(?:{_EN_UNIT})(?<=[A-Za-z]{{2}})\b)"
+    rf"|\s+[a-z]\b)",
+    re.I,
+)
+_COMPUTED = re.compile(
+    r"面积|周长|体积|平均|总和|总共|一共|合计|相差|差多少|剩下|还剩|剩几|\b(?:area|perimeter|volume|average|sum|"
+    r"total|altogether|left over|left|remain(?:s|ing)?|difference)\b",
+    re.I,
+)
+_MONEY = re.compile(r"钱|价|费|\b(?:price|cost|costs|pay|fee|fees)\b", re.I)
 # Questions about the assistant itself (its tastes, its nature, whether it can help): nothing to search
 # for, unless they also ask a fact (who, when, a name, a year...).
 _EN_ABOUT_YOU = re.compile(
@@ -77,7 +150,7 @@ _EN_YOURSELF = re.compile(
     r"\bhow old are you\b|\byou (?:like|love|prefer|enjoy|dream|feel|hate|believe|live|sleep|wake)\b|"
     r"\b(?:are|were) you(?: doing)?\s*(?:today|now)?[?!.]*$|\b(?:are|were) you (?:a|an|real|human|alive|ok|okay|happy|sad|sure|"
     r"free|busy|bored|tired|doing)\b|\b(?:made|created|built|trained|designed|developed|named) you\b|"
-    r"\bhow(?:'s| is| was| were| are) your\b|\byour (?:favou?rite|best friend|family|day|weekend|week|plans?|hobby|hobbies)\b",
+    r"\bwhat(?:'s| is) up with you\b|\bhow(?:'s| is| was| were| are) your\b|\byour (?:favou?rite|best friend|family|day|weekend|week|plans?|hobby|hobbies)\b",
     re.I,
 )
 _ZH_YOURSELF = re.compile(r"[你您](?:更|最|比较|还)?(?:喜欢|爱|觉得|认为|想|会|是|几岁|多大|叫|在)")
@@ -86,7 +159,9 @@ _ZH_YOURSELF = re.compile(r"[你您](?:更|最|比较|还)?(?:喜欢|爱|觉得|
 _ZH_CHAT = re.compile(
     r"谢谢|多谢|感谢|晚安|再见|拜拜|[明回改]天见|回头[见聊]|下次聊|改天聊|哈哈|嘿嘿|呵呵|^[哇嗯哦噢喂嘿哎唉]|"
     r"干得|真棒|太棒|好棒|厉害|漂亮|太逗|幽默|^(?:算了|没事|没关系|不好意思|对不起|不客气|不用了|好的|好吧|行吧|可以的|是的|对的|收到|知道了|明白了)|"
-    r"(?:简单|简短|详细|具体|短|慢)(?:一)?[点些]|说点|再说"
+    r"(?:简单|简短|详细|具体|短|慢)(?:一)?[点些]|说点|再说|"
+    # reactions to the last answer, wishes for the night, asking the assistant what it is up to
+    r"^(?:有意思|没意思|一般般?|还行|不错|可以可以|有道理|原来如此)[\s!！。.~～啊呀哦吧啦嘛]*$|好好休息|早点[睡休]|注意身体|在干嘛|干嘛呢|在忙什么"
 )
 # Remarks rather than questions: a feeling ("有点饿了", "好无聊"), a wish ("周末愉快"), an exclamation
 # ("今天天气真好"), a sentence ended by a particle ("今天好冷啊", "讲个故事吧", "不聊了") — chat when nothing
@@ -104,6 +179,14 @@ _EN_THANKS = re.compile(r"^(?:thanks?|thank you|thx|cheers|ty)\b[^?]*$", re.I)
 _EN_WISH = re.compile(
     r"^(?:have a (?:nice|good|great|lovely|safe) \w+|happy (?:new year|birthday|holidays|\w+day)|merry christmas|"
     r"congrat(?:ulation)?s|good luck|best of luck|hope you|best wishes|sweet dreams)\b",
+    re.I,
+)
+# A remark about one's day ("Today was a long day", "ugh, rough week"): chat, though "today" would search.
+_EN_MY_DAY = re.compile(
+    r"^(?:(?:ugh|man|wow|whew|phew|oh|well)[\s,!.]*)?(?:(?:today|this week|yesterday|tonight|it)(?:'s| was| is| has been)\s+)?"
+    r"(?:(?:a|an|such a|what a|so|really|pretty|very)\s+)*(?:long|rough|tough|hard|busy|great|good|bad|crazy|fun|lovely|"
+    r"nice|terrible|awful|productive|exhausting|stressful|boring|slow) (?:day|week|night|morning|evening|weekend)"
+    r"(?: at (?:work|school|the office))?(?: today)?[\s!.,…]*$",
     re.I,
 )
 _EN_ABOUT_ME = re.compile(r"^(?:i|i'm|im|i am|i've|i was|i had|my)\b", re.I)
@@ -146,6 +229,22 @@ _ZH_NAME = re.compile(
     r"(?<![A-Za-z])(?!(?i:ok|lol|hi|hello|thx|h+|em+)(?![A-Za-z]))[A-Za-z][A-Za-z0-9]+|《[^》]+》|"
     r"\d+(?:\.\d+)?\s*(?:年|月|日|号|米|公里|千米|元|块|万|亿|岁|克|斤|度)"
 )
+# An English phrase that speaks (a pronoun, a reaction, a request to the assistant) rather than names a
+# thing: what a bare look-up ("tsla earnings date", "python 3.13 new features") never says.
+_EN_SPEAKS = re.compile(
+    r"\b(?:i|i'm|im|i've|i'll|i'd|me|my|mine|myself|we|we're|us|our|let's|lets|let|you|you're|youre|you've|your|yours|"
+    r"u|ur|ya|it|it's|its|that|that's|thats|this|these|those|he|she|they|him|her|them|"
+    r"lol|lmao|rofl|haha\w*|hehe\w*|wow|woah|whoa|oh|ah|aw+|ugh|hmm+|meh|yeah|yep|yup|yes|no|nope|nah|ok|okay|sure|"
+    r"cool|nice|great|awesome|amazing|good|bad|fine|wonderful|perfect|lovely|sweet|thanks?|thx|ty|please|pls|plz|"
+    r"sorry|oops|damn|omg|yay|congrats|welcome|bye|hi|hello|hey|morning|night|same|too|again|never|mind|"
+    r"whatever|exactly|indeed|true|agreed|interesting|funny|cute|love|like|hate|miss|worries|sounds|appreciate|"
+    r"tell|write|give|make|help|explain|show|say|talk|chat|play|joke|riddle|story|poem|crazy|weird|wrong|right|"
+    r"boring|bored|tired|happy|sad|just|really|so|very|what|why|how|merry|cheers|congratulations|goodnight|"
+    r"ttyl|brb|idk|tbh|imo|np|xd|maybe|probably|definitely|absolutely|totally|agree|kidding|seriously|anyway|"
+    r"alright|of course|fair enough|makes sense|no problem|all good|good point)\b",
+    re.I,
+)
+_EN_WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9'.+-]*")
 # A Chinese message that speaks to the assistant (you, me, a request) rather than naming a thing.
 _ZH_TO_YOU = re.compile(r"[你您我]|^(?:请(?!问)|帮忙|麻烦|再[来说讲写]|说[说点个一]|讲[讲个一]|能不能|能否|可不可以|可以|来[个首段一])")
 
@@ -166,13 +265,26 @@ def classify(question: str) -> Verdict:
     q = question.strip()
     if not q:
         return "chat"
-    if _ARITH.match(q) or _ARITH_WORDS.match(q):
+    if _ARITH.match(q) or _ARITH_WORDS.match(q) or _ARITH_POWER.match(q) or _UNIT_CONVERSION.match(q):
         return "chat"
+    if len(_GIVEN_QUANTITY.findall(q)) >= 2 and _COMPUTED.search(q) and not _MONEY.search(q):
+        rest = _GIVEN_QUANTITY.sub(" ", q)
+        if not (_ZH_NAME.search(rest) if is_chinese(q) else (_EN_PROPER.search(rest) or _EN_ACRONYM.search(rest))):
+            return "chat"
     return _classify_zh(q) if is_chinese(q) else _classify_en(q)
+
+
+def _before_text(q: str) -> str:
+    """What a message says before the text it carries (after its first colon)."""
+    return _BEFORE_COLON.match(q).group()
 
 
 def _classify_zh(q: str) -> Verdict:
     if _ZH_SMALL_TALK.match(q) or _ZH_WRITING.match(q) or _ZH_TRANSLATE.search(q):
+        return "chat"
+    if _ZH_GIVEN_TEXT.search(q) and not _TEXT_ORIGIN.search(_before_text(q)):
+        return "chat"
+    if _ZH_FEELING.search(q) and _ZH_ADVICE.search(q) and not _ZH_LOOK_UP.search(q):
         return "chat"
     # Chat signals give way to what asks for a fact: a name, who/where/how much, "look it up".
     names = _YEAR_OR_NUMBER.search(q) or _ZH_NAME.search(q)
@@ -200,6 +312,8 @@ def _classify_zh(q: str) -> Verdict:
 def _classify_en(q: str) -> Verdict:
     if _EN_SMALL_TALK.match(q) or _EN_WRITING.match(q) or _EN_TRANSLATE.search(q):
         return "chat"
+    if _EN_GIVEN_TEXT.search(q) and not _TEXT_ORIGIN.search(_before_text(q)):
+        return "chat"
     # Chat signals give way to what asks for a fact: a name, who/where/how much, "look it up".
     looks_up = _EN_LOOK_UP.search(q)
     if (_EN_THANKS.match(q) or _EN_WISH.match(q)) and not (looks_up or _EN_STRONG.search(q)):
@@ -209,10 +323,16 @@ def _classify_en(q: str) -> Verdict:
     names = _YEAR_OR_NUMBER.search(q) or _EN_PROPER.search(q) or _EN_ACRONYM.search(q)
     if _EN_ABOUT_YOU.search(q) and not (names or _EN_FACTUAL.search(q)):
         return "chat"
+    if _EN_MY_DAY.match(q):
+        return "chat"
     # a statement about oneself is chat even when it names a place or a day ("I hate Mondays")
     if _EN_ABOUT_ME.match(q) and not is_question(q) and not (_EN_STRONG.search(q) or looks_up):
         return "chat"
     if _EN_FACTUAL.search(q) or names:
+        return "search"
+    # What is left, when it is a phrase of two words or more that neither asks, exclaims nor speaks,
+    # names something: a bare look-up typed in lower case ("tsla earnings date"), as in Chinese.
+    if len(_EN_WORDS.findall(q)) >= 2 and not (is_question(q) or q.endswith("!") or _EN_SPEAKS.search(q)):
         return "search"
     return None
 
