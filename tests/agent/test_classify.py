@@ -221,7 +221,8 @@ def test_a_chinese_phrase_that_names_something_searches_and_one_that_speaks_to_t
     assert classify("帮我想个标题") == "chat"
 
 
-@pytest.mark.parametrize("question", ["cheap flights to NYC", "GDP排名", "《三体》", "hotels near LAX"])
+@pytest.mark.parametrize("question", ["cheap flights to NYC", "GDP排名", "《三体》", "hotels near LAX",
+                                      "tell me about NATO"])  # "tell" speaks: only the acronym names
 def test_an_acronym_a_latin_name_in_chinese_or_a_title_is_a_name_to_look_up(question):
     assert classify(question) == "search"
 
@@ -354,6 +355,8 @@ def test_a_calculation_over_two_given_quantities_is_arithmetic_unless_it_names_o
     assert classify("20米和15米相差多少") == "chat"  # exactly two quantities are enough
     assert classify("Everest is 8849 m and Lhotse 8516 m, what's the difference?") != "chat"  # two names
     assert classify("2 TB and 4 TB drives in a NAS, total capacity") == "search"  # an acronym
+    assert classify("100米和200米的世界纪录") == "search"  # two quantities, nothing computed from them
+    assert classify("100 m and 200 m world record") == "search"
 
 
 @pytest.mark.parametrize("question", ["用英语写一封请假邮件", "用李白的风格写首诗", "用Java写个快速排序", "改一下语病：他昨天去北京了去"])
