@@ -146,8 +146,9 @@ class Settings(_SectionSettings):
     parse_deadline_s: float = 3.0  # a page still parsing after this is abandoned, its worker replaced
     parse_memory_mb: int = 1024  # what one worker may allocate beyond its start; 0 = no cap
     # How a page's main text is found (search/extract.py EXTRACTORS): "fast" (one lexbor parse,
-    # trafilatura once; a third of the CPU, same F1: bench/cpu.py) or "trafilatura" (as before).
-    extractor: Literal["fast", "trafilatura"] = "fast"
+    # trafilatura once; a third of the CPU, same F1: bench/cpu.py), "lean" (fast, but a page that reads
+    # like one plain article keeps the lexbor text without trafilatura) or "trafilatura" (as before).
+    extractor: Literal["fast", "lean", "trafilatura"] = "fast"
     index_document_deadline_s: float = 60.0  # `websearch index`: one file (a long PDF) may take this long
 
     # --- selecting evidence (agent.evidence_policy.EvidencePolicy: context_tokens, source_tokens, …) ---

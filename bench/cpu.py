@@ -53,7 +53,7 @@ from testkit.web import LocalWeb
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "bench" / "corpus"  # 64 pages with navigation, ads and comments around the article
-PATHS = ("fast", "trafilatura")
+PATHS = ("fast", "lean", "trafilatura")
 EVAL_SETS = {"bench/data (125)": ROOT / "bench" / "data" / "trafilatura_eval"}
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -282,7 +282,7 @@ def print_extraction_row(row: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--paths", default=",".join(PATHS), help="extraction paths, comma list (fast, trafilatura)")
+    parser.add_argument("--paths", default=",".join(PATHS), help="extraction paths, comma list (fast, lean, trafilatura)")
     parser.add_argument("--levels", default="1,8", help="concurrent clients, comma list")
     parser.add_argument("--answers", type=int, default=48, help="answers per level: the corpus' first N questions")
     parser.add_argument("--redis-url", help="the server's store and caches in this Redis (default: in-process)")

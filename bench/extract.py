@@ -82,6 +82,7 @@ def _shipped(raw: bytes, name: str, extractor: str = "fast") -> str:
 
 METHODS = {
     "shipped": ("shipped (search/extract.py, fast)", None),
+    "shipped_lean": ("shipped, WEBSEARCH_EXTRACTOR=lean", None),
     "shipped_trafilatura": ("shipped, WEBSEARCH_EXTRACTOR=trafilatura", None),
     "default": ("trafilatura.extract defaults", {}),
     "recall": ("trafilatura favor_recall=True", {"favor_recall": True}),
@@ -92,7 +93,7 @@ METHODS = {
 def run_method(key: str, raw: bytes, html_text: str, name: str) -> str:
     options = METHODS[key][1]
     if options is None:
-        return _shipped(raw, name, "trafilatura" if key == "shipped_trafilatura" else "fast")
+        return _shipped(raw, name, {"shipped_trafilatura": "trafilatura", "shipped_lean": "lean"}.get(key, "fast"))
     return trafilatura.extract(html_text, **options) or ""
 
 

@@ -41,9 +41,11 @@ MAX_TEXT_CHARS = 100_000
 # How an HTML page's main text is found: "fast" (search/html_text.py: one lexbor parse for the
 # recall check and the metadata, trafilatura once without its second opinions) or "trafilatura"
 # (the path shipped before: trafilatura with its metadata and fallbacks, an lxml recall check and a
-# second, recall-oriented trafilatura run when the first lost the article). Setting `extractor`.
-Extractor = Literal["fast", "trafilatura"]
-EXTRACTORS: tuple[Extractor, ...] = ("fast", "trafilatura")
+# second, recall-oriented trafilatura run when the first lost the article). "lean": the fast path,
+# but a page whose lexbor blocks read like one plain article keeps them and skips trafilatura
+# (html_text.plain_article: about one real page in five). Setting `extractor`.
+Extractor = Literal["fast", "lean", "trafilatura"]
+EXTRACTORS: tuple[Extractor, ...] = ("fast", "lean", "trafilatura")
 
 # --- charsets ---------------------------------------------------------------------------------
 
@@ -325,8 +327,10 @@ def extract_page(
             return snippet_page(result, "binary or undecodable content", "unreadable")
         if fetched.content_type == "text/plain":
             body = clean_plain(text)
-        elif extractor == "fast":
-            meta, body, fallback = html_text.extract_html(text, fetched.final_url, recall_check=recall_check)
+        elif extractor in ("fast", "lean"):
+            meta, body, fallback = html_text.extract_html(
+                text, fetched.final_url, recall_check=recall_check, lean=extractor == "lean"
+            )
             body = _clean_extracted(body, fallback, result)
         else:
             meta = trafilatura_extract(text, fetched.final_url)

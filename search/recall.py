@@ -52,6 +52,11 @@ def _weight(text: str) -> int:
     return len(text) + sum(map(len, _HAN.findall(text)))  # runs, not one match per character
 
 
+def block_weight(text: str) -> int:
+    """A block's weighted characters as the article test counts them (BLOCK_CHARS): spaces included."""
+    return _weight(text)
+
+
 def _squash(text: str) -> str:
     return " ".join(text.split())
 
