@@ -177,7 +177,8 @@ def heldout_rule() -> list[dict]:
     tuned); `fresh` is bench/data/decide_fresh.json, written before its author read the rule. Only the
     fresh set's `test` half is held out now: tune on the rest. `fresh2` is bench/data/decide_fresh2.json,
     a second set written before its author read the rule or the other sets; its `all` rows are the whole
-    set (both halves), a clean held-out figure only while no half of it has been tuned on."""
+    set (both halves), a clean held-out figure only while no half of it has been tuned on. Its tuning half
+    has since been tuned on (with old and fresh): only fresh2's `test` half is held out now."""
     import hashlib
     from pathlib import Path
 
