@@ -520,3 +520,26 @@ def test_chinese_thanks_with_an_english_word_of_address_are_chat(question):
 def test_any_plans_is_asked_of_the_assistant_but_what_do_you_call_asks_a_name():
     assert classify("Any plans for the weekend?") == "chat"
     assert classify("What do you call a group of crows?") != "chat"
+
+
+# The survivors of the classify mutation row after the fourth tuning, each killed by a case below.
+def test_a_mostly_english_message_with_a_few_chinese_characters_is_read_as_english():
+    assert is_question("can you tell me what 宫保鸡丁 is")  # 4 of 28 characters: English, asked with "can"
+
+
+@pytest.mark.parametrize("question", ["平均身高180cm算高吗", "average height of a man 180 cm"])
+def test_one_given_quantity_beside_a_computed_word_is_no_calculation(question):
+    assert classify(question) == "search"
+
+
+def test_ones_own_people_named_without_asking_a_decision_is_no_personal_advice():
+    assert classify("男朋友生日送什么礼物") == "search"
+    assert classify("what to get my girlfriend for valentines") != "chat"
+
+
+def test_ones_own_feeling_asking_what_to_do_with_a_question_mark_is_still_chat():
+    assert classify("我最近好焦虑，该怎么办？") == "chat"
+
+
+def test_personal_advice_beside_a_name_searches():
+    assert classify("should I tell my boss I got an offer from Google") == "search"
