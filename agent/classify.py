@@ -38,7 +38,14 @@ _EN_SMALL_TALK = re.compile(
 )
 _ZH_SMALL_TALK = re.compile(
     r"^(?:你|您)?(?:非常|十分|太|真是)?(?:你好|您好|嗨|哈喽|早上好|下午好|晚上好|晚安|谢谢|多谢|感谢|再见|拜拜|你是谁|你叫什么|你能做什么|你好吗|"
-    r"最近好吗|最近怎么样|最近还好吗|在吗|好的|没问题|辛苦了|真的|是|为什么|什么意思|然后|怎么了|对|你确定)[\s，,。.！!？?~～呀啊哦啦吗呢你您]*$"
+    r"最近好吗|最近怎么样|最近还好吗|在吗|在不在|在么|在嘛|有人在?|(?:你)?人呢|好的|"
+    r"(?:你|您)?(?:今天|最近|这几天|这周)?过得(?:怎么样|咋样|如何|好吗|还好吗?)|没问题|辛苦了|真的|是|为什么|什么意思|然后|怎么了|对|你确定)[\s，,。.！!？?~～呀啊哦啦吗呢你您]*$"
+)
+# A greeting before the message proper ("你好呀，…", "早啊 …", "hey, …"): the rest decides.
+_GREETING_LEAD = re.compile(
+    r"^(?:你好|您好|嗨|哈喽|早上好|早安|早|晚上好|下午好|hi|hello|hey|good (?:morning|afternoon|evening)|morning)"
+    r"[呀啊鸭哦啦～~！!，,。.\s]+(?=\S)",
+    re.I,
 )
 _EN_WRITING = re.compile(
     r"^(?:please\s+)?(?:can you\s+|could you\s+)?(?:translate|rewrite|rephrase|paraphrase|reword|proofread|"
@@ -74,11 +81,46 @@ _ZH_FEELING = re.compile(
     r"(?:我|我的|最近|好|太|真|有点|有些|挺|很|特别|非常|超级?)(?:心情)?(?:饿|困|累|烦|忙|闷|难过|伤心|无聊|紧张|焦虑|郁闷|孤独|迷茫|"
     r"难受|沮丧|崩溃|烦躁|委屈|失落|emo|心累|自卑|害怕|不开心|不好)|压力(?:好|太|很|特别|有点|非常)?大|心情不好|不开心|失恋|分手了"
 )
+# A question about the conversation itself ("我们刚才聊到哪了", "what were we talking about"): the answer is
+# in the conversation, not on the web.
+_ABOUT_CONVERSATION = re.compile(
+    r"(?:我们|咱们|你|我)(?:刚才|刚刚|之前|前面|上面)(?:说|聊|讲|提|问|谈)|[聊说讲]到哪|"
+    r"\bwhere were we\b|\bwhat (?:were|was) (?:we|i) (?:talking|saying|asking)\b|"
+    r"\b(?:you|we) (?:just |earlier |already )?(?:said|mentioned|talked about|discussed|were (?:talking|saying))\b|"
+    r"\b(?:this|our) (?:chat|conversation)\b",
+    re.I,
+)
+# Personal advice: a decision or an approach asked about one's own life or people ("should I quit my job",
+# "how do I tell my boss …", "我和男朋友吵架了，我该先道歉吗", "要不要辞职"), when nothing else in the
+# message is a fact to look up ("should I bring an umbrella tomorrow" searches).
+_ADVICE_ASK = re.compile(
+    r"要不要|该不该|应不应该|是不是该|(?:我|咱)(?:还)?(?:应该|该)|^(?:so\s+)?should i\b|\bdo you think i should\b|"
+    r"\bhow (?:do|can|should) i (?:tell|ask|talk to|say no to|deal with|handle|convince|apologi[sz]e to|approach|"
+    r"confront|comfort|cheer up|forgive|break up with|get over|make up with)\b",
+    re.I,
+)
+_PERSONAL = re.compile(
+    r"[妈爸他她]|父母|家人|男朋友|女朋友|男友|女友|老公|老婆|对象|朋友|同事|老板|领导|室友|同学|闺蜜|孩子|"
+    r"吵架|分手|辞职|跳槽|表白|道歉|原谅|结婚|离婚|纠结|复合|冷战|"
+    r"\b(?:my|our) (?:\w+ )?(?:boss|manager|friends?|mom|mum|mother|dad|father|parents?|wife|husband|partner|"
+    r"girlfriend|boyfriend|sister|brother|family|coworkers?|colleagues?|roommates?|ex|kids?|son|daughter|job|crush|teacher)\b|"
+    r"\b(?:him|her|them|quit|break up|apologi[sz]e|propose|confess|forgive|divorce|marry)\b",
+    re.I,
+)
 _ZH_ADVICE = re.compile(r"^[^谁哪多]*(?:怎么办|该怎么[办做]|怎么调整|怎么缓解|怎么走出来|怎么面对)[\s？?。!！啊呀呢吧]*$")
 _ARITH = re.compile(
     r"^(?:what(?:'s| is)|how much is|calculate|compute|solve|(?:帮我)?(?:计算|算)(?:一下)?|请问)?\s*[\d\s().]+"
-    r"(?:(?:[-+*/×÷^xX]|加上?|减去?|乘以?|除以)\s*[\d\s().]+)+"
+    r"(?:(?:再|然后|then\s)?\s*(?:[-+*/×÷^xX]|加上?|减去?|乘以?|除以)\s*[\d\s().]+)+"
     r"(?:=\s*\??|equals?\s*\??|等于多少|等于几|是多少|等于)?[\s?？。!！]*$",
+    re.I,
+)
+
+# An equation over a letter to solve ("把 2x+3=11 解一下", "solve 3x - 5 = 10", "x^2 = 49"): algebra on what is given.
+_TERM = r"\(?(?:\d+(?:\.\d+)?[a-z]?|[a-z])(?:\^\d+|²|³)?\)?"
+_EXPRESSION = rf"{_TERM}(?:\s*[-+*/]\s*{_TERM})*"
+_EQUATION = re.compile(
+    rf"^(?:solve|求解|解方程|帮我解|解|把)?[:：\s]*(?=[^=]*[a-z]){_EXPRESSION}\s*=\s*{_EXPRESSION}"
+    r"\s*(?:解一下|求解|[,，]?\s*(?:求|solve for|find)\s*[a-z])?[\s?？。!！]*$",
     re.I,
 )
 
@@ -125,21 +167,27 @@ _UNIT_CONVERSION = re.compile(
 # what is its area?", "3个苹果和5个梨一共几个"): two numbers with their units, a quantity computed from
 # them, and neither a name nor a price to look up beside them ("iPhone 16 和 iPhone 15 相差多少钱").
 # A unit of one letter needs its space ("4 m", not "5G").
+_ZH_COUNT = rf"[一二两三四五六七八九十百千万]+\s*(?:(?:{_ZH_UNIT})|[个只本张元块人岁颗条辆件台])"
+_EN_MONEY = r"dollars?|bucks|euros?|yuan|rmb|美元|欧元"
 _GIVEN_QUANTITY = re.compile(
-    rf"(?<![\d.A-Za-z])\d+(?:\.\d+)?(?:\s*(?:%|(?:{_ZH_UNIT})|[个只本张元块人岁颗条辆件台]|(?:{_EN_UNIT})(?<=[A-Za-z]{{2}})\b)"
-    rf"|\s+[a-z]\b)",
+    rf"(?<![\d.A-Za-z])\d+(?:\.\d+)?(?:\s*(?:%|(?:{_ZH_UNIT})|[个只本张元块人岁颗条辆件台]|(?:{_EN_UNIT}|{_EN_MONEY})(?<=[A-Za-z]{{2}})\b)"
+    rf"|\s+[a-z]\b)|\$\s*\d+(?:\.\d+)?|{_ZH_COUNT}",
     re.I,
 )
+# Every number a message gives, with a unit or bare ("spend 85", "月薪12000"), and an amount of money given
+# ("$84", "240 dollars", "一百块"): a sum over the user's own money is arithmetic; a price asked is not.
+_NUMBER = re.compile(rf"(?<![\d.A-Za-z])\d+(?:\.\d+)?|{_ZH_COUNT}")
+_GIVEN_MONEY = re.compile(rf"\$\s*\d|\d\s*(?:元|块|{_EN_MONEY})|[一二两三四五六七八九十百千万]\s*[元块]", re.I)
 _COMPUTED = re.compile(
-    r"面积|周长|体积|平均|总和|总共|一共|合计|相差|差多少|剩下|还剩|剩几|\b(?:area|perimeter|volume|average|sum|"
-    r"total|altogether|left over|left|remain(?:s|ing)?|difference)\b",
+    r"面积|周长|体积|平均|总和|总共|一共|合计|相差|差多少|剩下|还剩|剩几|平分|均分|每人|\b(?:area|perimeter|volume|average|sum|"
+    r"total|altogether|left over|left|remain(?:s|ing)?|difference|split|each|per person|tip)\b",
     re.I,
 )
 _MONEY = re.compile(r"钱|价|费|\b(?:price|cost|costs|pay|fee|fees)\b", re.I)
 # Questions about the assistant itself (its tastes, its nature, whether it can help): nothing to search
 # for, unless they also ask a fact (who, when, a name, a year...).
 _EN_ABOUT_YOU = re.compile(
-    r"\b(?:do|did|are|were|can|could|will|would|have)\s+you\b|\bwhat (?:do|are) you\b|\bhow do you feel\b|"
+    r"\b(?:do|did|are|were|can|could|will|would|have)\s+you\b(?! call\b)|\bwhat (?:do|are) you\b(?! call\b)|\bhow do you feel\b|"
     r"\byour (?:favou?rite|opinion|hobby|hobbies|name)\b",
     re.I,
 )
@@ -147,7 +195,7 @@ _ZH_ABOUT_YOU = re.compile(r"^(?:请问)?(?:你|您)")
 # ...and about its own tastes, age or nature, even when asked with 哪/几/which/how old ("猫和狗你更喜欢哪个",
 # "How old are you?"): chat, unless they ask it to look something up.
 _EN_YOURSELF = re.compile(
-    r"\bhow old are you\b|\byou (?:like|love|prefer|enjoy|dream|feel|hate|believe|live|sleep|wake)\b|"
+    r"\bhow old are you\b|^any plans\b|\byou (?:like|love|prefer|enjoy|dream|feel|hate|believe|live|sleep|wake)\b|"
     r"\b(?:are|were) you(?: doing)?\s*(?:today|now)?[?!.]*$|\b(?:are|were) you (?:a|an|real|human|alive|ok|okay|happy|sad|sure|"
     r"free|busy|bored|tired|doing)\b|\b(?:made|created|built|trained|designed|developed|named) you\b|"
     r"\bwhat(?:'s| is) up with you\b|\bhow(?:'s| is| was| were| are) your\b|\byour (?:favou?rite|best friend|family|day|weekend|week|plans?|hobby|hobbies)\b",
@@ -157,18 +205,18 @@ _ZH_YOURSELF = re.compile(r"[你您](?:更|最|比较|还)?(?:喜欢|爱|觉得|
 # Chat said anywhere in a Chinese message: thanks, farewells, praise, laughter, acknowledgements,
 # and asking for the last answer again, simpler or shorter ("说得简单一点", "请再短一点").
 _ZH_CHAT = re.compile(
-    r"谢谢|多谢|感谢|晚安|再见|拜拜|[明回改]天见|回头[见聊]|下次聊|改天聊|哈哈|嘿嘿|呵呵|^[哇嗯哦噢喂嘿哎唉]|"
+    r"谢谢|谢[啦了咯喽]|多谢|感谢|晚安|再见|拜拜|[明回改]天见|回头[见聊]|下次聊|改天聊|哈哈|嘿嘿|呵呵|^[哇嗯哦噢喂嘿哎唉]|"
     r"干得|真棒|太棒|好棒|厉害|漂亮|太逗|幽默|^(?:算了|没事|没关系|不好意思|对不起|不客气|不用了|好的|好吧|行吧|可以的|是的|对的|收到|知道了|明白了)|"
     r"(?:简单|简短|详细|具体|短|慢)(?:一)?[点些]|说点|再说|"
     # reactions to the last answer, wishes for the night, asking the assistant what it is up to
-    r"^(?:有意思|没意思|一般般?|还行|不错|可以可以|有道理|原来如此)[\s!！。.~～啊呀哦吧啦嘛]*$|好好休息|早点[睡休]|注意身体|在干嘛|干嘛呢|在忙什么"
+    r"^(?:有意思|没意思|一般般?|还行|不错|可以可以|有道理|原来如此)[\s!！。.~～啊呀哦吧啦嘛]*$|好好休息|早点[睡休]|注意身体|在干嘛|干嘛呢|忙(?:什么|啥)"
 )
 # Remarks rather than questions: a feeling ("有点饿了", "好无聊"), a wish ("周末愉快"), an exclamation
 # ("今天天气真好"), a sentence ended by a particle ("今天好冷啊", "讲个故事吧", "不聊了") — chat when nothing
 # in them asks (an interrogative word or particle) or names a thing.
 _ZH_REMARK = re.compile(
     r"(?:好|太|真|有点|挺)(?:饿|困|累|冷|热|无聊|紧张|开心|高兴|难过|伤心|烦|忙|闷|兴奋)|^[饿困累冷热烦忙闷]了|真好|太好了|"
-    r"(?:快乐|愉快|顺利|加油|保重|[啊呀啦哦嘛哇吧了])[\s!！。.~～]*$"
+    r"(?:快乐|愉快|顺利|加油|保重|[啊呀鸭啦哦嘛哇吧了])[\s!！。.~～\u2600-\u27bf\U0001f300-\U0001faff]*$"
 )
 _ZH_ASKING = re.compile(r"什么|怎么|为什么|如何|谁|哪|几|多少|多[高长远大重深宽久快]|是否|有没有|是不是|[吗呢？?]")
 # Thanks with a compliment ("Thanks, you're the best"), and what users say about themselves ("I had a
@@ -189,7 +237,13 @@ _EN_MY_DAY = re.compile(
     r"(?: at (?:work|school|the office))?(?: today)?[\s!.,…]*$",
     re.I,
 )
-_EN_ABOUT_ME = re.compile(r"^(?:i|i'm|im|i am|i've|i was|i had|my)\b", re.I)
+# ... also with the "I" left out: "feeling kinda lonely tonight"
+_EN_ABOUT_ME = re.compile(
+    r"^(?:i|i'm|im|i am|i've|i was|i had|my|feel(?:ing)? (?:so |really |kinda |kind of |a bit |pretty |very |super |quite )*"
+    r"(?:sad|lonely|alone|tired|down|bad|good|great|sick|stupid|lost|anxious|stressed|depressed|bored|happy|like|awful|"
+    r"terrible|low|empty|overwhelmed|exhausted|nervous|scared|angry|upset))\b",
+    re.I,
+)
 _ZH_ABOUT_ME = re.compile(r"我(?![国省市校军方])(?![^《》]*》)")  # "我国" is a country; 《我和我的祖国》 a film
 _EN_LOOK_UP = re.compile(r"\b(?:know|find|look up|search|tell me|show me|need|looking for)\b", re.I)
 _ZH_LOOK_UP = re.compile(r"想知道|[你您]知道|知不知道|[查搜]|告诉我|介绍|了解一下|想问|请问")
@@ -226,7 +280,7 @@ _EN_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[- ][A-Z][a-z0-9]+)*
 # Chinese, a Latin-lettered name ("华为Mate 70", "GDP"), a title in 《》, a number with its unit.
 _EN_ACRONYM = re.compile(r"\b(?!(?:OK|LOL|LMAO|ROFL|OMG|WTF|BRB|THX|TY|BTW|IDK|TBH|IMO|FYI|XD|GG)\b)[A-Z]{2,}s?\b")
 _ZH_NAME = re.compile(
-    r"(?<![A-Za-z])(?!(?i:ok|lol|hi|hello|thx|h+|em+)(?![A-Za-z]))[A-Za-z][A-Za-z0-9]+|《[^》]+》|"
+    r"(?<![A-Za-z])(?!(?i:ok|okay|lol|hi|hello|hey|thx|thanks?|ty|bro|sis|dude|guys?|man|sorry|pls|plz|please|bye|yeah|yes|nice|cool|wow|omg|h+|ha(?:ha)+|em+)(?![A-Za-z]))[A-Za-z][A-Za-z0-9]+|《[^》]+》|"
     r"\d+(?:\.\d+)?\s*(?:年|月|日|号|米|公里|千米|元|块|万|亿|岁|克|斤|度)"
 )
 # An English phrase that speaks (a pronoun, a reaction, a request to the assistant) rather than names a
@@ -267,7 +321,17 @@ def classify(question: str) -> Verdict:
         return "chat"
     if _ARITH.match(q) or _ARITH_WORDS.match(q) or _ARITH_POWER.match(q) or _UNIT_CONVERSION.match(q):
         return "chat"
-    if len(_GIVEN_QUANTITY.findall(q)) >= 2 and _COMPUTED.search(q) and not _MONEY.search(q):
+    if _EQUATION.match(q):
+        return "chat"
+    # a request to write, rewrite or translate, whatever the language of the text it carries
+    # ("翻译成中文：I'll be late tonight", "translate into English: 我明天不去了")
+    if _ZH_WRITING.match(q) or _EN_WRITING.match(q):
+        return "chat"
+    if lead := _GREETING_LEAD.match(q):
+        rest = q[lead.end():]
+        return classify(rest) or ("search" if is_question(rest) else "chat")
+    given = len(_NUMBER.findall(q)) >= 2 and _GIVEN_QUANTITY.search(q)
+    if given and _COMPUTED.search(q) and (_GIVEN_MONEY.search(q) or not _MONEY.search(q)):
         rest = _GIVEN_QUANTITY.sub(" ", q)
         if not (_ZH_NAME.search(rest) if is_chinese(q) else (_EN_PROPER.search(rest) or _EN_ACRONYM.search(rest))):
             return "chat"
@@ -279,8 +343,16 @@ def _before_text(q: str) -> str:
     return _BEFORE_COLON.match(q).group()
 
 
+def _about_us(q: str, factual: re.Pattern, look_up: re.Pattern) -> bool:
+    """A question about the conversation that asks nothing looked up, or personal advice with nothing
+    else in it to look up."""
+    if _ABOUT_CONVERSATION.search(q):
+        return not look_up.search(q)
+    return bool(_ADVICE_ASK.search(q) and _PERSONAL.search(q) and not factual.search(_ADVICE_ASK.sub(" ", q)))
+
+
 def _classify_zh(q: str) -> Verdict:
-    if _ZH_SMALL_TALK.match(q) or _ZH_WRITING.match(q) or _ZH_TRANSLATE.search(q):
+    if _ZH_SMALL_TALK.match(q) or _ZH_TRANSLATE.search(q):
         return "chat"
     if _ZH_GIVEN_TEXT.search(q) and not _TEXT_ORIGIN.search(_before_text(q)):
         return "chat"
@@ -290,6 +362,8 @@ def _classify_zh(q: str) -> Verdict:
     names = _YEAR_OR_NUMBER.search(q) or _ZH_NAME.search(q)
     asks = _ZH_STRONG.search(q) or names
     looks_up = _ZH_LOOK_UP.search(q)
+    if _about_us(q, _ZH_FACTUAL, _ZH_LOOK_UP) and not names:
+        return "chat"
     if _ZH_CHAT.search(q) and not (asks or looks_up):
         return "chat"
     if _ZH_REMARK.search(q) and not (_ZH_ASKING.search(q) or names or looks_up):
@@ -298,7 +372,8 @@ def _classify_zh(q: str) -> Verdict:
         return "chat"
     if _ZH_ABOUT_YOU.match(q) and not (asks or _ZH_FACTUAL.search(q)):
         return "chat"
-    if _ZH_ABOUT_ME.search(q) and not _ZH_QUESTION.search(q) and not (_ZH_STRONG.search(q) or looks_up):
+    # one's own feelings, told with no "I" ("最近压力好大，睡不着"), unless beside a name ("好饿啊，KFC")
+    if (_ZH_ABOUT_ME.search(q) or (_ZH_FEELING.search(q) and not names)) and not _ZH_QUESTION.search(q) and not (_ZH_STRONG.search(q) or looks_up):
         return "chat"
     if _ZH_FACTUAL.search(q) or names or looks_up:
         return "search"
@@ -310,7 +385,7 @@ def _classify_zh(q: str) -> Verdict:
 
 
 def _classify_en(q: str) -> Verdict:
-    if _EN_SMALL_TALK.match(q) or _EN_WRITING.match(q) or _EN_TRANSLATE.search(q):
+    if _EN_SMALL_TALK.match(q) or _EN_TRANSLATE.search(q):
         return "chat"
     if _EN_GIVEN_TEXT.search(q) and not _TEXT_ORIGIN.search(_before_text(q)):
         return "chat"
@@ -321,6 +396,8 @@ def _classify_en(q: str) -> Verdict:
     if _EN_YOURSELF.search(q) and not looks_up:
         return "chat"
     names = _YEAR_OR_NUMBER.search(q) or _EN_PROPER.search(q) or _EN_ACRONYM.search(q)
+    if _about_us(q, _EN_FACTUAL, _EN_LOOK_UP) and not names:
+        return "chat"
     if _EN_ABOUT_YOU.search(q) and not (names or _EN_FACTUAL.search(q)):
         return "chat"
     if _EN_MY_DAY.match(q):

@@ -2,7 +2,7 @@
 
     python -m bench.decide            # scripted Megrez, tools and plain models, and the real SmolLM2
     python -m bench.decide --no-smollm2
-    python -m bench.decide --heldout  # the plain protocol's rule on the labelled sets (old, fresh), both halves
+    python -m bench.decide --heldout  # the plain protocol's rule on the labelled sets (old, fresh, fresh2), both halves
 
 Factual questions (people, places, numbers, dates, prices, news) and chit-chat (greetings, thanks,
 arithmetic, translation, rewriting, writing), 8 of each in English and 8 in Chinese, none of them
@@ -175,7 +175,10 @@ def heldout_rule() -> list[dict]:
     labelled set, half and language. Two sets: `old` is bench/data/decide_heldout.json plus every
     question of bench/data/heldout.json as a factual row (both halves were seen while the rule was
     tuned); `fresh` is bench/data/decide_fresh.json, written before its author read the rule. Only the
-    fresh set's `test` half is held out now: tune on the rest."""
+    fresh set's `test` half is held out now: tune on the rest. `fresh2` is bench/data/decide_fresh2.json,
+    a second set written before its author read the rule or the other sets; its `all` rows are the whole
+    set (both halves), a clean held-out figure only while no half of it has been tuned on. Its tuning half
+    has since been tuned on (with old and fresh): only fresh2's `test` half is held out now."""
     import hashlib
     from pathlib import Path
 
@@ -188,12 +191,14 @@ def heldout_rule() -> list[dict]:
         half = "tune" if hashlib.sha256(qid.encode()).digest()[0] % 2 == 0 else "test"
         old.append({"id": qid, "lang": q["lang"], "label": "search", "question": q["question"], "split": half})
     fresh = json.loads((data / "decide_fresh.json").read_text())["questions"]
+    fresh2 = json.loads((data / "decide_fresh2.json").read_text())["questions"]
     table = []
-    for name, rows in (("old", old), ("fresh", fresh)):
-        for half in ("tune", "test"):
+    for name, rows in (("old", old), ("fresh", fresh), ("fresh2", fresh2)):
+        for half in ("tune", "test", "all") if name == "fresh2" else ("tune", "test"):
             for lang in ("en", "zh"):
-                factual = [r for r in rows if r["split"] == half and r["lang"] == lang and r["label"] == "search"]
-                chat = [r for r in rows if r["split"] == half and r["lang"] == lang and r["label"] == "chat"]
+                rows_in = [r for r in rows if half in ("all", r["split"]) and r["lang"] == lang]
+                factual = [r for r in rows_in if r["label"] == "search"]
+                chat = [r for r in rows_in if r["label"] == "chat"]
                 table.append({
                     "set": name, "half": half, "lang": lang, "factual": len(factual), "chat": len(chat),
                     "searched_when_needed": sum(rule_wants_search(r["question"]) for r in factual) / len(factual),
@@ -209,20 +214,20 @@ def main() -> None:
     parser.add_argument("--no-smollm2", action="store_true", help="skip the real model (slow on a busy CPU)")
     parser.add_argument("--limit", type=int, default=None, help="at most this many questions of each kind and language")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--heldout", action="store_true", help="only the plain rule on the labelled sets (old and fresh)")
+    parser.add_argument("--heldout", action="store_true", help="only the plain rule on the labelled sets (old, fresh, fresh2)")
     args = parser.parse_args()
     if args.heldout:
         table = heldout_rule()
         if args.json:
             print(json.dumps(table, indent=2, ensure_ascii=False))
             return
-        print(f"{'set':5} {'half':5} {'lang':4} {'factual':>7} {'searched':>8} {'chat':>5} {'searched':>8}"
+        print(f"{'set':6} {'half':5} {'lang':4} {'factual':>7} {'searched':>8} {'chat':>5} {'searched':>8}"
               "  (plain protocol: the rule decides)")
         for line in table:
-            print(f"{line['set']:5} {line['half']:5} {line['lang']:4} {line['factual']:>7} "
+            print(f"{line['set']:6} {line['half']:5} {line['lang']:4} {line['factual']:>7} "
                   f"{line['searched_when_needed']:8.3f} {line['chat']:>5} {line['searched_chat']:8.3f}")
             # The misses a tuner may look at: every row of the old set (both halves were seen), the
-            # fresh set's tuning half; the fresh test half's are only in --json.
+            # fresh sets' tuning halves; the test halves' (and fresh2's whole-set rows) are only in --json.
             if (line["set"] == "old" or line["half"] == "tune") and line["wrong"]:
                 print("      wrong: " + " | ".join(line["wrong"]))
         return
