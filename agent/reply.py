@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from typing import Any, Callable
 
 from agent.citations import CitationRewriter, shown
@@ -16,22 +17,74 @@ from inference.base import LLM, GenerationParams, Message, RouteKey
 from inference.megrez import FunctionCall, FunctionCallError, FunctionCallParser, TextDelta, decode_call
 
 
-_SENTENCES = re.compile(r"[^.!?。！？\n]+[.!?。！？\n]")
+# A sentence: a run of non-terminators and the terminator after it. The run's start is anchored
+# (`[^…]+[…]` alone finds the same sentences, but tries every later start of an unfinished one and
+# fails on each: the square of its length, on every token of the reply).
+_SENTENCE_STARTS = re.compile(r"(?<![^.!?。！？\n])[^.!?。！？\n]+[.!?。！？\n]")
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def _normal(sentence: str) -> str:
+    return " ".join(sentence.split()).lower()
+
+
+def _looping_tail(text: str) -> bool:
+    """The end is the same few characters three times over (and not a rule of dashes)."""
+    tail = text[-240:]
+    if not tail:
+        return False
+    last = tail[-1]
+    return any(
+        tail[-1 - period] == last  # a cheap first test: most periods fail it
+        and tail[-period:] == tail[-2 * period : -period] == tail[-3 * period : -2 * period]
+        and any(c.isalnum() for c in tail[-period:])  # a rule of dashes is a table, not a loop
+        for period in range(4, len(tail) // 3 + 1)
+    )
 
 
 def repeating(text: str) -> bool:
     """The reply has started to go round in circles (a small model's loop): its last sentence says
     again what an earlier one said, or its end is the same few words three times over."""
-    unbroken = re.sub(r"(?<=\d)\.(?=\d)", "·", text)  # 1.2 is a number, not two sentences
-    sentences = [" ".join(s.split()).lower() for s in _SENTENCES.findall(unbroken)]
+    unbroken = _DECIMAL_POINT.sub("·", text)  # 1.2 is a number, not two sentences
+    sentences = [_normal(s) for s in _SENTENCE_STARTS.findall(unbroken)]
     if len(sentences) >= 2 and len(sentences[-1]) >= 10 and sentences[-1] in sentences[:-1]:
         return True
-    tail = text[-240:]
-    return any(
-        tail[-period:] == tail[-2 * period : -period] == tail[-3 * period : -2 * period]
-        and any(c.isalnum() for c in tail[-period:])  # a rule of dashes is a table, not a loop
-        for period in range(4, len(tail) // 3 + 1)
-    )
+    return _looping_tail(text)
+
+
+class LoopCheck:
+    """`repeating(text)` for a text that only grows, without reading it all again each time: the
+    sentences that can no longer change are counted once. A sentence is settled once its ending
+    is: only a final "." after a digit may still turn out to be a decimal point ("1." then "2")."""
+
+    def __init__(self) -> None:
+        self.settled: Counter[str] = Counter()  # settled sentences, normalised
+        self.last = ""  # the last settled one
+        self.count = 0  # how many are settled
+        self.done = 0  # where the text after the settled sentences starts
+
+    def __call__(self, text: str) -> bool:
+        # Decimal points after `done` are those of the whole text: the character before `done` ends
+        # a sentence, so it is no digit, and the pattern wants a digit on each side.
+        rest = _DECIMAL_POINT.sub("·", text[self.done :])
+        open_point = len(text) >= 2 and text[-1] == "." and text[-2].isdigit()  # "… 1." may yet be "… 1.2"
+        pending: str | None = None
+        settled_to = 0
+        for match in _SENTENCE_STARTS.finditer(rest):
+            sentence = _normal(match.group())
+            if open_point and match.end() == len(rest):
+                pending = sentence
+                break
+            self.settled[sentence] += 1
+            self.last, self.count = sentence, self.count + 1
+            settled_to = match.end()
+        self.done += settled_to
+        if pending is not None:  # the sentences: the settled ones, then this one
+            if self.count >= 1 and len(pending) >= 10 and pending in self.settled:
+                return True
+        elif self.count >= 2 and len(self.last) >= 10 and self.settled[self.last] >= 2:
+            return True
+        return _looping_tail(text)
 
 
 class Reply:
@@ -122,10 +175,11 @@ async def stream_reply(
         if tools
         else llm.chat_stream(messages, params, route=route)
     )
+    looping = LoopCheck()  # repeating(reply.text), reading only what is new
     try:
         async for chunk in stream:
             await handle(parser.feed(chunk))
-            if reply.call is None and repeating(reply.text):
+            if reply.call is None and looping(reply.text):
                 reply.looped = True
                 break  # closing the stream stops the generation: what was shown stays the answer
     finally:

@@ -122,13 +122,16 @@ class EventStream(StreamingResponse):
         )
 
     async def _frames(self, items: AsyncIterator[Outgoing]) -> AsyncIterator[bytes]:
-        async for item in _with_heartbeats(items, self._heartbeat_s):
-            if item is None:
+        # The events ready together (a burst of model tokens behind a busy loop) go out in one
+        # write: the same bytes, one pass through the middlewares and one socket write for all.
+        async for batch in _ready(items, self._heartbeat_s):
+            if batch is None:
                 yield HEARTBEAT
                 continue
-            if item.event is not None:
-                self._watch.sent(item.event)
-            yield frame(self.format, item)
+            for item in batch:
+                if item.event is not None:
+                    self._watch.sent(item.event)
+            yield frame(self.format, batch[0]) if len(batch) == 1 else b"".join([frame(self.format, item) for item in batch])
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         self._watch = watch(scope)
@@ -139,11 +142,16 @@ class EventStream(StreamingResponse):
         await super().__call__(scope, receive, send)
 
 
-async def _with_heartbeats(items: AsyncIterator[Outgoing], every_s: float) -> AsyncIterator[Outgoing | None]:
-    """`items`, with None whenever none came for `every_s`. The items are produced in one task of
-    their own (the whole generator runs in one context, as it would unwrapped), handed over one at
-    a time; when the stream ends early (client gone, drain) that task is cancelled and awaited."""
-    handoff: asyncio.Queue = asyncio.Queue(maxsize=1)
+# How far the items may run ahead of the socket (events made but not yet written).
+AHEAD = 64
+
+
+async def _ready(items: AsyncIterator[Outgoing], every_s: float) -> AsyncIterator[list[Outgoing] | None]:
+    """`items`, as lists of those that are ready at once, in order, with None whenever none came for
+    `every_s`. The items are produced in one task of their own (the whole generator runs in one
+    context, as it would unwrapped), up to AHEAD of the consumer; when the stream ends early (client
+    gone, drain) that task is cancelled and awaited."""
+    handoff: asyncio.Queue = asyncio.Queue(maxsize=AHEAD)
     done = object()
 
     async def produce() -> None:
@@ -158,26 +166,32 @@ async def _with_heartbeats(items: AsyncIterator[Outgoing], every_s: float) -> As
                 await close()  # cancelled between items, too: the generator's own cleanup runs
         await handoff.put(done)
 
-    loop = asyncio.get_running_loop()
-    producer = loop.create_task(produce())
-    getter: asyncio.Task | None = None
+    producer = asyncio.get_running_loop().create_task(produce())
     try:
         while True:
-            # One pending get, kept across heartbeats: a timed-out wait never loses an item.
-            getter = getter or loop.create_task(handoff.get())
-            finished, _ = await asyncio.wait({getter}, timeout=every_s if every_s > 0 else None)
-            if not finished:
-                yield None
-                continue
-            item, getter = getter.result(), None
-            if item is done:
-                return
-            if isinstance(item, Exception):
-                raise item
-            yield item
+            if handoff.empty():
+                try:
+                    # A get cut off by the timeout loses nothing: the item it was woken for stays queued.
+                    async with asyncio.timeout(every_s if every_s > 0 else None):
+                        ready = [await handoff.get()]
+                except TimeoutError:
+                    yield None
+                    continue
+            else:
+                ready = [handoff.get_nowait()]
+            while not handoff.empty():
+                ready.append(handoff.get_nowait())
+            batch: list[Outgoing] = []
+            for item in ready:
+                if item is done or isinstance(item, Exception):
+                    if batch:
+                        yield batch
+                    if item is done:
+                        return
+                    raise item
+                batch.append(item)
+            yield batch
     finally:
-        for task in (getter, producer):
-            if task is not None:
-                task.cancel()
+        producer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await producer

@@ -176,7 +176,7 @@ def service(args: argparse.Namespace) -> list[dict]:
     rows = []
     with LocalWeb(pages_dir=CORPUS / "pages") as web, ScriptedMegrez() as megrez:
         for path in args.paths:
-            for state in ("cold", "warm"):
+            for state in args.states:
                 ttl = {"search_cache_ttl_s": 0, "page_cache_ttl_s": 0} if state == "cold" else {}
                 env = subprocess_env(make_settings(web, megrez, **MANY_USERS, **ttl))
                 env["WEBSEARCH_EXTRACTOR"] = path
@@ -284,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--paths", default=",".join(PATHS), help="extraction paths, comma list (fast, lean, trafilatura)")
     parser.add_argument("--levels", default="1,8", help="concurrent clients, comma list")
+    parser.add_argument("--states", default="cold,warm", help="cache states, comma list (cold, warm)")
     parser.add_argument("--answers", type=int, default=48, help="answers per level: the corpus' first N questions")
     parser.add_argument("--redis-url", help="the server's store and caches in this Redis (default: in-process)")
     parser.add_argument("--profile", type=Path, help="py-spy the first level, cold and warm, into this folder; print its top ten")
@@ -294,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.paths = [p for p in args.paths.split(",") if p]
     args.levels = [int(n) for n in args.levels.split(",") if n.strip()]
+    args.states = [s for s in args.states.split(",") if s in ("cold", "warm")]
     result: dict = {"cpus": os.cpu_count()}
     if not args.skip_service:
         if not args.json:

@@ -7,6 +7,7 @@ stream must close the socket so vLLM aborts that generation and frees its batch 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 from typing import Any
@@ -289,11 +290,13 @@ class OpenAIServerLLM:
                 if body.get("tools") and response.status_code in (400, 422, 501) and not isinstance(error, PromptTooLong):
                     raise ToolsUnsupported(self.name, f"refused a request with tools ({error.message})")
                 raise guided_refused(body, response.status_code, error)
-            async for line in response.aiter_lines():
+            lines = response.aiter_lines()
+            async for line in lines:
                 if not line.startswith("data:"):
                     continue  # blank separators, `: ping` comments, `event:` lines
                 payload = line[5:].strip()
                 if payload == "[DONE]":
+                    await _read_to_end(lines)
                     break
                 chunk = parse_chunk(self.name, payload)
                 if chunk.get("usage"):
@@ -337,6 +340,27 @@ def guided_refused(body: dict[str, Any] | None, status: int, error: LLMError) ->
     if body and body.get("response_format") and status in (400, 422, 501) and about_format:
         return StructuredOutputUnsupported(error.backend or "", f"cannot follow response_format: {error.message}")
     return error
+
+
+# After `[DONE]`: how long and how many lines the end of the response may take to arrive.
+AFTER_DONE_S = 0.5
+AFTER_DONE_LINES = 16
+
+
+async def _read_to_end(lines: AsyncIterator[str]) -> None:
+    """The response's last bytes after `[DONE]` (the end of its chunked body): read, the connection
+    goes back to the client's pool and the next generation reuses it; unread, closing the response
+    closes the connection and every generation opened a new one. Bounded: a server that sends on or
+    holds the response open has its connection closed, as before."""
+    try:
+        async with asyncio.timeout(AFTER_DONE_S):
+            count = 0
+            async for _ in lines:
+                count += 1
+                if count > AFTER_DONE_LINES:
+                    return
+    except (TimeoutError, httpx.HTTPError):
+        pass  # the answer is whole; only the connection is not kept
 
 
 def _extra_roles(messages: list[Message]) -> bool:

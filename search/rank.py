@@ -208,6 +208,16 @@ class BM25:
         self.avg_length = (sum(self.lengths) / len(self.lengths)) if documents else 0.0
         self._idf: dict[str, float] = {}  # computed for the terms asked about, not the whole vocabulary
 
+    @classmethod
+    def counted(cls, docs: Sequence[Counter], lengths: Sequence[float]) -> BM25:
+        """From documents already counted (each passage's terms, its context's at their weight, and its
+        length, as `__init__` counts them): pages ranked again are not counted again."""
+        bm25 = cls.__new__(cls)
+        bm25.docs, bm25.lengths = list(docs), list(lengths)
+        bm25.avg_length = (sum(bm25.lengths) / len(bm25.lengths)) if bm25.docs else 0.0
+        bm25._idf = {}
+        return bm25
+
     def idf(self, term: str) -> float:
         if (value := self._idf.get(term)) is None:
             n = len(self.docs)
@@ -225,6 +235,20 @@ class BM25:
             if tf:
                 total += self.idf(term) * tf * (K1 + 1) / (tf + norm)
         return total
+
+    def scores(self, query: list[str]) -> list[float]:
+        """`score(query, i)` for every document: the same sums, term by term in the same order."""
+        terms = list(set(query))  # a set built from the same list iterates in the same order
+        out = []
+        for doc, length in zip(self.docs, self.lengths):
+            norm = K1 * (1 - B + B * length / self.avg_length) if self.avg_length else K1
+            total = 0.0
+            for term in terms:
+                tf = doc.get(term, 0)
+                if tf:
+                    total += self.idf(term) * tf * (K1 + 1) / (tf + norm)
+            out.append(total)
+        return out
 
 
 # A word of the question that names nobody: in a follow-up it points back at the conversation.
@@ -286,6 +310,38 @@ def _indexed(
     return tuple(own), tuple(tuple(title_terms + tokenize(p.text)) for p in own), heading_terms
 
 
+class _Counted:
+    """A page's passages as BM25 counts them (context at `weight`), and which of them hold each
+    answer shape asked about so far: kept with the split page, for the next question that reads it."""
+
+    def __init__(self, terms: Sequence[Sequence[str]], context: Sequence[Sequence[str]], weight: float) -> None:
+        self.docs: list[Counter] = []
+        self.lengths: list[float] = []
+        for own, extra in zip(terms, context):  # BM25.__init__'s counting, passage by passage
+            doc, length = Counter(own), float(len(own))
+            if extra:
+                for term in extra:
+                    doc[term] += weight
+                length += weight * len(extra)
+            self.docs.append(doc)
+            self.lengths.append(length)
+        self.shaped: dict[tuple[str, int], tuple[bool, ...]] = {}  # (pattern, flags) -> per passage
+
+
+@functools.lru_cache(maxsize=INDEXED_PAGES)
+def _counted(url: str, title: str, text: str, context: bool, weight: float) -> _Counted:
+    _, terms, heading_terms = _indexed(url, title, text, context)
+    return _Counted(terms, heading_terms, weight)
+
+
+def _shaped(counted: _Counted, passages: Sequence[Passage], shape: re.Pattern[str]) -> tuple[bool, ...]:
+    """Which of a page's passages hold a string of `shape` (searched once per page and shape)."""
+    key = (shape.pattern, shape.flags)
+    if (found := counted.shaped.get(key)) is None:
+        found = counted.shaped[key] = tuple(bool(shape.search(p.text)) for p in passages)
+    return found
+
+
 def _ask_terms(question: str) -> list[str]:
     """The latest question's own terms, without the pronouns that stand for the conversation's subject."""
     for pronoun in _PRONOUNS_ZH:
@@ -315,16 +371,13 @@ def rank_passages(
     or two passages after the one the conversation points at are lifted too: "what did she say
     next?" is answered below the passage that names her. With `alias` a name asked meets its acronym
     on the pages and an acronym its name (search/aliases.py)."""
-    indexed = [_indexed(page.url, page.title, page.text or page.snippet, context) for page in pages]
-    # Copies: the scores below belong to this question, the cached passages to the page.
-    passages = [p.model_copy() for own, _, _ in indexed for p in own]
-    if not passages:
+    keys = [(page.url, page.title, page.text or page.snippet, context) for page in pages]
+    indexed = [_indexed(*key) for key in keys]
+    counted = [_counted(*key, CONTEXT_WEIGHT) for key in keys]
+    cached = [p for own, _, _ in indexed for p in own]  # the page's: scored below through copies
+    if not cached:
         return []
-    bm25 = BM25(
-        [terms for _, own, _ in indexed for terms in own],
-        [terms for _, _, own in indexed for terms in own],
-        CONTEXT_WEIGHT,
-    )
+    bm25 = BM25.counted([doc for c in counted for doc in c.docs], [n for c in counted for n in c.lengths])
     # The user's question says what kind of answer is wanted; the model's query names the subject.
     shapes = answer_shapes(question)
     texts = [f"{page.title}\n{page.text or page.snippet}" for page in pages] if alias else []
@@ -333,25 +386,33 @@ def rank_passages(
         asked = set(ask)
         conversation = " ".join([query, *history[-2:]])
         topic = [t for t in tokenize(f"{conversation} {aliases(conversation, texts) if alias else ''}") if t not in asked]
-        ask_scores = [bm25.score(ask, i) for i in range(len(passages))]
-        topic_scores = [bm25.score(topic, i) for i in range(len(passages))]
+        ask_scores = bm25.scores(ask)
+        topic_scores = bm25.scores(topic)
         best_topic: dict[str, float] = {}
-        for passage, value in zip(passages, topic_scores):
+        for passage, value in zip(cached, topic_scores):
             best_topic[passage.url] = max(best_topic.get(passage.url, 0.0), value)
         top_ask, top_topic = max(ask_scores) or 1.0, max(topic_scores) or 1.0
-        after = _after(passages, topic_scores) if lookahead else [0.0] * len(passages)
+        after = _after(cached, topic_scores) if lookahead else [0.0] * len(cached)
         scores = [
             (a / top_ask + TOPIC_WEIGHT * t / top_topic + NEXT_WEIGHT * n / top_topic)
             * (1 + PAGE_WEIGHT * best_topic[p.url] / top_topic)
-            for p, a, t, n in zip(passages, ask_scores, topic_scores, after)
+            for p, a, t, n in zip(cached, ask_scores, topic_scores, after)
         ]
     else:
         asked = f"{question} {query}"
         terms = tokenize(f"{asked} {aliases(asked, texts)}" if alias else asked)
-        scores = [bm25.score(terms, i) for i in range(len(passages))]
-    for passage, score in zip(passages, scores):
-        if score and shapes and any(shape.search(passage.text) for shape in shapes):
-            score *= 1 + ANSWER_TYPE_BOOST
-        passage.score = round(score, 6)
+        scores = bm25.scores(terms)
+    if shapes:  # a passage holding a string of the kind asked for (searched once per page and shape)
+        shaped = [
+            any(found)
+            for c, (own, _, _) in zip(counted, indexed)
+            for found in zip(*(_shaped(c, own, shape) for shape in shapes))
+        ]
+        scores = [score * (1 + ANSWER_TYPE_BOOST) if score and hit else score for score, hit in zip(scores, shaped)]
+    # Copies: the scores belong to this question, the cached passages to the page. A passage that
+    # scores nothing is the page's own (its score 0.0, never written: nothing sets a passage's fields).
+    passages = [
+        p.model_copy(update={"score": rounded}) if (rounded := round(score, 6)) else p for p, score in zip(cached, scores)
+    ]
     order = {page.url: i for i, page in reversed(list(enumerate(pages)))}
     return sorted(passages, key=lambda p: (-p.score, order.get(p.url, 0), p.position))

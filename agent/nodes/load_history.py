@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 
 from langgraph.runtime import Runtime
@@ -57,14 +58,16 @@ async def load_history(state: AgentState, runtime: Runtime[Deps]) -> dict:
     turns = await runtime.context.store.get(state.conversation_id)
     depth = state.depth or settings.default_depth
     budget = history_tokens(settings, state.question, depth)
-    # Counting a long history's tokens is CPU work: off the event loop, which keeps serving others.
-    start = await asyncio.to_thread(
+    window = functools.partial(
         history_window,
         turns,
         start=turns[-1].history_start if turns else 0,
         max_turns=settings.history_turns,
         budget_tokens=max(budget, 0),
     )
+    # Counting a long history's tokens is CPU work: off the event loop, which keeps serving others
+    # (a new conversation has nothing to count: no thread's round trip for it).
+    start = await asyncio.to_thread(window) if turns else window()
     return {
         "history": turns[start:],
         "history_start": start,

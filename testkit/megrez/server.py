@@ -38,7 +38,7 @@ class ScriptedMegrez(MegrezSettings, LoopbackServer):
     runs; `port`: the port to listen on (None: a free one).
 
     Recorded: `requests` (every POST to /v1/chat/completions or /v1/completions: {"method", "path", "headers",
-    "body" (parsed JSON or None), "raw"}), `streams` (per stream: pieces, sent, completed,
+    "body" (parsed JSON or None), "raw", "peer" (the client's address: a connection reused keeps it)}), `streams` (per stream: pieces, sent, completed,
     disconnected), `disconnects` (requests whose client went away before the end; generation stops).
     Addresses: `url` (http://127.0.0.1:PORT), `base_url` (url + "/v1"), `port`.
     """
@@ -54,7 +54,7 @@ class ScriptedMegrez(MegrezSettings, LoopbackServer):
             self.script = list(self.script)  # used up as it answers: the caller's list stays whole
 
         self.base_url = f"{self.url}/v1"
-        self.requests: list[dict] = []  # {"method", "path", "body" (parsed JSON or None), "raw", "headers"}
+        self.requests: list[dict] = []  # {"method", "path", "body" (parsed JSON or None), "raw", "headers", "peer"}
         self.streams: list[dict] = []  # {"id", "path", "pieces", "sent", "completed", "disconnected"}
         self.prefix_log: list[dict] = []  # {"path", "messages", "prompt_tokens", "cached_tokens"}
         self.disconnects = 0
@@ -147,6 +147,7 @@ class ScriptedMegrez(MegrezSettings, LoopbackServer):
                     "raw": body.decode("utf-8", "replace"),
                     # lower-cased names, as HTTP/ASGI give them (routing headers are checked on these)
                     "headers": {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
+                    "peer": tuple(scope.get("client") or ()),  # the client's (host, port): one per connection
                 }
             )
 

@@ -3,7 +3,7 @@ and what was shown is the answer."""
 
 from __future__ import annotations
 
-from agent.reply import repeating, stream_reply
+from agent.reply import LoopCheck, repeating, stream_reply
 from inference.base import GenerationParams, Message, TextStream
 
 
@@ -45,3 +45,37 @@ async def test_the_loop_is_stopped_and_what_was_shown_is_kept():
     reply = await stream_reply(model, [Message(role="user", content="?")], GenerationParams(), sources=set(), show=False)
     assert reply.looped and model.closed and model.sent == 2
     assert reply.text == "It opened in 2021. The bridge cost 420 million euros. The bridge cost 420 million euros. "
+
+
+def _repeating_as_written_first(text: str) -> bool:
+    """`repeating` as it was first written (a scan from every start): the reference the fast ones keep."""
+    import re
+
+    unbroken = re.sub(r"(?<=\d)\.(?=\d)", "·", text)
+    sentences = [" ".join(s.split()).lower() for s in re.findall(r"[^.!?。！？\n]+[.!?。！？\n]", unbroken)]
+    if len(sentences) >= 2 and len(sentences[-1]) >= 10 and sentences[-1] in sentences[:-1]:
+        return True
+    tail = text[-240:]
+    return any(
+        tail[-period:] == tail[-2 * period : -period] == tail[-3 * period : -2 * period]
+        and any(c.isalnum() for c in tail[-period:])
+        for period in range(4, len(tail) // 3 + 1)
+    )
+
+
+def test_the_check_as_a_reply_streams_agrees_with_the_whole_text_at_every_step():
+    # Numbers that end a sentence and then go on ("1." then "2"), repeats, Chinese, tables, lines.
+    import random
+
+    pieces = ["It cost 1", ".", "2", " million", ". ", "The bridge cost 420 million euros", "! ", "? ", "\n",
+              "青川大桥全长1", "。", "公里", "| a | b |", "--- ", "2022, ", "Yes", "Opened in 2021", " ", "...", "A"]
+    steps = ["It cost 1", ".", "2 million. ", "It cost 1", "."]  # "1." read as a sentence, then as 1.2
+    check = LoopCheck()
+    for n in range(1, len(steps) + 1):
+        assert check("".join(steps[:n])) == _repeating_as_written_first("".join(steps[:n])) is False
+    rng = random.Random(25)
+    for _ in range(1000):
+        check, text = LoopCheck(), ""
+        for _ in range(rng.randint(1, 40)):
+            text += "".join(rng.choice(pieces) for _ in range(rng.randint(1, 3)))
+            assert check(text) == _repeating_as_written_first(text) == repeating(text), repr(text)

@@ -218,6 +218,13 @@ async def test_breaking_out_of_a_stream_drops_the_connection(llm, fake_vllm):
     assert not any(stream["completed"] for stream in fake_vllm.streams)
 
 
+async def test_streams_one_after_another_reuse_one_connection(llm, fake_vllm):
+    # vLLM behind TLS or a router: a new connection per generation is a handshake per answer step.
+    for _ in range(3):
+        assert "".join([text async for text in llm.chat_stream(MESSAGES, PARAMS)]) == fake_vllm.reply
+    assert len({request["peer"] for request in posted(fake_vllm)}) == 1
+
+
 async def test_a_shared_client_is_used_and_not_closed(fake_vllm):
     async with httpx.AsyncClient() as shared:
         llm = OpenAIServerLLM(fake_vllm.base_url, "megrez", client=shared)

@@ -236,3 +236,17 @@ def test_tokenize_drops_possessives_and_stop_words_and_pairs_chinese_characters(
     assert tokenize("Jane's brother's 1990s: the much 该桥的总投资 was 56 亿元") == [
         "jan", "broth", "1990s", "该", "桥", "总", "投", "资", "该桥", "桥的", "的总", "总投", "投资", "56", "亿", "元", "亿元",
     ]
+
+
+def test_the_answer_shape_boost_follows_each_question_on_a_page_ranked_before() -> None:
+    """What a page's passages hold (a sum, a date) is found once per page and kind of answer; each
+    question still lifts the passages shaped like its own answer (here the only difference)."""
+    filler = " ".join(["Visitors walk along the river path near the old harbour every evening."] * 6)
+    page = Page(
+        url="http://c/",
+        title="",
+        text=f"Aurora Bridge figures: 3 euros. {filler}\n\nAurora Bridge figures: May 2021. {filler}",
+    )
+    for _ in range(2):  # the second time from what the first kept
+        assert "May 2021" in rank_passages([page], "When? Aurora Bridge figures")[0].text
+        assert "3 euros" in rank_passages([page], "What price? Aurora Bridge figures")[0].text
