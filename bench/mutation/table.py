@@ -169,8 +169,9 @@ MODULES: dict[str, Module] = {
     ),
     "protocols": Module(
         {
-            "agent/protocols/__init__.py": None, "agent/protocols/base.py": None, "agent/protocols/megrez.py": None,
-            "agent/protocols/plain.py": None, "agent/protocols/tools.py": None,
+            # deciding first; the choice and the shared parts (their type aliases and __all__) last
+            "agent/protocols/megrez.py": None, "agent/protocols/tools.py": None, "agent/protocols/plain.py": None,
+            "agent/protocols/base.py": None, "agent/protocols/__init__.py": None,
         },
         [  # the prompts and the choice first (no model), then decide in process, then the service
             "tests/agent/test_protocols.py",
