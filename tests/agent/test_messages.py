@@ -205,3 +205,15 @@ def test_a_plain_answer_prompt_is_the_conversation_then_the_results_as_a_user_tu
         ("user", "[[citation:1]] It cost 420 million euros."),
     ]
     assert (sent[0].role, sent[0].content) == ("system", prompts.plain_system("en", DAY))
+
+
+def test_a_turn_saved_with_no_call_or_no_query_replays_no_call():
+    from agent.protocols.tools import tools_conversation
+
+    stored = {"question": "When did the Aurora Bridge open?", "answer": "In 2021 [1].", "model_answer": "In 2021 [citation:1].",
+              "observation": "[[citation:1]] Aurora (https://a.eu)\nIt opened in 2021.", "searched": True}
+    no_call = Turn.model_validate({**stored, "queries": ["Aurora Bridge opening"]})  # Megrez replays the call it made
+    no_query = Turn.model_validate({**stored, "function_call": render_call("Aurora Bridge opening")})  # tools, the query
+    asked = [("user", stored["question"]), ("assistant", stored["model_answer"])]
+    assert [(m.role, m.content) for m in conversation(state("And the cost?", [no_call]), DAY, websearch=True)[1:-1]] == asked
+    assert [(m.role, m.content) for m in tools_conversation(state("And the cost?", [no_query]), DAY)[1:-1]] == asked
