@@ -223,6 +223,12 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "(searched=True comes with rounds=[first]): the rounds are never empty there",
     ("rounds", "agent/budget.py", "EvidenceBudget", "True -> False"):
         "frozen=True only refuses assignment: a budget is built once by for_round and only read after",
+    ("rounds", "agent/budget.py", "for_request", "operand dropped: state.context_tokens == settings.context_tokens"):
+        "a request asking for the service's own budget gets ratio min(1, max(room, 1)) = 1: a copy holding the "
+        "same numbers",
+    ("rounds", "agent/budget.py", "for_request", "operand dropped: not settings.context_tokens"):
+        "a request's context_tokens comes only from for_context_size (Perplexity, Responses), a multiple of "
+        "settings.context_tokens: with that 0 it is 0 too, and the clause before returns first",
     # -- protocols ------------------------------------------------------------------------------------
     **{
         ("protocols", "agent/protocols/__init__.py", MODULE_SCOPE, description):
