@@ -123,7 +123,7 @@ async def test_with_searching_off_megrez_is_offered_no_function_and_a_stray_call
 
 async def test_a_megrez_direct_answer_streams_exactly_as_it_is_kept(engine, megrez):
     shown, output = await run(engine, question="Hello there!")
-    assert not output.searched and output.answer and shown == output.answer
+    assert not output.searched and output.no_answer is None and output.answer and shown == output.answer
 
 
 async def test_with_search_always_a_megrez_draft_is_never_shown(engine, megrez):
@@ -162,6 +162,13 @@ async def test_a_tools_call_without_a_usable_query_searches_the_question(tools, 
     tools_model.script = [reply]  # no query, or a call garbled past reading
     _, output = await run(tools, question=UNPLACED)
     assert output.searched and output.queries[0] == write_query(UNPLACED, [])
+
+
+async def test_a_tools_call_without_a_query_is_not_searched_as_the_word_none(tools, tools_model):
+    question = "Why is none of the Aurora Bridge's original steel left?"
+    tools_model.script = [call({})]
+    _, output = await run(tools, question=question)
+    assert output.searched and output.queries[0] == write_query(question, [])
 
 
 async def test_with_searching_off_a_tools_model_is_offered_no_tool(tools, tools_model, local_web):
