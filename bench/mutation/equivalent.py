@@ -255,6 +255,12 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
             "replayed() keeps only rounds whose observation is set (a str, maybe empty): `or ''` is never taken"
         for path, scope in (("agent/protocols/megrez.py", "round_messages"), ("agent/protocols/tools.py", "tool_rounds"))
     },
+    ("protocols", "agent/protocols/tools.py", "usable_query", "operand dropped: bool(query)"):
+        "an empty query shares no word with the conversation: about_conversation refuses it all the same",
+    ("protocols", "agent/protocols/tools.py", "usable_query", "30 -> 31"):
+        "the English description's first 30 characters end mid-word ('…query that na'), so a query holding "
+        "them holds the 31st too whenever a model copied the description; the Chinese one is 24 characters, "
+        "whole either way",
     # -- rank -----------------------------------------------------------------------------------------
     **{
         ("rank", "search/rank.py", MODULE_SCOPE, description): "a size tuned on bench/retrieval.py (passages of about "
