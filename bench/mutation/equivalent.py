@@ -210,6 +210,57 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("pool-routing", "inference/pool.py", "PooledLLM._order", "0 -> 1"):
         "next()'s default is never taken: with load_factor >= 1 the least loaded of n endpoints carrying t requests "
         "has at most floor(t / n), and floor(t / n) + 1 <= ceil((t + 1) / n) <= the bound",
+    # -- rounds ---------------------------------------------------------------------------------------
+    **{
+        ("rounds", "agent/rounds.py", MODULE_SCOPE, description): "the Refusal type alias, read by annotations only"
+        for description in ("element dropped: 'rounds'", "element dropped: 'time'")
+    },
+    ("rounds", "agent/rounds.py", "refusal", "operand dropped: state.started_at"):
+        "load_history, the graph's first step, always sets started_at from time.monotonic() (never 0.0): the "
+        "0.0 default is only seen by a state built outside the graph, which never asks for another round",
+    ("rounds", "agent/rounds.py", "record_observation", "guard removed: if not state.rounds"):
+        "its one caller, the answer step, runs only after a search, and decide records round 1 with every search "
+        "(searched=True comes with rounds=[first]): the rounds are never empty there",
+    ("rounds", "agent/budget.py", "EvidenceBudget", "True -> False"):
+        "frozen=True only refuses assignment: a budget is built once by for_round and only read after",
+    ("rounds", "agent/budget.py", "for_request", "operand dropped: state.context_tokens == settings.context_tokens"):
+        "a request asking for the service's own budget gets ratio min(1, max(room, 1)) = 1: a copy holding the "
+        "same numbers",
+    ("rounds", "agent/budget.py", "for_request", "operand dropped: not settings.context_tokens"):
+        "a request's context_tokens comes only from for_context_size (Perplexity, Responses), a multiple of "
+        "settings.context_tokens: with that 0 it is 0 too, and the clause before returns first",
+    # -- protocols ------------------------------------------------------------------------------------
+    **{
+        ("protocols", "agent/protocols/__init__.py", MODULE_SCOPE, description):
+            "the ProtocolName and ProtocolSetting type aliases, read by annotations only (Settings.llm_protocol "
+            "has its own Literal)"
+        for description in ("element dropped: 'megrez'", "element dropped: 'tools'", "element dropped: 'plain'",
+                            "element dropped: 'auto'", "element dropped: 'megrez' #2", "element dropped: 'tools' #2",
+                            "element dropped: 'plain' #2")
+    },
+    **{
+        ("protocols", "agent/protocols/__init__.py", MODULE_SCOPE, f"element dropped: '{name}'"):
+            "__all__ is read only by `from agent.protocols import *`, which nothing does; the name stays importable"
+        for name in ("PROTOCOLS", "Decision", "Generation", "ModelProtocol", "ProtocolChoice", "ProtocolContext", "detect")
+    },
+    ("protocols", "agent/protocols/__init__.py", "ProtocolChoice.__init__", "setting == 'auto': Eq -> NotEq #2"):
+        "`how` is only the debug log's word (detected or set); the mutators leave log calls alone for that reason",
+    ("protocols", "agent/protocols/base.py", "Generation", "True -> False"):
+        "frozen only refuses assignment: the generation settings are built per request and only read",
+    ("protocols", "agent/protocols/base.py", "Decision", "False -> True"):
+        "echoed's default: every Decision carrying an answer sets echoed itself, and one carrying a query is "
+        "never asked (decide reads echoed only when there is no query)",
+    **{
+        ("protocols", path, scope, "operand dropped: ''"):
+            "replayed() keeps only rounds whose observation is set (a str, maybe empty): `or ''` is never taken"
+        for path, scope in (("agent/protocols/megrez.py", "round_messages"), ("agent/protocols/tools.py", "tool_rounds"))
+    },
+    ("protocols", "agent/protocols/tools.py", "usable_query", "operand dropped: bool(query)"):
+        "an empty query shares no word with the conversation: about_conversation refuses it all the same",
+    ("protocols", "agent/protocols/tools.py", "usable_query", "30 -> 31"):
+        "the English description's first 30 characters end mid-word ('…query that na'), so a query holding "
+        "them holds the 31st too whenever a model copied the description; the Chinese one is 24 characters, "
+        "whole either way",
     # -- rank -----------------------------------------------------------------------------------------
     **{
         ("rank", "search/rank.py", MODULE_SCOPE, description): "a size tuned on bench/retrieval.py (passages of about "

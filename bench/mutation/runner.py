@@ -5,6 +5,7 @@ before anything imports it (the files on disk are never touched)."""
 from __future__ import annotations
 
 import importlib
+import importlib.abc
 import importlib.util
 import os
 import signal
@@ -19,7 +20,31 @@ from bench.mutation.table import MODULES, PROJECT, ROOT, Module
 
 
 def _module_name(path: str) -> str:
-    return path.removesuffix(".py").replace("/", ".")
+    """The module a file is imported as (a package's __init__.py: the package itself)."""
+    return path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+
+
+class _MutantFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports the mutated module from its changed code whoever imports it first, the package's own
+    __init__ included (agent/protocols/__init__.py imports its protocols and keeps them in a table:
+    a mutant put in place after the package was imported would never run there)."""
+
+    def __init__(self, name: str, path: str, code) -> None:
+        self.name, self.path, self.code = name, path, code
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.name:
+            return None
+        package = self.path.endswith("/__init__.py")
+        locations = [str((ROOT / self.path).parent)] if package else None
+        return importlib.util.spec_from_file_location(fullname, ROOT / self.path, loader=self,
+                                                      submodule_search_locations=locations)
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module) -> None:
+        exec(self.code, module.__dict__)
 
 
 def _child(path: str | None, code, tests: list[str], fork_workers: bool = False) -> int:
@@ -31,17 +56,11 @@ def _child(path: str | None, code, tests: list[str], fork_workers: bool = False)
         if name.split(".")[0] in PROJECT:
             del sys.modules[name]
     if path is not None:
-        name = _module_name(path)
-        package, _, leaf = name.rpartition(".")
-        parent = importlib.import_module(package)
-        spec = importlib.util.spec_from_file_location(name, ROOT / path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
+        sys.meta_path.insert(0, _MutantFinder(_module_name(path), path, code))
         try:
-            exec(code, module.__dict__)
+            importlib.import_module(_module_name(path))
         except BaseException:  # noqa: BLE001 — a mutant that cannot even be imported is killed
             return 90
-        setattr(parent, leaf, module)
     if fork_workers:  # parse workers forked from here run the mutant too (a fork server imports the files)
         import core.workers
 

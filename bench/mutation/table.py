@@ -169,10 +169,17 @@ MODULES: dict[str, Module] = {
     ),
     "protocols": Module(
         {
-            "agent/protocols/__init__.py": None, "agent/protocols/base.py": None, "agent/protocols/megrez.py": None,
-            "agent/protocols/plain.py": None, "agent/protocols/tools.py": None,
+            # deciding first; the choice and the shared parts (their type aliases and __all__) last
+            "agent/protocols/megrez.py": None, "agent/protocols/tools.py": None, "agent/protocols/plain.py": None,
+            "agent/protocols/base.py": None, "agent/protocols/__init__.py": None,
         },
-        ["tests/agent/test_protocols.py", "tests/agent/test_messages.py", "tests/system/test_protocols.py"],
+        [  # the prompts and the choice first (no model), then decide in process, then the service
+            "tests/agent/test_protocols.py",
+            "tests/agent/test_messages.py",
+            "tests/agent/test_protocol_decide.py",
+            "tests/agent/test_condense.py::test_long_pages_are_condensed_in_one_batched_request",  # Megrez batches
+            "tests/system/test_protocols.py",
+        ],
         "the model protocols: megrez, tools, plain",
     ),
     "classify": Module({"agent/classify.py": None}, ["tests/agent/test_classify.py"], "the bilingual search rule"),

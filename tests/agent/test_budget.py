@@ -31,6 +31,12 @@ def test_quick_is_one_round_auto_the_limit_deep_more_and_more_pages():
     assert pages_per_round(SETTINGS, "deep") > pages_per_round(SETTINGS, "auto") == SETTINGS.fetch_pages
 
 
+def test_a_request_naming_no_depth_gets_the_default_depths_rounds_and_pages():
+    deep = Settings(_env_file=None, default_depth="deep", fetch_pages=5, deep_fetch_pages=8, deep_search_rounds=5)
+    assert (max_rounds(deep, None), pages_per_round(deep, None)) == (5, 8)
+    assert (max_rounds(deep, "auto"), pages_per_round(deep, "auto")) == (deep.max_search_rounds, 5)
+
+
 def test_later_rounds_read_a_smaller_share_so_the_prompt_stays_bounded():
     assert round_budget(SETTINGS, 1) == SETTINGS.context_tokens
     assert round_budget(SETTINGS, 2) == round_budget(SETTINGS, 3) == SETTINGS.context_tokens // 2

@@ -3,6 +3,8 @@
 import json
 from datetime import date
 
+import prompts
+
 from agent.nodes.answer import observation
 from agent.nodes.load_history import history_window, turn_cost
 from agent.protocols.megrez import answer_messages, conversation, render_call
@@ -164,3 +166,54 @@ def test_a_two_round_turn_renders_both_calls_and_observations_and_the_next_round
     follow_up = conversation(state("What else did she write?", [saved]), DAY, websearch=True)
     assert follow_up[: len(round_two)] == round_two  # the follow-up begins with the whole round-2 prompt
     assert follow_up[len(round_two)].content == saved.model_answer
+
+
+def test_a_tools_answer_prompt_replays_each_round_as_a_tool_call_with_its_own_id():
+    from agent.protocols.tools import ToolsProtocol
+
+    rounds = [
+        SearchRound(query="青川大桥 投资", call=render_call("青川大桥 投资"), observation="[[citation:1]] 青川"),
+        SearchRound(query="Qingchuan Bridge cost", text="It is in Sichuan. ", call="x", observation="[[citation:2]] Q"),
+    ]
+    earlier = Turn(question="When did it open?", answer="In 2021.", model_answer="In 2021 [citation:1].",
+                   rounds=[SearchRound(query="Qingchuan Bridge open", call="x", observation="[[citation:1]] open")])
+    wire = [m.wire() for m in ToolsProtocol().answer_messages(state("青川大桥的总投资是多少？", [earlier], rounds=rounds), DAY)]
+    assert [m["role"] for m in wire] == ["system", "user", "assistant", "tool", "assistant", "user",
+                                         "assistant", "tool", "assistant", "tool"]
+    calls = [(m["content"], m["tool_calls"][0]["id"], m["tool_calls"][0]["function"]["arguments"])
+             for m in wire if m.get("tool_calls")]
+    assert calls == [
+        ("", "call_search", '{"query": "Qingchuan Bridge open"}'),  # every turn's first call: the same id
+        ("", "call_search", '{"query": "青川大桥 投资"}'),  # the query as written, not \\u-escaped
+        ("It is in Sichuan. ", "call_search_2", '{"query": "Qingchuan Bridge cost"}'),
+    ]
+    assert [(m["tool_call_id"], m["content"]) for m in wire if m["role"] == "tool"] == [
+        ("call_search", "[[citation:1]] open"), ("call_search", "[[citation:1]] 青川"), ("call_search_2", "[[citation:2]] Q")
+    ]
+
+
+def test_a_plain_answer_prompt_is_the_conversation_then_the_results_as_a_user_turn():
+    from agent.protocols.plain import PlainProtocol
+
+    earlier = Turn(question="When did it open?", answer="In 2021.", model_answer="In 2021 [citation:1].",
+                   rounds=[SearchRound(query="Aurora Bridge open", call="x", observation="[[citation:1]] open")])
+    rounds = [SearchRound(query="Aurora Bridge cost", call="x", observation="[[citation:1]] It cost 420 million euros.")]
+    sent = PlainProtocol().answer_messages(state("And the cost?", [earlier], rounds=rounds), DAY)
+    assert [(m.role, m.content) for m in sent[1:]] == [
+        ("user", "When did it open?"),  # an earlier turn as question and answer, its results not repeated
+        ("assistant", "In 2021 [citation:1]."),
+        ("user", "[[citation:1]] It cost 420 million euros."),
+    ]
+    assert (sent[0].role, sent[0].content) == ("system", prompts.plain_system("en", DAY))
+
+
+def test_a_turn_saved_with_no_call_or_no_query_replays_no_call():
+    from agent.protocols.tools import tools_conversation
+
+    stored = {"question": "When did the Aurora Bridge open?", "answer": "In 2021 [1].", "model_answer": "In 2021 [citation:1].",
+              "observation": "[[citation:1]] Aurora (https://a.eu)\nIt opened in 2021.", "searched": True}
+    no_call = Turn.model_validate({**stored, "queries": ["Aurora Bridge opening"]})  # Megrez replays the call it made
+    no_query = Turn.model_validate({**stored, "function_call": render_call("Aurora Bridge opening")})  # tools, the query
+    asked = [("user", stored["question"]), ("assistant", stored["model_answer"])]
+    assert [(m.role, m.content) for m in conversation(state("And the cost?", [no_call]), DAY, websearch=True)[1:-1]] == asked
+    assert [(m.role, m.content) for m in tools_conversation(state("And the cost?", [no_query]), DAY)[1:-1]] == asked

@@ -61,3 +61,31 @@ def test_every_registered_protocol_says_everything_the_nodes_ask_of_it():
         protocol = make()
         assert protocol.name == name
         assert [a for a in sorted(asked) if not hasattr(protocol, a)] == [], name
+
+
+def _about(length: int) -> str:
+    """A query about the Aurora Bridge, exactly `length` characters long."""
+    return ("Aurora Bridge Veldmark cost " * 20)[: length - 1] + "x"
+
+
+def test_a_tools_models_query_may_run_to_200_characters_or_three_times_the_questions_length():
+    from agent.protocols.tools import usable_query
+
+    short = AgentState(question="How much did the Aurora Bridge cost?", conversation_id="c")  # 36 characters
+    assert usable_query(_about(200), short) and not usable_query(_about(201), short)
+    long = AgentState(question="How much did the Aurora Bridge in Veldmark cost " + "in total " * 8 + "?", conversation_id="c")
+    limit = 3 * len(long.question)
+    assert limit > 200
+    assert usable_query(_about(limit), long) and not usable_query(_about(limit + 1), long)
+
+
+def test_a_tools_models_query_copying_either_languages_parameter_description_is_not_used():
+    import prompts
+    from agent.protocols.tools import usable_query
+
+    state = AgentState(question="How much did the Aurora Bridge cost?", conversation_id="c")
+    assert usable_query("Aurora Bridge cost", state)
+    for language in ("en", "zh"):
+        described = prompts.search_function(language)["parameters"]["properties"]["query"]["description"]
+        assert not usable_query(f"Aurora Bridge {described}", state), language
+    assert not usable_query("", state) and not usable_query("2024-05-01T10:00:00Z", state)

@@ -24,3 +24,5 @@ def test_another_round_is_refused_at_the_round_limit_past_the_time_budget_and_fo
 
 def test_round_one_keeps_its_timing_names_later_rounds_are_suffixed():
     assert timing_key("search", 1) == "search" and timing_key("answer", 3) == "answer.3"
+    # round 2's timings are its own: they never overwrite round 1's in what the operator reads
+    assert [timing_key("search", r) for r in (1, 2)] == ["search", "search.2"]
