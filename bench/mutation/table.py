@@ -142,7 +142,7 @@ MODULES: dict[str, Module] = {
         {
             "agent/nodes/decide.py": None, "agent/nodes/rank.py": None, "agent/nodes/select.py": None,
             "agent/nodes/condense.py": None, "agent/nodes/load_history.py": None,  # cite.py: no mutation point
-            "agent/nodes/related.py": None, "agent/nodes/save.py": None,
+            "agent/nodes/related.py": None, "agent/nodes/save.py": None, "agent/nodes/verify.py": None,
         },
         [
             "tests/agent/test_graph.py",
@@ -152,8 +152,9 @@ MODULES: dict[str, Module] = {
             "tests/system/test_rounds.py::test_each_later_round_reads_its_smaller_share_of_evidence",
             "tests/system/test_rounds.py::test_follow_up_after_two_rounds_reuses_the_whole_prefix",
             "tests/api/rest/test_conversations.py",
+            "tests/api/rest/test_claims.py",  # verify: the claims event, each citation's quote, the metrics
         ],
-        "the other graph steps: decide, rank, select, condense, history, related, save",
+        "the other graph steps: decide, rank, select, condense, history, related, save, verify",
     ),
     "rounds": Module(
         {"agent/rounds.py": None, "agent/budget.py": None},
