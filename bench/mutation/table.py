@@ -135,6 +135,12 @@ MODULES: dict[str, Module] = {
             "tests/system/test_rounds.py::test_with_native_tools_the_second_search_arrives_as_a_tool_call",
             "tests/system/test_search_fallback.py::test_every_provider_down_is_a_503_naming_each",
             "tests/system/test_search_fallback.py::test_the_question_as_typed_is_searched_too_and_results_merge",
+            # the request's filters reach the provider; which provider answered is told; no empty answer
+            "tests/api/perplexity/test_sonar.py::test_language_filter_keeps_pages_in_that_language",
+            "tests/system/test_search_apis.py::test_filters_from_the_request_reach_the_api",
+            "tests/system/test_search_apis.py::test_a_429_moves_on_and_the_limited_provider_waits_out_its_retry_after",
+            "tests/system/test_no_answer.py::test_an_empty_answer_is_one_clear_line_with_the_sources_never_an_empty_200",
+            "tests/system/test_no_answer.py::test_an_answer_that_only_repeats_the_instructions_is_no_answer_and_never_streamed",
         ],
         "search, read, answer: what each graph step hands the next",
     ),
@@ -144,15 +150,21 @@ MODULES: dict[str, Module] = {
             "agent/nodes/condense.py": None, "agent/nodes/load_history.py": None,  # cite.py: no mutation point
             "agent/nodes/related.py": None, "agent/nodes/save.py": None, "agent/nodes/verify.py": None,
         },
-        [
+        [  # the unit tests first (the history window, the questions' parsing): they fail fastest
+            "tests/agent/test_messages.py",
+            "tests/agent/test_related.py",
             "tests/agent/test_graph.py",
             "tests/agent/test_condense.py",
-            "tests/agent/test_related.py",
             "tests/system/test_rounds.py::test_two_part_question_cites_two_pages_from_two_rounds",
             "tests/system/test_rounds.py::test_each_later_round_reads_its_smaller_share_of_evidence",
             "tests/system/test_rounds.py::test_follow_up_after_two_rounds_reuses_the_whole_prefix",
             "tests/api/rest/test_conversations.py",
             "tests/api/rest/test_claims.py",  # verify: the claims event, each citation's quote, the metrics
+            # decide's status, a direct answer (and an empty one), the condensing stage
+            "tests/api/rest/test_stream.py::test_events_arrive_in_the_order_a_reader_needs",
+            "tests/api/rest/test_stream.py::test_a_direct_answer_streams_without_any_search",
+            "tests/system/test_no_answer.py::test_a_direct_answer_left_empty_says_so_without_sources",
+            "tests/api/rest/test_stream.py::test_condensing_is_its_own_stage_with_a_page_count",
         ],
         "the other graph steps: decide, rank, select, condense, history, related, save, verify",
     ),
