@@ -153,6 +153,7 @@ MODULES: dict[str, Module] = {
         [  # the unit tests first (the history window, the questions' parsing): they fail fastest
             "tests/agent/test_messages.py",
             "tests/agent/test_related.py",
+            "tests/agent/test_decide.py",  # search_by_rule: the request and the rule decide, the model the rest
             "tests/agent/test_graph.py",
             "tests/agent/test_condense.py",
             "tests/system/test_rounds.py::test_two_part_question_cites_two_pages_from_two_rounds",
@@ -165,6 +166,7 @@ MODULES: dict[str, Module] = {
             "tests/api/rest/test_stream.py::test_a_direct_answer_streams_without_any_search",
             "tests/system/test_no_answer.py::test_a_direct_answer_left_empty_says_so_without_sources",
             "tests/api/rest/test_stream.py::test_condensing_is_its_own_stage_with_a_page_count",
+            "tests/api/ops/test_metrics.py::test_answers_whose_evidence_budget_widened_are_counted",
         ],
         "the other graph steps: decide, rank, select, condense, history, related, save, verify",
     ),

@@ -148,5 +148,9 @@ def test_with_checks_off_the_markers_are_shown_as_the_model_wrote_them(local_web
     megrez.careless = ["wrong_page"]
     with ServedApp(make_settings(local_web, megrez, verify=False)) as app:
         body = ask(app, question=QUESTION)
+        events = stream(app, question=QUESTION)
+        # nothing was checked: no claims event, and /metrics times and counts no check
+        assert "claims" not in [name for name, _ in events] and events[-1][0] == "done"
+        assert metric(app, "websearch_verify_duration_seconds_count") == 0 and metric(app, "websearch_claims_total") == 0
     metro = index_of(body, "veldmark-metro")
     assert body["answer"].endswith(f"[{metro}].") and body["claims"] == []  # the careless citation, unchecked
