@@ -214,3 +214,12 @@ def test_a_later_round_returns_to_a_page_read_before_for_a_passage_not_yet_shown
     assert second in done["answer"]
     assert any(second in c["text"] and c["citations"] == [number] for c in done["claims"]), done["claims"]
     assert len([p for p in pages_fetched(rounds_web) if page in p]) == 1  # not fetched again
+
+
+def test_a_question_of_punctuation_alone_searched_always_is_answered_without_a_search(app, local_web):
+    """Nothing in "?!" to search for (case, spacing and punctuation make no search): the model
+    answers from no results, rather than the request failing."""
+    local_web.clear_requests()
+    body = ask(app, question="?!", search="always")
+    assert body["answer"] and body["sources"] == [] and body["citations"] == []
+    assert searched_for(local_web) == []
