@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from testkit.app_server import ServedApp
-from testkit.megrez import ScriptedMegrez, parse_contexts
+from testkit.megrez import ScriptedMegrez, function_call, parse_contexts
 from testkit.settings import make_settings
 from testkit.web import LocalWeb, with_rounds
 
@@ -223,3 +223,13 @@ def test_a_question_of_punctuation_alone_searched_always_is_answered_without_a_s
     body = ask(app, question="?!", search="always")
     assert body["answer"] and body["sources"] == [] and body["citations"] == []
     assert searched_for(local_web) == []
+
+
+def test_a_search_call_without_a_query_searches_the_question_as_typed(app, megrez, local_web):
+    question = "How much did the Aurora Bridge in Veldmark cost?"
+    no_query = '<|function_start|>{"name": "search", "arguments": {}}<|function_end|>'
+    megrez.script = [function_call("Aurora Bridge opening"), no_query, "It cost 420 million euros [citation:1]."]
+    local_web.clear_requests()
+    body = ask(app, question=question, depth="auto")
+    assert body["search_rounds"] == 2 and body["queries"] == ["Aurora Bridge opening", question]
+    assert searched_for(local_web)[-1] == question  # round 2: the question, not "None" and not nothing
