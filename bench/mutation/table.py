@@ -175,6 +175,7 @@ MODULES: dict[str, Module] = {
             "tests/api/rest/test_stream.py::test_events_arrive_in_the_order_a_reader_needs",
             "tests/api/rest/test_stream.py::test_a_direct_answer_streams_without_any_search",
             "tests/system/test_no_answer.py::test_a_direct_answer_left_empty_says_so_without_sources",
+            "tests/system/test_no_answer.py::test_a_direct_answer_left_empty_streams_the_line_it_saves",
             "tests/api/rest/test_stream.py::test_condensing_is_its_own_stage_with_a_page_count",
             "tests/api/ops/test_metrics.py::test_answers_whose_evidence_budget_widened_are_counted",
         ],
