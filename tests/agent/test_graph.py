@@ -103,6 +103,47 @@ async def test_with_two_search_rounds_related_questions_come_once_after_the_fina
     assert {"answer", "answer.2", "search.2", "related.2"} <= set(output.timings)
 
 
+class HoldsTheAnswerForRelated(SlowToAnswer):
+    """The answer stops after its first words until the related questions are asked (5 s at most):
+    questions written beside the answer are asked while it is still being written."""
+
+    def __init__(self, inner):
+        super().__init__(inner, delay_s=0)
+        self.asked = asyncio.Event()
+
+    async def _answer(self, stream, result):
+        async for chunk in super()._answer(stream, result):
+            yield chunk
+            if chunk.strip() and not self.asked.is_set():
+                try:
+                    await asyncio.wait_for(self.asked.wait(), 5)
+                except asyncio.TimeoutError:
+                    pass
+        self.log.append("answer ends")
+
+    async def chat(self, messages, params, **kwargs):
+        self.asked.set()
+        return await super().chat(messages, params, **kwargs)
+
+
+async def test_related_questions_are_asked_beside_the_answer_while_it_is_written(deps):
+    deps.llm = HoldsTheAnswerForRelated(deps.llm.inner)
+    events = [e async for e in Engine(deps).stream(AgentInput(question=QUESTION, conversation_id="beside"))]
+    assert isinstance(events[-1], AgentOutput) and events[-1].related
+    assert deps.llm.log == ["answer writes", "related asks", "answer ends"]
+
+
+async def test_with_related_questions_off_none_are_asked_for_or_shown(local_web, megrez, workers):
+    deps = build_deps(make_settings(local_web, megrez, related_questions=False), workers=workers)
+    deps.llm = SlowToAnswer(deps.llm, delay_s=0)
+    try:
+        events = [e async for e in Engine(deps).stream(AgentInput(question=QUESTION, conversation_id="off"))]
+        assert isinstance(events[-1], AgentOutput) and events[-1].answer and events[-1].related == []
+        assert not any(isinstance(e, Related) for e in events) and "related asks" not in deps.llm.log
+    finally:
+        await close(deps)
+
+
 # --- a model on the service's own CPU (the embedded backend says so: `shared_cpu`) -------------
 
 
