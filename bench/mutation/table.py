@@ -151,6 +151,7 @@ MODULES: dict[str, Module] = {
             "tests/api/rest/test_best_of.py",
             "tests/api/rest/test_stream.py::test_words_shown_before_a_search_call_stay_in_the_final_answer",
             "tests/api/rest/test_claims.py::test_claims_of_every_search_round_point_into_the_joined_answer",
+            "tests/api/rest/test_claims.py::test_the_time_spent_checking_every_rounds_claims_is_the_time_metrics_shows",
         ],
         "search, read, answer: what each graph step hands the next",
     ),
