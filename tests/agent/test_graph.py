@@ -30,9 +30,9 @@ class SlowToAnswer:
         stream = self.inner.chat_stream(messages, params, **kwargs)
         if messages[-1].role != "observation":  # the decide step: as it is
             return stream
-        return TextStream(lambda result: self._answer(stream, result))
+        return TextStream(lambda result: self.answer_stream(stream, result))
 
-    async def _answer(self, stream, result):
+    async def answer_stream(self, stream, result):
         await asyncio.sleep(self.delay_s)  # time enough for the related step to jump the queue
         wrote = False
         try:
@@ -111,8 +111,8 @@ class HoldsTheAnswerForRelated(SlowToAnswer):
         super().__init__(inner, delay_s=0)
         self.asked = asyncio.Event()
 
-    async def _answer(self, stream, result):
-        async for chunk in super()._answer(stream, result):
+    async def answer_stream(self, stream, result):
+        async for chunk in super().answer_stream(stream, result):
             yield chunk
             if chunk.strip() and not self.asked.is_set():
                 try:
