@@ -73,6 +73,9 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     # -- graph-steps ----------------------------------------------------------------------------------
     ("graph-steps", "agent/nodes/search.py", "search", "state.round > 1: Gt -> GtE"):
         "round 1 holds one query (the decision's): its last one is all of them",
+    # -- graph-nodes ----------------------------------------------------------------------------------
+    ("graph-nodes", "agent/nodes/condense.py", "_notes", "operand dropped: not text"):
+        "an empty reply gives '' instead of None: the one caller keeps notes only `if notes`, and both are false",
     **{
         ("recall", "search/recall.py", MODULE_SCOPE, f"element dropped: '{tag}'"):
             f"lxml's HTML parser reads what is inside <{tag}> as raw text: no block tag there to read (tested)"
