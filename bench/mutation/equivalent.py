@@ -77,6 +77,16 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("graph-nodes", "agent/nodes/condense.py", "_notes", "operand dropped: not text"):
         "an empty reply gives '' instead of None: the one caller keeps notes only `if notes`, and both are false",
     **{
+        ("graph-nodes", "agent/nodes/condense.py", "condense", description):
+            "the index a condensed source is given here is never read: continue_numbering numbers every new "
+            "source after the earlier rounds' (and a page read before keeps its old number)"
+        for description in ("1 -> 2", "len(sources) + 1: Add -> Sub", "right operand dropped: len(sources) + 1",
+                            "left operand dropped: len(sources) + 1")
+    },
+    ("graph-nodes", "agent/nodes/condense.py", "condense", "operand dropped: not state.passages"):
+        "with no passages select_sources finds nothing to pack (its fallback is a page's own first passage): "
+        "0 tokens always fit the round's budget, and the step returns {} just below",
+    **{
         ("recall", "search/recall.py", MODULE_SCOPE, f"element dropped: '{tag}'"):
             f"lxml's HTML parser reads what is inside <{tag}> as raw text: no block tag there to read (tested)"
         for tag in ("script", "style", "iframe", "textarea")
