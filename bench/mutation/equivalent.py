@@ -83,6 +83,23 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         for description in ("1 -> 2", "len(sources) + 1: Add -> Sub", "right operand dropped: len(sources) + 1",
                             "left operand dropped: len(sources) + 1")
     },
+    **{
+        ("graph-nodes", "agent/nodes/load_history.py", "history_window", description):
+            "once every turn is dropped (start == len(turns)) the running total is 0 and so is the turn count, "
+            "so neither `total > refill * budget` nor `… > refill * max_turns` holds for a budget and a cap >= 0 "
+            "(load_history passes max(budget, 0)): the loop ends there with or without the bound"
+        for description in ("start < len(turns): Lt -> LtE", "operand dropped: start < len(turns)")
+    },
+    ("graph-nodes", "agent/nodes/load_history.py", "load_history", "0 -> 1"):
+        "the previous window's start with no turns stored: history_window clamps any start to len(turns) = 0",
+    ("graph-nodes", "agent/nodes/load_history.py", "load_history", "0 -> 1 #2"):
+        "a budget of 1 token instead of 0 when the question leaves no room: every turn costs at least 8 "
+        "(two messages' framing), so no turn fits either way",
+    ("graph-nodes", "agent/nodes/load_history.py", "load_history", "operand dropped: settings.default_depth"):
+        "a request naming no depth keeps depth None: every reader (agent/budget.py: max_rounds, pages_per_round, "
+        "history_tokens) takes `depth or settings.default_depth` itself, and the depth is in no response",
+    ("graph-nodes", "agent/nodes/load_history.py", "turn_words", "operand dropped: ''"):
+        "replayed() yields only rounds whose observation is not None: `or ''` never applies",
     ("graph-nodes", "agent/nodes/condense.py", "condense", "operand dropped: not state.passages"):
         "with no passages select_sources finds nothing to pack (its fallback is a page's own first passage): "
         "0 tokens always fit the round's budget, and the step returns {} just below",
