@@ -227,3 +227,19 @@ async def test_on_a_shared_cpu_related_questions_are_the_answers_next_turn(local
         assert related[-1].role == "user" and QUESTION in related[-1].content
     finally:
         await close(deps)
+
+
+async def test_on_a_shared_cpu_a_two_round_answer_asks_for_related_questions_once_after_the_final_round(
+    local_web, megrez, workers
+):
+    deps = await shared_cpu_deps(make_settings(local_web, megrez, related_questions=True), workers)
+    try:
+        question = "Where was the author of The Lantern Orchard born?"
+        events = [e async for e in Engine(deps).stream(AgentInput(question=question, conversation_id="two", depth="auto"))]
+        output = events[-1]
+        assert output.search_rounds == 2 and output.related
+        # round 1's answer ended searching again: no questions for that draft (one more reply on the CPU)
+        assert [how for how, _ in deps.llm.asked].count("chat") == 1
+        assert [type(e) for e in events].count(Related) == 1
+    finally:
+        await close(deps)
