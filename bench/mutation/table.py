@@ -148,6 +148,7 @@ MODULES: dict[str, Module] = {
             "tests/system/test_rounds.py::test_a_model_that_only_repeats_its_call_stops_searching_and_answers",
             "tests/system/test_rounds.py::test_each_round_extends_the_last_rounds_prompt",
             "tests/system/test_rounds.py::test_a_model_that_can_call_nothing_searches_once",
+            "tests/system/test_protocols.py::test_a_plain_model_that_writes_a_call_is_not_asked_again_its_words_before_it_are_the_answer",
             "tests/api/rest/test_best_of.py",
             "tests/api/rest/test_stream.py::test_words_shown_before_a_search_call_stay_in_the_final_answer",
             "tests/api/rest/test_claims.py::test_claims_of_every_search_round_point_into_the_joined_answer",
