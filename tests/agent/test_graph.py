@@ -243,3 +243,13 @@ async def test_on_a_shared_cpu_a_two_round_answer_asks_for_related_questions_onc
         assert [type(e) for e in events].count(Related) == 1
     finally:
         await close(deps)
+
+
+async def test_on_a_shared_cpu_pages_are_never_condensed_even_when_condensing_is_on(local_web, megrez, workers):
+    deps = await shared_cpu_deps(make_settings(local_web, megrez, condense=True, context_tokens=60, source_tokens=30), workers)
+    try:
+        output = await Engine(deps).answer(AgentInput(question=QUESTION, conversation_id="never-condensed", depth="auto"))
+        assert output.answer and output.searched
+        assert {how for how, _ in deps.llm.asked} == {"stream"}  # no batch (or chat) of notes before the answer
+    finally:
+        await close(deps)
