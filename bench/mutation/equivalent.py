@@ -100,6 +100,13 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "history_tokens) takes `depth or settings.default_depth` itself, and the depth is in no response",
     ("graph-nodes", "agent/nodes/load_history.py", "turn_words", "operand dropped: ''"):
         "replayed() yields only rounds whose observation is not None: `or ''` never applies",
+    **{
+        ("graph-nodes", "agent/nodes/related.py", "related", description):
+            "related_done is read only by related's route: in the final round the answer step routes to cite "
+            "itself, in the same superstep (answer and related run side by side), so cite runs once either way "
+            "and the questions returned with it land in the state all the same"
+        for description in ("True -> False", "True -> False #3")
+    },
     ("graph-nodes", "agent/nodes/verify.py", "verify", "1000 -> 1001"):
         "with no claims nothing was checked: verify_ms is 0, and 0 / 1001 is 0 / 1000",
     ("graph-nodes", "agent/nodes/verify.py", "verify", "1000 -> 1001 #3"):
