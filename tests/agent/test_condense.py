@@ -100,3 +100,9 @@ def test_relevant_text_of_exactly_the_budget_fits_and_is_not_condensed(local_web
     megrez.reset()
     ask(make_settings(local_web, megrez, condense=True, context_tokens=relevant - 1))
     assert len(condense_requests(megrez)) == 3
+
+
+def test_every_page_read_is_condensed_each_from_its_own_share_of_the_input(local_web, megrez):
+    ask(make_settings(local_web, megrez, condense=True, context_tokens=120, source_tokens=60, condense_input_tokens=100))
+    prompts = condense_requests(megrez)
+    assert len(prompts) == 3  # each of the three pages read, not only as many as one page's share holds
