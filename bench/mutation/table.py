@@ -135,6 +135,24 @@ MODULES: dict[str, Module] = {
             "tests/system/test_rounds.py::test_with_native_tools_the_second_search_arrives_as_a_tool_call",
             "tests/system/test_search_fallback.py::test_every_provider_down_is_a_503_naming_each",
             "tests/system/test_search_fallback.py::test_the_question_as_typed_is_searched_too_and_results_merge",
+            # the request's filters reach the provider; which provider answered is told; no empty answer
+            "tests/api/perplexity/test_sonar.py::test_language_filter_keeps_pages_in_that_language",
+            "tests/system/test_search_apis.py::test_filters_from_the_request_reach_the_api",
+            "tests/system/test_search_apis.py::test_a_429_moves_on_and_the_limited_provider_waits_out_its_retry_after",
+            "tests/system/test_no_answer.py::test_an_empty_answer_is_one_clear_line_with_the_sources_never_an_empty_200",
+            "tests/system/test_no_answer.py::test_an_answer_that_only_repeats_the_instructions_is_no_answer_and_never_streamed",
+            "tests/api/perplexity/test_sonar.py::test_a_date_window_also_narrows_the_providers_own_time_range",
+            "tests/api/perplexity/test_sonar.py::test_response_format_json_schema_goes_to_guided_decoding",
+            # the answer step: the round limit, a repeated call, samples, words kept before a call
+            "tests/system/test_rounds.py::test_round_limit_and_time_budget_end_with_an_answer",
+            "tests/system/test_rounds.py::test_a_model_that_only_repeats_its_call_stops_searching_and_answers",
+            "tests/system/test_rounds.py::test_each_round_extends_the_last_rounds_prompt",
+            "tests/system/test_rounds.py::test_a_model_that_can_call_nothing_searches_once",
+            "tests/system/test_protocols.py::test_a_plain_model_that_writes_a_call_is_not_asked_again_its_words_before_it_are_the_answer",
+            "tests/api/rest/test_best_of.py",
+            "tests/api/rest/test_stream.py::test_words_shown_before_a_search_call_stay_in_the_final_answer",
+            "tests/api/rest/test_claims.py::test_claims_of_every_search_round_point_into_the_joined_answer",
+            "tests/api/rest/test_claims.py::test_the_time_spent_checking_every_rounds_claims_is_the_time_metrics_shows",
         ],
         "search, read, answer: what each graph step hands the next",
     ),
@@ -142,18 +160,29 @@ MODULES: dict[str, Module] = {
         {
             "agent/nodes/decide.py": None, "agent/nodes/rank.py": None, "agent/nodes/select.py": None,
             "agent/nodes/condense.py": None, "agent/nodes/load_history.py": None,  # cite.py: no mutation point
-            "agent/nodes/related.py": None, "agent/nodes/save.py": None,
+            "agent/nodes/related.py": None, "agent/nodes/save.py": None, "agent/nodes/verify.py": None,
         },
-        [
+        [  # the unit tests first (the history window, the questions' parsing): they fail fastest
+            "tests/agent/test_messages.py",
+            "tests/agent/test_related.py",
+            "tests/agent/test_decide.py",  # search_by_rule: the request and the rule decide, the model the rest
             "tests/agent/test_graph.py",
             "tests/agent/test_condense.py",
-            "tests/agent/test_related.py",
             "tests/system/test_rounds.py::test_two_part_question_cites_two_pages_from_two_rounds",
             "tests/system/test_rounds.py::test_each_later_round_reads_its_smaller_share_of_evidence",
             "tests/system/test_rounds.py::test_follow_up_after_two_rounds_reuses_the_whole_prefix",
             "tests/api/rest/test_conversations.py",
+            "tests/api/rest/test_claims.py",  # verify: the claims event, each citation's quote, the metrics
+            # decide's status, a direct answer (and an empty one), the condensing stage
+            "tests/api/rest/test_stream.py::test_events_arrive_in_the_order_a_reader_needs",
+            "tests/api/rest/test_stream.py::test_a_direct_answer_streams_without_any_search",
+            "tests/system/test_no_answer.py::test_a_direct_answer_left_empty_says_so_without_sources",
+            "tests/system/test_no_answer.py::test_a_direct_answer_left_empty_streams_the_line_it_saves",
+            "tests/system/test_no_answer.py::test_a_reply_of_nothing_but_a_marker_to_no_source_is_a_503_naming_the_model_never_an_empty_200",
+            "tests/api/rest/test_stream.py::test_condensing_is_its_own_stage_with_a_page_count",
+            "tests/api/ops/test_metrics.py::test_answers_whose_evidence_budget_widened_are_counted",
         ],
-        "the other graph steps: decide, rank, select, condense, history, related, save",
+        "the other graph steps: decide, rank, select, condense, history, related, save, verify",
     ),
     "rounds": Module(
         {"agent/rounds.py": None, "agent/budget.py": None},

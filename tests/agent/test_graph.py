@@ -30,9 +30,9 @@ class SlowToAnswer:
         stream = self.inner.chat_stream(messages, params, **kwargs)
         if messages[-1].role != "observation":  # the decide step: as it is
             return stream
-        return TextStream(lambda result: self._answer(stream, result))
+        return TextStream(lambda result: self.answer_stream(stream, result))
 
-    async def _answer(self, stream, result):
+    async def answer_stream(self, stream, result):
         await asyncio.sleep(self.delay_s)  # time enough for the related step to jump the queue
         wrote = False
         try:
@@ -101,6 +101,47 @@ async def test_with_two_search_rounds_related_questions_come_once_after_the_fina
     related = [i for i, event in enumerate(events) if isinstance(event, Related)]
     assert len(related) == 1 and events[related[0]].related == output.related
     assert {"answer", "answer.2", "search.2", "related.2"} <= set(output.timings)
+
+
+class HoldsTheAnswerForRelated(SlowToAnswer):
+    """The answer stops after its first words until the related questions are asked (5 s at most):
+    questions written beside the answer are asked while it is still being written."""
+
+    def __init__(self, inner):
+        super().__init__(inner, delay_s=0)
+        self.asked = asyncio.Event()
+
+    async def answer_stream(self, stream, result):
+        async for chunk in super().answer_stream(stream, result):
+            yield chunk
+            if chunk.strip() and not self.asked.is_set():
+                try:
+                    await asyncio.wait_for(self.asked.wait(), 5)
+                except asyncio.TimeoutError:
+                    pass
+        self.log.append("answer ends")
+
+    async def chat(self, messages, params, **kwargs):
+        self.asked.set()
+        return await super().chat(messages, params, **kwargs)
+
+
+async def test_related_questions_are_asked_beside_the_answer_while_it_is_written(deps):
+    deps.llm = HoldsTheAnswerForRelated(deps.llm.inner)
+    events = [e async for e in Engine(deps).stream(AgentInput(question=QUESTION, conversation_id="beside"))]
+    assert isinstance(events[-1], AgentOutput) and events[-1].related
+    assert deps.llm.log == ["answer writes", "related asks", "answer ends"]
+
+
+async def test_with_related_questions_off_none_are_asked_for_or_shown(local_web, megrez, workers):
+    deps = build_deps(make_settings(local_web, megrez, related_questions=False), workers=workers)
+    deps.llm = SlowToAnswer(deps.llm, delay_s=0)
+    try:
+        events = [e async for e in Engine(deps).stream(AgentInput(question=QUESTION, conversation_id="off"))]
+        assert isinstance(events[-1], AgentOutput) and events[-1].answer and events[-1].related == []
+        assert not any(isinstance(e, Related) for e in events) and "related asks" not in deps.llm.log
+    finally:
+        await close(deps)
 
 
 # --- a model on the service's own CPU (the embedded backend says so: `shared_cpu`) -------------
@@ -184,5 +225,31 @@ async def test_on_a_shared_cpu_related_questions_are_the_answers_next_turn(local
         assert related[: len(answer)] == answer
         assert related[len(answer)].role == "assistant" and "420 million" in related[len(answer)].content
         assert related[-1].role == "user" and QUESTION in related[-1].content
+    finally:
+        await close(deps)
+
+
+async def test_on_a_shared_cpu_a_two_round_answer_asks_for_related_questions_once_after_the_final_round(
+    local_web, megrez, workers
+):
+    deps = await shared_cpu_deps(make_settings(local_web, megrez, related_questions=True), workers)
+    try:
+        question = "Where was the author of The Lantern Orchard born?"
+        events = [e async for e in Engine(deps).stream(AgentInput(question=question, conversation_id="two", depth="auto"))]
+        output = events[-1]
+        assert output.search_rounds == 2 and output.related
+        # round 1's answer ended searching again: no questions for that draft (one more reply on the CPU)
+        assert [how for how, _ in deps.llm.asked].count("chat") == 1
+        assert [type(e) for e in events].count(Related) == 1
+    finally:
+        await close(deps)
+
+
+async def test_on_a_shared_cpu_pages_are_never_condensed_even_when_condensing_is_on(local_web, megrez, workers):
+    deps = await shared_cpu_deps(make_settings(local_web, megrez, condense=True, context_tokens=60, source_tokens=30), workers)
+    try:
+        output = await Engine(deps).answer(AgentInput(question=QUESTION, conversation_id="never-condensed", depth="auto"))
+        assert output.answer and output.searched
+        assert {how for how, _ in deps.llm.asked} == {"stream"}  # no batch (or chat) of notes before the answer
     finally:
         await close(deps)

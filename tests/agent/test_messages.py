@@ -10,6 +10,7 @@ from agent.nodes.load_history import history_window, turn_cost
 from agent.protocols.megrez import answer_messages, conversation, render_call
 from agent.rounds import record_observation
 from agent.state import AgentState, SearchRound, Turn
+from core.tokens import count_tokens
 from search.models import Source
 
 DAY = date(2026, 11, 23)
@@ -70,6 +71,42 @@ def test_history_is_trimmed_by_whole_oldest_turns_only_when_the_budget_demands()
     assert 6 <= start < 10  # whole oldest turns dropped, the newest kept
     assert sum(turn_cost(t) for t in turns[start:]) <= 4 * cost
     assert history_window(turns, start=0, max_turns=5, budget_tokens=100_000) >= 5  # the turn cap
+
+
+def same_cost_turns(n: int) -> tuple[list[Turn], int]:
+    turns = [turn(f"question {i}", "word " * 100) for i in range(n)]
+    assert len({turn_cost(t) for t in turns}) == 1
+    return turns, turn_cost(turns[0])
+
+
+def test_a_history_exactly_at_its_caps_is_kept_whole():
+    turns, cost = same_cost_turns(10)
+    assert history_window(turns, start=0, max_turns=10, budget_tokens=10 * cost) == 0  # tokens and turns at the cap
+    assert history_window(turns, start=2, max_turns=8, budget_tokens=8 * cost) == 2  # from a later start alike
+
+
+def test_over_a_cap_the_window_jumps_to_the_turns_that_take_at_most_the_refill_share():
+    turns, cost = same_cost_turns(11)
+    # one turn over the token budget of ten: whole oldest turns go until the rest takes 0.6 of it (six)
+    assert history_window(turns, start=0, max_turns=50, budget_tokens=10 * cost) == 5
+    # one turn over the cap of ten turns: the same, counted in turns
+    assert history_window(turns, start=0, max_turns=10, budget_tokens=100_000) == 5
+    # and from the window's earlier start, never back before it
+    assert history_window(turns, start=3, max_turns=7, budget_tokens=100_000) == 7
+
+
+def test_a_turn_costs_each_replayed_message_and_four_tokens_of_framing_each():
+    question, answer = "When did the Aurora Bridge open?", "It opened in 2021 [citation:1]."
+    plain = turn(question, answer)
+    assert turn_cost(plain) == count_tokens(question) + count_tokens(answer) + 2 * 4
+    call, results = render_call("Aurora Bridge opening"), "[[citation:1]] Aurora (https://a.eu)\nIt opened in 2021."
+    searched = Turn(question=question, answer=answer, model_answer=answer,
+                    rounds=[SearchRound(query="Aurora Bridge opening", call=call, observation=results)])
+    assert turn_cost(searched) == turn_cost(plain) + count_tokens(call) + count_tokens(results) + 2 * 4
+    # a round saved with no call recorded replays none of itself: it costs nothing
+    uncalled = Turn(question=question, answer=answer, model_answer=answer,
+                    rounds=[SearchRound(query="Aurora Bridge opening", call="", observation=results)])
+    assert turn_cost(uncalled) == turn_cost(plain)
 
 
 def test_the_window_is_sticky_so_follow_ups_keep_their_prefix():

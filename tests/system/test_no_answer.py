@@ -87,6 +87,23 @@ def test_a_direct_answer_left_empty_says_so_without_sources(app, megrez):
     assert body["answer"].startswith(NO_ANSWER) and "sources" not in body["answer"]
 
 
+def test_a_direct_answer_left_empty_streams_the_line_it_saves(app, megrez):
+    megrez.script = [""]
+    events = stream(app, question="Hello there!", search="never")
+    shown = "".join(data["text"] for name, data in events if name == "delta")
+    done = events[-1][1]
+    assert events[-1][0] == "done" and done["no_answer"] == "empty"
+    assert shown == done["answer"] and shown.startswith(NO_ANSWER) and "sources" not in shown
+
+
+def test_a_reply_of_nothing_but_a_marker_to_no_source_is_a_503_naming_the_model_never_an_empty_200(app, megrez):
+    silent(megrez, "[citation:9]")  # no words, and a citation of a source that does not exist (dropped)
+    response = ask(app, question=QUESTION)
+    assert response.status_code == 503, response.text
+    error = response.json()["error"]
+    assert error["code"] == "empty_answer" and error["part"] == "model"
+
+
 def test_the_openai_surface_answers_the_line(app, megrez):
     silent(megrez)
     client = OpenAI(base_url=f"{app.base_url}/v1", api_key="anything")

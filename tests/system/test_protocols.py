@@ -19,7 +19,7 @@ from testkit.slack_events import TOKEN, answered, event_body, send, slack_settin
 from testkit.settings import make_settings
 from testkit import sse
 from testkit.app_server import ServedApp
-from testkit.megrez import ScriptedMegrez
+from testkit.megrez import ScriptedMegrez, function_call
 from testkit.slack_api import FakeSlack
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
@@ -156,6 +156,14 @@ def test_plain_model_answers_greetings_and_arithmetic_itself(plain_app, local_we
         body = ask(plain_app, question=question)
         assert body["searched"] is False and body["answer"], question
     assert searches(local_web) == before
+
+
+def test_a_plain_model_that_writes_a_call_is_not_asked_again_its_words_before_it_are_the_answer(plain_app, plain_model):
+    plain_model.script = ["It cost 420 million euros [citation:1]. " + function_call("Aurora Bridge cost")]
+    body = ask(plain_app, question=QUESTION)
+    assert body["answer"].startswith("It cost 420 million euros") and "function" not in body["answer"]
+    answers = [b for b in plain_model.bodies("/v1/chat/completions") if "[[citation:" in json.dumps(b["messages"])]
+    assert len(answers) == 1  # a model that can call nothing is never answered "no more searches" and asked again
 
 
 def test_plain_follow_up_query_is_written_from_the_conversation(plain_app):

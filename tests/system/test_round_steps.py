@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from testkit.app_server import ServedApp
-from testkit.megrez import ScriptedMegrez, parse_contexts
+from testkit.megrez import ScriptedMegrez, function_call, parse_contexts
 from testkit.settings import make_settings
 from testkit.web import LocalWeb, with_rounds
 
@@ -214,3 +214,22 @@ def test_a_later_round_returns_to_a_page_read_before_for_a_passage_not_yet_shown
     assert second in done["answer"]
     assert any(second in c["text"] and c["citations"] == [number] for c in done["claims"]), done["claims"]
     assert len([p for p in pages_fetched(rounds_web) if page in p]) == 1  # not fetched again
+
+
+def test_a_question_of_punctuation_alone_searched_always_is_answered_without_a_search(app, local_web):
+    """Nothing in "?!" to search for (case, spacing and punctuation make no search): the model
+    answers from no results, rather than the request failing."""
+    local_web.clear_requests()
+    body = ask(app, question="?!", search="always")
+    assert body["answer"] and body["sources"] == [] and body["citations"] == []
+    assert searched_for(local_web) == []
+
+
+def test_a_search_call_without_a_query_searches_the_question_as_typed(app, megrez, local_web):
+    question = "How much did the Aurora Bridge in Veldmark cost?"
+    no_query = '<|function_start|>{"name": "search", "arguments": {}}<|function_end|>'
+    megrez.script = [function_call("Aurora Bridge opening"), no_query, "It cost 420 million euros [citation:1]."]
+    local_web.clear_requests()
+    body = ask(app, question=question, depth="auto")
+    assert body["search_rounds"] == 2 and body["queries"] == ["Aurora Bridge opening", question]
+    assert searched_for(local_web)[-1] == question  # round 2: the question, not "None" and not nothing

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import perplexity
 import pytest
@@ -155,6 +157,18 @@ def test_recency_drops_everything_older(app):
     # every page of the local web is years old: a week's window leaves no evidence
     response = ask(app, search_recency_filter="week")
     assert response.search_results == []
+
+
+def test_a_date_window_also_narrows_the_providers_own_time_range(app, local_web):
+    def time_ranges(**filters) -> set[str | None]:
+        before = len(local_web.search_requests)
+        ask(app, **filters)
+        return {parse_qs(urlsplit(p).query).get("time_range", [None])[0] for p in local_web.search_requests[before:]}
+
+    # a window opened 20 days ago: the provider is asked for its last month (the narrowest that reaches back)
+    assert time_ranges(search_after_date_filter=(date.today() - timedelta(days=20)).strftime("%m/%d/%Y")) == {"month"}
+    assert time_ranges(search_recency_filter="week") == {"week"}  # a recency asked for: as asked
+    assert time_ranges() == {None}  # no window: no time range
 
 
 def test_language_filter_keeps_pages_in_that_language(app):

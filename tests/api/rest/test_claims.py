@@ -10,6 +10,8 @@ import pytest
 
 from prometheus_client.parser import text_string_to_metric_families
 
+import agent.verify.stream as claim_checks
+
 from testkit import sse
 from testkit.app_server import ServedApp
 from testkit.settings import make_settings
@@ -148,5 +150,29 @@ def test_with_checks_off_the_markers_are_shown_as_the_model_wrote_them(local_web
     megrez.careless = ["wrong_page"]
     with ServedApp(make_settings(local_web, megrez, verify=False)) as app:
         body = ask(app, question=QUESTION)
+        events = stream(app, question=QUESTION)
+        # nothing was checked: no claims event, and /metrics times and counts no check
+        assert "claims" not in [name for name, _ in events] and events[-1][0] == "done"
+        assert metric(app, "websearch_verify_duration_seconds_count") == 0 and metric(app, "websearch_claims_total") == 0
     metro = index_of(body, "veldmark-metro")
     assert body["answer"].endswith(f"[{metro}].") and body["claims"] == []  # the careless citation, unchecked
+
+
+class TickingClock:
+    """The claim checks' clock: each reading half a second after the last, so each check takes 0.5 s."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        self.now += 0.5
+        return self.now
+
+
+def test_the_time_spent_checking_every_rounds_claims_is_the_time_metrics_shows(app, monkeypatch):
+    monkeypatch.setattr(claim_checks, "time", TickingClock())
+    body = ask(app, question="Where was the author of The Lantern Orchard born?")
+    assert body["search_rounds"] == 2 and len(body["claims"]) == 2
+    # one histogram sample for the answer: both rounds' checks, half a second each, in seconds
+    assert metric(app, "websearch_verify_duration_seconds_count") == 1
+    assert metric(app, "websearch_verify_duration_seconds_sum") == 1.0
