@@ -18,6 +18,9 @@ _SAME_INSTANT = "expiry at the very instant of a TTL's end: the monotonic clock 
 _SHORTCUT = ("a shortcut that skips encoding short turns: UTF-8 is at most 4 bytes a character, so a turn of at "
              "most max_bytes // 4 characters is never over (encoding more turns gives the same answer)")
 
+_JOIN_AFTER_KILL = ("how long to wait for a process just sent SIGKILL (or that closed its pipe): it is gone at once, "
+                    "never after 5 s")
+
 _POOL_URLS = ("a pool's endpoints are OpenAIServerLLMs, each built from one URL of the base URL list "
               "(build_openai): base_url is never empty")
 _POOL_ONE_MODEL = ("build_openai makes a pool only of two or more URLs, every one serving the configured model: "
@@ -210,6 +213,30 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("pool-routing", "inference/pool.py", "PooledLLM._order", "0 -> 1"):
         "next()'s default is never taken: with load_factor >= 1 the least loaded of n endpoints carrying t requests "
         "has at most floor(t / n), and floor(t / n) + 1 <= ceil((t + 1) / n) <= the bound",
+    # -- workers ------------------------------------------------------------------------------------
+    **{
+        ("workers", "core/workers.py", MODULE_SCOPE, f"element dropped: '{cause}'"):
+            "the Cause type alias, read by annotations only"
+        for cause in ("crash", "deadline", "memory")
+    },
+    ("workers", "core/workers.py", "_address_space", "0 -> 1 #2"):
+        "the fallback where /proc is not mounted: the pool runs on Linux (fork server, RLIMIT_AS), where "
+        "/proc/self/statm always is, so this return is never reached",
+    ("workers", "core/workers.py", "_limit_memory", "0 -> 1"):
+        "headroom_bytes is memory_mb << 20: 0 or at least 1 MiB, never 1 byte, so `<= 1` and `<= 0` agree",
+    ("workers", "core/workers.py", "_worker_main", "operand dropped: functions.get(name)"):
+        "the per-worker cache of resolved functions: resolving the name again returns the same function "
+        "(the module is in sys.modules after the first job)",
+    ("workers", "core/workers.py", "_worker_main", "call removed: os._exit(3)"):
+        "the server kills the worker itself on its ('memory', None) report (_discard kills a process still "
+        "alive): the worker's own exit only comes first (tested: the memory hog is replaced and counted once)",
+    ("workers", "core/workers.py", "_worker_main", "3 -> 4"):
+        "the exit code after a memory report is never read: the server names the cap, not the code",
+    ("workers", "core/workers.py", "_Slot._spawn", "5 -> 6"): _JOIN_AFTER_KILL,
+    ("workers", "core/workers.py", "_Slot._discard", "5 -> 6"): _JOIN_AFTER_KILL,
+    ("pool-routing", "inference/pool.py", "PooledLLM._all_failed", "guard removed: if not failed"):
+        "never reached with an empty list: _order lists every endpoint (healthy ones, then the down ones as a "
+        "last resort) and a pool has at least one, so _call and _stream record a failure for each before raising",
     # -- rank -----------------------------------------------------------------------------------------
     **{
         ("rank", "search/rank.py", MODULE_SCOPE, description): "a size tuned on bench/retrieval.py (passages of about "

@@ -198,6 +198,8 @@ def test_a_worker_that_never_gets_ready_fails_its_jobs_clearly_and_is_not_left_r
     """A broken installation (an initializer that hangs): start() returns, each job fails naming the
     worker that did not start, and no half-started process is left behind."""
     monkeypatch.setattr(workers_module, "READY_TIMEOUT_S", 1.0)
+    died: list[threading.ExceptHookArgs] = []
+    monkeypatch.setattr(threading, "excepthook", died.append)  # a slot thread dying would log a traceback
     before = {p.pid for p in multiprocessing.active_children()}
     pool = WorkerPool(1, deadline_s=5.0, memory_mb=0, initializer="testkit.chaos:hang").start()
     try:
@@ -208,6 +210,7 @@ def test_a_worker_that_never_gets_ready_fails_its_jobs_clearly_and_is_not_left_r
         assert not pool.restarts  # nothing was lost: nothing ever ran
     finally:
         pool.close()
+    assert not died  # and it closes quietly
 
 
 def test_pools_never_keep_the_server_from_exiting() -> None:
