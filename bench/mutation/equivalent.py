@@ -237,6 +237,9 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("pool-routing", "inference/pool.py", "PooledLLM._all_failed", "guard removed: if not failed"):
         "never reached with an empty list: _order lists every endpoint (healthy ones, then the down ones as a "
         "last resort) and a pool has at least one, so _call and _stream record a failure for each before raising",
+    ("pool-routing", "inference/pool.py", "PooledLLM._all_failed", "operand dropped: not issubclass(kind, LLMError)"):
+        "the failures it is given are LLMErrors only (_call and _stream catch LLMError alone), so their kind is "
+        "always an LLMError class: only `kind is LLMError` can be true",
     # -- rank -----------------------------------------------------------------------------------------
     **{
         ("rank", "search/rank.py", MODULE_SCOPE, description): "a size tuned on bench/retrieval.py (passages of about "

@@ -81,6 +81,15 @@ def test_the_ring_moves_only_the_share_of_an_endpoint_that_comes_or_goes():
     assert all(sorted(five.walk(k)) == sorted(names) and five.walk(k)[0] == after[k] for k in keys[:50])
 
 
+def test_where_a_conversation_goes_is_the_same_in_every_release():
+    """A rolling upgrade runs two releases of the api side by side: each must send a conversation
+    where the other does (its prefix cache is there), so the ring's points are pinned."""
+    names = [f"http://gpu{i}:8000/v1" for i in range(3)]
+    ring = AffinityRing(names, names)
+    orders = ["".join(name.removeprefix("http://gpu")[0] for name in ring.walk(key(n))) for n in range(8)]
+    assert orders == ["102", "120", "102", "120", "021", "120", "012", "021"]
+
+
 async def test_replicas_listing_the_servers_in_another_order_place_each_conversation_alike(three):
     """Two api replicas whose WEBSEARCH_LLM_BASE_URL lists the same servers in another order: each
     conversation still reaches the same server from either (its prefix cache is there)."""
