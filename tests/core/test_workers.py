@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 import core.workers as workers_module
+from core.caller import current_caller
 from core.errors import ErrorKind
 from core.workers import ParseFailed, WorkerLost, WorkerPool, WorkerPoolClosed
 
@@ -260,3 +261,24 @@ def test_ctrl_c_in_a_terminal_stops_the_server_not_its_workers() -> None:
         assert set(pool.pids()) == before and not pool.restarts
     finally:
         pool.close()
+
+
+def test_one_callers_jobs_leave_a_worker_free_for_everyone_else(tmp_path) -> None:
+    """One key's pages hanging their parsers hold at most all workers but one: another key's page,
+    arriving after them, is parsed at once, not after the first key's deadlines."""
+    release = tmp_path / "release"
+    with WorkerPool(2, deadline_s=60.0, memory_mb=0) as pool:
+        try:
+            hog = current_caller.set("k-hog")
+            held = [pool.submit("testkit.chaos:hold", str(release), str(tmp_path / f"started-{n}")) for n in range(3)]
+            current_caller.reset(hog)
+            assert wait_for(lambda: any(tmp_path.glob("started-*")))
+            assert len(pool.busy()) == 1  # the other worker stays free
+            other = current_caller.set("k-other")
+            served = pool.submit("os:getpid")
+            current_caller.reset(other)
+            assert served.result(timeout=30) in pool.pids()  # while the first key's jobs still wait
+            assert not any(job.done() for job in held) and len(list(tmp_path.glob("started-*"))) == 1
+        finally:
+            release.touch()
+        assert [job.result(timeout=60) for job in held] == [True] * 3
