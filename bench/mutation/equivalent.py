@@ -237,6 +237,16 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("workers", "core/workers.py", "_Slot._discard", "call removed: conn.close()"):
         "_discard drops the slot's only reference to the pipe: CPython closes it as the function returns "
         "(Connection.__del__), and the worker is already killed and joined",
+    **{
+        ("workers", "core/workers.py", "_Slot._run", description): "at close the slot has taken STOP, so its worker "
+        "is idle in recv and holds nothing: told to stop (None) or killed by the _discard that follows, it ends "
+        "alike (tested: no worker alive after close)"
+        for description in ("call removed: self.conn.send(None)", "self.process is not None: IsNot -> Is",
+                            "call removed: self.process.join(2)", "2 -> 3")
+    },
+    ("workers", "core/workers.py", "_Slot._run", "call removed: self._discard(None)"):
+        "the worker has read None and ended (joined on the line above); _discard would only drop the slot's "
+        "references, which go with the closed pool (pids() and alive read is_alive(): tested 0 after close)",
     ("pool-routing", "inference/pool.py", "PooledLLM._all_failed", "guard removed: if not failed"):
         "never reached with an empty list: _order lists every endpoint (healthy ones, then the down ones as a "
         "last resort) and a pool has at least one, so _call and _stream record a failure for each before raising",
