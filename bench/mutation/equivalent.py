@@ -253,6 +253,9 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("pool-routing", "inference/pool.py", "PooledLLM._all_failed", "operand dropped: not issubclass(kind, LLMError)"):
         "the failures it is given are LLMErrors only (_call and _stream catch LLMError alone), so their kind is "
         "always an LLMError class: only `kind is LLMError` can be true",
+    ("pool-routing", "inference/routing.py", "AffinityRing.walk", "guard removed: if len(seen) == len(self.endpoints)"):
+        "an early exit: once every endpoint is seen, the rest of the ring adds none (tested: each one once, the "
+        "order pinned)",
     # -- rank -----------------------------------------------------------------------------------------
     **{
         ("rank", "search/rank.py", MODULE_SCOPE, description): "a size tuned on bench/retrieval.py (passages of about "
