@@ -195,16 +195,17 @@ def test_a_pool_of_no_workers_is_refused_at_once() -> None:
         assert one.alive == 1
 
 
-def test_a_worker_that_never_gets_ready_fails_its_jobs_clearly_and_is_not_left_running(monkeypatch) -> None:
-    """A broken installation (an initializer that hangs): start() returns, each job fails naming the
-    worker that did not start, and no half-started process is left behind."""
+def test_a_worker_that_never_gets_ready_fails_its_jobs_clearly_and_is_not_left_running(monkeypatch, caplog) -> None:
+    """A broken installation (an initializer that hangs): start() returns once the worker is known
+    broken (logged, before the server says it is up), each job fails naming the worker that did not
+    start, and no half-started process is left behind."""
     monkeypatch.setattr(workers_module, "READY_TIMEOUT_S", 1.0)
     died: list[threading.ExceptHookArgs] = []
     monkeypatch.setattr(threading, "excepthook", died.append)  # a slot thread dying would log a traceback
     before = {p.pid for p in multiprocessing.active_children()}
     pool = WorkerPool(1, deadline_s=5.0, memory_mb=0, initializer="testkit.chaos:hang").start()
     try:
-        assert pool.alive == 0
+        assert "parse worker 0 could not start" in caplog.text and pool.alive == 0
         with pytest.raises(RuntimeError, match="parse worker 0 did not start within 1s"):
             pool.submit("os:getpid").result(timeout=60)
         assert not [p for p in multiprocessing.active_children() if p.pid not in before]
