@@ -139,9 +139,9 @@ async def test_closing_fails_queued_jobs_and_refuses_new_ones() -> None:
     await pool.aclose()
     assert await running is None  # a job already running finishes
     with pytest.raises(WorkerPoolClosed):
-        await queued
+        await asyncio.wait_for(queued, 30)  # bounded: a job left pending would hang the suite
     with pytest.raises(WorkerPoolClosed):
-        await pool.run("os:getpid")
+        await asyncio.wait_for(pool.run("os:getpid"), 30)
     assert pool.alive == 0
 
 
@@ -230,12 +230,12 @@ async def test_leaving_a_with_block_closes_the_pool() -> None:
         assert await pool.run("os:getpid") in pool.pids()
     assert pool.alive == 0
     with pytest.raises(WorkerPoolClosed):
-        await pool.run("os:getpid")
+        await asyncio.wait_for(pool.run("os:getpid"), 30)
     async with WorkerPool(1, deadline_s=5.0, memory_mb=0) as apool:
         assert await apool.run("os:getpid") in apool.pids()
     assert apool.alive == 0
     with pytest.raises(WorkerPoolClosed):
-        await apool.run("os:getpid")
+        await asyncio.wait_for(apool.run("os:getpid"), 30)
 
 
 def test_workers_start_from_a_fork_server_that_has_the_parsers_loaded() -> None:
