@@ -256,6 +256,9 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("pool-routing", "inference/routing.py", "AffinityRing.walk", "guard removed: if len(seen) == len(self.endpoints)"):
         "an early exit: once every endpoint is seen, the rest of the ring adds none (tested: each one once, the "
         "order pinned)",
+    ("pool-routing", "inference/routing.py", "load_bound", "1 -> 2 #3"):
+        "max(1, endpoints) only keeps a division off zero; 2 differs from it for a walk of one endpoint alone, "
+        "where the bound chooses nothing (the only endpoint is taken, next()'s default, and nothing is spilled)",
     # -- rank -----------------------------------------------------------------------------------------
     **{
         ("rank", "search/rank.py", MODULE_SCOPE, description): "a size tuned on bench/retrieval.py (passages of about "
