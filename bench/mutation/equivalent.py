@@ -21,6 +21,9 @@ _SHORTCUT = ("a shortcut that skips encoding short turns: UTF-8 is at most 4 byt
 _JOIN_AFTER_KILL = ("how long to wait for a process just sent SIGKILL (or that closed its pipe): it is gone at once, "
                     "never after 5 s")
 
+_ASSERTED_PAIR = ("an assertion that cannot fail: _take hands a job over only with a worker in place, and the slot's "
+                  "process and pipe are set together (_spawn) and cleared together (_discard)")
+
 _POOL_URLS = ("a pool's endpoints are OpenAIServerLLMs, each built from one URL of the base URL list "
               "(build_openai): base_url is never empty")
 _POOL_ONE_MODEL = ("build_openai makes a pool only of two or more URLs, every one serving the configured model: "
@@ -247,6 +250,11 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("workers", "core/workers.py", "_Slot._run", "call removed: self._discard(None)"):
         "the worker has read None and ended (joined on the line above); _discard would only drop the slot's "
         "references, which go with the closed pool (pids() and alive read is_alive(): tested 0 after close)",
+    **{
+        ("workers", "core/workers.py", "_Slot._roundtrip", description): _ASSERTED_PAIR
+        for description in ("self.conn is not None and self.process is not None: And -> Or",
+                            "operand dropped: self.process is not None")
+    },
     ("pool-routing", "inference/pool.py", "PooledLLM._all_failed", "guard removed: if not failed"):
         "never reached with an empty list: _order lists every endpoint (healthy ones, then the down ones as a "
         "last resort) and a pool has at least one, so _call and _stream record a failure for each before raising",
