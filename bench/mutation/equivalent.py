@@ -251,10 +251,17 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "the worker has read None and ended (joined on the line above); _discard would only drop the slot's "
         "references, which go with the closed pool (pids() and alive read is_alive(): tested 0 after close)",
     **{
-        ("workers", "core/workers.py", "_Slot._roundtrip", description): _ASSERTED_PAIR
-        for description in ("self.conn is not None and self.process is not None: And -> Or",
-                            "operand dropped: self.process is not None")
+        ("workers", "core/workers.py", scope, description): _ASSERTED_PAIR
+        for scope, description in (
+            ("_Slot._roundtrip", "self.conn is not None and self.process is not None: And -> Or"),
+            ("_Slot._roundtrip", "operand dropped: self.process is not None"),
+            ("_Slot._exchange", "self.conn is not None and self.process is not None: And -> Or"),
+            ("_Slot._exchange", "operand dropped: self.conn is not None"),
+        )
     },
+    ("workers", "core/workers.py", "WorkerPool.start", "5 -> 6"):
+        "how long start() waits past READY_TIMEOUT_S: each slot says it is ready (or broken) within READY_TIMEOUT_S "
+        "plus its spawn, so 5 s or 6 s more wait alike (tested: start returns once a broken worker is known)",
     ("pool-routing", "inference/pool.py", "PooledLLM._all_failed", "guard removed: if not failed"):
         "never reached with an empty list: _order lists every endpoint (healthy ones, then the down ones as a "
         "last resort) and a pool has at least one, so _call and _stream record a failure for each before raising",
