@@ -257,8 +257,12 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
             ("_Slot._roundtrip", "operand dropped: self.process is not None"),
             ("_Slot._exchange", "self.conn is not None and self.process is not None: And -> Or"),
             ("_Slot._exchange", "operand dropped: self.conn is not None"),
+            ("_Slot._exchange", "operand dropped: self.process is not None"),
         )
     },
+    ("workers", "core/workers.py", "WorkerPool.close", "guard removed: if self._closed"):
+        "closing twice: the second close drains a queue that is empty (a closed pool refuses jobs, tested), "
+        "queues STOPs no slot is left to read and joins threads that have ended",
     ("workers", "core/workers.py", "WorkerPool.start", "5 -> 6"):
         "how long start() waits past READY_TIMEOUT_S: each slot says it is ready (or broken) within READY_TIMEOUT_S "
         "plus its spawn, so 5 s or 6 s more wait alike (tested: start returns once a broken worker is known)",
