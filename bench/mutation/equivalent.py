@@ -237,6 +237,7 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "the exit code after a memory report is never read: the server names the cap, not the code",
     ("workers", "core/workers.py", "_Slot._spawn", "5 -> 6"): _JOIN_AFTER_KILL,
     ("workers", "core/workers.py", "_Slot._discard", "5 -> 6"): _JOIN_AFTER_KILL,
+    ("workers", "core/workers.py", "_Slot._exchange", "1 -> 2"): _JOIN_AFTER_KILL,
     ("workers", "core/workers.py", "_Slot._discard", "call removed: conn.close()"):
         "_discard drops the slot's only reference to the pipe: CPython closes it as the function returns "
         "(Connection.__del__), and the worker is already killed and joined",
