@@ -283,3 +283,20 @@ def test_one_callers_jobs_leave_a_worker_free_for_everyone_else(tmp_path) -> Non
         finally:
             release.touch()
         assert [job.result(timeout=60) for job in held] == [True] * 3
+
+
+def test_closing_lets_a_running_job_finish_however_short_its_own_wait(tmp_path) -> None:
+    """Shutdown lets a page being parsed finish (up to its deadline), not only for close's own `timeout_s`."""
+    release, started = tmp_path / "release", tmp_path / "started"
+    pool = WorkerPool(1, deadline_s=60.0, memory_mb=0).start()
+    running = pool.submit("testkit.chaos:hold", str(release), str(started))
+    try:
+        assert wait_for(started.exists)
+        closing = threading.Thread(target=pool.close, kwargs={"timeout_s": 0.1})
+        closing.start()
+        closing.join(2)
+        still_closing = closing.is_alive()  # the job is held until the release below: close cannot be done
+    finally:
+        release.touch()
+    closing.join(60)
+    assert still_closing and running.result(timeout=5) is True and pool.alive == 0
