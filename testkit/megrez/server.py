@@ -235,6 +235,12 @@ class ScriptedMegrez(MegrezSettings, LoopbackServer):
         with self._lock:
             self._counters["running"] += 1
         try:
+            gate = self.gate
+            while gate is not None and not gate.is_set():
+                if await wait(abort, 0.01):  # the client went away, or the server stops
+                    if abort.client_gone:
+                        self._note_abandoned(None)
+                    return
             if self.delay_s and await wait(abort, self.delay_s):
                 if abort.client_gone:
                     self._note_abandoned(None)

@@ -4,6 +4,7 @@ test may change while the server runs; `reset()` puts every one back as construc
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, fields
 
 
@@ -40,6 +41,10 @@ class MegrezSettings:
     # A generation request whose body holds this text is never answered: it waits until its client
     # goes away (or the server stops).
     hold: str | None = None
+    # Generation requests wait (after they are recorded and counted as running) until this event is
+    # set, then answer as usual: a test keeps requests in flight for as long as it needs, not for a
+    # number of seconds (threading.Event: set it from the test's thread or loop).
+    gate: threading.Event | None = None
     # A stream sends this event after two pieces of text, then [DONE] (how vLLM reports an engine
     # that died mid-generation).
     mid_stream_error: dict | None = None

@@ -5,6 +5,7 @@ where each idle worker costs ~23 MiB and may grow by `parse_memory_mb` (bench/me
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,26 @@ def test_workers_follow_the_quota_rounded_up_never_past_the_usable_cores(tmp_pat
         one_and_half = tmp_path / "x"
         one_and_half.mkdir()
         assert default_size(v1(one_and_half, 150000, controller="cpu")) == 2
+
+
+def test_workers_follow_the_cores_this_process_may_use_not_the_machines(tmp_path):
+    """`taskset -c 0 websearch serve` (or a cpuset in a container): one worker, not one per core of the machine."""
+    sizes: list[int] = []
+
+    def pinned() -> None:  # affinity is per thread: this one only, the test's own is left alone
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        sizes.append(default_size(str(tmp_path)))
+
+    thread = threading.Thread(target=pinned)
+    thread.start()
+    thread.join()
+    assert sizes == [1]
+
+
+def test_without_an_affinity_call_the_workers_follow_the_cpu_count(tmp_path, monkeypatch):
+    """Where the OS has no `sched_getaffinity` (macOS): one worker per CPU it reports, one when it reports none."""
+    monkeypatch.delattr(os, "sched_getaffinity")
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert default_size(str(tmp_path)) == 3
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert default_size(str(tmp_path)) == 1

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
+import core.workers as workers_module
+from core.caller import current_caller
 from core.errors import ErrorKind
 from core.workers import ParseFailed, WorkerLost, WorkerPool, WorkerPoolClosed
 
@@ -135,9 +139,9 @@ async def test_closing_fails_queued_jobs_and_refuses_new_ones() -> None:
     await pool.aclose()
     assert await running is None  # a job already running finishes
     with pytest.raises(WorkerPoolClosed):
-        await queued
+        await asyncio.wait_for(queued, 30)  # bounded: a job left pending would hang the suite
     with pytest.raises(WorkerPoolClosed):
-        await pool.run("os:getpid")
+        await asyncio.wait_for(pool.run("os:getpid"), 30)
     assert pool.alive == 0
 
 
@@ -171,3 +175,128 @@ async def test_an_unstarted_pool_starts_on_its_first_job_and_counts_its_work() -
         assert not pool.busy()
     finally:
         pool.close()
+
+
+async def test_a_job_may_use_the_memory_its_cap_allows_and_no_cap_means_none() -> None:
+    """The cap is headroom beyond what a worker holds at start: a big but legitimate PDF (most of
+    `parse_memory_mb`) parses; `parse_memory_mb = 0` caps nothing."""
+    with WorkerPool(1, deadline_s=30.0, memory_mb=256).start() as capped:
+        assert await capped.run("testkit.chaos:allocate", 192) == 192
+        assert not capped.restarts
+    with WorkerPool(1, deadline_s=30.0, memory_mb=0).start() as uncapped:
+        assert await uncapped.run("testkit.chaos:allocate", 320) == 320
+        assert not uncapped.restarts
+
+
+def test_a_pool_of_no_workers_is_refused_at_once() -> None:
+    with pytest.raises(ValueError, match="at least one worker"):
+        WorkerPool(0, deadline_s=5.0, memory_mb=0)
+    with WorkerPool(1, deadline_s=5.0, memory_mb=0) as one:  # one is enough
+        assert one.alive == 1
+
+
+def test_a_worker_that_never_gets_ready_fails_its_jobs_clearly_and_is_not_left_running(monkeypatch, caplog) -> None:
+    """A broken installation (an initializer that hangs): start() returns once the worker is known
+    broken (logged, before the server says it is up), each job fails naming the worker that did not
+    start, and no half-started process is left behind."""
+    monkeypatch.setattr(workers_module, "READY_TIMEOUT_S", 1.0)
+    died: list[threading.ExceptHookArgs] = []
+    monkeypatch.setattr(threading, "excepthook", died.append)  # a slot thread dying would log a traceback
+    before = {p.pid for p in multiprocessing.active_children()}
+    pool = WorkerPool(1, deadline_s=5.0, memory_mb=0, initializer="testkit.chaos:hang").start()
+    try:
+        assert "parse worker 0 could not start" in caplog.text and pool.alive == 0
+        with pytest.raises(RuntimeError, match="parse worker 0 did not start within 1s"):
+            pool.submit("os:getpid").result(timeout=60)
+        assert not [p for p in multiprocessing.active_children() if p.pid not in before]
+        assert not pool.restarts  # nothing was lost: nothing ever ran
+    finally:
+        pool.close()
+    assert not died  # and it closes quietly
+
+
+def test_pools_never_keep_the_server_from_exiting() -> None:
+    """A process that ends without closing its pool still ends: the slot threads and the worker
+    processes are daemons (a CLI stopped by an exception, a test that forgot to close)."""
+    with WorkerPool(2, deadline_s=5.0, memory_mb=0) as pool:
+        slots = [t for t in threading.enumerate() if t.name.startswith("parse-worker-")]
+        processes = [p for p in multiprocessing.active_children() if p.pid in pool.pids()]
+        assert len(slots) >= 2 and all(t.daemon for t in slots)
+        assert len(processes) == 2 and all(p.daemon for p in processes)
+
+
+async def test_leaving_a_with_block_closes_the_pool() -> None:
+    with WorkerPool(1, deadline_s=5.0, memory_mb=0) as pool:
+        assert await pool.run("os:getpid") in pool.pids()
+    assert pool.alive == 0
+    with pytest.raises(WorkerPoolClosed):
+        await asyncio.wait_for(pool.run("os:getpid"), 30)
+    async with WorkerPool(1, deadline_s=5.0, memory_mb=0) as apool:
+        assert await apool.run("os:getpid") in apool.pids()
+    assert apool.alive == 0
+    with pytest.raises(WorkerPoolClosed):
+        await asyncio.wait_for(apool.run("os:getpid"), 30)
+
+
+def test_workers_start_from_a_fork_server_that_has_the_parsers_loaded() -> None:
+    """The service's pools fork each worker from a server that imported the parsers once: a
+    replacement worker is ready at once, not after loading trafilatura and lxml again."""
+    with WorkerPool(1, deadline_s=30.0, memory_mb=0, start_method="forkserver") as pool:
+        assert pool.submit("testkit.chaos:imported", "trafilatura").result(timeout=60) is True
+
+
+def test_ctrl_c_in_a_terminal_stops_the_server_not_its_workers() -> None:
+    """Ctrl-C reaches the whole foreground process group; the workers ignore it and the server
+    closes them. (Started as a terminal starts them, with Python's own SIGINT handler: a background
+    job inherits SIGINT ignored, which would hide a worker that does not ignore it itself.)"""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        pool = WorkerPool(2, deadline_s=5.0, memory_mb=0).start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    try:
+        before = set(pool.pids())
+        for pid in before:
+            os.kill(pid, signal.SIGINT)
+        assert {pool.submit("os:getpid").result(timeout=30) for _ in range(6)} <= before
+        assert set(pool.pids()) == before and not pool.restarts
+    finally:
+        pool.close()
+
+
+def test_one_callers_jobs_leave_a_worker_free_for_everyone_else(tmp_path) -> None:
+    """One key's pages hanging their parsers hold at most all workers but one: another key's page,
+    arriving after them, is parsed at once, not after the first key's deadlines."""
+    release = tmp_path / "release"
+    with WorkerPool(2, deadline_s=60.0, memory_mb=0) as pool:
+        try:
+            hog = current_caller.set("k-hog")
+            held = [pool.submit("testkit.chaos:hold", str(release), str(tmp_path / f"started-{n}")) for n in range(3)]
+            current_caller.reset(hog)
+            assert wait_for(lambda: any(tmp_path.glob("started-*")))
+            assert len(pool.busy()) == 1  # the other worker stays free
+            other = current_caller.set("k-other")
+            served = pool.submit("os:getpid")
+            current_caller.reset(other)
+            assert served.result(timeout=30) in pool.pids()  # while the first key's jobs still wait
+            assert not any(job.done() for job in held) and len(list(tmp_path.glob("started-*"))) == 1
+        finally:
+            release.touch()
+        assert [job.result(timeout=60) for job in held] == [True] * 3
+
+
+def test_closing_lets_a_running_job_finish_however_short_its_own_wait(tmp_path) -> None:
+    """Shutdown lets a page being parsed finish (up to its deadline), not only for close's own `timeout_s`."""
+    release, started = tmp_path / "release", tmp_path / "started"
+    pool = WorkerPool(1, deadline_s=60.0, memory_mb=0).start()
+    running = pool.submit("testkit.chaos:hold", str(release), str(started))
+    try:
+        assert wait_for(started.exists)
+        closing = threading.Thread(target=pool.close, kwargs={"timeout_s": 0.1})
+        closing.start()
+        closing.join(2)
+        still_closing = closing.is_alive()  # the job is held until the release below: close cannot be done
+    finally:
+        release.touch()
+    closing.join(60)
+    assert still_closing and running.result(timeout=5) is True and pool.alive == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 
 import pytest
@@ -15,6 +16,7 @@ from inference.openai_server import OpenAIServerLLM
 from inference.pool import PooledLLM
 from inference.registry import build_llm
 from inference.routing import route_key
+from testkit.answers import wait_for
 from testkit.megrez import ScriptedMegrez
 
 PARAMS = GenerationParams(max_tokens=64, temperature=0.0)
@@ -97,19 +99,29 @@ async def test_each_servers_counts_are_its_requests_and_failures_with_nothing_le
 
 async def test_concurrent_requests_go_to_the_server_with_fewer_in_flight(two):
     a, b = two
-    a.delay_s = b.delay_s = 0.3  # every request is still in flight when the next one is sent
+    a.gate, b.gate = threading.Event(), threading.Event()  # every request stays in flight until let go
     llm = pool_of(a, b)
     try:
-        replies = await asyncio.gather(*(ask(llm) for _ in range(8)))
-        assert replies == [ANSWER] * 8
+        wave = [asyncio.create_task(ask(llm)) for _ in range(8)]
+        assert await asyncio.to_thread(wait_for, lambda: generated(a) + generated(b) == 8)
         assert (generated(a), generated(b)) == (4, 4)
-        a.delay_s, b.delay_s = 1.5, 0.1  # a is slow now: while its request runs, the next ones go to b
+        a.gate.set()
+        b.gate.set()
+        assert await asyncio.gather(*wave) == [ANSWER] * 8
+        # One server is slow now: while its request runs, the next ones go to the other.
+        a.gate.clear()
+        b.gate.clear()
         slow = asyncio.create_task(ask(llm))
-        await asyncio.sleep(0.05)
+        assert await asyncio.to_thread(wait_for, lambda: generated(a) + generated(b) == 9)
+        held, free = (a, b) if generated(a) == 5 else (b, a)
+        free.gate.set()
         assert [await ask(llm, stream=False) for _ in range(3)] == [ANSWER] * 3
-        assert (generated(a), generated(b)) == (5, 7)
+        assert (generated(held), generated(free)) == (5, 7)
+        held.gate.set()
         assert await slow == ANSWER
     finally:
+        a.gate.set()
+        b.gate.set()
         await llm.aclose()
 
 
