@@ -113,6 +113,10 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
             "and the questions returned with it land in the state all the same"
         for description in ("True -> False", "True -> False #3")
     },
+    ("graph-nodes", "agent/nodes/related.py", "related", "call removed: await asyncio.gather(writing, return_exceptions=True)"):
+        "the draft's request is cancelled either way (tests/agent/test_graph.py: dropped, never written); waiting "
+        "for the cancelled task only lets its clean-up run before the step returns, not after: the same requests "
+        "end, the same state and events follow",
     ("graph-nodes", "agent/nodes/verify.py", "verify", "1000 -> 1001"):
         "with no claims nothing was checked: verify_ms is 0, and 0 / 1001 is 0 / 1000",
     ("graph-nodes", "agent/nodes/verify.py", "verify", "1000 -> 1001 #3"):

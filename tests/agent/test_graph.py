@@ -133,6 +133,33 @@ async def test_related_questions_are_asked_beside_the_answer_while_it_is_written
     assert deps.llm.log == ["answer writes", "related asks", "answer ends"]
 
 
+class DraftQuestionsNeverEnd(SlowToAnswer):
+    """The first related request (the draft's, in round 1) is answered only after 20 s; later ones at once."""
+
+    async def chat(self, messages, params, **kwargs):
+        first = "related asks" not in self.log
+        self.log.append("related asks")
+        if first:
+            try:
+                await asyncio.sleep(20)
+            except asyncio.CancelledError:
+                self.log.append("draft questions dropped")
+                raise
+            self.log.append("draft questions written")
+        return await self.inner.chat(messages, params, **kwargs)
+
+
+async def test_a_drafts_related_request_is_dropped_when_the_model_searches_again(deps):
+    # Questions for a draft the model went on to search past are worth nothing: the request is
+    # cancelled (the model server stops writing them), and the next round does not wait for it.
+    deps.llm = DraftQuestionsNeverEnd(deps.llm.inner, delay_s=0)
+    question = "Where was the author of The Lantern Orchard born?"
+    events = [e async for e in Engine(deps).stream(AgentInput(question=question, conversation_id="dropped"))]
+    output = events[-1]
+    assert isinstance(output, AgentOutput) and output.search_rounds == 2 and output.related
+    assert "draft questions dropped" in deps.llm.log and "draft questions written" not in deps.llm.log
+
+
 async def test_with_related_questions_off_none_are_asked_for_or_shown(local_web, megrez, workers):
     deps = build_deps(make_settings(local_web, megrez, related_questions=False), workers=workers)
     deps.llm = SlowToAnswer(deps.llm, delay_s=0)
