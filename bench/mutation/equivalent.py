@@ -78,10 +78,24 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
             f"lxml's HTML parser reads what is inside <{tag}> as raw text: no block tag there to read (tested)"
         for tag in ("script", "style", "iframe", "textarea")
     },
+    ("recall", "search/recall.py", "_weight", "guard removed: if text.isascii()"):
+        "a fast path: an ASCII text holds no Han run, so the sum below adds 0 to the same length",
     ("recall", "search/recall.py", "visible_blocks", "element dropped: 'html'"): _ROOT,
     ("recall", "search/recall.py", "visible_blocks", "operand dropped: element.getparent() is not None"): _ROOT,
     ("recall", "search/recall.py", "visible_blocks", "element dropped: 'p'"):
         "the HTML parser closes a <p> before any block tag opens, so no block has a <p> ancestor",
+    # -- extract (search/extract.py, measured on main at 6f3f046) ------------------------------------
+    ("extract", "search/extract.py", MODULE_SCOPE, "element dropped: 'trafilatura'"):
+        "the Extractor type alias, read by annotations only (Settings.extractor declares its own Literal)",
+    **{
+        ("extract", "search/extract.py", MODULE_SCOPE, description): "EXTRACTORS is read by the parse workers' "
+        "warm-up (search/parse_preload.py: a path left out is warmed by its first real page instead, slower "
+        "once, not different) and as bench/realdata.py's --extractor choices; never to choose a path"
+        for description in ("element dropped: 'fast' #2", "element dropped: 'trafilatura' #2")
+    },
+    ("extract", "search/extract.py", "decode", "4096 -> 4097"):
+        "how far a <meta charset> is looked for (browsers look in the first 1,024 bytes): one byte more "
+        "differs only for a label the window's end cuts in two",
     # -- address ------------------------------------------------------------------------------------
     ("address", "search/address.py", MODULE_SCOPE, "right operand dropped: ipaddress.IPv4Address | ipaddress.IPv6Address"):
         "a type alias, read by annotations only",

@@ -56,6 +56,15 @@ def test_visible_blocks_leave_out_navigation_banners_comments_and_footers() -> N
     assert blocks == ["Breakwater delayed", *ARTICLE]
 
 
+def test_a_container_whose_class_and_id_name_no_boilerplate_is_read() -> None:
+    """Only a class or id that says boilerplate drops its container: the article's own <div
+    class="story-body" id="main"> (and a Chinese site's <section class="content">) is read."""
+    chinese = "青川大桥全长3.2公里，总投资56亿元，由省市两级财政共同出资建设，预计于二〇二七年春季建成通车。"
+    page = PAGE.replace("<article>", "<article><div class='story-body' id='main'>").replace("</article>", "</div></article>")
+    page = page.replace("</body>", f"<section class='content'><p>{chinese}</p></section></body>")
+    assert visible_blocks(page) == ["Breakwater delayed", *ARTICLE, chinese]
+
+
 @pytest.mark.parametrize("body", ["<body class='page has-sidebar'>", "<body id='layout-with-comments'>"])
 def test_a_body_whose_class_sounds_like_boilerplate_is_still_checked(body: str) -> None:
     """Many themes put their layout in <body class> ("has-sidebar", "single-post with-comments"): the
