@@ -118,6 +118,30 @@ def test_passage_is_ranked_with_the_heading_it_sits_under() -> None:
     assert "Jane Roe" not in without.text
 
 
+TOLL = {
+    "en": ("How much is the Aurora Bridge toll?", FILLER_EN, ("Local news", "Other news"),
+           ["The council said the new Aurora Bridge toll starts in May.", "Gulls circled over the harbour while the ferries came and went.",
+            "Drivers grumbled about the toll on the ring road, which rises every year."]),
+    "zh": ("极光大桥的通行费是多少？", FILLER_ZH, ("本地新闻", "其他新闻"),
+           ["市政府表示，极光大桥的通行费从五月开始收取。", "海鸥在港口上空盘旋，渡轮来来往往。", "司机们抱怨环城路的通行费每年都在上涨。"]),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_passage_is_not_lifted_by_the_sentence_before_it(lang: str) -> None:
+    """Only the heading above a passage is read with it, not the last sentence of the passage before
+    (measured and left out, README): the passage about gulls after the one that names the toll
+    scores nothing, below another page's passage that mentions a toll."""
+    question, filler, (title, other_title), (toll, gulls, elsewhere) = TOLL[lang]
+    page = Page(url="https://a.example/bridge", title=title, text=f"{filler}{toll}\n\n{filler}{gulls}")
+    other = Page(url="https://c.example/roads", title=other_title, text=f"{filler}{elsewhere}")
+    ranked = rank_passages([page, other], question)
+    assert [(p.url, p.text.endswith(end)) for p, end in zip(ranked, (toll, elsewhere, gulls))] == [
+        (page.url, True), (other.url, True), (page.url, True)
+    ]
+    assert ranked[-1].score == 0
+
+
 def test_follow_up_on_real_pages_finds_where_she_was_born() -> None:
     """bench/data's real news pages: "Where was she born?" after a question about a justice, with the
     query a model writes from the conversation (the earlier question's words), among 4 other pages."""
