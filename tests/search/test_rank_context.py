@@ -118,6 +118,40 @@ def test_passage_is_ranked_with_the_heading_it_sits_under() -> None:
     assert "Jane Roe" not in without.text
 
 
+CALM_EN = "The morning was grey and cold, gulls circled over the water, and a few early walkers stopped to watch the cranes."
+CALM_ZH = "清晨天色灰暗而寒冷，海鸥在水面上盘旋，几个早起散步的人停下来看起重机干活，街上还很安静。"
+HARBOUR = {
+    "en": (["Ana Ruiz, the harbour master, met reporters at the pier on Monday morning.",
+            "A light rain began to fall as the cranes swung over the quay.",
+            "She said the sea wall would cost eleven million euros, paid by the region.",
+            *(f"Fishermen at the pier told reporters the harbour was calm again ({i})." for i in range(5))],
+           CALM_EN, "Harbour", "Who is the harbour master who met reporters at the pier?", "What was her answer?",
+           "Ana Ruiz harbour master pier reporters"),
+    "zh": (["港务长安娜·鲁伊斯周一上午在码头会见了记者。", "细雨开始落下，吊车在岸边转动。", "她说新海堤将耗资一千一百万欧元，由大区支付。",
+            *(f"码头上的渔民告诉记者港口又平静了（{i}）。" for i in range(5))],
+           CALM_ZH, "港口", "在码头会见记者的港务长是谁？", "她是怎么回答的？", "港务长 安娜·鲁伊斯 码头 记者"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_follow_up_lifts_the_second_passage_after_the_one_the_conversation_points_at_by_half(lang: str) -> None:
+    """The passage that names the speaker, a passage about the weather, then her answer (no word of the
+    follow-up's): the weather is lifted most, the answer two passages on half as much, above the
+    fishermen's passages that only repeat the conversation's words; without the lookahead it is last."""
+    lines, calm, title, first, question, query = HARBOUR[lang]
+    sep = " " if lang == "en" else ""
+    pages = [Page(url="https://news.example/harbour", title=title, text="\n\n".join(f"{line}{sep}{calm}" for line in lines)),
+             Page(url="https://weather.example/", title="Weather" if lang == "en" else "天气",
+                  text="Cloudy, twelve degrees, a light wind.\n\nRain by evening." if lang == "en" else "多云，十二度，微风。\n\n傍晚有雨。")]
+    ranked = rank_passages(pages, question, query, history=[first])
+    assert [p.position for p in ranked[:3]] == [1, 0, 2] and {p.url for p in ranked[:3]} == {pages[0].url}
+    # Another page's passages are not lifted by the harbour page's last passages, which come before them.
+    assert all(p.score == 0 for p in ranked if p.url == pages[1].url)
+    assert ranked[2].score > 2 * ranked[3].score
+    without = [p for p in rank_passages(pages, question, query, history=[first], lookahead=False) if p.url == pages[0].url]
+    assert without[-1].position == 2 and without[-1].score < ranked[3].score
+
+
 TOLL = {
     "en": ("How much is the Aurora Bridge toll?", FILLER_EN, ("Local news", "Other news"),
            ["The council said the new Aurora Bridge toll starts in May.", "Gulls circled over the harbour while the ferries came and went.",

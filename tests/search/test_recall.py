@@ -139,6 +139,29 @@ def test_the_visible_fallback_spans_the_first_article_paragraph_to_the_last(
     assert article_span([*before, *after]) == ""
 
 
+NOTICE = (
+    "Your privacy matters to us: we and our partners store and read information on your device, such as cookies "
+    "and unique identifiers, to personalise content and adverts, to measure them and to understand how this "
+    "website is used by its many readers in every country."
+)
+
+
+def test_a_long_paragraph_both_extractions_drop_leaves_a_mostly_whole_extraction_standing() -> None:
+    """trafilatura drops a toolbar's text, the visible-blocks reader does not: a long notice there is
+    missing from both extractions. An extraction holding the rest of the article stands (such a
+    paragraph is more often a notice than the article); one that lost the article too gives way to
+    the page's blocks, and only to blocks longer than itself."""
+    page = PAGE.replace("</article>", f"</article><div class='toolbar'><p>{NOTICE}</p></div>")
+    url = "http://example.test/b"
+    whole = "\n".join(["Breakwater delayed", *ARTICLE])
+    assert checked(page, url, whole) == (whole, None)
+    teaser = ARTICLE[0][:60]
+    text, fallback = checked(page, url, teaser)
+    assert fallback == "visible" and NOTICE in text and all(p in text for p in ARTICLE)
+    padded = teaser.ljust(len(text))  # as long as the blocks, though mostly blank
+    assert checked(page, url, padded) == (padded, None)
+
+
 def test_long_extractions_and_huge_pages_skip_the_check() -> None:
     long_text = "An unrelated but long extraction. " * 700  # > ENOUGH_CHARS: the article was not lost
     assert checked(PAGE, "http://example.test/b", long_text) == (long_text, None)
