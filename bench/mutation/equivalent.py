@@ -234,6 +234,8 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("rank", "search/rank.py", "stem", "1 -> 2 #3"): "word[-2] is word[-1] there: the condition before it says so",
     ("rank", "search/rank.py", "tokenize", "guard removed: if not _HAN_RE.search(text)"):
         "a fast path: the loop below gives a text with no Chinese the same terms (each run through _term)",
+    ("rank", "search/rank.py", "_cost", "right operand dropped: units[0] * _tokens.CJK_COST"):
+        "core.tokens.CJK_COST is 1.0: a Han character's price times 1.0 is the count itself",
     ("rank", "search/rank.py", MODULE_SCOPE, "128 -> 129"):
         "INDEXED_PAGES, the size of a cache of split pages: one more kept changes what is computed again, not the result",
     ("rank", "search/rank.py", MODULE_SCOPE, "3 -> 4"):

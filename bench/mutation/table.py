@@ -224,6 +224,7 @@ MODULES: dict[str, Module] = {
                 "test_passages_merge_small_and_split_large_paragraphs",
                 "test_heading_starts_a_passage",
                 "test_table_rows_lose_their_pipes",
+                "test_only_a_line_between_pipes_is_a_table_row",
                 "test_empty_pages_give_no_passages",
                 "test_a_long_chinese_paragraph_keeps_a_latin_name_with_an_initial_whole",
                 "test_a_follow_up_finds_the_agent_noun_for_its_verb",

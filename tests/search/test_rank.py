@@ -150,6 +150,16 @@ def test_table_rows_lose_their_pipes() -> None:
     assert passage.text == "Specifications\nWeight: 24.8 kg\nMotor | M85 | 85 Nm"
 
 
+def test_only_a_line_between_pipes_is_a_table_row() -> None:
+    """A row as trafilatura writes it starts and ends with a pipe (English or Chinese cells); a line
+    that only starts or only ends with one is prose and keeps its pipe."""
+    text = "Specifications\n| Weight | 24.8 kg |\n| 年份 | 27 基 |\n| Motor: M85, 85 Nm.\nThe red switch is the one marked |"
+    passages = split_passages(Page(url="http://x/", title="T", text=text))
+    assert "\n".join(p.text for p in passages) == (
+        "Specifications\nWeight: 24.8 kg\n年份: 27 基\n| Motor: M85, 85 Nm.\nThe red switch is the one marked |"
+    )
+
+
 @pytest.mark.parametrize(
     ("question", "matches", "misses"),
     [
