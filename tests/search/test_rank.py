@@ -144,6 +144,27 @@ def test_heading_starts_a_passage() -> None:
     assert not passages[0].text.endswith("Tickets")
 
 
+@pytest.mark.parametrize(
+    ("before", "heading", "longer", "after"),
+    [
+        (" ".join(f"Sentence {i} about the museum." for i in range(3)), "Tickets and opening hours for the museum this summer",
+         "Tickets and opening hours for the museum this summer season", "Adults pay 14 pounds; children go free."),
+        ("".join(f"第{i}句介绍了博物馆和它的许多游客。" for i in range(2)), "青川大桥门票价格开放时间", "青川大桥门票价格及开放时间",
+         "成人票八十元，儿童免费。"),
+    ],
+    ids=["english", "chinese"],
+)
+def test_a_heading_is_at_most_12_tokens(before: str, heading: str, longer: str, after: str) -> None:
+    """A line of up to 12 tokens without closing punctuation is a heading and starts a passage: 12 Han
+    characters, or 9 English words (11.7); 13 characters or 10 words (13) are a line of the text."""
+    assert [p.text for p in split_passages(Page(url="http://x/", title="T", text=f"{before}\n{heading}\n{after}"))] == [
+        before, f"{heading}\n{after}"
+    ]
+    assert [p.text for p in split_passages(Page(url="http://x/", title="T", text=f"{before}\n{longer}\n{after}"))] == [
+        f"{before}\n{longer}\n{after}"
+    ]
+
+
 def test_table_rows_lose_their_pipes() -> None:
     page = Page(url="http://x/", title="T", text="Specifications\n| Weight | 24.8 kg |\n| Motor | M85 | 85 Nm |")
     (passage,) = split_passages(page)
