@@ -224,6 +224,7 @@ MODULES: dict[str, Module] = {
                 "test_passages_merge_small_and_split_large_paragraphs",
                 "test_heading_starts_a_passage",
                 "test_a_heading_is_at_most_12_tokens",
+                "test_a_list_item_a_row_or_a_long_line_is_not_a_heading",
                 "test_table_rows_lose_their_pipes",
                 "test_only_a_line_between_pipes_is_a_table_row",
                 "test_empty_pages_give_no_passages",

@@ -165,6 +165,23 @@ def test_a_heading_is_at_most_12_tokens(before: str, heading: str, longer: str, 
     ]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "- Free for children", "• Free for children", "* Free for children", "| Free for children",
+        "Children under twelve and their grandparents go free on every Sunday of the summer holidays from July",
+        "- 儿童免费", "• 儿童免费", "* 儿童免费", "| 儿童免费", "十二岁以下儿童和他们的祖父母在暑假的每个星期日都可以免费参观博物馆",
+    ],
+)
+def test_a_list_item_a_row_or_a_long_line_is_not_a_heading(line: str) -> None:
+    """A short line without closing punctuation is a heading, but not a list item, a row, or a line
+    past 12 tokens: those stay with the text around them (English and Chinese)."""
+    before, after = ("Sentence 0 about the museum. Sentence 1 about the museum.", "Adults pay 14 pounds.") if line.isascii() \
+        else ("第0句介绍了博物馆。第1句介绍了博物馆。", "成人票八十元。")
+    passages = split_passages(Page(url="http://x/", title="T", text=f"{before}\n{line}\n{after}"))
+    assert [p.text for p in passages] == [f"{before}\n{line}\n{after}"]
+
+
 def test_table_rows_lose_their_pipes() -> None:
     page = Page(url="http://x/", title="T", text="Specifications\n| Weight | 24.8 kg |\n| Motor | M85 | 85 Nm |")
     (passage,) = split_passages(page)
