@@ -236,6 +236,9 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "a fast path: the loop below gives a text with no Chinese the same terms (each run through _term)",
     ("rank", "search/rank.py", "_cost", "right operand dropped: units[0] * _tokens.CJK_COST"):
         "core.tokens.CJK_COST is 1.0: a Han character's price times 1.0 is the count itself",
+    ("rank", "search/rank.py", "_pack", "False -> True"):
+        "only_heading's first value is never read: the test that reads it needs a piece in `current`, and the "
+        "first piece sets only_heading before one is",
     ("rank", "search/rank.py", MODULE_SCOPE, "128 -> 129"):
         "INDEXED_PAGES, the size of a cache of split pages: one more kept changes what is computed again, not the result",
     ("rank", "search/rank.py", MODULE_SCOPE, "3 -> 4"):
