@@ -85,8 +85,11 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("recall", "search/recall.py", "visible_blocks", "element dropped: 'p'"):
         "the HTML parser closes a <p> before any block tag opens, so no block has a <p> ancestor",
     # -- extract (search/extract.py, measured on main at 6f3f046) ------------------------------------
-    ("extract", "search/extract.py", MODULE_SCOPE, "element dropped: 'trafilatura'"):
-        "the Extractor type alias, read by annotations only (Settings.extractor declares its own Literal)",
+    **{
+        ("extract", "search/extract.py", MODULE_SCOPE, description):
+            "the Extractor type alias, read by annotations only (Settings.extractor declares its own Literal)"
+        for description in ("element dropped: 'fast'", "element dropped: 'trafilatura'")
+    },
     **{
         ("extract", "search/extract.py", MODULE_SCOPE, description): "EXTRACTORS is read by the parse workers' "
         "warm-up (search/parse_preload.py: a path left out is warmed by its first real page instead, slower "
