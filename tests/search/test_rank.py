@@ -79,6 +79,40 @@ def test_passages_merge_small_and_split_large_paragraphs() -> None:
     assert "第79句" in "".join(p.text for p in passages)
 
 
+@pytest.mark.parametrize(
+    ("question", "read", "snippet"),
+    [
+        ("How much did the Aurora Bridge cost?", "The bridge opened in May.", "The Aurora Bridge cost 420 million euros, the council said."),
+        ("青川大桥总投资是多少？", "大桥于五月通车。", "青川大桥总投资 56 亿元，市政府表示。"),
+    ],
+    ids=["english", "chinese"],
+)
+def test_a_page_that_could_not_be_read_is_ranked_by_its_snippet(question: str, read: str, snippet: str) -> None:
+    """A page that could not be read still has what the search engine said about it: that snippet is
+    its passage, ranked with the others, and here it answers."""
+    pages = [Page(url="http://a/", title="News", text=read), Page(url="http://b/", title="News", text="", snippet=snippet)]
+    ranked = rank_passages(pages, question)
+    assert [(p.url, p.text) for p in ranked] == [("http://b/", snippet), ("http://a/", read)]
+    assert [p.text for p in split_passages(pages[1])] == [snippet]
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "end"),
+    [
+        (" ".join(f"Did crossing number {i} open on time for the trams and bikes?" for i in range(20)), "?"),
+        (" ".join(f"Crossing number {i} opened on time for the trams and bikes!" for i in range(20)), "!"),
+        ("".join(f"第{i}座桥按时通车了吗？" for i in range(40)), "？"),
+    ],
+    ids=["english-questions", "english-exclamations", "chinese-questions"],
+)
+def test_a_long_paragraph_without_full_stops_is_split_at_its_sentence_ends(paragraph: str, end: str) -> None:
+    """A paragraph past 120 tokens is split at sentence ends even when none of them is a full stop
+    (questions, exclamations): no passage grows past the bound."""
+    passages = split_passages(Page(url="http://x/", title="T", text=paragraph))
+    assert len(passages) > 1 and all(p.tokens <= MAX_TOKENS and p.text.endswith(end) for p in passages)
+    assert "".join(p.text for p in passages).replace(" ", "") == paragraph.replace(" ", "")
+
+
 def test_empty_pages_give_no_passages() -> None:
     assert rank_passages([Page(url="http://x/", title="T", text="")], "anything") == []
 
@@ -180,6 +214,21 @@ def test_a_list_item_a_row_or_a_long_line_is_not_a_heading(line: str) -> None:
         else ("第0句介绍了博物馆。第1句介绍了博物馆。", "成人票八十元。")
     passages = split_passages(Page(url="http://x/", title="T", text=f"{before}\n{line}\n{after}"))
     assert [p.text for p in passages] == [f"{before}\n{line}\n{after}"]
+
+
+@pytest.mark.parametrize(
+    ("before", "headings", "after"),
+    [
+        (" ".join(f"Sentence {i} about the museum." for i in range(3)), "Visiting\nTickets", "Adults pay 14 pounds; children go free."),
+        ("第0句介绍了博物馆。第1句介绍了博物馆。", "参观指南\n门票", "成人票八十元，儿童免费。"),
+    ],
+    ids=["english", "chinese"],
+)
+def test_a_heading_and_its_subheading_start_one_passage_together(before: str, headings: str, after: str) -> None:
+    """A subheading right under a heading does not leave the heading alone in a passage of its own:
+    both start the passage of the text under them."""
+    passages = split_passages(Page(url="http://x/", title="T", text=f"{before}\n{headings}\n{after}"))
+    assert [p.text for p in passages] == [before, f"{headings}\n{after}"]
 
 
 def test_table_rows_lose_their_pipes() -> None:
