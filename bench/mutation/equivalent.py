@@ -245,6 +245,33 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("rank", "search/rank.py", "_pack", "False -> True"):
         "only_heading's first value is never read: the test that reads it needs a piece in `current`, and the "
         "first piece sets only_heading before one is",
+    **{
+        ("rank", "search/rank.py", "BM25.score", description): "a factor every term of every passage is multiplied "
+        "by alike: callers read scores only against each other (sorted, > 0, ratios in select.py, divided by the "
+        "top in semantic.py and in follow-ups), so (K1 + 1) or any other positive constant there ranks the same"
+        for description in ("1 -> 2 #2", "K1 + 1: Add -> Sub", "left operand dropped: K1 + 1",
+                            "right operand dropped: K1 + 1", "right operand dropped: self.idf(term) * tf * (K1 + 1)")
+    },
+    ("rank", "search/rank.py", "BM25.__init__", "operand dropped: ()"):
+        "rank_passages, BM25's one caller, always passes a context list (empty entries when context is off)",
+    ("rank", "search/rank.py", "_contexts", "1 -> 2"):
+        "split('\\n', 2)[0] is split('\\n', 1)[0]: the first line either way",
+    **{
+        ("rank", "search/rank.py", "_contexts", description): "inside `if PREVIOUS:`, which is off (measured and left "
+        "out, README; a test pins that a passage is not lifted by the sentence before it)"
+        for description in ("1 -> 2 #2", "1 -> 2 #3", "1 -> 2 #4")
+    },
+    ("rank", "search/rank.py", "_indexed", "right operand dropped: ((),) * len(own)"):
+        "with context off every entry is empty: one empty entry or one per passage adds no term to any passage",
+    ("rank", "search/rank.py", "rank_passages", "operand dropped: score"):
+        "a score of 0 times the boost is 0 all the same",
+    ("rank", "search/rank.py", "rank_passages", "operand dropped: shapes"):
+        "any() over no shapes is False all the same",
+    ("rank", "search/rank.py", "rank_passages", "6 -> 7"):
+        "the rounding absorbs float noise in the sums (about 1e-15): at 6 or 7 places alike; it orders differently "
+        "only two scores that differ by under 1e-6, which no reader could call a different ranking",
+    ("rank", "search/rank.py", "rank_passages", "0 -> 1"):
+        "order.get's default is never taken: every passage's url is one of the pages' urls",
     ("rank", "search/rank.py", MODULE_SCOPE, "128 -> 129"):
         "INDEXED_PAGES, the size of a cache of split pages: one more kept changes what is computed again, not the result",
     ("rank", "search/rank.py", MODULE_SCOPE, "3 -> 4"):

@@ -224,3 +224,32 @@ def test_a_chinese_pronoun_in_a_follow_up_is_read_as_the_conversations_subject_n
         return [(p.url, p.score) for p in rank_passages(pages, question, query, history=[first])]
 
     assert ranked(f"{pronoun}出生在哪里？") == ranked("出生在哪里？")
+
+
+@pytest.mark.parametrize(
+    ("question", "tunnel", "bridge"),
+    [
+        ("When did the Aurora Bridge open?", ("Harbour Tunnel", "It opened in June 2019 after six years of work."),
+         ("Aurora Bridge", "It opened in May 2021 after four years of work.")),
+        ("青川大桥什么时候通车？", ("海港隧道", "它于2019年6月通车，历时六年建成。"), ("青川大桥", "它于2021年5月通车，历时四年建成。")),
+    ],
+    ids=["english", "chinese"],
+)
+def test_a_passage_that_says_it_is_about_its_pages_title(question: str, tunnel: tuple[str, str], bridge: tuple[str, str]) -> None:
+    """"It opened in 2021" is about what the page's title names: the bridge's page answers a question
+    about the bridge, though the tunnel's page comes first and its passage says the same words."""
+    pages = [Page(url="https://b.example/tunnel", title=tunnel[0], text=tunnel[1]),
+             Page(url="https://a.example/bridge", title=bridge[0], text=bridge[1])]
+    assert [p.url for p in rank_passages(pages, question)] == ["https://a.example/bridge", "https://b.example/tunnel"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_follow_up_on_pages_that_share_no_word_with_it_scores_nothing_and_no_page_is_empty(lang: str) -> None:
+    """A follow-up whose words and whose conversation's words no page holds: every passage scores 0
+    (nothing to divide by is not an error); pages with no text give no passages, follow-up or not."""
+    question, query, first = (("Where was she born?", "Marcel Dupont", "Who won the Goncourt?") if lang == "en"
+                              else ("她出生在哪里？", "杜邦", "谁获得了龚古尔奖？"))
+    pages = [Page(url="http://a/", title="Weather", text="Cloudy, twelve degrees, a light wind."),
+             Page(url="http://b/", title="天气", text="多云，十二度，微风。")]
+    assert [(p.url, p.score) for p in rank_passages(pages, question, query, history=[first])] == [("http://a/", 0), ("http://b/", 0)]
+    assert rank_passages([Page(url="http://x/", title="T", text="")], question, query, history=[first]) == []
