@@ -253,3 +253,34 @@ def test_a_follow_up_on_pages_that_share_no_word_with_it_scores_nothing_and_no_p
              Page(url="http://b/", title="天气", text="多云，十二度，微风。")]
     assert [(p.url, p.score) for p in rank_passages(pages, question, query, history=[first])] == [("http://a/", 0), ("http://b/", 0)]
     assert rank_passages([Page(url="http://x/", title="T", text="")], question, query, history=[first]) == []
+
+
+INVESTIGATORS = (
+    "Investigators walked the site for three days, photographed the wreckage and interviewed the crew, "
+    "the local paper reported, while the road stayed closed to traffic and the town waited for news. "
+)
+RACING = "调查人员在现场走访了三天，拍摄了残骸并询问了机组人员，当地报纸报道说，道路一直封闭，全镇都在等待消息。"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_follow_up_that_names_a_body_meets_its_acronym_on_the_page(lang: str) -> None:
+    """In a follow-up too, the latest question's name meets the acronym a page uses for it (and the
+    other way round): the passage that says "NTSB chair" moves up past those that only share words."""
+    if lang == "en":
+        lines = [f"{INVESTIGATORS}The national school board talked about transportation and road safety ({i})." for i in range(4)]
+        lines.append("NTSB chair Jennifer Homendy said the report would come within a year.")
+        page = Page(url="https://news.example/crash", title="Crash", text="\n".join(lines))
+        question, first, fact = "Who leads the National Transportation Safety Board?", "What happened at the crash site?", "Jennifer Homendy"
+    else:
+        lines = ["国际赛马联合会（IFHA）今年在巴黎召开年会。", *(f"{RACING}各地联合会的比赛很受欢迎（{i}）。" for i in range(4)),
+                 "IFHA现任负责人为加藤雅之。"]
+        page = Page(url="https://news.example/ifha", title="赛马", text="\n".join(lines))
+        question, first, fact = "国际赛马联合会的主席是谁？", "赛马年会在哪里举行？", "加藤雅之"
+
+    def place(**options) -> int:
+        ranked = rank_passages([page], question, question, history=[first], **options)
+        return next(i for i, p in enumerate(ranked) if fact in p.text)
+
+    assert place() < place(alias=False)
+    if lang == "en":
+        assert place() == 0
