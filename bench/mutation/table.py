@@ -252,16 +252,21 @@ MODULES: dict[str, Module] = {
         [  # each test by name, those that need no parse worker first (pytest -x stops at the first failure)
             *(f"tests/search/test_extract.py::{test}" for test in (
                 "test_defuse_removes_orders_to_the_model",
+                "test_an_order_holding_a_single_word_the_filter_looks_for_is_removed",
                 "test_defuse_is_not_fooled_by_letters_the_patterns_fold",
                 "test_an_order_deep_in_a_thread_full_of_its_words_is_found",
                 "test_defuse_leaves_ordinary_prose",
                 "test_decode_prefers_header_then_meta_then_sniff",
                 "test_short_pages_trust_meta_over_guessing",
+                "test_a_utf16_label_on_a_page_of_ascii_markup_is_not_believed",
                 "test_labels_are_read_as_browsers_read_them",
                 "test_drop_leading_title_keeps_a_first_line_that_says_more",
                 "test_the_token_floor_counts_the_whole_text_when_its_start_is_thin",
+                "test_a_page_of_40_tokens_is_read_and_one_of_39_gives_its_snippet",
+                "test_a_long_page_is_cut_at_100_000_characters_at_a_paragraph_end",
                 "test_control_characters_never_reach_the_text",
                 "test_pdf_text_reads_the_fixture",
+                "test_a_pdf_is_read_to_its_50th_page_and_400_000th_character",
             )),
             "tests/search/test_recall.py",
             # the path shipped before (extractor="trafilatura"): trafilatura_extract and recall.checked
