@@ -284,3 +284,24 @@ def test_a_follow_up_that_names_a_body_meets_its_acronym_on_the_page(lang: str) 
     assert place() < place(alias=False)
     if lang == "en":
         assert place() == 0
+
+
+FARES = {
+    "en": ("What is the ferry fare?", "Harbour river crossings timetable winter spring summer",
+           " ".join(f"Boats number {i} leave the quay at dawn and return by noon with the tide." for i in range(5)),
+           "The ferry fare rises to four pounds in June, the harbour office said today.",
+           "The ferry fare rises to four pounds in June, the harbour office said on its notice board today."),
+    "zh": ("渡轮票价是多少？", "港口河流渡口冬春夏时刻", "".join(f"第{i}班船清晨离开码头，中午随潮水返回。" for i in range(5)),
+           "渡轮票价六月起涨到四元，港务办公室今天说。", "渡轮票价六月起涨到四元，港务办公室今天在公告栏上说。"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_heading_a_passage_is_read_with_counts_in_its_length(lang: str) -> None:
+    """The heading read with a passage is part of it for BM25, its length included (at the heading's
+    weight): a passage a few words shorter but under a long heading of other words is not ranked above
+    the same fact said in a few words more without one."""
+    question, heading, filler, under, plain = FARES[lang]
+    pages = [Page(url="https://a.example/", title="News", text=f"{heading}\n{filler}\n{under}"),
+             Page(url="https://b.example/", title="News", text=plain)]
+    assert [(p.url, p.text) for p in rank_passages(pages, question)[:2]] == [("https://b.example/", plain), ("https://a.example/", under)]
