@@ -3,10 +3,12 @@ question asks, the conversation says about whom), in English and Chinese."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from search.models import Page
-from search.rank import rank_passages
+from search.rank import BM25, rank_passages
 from search.select import select_sources
 
 FILLER_EN = (
@@ -305,3 +307,13 @@ def test_the_heading_a_passage_is_read_with_counts_in_its_length(lang: str) -> N
     pages = [Page(url="https://a.example/", title="News", text=f"{heading}\n{filler}\n{under}"),
              Page(url="https://b.example/", title="News", text=plain)]
     assert [(p.url, p.text) for p in rank_passages(pages, question)[:2]] == [("https://b.example/", plain), ("https://a.example/", under)]
+
+
+def test_a_words_weight_is_lucenes_idf_never_negative() -> None:
+    """A word's weight is Lucene's idf, log(1 + (n - f + 0.5) / (f + 0.5)) over n passages, f of them
+    holding it: a word in one passage of three weighs about twice one in two, and a word in every
+    passage still weighs a little (never nothing, never less)."""
+    bm25 = BM25([["bridge", "toll"], ["bridge", "ferry"], ["bridge", "tunnel", "toll"]])
+    for term, holding in (("tunnel", 1), ("toll", 2), ("bridge", 3)):
+        assert bm25.idf(term) == pytest.approx(math.log(1 + (3 - holding + 0.5) / (holding + 0.5)))
+    assert 0 < bm25.idf("bridge") < bm25.idf("toll") < bm25.idf("tunnel")
