@@ -248,13 +248,6 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("rank", "search/rank.py", "_pack", "False -> True"):
         "only_heading's first value is never read: the test that reads it needs a piece in `current`, and the "
         "first piece sets only_heading before one is",
-    **{
-        ("rank", "search/rank.py", "BM25.score", description): "a factor every term of every passage is multiplied "
-        "by alike: callers read scores only against each other (sorted, > 0, ratios in select.py, divided by the "
-        "top in semantic.py and in follow-ups), so (K1 + 1) or any other positive constant there ranks the same"
-        for description in ("1 -> 2 #2", "K1 + 1: Add -> Sub", "left operand dropped: K1 + 1",
-                            "right operand dropped: K1 + 1", "right operand dropped: self.idf(term) * tf * (K1 + 1)")
-    },
     ("rank", "search/rank.py", "BM25.__init__", "operand dropped: ()"):
         "rank_passages, BM25's one caller, always passes a context list (empty entries when context is off)",
     ("rank", "search/rank.py", "_contexts", "1 -> 2"):

@@ -317,3 +317,20 @@ def test_a_words_weight_is_lucenes_idf_never_negative() -> None:
     for term, holding in (("tunnel", 1), ("toll", 2), ("bridge", 3)):
         assert bm25.idf(term) == pytest.approx(math.log(1 + (3 - holding + 0.5) / (holding + 0.5)))
     assert 0 < bm25.idf("bridge") < bm25.idf("toll") < bm25.idf("tunnel")
+
+
+def test_a_passage_scores_okapi_bm25_with_k1_1_2_and_b_0_75() -> None:
+    """Each question word a passage holds adds idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length /
+    average length)), k1 = 1.2 and b = 0.75, a word asked twice counting once: a word said twice in a
+    short passage scores more than once, and the same count in a longer passage scores less."""
+    docs = [["toll", "toll", "bridge"], ["toll", "ferry", "tunnel", "road", "quay", "pier"], ["ferry"]]
+    bm25 = BM25(docs)
+    average = (3 + 6 + 1) / 3
+
+    def expected(tf: int, length: int) -> float:
+        return bm25.idf("toll") * tf * 2.2 / (tf + 1.2 * (1 - 0.75 + 0.75 * length / average))
+
+    assert bm25.score(["toll", "toll"], 0) == pytest.approx(expected(2, 3))
+    assert bm25.score(["toll"], 1) == pytest.approx(expected(1, 6))
+    assert bm25.score(["toll"], 2) == 0
+    assert bm25.score(["toll"], 0) > bm25.score(["toll"], 1) > 0
