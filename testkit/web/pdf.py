@@ -7,22 +7,29 @@ def _pdf_string(text: str) -> bytes:
     return b"(" + text.encode("latin-1").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
-def make_pdf(lines: list[str], title: str = "") -> bytes:
-    """A minimal, valid one-page PDF (Helvetica text objects, an /Info title), written by hand."""
-    text = [b"BT /F1 12 Tf 14 TL 72 740 Td"]
-    for line in lines:
-        text.append(_pdf_string(line) + b" Tj T*")
-    text.append(b"ET")
-    stream = b"\n".join(text)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Title " + _pdf_string(title) + b" /Producer (LocalWeb) >>",
-    ]
+def make_pdf(lines: list[str], title: str = "", *, pages: list[list[str]] | None = None) -> bytes:
+    """A minimal, valid PDF (Helvetica text objects, an /Info title), written by hand: one page of
+    `lines`, or one page per entry of `pages`."""
+    pages = [lines] if pages is None else pages
+    streams = []
+    for page in pages:
+        text = [b"BT /F1 12 Tf 14 TL 72 740 Td"]
+        for line in page:
+            text.append(_pdf_string(line) + b" Tj T*")
+        text.append(b"ET")
+        streams.append(b"\n".join(text))
+    # 1 catalog, 2 page tree, then each page and its contents, then the font and the /Info.
+    font, info = 3 + 2 * len(pages), 4 + 2 * len(pages)
+    kids = b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(len(pages)))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(pages))]
+    for i, stream in enumerate(streams):
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R" % (4 + 2 * i)
+            + b" /Resources << /Font << /F1 %d 0 R >> >> >>" % font
+        )
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    objects.append(b"<< /Title " + _pdf_string(title) + b" /Producer (LocalWeb) >>")
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -32,7 +39,7 @@ def make_pdf(lines: list[str], title: str = "") -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     for offset in offsets:
         out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, info, xref)
     return bytes(out)
 
 

@@ -79,6 +79,40 @@ def test_passages_merge_small_and_split_large_paragraphs() -> None:
     assert "第79句" in "".join(p.text for p in passages)
 
 
+@pytest.mark.parametrize(
+    ("question", "read", "snippet"),
+    [
+        ("How much did the Aurora Bridge cost?", "The bridge opened in May.", "The Aurora Bridge cost 420 million euros, the council said."),
+        ("青川大桥总投资是多少？", "大桥于五月通车。", "青川大桥总投资 56 亿元，市政府表示。"),
+    ],
+    ids=["english", "chinese"],
+)
+def test_a_page_that_could_not_be_read_is_ranked_by_its_snippet(question: str, read: str, snippet: str) -> None:
+    """A page that could not be read still has what the search engine said about it: that snippet is
+    its passage, ranked with the others, and here it answers."""
+    pages = [Page(url="http://a/", title="News", text=read), Page(url="http://b/", title="News", text="", snippet=snippet)]
+    ranked = rank_passages(pages, question)
+    assert [(p.url, p.text) for p in ranked] == [("http://b/", snippet), ("http://a/", read)]
+    assert [p.text for p in split_passages(pages[1])] == [snippet]
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "end"),
+    [
+        (" ".join(f"Did crossing number {i} open on time for the trams and bikes?" for i in range(20)), "?"),
+        (" ".join(f"Crossing number {i} opened on time for the trams and bikes!" for i in range(20)), "!"),
+        ("".join(f"第{i}座桥按时通车了吗？" for i in range(40)), "？"),
+    ],
+    ids=["english-questions", "english-exclamations", "chinese-questions"],
+)
+def test_a_long_paragraph_without_full_stops_is_split_at_its_sentence_ends(paragraph: str, end: str) -> None:
+    """A paragraph past 120 tokens is split at sentence ends even when none of them is a full stop
+    (questions, exclamations): no passage grows past the bound."""
+    passages = split_passages(Page(url="http://x/", title="T", text=paragraph))
+    assert len(passages) > 1 and all(p.tokens <= MAX_TOKENS and p.text.endswith(end) for p in passages)
+    assert "".join(p.text for p in passages).replace(" ", "") == paragraph.replace(" ", "")
+
+
 def test_empty_pages_give_no_passages() -> None:
     assert rank_passages([Page(url="http://x/", title="T", text="")], "anything") == []
 
@@ -144,10 +178,73 @@ def test_heading_starts_a_passage() -> None:
     assert not passages[0].text.endswith("Tickets")
 
 
+@pytest.mark.parametrize(
+    ("before", "heading", "longer", "after"),
+    [
+        (" ".join(f"Sentence {i} about the museum." for i in range(3)), "Tickets and opening hours for the museum this summer",
+         "Tickets and opening hours for the museum this summer season", "Adults pay 14 pounds; children go free."),
+        ("".join(f"第{i}句介绍了博物馆和它的许多游客。" for i in range(2)), "青川大桥门票价格开放时间", "青川大桥门票价格及开放时间",
+         "成人票八十元，儿童免费。"),
+    ],
+    ids=["english", "chinese"],
+)
+def test_a_heading_is_at_most_12_tokens(before: str, heading: str, longer: str, after: str) -> None:
+    """A line of up to 12 tokens without closing punctuation is a heading and starts a passage: 12 Han
+    characters, or 9 English words (11.7); 13 characters or 10 words (13) are a line of the text."""
+    assert [p.text for p in split_passages(Page(url="http://x/", title="T", text=f"{before}\n{heading}\n{after}"))] == [
+        before, f"{heading}\n{after}"
+    ]
+    assert [p.text for p in split_passages(Page(url="http://x/", title="T", text=f"{before}\n{longer}\n{after}"))] == [
+        f"{before}\n{longer}\n{after}"
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "- Free for children", "• Free for children", "* Free for children", "| Free for children",
+        "Children under twelve and their grandparents go free on every Sunday of the summer holidays from July",
+        "- 儿童免费", "• 儿童免费", "* 儿童免费", "| 儿童免费", "十二岁以下儿童和他们的祖父母在暑假的每个星期日都可以免费参观博物馆",
+    ],
+)
+def test_a_list_item_a_row_or_a_long_line_is_not_a_heading(line: str) -> None:
+    """A short line without closing punctuation is a heading, but not a list item, a row, or a line
+    past 12 tokens: those stay with the text around them (English and Chinese)."""
+    before, after = ("Sentence 0 about the museum. Sentence 1 about the museum.", "Adults pay 14 pounds.") if line.isascii() \
+        else ("第0句介绍了博物馆。第1句介绍了博物馆。", "成人票八十元。")
+    passages = split_passages(Page(url="http://x/", title="T", text=f"{before}\n{line}\n{after}"))
+    assert [p.text for p in passages] == [f"{before}\n{line}\n{after}"]
+
+
+@pytest.mark.parametrize(
+    ("before", "headings", "after"),
+    [
+        (" ".join(f"Sentence {i} about the museum." for i in range(3)), "Visiting\nTickets", "Adults pay 14 pounds; children go free."),
+        ("第0句介绍了博物馆。第1句介绍了博物馆。", "参观指南\n门票", "成人票八十元，儿童免费。"),
+    ],
+    ids=["english", "chinese"],
+)
+def test_a_heading_and_its_subheading_start_one_passage_together(before: str, headings: str, after: str) -> None:
+    """A subheading right under a heading does not leave the heading alone in a passage of its own:
+    both start the passage of the text under them."""
+    passages = split_passages(Page(url="http://x/", title="T", text=f"{before}\n{headings}\n{after}"))
+    assert [p.text for p in passages] == [before, f"{headings}\n{after}"]
+
+
 def test_table_rows_lose_their_pipes() -> None:
     page = Page(url="http://x/", title="T", text="Specifications\n| Weight | 24.8 kg |\n| Motor | M85 | 85 Nm |")
     (passage,) = split_passages(page)
     assert passage.text == "Specifications\nWeight: 24.8 kg\nMotor | M85 | 85 Nm"
+
+
+def test_only_a_line_between_pipes_is_a_table_row() -> None:
+    """A row as trafilatura writes it starts and ends with a pipe (English or Chinese cells); a line
+    that only starts or only ends with one is prose and keeps its pipe."""
+    text = "Specifications\n| Weight | 24.8 kg |\n| 年份 | 27 基 |\n| Motor: M85, 85 Nm.\nThe red switch is the one marked |"
+    passages = split_passages(Page(url="http://x/", title="T", text=text))
+    assert "\n".join(p.text for p in passages) == (
+        "Specifications\nWeight: 24.8 kg\n年份: 27 基\n| Motor: M85, 85 Nm.\nThe red switch is the one marked |"
+    )
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from search.extract import extract_page
+from search.extract import EXTRACTORS, extract_page
 from search.fetch import Fetched
 from search.models import SearchResult
-from search.recall import article_weight, checked, missing, share, too_short, visible_blocks
+from search.recall import article_span, article_weight, checked, missing, share, too_short, visible_blocks
 
 DATA = Path(__file__).resolve().parents[2] / "bench" / "data" / "trafilatura_eval"
 STACKEXCHANGE = "https://german.stackexchange.com/questions/10376/when-to-use-wurde-versus-war-eg-ich-wurde-ausgeraubt-vs-ich-war-ausgerau"
@@ -23,10 +23,11 @@ def _real_page(url: str) -> Fetched:
     return Fetched(url=url, final_url=url, status=200, content_type="text/html", charset=None, body=body)
 
 
-def test_real_page_whose_answers_the_extractor_drops_keeps_them() -> None:
+@pytest.mark.parametrize("extractor", EXTRACTORS)
+def test_real_page_whose_answers_the_extractor_drops_keeps_them(extractor: str) -> None:
     fetched, result = _real_page(STACKEXCHANGE), SearchResult(url=STACKEXCHANGE, title="wurde vs war")
-    before = extract_page(fetched, result, recall_check=False)
-    after = extract_page(fetched, result)
+    before = extract_page(fetched, result, extractor, recall_check=False)
+    after = extract_page(fetched, result, extractor)
     answer = "Ich bin ausgeraubt worden"
     assert answer not in before.text  # the loss is real: trafilatura kept the question, not the answers
     assert answer in after.text
@@ -54,6 +55,15 @@ PAGE = (
 def test_visible_blocks_leave_out_navigation_banners_comments_and_footers() -> None:
     blocks = visible_blocks(PAGE)
     assert blocks == ["Breakwater delayed", *ARTICLE]
+
+
+def test_a_container_whose_class_and_id_name_no_boilerplate_is_read() -> None:
+    """Only a class or id that says boilerplate drops its container: the article's own <div
+    class="story-body" id="main"> (and a Chinese site's <section class="content">) is read."""
+    chinese = "青川大桥全长3.2公里，总投资56亿元，由省市两级财政共同出资建设，预计于二〇二七年春季建成通车。"
+    page = PAGE.replace("<article>", "<article><div class='story-body' id='main'>").replace("</article>", "</div></article>")
+    page = page.replace("</body>", f"<section class='content'><p>{chinese}</p></section></body>")
+    assert visible_blocks(page) == ["Breakwater delayed", *ARTICLE, chinese]
 
 
 @pytest.mark.parametrize("body", ["<body class='page has-sidebar'>", "<body id='layout-with-comments'>"])
@@ -88,6 +98,68 @@ def test_chinese_article_counts_by_its_density() -> None:
     assert blocks == article  # ~60 Han characters each: article paragraphs, not captions
     assert missing(article[0][:20], blocks)
     assert not missing("".join(article), blocks)
+
+
+def test_the_recall_extraction_keeps_tables_and_shows_no_image_or_link_markup() -> None:
+    """The fuller extraction that stands in is text like the first: the article's table kept as rows,
+    an image and a link not written out as Markdown (the model would read the addresses as evidence)."""
+    extra = (
+        "<img src='/works.jpg' alt='The breakwater works in March'>"
+        "<p>See <a href='/map'>the map of the harbour works</a> for the route of the new wall.</p>"
+    )
+    table = "<table><tr><th>Year</th><th>Ships</th></tr><tr><td>2023</td><td>412</td></tr></table>"
+    page = PAGE.replace("<h1>Breakwater delayed</h1>", "<h1>Breakwater delayed</h1>" + extra).replace("</article>", table + "</article>")
+    text, fallback = checked(page, "http://example.test/b", ARTICLE[0])
+    assert fallback == "recall" and all(p in text for p in ARTICLE)
+    assert "| 2023 | 412 |" in text
+    assert "See the map of the harbour works for the route" in text
+    assert "](" not in text and "works.jpg" not in text and "/map" not in text
+
+
+@pytest.mark.parametrize(
+    ("before", "article", "between", "after"),
+    [
+        (["Home", "Sport"], ["The harbour authority said on Monday that the new breakwater will be finished in 2027.",
+                             "Its chief engineer said the delay would add forty million euros to the cost of the wall."],
+         "Costs", ["Share this", "© 2024"]),
+        (["首页", "体育"], ["青川大桥全长3.2公里，总投资56亿元，由省市两级财政共同出资建设，预计于二〇二七年春季建成通车。",
+                           "大桥主跨采用钢箱梁结构，设计时速八十公里，双向六车道，桥下通航净高二十四米，可通行五千吨级船舶。"],
+         "造价", ["分享", "© 2024"]),
+    ],
+    ids=["english", "chinese"],
+)
+def test_the_visible_fallback_spans_the_first_article_paragraph_to_the_last(
+    before: list[str], article: list[str], between: str, after: list[str]
+) -> None:
+    """Where both extractions lost the article, the page's blocks stand in from its first article
+    paragraph to its last: a subheading between them stays, menus before and footers after do not."""
+    blocks = [*before, article[0], between, article[1], *after]
+    assert article_span(blocks) == "\n".join([article[0], between, article[1]])
+    assert article_span([*before, article[0], *after]) == article[0]
+    assert article_span([*before, *after]) == ""
+
+
+NOTICE = (
+    "Your privacy matters to us: we and our partners store and read information on your device, such as cookies "
+    "and unique identifiers, to personalise content and adverts, to measure them and to understand how this "
+    "website is used by its many readers in every country."
+)
+
+
+def test_a_long_paragraph_both_extractions_drop_leaves_a_mostly_whole_extraction_standing() -> None:
+    """trafilatura drops a toolbar's text, the visible-blocks reader does not: a long notice there is
+    missing from both extractions. An extraction holding the rest of the article stands (such a
+    paragraph is more often a notice than the article); one that lost the article too gives way to
+    the page's blocks, and only to blocks longer than itself."""
+    page = PAGE.replace("</article>", f"</article><div class='toolbar'><p>{NOTICE}</p></div>")
+    url = "http://example.test/b"
+    whole = "\n".join(["Breakwater delayed", *ARTICLE])
+    assert checked(page, url, whole) == (whole, None)
+    teaser = ARTICLE[0][:60]
+    text, fallback = checked(page, url, teaser)
+    assert fallback == "visible" and NOTICE in text and all(p in text for p in ARTICLE)
+    padded = teaser.ljust(len(text))  # as long as the blocks, though mostly blank
+    assert checked(page, url, padded) == (padded, None)
 
 
 def test_long_extractions_and_huge_pages_skip_the_check() -> None:
@@ -168,6 +240,7 @@ def test_too_short_an_extraction_reports_what_it_lacks() -> None:
     assert missing(d, [d, *small]) == [d]  # it holds the longest: that one is reported, not all
     five = [_para(100, f"Para{i}") for i in range(5)]
     assert missing("\n".join(five[:2]), five) == []  # exactly 40 % of the visible text is enough
+    assert not too_short("\n".join(five[:2]), five) and too_short(five[0] + "\n" + five[1][:99], five)
     assert missing(five[0] + "\n" + five[1][:99], five) != []
 
 
@@ -216,6 +289,6 @@ def test_share_of_the_article_ignores_spacing_and_weighs_han_double(article: lis
     respaced = "\n\n".join(p.replace(" ", "\u3000 \u200b").replace("，", "，\u00ad") for p in article)
     assert share(respaced, blocks) == share(respaced, blocks, whole) == 1.0
     first = article[0]
-    assert share(first, blocks, whole) == pytest.approx(1 / 3, abs=0.05)
+    assert share(first, blocks, whole) == share(first, blocks) == pytest.approx(1 / 3, abs=0.05)
     assert too_short(first, blocks) and too_short(first, blocks, whole)
     assert not too_short("\n".join(article[:2]), blocks, whole)
