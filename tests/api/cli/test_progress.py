@@ -30,6 +30,7 @@ class Terminal:
     def __init__(self, *args: str, env: dict[str, str]) -> None:
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: become the command
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # as a terminal's shell starts it (see _as_typed)
             os.execve(sys.executable, [sys.executable, "-m", "api.cli.main", *args], {**os.environ, **env})
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # a terminal has a size
         self.output = b""
@@ -79,6 +80,13 @@ class Terminal:
     @property
     def text(self) -> str:
         return self.output.decode("utf-8", "replace")
+
+
+def _as_typed() -> None:
+    """SIGINT as a shell at a terminal leaves it for a command: a test run started in the background
+    (`… &`, nohup, some CI runners) has SIGINT ignored, the command would inherit that, and Python
+    installs its Ctrl-C handler only where SIGINT is not ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _questions(tmp_path: Path) -> Path:
@@ -159,6 +167,7 @@ def test_sigint_in_a_pipe_stops_eval_and_writes_what_it_measured(tmp_path, local
     child = subprocess.Popen(
         [sys.executable, "-m", "api.cli.main", "eval", str(questions), "--json", str(report)],
         env={**os.environ, **cli_env(local_web, megrez)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_as_typed,
     )
     try:
         _until_held(megrez)
