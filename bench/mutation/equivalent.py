@@ -432,8 +432,6 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "with context off every entry is empty: one empty entry or one per passage adds no term to any passage",
     ("rank", "search/rank.py", "rank_passages", "operand dropped: score"):
         "a score of 0 times the boost is 0 all the same",
-    ("rank", "search/rank.py", "rank_passages", "operand dropped: shapes"):
-        "any() over no shapes is False all the same",
     ("rank", "search/rank.py", "rank_passages", "6 -> 7"):
         "the rounding absorbs float noise in the sums (about 1e-15): at 6 or 7 places alike; it orders differently "
         "only two scores that differ by under 1e-6, which no reader could call a different ranking",
