@@ -141,6 +141,7 @@ MODULES: dict[str, Module] = {
             "tests/system/test_search_apis.py::test_a_429_moves_on_and_the_limited_provider_waits_out_its_retry_after",
             "tests/system/test_no_answer.py::test_an_empty_answer_is_one_clear_line_with_the_sources_never_an_empty_200",
             "tests/system/test_no_answer.py::test_an_answer_that_only_repeats_the_instructions_is_no_answer_and_never_streamed",
+            "tests/system/test_no_answer.py::test_a_reply_of_nothing_but_markers_to_no_source_is_the_no_answer_line_never_an_error",
             "tests/api/perplexity/test_sonar.py::test_a_date_window_also_narrows_the_providers_own_time_range",
             "tests/api/perplexity/test_sonar.py::test_response_format_json_schema_goes_to_guided_decoding",
             # the answer step: the round limit, a repeated call, samples, words kept before a call
