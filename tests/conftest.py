@@ -92,6 +92,20 @@ def megrez():
 
 
 @pytest.fixture
+def tools_model():
+    """A model served with native tool calls (not Megrez: `auto` picks the tools protocol)."""
+    with ScriptedMegrez(mode="tools", model="Qwen/Qwen2.5-7B-Instruct") as server:
+        yield server
+
+
+@pytest.fixture
+def plain_model():
+    """A model that cannot call tools (the plain protocol: the rule decides)."""
+    with ScriptedMegrez(mode="plain", model="google/gemma-2-2b-it") as server:
+        yield server
+
+
+@pytest.fixture
 def settings(local_web, megrez) -> Settings:
     return make_settings(local_web, megrez)
 

@@ -16,7 +16,6 @@ from agent.events import Delta
 from agent.classify import write_query
 from agent.state import AgentInput, AgentOutput
 from inference.megrez import FUNCTION_END, FUNCTION_START
-from testkit.megrez import ScriptedMegrez
 from testkit.settings import make_settings
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
@@ -35,21 +34,9 @@ async def engine(local_web, megrez, workers):
 
 
 @pytest.fixture
-def tools_model():
-    with ScriptedMegrez(mode="tools", model="Qwen/Qwen2.5-7B-Instruct") as server:
-        yield server
-
-
-@pytest.fixture
 async def tools(local_web, tools_model, workers):
     async with started(make_settings(local_web, tools_model), workers) as engine:  # auto: not Megrez -> tools
         yield engine
-
-
-@pytest.fixture
-def plain_model():
-    with ScriptedMegrez(mode="plain", model="google/gemma-2-2b-it") as server:
-        yield server
 
 
 @pytest.fixture

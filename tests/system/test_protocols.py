@@ -50,18 +50,6 @@ def assert_cited(body: dict, needle: str) -> None:
 
 
 @pytest.fixture
-def tools_model():
-    with ScriptedMegrez(mode="tools", model="Qwen/Qwen2.5-7B-Instruct") as server:
-        yield server
-
-
-@pytest.fixture
-def plain_model():
-    with ScriptedMegrez(mode="plain", model="google/gemma-2-2b-it") as server:
-        yield server
-
-
-@pytest.fixture
 def tools_app(local_web, tools_model):
     with ServedApp(make_settings(local_web, tools_model)) as app:  # auto: not Megrez -> tools
         yield app
