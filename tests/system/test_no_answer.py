@@ -13,7 +13,6 @@ import pytest
 from openai import OpenAI
 
 from testkit.app_server import ServedApp
-from testkit.settings import make_settings
 
 QUESTION = "How much did the Aurora Bridge in Veldmark cost?"
 ZH_QUESTION = "青川大桥有多长？"
