@@ -8,7 +8,7 @@ import ast
 
 from bench.mutation.equivalent import EQUIVALENT
 from bench.mutation.mutators import mutants
-from bench.mutation.runner import unmatched_equivalents
+from bench.mutation.runner import run_module, unmatched_equivalents
 from bench.mutation.table import MODULES, ROOT
 
 
@@ -52,3 +52,11 @@ def test_an_entry_for_code_that_moved_is_reported() -> None:
         assert unmatched_equivalents(["cite"]) == [stale]
     finally:
         del EQUIVALENT[stale]
+
+
+def test_only_runs_a_part_of_a_row_and_counts_no_other_mutant() -> None:
+    # A row run in parts: with --only, the mutants outside the part are neither run nor counted.
+    whole = run_module("store", MODULES["store"], verbose=False, earlier={}, tally=True)
+    part = run_module("store", MODULES["store"], verbose=False, earlier={}, tally=True, only=r":check_turn$")
+    expected = sum(point.scope == "check_turn" for point in mutants("agent/store.py", None))
+    assert 0 < part.total == expected < whole.total

@@ -4,7 +4,7 @@ Each mutant is one small change to the code (a comparison turned round, a guard 
 dropped from a set, `and` for `or`, `min` for `max`, one operand of `+` left out, a call removed...);
 the module's own small test selection runs against it. A mutant the tests fail on is *killed*; one
 they pass is *survived*: either a bug the tests would let through, or an equivalent change (listed
-in `equivalent.py` with the reason, and left out of the score).
+in `equivalent/` (a file a row) with the reason, and left out of the score).
 
 Mutants run in a forked child of a process that has already imported the heavy third-party libraries,
 so each costs the project's own import plus its tests, not a fresh interpreter. The mutated module is

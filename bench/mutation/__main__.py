@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", "-v", action="store_true", help="one line per mutant as it runs (stderr)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--recheck", metavar="LOG", help="run again only what an earlier --verbose run (its stderr) did not kill")
+    parser.add_argument("--only", metavar="REGEX", help="only the mutants whose `path:function` this finds (a row in parts)")
     parser.add_argument("--tally", metavar="LOG", help="the table from an earlier --verbose run's stderr, running nothing")
     args = parser.parse_args(argv)
     names = args.modules or list(MODULES)
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         warm_up()
     logs = args.tally or args.recheck
     earlier = {k: v for log in logs.split(",") for k, v in earlier_verdicts(log).items()} if logs else None
-    results = [run_module(name, MODULES[name], args.verbose, earlier, bool(args.tally)) for name in names]
+    results = [run_module(name, MODULES[name], args.verbose, earlier, bool(args.tally), args.only) for name in names]
     if args.json:
         print(json.dumps([r.__dict__ | {"score": r.score} for r in results], indent=2, default=str))
         return 0

@@ -8,6 +8,7 @@ import importlib
 import importlib.abc
 import importlib.util
 import os
+import re
 import signal
 import sys
 import time
@@ -140,7 +141,11 @@ def _earlier(earlier: dict, name: str, path: str, line: int, description: str) -
     return alike[0][1] if len(alike) == 1 else None
 
 
-def run_module(name: str, spec: Module, verbose: bool, earlier: dict | None = None, tally: bool = False) -> Result:
+def run_module(
+    name: str, spec: Module, verbose: bool, earlier: dict | None = None, tally: bool = False, only: str | None = None
+) -> Result:
+    """Run (or tally) a row's mutants; `only`, a regex, keeps those whose `path:function` it finds (a row run
+    in parts: the others are not counted)."""
     result = Result(name)
     started = time.monotonic()
     if not tally:
@@ -152,6 +157,8 @@ def run_module(name: str, spec: Module, verbose: bool, earlier: dict | None = No
     for path, functions in spec.files.items():
         for index, point in enumerate(mutants(path, functions)):
             line, description = point.line, point.description
+            if only is not None and not re.search(only, f"{path}:{point.scope}"):
+                continue
             result.total += 1
             verdict = _earlier(earlier, name, path, line, description) if earlier else None
             if verdict == "killed" or (tally and verdict):

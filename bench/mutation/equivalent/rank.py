@@ -1,0 +1,51 @@
+"""Equivalent mutants of the rank row."""
+
+from __future__ import annotations
+
+from bench.mutation.mutators import MODULE_SCOPE
+
+EQUIVALENT: dict[tuple[str, str, str, str], str] = {
+    **{
+        ("rank", "search/rank.py", MODULE_SCOPE, description): "a size tuned on bench/retrieval.py (passages of about "
+        "80 tokens, a split above 120): one token more moves a passage boundary by a word, which no reader could "
+        "call wrong (the heading's 12 is pinned: tests/search/test_rank.py, a 12-character Chinese heading)"
+        for description in ("80 -> 81", "120 -> 121")
+    },
+    ("rank", "search/rank.py", "stem", "1 -> 2 #3"): "word[-2] is word[-1] there: the condition before it says so",
+    ("rank", "search/rank.py", "tokenize", "guard removed: if not _HAN_RE.search(text)"):
+        "a fast path: the loop below gives a text with no Chinese the same terms (each run through _term)",
+    ("rank", "search/rank.py", "_cost", "right operand dropped: units[0] * _tokens.CJK_COST"):
+        "core.tokens.CJK_COST is 1.0: a Han character's price times 1.0 is the count itself",
+    ("rank", "search/rank.py", "_pack", "_cost((cjk + units[0], other + units[1])) > TARGET_TOKENS: Gt -> GtE"):
+        "TARGET_TOKENS is a size tuned on bench/retrieval.py, listed above (80 -> 81): a passage that would come to "
+        "exactly 80 tokens closing one piece early moves a boundary by a line, which no reader could call wrong",
+    ("rank", "search/rank.py", "split_passages", "_cost(units) > MAX_TOKENS: Gt -> GtE"):
+        "MAX_TOKENS is a size tuned on bench/retrieval.py, listed above (120 -> 121): a paragraph of exactly 120 "
+        "tokens split at its sentences moves a boundary by a sentence, which no reader could call wrong",
+    ("rank", "search/rank.py", "_pack", "False -> True"):
+        "only_heading's first value is never read: the test that reads it needs a piece in `current`, and the "
+        "first piece sets only_heading before one is",
+    ("rank", "search/rank.py", "BM25.__init__", "operand dropped: ()"):
+        "rank_passages, BM25's one caller, always passes a context list (empty entries when context is off)",
+    ("rank", "search/rank.py", "_contexts", "1 -> 2"):
+        "split('\\n', 2)[0] is split('\\n', 1)[0]: the first line either way",
+    **{
+        ("rank", "search/rank.py", "_contexts", description): "inside `if PREVIOUS:`, which is off (measured and left "
+        "out, README; a test pins that a passage is not lifted by the sentence before it)"
+        for description in ("1 -> 2 #2", "1 -> 2 #3", "1 -> 2 #4")
+    },
+    ("rank", "search/rank.py", "_indexed", "right operand dropped: ((),) * len(own)"):
+        "with context off every entry is empty: one empty entry or one per passage adds no term to any passage",
+    ("rank", "search/rank.py", "rank_passages", "operand dropped: score"):
+        "a score of 0 times the boost is 0 all the same",
+    ("rank", "search/rank.py", "rank_passages", "6 -> 7"):
+        "the rounding absorbs float noise in the sums (about 1e-15): at 6 or 7 places alike; it orders differently "
+        "only two scores that differ by under 1e-6, which no reader could call a different ranking",
+    ("rank", "search/rank.py", "rank_passages", "0 -> 1"):
+        "order.get's default is never taken: every passage's url is one of the pages' urls",
+    ("rank", "search/rank.py", MODULE_SCOPE, "128 -> 129"):
+        "INDEXED_PAGES, the size of a cache of split pages: one more kept changes what is computed again, not the result",
+    ("rank", "search/rank.py", MODULE_SCOPE, "3 -> 4"):
+        "TOKENIZER_VERSION: a bump only makes search/index.py tokenise what it stored again (the stems are pinned "
+        "by tests/search/test_rank.py, so a change that needs a bump is caught there)",
+}
