@@ -212,7 +212,19 @@ MODULES: dict[str, Module] = {
         ],
         "the model protocols: megrez, tools, plain",
     ),
-    "classify": Module({"agent/classify.py": None}, ["tests/agent/test_classify.py"], "the bilingual search rule"),
+    "classify": Module(
+        {
+            "agent/classify.py": None,
+            "agent/signals/common.py": None,
+            "agent/signals/zh.py": None,
+            "agent/signals/en.py": None,
+            "agent/follow_up.py": None,
+            # not agent/signals/arithmetic.py: patterns alone, no code a mutator changes (its regexes are
+            # tested through classify all the same)
+        },
+        ["tests/agent/test_classify.py"],
+        "the bilingual search rule",
+    ),
     "pool-routing": Module(
         {"inference/pool.py": None, "inference/routing.py": None},
         ["tests/inference/test_pool.py", "tests/inference/test_affinity.py"],

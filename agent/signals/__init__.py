@@ -1,0 +1,1 @@
+"""The signals the bilingual search rule (agent/classify.py) reads: shared, Chinese, English, sums."""
