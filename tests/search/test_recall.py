@@ -52,6 +52,22 @@ PAGE = (
 )
 
 
+# A page served as a bare fragment (an AJAX partial, a print view): no doctype, no <html>, no <head>,
+# the article in one wrapper. trafilatura refuses it as "not valid HTML" (no "html" in its first 50
+# characters and a root of fewer than two children): both its passes give None.
+FRAGMENT = "<div id='story'><article><h1>Breakwater delayed</h1>" + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article></div>"
+
+
+@pytest.mark.parametrize("extractor", EXTRACTORS)
+def test_a_page_trafilatura_refuses_as_not_html_still_gives_its_article_not_the_snippet(extractor: str) -> None:
+    url = "https://news.example/breakwater?partial=1"
+    fetched = Fetched(url=url, final_url=url, status=200, content_type="text/html", charset=None, body=FRAGMENT.encode())
+    page = extract_page(fetched, SearchResult(url=url, title="Breakwater delayed", snippet="The breakwater is late."), extractor)
+    assert not page.from_snippet and page.error is None
+    assert all(paragraph in page.text for paragraph in ARTICLE)
+    assert checked(FRAGMENT, url, "") == ("\n".join(ARTICLE), "visible")
+
+
 def test_visible_blocks_leave_out_navigation_banners_comments_and_footers() -> None:
     blocks = visible_blocks(PAGE)
     assert blocks == ["Breakwater delayed", *ARTICLE]
