@@ -300,3 +300,48 @@ def test_closing_lets_a_running_job_finish_however_short_its_own_wait(tmp_path) 
         release.touch()
     closing.join(60)
     assert still_closing and running.result(timeout=5) is True and pool.alive == 0
+
+
+def test_closing_gives_a_running_job_its_timeout_beyond_the_pools_deadline() -> None:
+    """Shutdown waits `timeout_s` on top of the pool's deadline for a page being parsed: a job given a
+    longer deadline of its own (`websearch index`'s PDFs on a pool whose pages get 3 s) that needs
+    more than the pool's deadline has its result when close returns, not lost with the process."""
+    pool = WorkerPool(1, deadline_s=0.2, memory_mb=0).start()
+    running = pool.submit("time:sleep", 1.5, deadline_s=60)
+    assert wait_for(lambda: pool.busy())
+    pool.close(timeout_s=30)
+    assert running.done() and running.result() is None and pool.alive == 0
+
+
+def process_state(pid: int) -> str:
+    """The kernel's one-letter state of process `pid` ("Z": dead, not yet reaped by its parent)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0]
+    except OSError:
+        return "gone"
+
+
+def test_a_worker_that_died_before_the_pool_could_know_fails_its_page_as_a_crash_not_a_deadline() -> None:
+    """A worker killed while idle (the kernel's OOM killer, an operator) counts as alive until its fork
+    server reports the death, a moment that lasts under load: the pool hands it the next page and the
+    send finds a dead pipe. That page fails as a crash (a 503, counted as one), not as a deadline (a
+    504, counted as parsing too slow). The fork server is held stopped to keep that moment open."""
+    with WorkerPool(1, deadline_s=30.0, memory_mb=0, start_method="forkserver") as pool:
+        [worker] = pool.pids()
+        fork_server = pool.submit("os:getppid").result(timeout=30)
+        assert fork_server != os.getpid()
+        os.kill(fork_server, signal.SIGSTOP)
+        try:
+            os.kill(worker, signal.SIGKILL)
+            assert wait_for(lambda: process_state(worker) == "Z")  # dead, its pipe closed, not reported
+            assert pool.pids() == [worker]
+            sent = pool.submit("os:getpid")
+            assert wait_for(lambda: bool(pool.busy()) or sent.done(), 30)  # handed over
+        finally:
+            os.kill(fork_server, signal.SIGCONT)
+        with pytest.raises(WorkerLost) as lost:
+            sent.result(timeout=30)
+        assert lost.value.cause == "crash" and lost.value.kind is ErrorKind.UNAVAILABLE
+        assert pool.restarts == {"crash": 1}
+        assert pool.submit("os:getpid").result(timeout=30) != worker
