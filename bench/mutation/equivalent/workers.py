@@ -31,9 +31,6 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("workers", "core/workers.py", "_Slot._spawn", "5 -> 6"): _JOIN_AFTER_KILL,
     ("workers", "core/workers.py", "_Slot._discard", "5 -> 6"): _JOIN_AFTER_KILL,
     ("workers", "core/workers.py", "_Slot._exchange", "1 -> 2"): _JOIN_AFTER_KILL,
-    ("workers", "core/workers.py", "_Slot._exchange", "operand dropped: code is not None"):
-        "the exit code is None only for a worker still running a second after its pipe closed; a worker's pipe "
-        "closes as it dies (one whose job closed it ends at its next send or recv), so join(1) always has the code",
     ("workers", "core/workers.py", "_Slot._discard", "call removed: conn.close()"):
         "_discard drops the slot's only reference to the pipe: CPython closes it as the function returns "
         "(Connection.__del__), and the worker is already killed and joined",
