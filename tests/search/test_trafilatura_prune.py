@@ -111,10 +111,14 @@ WORDS = (
     "social", "nav", "Nav", "navbar", "menu", "footer", "related", "ad", "-ad-", "widget", "byline", "tags",
     "meta", "hidden", "hide", "reply-", "comments-title", "display:none", "display: none", "border", "bottom",
     "link", "teaser", "Teaser", "caption", "premium", "jp-", "breadcrumb", "MostPopularStories", "akismet",
-    "main", "content", "post", "x", "",
+    "main", "content", "post", "x", "", "entry", "articleBody", "articleContent", "article-content", "article",
+    "story", "FullText", "primary", "story-body", "postarea", "text", "cell", "Main-Content", "content-body",
+    "page-Content", "PAGE-CONTENT",
 )  # fmt: skip
-ATTRIBUTES = ("id", "class", "style", "role", "aria-hidden", "data-component", "data-lp-replacement-content", "title")
-TAGS = ("div", "section", "aside", "details", "ol", "ul", "list", "item", "p", "span", "h1", "header", "a")
+ATTRIBUTES = (
+    "id", "class", "style", "role", "aria-hidden", "data-component", "data-lp-replacement-content", "itemprop", "title",
+)  # fmt: skip
+TAGS = ("div", "section", "aside", "details", "ol", "ul", "list", "item", "p", "span", "h1", "header", "a", "article", "main")
 
 
 def generated_tree(rng: random.Random) -> etree._Element:
