@@ -121,7 +121,7 @@ ATTRIBUTES = (
 TAGS = ("div", "section", "aside", "details", "ol", "ul", "list", "item", "p", "span", "h1", "header", "a", "article", "main")
 
 
-def generated_tree(rng: random.Random) -> etree._Element:
+def generated_tree(rng: random.Random) -> lxml_html.HtmlElement:
     root = etree.Element("body")
     nodes = [root]
     for _ in range(rng.randint(20, 60)):
