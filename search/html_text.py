@@ -34,7 +34,7 @@ from lxml import html as lxml_html
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import DOMNode, HTMLTree, NodeType
 
-from search import recall
+from search import recall, trafilatura_prune
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,8 @@ def use_c_class_lookup() -> None:
 
 
 use_c_class_lookup()
+# trafilatura's discard XPaths as walks over the tree, the same nodes removed (search/trafilatura_prune.py).
+trafilatura_prune.install()
 
 # trafilatura's options as the path shipped before used them, plus fast=True: no readability or
 # jusText extraction to compare with (the lexbor blocks are the second opinion here).
