@@ -297,7 +297,7 @@ def test_passage_token_counts_are_exact_on_messy_pages() -> None:
 
 
 def test_a_page_ranked_again_scores_for_the_new_question() -> None:
-    """Pages are split and tokenised once (search.rank._indexed); each ranking scores copies, so
+    """Pages are split and tokenised once (search.rank_index._indexed); each ranking scores copies, so
     one question's scores never stay on the next question's passages, and a page whose text
     changed under the same address is split again."""
     bridge = Page(url="http://a/", title="Aurora Bridge", text="The bridge cost 420 million euros.\n\nIt opened in May 2021.")
