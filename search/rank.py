@@ -153,7 +153,10 @@ def _is_heading(line: str, units: Units) -> bool:
 
 def _pack(pieces: list[tuple[str, Units]], joiner: str) -> list[tuple[str, Units]]:
     """Greedily join consecutive (text, units) pieces while the result stays within TARGET_TOKENS.
-    A heading starts a new chunk: it introduces what follows, not what came before.
+    A heading starts a new chunk: it introduces what follows, not what came before. Headings in a row
+    (heading, subheading, ...) stay together with the text under them: a chunk of headings alone says
+    nothing, yet short and holding the words asked for it ranks first. A run of them past the target
+    (a menu) is cut like text.
 
     Units add up across the join: pieces are whole lines or sentences ending in punctuation, so
     joining them never fuses two units into one."""
@@ -163,10 +166,11 @@ def _pack(pieces: list[tuple[str, Units]], joiner: str) -> list[tuple[str, Units
     only_heading = False
     for piece, units in pieces:
         heading = _is_heading(piece, units)
-        if current and (_cost((cjk + units[0], other + units[1])) > TARGET_TOKENS or heading) and not only_heading:
+        over = _cost((cjk + units[0], other + units[1])) > TARGET_TOKENS
+        if current and (over or heading) and (not only_heading or heading and over):
             chunks.append((joiner.join(current), (cjk, other)))
             current, cjk, other = [], 0, 0
-        only_heading = heading and not current
+        only_heading = heading and (only_heading or not current)
         current.append(piece)
         cjk, other = cjk + units[0], other + units[1]
     if current:
