@@ -236,6 +236,35 @@ def test_a_passage_is_not_lifted_by_the_sentence_before_it(lang: str) -> None:
     assert ranked[-1].score == 0
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_first_question_with_the_models_query_lifts_no_passage_after_the_one_naming_its_subject(lang: str) -> None:
+    """No conversation yet, only the question and the query the model wrote ("Aurora Bridge toll"): the
+    passage about gulls after the one that names the bridge is not lifted as a follow-up's would be; it
+    scores nothing, below another page's passage that mentions a toll."""
+    _, filler, (title, other_title), (toll, gulls, elsewhere) = TOLL[lang]
+    question, query = ("How much is the toll?", "Aurora Bridge toll") if lang == "en" else ("通行费是多少？", "极光大桥 通行费")
+    page = Page(url="https://a.example/bridge", title=title, text=f"{filler}{toll}\n\n{filler}{gulls}")
+    other = Page(url="https://c.example/roads", title=other_title, text=f"{filler}{elsewhere}")
+    ranked = rank_passages([page, other], question, query)
+    assert [(p.url, p.text.endswith(end)) for p, end in zip(ranked, (toll, elsewhere, gulls))] == [
+        (page.url, True), (other.url, True), (page.url, True)
+    ]
+    assert ranked[-1].score == 0
+
+
+def test_a_follow_ups_scores_weigh_the_question_the_conversation_and_the_page_about_its_subject() -> None:
+    """In a follow-up the best passage holding the question's own words scores 1 and the best holding
+    only the conversation's words 1/2, whatever BM25's scale; on the page about the conversation's
+    subject both count twice: the same passage scores 2 there and 1 on a page that never names him."""
+    born, prize = "He was born in Lyon in 1961.", "Marcel Dupont won the Prix Goncourt."
+    pages = [Page(url="https://a.example/dupont", title="News", text=f"{FILLER_EN}{born}\n\n{FILLER_EN}{prize}"),
+             Page(url="https://b.example/people", title="People", text=f"{FILLER_EN}{born}")]
+    ranked = rank_passages(pages, "Where was he born?", "Marcel Dupont Prix Goncourt", history=["Who won the Prix Goncourt?"])
+    assert [(p.url, p.position, p.score) for p in ranked] == [
+        ("https://a.example/dupont", 0, 2.0), ("https://a.example/dupont", 1, 1.0), ("https://b.example/people", 0, 1.0)
+    ]
+
+
 def test_follow_up_on_real_pages_finds_where_she_was_born() -> None:
     """bench/data's real news pages: "Where was she born?" after a question about a justice, with the
     query a model writes from the conversation (the earlier question's words), among 4 other pages."""
