@@ -71,7 +71,7 @@ def _definitions(text: str) -> list[tuple[str, str]]:
 @functools.lru_cache(maxsize=128)
 def _page_forms(text: str) -> tuple[frozenset[str], dict[str, set[str]], tuple[tuple[str, str], ...]]:
     """A page's acronyms, its capitalised names by initials and its definitions, read once per page
-    (like search/rank.py's index, a page read again is not scanned again). Not to be mutated."""
+    (like search/rank_index.py's index, a page read again is not scanned again). Not to be mutated."""
     return frozenset(_ACRONYM_RE.findall(text)), _name_runs(text), tuple(_definitions(text))
 
 

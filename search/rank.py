@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 from core import tokens as _tokens
 from core.language import CJK_CLASS
+from search import rank_index
 from search.aliases import aliases
 from search.answer_shapes import answer_shapes
 from search.models import Page, Passage
@@ -152,7 +153,10 @@ def _is_heading(line: str, units: Units) -> bool:
 
 def _pack(pieces: list[tuple[str, Units]], joiner: str) -> list[tuple[str, Units]]:
     """Greedily join consecutive (text, units) pieces while the result stays within TARGET_TOKENS.
-    A heading starts a new chunk: it introduces what follows, not what came before.
+    A heading starts a new chunk: it introduces what follows, not what came before. Headings in a row
+    (heading, subheading, ...) stay together with the text under them: a chunk of headings alone says
+    nothing, yet short and holding the words asked for it ranks first. A run of them past the target
+    (a menu) is cut like text.
 
     Units add up across the join: pieces are whole lines or sentences ending in punctuation, so
     joining them never fuses two units into one."""
@@ -162,10 +166,11 @@ def _pack(pieces: list[tuple[str, Units]], joiner: str) -> list[tuple[str, Units
     only_heading = False
     for piece, units in pieces:
         heading = _is_heading(piece, units)
-        if current and (_cost((cjk + units[0], other + units[1])) > TARGET_TOKENS or heading) and not only_heading:
+        over = _cost((cjk + units[0], other + units[1])) > TARGET_TOKENS
+        if current and (over or heading) and (not only_heading or heading and over):
             chunks.append((joiner.join(current), (cjk, other)))
             current, cjk, other = [], 0, 0
-        only_heading = heading and not current
+        only_heading = heading and (only_heading or not current)
         current.append(piece)
         cjk, other = cjk + units[0], other + units[1]
     if current:
@@ -254,32 +259,11 @@ class BM25:
 # A word of the question that names nobody: in a follow-up it points back at the conversation.
 _PRONOUNS = frozenset("he she his her hers him they their them theirs it its this that these those there one".split())
 _PRONOUNS_ZH = ("他们", "她们", "它们", "他", "她", "它", "其", "该", "此", "这", "那")
-CONTEXT = True  # headings and the preceding sentence are indexed with each passage
+CONTEXT = True  # headings (and, with rank_index.PREVIOUS, the preceding sentence) are indexed with each passage
 CONTEXT_WEIGHT = 0.5  # ...each of their words counting half a word of the passage's own
-PREVIOUS = False
 TOPIC_WEIGHT = 0.5  # follow-ups: the conversation's words, beside the latest question's
 PAGE_WEIGHT = 1.0  # follow-ups: a page about the conversation's subject lifts its passages by up to this
 NEXT_WEIGHT = 0.5  # follow-ups: the passage after the one the conversation points at (half again for the one after)
-
-
-def _contexts(passages: list[Passage]) -> list[str]:
-    """For each passage of one page (in order): the heading it sits under and the sentence before it.
-
-    "ACB Chair Jane Roe said..." answers "who chairs the Atlantic Cable Board" only with the sentence
-    before it, which spells the board out; "It opened in 2021" needs the heading that names "it"."""
-    out: list[str] = []
-    heading = ""
-    previous = ""
-    for passage in passages:
-        first = passage.text.split("\n", 1)[0]
-        starts_with_heading = _is_heading(first, _units(first))
-        out.append(" ".join(x for x in (heading if not starts_with_heading else "", previous if PREVIOUS else "") if x))
-        if starts_with_heading:
-            heading = first
-        if PREVIOUS:  # measured and left out (README): not split for nothing
-            sentences = _sentences(passage.text.rsplit("\n", 1)[-1])
-            previous = sentences[-1] if sentences else ""
-    return out
 
 
 def _after(passages: list[Passage], topic_scores: list[float]) -> list[float]:
@@ -291,55 +275,6 @@ def _after(passages: list[Passage], topic_scores: list[float]) -> list[float]:
         two = topic_scores[i - 2] if i >= 2 and passages[i - 2].url == passage.url else 0.0
         out.append(max(one, two / 2))
     return out
-
-
-# Pages split and tokenised lately, by their text: a page read for one question (or served from the
-# page cache) is split and tokenised once, not again for every question that reads it.
-INDEXED_PAGES = 128
-
-
-@functools.lru_cache(maxsize=INDEXED_PAGES)
-def _indexed(
-    url: str, title: str, text: str, context: bool
-) -> tuple[tuple[Passage, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
-    """A page's passages, each one's terms (the page title's with its own: "It opened in 2021" is
-    about the page's subject) and its context's terms (the heading it sits under), for BM25."""
-    own = split_passages(Page(url=url, title=title, text=text))
-    heading_terms = tuple(tuple(tokenize(c)) if c else () for c in _contexts(own)) if context else ((),) * len(own)
-    title_terms = tokenize(title)
-    return tuple(own), tuple(tuple(title_terms + tokenize(p.text)) for p in own), heading_terms
-
-
-class _Counted:
-    """A page's passages as BM25 counts them (context at `weight`), and which of them hold each
-    answer shape asked about so far: kept with the split page, for the next question that reads it."""
-
-    def __init__(self, terms: Sequence[Sequence[str]], context: Sequence[Sequence[str]], weight: float) -> None:
-        self.docs: list[Counter] = []
-        self.lengths: list[float] = []
-        for own, extra in zip(terms, context):  # BM25.__init__'s counting, passage by passage
-            doc, length = Counter(own), float(len(own))
-            if extra:
-                for term in extra:
-                    doc[term] += weight
-                length += weight * len(extra)
-            self.docs.append(doc)
-            self.lengths.append(length)
-        self.shaped: dict[tuple[str, int], tuple[bool, ...]] = {}  # (pattern, flags) -> per passage
-
-
-@functools.lru_cache(maxsize=INDEXED_PAGES)
-def _counted(url: str, title: str, text: str, context: bool, weight: float) -> _Counted:
-    _, terms, heading_terms = _indexed(url, title, text, context)
-    return _Counted(terms, heading_terms, weight)
-
-
-def _shaped(counted: _Counted, passages: Sequence[Passage], shape: re.Pattern[str]) -> tuple[bool, ...]:
-    """Which of a page's passages hold a string of `shape` (searched once per page and shape)."""
-    key = (shape.pattern, shape.flags)
-    if (found := counted.shaped.get(key)) is None:
-        found = counted.shaped[key] = tuple(bool(shape.search(p.text)) for p in passages)
-    return found
 
 
 def _ask_terms(question: str) -> list[str]:
@@ -372,8 +307,8 @@ def rank_passages(
     next?" is answered below the passage that names her. With `alias` a name asked meets its acronym
     on the pages and an acronym its name (search/aliases.py)."""
     keys = [(page.url, page.title, page.text or page.snippet, context) for page in pages]
-    indexed = [_indexed(*key) for key in keys]
-    counted = [_counted(*key, CONTEXT_WEIGHT) for key in keys]
+    indexed = [rank_index._indexed(*key) for key in keys]
+    counted = [rank_index._counted(*key, CONTEXT_WEIGHT) for key in keys]
     cached = [p for own, _, _ in indexed for p in own]  # the page's: scored below through copies
     if not cached:
         return []
@@ -406,7 +341,7 @@ def rank_passages(
         shaped = [
             any(found)
             for c, (own, _, _) in zip(counted, indexed)
-            for found in zip(*(_shaped(c, own, shape) for shape in shapes))
+            for found in zip(*(rank_index._shaped(c, own, shape) for shape in shapes))
         ]
         scores = [score * (1 + ANSWER_TYPE_BOOST) if score and hit else score for score, hit in zip(scores, shaped)]
     # Copies: the scores belong to this question, the cached passages to the page. A passage that

@@ -261,7 +261,7 @@ MODULES: dict[str, Module] = {
         "conversation memory, its size caps",
     ),
     "rank": Module(
-        {"search/rank.py": None},
+        {"search/rank.py": None, "search/rank_index.py": None},
         [  # each test by name, the pure ones first (pytest -x: a mutant stops at its first failure);
            # test_fact_passage_ranks_first (it reads every fixture page through parse workers) last
             *(f"tests/search/test_rank.py::{test}" for test in (
@@ -274,6 +274,8 @@ MODULES: dict[str, Module] = {
                 "test_heading_starts_a_passage",
                 "test_a_heading_is_at_most_12_tokens",
                 "test_a_heading_and_its_subheading_start_one_passage_together",
+                "test_three_headings_in_a_row_start_the_passage_of_the_text_under_them",
+                "test_a_long_run_of_short_lines_is_still_cut_into_passages",
                 "test_a_list_item_a_row_or_a_long_line_is_not_a_heading",
                 "test_table_rows_lose_their_pipes",
                 "test_only_a_line_between_pipes_is_a_table_row",

@@ -231,6 +231,35 @@ def test_a_heading_and_its_subheading_start_one_passage_together(before: str, he
     assert [p.text for p in passages] == [before, f"{headings}\n{after}"]
 
 
+def test_three_headings_in_a_row_start_the_passage_of_the_text_under_them() -> None:
+    """"Visiting / Tickets / Admission" above the prices is not split into a passage of headings alone
+    ("Visiting\\nTickets"): short and holding the word asked for, such a passage ranked first while it
+    says nothing, above the passage with the price."""
+    intro = ("The Aurora Maritime Museum opened in 1998 in the old harbour warehouse and holds the city's "
+             "collection of ships, charts and instruments.")
+    prices = ("Adults pay 14 euros and children under 12 enter free. A family ticket for two adults and three "
+              "children costs 35 euros.")
+    hours = "The museum is open from 10:00 to 17:00 every day except Mondays."
+    page = Page(url="http://museum.example/visit", title="Aurora Maritime Museum",
+                text=f"{intro}\nVisiting\nTickets\nAdmission\n{prices}\nOpening hours\n{hours}")
+    assert [p.text for p in split_passages(page)] == [
+        intro, f"Visiting\nTickets\nAdmission\n{prices}", f"Opening hours\n{hours}"
+    ]
+    best = rank_passages([page], "How much is a ticket to the Aurora Maritime Museum?")[0]
+    assert "14 euros" in best.text
+
+
+def test_a_long_run_of_short_lines_is_still_cut_into_passages() -> None:
+    """A menu of short lines (each one heading-like) is cut where a passage would pass its size, as
+    before; the text after it starts with the menu's last lines, not with the whole menu."""
+    menu = "\n".join(f"Section {i} of the site" for i in range(60))
+    text = "Adults pay 14 pounds; children go free."
+    passages = split_passages(Page(url="http://x/", title="T", text=f"{menu}\n{text}"))
+    assert len(passages) >= 4
+    assert max(p.tokens for p in passages) <= 100, [(p.tokens, p.text) for p in passages]
+    assert passages[-1].text.endswith(text) and "Section 0 " not in passages[-1].text
+
+
 def test_table_rows_lose_their_pipes() -> None:
     page = Page(url="http://x/", title="T", text="Specifications\n| Weight | 24.8 kg |\n| Motor | M85 | 85 Nm |")
     (passage,) = split_passages(page)
@@ -297,7 +326,7 @@ def test_passage_token_counts_are_exact_on_messy_pages() -> None:
 
 
 def test_a_page_ranked_again_scores_for_the_new_question() -> None:
-    """Pages are split and tokenised once (search.rank._indexed); each ranking scores copies, so
+    """Pages are split and tokenised once (search.rank_index._indexed); each ranking scores copies, so
     one question's scores never stay on the next question's passages, and a page whose text
     changed under the same address is split again."""
     bridge = Page(url="http://a/", title="Aurora Bridge", text="The bridge cost 420 million euros.\n\nIt opened in May 2021.")

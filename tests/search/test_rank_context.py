@@ -101,6 +101,23 @@ def test_a_follow_up_in_a_long_conversation_is_about_its_latest_subject(lang: st
     assert place in best.text and best.url == "https://b.example/okafor"
 
 
+TURNED = {
+    "en": (["Who won the 2019 Prix Goncourt?", "Is The Salt Roads, Marcel Dupont's novel, long?",
+            "Who won the 2019 Booker Prize?", "What is it about?"], "Where was she born?", "Leeds"),
+    "zh": (["谁获得了2019年龚古尔文学奖？", "马塞尔·杜邦的小说《盐路》长吗？", "谁获得了2019年布克奖？", "它讲的是什么？"],
+           "她出生在哪里？", "利兹"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_follow_up_is_about_the_subject_the_last_two_questions_turned_to(lang: str) -> None:
+    """The conversation turned to the Booker winner two questions ago ("What is it about?" names no one);
+    the question before that named Dupont and his novel in full. "Where was she born?" is about her."""
+    history, question, place = TURNED[lang]
+    best = rank_passages(_two_winners(lang), question, question.rstrip("?？"), history=history)[0]
+    assert place in best.text and best.url == "https://b.example/okafor"
+
+
 def test_passage_is_ranked_with_the_heading_it_sits_under() -> None:
     board = (
         "Atlantic Cable Board\n"
@@ -154,6 +171,47 @@ def test_a_follow_up_lifts_the_second_passage_after_the_one_the_conversation_poi
     assert without[-1].position == 2 and without[-1].score < ranked[3].score
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_pages_opening_is_not_lifted_as_if_it_followed_its_last_passage(lang: str) -> None:
+    """One page read for a follow-up, the passage naming the speaker its last: its first passage (the
+    weather, nothing asked) comes after nothing, so it is not lifted as the one after her; it ranks last."""
+    lines, calm, title, first, question, query = HARBOUR[lang]
+    sep = " " if lang == "en" else ""
+    speaker, fishermen = lines[0], lines[3:]
+    text = "\n\n".join([f"{calm}{sep}{calm}", *(f"{line}{sep}{calm}" for line in [*fishermen, speaker])])
+    ranked = rank_passages([Page(url="https://news.example/harbour", title=title, text=text)], question, query, history=[first])
+    assert ranked[0].text.startswith(speaker) and ranked[-1].position == 0
+
+
+BORN = {
+    "en": (["Marcel Dupont won the 2019 Prix Goncourt for his novel The Salt Roads, the jury announced after its vote.",
+            "The 2019 Prix Goncourt jury chose The Salt Roads; Marcel Dupont won in the fourth round of the vote.",
+            CALM_EN, CALM_EN, "He was born in Lyon in 1961 and taught history at a lycée before he wrote fiction."],
+           ["The Booker Prize shortlist was read in London by a panel of five.", CALM_EN, CALM_EN,
+            "Ada Okafor, who was born in Leeds, was born there in 1975."], ("Books and writers", "Books")),
+    "zh": (["马塞尔·杜邦凭借小说《盐路》获得2019年龚古尔文学奖，评委会投票后宣布。",
+            "2019年龚古尔文学奖评委会选中《盐路》，马塞尔·杜邦在第四轮投票中获奖。", CALM_ZH, CALM_ZH,
+            "他1961年出生于里昂，写小说之前在一所中学教历史。"],
+           ["布克奖短名单由伦敦的五人小组阅读评选。", CALM_ZH, CALM_ZH, "阿达·奥卡福出生于利兹，1975年出生，在利兹出生长大。"],
+           ("文学新闻", "书讯")),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_follow_up_prefers_the_answer_on_the_page_about_its_subject(lang: str) -> None:
+    """"Where was he born?" after a question about Dupont: two pages say where someone was born, each in
+    a passage that names nobody the conversation named and follows none that does; his page lifts its
+    passage above the other page's, which says "born" more often."""
+    subject, other, (title, other_title) = BORN[lang]
+    first, question, query, _ = FOLLOW_UPS[lang]
+    filler = FILLER_EN if lang == "en" else FILLER_ZH
+    pages = [Page(url="https://books.example/booker", title=other_title, text="\n\n".join(f"{filler}{x}" for x in other)),
+             Page(url="https://news.example/dupont", title=title, text="\n\n".join(f"{filler}{x}" for x in subject))]
+    ranked = rank_passages(pages, question, query, history=[first])
+    born = [p.url for p in ranked if p.text.endswith((subject[-1], other[-1]))]
+    assert born == ["https://news.example/dupont", "https://books.example/booker"]
+
+
 TOLL = {
     "en": ("How much is the Aurora Bridge toll?", FILLER_EN, ("Local news", "Other news"),
            ["The council said the new Aurora Bridge toll starts in May.", "Gulls circled over the harbour while the ferries came and went.",
@@ -176,6 +234,35 @@ def test_a_passage_is_not_lifted_by_the_sentence_before_it(lang: str) -> None:
         (page.url, True), (other.url, True), (page.url, True)
     ]
     assert ranked[-1].score == 0
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_first_question_with_the_models_query_lifts_no_passage_after_the_one_naming_its_subject(lang: str) -> None:
+    """No conversation yet, only the question and the query the model wrote ("Aurora Bridge toll"): the
+    passage about gulls after the one that names the bridge is not lifted as a follow-up's would be; it
+    scores nothing, below another page's passage that mentions a toll."""
+    _, filler, (title, other_title), (toll, gulls, elsewhere) = TOLL[lang]
+    question, query = ("How much is the toll?", "Aurora Bridge toll") if lang == "en" else ("通行费是多少？", "极光大桥 通行费")
+    page = Page(url="https://a.example/bridge", title=title, text=f"{filler}{toll}\n\n{filler}{gulls}")
+    other = Page(url="https://c.example/roads", title=other_title, text=f"{filler}{elsewhere}")
+    ranked = rank_passages([page, other], question, query)
+    assert [(p.url, p.text.endswith(end)) for p, end in zip(ranked, (toll, elsewhere, gulls))] == [
+        (page.url, True), (other.url, True), (page.url, True)
+    ]
+    assert ranked[-1].score == 0
+
+
+def test_a_follow_ups_scores_weigh_the_question_the_conversation_and_the_page_about_its_subject() -> None:
+    """In a follow-up the best passage holding the question's own words scores 1 and the best holding
+    only the conversation's words 1/2, whatever BM25's scale; on the page about the conversation's
+    subject both count twice: the same passage scores 2 there and 1 on a page that never names him."""
+    born, prize = "He was born in Lyon in 1961.", "Marcel Dupont won the Prix Goncourt."
+    pages = [Page(url="https://a.example/dupont", title="News", text=f"{FILLER_EN}{born}\n\n{FILLER_EN}{prize}"),
+             Page(url="https://b.example/people", title="People", text=f"{FILLER_EN}{born}")]
+    ranked = rank_passages(pages, "Where was he born?", "Marcel Dupont Prix Goncourt", history=["Who won the Prix Goncourt?"])
+    assert [(p.url, p.position, p.score) for p in ranked] == [
+        ("https://a.example/dupont", 0, 2.0), ("https://a.example/dupont", 1, 1.0), ("https://b.example/people", 0, 1.0)
+    ]
 
 
 def test_follow_up_on_real_pages_finds_where_she_was_born() -> None:

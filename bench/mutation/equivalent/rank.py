@@ -23,18 +23,18 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "MAX_TOKENS is a size tuned on bench/retrieval.py, listed above (120 -> 121): a paragraph of exactly 120 "
         "tokens split at its sentences moves a boundary by a sentence, which no reader could call wrong",
     ("rank", "search/rank.py", "_pack", "False -> True"):
-        "only_heading's first value is never read: the test that reads it needs a piece in `current`, and the "
-        "first piece sets only_heading before one is",
+        "only_heading's first value changes nothing: the test that reads it needs a piece in `current`, and the "
+        "first piece sets only_heading (to `heading`: `only_heading or not current` is true either way) before one is",
     ("rank", "search/rank.py", "BM25.__init__", "operand dropped: ()"):
         "rank_passages, BM25's one caller, always passes a context list (empty entries when context is off)",
-    ("rank", "search/rank.py", "_contexts", "1 -> 2"):
+    ("rank", "search/rank_index.py", "_contexts", "1 -> 2"):
         "split('\\n', 2)[0] is split('\\n', 1)[0]: the first line either way",
     **{
-        ("rank", "search/rank.py", "_contexts", description): "inside `if PREVIOUS:`, which is off (measured and left "
+        ("rank", "search/rank_index.py", "_contexts", description): "inside `if PREVIOUS:`, which is off (measured and left "
         "out, README; a test pins that a passage is not lifted by the sentence before it)"
         for description in ("1 -> 2 #2", "1 -> 2 #3", "1 -> 2 #4")
     },
-    ("rank", "search/rank.py", "_indexed", "right operand dropped: ((),) * len(own)"):
+    ("rank", "search/rank_index.py", "_indexed", "right operand dropped: ((),) * len(own)"):
         "with context off every entry is empty: one empty entry or one per passage adds no term to any passage",
     ("rank", "search/rank.py", "rank_passages", "operand dropped: score"):
         "a score of 0 times the boost is 0 all the same",
@@ -43,7 +43,7 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "only two scores that differ by under 1e-6, which no reader could call a different ranking",
     ("rank", "search/rank.py", "rank_passages", "0 -> 1"):
         "order.get's default is never taken: every passage's url is one of the pages' urls",
-    ("rank", "search/rank.py", MODULE_SCOPE, "128 -> 129"):
+    ("rank", "search/rank_index.py", MODULE_SCOPE, "128 -> 129"):
         "INDEXED_PAGES, the size of a cache of split pages: one more kept changes what is computed again, not the result",
     ("rank", "search/rank.py", MODULE_SCOPE, "3 -> 4"):
         "TOKENIZER_VERSION: a bump only makes search/index.py tokenise what it stored again (the stems are pinned "

@@ -1,0 +1,86 @@
+"""The ranker's index of a page: its passages, each one's terms and its heading's terms, split,
+tokenised and counted once per page text and kept for the next question that reads the page
+(search/rank.py ranks them)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+# search/rank.py imports this module and this module uses its splitting and tokenising: both import the
+# other as a module and read its names when called, so either may be imported first.
+from search import rank
+from search.models import Page, Passage
+
+PREVIOUS = False  # the sentence before a passage indexed with it too: measured and left out (README)
+
+
+def _contexts(passages: list[Passage]) -> list[str]:
+    """For each passage of one page (in order): the heading it sits under and the sentence before it.
+
+    "ACB Chair Jane Roe said..." answers "who chairs the Atlantic Cable Board" only with the sentence
+    before it, which spells the board out; "It opened in 2021" needs the heading that names "it"."""
+    out: list[str] = []
+    heading = ""
+    previous = ""
+    for passage in passages:
+        first = passage.text.split("\n", 1)[0]
+        starts_with_heading = rank._is_heading(first, rank._units(first))
+        out.append(" ".join(x for x in (heading if not starts_with_heading else "", previous if PREVIOUS else "") if x))
+        if starts_with_heading:
+            heading = first
+        if PREVIOUS:  # measured and left out (README): not split for nothing
+            sentences = rank._sentences(passage.text.rsplit("\n", 1)[-1])
+            previous = sentences[-1] if sentences else ""
+    return out
+
+
+# Pages split and tokenised lately, by their text: a page read for one question (or served from the
+# page cache) is split and tokenised once, not again for every question that reads it.
+INDEXED_PAGES = 128
+
+
+@functools.lru_cache(maxsize=INDEXED_PAGES)
+def _indexed(
+    url: str, title: str, text: str, context: bool
+) -> tuple[tuple[Passage, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+    """A page's passages, each one's terms (the page title's with its own: "It opened in 2021" is
+    about the page's subject) and its context's terms (the heading it sits under), for BM25."""
+    own = rank.split_passages(Page(url=url, title=title, text=text))
+    heading_terms = tuple(tuple(rank.tokenize(c)) if c else () for c in _contexts(own)) if context else ((),) * len(own)
+    title_terms = rank.tokenize(title)
+    return tuple(own), tuple(tuple(title_terms + rank.tokenize(p.text)) for p in own), heading_terms
+
+
+class _Counted:
+    """A page's passages as BM25 counts them (context at `weight`), and which of them hold each
+    answer shape asked about so far: kept with the split page, for the next question that reads it."""
+
+    def __init__(self, terms: Sequence[Sequence[str]], context: Sequence[Sequence[str]], weight: float) -> None:
+        self.docs: list[Counter] = []
+        self.lengths: list[float] = []
+        for own, extra in zip(terms, context):  # BM25.__init__'s counting, passage by passage
+            doc, length = Counter(own), float(len(own))
+            if extra:
+                for term in extra:
+                    doc[term] += weight
+                length += weight * len(extra)
+            self.docs.append(doc)
+            self.lengths.append(length)
+        self.shaped: dict[tuple[str, int], tuple[bool, ...]] = {}  # (pattern, flags) -> per passage
+
+
+@functools.lru_cache(maxsize=INDEXED_PAGES)
+def _counted(url: str, title: str, text: str, context: bool, weight: float) -> _Counted:
+    _, terms, heading_terms = _indexed(url, title, text, context)
+    return _Counted(terms, heading_terms, weight)
+
+
+def _shaped(counted: _Counted, passages: Sequence[Passage], shape: re.Pattern[str]) -> tuple[bool, ...]:
+    """Which of a page's passages hold a string of `shape` (searched once per page and shape)."""
+    key = (shape.pattern, shape.flags)
+    if (found := counted.shaped.get(key)) is None:
+        found = counted.shaped[key] = tuple(bool(shape.search(p.text)) for p in passages)
+    return found
