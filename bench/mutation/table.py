@@ -292,6 +292,8 @@ MODULES: dict[str, Module] = {
                 "test_an_order_holding_a_single_word_the_filter_looks_for_is_removed",
                 "test_defuse_is_not_fooled_by_letters_the_patterns_fold",
                 "test_an_order_deep_in_a_thread_full_of_its_words_is_found",
+                "test_a_turkish_i_in_the_filters_only_word_does_not_hide_the_order",
+                "test_an_order_on_a_page_holding_every_word_the_filter_looks_for_is_found",
                 "test_defuse_leaves_ordinary_prose",
                 "test_decode_prefers_header_then_meta_then_sniff",
                 "test_short_pages_trust_meta_over_guessing",

@@ -19,4 +19,11 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("extract", "search/extract.py", "decode", "4096 -> 4097"):
         "how far a <meta charset> is looked for (browsers look in the first 1,024 bytes): one byte more "
         "differs only for a label the window's end cuts in two",
+    ("extract", "search/extract.py", "_hostile", "operand dropped: _may_be_hostile(text)"):
+        "_may_be_hostile is a shortcut the patterns imply: each match of them holds one of _NEEDED's words once "
+        "casefolded, İ and ı read as i (pinned word by word and letter by letter in test_extract.py); without it the "
+        "patterns run on every clean text too, slower, to the same verdict",
+    ("extract", "search/extract.py", "defuse", "guard removed: if not _hostile(text)"):
+        "a shortcut for the clean text: split and checked line by line, it keeps every line and joins them back to "
+        "the same text with 0 removed (a text hostile only across lines is returned whole either way)",
 }
