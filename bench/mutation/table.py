@@ -304,6 +304,7 @@ MODULES: dict[str, Module] = {
                 "test_a_page_of_40_tokens_is_read_and_one_of_39_gives_its_snippet",
                 "test_a_long_page_is_cut_at_100_000_characters_at_a_paragraph_end",
                 "test_control_characters_never_reach_the_text",
+                "test_a_page_with_a_few_stray_control_characters_is_read_and_one_over_the_share_is_not",
                 "test_pdf_text_reads_the_fixture",
                 "test_a_pdf_is_read_to_its_50th_page_and_400_000th_character",
             )),

@@ -506,5 +506,24 @@ async def test_binary_that_slipped_past_the_fetcher_is_not_text(where: str, work
     assert page.error == "binary or undecodable content"
 
 
+@pytest.mark.parametrize("words", ["The tide mill still grinds flour every Sunday. ", "潮汐磨坊每个星期天仍在磨面粉。"],
+                         ids=["english", "chinese"])
+def test_a_page_with_a_few_stray_control_characters_is_read_and_one_over_the_share_is_not(words: str) -> None:
+    """A page of 1,000 characters may hold 7 control or replacement characters (0.5 % and 2 more: a
+    stray bad byte or two) and is read without them; with 8 it is taken for binary or a wrong charset
+    and its snippet stands in."""
+    snippet = "The search engine's own description of the tide mill page."
+
+    def page(controls: int) -> Page:
+        text = (words * 1_000)[: 1_000 - controls] + "\x07" * (controls - 3) + "\ufffd\x00\x1b"
+        assert len(text) == 1_000
+        return _plain(text, snippet)
+
+    read = page(7)
+    assert not read.from_snippet and read.text == (words * 1_000)[:993].strip()
+    garbled = page(8)
+    assert garbled.from_snippet and garbled.text == snippet and garbled.error == "binary or undecodable content"
+
+
 def test_control_characters_never_reach_the_text() -> None:
     assert clean_plain("a\x00b\x07c\ufffd d\x1b[31m") == "abc d[31m"

@@ -26,4 +26,9 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("extract", "search/extract.py", "defuse", "guard removed: if not _hostile(text)"):
         "a shortcut for the clean text: split and checked line by line, it keeps every line and joins them back to "
         "the same text with 0 removed (a text hostile only across lines is returned whole either way)",
+    ("extract", "search/extract.py", "_garbled", "100000 -> 100001"):
+        "how much of a text the garble check samples (for speed on long pages): one character more changes the "
+        "verdict only for a text whose control characters reach the line at exactly its 100,001st character",
+    ("extract", "search/extract.py", "_garbled", "operand dropped: bool(sample)"):
+        "an empty sample has no control characters, and 0 is never more than 0.005 * 0 + 2: False either way",
 }
