@@ -307,6 +307,8 @@ MODULES: dict[str, Module] = {
                 "test_a_page_with_a_few_stray_control_characters_is_read_and_one_over_the_share_is_not",
                 "test_pdf_text_reads_the_fixture",
                 "test_a_pdf_is_read_to_its_50th_page_and_400_000th_character",
+                "test_a_pdf_page_that_inflates_past_20_mb_is_not_read_and_the_other_pages_are",
+                "test_a_pdf_is_read_with_a_pypdf_too_old_to_tighten_its_limits",
             )),
             "tests/search/test_recall.py",
             # the path shipped before (extractor="trafilatura"): trafilatura_extract and recall.checked

@@ -298,6 +298,27 @@ def test_a_pdf_is_read_to_its_50th_page_and_400_000th_character() -> None:
     assert len(pdf_text(long, max_chars=None)[0]) > 450_000
 
 
+def test_a_pdf_page_that_inflates_past_20_mb_is_not_read_and_the_other_pages_are() -> None:
+    """A PDF's compressed stream may be a bomb (25 MB from a few KB): pypdf's limits are tightened to
+    20 MB, so that page is not read (nor parsed for seconds) and the pages beside it are; a
+    compressed page of ordinary size reads as any other."""
+    pages = [["Page 1 of the Esk estuary tide report."], ["The bomb page claims the tide was 99 metres."],
+             ["Page 3 of the Esk estuary tide report."]]
+    text, _ = pdf_text(make_pdf([], pages=pages, bombs={1: 25_000_000, 2: 100_000}))
+    assert "Page 1 of" in text and "Page 3 of" in text
+    assert "99 metres" not in text
+
+
+def test_a_pdf_is_read_with_a_pypdf_too_old_to_tighten_its_limits(monkeypatch) -> None:
+    """pypdf before apply_configuration (the project allows pypdf 4) keeps its own built-in limits:
+    PDFs are still read."""
+    import pypdf
+
+    monkeypatch.delattr(pypdf, "apply_configuration", raising=False)
+    text, title = pdf_text(PDF_BYTES)
+    assert PDF_FACT in text and title == PDF_TITLE
+
+
 # --- pages that are not articles ------------------------------------------------------------------
 
 
