@@ -309,6 +309,11 @@ MODULES: dict[str, Module] = {
                 "test_a_pdf_is_read_to_its_50th_page_and_400_000th_character",
                 "test_a_pdf_page_that_inflates_past_20_mb_is_not_read_and_the_other_pages_are",
                 "test_a_pdf_is_read_with_a_pypdf_too_old_to_tighten_its_limits",
+                "test_a_password_locked_pdf_gives_nothing_and_an_empty_password_one_is_read",
+                "test_a_pdf_that_pypdf_fails_to_decrypt_gives_nothing",
+                "test_a_pdf_whose_cross_reference_offset_is_wrong_is_still_read",
+                "test_a_pdf_without_a_title_is_titled_by_its_result_or_address",
+                "test_a_pdf_is_parsed_no_further_than_its_400_000th_character",
             )),
             "tests/search/test_recall.py",
             # the path shipped before (extractor="trafilatura"): trafilatura_extract and recall.checked

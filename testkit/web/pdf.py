@@ -10,11 +10,12 @@ def _pdf_string(text: str) -> bytes:
 
 
 def make_pdf(
-    lines: list[str], title: str = "", *, pages: list[list[str]] | None = None, bombs: dict[int, int] | None = None
+    lines: list[str], title: str | None = "", *, pages: list[list[str]] | None = None, bombs: dict[int, int] | None = None
 ) -> bytes:
     """A minimal, valid PDF (Helvetica text objects, an /Info title), written by hand: one page of
-    `lines`, or one page per entry of `pages`. `bombs` {page index: bytes}: that page's contents
-    padded with blanks to that size and FlateDecode-compressed (a decompression bomb, a few KB)."""
+    `lines`, or one page per entry of `pages`. `title` None: an /Info without a /Title. `bombs`
+    {page index: bytes}: that page's contents padded with blanks to that size and FlateDecode-
+    compressed (a decompression bomb, a few KB)."""
     pages = [lines] if pages is None else pages
     streams = []
     for page in pages:
@@ -38,7 +39,7 @@ def make_pdf(
         else:
             objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
-    objects.append(b"<< /Title " + _pdf_string(title) + b" /Producer (LocalWeb) >>")
+    objects.append(b"<< " + (b"/Title " + _pdf_string(title) if title is not None else b"") + b" /Producer (LocalWeb) >>")
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import random
 
 import pytest
@@ -296,6 +297,74 @@ def test_a_pdf_is_read_to_its_50th_page_and_400_000th_character() -> None:
     long = make_pdf([], pages=[[f"{'x' * 1_000} {line}" for line in range(150)] for _ in range(3)])
     assert len(pdf_text(long)[0]) == 400_000
     assert len(pdf_text(long, max_chars=None)[0]) > 450_000
+
+
+def _encrypted(user_password: str) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(PDF_BYTES)))
+    writer.encrypt(user_password=user_password, owner_password="harbour-office", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_password_locked_pdf_gives_nothing_and_an_empty_password_one_is_read() -> None:
+    """A PDF locked by a password gives no text and no title (its snippet stands in, not its
+    ciphertext); many "protected" PDFs open with the empty password, and those are read."""
+    assert pdf_text(_encrypted("tide-2022")) == ("", None)
+    text, title = pdf_text(_encrypted(""))
+    assert PDF_FACT in text and title == PDF_TITLE
+
+
+def test_a_pdf_that_pypdf_fails_to_decrypt_gives_nothing(monkeypatch) -> None:
+    """An encryption pypdf cannot undo (its decrypt raising) is a locked PDF: no text, no title."""
+    from pypdf import PdfReader
+
+    def fails(self, password):
+        raise NotImplementedError("an encryption this pypdf does not implement")
+
+    monkeypatch.setattr(PdfReader, "decrypt", fails)
+    assert pdf_text(_encrypted("")) == ("", None)
+
+
+def test_a_pdf_whose_cross_reference_offset_is_wrong_is_still_read() -> None:
+    """Many PDFs on the web carry a wrong startxref offset (edited or cut and mended by hand): they are
+    read leniently, as viewers read them."""
+    head, _, tail = PDF_BYTES.rpartition(b"startxref\n")
+    sloppy = head + b"startxref\n" + str(int(tail.split(b"\n")[0]) - 7).encode() + b"\n%%EOF\n"
+    text, title = pdf_text(sloppy)
+    assert PDF_FACT in text and title == PDF_TITLE
+
+
+@pytest.mark.parametrize("title", [None, "   "], ids=["no-title", "blank-title"])
+def test_a_pdf_without_a_title_is_titled_by_its_result_or_address(title: str | None) -> None:
+    """A PDF whose /Info has no /Title, or a blank one, has none: the result's title or the address
+    titles the page, never "None" or a blank."""
+    body = make_pdf([f"Page 1 of the Esk estuary tide report. {PDF_FACT}"] * 3, title)
+    assert pdf_text(body)[1] is None
+    url = "http://x/esk.pdf"
+    fetched = Fetched(url=url, final_url=url, status=200, content_type="application/pdf", body=body)
+    assert extract_page(fetched, SearchResult(url=url, title="", snippet="s")).title == url
+    assert extract_page(fetched, SearchResult(url=url, title="Esk tides", snippet="s")).title == "Esk tides"
+
+
+def test_a_pdf_is_parsed_no_further_than_its_400_000th_character(monkeypatch) -> None:
+    """Past 400,000 characters a PDF's pages are not even parsed (a 300-page report would cost
+    seconds of parsing for text the answer never reads)."""
+    from pypdf import PageObject
+
+    parsed: list[int] = []
+    extract_text = PageObject.extract_text
+
+    def counting(page, *args, **kwargs):
+        parsed.append(1)
+        return extract_text(page, *args, **kwargs)
+
+    monkeypatch.setattr(PageObject, "extract_text", counting)
+    long = make_pdf([], pages=[["x" * 199_999]] * 5)  # each page's text: 200,000 characters with its line end
+    assert len(pdf_text(long)[0]) == 400_000
+    assert len(parsed) == 2  # the second page reaches the cap exactly: the third is never parsed
 
 
 def test_a_pdf_page_that_inflates_past_20_mb_is_not_read_and_the_other_pages_are() -> None:
