@@ -137,6 +137,37 @@ def test_the_token_floor_counts_the_whole_text_when_its_start_is_thin(short: str
     assert not plain_long.from_snippet and plain_long.text.startswith(words.split()[0])
 
 
+@pytest.mark.parametrize(
+    ("short", "as_long"),
+    [("The Harwick barrage opened in 2019.", "Harwick barrage opened in May 2019."),
+     ("白鹭湖湿地公园今日开放。", "白鹭湖公园今天正式开放。")],
+    ids=["english", "chinese"],
+)
+def test_a_short_page_keeps_its_own_text_unless_its_snippet_says_more(short: str, as_long: str) -> None:
+    """Under 40 tokens a page's own words still stand when its snippet is no longer (as long, or
+    empty): the snippet replaces them only when it says more."""
+    assert count_tokens(short) == count_tokens(as_long) < 40
+    for snippet in (as_long, ""):
+        page = _plain(short, snippet)
+        assert not page.from_snippet and page.text == short and page.error is None
+
+
+def test_a_page_with_no_text_and_no_snippet_is_not_counted_as_read() -> None:
+    """Nothing on the page and no snippet: the page is a snippet page (an empty one) and says why,
+    so no surface reports it as read."""
+    page = _plain("", "")
+    assert page.from_snippet and page.text == "" and page.fallback == "no_text" and page.error == "no text extracted"
+
+
+@pytest.mark.parametrize(("text", "found_on"), [("The Harwick barrage opened in 2019. " * 12, "2024-03-05"),
+                                               ("白鹭湖湿地公园今日开放。" * 6, "2024年3月5日")], ids=["english", "chinese"])
+def test_a_page_without_a_date_of_its_own_keeps_the_date_its_result_gave(text: str, found_on: str) -> None:
+    url = "http://x/t.txt"
+    fetched = Fetched(url=url, final_url=url, status=200, content_type="text/plain", body=text.encode())
+    page = extract_page(fetched, SearchResult(url=url, title="T", snippet="s", date=found_on))
+    assert not page.from_snippet and page.date == found_on
+
+
 SNIPPET_EN = ("The Harwick barrage opened in 2019 after six years of building work; it holds back the spring tides that "
               "flooded the lower town twice a year, and the market square has stayed dry every winter since.")
 SNIPPET_ZH = "白鹭湖湿地公园面积 46 平方公里，已记录鸟类 213 种，是省内最大的城市湿地公园之一，每年冬季有数千只候鸟在此越冬。"

@@ -51,4 +51,7 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("extract", "search/extract.py", "pdf_text", "operand dropped: ''"):
         "pypdf's PageObject.extract_text returns a str ('' for a page without text, pinned by the fixtures), "
         "never None",
+    ("extract", "search/extract.py", "extract_page", "operand dropped: None"):
+        "a page without a site name gets site_name '' instead of None: Page.site_name is read nowhere past "
+        "extraction (not in prompts, sources, the API or MCP), and both are falsy",
 }
