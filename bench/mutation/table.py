@@ -320,6 +320,10 @@ MODULES: dict[str, Module] = {
                 "test_a_pdf_without_a_title_is_titled_by_its_result_or_address",
                 "test_a_pdf_is_parsed_no_further_than_its_400_000th_character",
             )),
+            # the lean extractor: a plain article read without trafilatura, and only under "lean"
+            "tests/search/test_html_text_lean.py::test_plain_english_article_is_read_without_trafilatura",
+            "tests/search/test_html_text_lean.py::test_plain_chinese_article_is_read_without_trafilatura",
+            "tests/search/test_html_text_lean.py::test_the_fast_path_runs_trafilatura_on_the_same_page",
             "tests/search/test_recall.py",
             # the path shipped before (extractor="trafilatura"): trafilatura_extract and recall.checked
             "tests/search/test_html_text.py::test_broken_page_gives_its_snippet",
