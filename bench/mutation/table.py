@@ -304,6 +304,7 @@ MODULES: dict[str, Module] = {
                 "test_a_page_of_40_tokens_is_read_and_one_of_39_gives_its_snippet",
                 "test_a_short_page_keeps_its_own_text_unless_its_snippet_says_more",
                 "test_a_page_with_no_text_and_no_snippet_is_not_counted_as_read",
+                "test_a_short_page_that_only_asks_for_javascript_is_not_the_text",
                 "test_a_page_without_a_date_of_its_own_keeps_the_date_its_result_gave",
                 "test_a_long_page_is_cut_at_100_000_characters_at_a_paragraph_end",
                 "test_control_characters_never_reach_the_text",

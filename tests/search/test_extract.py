@@ -152,6 +152,15 @@ def test_a_short_page_keeps_its_own_text_unless_its_snippet_says_more(short: str
         assert not page.from_snippet and page.text == short and page.error is None
 
 
+@pytest.mark.parametrize("wall", ["Checking your browser before accessing the site. Please enable JavaScript.",
+                                  "请开启 JavaScript 后继续访问本网站。"], ids=["english", "chinese"])
+def test_a_short_page_that_only_asks_for_javascript_is_not_the_text(wall: str) -> None:
+    """A few words asking for JavaScript or a captcha are the page refusing a program, not its text:
+    the snippet stands in even when it is shorter (here, empty)."""
+    page = _plain(wall, "")
+    assert page.from_snippet and page.text == "" and page.fallback == "no_text"
+
+
 def test_a_page_with_no_text_and_no_snippet_is_not_counted_as_read() -> None:
     """Nothing on the page and no snippet: the page is a snippet page (an empty one) and says why,
     so no surface reports it as read."""
