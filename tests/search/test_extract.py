@@ -1,19 +1,17 @@
 from __future__ import annotations
 
-import io
 import random
-from pathlib import Path
 
 import pytest
 
 from search.extract import (
-    EXTRACTORS, Extractor, clean_plain, decode, defuse, drop_leading_title, extract, extract_page, pdf_text, safe_line,
+    EXTRACTORS, Extractor, clean_plain, decode, defuse, drop_leading_title, extract, extract_page, safe_line,
 )
 from search.fetch import Fetched, Fetcher
 from core.workers import WorkerPool
 from search.models import Page, SearchResult
 from core.tokens import count_tokens
-from testkit.web import PDF_BYTES, PDF_FACT, PDF_TITLE, PWNED, LocalWeb, make_pdf
+from testkit.web import PWNED, LocalWeb
 from testkit.results import result_for
 
 
@@ -303,204 +301,6 @@ async def test_tables_and_lists_are_kept(fetcher: Fetcher, web: LocalWeb, worker
     result = result_for(web, "zephyr-9-battery")
     page = await extract(await fetcher.fetch(result.url), result, workers, extractor)
     assert "| Nominal voltage | 3.7 V |" in page.text and "| Weight per cell | 68 g |" in page.text
-
-
-CORPUS = Path(__file__).resolve().parents[2] / "bench" / "corpus" / "pages"
-
-
-@pytest.mark.parametrize("extractor", EXTRACTORS)
-@pytest.mark.parametrize(("name", "link_text"), [("harwick-barrage-opens", "Read more: Harwick Tidal Barrage"),
-                                                 ("haizhou-metro-5-opening", "延伸阅读： 海州地铁5号线")])
-def test_links_in_the_article_are_read_as_their_words_without_markup(extractor: Extractor, name: str, link_text: str) -> None:
-    """A link inside the article reads as its words: no [text](address) markup (an address the model
-    would read and could repeat), whichever extractor the operator chose (English and Chinese)."""
-    url = f"http://news.example/{name}"
-    fetched = Fetched(url=url, final_url=url, status=200, content_type="text/html", body=(CORPUS / f"{name}.html").read_bytes())
-    page = extract_page(fetched, SearchResult(url=url, title="", snippet="s"), extractor)
-    assert link_text in page.text.split("\n")
-    assert "](" not in page.text and "news.example" not in page.text
-
-
-FORUM = {
-    "english": ("The Zephyr-9 cells in my e-bike lost eleven percent of their capacity over two winters of daily "
-                "commuting, which is far better than the lithium-ion pack it replaced. ",
-                "Mine lost nearly twenty percent after one winter, but I charged it to full every night and left it "
-                "in a cold garage, which the manual warns against. "),
-    "chinese": ("我的电动自行车用了两个冬天的和风九号电池，每天通勤，容量只下降了百分之十一，比原来的锂电池好得多。",
-                "我的用了一个冬天就下降了将近百分之二十，不过我每天晚上都充满电，还放在寒冷的车库里，说明书上说过不要这样做。"),
-}
-
-
-@pytest.mark.parametrize("extractor", EXTRACTORS)
-@pytest.mark.parametrize("lang", sorted(FORUM))
-def test_reader_comments_are_dropped_even_on_a_page_marked_as_a_forum_thread(extractor: Extractor, lang: str) -> None:
-    """Comments are not the page's text under any extractor, also where the page calls itself a
-    forum thread (schema.org DiscussionForumPosting, which would route trafilatura's comment
-    extraction into the text)."""
-    post, reply = FORUM[lang]
-    html = (
-        "<html><head><meta charset='utf-8'><title>Zephyr-9 after two winters</title><script type='application/ld+json'>"
-        '{"@context": "https://schema.org", "@type": "DiscussionForumPosting", "headline": "Zephyr-9"}</script></head>'
-        f"<body><article><h1>Zephyr-9 after two winters</h1><p>{post * 2}</p>"
-        f"<div class='comments'><div class='comment'><p>{reply * 2}</p></div></div></article></body></html>"
-    )
-    url = "http://forum.example/t/zephyr-9"
-    fetched = Fetched(url=url, final_url=url, status=200, content_type="text/html", body=html.encode())
-    page = extract_page(fetched, SearchResult(url=url, title="", snippet="s"), extractor)
-    assert post.strip() in page.text and reply.strip()[:20] not in page.text
-
-
-@pytest.mark.parametrize("extractor", EXTRACTORS)
-@pytest.mark.parametrize(
-    ("name", "fact"),
-    [
-        ("aurora-bridge", "The Aurora Bridge cost 420 million euros"),
-        ("pell-gallery", "founded in 1924 by the painter Mara Quint"),
-        ("qingchuan-bridge", "青川大桥全长 3.2 公里"),
-        ("liu-anting-profile", "1958 年生于闽东沿海的石门镇"),
-    ],
-)
-async def test_each_extractor_reads_and_titles_a_page_whose_result_has_no_title(
-    fetcher: Fetcher, web: LocalWeb, workers: WorkerPool, extractor: Extractor, name: str, fact: str
-) -> None:
-    """Whichever extractor the operator chose, a page found without a title (a bare link, a feed entry)
-    is read, titled by its own headline, which its text does not repeat, and carries no image or
-    link markup (English and Chinese)."""
-    url = web.url(name)
-    page = await extract(await fetcher.fetch(url), SearchResult(url=url, title="", snippet="s"), workers, extractor)
-    assert not page.from_snippet and fact in page.text
-    assert page.title == web.pages[name].title and not page.text.startswith(page.title)
-    assert "![" not in page.text and "](" not in page.text
-
-
-# --- PDF ------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("route", ["/report.pdf", "/download"])
-async def test_pdf_text_and_title(fetcher: Fetcher, web: LocalWeb, route: str, workers: WorkerPool) -> None:
-    fetched = await fetcher.fetch(web.url(route))
-    page = await extract(fetched, SearchResult(url=fetched.url, title="", snippet="a report"), workers)
-    assert PDF_FACT in page.text
-    assert page.title == PDF_TITLE  # from the PDF's /Info, as the result had none
-    assert not page.text.startswith(PDF_TITLE)
-    assert not page.from_snippet and page.error is None
-
-
-@pytest.mark.parametrize(
-    "body",
-    [PDF_BYTES[: len(PDF_BYTES) // 3], b"%PDF-1.4\n" + bytes(range(256)) * 20, b"%PDF-1.7\n1 0 obj << /Type /Catalog"],
-)
-async def test_broken_pdfs_fall_back_to_the_snippet(body: bytes, workers: WorkerPool) -> None:
-    url = "http://x/r.pdf"
-    fetched = Fetched(url=url, final_url=url, status=200, content_type="application/pdf", body=body)
-    page = await extract(fetched, SearchResult(url=url, title="R", snippet="The report, as the engine saw it."), workers)
-    assert page.from_snippet and page.text == "The report, as the engine saw it."
-
-
-def test_pdf_text_reads_the_fixture() -> None:
-    text, title = pdf_text(PDF_BYTES)
-    assert PDF_FACT in text and title == PDF_TITLE
-
-
-def test_a_pdf_is_read_to_its_50th_page_and_400_000th_character() -> None:
-    """A PDF from the web is read to its 50th page and its 400,000th character (a report of 300
-    pages costs parsing time the answer never uses); a local file the operator chose has no cap."""
-    pages = [[f"Page {n} of the Esk estuary tide report."] for n in range(1, 52)]
-    text, title = pdf_text(make_pdf([], "Esk tide report", pages=pages))
-    assert "Page 50 of" in text and "Page 51 of" not in text and title == "Esk tide report"
-    assert "Page 51 of" in pdf_text(make_pdf([], pages=pages), max_pages=None)[0]
-    long = make_pdf([], pages=[[f"{'x' * 1_000} {line}" for line in range(150)] for _ in range(3)])
-    assert len(pdf_text(long)[0]) == 400_000
-    assert len(pdf_text(long, max_chars=None)[0]) > 450_000
-
-
-def _encrypted(user_password: str) -> bytes:
-    from pypdf import PdfReader, PdfWriter
-
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(PDF_BYTES)))
-    writer.encrypt(user_password=user_password, owner_password="harbour-office", algorithm="RC4-128")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def test_a_password_locked_pdf_gives_nothing_and_an_empty_password_one_is_read() -> None:
-    """A PDF locked by a password gives no text and no title (its snippet stands in, not its
-    ciphertext); many "protected" PDFs open with the empty password, and those are read."""
-    assert pdf_text(_encrypted("tide-2022")) == ("", None)
-    text, title = pdf_text(_encrypted(""))
-    assert PDF_FACT in text and title == PDF_TITLE
-
-
-def test_a_pdf_that_pypdf_fails_to_decrypt_gives_nothing(monkeypatch) -> None:
-    """An encryption pypdf cannot undo (its decrypt raising) is a locked PDF: no text, no title."""
-    from pypdf import PdfReader
-
-    def fails(self, password):
-        raise NotImplementedError("an encryption this pypdf does not implement")
-
-    monkeypatch.setattr(PdfReader, "decrypt", fails)
-    assert pdf_text(_encrypted("")) == ("", None)
-
-
-def test_a_pdf_whose_cross_reference_offset_is_wrong_is_still_read() -> None:
-    """Many PDFs on the web carry a wrong startxref offset (edited or cut and mended by hand): they are
-    read leniently, as viewers read them."""
-    head, _, tail = PDF_BYTES.rpartition(b"startxref\n")
-    sloppy = head + b"startxref\n" + str(int(tail.split(b"\n")[0]) - 7).encode() + b"\n%%EOF\n"
-    text, title = pdf_text(sloppy)
-    assert PDF_FACT in text and title == PDF_TITLE
-
-
-@pytest.mark.parametrize("title", [None, "   "], ids=["no-title", "blank-title"])
-def test_a_pdf_without_a_title_is_titled_by_its_result_or_address(title: str | None) -> None:
-    """A PDF whose /Info has no /Title, or a blank one, has none: the result's title or the address
-    titles the page, never "None" or a blank."""
-    body = make_pdf([f"Page 1 of the Esk estuary tide report. {PDF_FACT}"] * 3, title)
-    assert pdf_text(body)[1] is None
-    url = "http://x/esk.pdf"
-    fetched = Fetched(url=url, final_url=url, status=200, content_type="application/pdf", body=body)
-    assert extract_page(fetched, SearchResult(url=url, title="", snippet="s")).title == url
-    assert extract_page(fetched, SearchResult(url=url, title="Esk tides", snippet="s")).title == "Esk tides"
-
-
-def test_a_pdf_is_parsed_no_further_than_its_400_000th_character(monkeypatch) -> None:
-    """Past 400,000 characters a PDF's pages are not even parsed (a 300-page report would cost
-    seconds of parsing for text the answer never reads)."""
-    from pypdf import PageObject
-
-    parsed: list[int] = []
-    extract_text = PageObject.extract_text
-
-    def counting(page, *args, **kwargs):
-        parsed.append(1)
-        return extract_text(page, *args, **kwargs)
-
-    monkeypatch.setattr(PageObject, "extract_text", counting)
-    long = make_pdf([], pages=[["x" * 199_999]] * 5)  # each page's text: 200,000 characters with its line end
-    assert len(pdf_text(long)[0]) == 400_000
-    assert len(parsed) == 2  # the second page reaches the cap exactly: the third is never parsed
-
-
-def test_a_pdf_page_that_inflates_past_20_mb_is_not_read_and_the_other_pages_are() -> None:
-    """A PDF's compressed stream may be a bomb (25 MB from a few KB): pypdf's limits are tightened to
-    20 MB, so that page is not read (nor parsed for seconds) and the pages beside it are; a
-    compressed page of ordinary size reads as any other."""
-    pages = [["Page 1 of the Esk estuary tide report."], ["The bomb page claims the tide was 99 metres."],
-             ["Page 3 of the Esk estuary tide report."]]
-    text, _ = pdf_text(make_pdf([], pages=pages, bombs={1: 25_000_000, 2: 100_000}))
-    assert "Page 1 of" in text and "Page 3 of" in text
-    assert "99 metres" not in text
-
-
-def test_a_pdf_is_read_with_a_pypdf_too_old_to_tighten_its_limits(monkeypatch) -> None:
-    """pypdf before apply_configuration (the project allows pypdf 4) keeps its own built-in limits:
-    PDFs are still read."""
-    import pypdf
-
-    monkeypatch.delattr(pypdf, "apply_configuration", raising=False)
-    text, title = pdf_text(PDF_BYTES)
-    assert PDF_FACT in text and title == PDF_TITLE
 
 
 # --- pages that are not articles ------------------------------------------------------------------
