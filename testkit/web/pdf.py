@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import zlib
+
 
 def _pdf_string(text: str) -> bytes:
     return b"(" + text.encode("latin-1").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
-def make_pdf(lines: list[str], title: str = "", *, pages: list[list[str]] | None = None) -> bytes:
+def make_pdf(
+    lines: list[str], title: str | None = "", *, pages: list[list[str]] | None = None, bombs: dict[int, int] | None = None
+) -> bytes:
     """A minimal, valid PDF (Helvetica text objects, an /Info title), written by hand: one page of
-    `lines`, or one page per entry of `pages`."""
+    `lines`, or one page per entry of `pages`. `title` None: an /Info without a /Title. `bombs`
+    {page index: bytes}: that page's contents padded with blanks to that size and FlateDecode-
+    compressed (a decompression bomb, a few KB)."""
     pages = [lines] if pages is None else pages
     streams = []
     for page in pages:
@@ -27,9 +33,13 @@ def make_pdf(lines: list[str], title: str = "", *, pages: list[list[str]] | None
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R" % (4 + 2 * i)
             + b" /Resources << /Font << /F1 %d 0 R >> >> >>" % font
         )
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        if bombs and i in bombs:
+            stream = zlib.compress(stream + b" " * (bombs[i] - len(stream)), 9)
+            objects.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        else:
+            objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
-    objects.append(b"<< /Title " + _pdf_string(title) + b" /Producer (LocalWeb) >>")
+    objects.append(b"<< " + (b"/Title " + _pdf_string(title) if title is not None else b"") + b" /Producer (LocalWeb) >>")
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):

@@ -7,6 +7,7 @@ or tables beside the paragraphs, and forum threads (many short posts), go to tra
 from __future__ import annotations
 
 import pytest
+import trafilatura
 
 from search import html_text
 from search.extract import extract_page
@@ -86,11 +87,14 @@ def article(paragraphs: list[str], headline: str = "Harlow viaduct repaired") ->
 def no_trafilatura(monkeypatch):
     """Fails the test where trafilatura would run: the lean text must stand alone."""
 
-    def refuse(html: str, url: str) -> str:
+    def refuse(*args, **kwargs) -> str:
         raise AssertionError("trafilatura ran on a plain article")
 
     monkeypatch.setattr(html_text, "precise_text", refuse)
     monkeypatch.setattr(html_text, "full_text", refuse)
+    # and the library itself, whoever calls it (the extractor="trafilatura" path calls it directly)
+    monkeypatch.setattr(trafilatura, "bare_extraction", refuse)
+    monkeypatch.setattr(trafilatura, "extract", refuse)
 
 
 def test_plain_english_article_is_read_without_trafilatura(no_trafilatura) -> None:
