@@ -233,3 +233,27 @@ def test_a_search_call_without_a_query_searches_the_question_as_typed(app, megre
     body = ask(app, question=question, depth="auto")
     assert body["search_rounds"] == 2 and body["queries"] == ["Aurora Bridge opening", question]
     assert searched_for(local_web)[-1] == question  # round 2: the question, not "None" and not nothing
+
+
+NO_ANSWER = "No answer this time: the model did not write one."
+
+
+@pytest.mark.parametrize("limit", [{}, {"max_search_rounds": 1}], ids=["round-two", "refused-call"])
+def test_words_shown_before_a_call_then_no_answer_stream_exactly_the_saved_answer(local_web, megrez, redis_url, limit):
+    """The model writes a sentence, calls search again (followed: round 2; or refused at the round
+    limit), then writes nothing: the no-answer line is streamed below the sentence, a paragraph
+    apart, exactly as the answer returned and kept joins them."""
+    megrez.script = [
+        function_call("Aurora Bridge Veldmark cost"),
+        "The Aurora Bridge opened in 2019." + function_call("Aurora Bridge construction cost"),
+        "",
+    ]
+    settings = make_settings(local_web, megrez, redis_url=redis_url, related_questions=False, **limit)
+    with ServedApp(settings) as app:
+        events = stream(app, question="How much did the Aurora Bridge in Veldmark cost?")
+        done = events[-1][1]
+        kept = httpx.get(f"{app.base_url}/v1/conversations/{done['conversation_id']}", timeout=30).json()
+    shown = "".join(d["text"] for n, d in events if n == "delta")
+    assert done["no_answer"] == "empty" and done["search_rounds"] == (1 if limit else 2)
+    assert shown.startswith("The Aurora Bridge opened in 2019.\n\n" + NO_ANSWER), shown
+    assert shown == done["answer"] and kept["turns"][-1]["answer"] == done["answer"]
