@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from testkit.app_server import ServedApp
+from testkit.clients import sonar_client
 from testkit.megrez import ScriptedMegrez, function_call, parse_contexts
 from testkit.settings import make_settings
 from testkit.web import LocalWeb, with_rounds
@@ -144,6 +145,33 @@ def test_at_the_round_limit_the_search_tool_is_not_offered(local_web):
         answers = [r["body"] for r in model.requests if r["body"]["messages"][-1]["role"] == "tool"]
     assert body["search_rounds"] == 1 and "Ilse Varga" in body["answer"]
     assert answers and not any(a.get("tools") for a in answers)
+
+
+def test_below_the_round_limit_the_search_tool_is_offered(local_web):
+    """A tools model calls only through `tools`: round 1's answer must offer the search tool, or the
+    model could never ask for round 2."""
+    with ScriptedMegrez(mode="tools", model="qwen2.5-3b-instruct") as model:
+        with ServedApp(make_settings(local_web, model)) as app:
+            body = ask(app, question=TWO_PART)
+        answers = [r["body"] for r in model.requests if r["body"]["messages"][-1]["role"] == "tool"]
+    assert body["search_rounds"] == 2 and "Kessel Point" in body["answer"]
+    assert [t["function"]["name"] for t in answers[0].get("tools") or []] == ["search"]
+
+
+def test_an_answer_held_to_a_json_schema_is_not_offered_the_search_tool(local_web):
+    """Output held to a JSON schema cannot also hold a call: a tools model asked for JSON (sonar-pro:
+    two rounds allowed, and the question wants two) answers in one round, and its answer request
+    offers no tool to call (guided decoding would garble one)."""
+    schema = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
+    with ScriptedMegrez(mode="tools", model="qwen2.5-3b-instruct") as model:
+        with ServedApp(make_settings(local_web, model)) as app:
+            messages = [{"role": "user", "content": TWO_PART}]
+            response = sonar_client(app).chat.completions.create(
+                model="sonar-pro", messages=messages, response_format={"type": "json_schema", "json_schema": {"schema": schema}}
+            )
+        answers = [r["body"] for r in model.requests if r["body"]["messages"][-1]["role"] == "tool"]
+    assert set(json.loads(response.choices[0].message.content)) == {"answer"}
+    assert len(answers) == 1 and answers[0].get("response_format") and not answers[0].get("tools")
 
 
 @pytest.mark.parametrize("limit", [{"max_search_rounds": 1}, {"search_time_budget_s": 0.0}])
