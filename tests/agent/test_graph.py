@@ -280,3 +280,18 @@ async def test_on_a_shared_cpu_pages_are_never_condensed_even_when_condensing_is
         assert {how for how, _ in deps.llm.asked} == {"stream"}  # no batch (or chat) of notes before the answer
     finally:
         await close(deps)
+
+
+async def test_on_a_shared_cpu_no_answer_is_followed_by_no_related_questions(local_web, megrez, workers):
+    """The model writes nothing: the reader gets the no-answer line and no questions after it, and the
+    CPU is not asked for any (there is no answer for them to follow)."""
+    deps = await shared_cpu_deps(make_settings(local_web, megrez, related_questions=True), workers)
+    megrez.reply = ""  # every request: nothing
+    try:
+        events = [e async for e in Engine(deps).stream(AgentInput(question=QUESTION, conversation_id="none", search="always"))]
+        output = events[-1]
+        assert output.searched and output.no_answer == "empty"
+        assert output.related == [] and all(e.related == [] for e in events if isinstance(e, Related))
+        assert [how for how, _ in deps.llm.asked] == ["stream"]  # the answer's request only
+    finally:
+        await close(deps)

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from testkit.app_server import ServedApp
+from testkit.clients import sonar_client
 from testkit.megrez import ScriptedMegrez, function_call, parse_contexts
 from testkit.settings import make_settings
 from testkit.web import LocalWeb, with_rounds
@@ -146,6 +147,33 @@ def test_at_the_round_limit_the_search_tool_is_not_offered(local_web):
     assert answers and not any(a.get("tools") for a in answers)
 
 
+def test_below_the_round_limit_the_search_tool_is_offered(local_web):
+    """A tools model calls only through `tools`: round 1's answer must offer the search tool, or the
+    model could never ask for round 2."""
+    with ScriptedMegrez(mode="tools", model="qwen2.5-3b-instruct") as model:
+        with ServedApp(make_settings(local_web, model)) as app:
+            body = ask(app, question=TWO_PART)
+        answers = [r["body"] for r in model.requests if r["body"]["messages"][-1]["role"] == "tool"]
+    assert body["search_rounds"] == 2 and "Kessel Point" in body["answer"]
+    assert [t["function"]["name"] for t in answers[0].get("tools") or []] == ["search"]
+
+
+def test_an_answer_held_to_a_json_schema_is_not_offered_the_search_tool(local_web):
+    """Output held to a JSON schema cannot also hold a call: a tools model asked for JSON (sonar-pro:
+    two rounds allowed, and the question wants two) answers in one round, and its answer request
+    offers no tool to call (guided decoding would garble one)."""
+    schema = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
+    with ScriptedMegrez(mode="tools", model="qwen2.5-3b-instruct") as model:
+        with ServedApp(make_settings(local_web, model)) as app:
+            messages = [{"role": "user", "content": TWO_PART}]
+            response = sonar_client(app).chat.completions.create(
+                model="sonar-pro", messages=messages, response_format={"type": "json_schema", "json_schema": {"schema": schema}}
+            )
+        answers = [r["body"] for r in model.requests if r["body"]["messages"][-1]["role"] == "tool"]
+    assert set(json.loads(response.choices[0].message.content)) == {"answer"}
+    assert len(answers) == 1 and answers[0].get("response_format") and not answers[0].get("tools")
+
+
 @pytest.mark.parametrize("limit", [{"max_search_rounds": 1}, {"search_time_budget_s": 0.0}])
 @pytest.mark.parametrize("question", [TWO_PART, TWO_PART_ZH])
 def test_a_refused_second_call_streams_exactly_the_saved_answer(local_web, megrez, redis_url, limit, question):
@@ -233,3 +261,27 @@ def test_a_search_call_without_a_query_searches_the_question_as_typed(app, megre
     body = ask(app, question=question, depth="auto")
     assert body["search_rounds"] == 2 and body["queries"] == ["Aurora Bridge opening", question]
     assert searched_for(local_web)[-1] == question  # round 2: the question, not "None" and not nothing
+
+
+NO_ANSWER = "No answer this time: the model did not write one."
+
+
+@pytest.mark.parametrize("limit", [{}, {"max_search_rounds": 1}], ids=["round-two", "refused-call"])
+def test_words_shown_before_a_call_then_no_answer_stream_exactly_the_saved_answer(local_web, megrez, redis_url, limit):
+    """The model writes a sentence, calls search again (followed: round 2; or refused at the round
+    limit), then writes nothing: the no-answer line is streamed below the sentence, a paragraph
+    apart, exactly as the answer returned and kept joins them."""
+    megrez.script = [
+        function_call("Aurora Bridge Veldmark cost"),
+        "The Aurora Bridge opened in 2019." + function_call("Aurora Bridge construction cost"),
+        "",
+    ]
+    settings = make_settings(local_web, megrez, redis_url=redis_url, related_questions=False, **limit)
+    with ServedApp(settings) as app:
+        events = stream(app, question="How much did the Aurora Bridge in Veldmark cost?")
+        done = events[-1][1]
+        kept = httpx.get(f"{app.base_url}/v1/conversations/{done['conversation_id']}", timeout=30).json()
+    shown = "".join(d["text"] for n, d in events if n == "delta")
+    assert done["no_answer"] == "empty" and done["search_rounds"] == (1 if limit else 2)
+    assert shown.startswith("The Aurora Bridge opened in 2019.\n\n" + NO_ANSWER), shown
+    assert shown == done["answer"] and kept["turns"][-1]["answer"] == done["answer"]
