@@ -54,4 +54,8 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("extract", "search/extract.py", "extract_page", "operand dropped: None"):
         "a page without a site name gets site_name '' instead of None: Page.site_name is read nowhere past "
         "extraction (not in prompts, sources, the API or MCP), and both are falsy",
+    ("extract", "search/extract.py", "drop_leading_title", "operand dropped: not head"):
+        "without it a first line with no letter or digit (punctuation, symbols, emoji: _norm gives '') is dropped "
+        "where a title, or a part of one, also normalizes to '' (a title of symbols, one ending in ' - '): the "
+        "text loses a line of no word; a first line with any word is judged as before",
 }
