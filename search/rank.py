@@ -170,7 +170,7 @@ def _pack(pieces: list[tuple[str, Units]], joiner: str) -> list[tuple[str, Units
         if current and (over or heading) and (not only_heading or heading and over):
             chunks.append((joiner.join(current), (cjk, other)))
             current, cjk, other = [], 0, 0
-        only_heading = heading and (only_heading or not current)
+        only_heading = heading  # current holds headings alone: a heading after text flushed it above
         current.append(piece)
         cjk, other = cjk + units[0], other + units[1]
     if current:

@@ -274,6 +274,8 @@ MODULES: dict[str, Module] = {
                 "test_heading_starts_a_passage",
                 "test_a_heading_is_at_most_12_tokens",
                 "test_a_heading_and_its_subheading_start_one_passage_together",
+                "test_a_heading_stays_with_a_paragraph_under_it_that_takes_the_two_past_the_passage_size",
+                "test_a_short_table_row_is_not_a_heading",
                 "test_three_headings_in_a_row_start_the_passage_of_the_text_under_them",
                 "test_a_long_run_of_short_lines_is_still_cut_into_passages",
                 "test_a_list_item_a_row_or_a_long_line_is_not_a_heading",

@@ -231,6 +231,32 @@ def test_a_heading_and_its_subheading_start_one_passage_together(before: str, he
     assert [p.text for p in passages] == [before, f"{headings}\n{after}"]
 
 
+@pytest.mark.parametrize(
+    ("heading", "paragraph"),
+    [("Tickets", " ".join(f"Sentence {i} about the museum and its many visitors." for i in range(7))),
+     ("门票", "".join(f"第{i}句介绍了博物馆和它的许多游客。" for i in range(6)))],
+    ids=["english", "chinese"],
+)
+def test_a_heading_stays_with_a_paragraph_under_it_that_takes_the_two_past_the_passage_size(heading: str, paragraph: str) -> None:
+    """A paragraph of about 90-110 tokens (not split: under 120) under a heading: the two are one passage
+    past the 80-token size rather than a heading alone, which would say nothing."""
+    assert [p.text for p in split_passages(Page(url="http://x/", title="T", text=f"{heading}\n{paragraph}"))] == [
+        f"{heading}\n{paragraph}"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("row", "compact"),
+    [("| Weight | 24.8 kg |", "Weight: 24.8 kg"), ("| Motor | M85 | 85 Nm |", "Motor | M85 | 85 Nm"),
+     ("| 重量 | 24.8公斤 |", "重量: 24.8公斤"), ("型号：M85", "型号：M85")],
+)
+def test_a_short_table_row_is_not_a_heading(row: str, compact: str) -> None:
+    """A table row is short and has no closing punctuation, like a heading; it stays with the text above
+    it instead of starting a passage."""
+    before = "Sentence 0 about the bike. Sentence 1 about the bike." if row.isascii() else "第0句介绍了自行车。第1句介绍了自行车。"
+    assert [p.text for p in split_passages(Page(url="http://x/", title="T", text=f"{before}\n{row}"))] == [f"{before}\n{compact}"]
+
+
 def test_three_headings_in_a_row_start_the_passage_of_the_text_under_them() -> None:
     """"Visiting / Tickets / Admission" above the prices is not split into a passage of headings alone
     ("Visiting\\nTickets"): short and holding the word asked for, such a passage ranked first while it

@@ -4,6 +4,7 @@ question asks, the conversation says about whom), in English and Chinese."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import pytest
 
@@ -421,3 +422,7 @@ def test_a_passage_scores_okapi_bm25_with_k1_1_2_and_b_0_75() -> None:
     assert bm25.score(["toll"], 1) == pytest.approx(expected(1, 6))
     assert bm25.score(["toll"], 2) == 0
     assert bm25.score(["toll"], 0) > bm25.score(["toll"], 1) > 0
+    # The ranking scores every passage at once from counts kept with each page: the same sums.
+    counted = BM25.counted([Counter(doc) for doc in docs], [float(len(doc)) for doc in docs])
+    for scorer in (bm25, counted):
+        assert scorer.scores(["toll", "toll"]) == pytest.approx([expected(2, 3), expected(1, 6), 0])

@@ -23,10 +23,15 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "MAX_TOKENS is a size tuned on bench/retrieval.py, listed above (120 -> 121): a paragraph of exactly 120 "
         "tokens split at its sentences moves a boundary by a sentence, which no reader could call wrong",
     ("rank", "search/rank.py", "_pack", "False -> True"):
-        "only_heading's first value changes nothing: the test that reads it needs a piece in `current`, and the "
-        "first piece sets only_heading (to `heading`: `only_heading or not current` is true either way) before one is",
-    ("rank", "search/rank.py", "BM25.__init__", "operand dropped: ()"):
-        "rank_passages, BM25's one caller, always passes a context list (empty entries when context is off)",
+        "only_heading's first value is never read: the test that reads it needs a piece in `current`, and the "
+        "first piece sets only_heading before one is",
+    **{
+        ("rank", "search/rank.py", "BM25.__init__", description): "a context is counted in BM25.__init__ only "
+        "for a caller that passes one, and none does: rank_passages builds its BM25 with BM25.counted from the "
+        "counts search/rank_index.py's _Counted keeps (the headings counted there; its mutants are killed), and "
+        "the tests build BM25(docs) alone"
+        for description in ("operand dropped: context", "right operand dropped: weight * len(extra)")
+    },
     ("rank", "search/rank_index.py", "_contexts", "1 -> 2"):
         "split('\\n', 2)[0] is split('\\n', 1)[0]: the first line either way",
     **{
