@@ -260,7 +260,11 @@ def test_a_search_call_without_a_query_searches_the_question_as_typed(app, megre
     local_web.clear_requests()
     body = ask(app, question=question, depth="auto")
     assert body["search_rounds"] == 2 and body["queries"] == ["Aurora Bridge opening", question]
-    assert searched_for(local_web)[-1] == question  # round 2: the question, not "None" and not nothing
+    # Round 1 searches the model's query and the question as typed side by side (either may arrive
+    # last), so round 2's search for the question may come from the search cache: no request names
+    # anything else, and "None" never.
+    searched = searched_for(local_web)
+    assert question in searched and set(searched) <= {"Aurora Bridge opening", question}, searched
 
 
 NO_ANSWER = "No answer this time: the model did not write one."
