@@ -31,8 +31,10 @@ def test_real_page_whose_answers_the_extractor_drops_keeps_them(extractor: str) 
     answer = "Ich bin ausgeraubt worden"
     assert answer not in before.text  # the loss is real: trafilatura kept the question, not the answers
     assert answer in after.text
+    assert "How does one know when to use wurde vs war" in after.text  # and the question they answer
     assert len(after.text) > 2 * len(before.text)
-    for chrome in ("Sorted by", "2 months ago", "20:37"):  # the gold's non-article segments stay out
+    # the gold's non-article segments stay out, and the network's blurb above the question
+    for chrome in ("Sorted by", "2 months ago", "20:37", "Stack Exchange network consists of"):
         assert chrome not in after.text
     assert not after.from_snippet and after.error is None
 
