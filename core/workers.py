@@ -257,7 +257,10 @@ class _Slot:
             process.join(1)
             code = process.exitcode
             self._discard("crash")
-            how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            if code is None:  # its fork server has not reported it yet: the pipe alone says it is gone
+                how = "its exit status not known yet"
+            else:
+                how = f"signal {-code}" if code < 0 else f"exit code {code}"
             raise WorkerLost("crash", f"parse worker died ({how})") from None
         if kind == "memory":
             self._discard("memory")
