@@ -295,3 +295,28 @@ async def test_on_a_shared_cpu_no_answer_is_followed_by_no_related_questions(loc
         assert [how for how, _ in deps.llm.asked] == ["stream"]  # the answer's request only
     finally:
         await close(deps)
+
+
+@pytest.mark.parametrize("shared_cpu", [False, True], ids=["beside-the-answer", "after-it-on-a-shared-cpu"])
+async def test_the_related_questions_are_asked_with_the_first_five_sources_titles(local_web, megrez, workers, shared_cpu):
+    """With more than five sources (eight pages read), the request for questions names the first five
+    (the best ranked), beside the answer and, on a shared CPU, after it."""
+    extra = ["harlow-viaduct", "veldmark-metro", "tamsel-waterway", "pell-gallery", "larkspur-observatory"]
+    local_web.extra_results = [
+        {"url": local_web.url(name), "title": local_web.pages[name].title, "content": local_web.pages[name].description,
+         "engine": "localweb"}
+        for name in extra
+    ]
+    settings = make_settings(local_web, megrez, related_questions=True, fetch_pages=8, context_tokens=6000)
+    deps = await shared_cpu_deps(settings, workers) if shared_cpu else build_deps(settings, workers=workers)
+    try:
+        output = await Engine(deps).answer(AgentInput(question=QUESTION, conversation_id=f"five-{shared_cpu}", search="always"))
+    finally:
+        local_web.extra_results = []
+        await close(deps) if shared_cpu else await deps.aclose()
+    asked = [r["body"]["messages"][-1]["content"] for r in megrez.requests
+             if "follow-up questions" in str(r["body"].get("messages", [{}])[-1].get("content"))]
+    assert len(output.sources) > 5 and output.related
+    (prompt,) = asked
+    (titles,) = [line.removeprefix("Sources: ") for line in prompt.splitlines() if line.startswith("Sources: ")]
+    assert titles == "; ".join(source.title for source in output.sources[:5])
