@@ -320,3 +320,53 @@ async def test_the_related_questions_are_asked_with_the_first_five_sources_title
     (prompt,) = asked
     (titles,) = [line.removeprefix("Sources: ") for line in prompt.splitlines() if line.startswith("Sources: ")]
     assert titles == "; ".join(source.title for source in output.sources[:5])
+
+
+class HoldsTheAnswerUntilTheQuestionsAreWritten(SlowToAnswer):
+    """Each answer stops after its first words until related questions have been written (5 s at
+    most): round 1's draft questions are ready before its answer ends by searching again."""
+
+    def __init__(self, inner):
+        super().__init__(inner, delay_s=0)
+        self.written = asyncio.Event()
+
+    async def answer_stream(self, stream, result):
+        async for chunk in super().answer_stream(stream, result):
+            yield chunk
+            if chunk.strip() and not self.written.is_set():
+                try:
+                    await asyncio.wait_for(self.written.wait(), 5)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def chat(self, messages, params, **kwargs):
+        reply = await super().chat(messages, params, **kwargs)
+        self.log.append("questions written")
+        self.written.set()
+        return reply
+
+
+async def test_questions_written_for_a_draft_the_model_searched_past_are_never_shown(deps):
+    deps.llm = HoldsTheAnswerUntilTheQuestionsAreWritten(deps.llm.inner)
+    question = "Where was the author of The Lantern Orchard born?"
+    events = [e async for e in Engine(deps).stream(AgentInput(question=question, conversation_id="draft-written"))]
+    output = events[-1]
+    assert isinstance(output, AgentOutput) and output.search_rounds == 2 and output.related
+    assert deps.llm.log[:3] == ["answer writes", "related asks", "questions written"]  # round 1's draft
+    related = [event for event in events if isinstance(event, Related)]
+    assert len(related) == 1 and related[0].related == output.related  # the final round's only
+
+
+async def test_when_the_reader_leaves_the_related_request_is_stopped_too(deps, megrez):
+    deps.llm = DraftQuestionsNeverEnd(deps.llm.inner, delay_s=0)
+    megrez.chunk_delay_s = 0.05  # the answer is still being written when the reader leaves
+    run = Engine(deps).stream(AgentInput(question=QUESTION, conversation_id="left"))
+    async for _ in run:
+        if "related asks" in deps.llm.log:
+            break  # the reader leaves while the questions are being written
+    await run.aclose()
+    for _ in range(100):
+        if "draft questions dropped" in deps.llm.log:
+            break
+        await asyncio.sleep(0.05)
+    assert "draft questions dropped" in deps.llm.log and "draft questions written" not in deps.llm.log
