@@ -313,7 +313,9 @@ async def test_the_related_questions_are_asked_with_the_first_five_sources_title
         output = await Engine(deps).answer(AgentInput(question=QUESTION, conversation_id=f"five-{shared_cpu}", search="always"))
     finally:
         local_web.extra_results = []
-        await close(deps) if shared_cpu else await deps.aclose()
+        deps.workers = None  # the session's pool, closed by its fixture
+        for part in (deps.llm, deps.store, deps.cache, deps.http):
+            await part.aclose()
     asked = [r["body"]["messages"][-1]["content"] for r in megrez.requests
              if "follow-up questions" in str(r["body"].get("messages", [{}])[-1].get("content"))]
     assert len(output.sources) > 5 and output.related
@@ -323,21 +325,24 @@ async def test_the_related_questions_are_asked_with_the_first_five_sources_title
 
 
 class HoldsTheAnswerUntilTheQuestionsAreWritten(SlowToAnswer):
-    """Each answer stops after its first words until related questions have been written (5 s at
-    most): round 1's draft questions are ready before its answer ends by searching again."""
+    """Each answer stops once its first sentence is out (shown: past what the echo guard holds back)
+    until related questions have been written (10 s at most): round 1's draft questions are ready
+    before its answer ends by searching again."""
 
     def __init__(self, inner):
         super().__init__(inner, delay_s=0)
         self.written = asyncio.Event()
 
     async def answer_stream(self, stream, result):
+        sent = 0
         async for chunk in super().answer_stream(stream, result):
-            yield chunk
-            if chunk.strip() and not self.written.is_set():
+            if sent >= 60 and not self.written.is_set():
                 try:
-                    await asyncio.wait_for(self.written.wait(), 5)
+                    await asyncio.wait_for(self.written.wait(), 10)
                 except asyncio.TimeoutError:
                     pass
+            yield chunk
+            sent += len(chunk)
 
     async def chat(self, messages, params, **kwargs):
         reply = await super().chat(messages, params, **kwargs)
