@@ -11,6 +11,7 @@ from typing import Literal
 
 from langgraph.runtime import Runtime
 
+from agent.citations import rewrite
 from agent.classify import classify, write_query
 from agent.deps import Deps
 from agent.events import Stage, Status, emit
@@ -37,8 +38,9 @@ async def decide(state: AgentState, runtime: Runtime[Deps]) -> dict:
         # own way), and the words the reader saw before it (they stay in the final answer).
         first = SearchRound(query=decision.query, shown=decision.preamble, call=protocol.render_call(decision.query))
         return {"rounds": [first], "searched": True}
-    if not decision.answer.strip():
-        # Nothing, or only our own instructions repeated: one clear line instead of an empty answer.
+    if not rewrite(decision.answer, [])[0].strip():
+        # Nothing, only our own instructions repeated, or only markers to sources there are none of
+        # (dropped): one clear line instead of an empty answer.
         why = give_no_answer(state.language, sources=False, echoed=decision.echoed)
         return {"model_answer": "", "searched": False, "no_answer": why}
     return {"model_answer": decision.answer, "searched": False}

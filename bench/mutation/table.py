@@ -179,6 +179,7 @@ MODULES: dict[str, Module] = {
             "tests/api/rest/test_stream.py::test_a_direct_answer_streams_without_any_search",
             "tests/system/test_no_answer.py::test_a_direct_answer_left_empty_says_so_without_sources",
             "tests/system/test_no_answer.py::test_a_direct_answer_left_empty_streams_the_line_it_saves",
+            "tests/system/test_no_answer.py::test_a_direct_answer_of_nothing_but_markers_is_the_no_answer_line_never_an_error",
             "tests/system/test_no_answer.py::test_a_reply_of_nothing_but_markers_to_no_source_is_the_no_answer_line_never_an_error",
             "tests/api/rest/test_stream.py::test_condensing_is_its_own_stage_with_a_page_count",
             "tests/api/ops/test_metrics.py::test_answers_whose_evidence_budget_widened_are_counted",

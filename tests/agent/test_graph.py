@@ -295,3 +295,83 @@ async def test_on_a_shared_cpu_no_answer_is_followed_by_no_related_questions(loc
         assert [how for how, _ in deps.llm.asked] == ["stream"]  # the answer's request only
     finally:
         await close(deps)
+
+
+@pytest.mark.parametrize("shared_cpu", [False, True], ids=["beside-the-answer", "after-it-on-a-shared-cpu"])
+async def test_the_related_questions_are_asked_with_the_first_five_sources_titles(local_web, megrez, workers, shared_cpu):
+    """With more than five sources (eight pages read), the request for questions names the first five
+    (the best ranked), beside the answer and, on a shared CPU, after it."""
+    extra = ["harlow-viaduct", "veldmark-metro", "tamsel-waterway", "pell-gallery", "larkspur-observatory"]
+    local_web.extra_results = [
+        {"url": local_web.url(name), "title": local_web.pages[name].title, "content": local_web.pages[name].description,
+         "engine": "localweb"}
+        for name in extra
+    ]
+    settings = make_settings(local_web, megrez, related_questions=True, fetch_pages=8, context_tokens=6000)
+    deps = await shared_cpu_deps(settings, workers) if shared_cpu else build_deps(settings, workers=workers)
+    try:
+        output = await Engine(deps).answer(AgentInput(question=QUESTION, conversation_id=f"five-{shared_cpu}", search="always"))
+    finally:
+        local_web.extra_results = []
+        deps.workers = None  # the session's pool, closed by its fixture
+        for part in (deps.llm, deps.store, deps.cache, deps.http):
+            await part.aclose()
+    asked = [r["body"]["messages"][-1]["content"] for r in megrez.requests
+             if "follow-up questions" in str(r["body"].get("messages", [{}])[-1].get("content"))]
+    assert len(output.sources) > 5 and output.related
+    (prompt,) = asked
+    (titles,) = [line.removeprefix("Sources: ") for line in prompt.splitlines() if line.startswith("Sources: ")]
+    assert titles == "; ".join(source.title for source in output.sources[:5])
+
+
+class HoldsTheAnswerUntilTheQuestionsAreWritten(SlowToAnswer):
+    """Each answer stops once its first sentence is out (shown: past what the echo guard holds back)
+    until related questions have been written (10 s at most): round 1's draft questions are ready
+    before its answer ends by searching again."""
+
+    def __init__(self, inner):
+        super().__init__(inner, delay_s=0)
+        self.written = asyncio.Event()
+
+    async def answer_stream(self, stream, result):
+        sent = 0
+        async for chunk in super().answer_stream(stream, result):
+            if sent >= 60 and not self.written.is_set():
+                try:
+                    await asyncio.wait_for(self.written.wait(), 10)
+                except asyncio.TimeoutError:
+                    pass
+            yield chunk
+            sent += len(chunk)
+
+    async def chat(self, messages, params, **kwargs):
+        reply = await super().chat(messages, params, **kwargs)
+        self.log.append("questions written")
+        self.written.set()
+        return reply
+
+
+async def test_questions_written_for_a_draft_the_model_searched_past_are_never_shown(deps):
+    deps.llm = HoldsTheAnswerUntilTheQuestionsAreWritten(deps.llm.inner)
+    question = "Where was the author of The Lantern Orchard born?"
+    events = [e async for e in Engine(deps).stream(AgentInput(question=question, conversation_id="draft-written"))]
+    output = events[-1]
+    assert isinstance(output, AgentOutput) and output.search_rounds == 2 and output.related
+    assert deps.llm.log[:3] == ["answer writes", "related asks", "questions written"]  # round 1's draft
+    related = [event for event in events if isinstance(event, Related)]
+    assert len(related) == 1 and related[0].related == output.related  # the final round's only
+
+
+async def test_when_the_reader_leaves_the_related_request_is_stopped_too(deps, megrez):
+    deps.llm = DraftQuestionsNeverEnd(deps.llm.inner, delay_s=0)
+    megrez.chunk_delay_s = 0.05  # the answer is still being written when the reader leaves
+    run = Engine(deps).stream(AgentInput(question=QUESTION, conversation_id="left"))
+    async for _ in run:
+        if "related asks" in deps.llm.log:
+            break  # the reader leaves while the questions are being written
+    await run.aclose()
+    for _ in range(100):
+        if "draft questions dropped" in deps.llm.log:
+            break
+        await asyncio.sleep(0.05)
+    assert "draft questions dropped" in deps.llm.log and "draft questions written" not in deps.llm.log

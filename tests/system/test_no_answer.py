@@ -95,6 +95,18 @@ def test_a_direct_answer_left_empty_streams_the_line_it_saves(app, megrez):
     assert shown == done["answer"] and shown.startswith(NO_ANSWER) and "sources" not in shown
 
 
+def test_a_direct_answer_of_nothing_but_markers_is_the_no_answer_line_never_an_error(app, megrez):
+    megrez.script = ["[citation:9]"]  # no search, so no source: the marker is dropped and nothing is left
+    events = stream(app, question="Hello there!", search="never")
+    shown = "".join(data["text"] for name, data in events if name == "delta")
+    done = events[-1][1]
+    assert events[-1][0] == "done" and done["no_answer"] == "empty"
+    assert shown == done["answer"] and shown.startswith(NO_ANSWER) and "[" not in shown
+    megrez.script = [" [citation:1][citation:2] "]
+    response = ask(app, question="Hello there!", search="never")
+    assert response.status_code == 200 and response.json()["answer"].startswith(NO_ANSWER)
+
+
 def test_a_reply_of_nothing_but_markers_to_no_source_is_the_no_answer_line_never_an_error(app, megrez):
     silent(megrez, "[citation:9]")  # no words, and a citation of a source that does not exist (dropped)
     events = stream(app, question=QUESTION)

@@ -40,6 +40,11 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "the draft's request is cancelled either way (tests/agent/test_graph.py: dropped, never written); waiting "
         "for the cancelled task only lets its clean-up run before the step returns, not after: the same requests "
         "end, the same state and events follow",
+    ("graph-nodes", "agent/nodes/save.py", "save", "guard removed: if not state.answer.strip()"):
+        "a net no run reaches: the answer is cite's join of what was shown (each round's words before a call, "
+        "then the final text), and every final text is words or the no-answer line: decide and the answer step "
+        "both test the reply rewritten as cite rewrites it (markers to no source dropped) and give the line "
+        "when nothing is left, and a final reply with words showed them (shown_answer is that shown text)",
     ("graph-nodes", "agent/nodes/verify.py", "verify", "1000 -> 1001"):
         "with no claims nothing was checked: verify_ms is 0, and 0 / 1001 is 0 / 1000",
     ("graph-nodes", "agent/nodes/verify.py", "verify", "1000 -> 1001 #3"):
