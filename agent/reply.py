@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from typing import Any, Callable
 
-from agent.citations import CitationRewriter, shown
+from agent.citations import CitationRewriter, shown, strip_markers
 from agent.events import Delta, emit
 from agent.no_answer import EchoGuard
 from agent.state import Claim
@@ -138,6 +138,9 @@ async def stream_reply(
         if not reply.shown:
             text = text.lstrip()
         body = text.rstrip()
+        if not reply.shown and body and not strip_markers(body):
+            held = text  # markers alone are no answer: held until words come (never shown without them)
+            return
         held = text[len(body) :]
         if body:
             if not reply.shown and on_first_text is not None:

@@ -13,7 +13,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
 import prompts
-from agent.citations import rewrite
+from agent.citations import rewrite, strip_markers
 from agent.deps import Deps
 from agent.events import Delta, Sources, Stage, Status, emit
 from agent.nodes.select import grown
@@ -140,8 +140,8 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
         return {"verify_ms": state.verify_ms + spent * 1000, **repaired}
 
     def final(reply: Reply, extra: dict) -> dict:
-        # Words the reader would see: a reply of nothing but markers to no source shows nothing.
-        if reply.text.strip() and rewrite(reply.text, state.sources)[0].strip():
+        # Words the reader would see: a reply of nothing but markers (to no source, or to sources) says nothing.
+        if reply.text.strip() and strip_markers(rewrite(reply.text, state.sources)[0]):
             return {**update, **extra, "model_answer": reply.text.strip(), **checked(reply)}
         # Nothing, or only our own instructions repeated: one clear line instead of an empty answer.
         first_text()

@@ -119,6 +119,19 @@ def test_a_reply_of_nothing_but_markers_to_no_source_is_the_no_answer_line_never
     assert body["no_answer"] == "empty" and body["answer"].startswith(ZH_NO_ANSWER)
 
 
+def test_a_reply_of_nothing_but_markers_to_sources_it_read_is_the_no_answer_line_too(app, megrez):
+    # "[1]" alone cites a page but says nothing: the reader gets the line, never a bare marker.
+    silent(megrez, "[citation:1]")
+    events = stream(app, question=QUESTION)
+    shown = "".join(data["text"] for name, data in events if name == "delta")
+    done = events[-1][1]
+    assert events[-1][0] == "done" and done["no_answer"] == "empty" and done["sources"]
+    assert shown == done["answer"] and shown.startswith(NO_ANSWER) and "[1]" not in shown
+    silent(megrez, " [citation:1] [citation:2] ")
+    body = ask(app, question=ZH_QUESTION).json()
+    assert body["no_answer"] == "empty" and body["answer"].startswith(ZH_NO_ANSWER), body["answer"]
+
+
 def test_the_openai_surface_answers_the_line(app, megrez):
     silent(megrez)
     client = OpenAI(base_url=f"{app.base_url}/v1", api_key="anything")
