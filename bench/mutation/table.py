@@ -142,6 +142,7 @@ MODULES: dict[str, Module] = {
             "tests/system/test_no_answer.py::test_an_empty_answer_is_one_clear_line_with_the_sources_never_an_empty_200",
             "tests/system/test_no_answer.py::test_an_answer_that_only_repeats_the_instructions_is_no_answer_and_never_streamed",
             "tests/system/test_no_answer.py::test_a_reply_of_nothing_but_markers_to_no_source_is_the_no_answer_line_never_an_error",
+            "tests/system/test_no_answer.py::test_a_reply_of_nothing_but_markers_to_sources_it_read_is_the_no_answer_line_too",
             "tests/api/perplexity/test_sonar.py::test_a_date_window_also_narrows_the_providers_own_time_range",
             "tests/api/perplexity/test_sonar.py::test_response_format_json_schema_goes_to_guided_decoding",
             # the answer step: the round limit, a repeated call, samples, words kept before a call
