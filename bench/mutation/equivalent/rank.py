@@ -27,6 +27,9 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "first piece sets only_heading (to `heading`: `only_heading or not current` is true either way) before one is",
     ("rank", "search/rank.py", "BM25.__init__", "operand dropped: ()"):
         "rank_passages, BM25's one caller, always passes a context list (empty entries when context is off)",
+    ("rank", "search/rank.py", "_is_heading", "guard removed: if units is not None and _cost(units) > HEADING_TOKENS"):
+        "a fast path: the last line prices the same units against the same HEADING_TOKENS, so a line over it is "
+        "no heading either way (the early test only skips the regexes)",
     ("rank", "search/rank_index.py", "_contexts", "1 -> 2"):
         "split('\\n', 2)[0] is split('\\n', 1)[0]: the first line either way",
     **{
