@@ -28,6 +28,11 @@ _RUN_RE = re.compile(rf"{_WORD}(?:\s+(?:(?:and|of|for|the|on|in|to|at|&|de|du|la
 _ACRONYM_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9&]{1,7}(?![A-Za-z0-9])")
 MIN_HAN = 4  # a Chinese name asked must share at least this many characters with the defined one
 _DEFINED_RE = re.compile(rf"([{CJK_CLASS}]{{2,20}}|(?:{_WORD}\s+)+?)\s*[（(]\s*([A-Z][A-Z0-9&]{{1,7}})\s*[)）]")
+# Where a definition can end: its bracketed acronym. Everything of one before the bracket is Han,
+# letters, ’ ' . - and white space, so each is looked for only in the run of those before a bracket
+# (the same matches as a scan of the whole text, which tried the pattern at every character).
+_BRACKETED_RE = re.compile(r"[（(]\s*[A-Z][A-Z0-9&]{1,7}\s*[)）]")
+_NAME_RUN_RE = re.compile(rf"[{CJK_CLASS}A-Za-z'’.\s-]*")
 
 
 def _significant(run: str) -> list[str]:
@@ -51,11 +56,28 @@ def _name_runs(text: str) -> dict[str, set[str]]:
     return out
 
 
+def _defined(text: str) -> list[tuple[str, str]]:
+    """_DEFINED_RE.findall(text), searched only in the run of name characters before each bracketed
+    acronym (measured back on the reversed text, in C)."""
+    found: list[tuple[str, str]] = []
+    done = 0  # where the last match ended: findall goes on from there
+    backwards = ""
+    for bracket in _BRACKETED_RE.finditer(text):
+        backwards = backwards or text[::-1]
+        end = bracket.start()
+        run = _NAME_RUN_RE.match(backwards, len(text) - end)
+        start = max(done, end - (run.end() - run.start()))
+        if (match := _DEFINED_RE.search(text, start, bracket.end())) is not None:
+            found.append(match.groups())
+            done = match.end()
+    return found
+
+
 def _definitions(text: str) -> list[tuple[str, str]]:
     """(name, acronym) for each "name (ACRONYM)" in the text; an English name is kept only when its
     initials end the acronym's letters, so "said on Tuesday (CBP)" defines nothing."""
     pairs = []
-    for name, acronym in _DEFINED_RE.findall(text):
+    for name, acronym in _defined(text):
         name = name.strip()
         if not name[:1].isascii():
             pairs.append((name, acronym))

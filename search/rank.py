@@ -141,14 +141,15 @@ def _compact_row(line: str) -> str:
     return ": ".join(cells) if len(cells) == 2 else " | ".join(cells)
 
 
-def _is_heading(line: str, units: Units) -> bool:
-    """A short line without closing punctuation that is not a list item or a table row."""
-    return (
-        _cost(units) <= HEADING_TOKENS
-        and not _CLOSING_RE.search(line)
-        and not line.startswith(("|", "-", "•", "*"))
-        and not _CELLS_RE.search(line)
-    )
+def _is_heading(line: str, units: Units | None = None) -> bool:
+    """A short line without closing punctuation that is not a list item or a table row. Without
+    `units`, the line's are counted only where the other tests leave it open (most lines end a
+    sentence)."""
+    if units is not None and _cost(units) > HEADING_TOKENS:
+        return False
+    if _CLOSING_RE.search(line) or line.startswith(("|", "-", "•", "*")) or _CELLS_RE.search(line):
+        return False
+    return _cost(units if units is not None else _units(line)) <= HEADING_TOKENS
 
 
 def _pack(pieces: list[tuple[str, Units]], joiner: str) -> list[tuple[str, Units]]:

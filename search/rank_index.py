@@ -27,7 +27,7 @@ def _contexts(passages: list[Passage]) -> list[str]:
     previous = ""
     for passage in passages:
         first = passage.text.split("\n", 1)[0]
-        starts_with_heading = rank._is_heading(first, rank._units(first))
+        starts_with_heading = rank._is_heading(first)
         out.append(" ".join(x for x in (heading if not starts_with_heading else "", previous if PREVIOUS else "") if x))
         if starts_with_heading:
             heading = first

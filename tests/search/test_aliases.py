@@ -113,3 +113,18 @@ def test_a_short_leading_page_is_read_whole_when_its_share_allows(lang: str) -> 
     whole = select_sources(pages, passages, budget_tokens=500, source_tokens=300)
     assert fact in whole[0].context
     assert fact not in select_sources(pages, passages, budget_tokens=400, source_tokens=200, whole=False)[0].context
+
+
+def test_definitions_are_found_wherever_their_brackets_sit() -> None:
+    """Each "name (ACRONYM)" is read after other brackets, digits and commas, across a line break,
+    back to back, and in Chinese after English; a bracket with no acronym defines nothing."""
+    page = (
+        "In 2019 (see below), 42 delegates of the Atlantic Cable Board (ACB) met; the\n"
+        "Air and Marine\nOperations (AMO) (and others) came, Nordic Rail Union (NRU)(AMO) too. "
+        "Then 国际赛马联合会（IFHA）and the said on Tuesday (CBP) note (x) ( ABC ) ended."
+    )
+    assert aliases("Who chairs the ACB?", [page]) == "Atlantic Cable Board"
+    assert aliases("What does AMO do?", [page]) == "Air Marine Operations"
+    assert aliases("Who joined the Nordic Rail Union?", [page]) == "NRU"
+    assert "国际赛马联合会" in aliases("IFHA的总部在哪里？", [page])
+    assert aliases("Where is CBP?", [page]) == ""

@@ -32,6 +32,9 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "the tests build BM25(docs) alone"
         for description in ("operand dropped: context", "right operand dropped: weight * len(extra)")
     },
+    ("rank", "search/rank.py", "_is_heading", "guard removed: if units is not None and _cost(units) > HEADING_TOKENS"):
+        "a fast path: the last line prices the same units against the same HEADING_TOKENS, so a line over it is "
+        "no heading either way (the early test only skips the regexes)",
     ("rank", "search/rank_index.py", "_contexts", "1 -> 2"):
         "split('\\n', 2)[0] is split('\\n', 1)[0]: the first line either way",
     **{
