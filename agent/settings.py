@@ -182,7 +182,7 @@ class Settings(_SectionSettings):
     # `websearch serve` waits this long for Redis at start (backoff 0.5 s doubling to 5 s), so a first
     # deploy whose Redis comes up later does not crash-loop; 0 = exit at once when it does not answer.
     redis_startup_wait_s: float = 60.0
-    page_cache_ttl_s: int = search_defaults.PAGE_TTL_S
+    page_cache_ttl_s: int = search_defaults.PAGE_TTL_S  # 0: pages are not cached
     history_turns: int = 50  # a cap; the token budget usually decides first
     # The answer prompt's own words (system prompt, instructions, markers), kept out of the history budget.
     prompt_reserve_tokens: int = 800

@@ -95,6 +95,8 @@ async def read(
     chosen = results[: max(0, limit)]
     if not chosen:
         return []
+    if cache_ttl_s <= 0:
+        cache = None  # 0: pages are not cached (Redis refuses an expiry of 0 on every write)
     budget = budget_s if budget_s is not None else fetcher.timeout_s + workers.deadline_s + HANDOFF_MARGIN_S
     tasks = [asyncio.ensure_future(_read_one(r, fetcher, workers, cache, cache_ttl_s, extractor)) for r in chosen]
     try:

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 import pytest
 
-from search.cache import MemoryCache, cache_key
+from search.cache import MemoryCache, RedisCache, cache_key
 from search.fetch import Fetcher
 from core.workers import WorkerPool
 from search.models import Page, SearchResult
@@ -103,6 +104,22 @@ async def test_a_cached_page_is_neither_fetched_nor_extracted_again(
     assert not web.requests, "a cache hit must not fetch"
     assert again.text == first.text
     assert again.snippet == "today's snippet" and again.title == "Today's title"
+
+
+async def test_a_page_cache_ttl_of_0_caches_nothing_and_warns_of_nothing(
+    fetcher: Fetcher, web: LocalWeb, workers: WorkerPool, redis_url: str, caplog: pytest.LogCaptureFixture,
+) -> None:
+    # WEBSEARCH_PAGE_CACHE_TTL_S=0 means "not cached", as the search cache's 0 does: each read fetches the
+    # page again, and no write is tried (Redis answers SET … EX 0 with an error: a warning a page).
+    cache = RedisCache(redis_url)
+    result = result_for(web, "veldmark-metro")
+    web.clear_requests()
+    for _ in range(2):
+        (page,) = await read([result], fetcher, workers=workers, limit=1, cache=cache, cache_ttl_s=0)
+        assert "14 stations" in page.text and not page.from_snippet
+    assert len(web.requests) == 2
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    await cache.aclose()
 
 
 async def test_failures_are_not_cached(fetcher: Fetcher, web: LocalWeb, workers: WorkerPool) -> None:
