@@ -45,7 +45,8 @@ from agent.verify.stream import verify_text
 from bench.realdata import DATA, extract_page, load_pages
 from bench.retrieval import CONTEXT_TOKENS, SOURCE_TOKENS, norm, pct
 from search.models import Page, Source
-from search.rank import rank_passages, tokenize
+from search.passages import tokenize
+from search.rank import rank_passages
 from search.select import select_evidence
 from testkit.megrez import careless
 from testkit.megrez.language import SENTENCE_SPLIT_RE

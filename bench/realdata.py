@@ -43,7 +43,8 @@ from agent.settings import Settings
 from search import extract as shipped_extract
 from search.fetch import Fetched
 from search.models import Page, SearchResult
-from search.rank import rank_passages, tokenize
+from search.passages import tokenize
+from search.rank import rank_passages
 from search.select import select_evidence
 from core.tokens import count_tokens, truncate_tokens
 

@@ -2,11 +2,12 @@
 every evaluation page, and the CPU each costs, old and new alternating in one process.
 
     .venv/bin/python -m bench.trafilatura_prune                 # bench/data + the corpus
-    .venv/bin/python -m bench.trafilatura_prune --eval-pages ../shared/data/trafilatura-eval
+    .venv/bin/python -m bench.trafilatura_prune --eval-pages DIR  # + a trafilatura-eval-style folder
     .venv/bin/python -m bench.trafilatura_prune --nodes         # also compare every call's node list
 
 Pages: bench/data's 157 real pages (held-out ones included), bench/corpus's 64 generated ones, and
-any trafilatura-eval-style folder. Each page is read by `search.extract.extract_page` (`--paths`:
+any folder laid out as trafilatura's evaluation set (`evaldata.json` + the gzipped pages; the README's
+949-page figures are from one). Each page is read by `search.extract.extract_page` (`--paths`:
 the fast path by default; `trafilatura` too for the old path, whose whole cascade also runs the
 readability comparison's prune) with trafilatura's XPaths and with the walks, in alternating order;
 its title, text, date and site must be the same. CPU ms per page is this process's CPU time

@@ -5,8 +5,8 @@
 
 HTML, Markdown, plain text and PDF files are read by `search.documents` (title from the document:
 HTML <title>, the first Markdown heading, the PDF's metadata, else the file name), split into
-paragraph-bounded passages exactly as web pages are (`search.rank.split_passages`), and indexed
-with `bm25s` over the same tokens the ranker uses (`search.rank.tokenize`: English words; Chinese
+paragraph-bounded passages exactly as web pages are (`search.passages.split_passages`), and indexed
+with `bm25s` over the same tokens the ranker uses (`search.passages.tokenize`: English words; Chinese
 characters and character bigrams, so Chinese needs no word segmenter).
 
 The index is a directory:
@@ -38,7 +38,7 @@ from search.documents import Document, LocalIndexError, iter_files
 from core.cgroup import default_size
 from core.workers import ParseFailed, WorkerPool
 from search.models import Page, SearchResult
-from search.rank import TOKENIZER_VERSION, split_passages, tokenize
+from search.passages import TOKENIZER_VERSION, split_passages, tokenize
 
 log = logging.getLogger("websearch.index")
 

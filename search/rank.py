@@ -1,13 +1,9 @@
-"""Split pages into passages and rank them against the question with BM25.
+"""Rank passages (search/passages.py splits the pages) against the question with BM25.
 
 BM25 needs no model and no network, handles names and numbers well (what factual questions hinge
 on) and, with character bigrams, ranks Chinese text without a word segmenter. Measured on the
 offline benchmark (bench/retrieval.py: 48 questions, English and Chinese, 1,000-token budget), on
-top of plain paragraph BM25:
-  - English words are stemmed (fined/fine, winner/winning/win, metres/metre), possessives dropped;
-  - passages are about 80 tokens, so a 1,000-token budget holds a dozen of them, not eight;
-  - a heading starts a passage (it belongs with the text under it, not the text above), and
-    table rows lose the pipes the budget would pay for;
+top of plain paragraph BM25 (with the stemming and passage sizes of search/passages.py):
   - answer types: a question asking how much / how many / how long / when / what time gets the
     passages holding such a string (a sum of money, a measure, a count, a date, a duration) ranked
     higher; a Chinese count matches its measure word (多少种 -> "213 种").
@@ -15,189 +11,20 @@ Ranking 5 pages takes a few milliseconds."""
 
 from __future__ import annotations
 
-import functools
 import math
-import operator
-import re
 from collections import Counter
 from collections.abc import Sequence
 
-from core import tokens as _tokens
-from core.language import CJK_CLASS
 from search import rank_index
 from search.aliases import aliases
 from search.answer_shapes import answer_shapes
 from search.models import Page, Passage
-from core.tokens import unit_counts
+from search.passages import tokenize
 
-TARGET_TOKENS = 80  # merge paragraphs up to about this size
-MAX_TOKENS = 120  # a paragraph above this is split on sentences
-HEADING_TOKENS = 12  # a line this short without closing punctuation may be a heading
 ANSWER_TYPE_BOOST = 0.5  # score x (1 + this) for a passage holding the kind of string asked for
 
 K1 = 1.2
 B = 0.75
-
-# Bump when tokenize() changes: anything that stored its output (search/index.py) must re-tokenize.
-TOKENIZER_VERSION = 3
-
-_STOP = frozenset(
-    (
-        "a an and are as at be by did do does for from has have how in is it its of on or that the this "
-        "to was were what when where which who whom why will with about into than then there these those "
-        "can could should would much many"
-    ).split()
-)
-# Han characters that carry no topic on their own (particles, question words); bigrams keep them.
-_STOP_ZH = frozenset("的了是在和有也就都而及与或吗呢吧啊么什哪谁几多少怎样")
-
-_TOKEN_RE = re.compile(f"[{CJK_CLASS}]+|[a-z0-9]+(?:[.'][a-z0-9]+)*")
-_HAN_RE = re.compile(f"[{CJK_CLASS}]")
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'“(A-Z0-9£$€])|(?<=[。！？；])")
-_SENTENCE_ZH_RE = re.compile(r"(?<=[。！？；])")
-_CLOSING_RE = re.compile(r"[.!?。！？；;:：,，)）\"”]$")
-_CELLS_RE = re.compile(r": | \| |：")
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def stem(word: str) -> str:
-    """A light English stemmer: plural, -ed, -ing, -er, -or, -ly and a final e, so that "fined" meets
-    "fine", "winner" meets "winning", "metres" meets "metre", "director" meets "directed". Short
-    words and numbers are kept."""
-    if len(word) <= 3 or not word.isalpha():
-        return word
-    if word.endswith("ies") and len(word) > 4:
-        word = word[:-3] + "y"
-    elif word.endswith("sses"):
-        word = word[:-2]
-    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    if word.endswith("ied") and len(word) > 4:
-        word = word[:-3] + "y"
-    else:
-        for suffix, keep in (("ing", 3), ("ed", 3), ("er", 4), ("or", 4), ("ly", 4)):
-            if word.endswith(suffix) and len(word) - len(suffix) >= keep:
-                word = word[: -len(suffix)]
-                if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
-                    word = word[:-1]  # running -> run, winner -> win
-                break
-    if len(word) > 3 and word.endswith("e"):
-        word = word[:-1]
-    return word
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _term(run: str) -> str:
-    """An English run as an index term: without a possessive 's, stemmed; "" for a stop word."""
-    if run.endswith("'s"):
-        run = run[:-2]
-    return "" if run in _STOP else stem(run)
-
-
-def tokenize(text: str) -> list[str]:
-    """English: lower-cased, stemmed words without stop words; Chinese: unigrams + bigrams."""
-    text = text.lower()
-    runs = _TOKEN_RE.findall(text)
-    if not _HAN_RE.search(text):  # no Chinese: one cached lookup per word
-        return [term for term in map(_term, runs) if term]
-    tokens: list[str] = []
-    for run in runs:
-        if run[0].isascii():
-            if term := _term(run):
-                tokens.append(term)
-        else:
-            tokens.extend([ch for ch in run if ch not in _STOP_ZH])
-            tokens.extend(map(operator.add, run, run[1:]))  # bigrams
-    return tokens
-
-
-Units = tuple[int, int]  # (Han characters, other units) as core.tokens prices them
-
-
-def _units(text: str) -> Units:
-    return unit_counts(text)
-
-
-def _cost(units: Units) -> float:
-    return units[0] * _tokens.CJK_COST + units[1] * _tokens.WORD_COST
-
-
-def _exact(text: str, units: Units) -> int:
-    """count_tokens(text), given its unit counts (core.tokens.priced)."""
-    return _tokens.priced(text, units)
-
-
-def _sentences(paragraph: str, chinese: bool = False) -> list[str]:
-    """Chinese text splits only where a Chinese sentence ends: its sentences join without a space,
-    so a split at "Henry A. Walsh" would fuse the name into "Henry A.Walsh"."""
-    return [s.strip() for s in (_SENTENCE_ZH_RE if chinese else _SENTENCE_RE).split(paragraph) if s.strip()]
-
-
-def _compact_row(line: str) -> str:
-    """A table row as trafilatura writes it ("| Weight | 24.8 kg |"), without the pipes."""
-    if not (line.startswith("|") and line.endswith("|")):
-        return line
-    cells = [c.strip() for c in line.strip("|").split("|") if c.strip()]
-    return ": ".join(cells) if len(cells) == 2 else " | ".join(cells)
-
-
-def _is_heading(line: str, units: Units | None = None) -> bool:
-    """A short line without closing punctuation that is not a list item or a table row. Without
-    `units`, the line's are counted only where the other tests leave it open (most lines end a
-    sentence)."""
-    if units is not None and _cost(units) > HEADING_TOKENS:
-        return False
-    if _CLOSING_RE.search(line) or line.startswith(("|", "-", "•", "*")) or _CELLS_RE.search(line):
-        return False
-    return _cost(units if units is not None else _units(line)) <= HEADING_TOKENS
-
-
-def _pack(pieces: list[tuple[str, Units]], joiner: str) -> list[tuple[str, Units]]:
-    """Greedily join consecutive (text, units) pieces while the result stays within TARGET_TOKENS.
-    A heading starts a new chunk: it introduces what follows, not what came before. Headings in a row
-    (heading, subheading, ...) stay together with the text under them: a chunk of headings alone says
-    nothing, yet short and holding the words asked for it ranks first. A run of them past the target
-    (a menu) is cut like text.
-
-    Units add up across the join: pieces are whole lines or sentences ending in punctuation, so
-    joining them never fuses two units into one."""
-    chunks: list[tuple[str, Units]] = []
-    current: list[str] = []
-    cjk = other = 0
-    only_heading = False
-    for piece, units in pieces:
-        heading = _is_heading(piece, units)
-        over = _cost((cjk + units[0], other + units[1])) > TARGET_TOKENS
-        if current and (over or heading) and (not only_heading or heading and over):
-            chunks.append((joiner.join(current), (cjk, other)))
-            current, cjk, other = [], 0, 0
-        only_heading = heading  # current holds headings alone: a heading after text flushed it above
-        current.append(piece)
-        cjk, other = cjk + units[0], other + units[1]
-    if current:
-        chunks.append((joiner.join(current), (cjk, other)))
-    return chunks
-
-
-def split_passages(page: Page) -> list[Passage]:
-    pieces: list[tuple[str, Units]] = []
-    # A page that could not be read still has what the search engine said about it.
-    for paragraph in re.split(r"\n+", page.text or page.snippet):
-        paragraph = _compact_row(paragraph.strip())
-        if not paragraph:
-            continue
-        units = _units(paragraph)
-        if _cost(units) > MAX_TOKENS:
-            # Chinese sentences join without a space, English ones with one.
-            joiner = "" if paragraph.count("。") > paragraph.count(". ") else " "
-            pieces.extend(_pack([(s, _units(s)) for s in _sentences(paragraph, chinese=not joiner)], joiner))
-        else:
-            pieces.append((paragraph, units))
-    # Tiny paragraphs (headings, one-liners) merge with their neighbours so each passage says something.
-    return [
-        Passage(url=page.url, title=page.title, text=text, position=i, tokens=_exact(text, units))
-        for i, (text, units) in enumerate(_pack(pieces, "\n"))
-    ]
 
 
 class BM25:

@@ -1,6 +1,6 @@
 """The ranker's index of a page: its passages, each one's terms and its heading's terms, split,
 tokenised and counted once per page text and kept for the next question that reads the page
-(search/rank.py ranks them)."""
+(search/passages.py splits and tokenises, search/rank.py ranks)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-# search/rank.py imports this module and this module uses its splitting and tokenising: both import the
-# other as a module and read its names when called, so either may be imported first.
-from search import rank
 from search.models import Page, Passage
+from search.passages import is_heading, sentences as split_sentences, split_passages, tokenize
 
 PREVIOUS = False  # the sentence before a passage indexed with it too: measured and left out (README)
 
@@ -27,12 +25,12 @@ def _contexts(passages: list[Passage]) -> list[str]:
     previous = ""
     for passage in passages:
         first = passage.text.split("\n", 1)[0]
-        starts_with_heading = rank._is_heading(first)
+        starts_with_heading = is_heading(first)
         out.append(" ".join(x for x in (heading if not starts_with_heading else "", previous if PREVIOUS else "") if x))
         if starts_with_heading:
             heading = first
         if PREVIOUS:  # measured and left out (README): not split for nothing
-            sentences = rank._sentences(passage.text.rsplit("\n", 1)[-1])
+            sentences = split_sentences(passage.text.rsplit("\n", 1)[-1])
             previous = sentences[-1] if sentences else ""
     return out
 
@@ -48,10 +46,10 @@ def _indexed(
 ) -> tuple[tuple[Passage, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
     """A page's passages, each one's terms (the page title's with its own: "It opened in 2021" is
     about the page's subject) and its context's terms (the heading it sits under), for BM25."""
-    own = rank.split_passages(Page(url=url, title=title, text=text))
-    heading_terms = tuple(tuple(rank.tokenize(c)) if c else () for c in _contexts(own)) if context else ((),) * len(own)
-    title_terms = rank.tokenize(title)
-    return tuple(own), tuple(tuple(title_terms + rank.tokenize(p.text)) for p in own), heading_terms
+    own = split_passages(Page(url=url, title=title, text=text))
+    heading_terms = tuple(tuple(tokenize(c)) if c else () for c in _contexts(own)) if context else ((),) * len(own)
+    title_terms = tokenize(title)
+    return tuple(own), tuple(tuple(title_terms + tokenize(p.text)) for p in own), heading_terms
 
 
 class _Counted:

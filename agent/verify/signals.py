@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 
-from search.rank import stem
+from search.passages import stem
 
 _MONTHS = {
     name: number

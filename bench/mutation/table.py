@@ -263,7 +263,7 @@ MODULES: dict[str, Module] = {
         "conversation memory, its size caps",
     ),
     "rank": Module(
-        {"search/rank.py": None, "search/rank_index.py": None},
+        {"search/passages.py": None, "search/rank.py": None, "search/rank_index.py": None},
         [  # each test by name, the pure ones first (pytest -x: a mutant stops at its first failure);
            # test_fact_passage_ranks_first (it reads every fixture page through parse workers) last
             *(f"tests/search/test_rank.py::{test}" for test in (

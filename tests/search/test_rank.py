@@ -5,7 +5,8 @@ import pytest
 from search.fetch import Fetcher
 from core.workers import WorkerPool
 from search.models import Page
-from search.rank import MAX_TOKENS, answer_shapes, rank_passages, split_passages, stem, tokenize
+from search.passages import MAX_TOKENS, split_passages, stem, tokenize
+from search.rank import answer_shapes, rank_passages
 from search.read import read
 from core.tokens import count_tokens
 from testkit.web import LocalWeb

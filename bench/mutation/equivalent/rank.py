@@ -6,23 +6,23 @@ from bench.mutation.mutators import MODULE_SCOPE
 
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     **{
-        ("rank", "search/rank.py", MODULE_SCOPE, description): "a size tuned on bench/retrieval.py (passages of about "
+        ("rank", "search/passages.py", MODULE_SCOPE, description): "a size tuned on bench/retrieval.py (passages of about "
         "80 tokens, a split above 120): one token more moves a passage boundary by a word, which no reader could "
         "call wrong (the heading's 12 is pinned: tests/search/test_rank.py, a 12-character Chinese heading)"
         for description in ("80 -> 81", "120 -> 121")
     },
-    ("rank", "search/rank.py", "stem", "1 -> 2 #3"): "word[-2] is word[-1] there: the condition before it says so",
-    ("rank", "search/rank.py", "tokenize", "guard removed: if not _HAN_RE.search(text)"):
+    ("rank", "search/passages.py", "stem", "1 -> 2 #3"): "word[-2] is word[-1] there: the condition before it says so",
+    ("rank", "search/passages.py", "tokenize", "guard removed: if not _HAN_RE.search(text)"):
         "a fast path: the loop below gives a text with no Chinese the same terms (each run through _term)",
-    ("rank", "search/rank.py", "_cost", "right operand dropped: units[0] * _tokens.CJK_COST"):
+    ("rank", "search/passages.py", "_cost", "right operand dropped: units[0] * _tokens.CJK_COST"):
         "core.tokens.CJK_COST is 1.0: a Han character's price times 1.0 is the count itself",
-    ("rank", "search/rank.py", "_pack", "_cost((cjk + units[0], other + units[1])) > TARGET_TOKENS: Gt -> GtE"):
+    ("rank", "search/passages.py", "_pack", "_cost((cjk + units[0], other + units[1])) > TARGET_TOKENS: Gt -> GtE"):
         "TARGET_TOKENS is a size tuned on bench/retrieval.py, listed above (80 -> 81): a passage that would come to "
         "exactly 80 tokens closing one piece early moves a boundary by a line, which no reader could call wrong",
-    ("rank", "search/rank.py", "split_passages", "_cost(units) > MAX_TOKENS: Gt -> GtE"):
+    ("rank", "search/passages.py", "split_passages", "_cost(units) > MAX_TOKENS: Gt -> GtE"):
         "MAX_TOKENS is a size tuned on bench/retrieval.py, listed above (120 -> 121): a paragraph of exactly 120 "
         "tokens split at its sentences moves a boundary by a sentence, which no reader could call wrong",
-    ("rank", "search/rank.py", "_pack", "False -> True"):
+    ("rank", "search/passages.py", "_pack", "False -> True"):
         "only_heading's first value is never read: the test that reads it needs a piece in `current`, and the "
         "first piece sets only_heading before one is",
     **{
@@ -32,7 +32,7 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "the tests build BM25(docs) alone"
         for description in ("operand dropped: context", "right operand dropped: weight * len(extra)")
     },
-    ("rank", "search/rank.py", "_is_heading", "guard removed: if units is not None and _cost(units) > HEADING_TOKENS"):
+    ("rank", "search/passages.py", "is_heading", "guard removed: if units is not None and _cost(units) > HEADING_TOKENS"):
         "a fast path: the last line prices the same units against the same HEADING_TOKENS, so a line over it is "
         "no heading either way (the early test only skips the regexes)",
     ("rank", "search/rank_index.py", "_contexts", "1 -> 2"):
@@ -53,7 +53,7 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "order.get's default is never taken: every passage's url is one of the pages' urls",
     ("rank", "search/rank_index.py", MODULE_SCOPE, "128 -> 129"):
         "INDEXED_PAGES, the size of a cache of split pages: one more kept changes what is computed again, not the result",
-    ("rank", "search/rank.py", MODULE_SCOPE, "3 -> 4"):
+    ("rank", "search/passages.py", MODULE_SCOPE, "3 -> 4"):
         "TOKENIZER_VERSION: a bump only makes search/index.py tokenise what it stored again (the stems are pinned "
         "by tests/search/test_rank.py, so a change that needs a bump is caught there)",
 }
