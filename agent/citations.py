@@ -111,3 +111,9 @@ def shown_markers(text: str) -> Iterator[re.Match[str]]:
 def strip_markers(text: str) -> str:
     """An answer without its `[N]` markers (they would point at sources the model cannot see again)."""
     return SHOWN_MARKER.sub("", text).replace("  ", " ").strip()
+
+
+def says_something(text: str, sources: list[Source]) -> bool:
+    """Whether a reply has words once its markers are rewritten and left out: nothing, or markers
+    alone (to sources or to none), is no answer."""
+    return bool(strip_markers(rewrite(text, sources)[0]))

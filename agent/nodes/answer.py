@@ -13,7 +13,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
 import prompts
-from agent.citations import rewrite, strip_markers
+from agent.citations import says_something
 from agent.deps import Deps
 from agent.events import Delta, Sources, Stage, Status, emit
 from agent.nodes.select import grown
@@ -141,7 +141,7 @@ async def answer(state: AgentState, runtime: Runtime[Deps], config: RunnableConf
 
     def final(reply: Reply, extra: dict) -> dict:
         # Words the reader would see: a reply of nothing but markers (to no source, or to sources) says nothing.
-        if reply.text.strip() and strip_markers(rewrite(reply.text, state.sources)[0]):
+        if says_something(reply.text, state.sources):
             return {**update, **extra, "model_answer": reply.text.strip(), **checked(reply)}
         # Nothing, or only our own instructions repeated: one clear line instead of an empty answer.
         first_text()

@@ -11,7 +11,7 @@ from typing import Literal
 
 from langgraph.runtime import Runtime
 
-from agent.citations import rewrite
+from agent.citations import says_something
 from agent.classify import classify, write_query
 from agent.deps import Deps
 from agent.events import Stage, Status, emit
@@ -38,7 +38,7 @@ async def decide(state: AgentState, runtime: Runtime[Deps]) -> dict:
         # own way), and the words the reader saw before it (they stay in the final answer).
         first = SearchRound(query=decision.query, shown=decision.preamble, call=protocol.render_call(decision.query))
         return {"rounds": [first], "searched": True}
-    if not rewrite(decision.answer, [])[0].strip():
+    if not says_something(decision.answer, []):
         # Nothing, only our own instructions repeated, or only markers to sources there are none of
         # (dropped): one clear line instead of an empty answer.
         why = give_no_answer(state.language, sources=False, echoed=decision.echoed)

@@ -1,4 +1,4 @@
-from agent.citations import CitationRewriter, rewrite, shown_markers, strip_markers
+from agent.citations import CitationRewriter, rewrite, says_something, shown_markers, strip_markers
 from search.models import Source
 
 SOURCES = [Source(index=i, url=f"https://example.com/{i}", title=f"Page {i}") for i in (1, 2, 3)]
@@ -125,3 +125,10 @@ def test_code_opened_at_the_very_start_or_in_an_earlier_chunk_keeps_its_indexes(
 def test_a_marker_of_no_source_vanishes_whatever_precedes_it():
     answer, citations = rewrite("It opened in 2019 [7], cost 420 million[citation:9] and 56 亿元[citation:8].", SOURCES)
     assert answer == "It opened in 2019 , cost 420 million and 56 亿元." and citations == []
+
+
+def test_markers_alone_say_nothing_whether_or_not_their_sources_exist():
+    assert not says_something("", SOURCES) and not says_something("  [citation:1] [citation:2] ", SOURCES)
+    assert not says_something("[citation:9]", SOURCES) and not says_something("[citation:1]", [])
+    assert says_something("It opened in 2019 [citation:1].", SOURCES)
+    assert says_something("大桥于2019年通车[citation:1]。", SOURCES) and says_something("Yes.", [])

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
-    ("graph-steps", "agent/nodes/answer.py", "answer.final", "operand dropped: reply.text.strip()"):
-        "rewriting only drops markers and spaces: a reply whose rewritten text has words has words itself",
     ("graph-steps", "agent/nodes/answer.py", "answer.first_text", "False -> True"):
         "first_text runs when a reply first shows text (so that reply's shown_text is not empty), and once more "
         "only after a refused call (the second reply's first words, or final's no-answer line); between the two, "
