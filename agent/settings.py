@@ -229,6 +229,9 @@ class Settings(_SectionSettings):
     # An idle kept-alive connection is closed after this: longer than the proxies' own idle timeout
     # in front (nginx, AWS ALB: 60 s), else a proxy reuses a connection the server just closed (502).
     http_keep_alive_s: float = 75.0
+    # The event loop `websearch serve` runs on (api/ops/event_loop.py): uvloop where installed (less
+    # CPU per answer), `uvloop` to require it, `asyncio` for the standard one.
+    event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     sse_heartbeat_s: float = 15.0  # an event stream idle this long gets a `: heartbeat` comment (proxies cut idle streams)
     http_max_concurrency: int = 512  # connections or requests in flight; more are answered 503
     # Fair shares between keys (api/fairness.py; the client address on an open server): requests in

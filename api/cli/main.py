@@ -13,7 +13,7 @@ from agent.settings import Settings
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from api.ops import startup
+    from api.ops import event_loop, startup
     from api.ops.logging import configure_logging
 
     settings = startup.load_settings()
@@ -23,7 +23,7 @@ def _serve(args: argparse.Namespace) -> int:
         if args.workers > 1:
             _serve_processes(settings, args)
         else:
-            asyncio.run(_run_server(settings, args))
+            event_loop.run(_run_server(settings, args), settings.event_loop)
     except KeyboardInterrupt:
         pass
     return 0
@@ -48,6 +48,8 @@ def _bound(settings: Settings, host: str) -> Settings:
 async def _run_server(settings: Settings, args: argparse.Namespace) -> None:
     """Model, store and search are opened (and checked) before the server listens: a failure is one
     line from `main`, not a traceback in uvicorn's lifespan log."""
+    import logging
+
     import uvicorn
 
     from api.ops import startup
@@ -55,6 +57,8 @@ async def _run_server(settings: Settings, args: argparse.Namespace) -> None:
     from api.ops.server import server_options
 
     engine = await startup.open_engine(settings)
+    # Said once everything opened: a start-up failure stays the one line `main` prints.
+    logging.getLogger("websearch").info("event loop: %s", type(asyncio.get_running_loop()).__module__.split(".")[0])
     try:
         # Our JSON request log replaces uvicorn's access lines; its own start/stop lines go through ours.
         config = uvicorn.Config(
@@ -79,7 +83,7 @@ def _serve_processes(settings: Settings, args: argparse.Namespace) -> None:
     app from the environment (its own parse workers and clients)."""
     import uvicorn
 
-    from api.ops import startup
+    from api.ops import event_loop, startup
     from api.ops.server import server_options
 
     async def check() -> None:
@@ -97,6 +101,7 @@ def _serve_processes(settings: Settings, args: argparse.Namespace) -> None:
         log_level=args.log_level,
         access_log=False,
         log_config=None,
+        loop=event_loop.chosen(settings.event_loop),
         **server_options(settings, spawned=True),
     )
 
