@@ -15,6 +15,7 @@ from api.ops import docs
 from api.rest import documents
 from api.ops import drain
 from api.ops import health
+from api.ops import heap
 from api.ops import metrics
 from api.openai_compat import routes as openai_compat
 from api.perplexity import routes as perplexity
@@ -30,11 +31,16 @@ from core.workers import WorkerPool
 
 
 def create_app(
-    settings: Settings | None = None, *, engine: Engine | None = None, workers: WorkerPool | None = None
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    workers: WorkerPool | None = None,
+    settle_heap: bool = False,
 ) -> FastAPI:
     """Build the app. `engine` may be given (`websearch serve` opens it first, to check it);
     otherwise the app opens its own from settings, with `workers` as its parse workers when given
-    (they are then closed with the app)."""
+    (they are then closed with the app). `settle_heap`: the process serves this app alone, so its
+    garbage collector is set for a long-lived service once started (api/ops/heap.py)."""
     settings = settings or (engine.settings if engine else Settings())
 
     @asynccontextmanager
@@ -54,6 +60,9 @@ def create_app(
             steps.push_async_callback(_slack_answers_finish, app, settings.shutdown_grace_s)
             # 5. MCP's session manager, once the engine its tools use is open.
             await steps.enter_async_context(state.mcp_manager.run())
+            # 6. Everything alive now lives as long as the process: out of the collector's walks.
+            if settle_heap:
+                heap.settle()
             yield
 
     app = FastAPI(

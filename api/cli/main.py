@@ -62,7 +62,7 @@ async def _run_server(settings: Settings, args: argparse.Namespace) -> None:
     try:
         # Our JSON request log replaces uvicorn's access lines; its own start/stop lines go through ours.
         config = uvicorn.Config(
-            create_app(settings, engine=engine),
+            create_app(settings, engine=engine, settle_heap=True),
             host=args.host,
             port=args.port,
             log_level=args.log_level,
@@ -93,7 +93,7 @@ def _serve_processes(settings: Settings, args: argparse.Namespace) -> None:
     if settings.allowed_hosts:  # the hosts `_bound` chose, for the spawned workers' own Settings
         settings.export("allowed_hosts")
     uvicorn.run(
-        "api.app:create_app",
+        "api.ops.server:served_app",
         factory=True,
         workers=args.workers,
         host=args.host,

@@ -95,6 +95,14 @@ class TimedH11Protocol(H11Protocol):
             self.transport.close()
 
 
+def served_app() -> Any:
+    """The app of one of the processes `websearch serve --workers N` starts (uvicorn's factory):
+    built from the environment, its heap settled once started (api/ops/heap.py)."""
+    from api.app import create_app
+
+    return create_app(settle_heap=True)
+
+
 @functools.cache
 def _own_timeouts() -> tuple[float, float]:
     settings = Settings()
