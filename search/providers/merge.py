@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -30,6 +31,9 @@ def search_queries(model_queries: Iterable[str], question: str) -> list[str]:
     return queries
 
 
+# Each answer asks for the keys of the same results several times (merge, the new-results check,
+# rank and select, every round), ~20 µs each in urllib: a pure function of the URL, remembered.
+@functools.lru_cache(maxsize=8192)
 def normalize_url(url: str) -> str:
     """The URL as a de-duplication key: scheme and host lower-cased, default port, trailing slash,
     fragment and tracking parameters (utm_*, click ids) dropped."""
