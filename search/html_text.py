@@ -34,7 +34,7 @@ from lxml import html as lxml_html
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import DOMNode, HTMLTree, NodeType
 
-from search import recall, trafilatura_prune
+from search import recall, trafilatura_prune, trafilatura_reuse
 
 log = logging.getLogger(__name__)
 
@@ -202,14 +202,22 @@ def metadata(tree: HTMLTree) -> dict[str, str | None]:
     return {"title": title, "date": date, "sitename": site}
 
 
+def precise_reading(html: str, url: str, second_opinion: bool = True) -> trafilatura_reuse.Reading:
+    """trafilatura's fast pass (`.text`: precise_text's) keeping, where `second_opinion`, what its
+    whole cascade would compute again: `.second_opinion()` gives full_text's text from there
+    (search/trafilatura_reuse.py; bench/trafilatura_reuse.py: the same texts on every page)."""
+    return trafilatura_reuse.read(html, url, _PRECISE, second_opinion)
+
+
 def precise_text(html: str, url: str) -> str:
+    """trafilatura's fast pass, by its public function."""
     doc = trafilatura.bare_extraction(html, url=url, **_PRECISE)
     return (doc.text if doc is not None else "") or ""
 
 
 def full_text(html: str, url: str) -> str:
-    """trafilatura's whole cascade (readability and jusText as second opinions): the old path's
-    extraction without its metadata, for the pages where the fast pass looks short."""
+    """trafilatura's whole cascade (readability and jusText as second opinions), by its public
+    function: the old path's extraction without its metadata."""
     return trafilatura.extract(html, url=url, **_FULL) or ""
 
 
@@ -235,7 +243,8 @@ def extract_html(
             blocks = main_blocks(tree)
             if (lean_text := plain_article(tree, blocks)) is not None:
                 return meta, lean_text, None
-    text = precise_text(html, url)
+    reading = precise_reading(html, url, second_opinion=recall_check)
+    text = reading.text
     if not recall_check or len(text) >= recall.ENOUGH_CHARS:  # that much text has not lost the article
         return meta, text, None
     if deep if deep is not None else tree.document.query_selector(_DEEPER) is not None:
@@ -246,7 +255,7 @@ def extract_html(
     fallback = None
     # No text at all is short too, whatever the blocks (a page whose lists resiliparse took for menus).
     looks_short = not text.strip() or recall.share(text, blocks, whole) < SECOND_OPINION_SHARE
-    if looks_short and len(fuller := full_text(html, url)) > len(text):
+    if looks_short and len(fuller := reading.second_opinion()) > len(text):
         text, fallback = fuller, "full"
     if not recall.too_short(text, blocks, whole):
         # A long paragraph may be missing while most of the text is there: that paragraph is more
