@@ -114,6 +114,15 @@ def test_real_pages_read_the_same_two_texts_as_by_trafilaturas_functions() -> No
     assert ours == theirs
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_characters_xml_forbids_are_removed_as_trafilatura_removes_them(lang: str) -> None:
+    html = thread(lang).replace(POSTS[lang][0][:20], POSTS[lang][0][:20] + "\x00\x1f\ufffe", 1).replace("\x00", "\x00\x08")
+    reading = html_text.precise_reading(html, URL)
+    assert reading.text == html_text.precise_text(html, URL)
+    assert POSTS[lang][0] in reading.text and not any(char in reading.text for char in "\x00\x08\x1f\ufffe")
+    assert reading.second_opinion() == html_text.full_text(html, URL)
+
+
 @pytest.fixture
 def public_functions_counted(monkeypatch) -> dict[str, int]:
     calls = {"bare_extraction": 0, "extract": 0}
