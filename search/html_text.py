@@ -2,8 +2,9 @@
 (resiliparse) gives the page's main-content blocks and its title, date and site name; trafilatura
 runs once, for precision, in its fast mode (no second-opinion extractions, no metadata pass). The
 lexbor blocks check it: where it holds under 3/4 of their article text (about one page in eight:
-forum threads, layouts it misreads) trafilatura runs whole, readability and jusText included, and
-the longer text stands; where that still holds under 40 %, the blocks stand in.
+forum threads, layouts it misreads) trafilatura's whole cascade gives its text too, readability and
+jusText included (from what the fast pass computed: search/trafilatura_reuse.py), and the longer
+text stands; where that still holds under 40 %, the blocks stand in.
 
 Why this shape (bench/cpu.py, measured on trafilatura's 949 evaluation pages): resiliparse's main
 content costs ~1 ms a page and keeps more of the article, but also more around it (author boxes,

@@ -25,8 +25,9 @@ forbids, runs only on a page that holds one (`in` looks for them in half the reg
 
 Exactness: the code below mirrors trafilatura 2.3.1's `bare_extraction`, `trafilatura_sequence`,
 `_prepare_tree`, `_extract_and_compare`, `extract_content`, `extract`, `determine_returnstring`,
-`load_html` and `repair_faulty_html` for one set of options (MIRRORED_OPTIONS: precision, no comments, tables, no images or links, no
-metadata), calling trafilatura's own functions for every step it does not restate. At import the
+`load_html` and `repair_faulty_html` for one set of options (MIRRORED_OPTIONS: precision, no
+comments, tables, no images or links, no metadata), calling trafilatura's own functions for every
+step it does not restate. At import the
 version and the source of each mirrored function are checked (MIRRORED_SOURCES); a trafilatura that
 differs, or other options, read the page through trafilatura's public functions as before.
 bench/trafilatura_reuse.py reads every evaluation page both ways: the same text on all of them."""
@@ -282,8 +283,8 @@ def read(html: str, url: str | None, options: dict[str, Any], second_opinion: bo
         _core.LOGGER.warning("discarding data: %s", options.source)
         reading._kept = _FAILED if second_opinion else None
         return reading
-    if second_opinion:
-        reading._kept = (tree, result_body, temp_text, spare)
+    if second_opinion:  # the main extractor's body where no recovery runs, else the recovery's inputs
+        reading._kept = (tree, None, "", spare) if recover else (tree, result_body, temp_text, None)
     try:
         if recover:  # extract_content's recovery and last steps, in fast mode
             result_body = _main.recover_wild_text(backup_tree, result_body, options, potential_tags, consumed)
