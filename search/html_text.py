@@ -2,8 +2,9 @@
 (resiliparse) gives the page's main-content blocks and its title, date and site name; trafilatura
 runs once, for precision, in its fast mode (no second-opinion extractions, no metadata pass). The
 lexbor blocks check it: where it holds under 3/4 of their article text (about one page in eight:
-forum threads, layouts it misreads) trafilatura runs whole, readability and jusText included, and
-the longer text stands; where that still holds under 40 %, the blocks stand in.
+forum threads, layouts it misreads) trafilatura's whole cascade gives its text too, readability and
+jusText included (from what the fast pass computed: search/trafilatura_reuse.py), and the longer
+text stands; where that still holds under 40 %, the blocks stand in.
 
 Why this shape (bench/cpu.py, measured on trafilatura's 949 evaluation pages): resiliparse's main
 content costs ~1 ms a page and keeps more of the article, but also more around it (author boxes,
@@ -34,7 +35,7 @@ from lxml import html as lxml_html
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import DOMNode, HTMLTree, NodeType
 
-from search import recall, trafilatura_prune
+from search import recall, trafilatura_prune, trafilatura_reuse
 
 log = logging.getLogger(__name__)
 
@@ -202,14 +203,22 @@ def metadata(tree: HTMLTree) -> dict[str, str | None]:
     return {"title": title, "date": date, "sitename": site}
 
 
+def precise_reading(html: str, url: str, second_opinion: bool = True) -> trafilatura_reuse.Reading:
+    """trafilatura's fast pass (`.text`: precise_text's) keeping, where `second_opinion`, what its
+    whole cascade would compute again: `.second_opinion()` gives full_text's text from there
+    (search/trafilatura_reuse.py; bench/trafilatura_reuse.py: the same texts on every page)."""
+    return trafilatura_reuse.read(html, url, _PRECISE, second_opinion)
+
+
 def precise_text(html: str, url: str) -> str:
+    """trafilatura's fast pass, by its public function."""
     doc = trafilatura.bare_extraction(html, url=url, **_PRECISE)
     return (doc.text if doc is not None else "") or ""
 
 
 def full_text(html: str, url: str) -> str:
-    """trafilatura's whole cascade (readability and jusText as second opinions): the old path's
-    extraction without its metadata, for the pages where the fast pass looks short."""
+    """trafilatura's whole cascade (readability and jusText as second opinions), by its public
+    function: the old path's extraction without its metadata."""
     return trafilatura.extract(html, url=url, **_FULL) or ""
 
 
@@ -235,7 +244,8 @@ def extract_html(
             blocks = main_blocks(tree)
             if (lean_text := plain_article(tree, blocks)) is not None:
                 return meta, lean_text, None
-    text = precise_text(html, url)
+    reading = precise_reading(html, url, second_opinion=recall_check)
+    text = reading.text
     if not recall_check or len(text) >= recall.ENOUGH_CHARS:  # that much text has not lost the article
         return meta, text, None
     if deep if deep is not None else tree.document.query_selector(_DEEPER) is not None:
@@ -246,7 +256,7 @@ def extract_html(
     fallback = None
     # No text at all is short too, whatever the blocks (a page whose lists resiliparse took for menus).
     looks_short = not text.strip() or recall.share(text, blocks, whole) < SECOND_OPINION_SHARE
-    if looks_short and len(fuller := full_text(html, url)) > len(text):
+    if looks_short and len(fuller := reading.second_opinion()) > len(text):
         text, fallback = fuller, "full"
     if not recall.too_short(text, blocks, whole):
         # A long paragraph may be missing while most of the text is there: that paragraph is more

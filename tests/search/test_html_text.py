@@ -196,18 +196,29 @@ def test_an_empty_fast_pass_asks_the_whole_cascade_even_without_blocks() -> None
     assert fallback == "full" and PARAGRAPHS[1] in text
 
 
+def passes(monkeypatch, fast: str, whole: str) -> None:
+    """trafilatura's fast pass gives `fast`, its whole cascade `whole`."""
+
+    class Reading:
+        text = fast
+
+        def second_opinion(self) -> str:
+            return whole
+
+    monkeypatch.setattr(html_text, "precise_reading", lambda html, url, **kwargs: Reading())
+
+
 def test_article_both_passes_lose_comes_from_the_lexbor_blocks(monkeypatch) -> None:
     """When trafilatura's fast pass and its whole cascade both keep only a teaser (under 40 % of
     the article the lexbor blocks hold), the blocks stand in, first article paragraph to last."""
     html = page("<article><h1>Harlow viaduct repaired</h1>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</article>")
     teaser = "The viaduct is repaired."
-    monkeypatch.setattr(html_text, "precise_text", lambda html, url: teaser)
-    monkeypatch.setattr(html_text, "full_text", lambda html, url: teaser + " Read more.")
+    passes(monkeypatch, teaser, teaser + " Read more.")
     _, text, fallback = html_text.extract_html(html, "http://harlow.example/viaduct")
     assert fallback == "visible"
     assert text.split("\n") == PARAGRAPHS
     # Most of the article kept: the longer of the two passes stands, the blocks do not.
-    monkeypatch.setattr(html_text, "full_text", lambda html, url: "\n".join(PARAGRAPHS[:2]))
+    passes(monkeypatch, teaser, "\n".join(PARAGRAPHS[:2]))
     _, text, fallback = html_text.extract_html(html, "http://harlow.example/viaduct")
     assert fallback == "full" and text == "\n".join(PARAGRAPHS[:2])
 

@@ -90,6 +90,7 @@ def no_trafilatura(monkeypatch):
     def refuse(*args, **kwargs) -> str:
         raise AssertionError("trafilatura ran on a plain article")
 
+    monkeypatch.setattr(html_text, "precise_reading", refuse)
     monkeypatch.setattr(html_text, "precise_text", refuse)
     monkeypatch.setattr(html_text, "full_text", refuse)
     # and the library itself, whoever calls it (the extractor="trafilatura" path calls it directly)
@@ -117,8 +118,8 @@ def test_plain_chinese_article_is_read_without_trafilatura(no_trafilatura) -> No
 def test_the_fast_path_runs_trafilatura_on_the_same_page(monkeypatch) -> None:
     """The lean choice is the `lean` extractor's alone: "fast" keeps trafilatura's text."""
     calls = []
-    precise = html_text.precise_text
-    monkeypatch.setattr(html_text, "precise_text", lambda html, url: calls.append(url) or precise(html, url))
+    precise = html_text.precise_reading
+    monkeypatch.setattr(html_text, "precise_reading", lambda html, url, **kwargs: calls.append(url) or precise(html, url, **kwargs))
     read = extract_page(fetched(page(article(PARAGRAPHS))), SearchResult(url=URL, title=""), "fast")
     assert calls == [URL] and PARAGRAPHS[0] in read.text
 
