@@ -13,7 +13,7 @@ search gives its query (read by search.extract.extract_page, as the read stage w
 79 English questions (follow-ups with their history) and 556 CMRC questions over the 5 pages
 bench/realdata.py lines up for each, ranked with every variant bench/realdata.py runs. Each answer is
 search.rank.rank_passages then search.select.select_evidence at the shipped budget (widening
-included); its passages (url, position, text, tokens, score) and its selection must be the same.
+included); its passages (every field, and which were set) and its selection must be the same.
 
 CPU ms per answer is this process's CPU time (`time.process_time`), one core: cold, the pages new
 to the ranker (its per-page caches emptied: split, tokenised, counted, scanned for names); warm, the
@@ -105,7 +105,7 @@ class Side:
     def answer(self, pages: list[Page], q: dict, rank: dict) -> tuple:
         passages = self.rank(pages, q["question"], q["query"], **rank, **({"history": q["history"]} if q.get("history") else {}))
         selection = self.select(pages, passages, **BUDGET)
-        ranked = [(p.url, p.position, p.text, p.tokens, p.score) for p in passages]
+        ranked = [(p.model_dump(), p.model_fields_set) for p in passages]
         return ranked, selection.model_dump()
 
 

@@ -40,7 +40,9 @@ _STOP = frozenset(
 # Han characters that carry no topic on their own (particles, question words); bigrams keep them.
 _STOP_ZH = frozenset("的了是在和有也就都而及与或吗呢吧啊么什哪谁几多少怎样")
 
-_TOKEN_RE = re.compile(f"[{CJK_CLASS}]+|[a-z0-9]+(?:[.'][a-z0-9]+)*")
+# Words (with inner . and ': "u.s", "4.0.2", "it's") and Han runs. Possessive (never given back, as
+# nothing follows to need it) and the word first: the same runs as a plain greedy pattern, found sooner.
+_TOKEN_RE = re.compile(f"[a-z0-9]++(?:[.'][a-z0-9]++)*+|[{CJK_CLASS}]++")
 _HAN_RE = re.compile(f"[{CJK_CLASS}]")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'“(A-Z0-9£$€])|(?<=[。！？；])")
 _SENTENCE_ZH_RE = re.compile(r"(?<=[。！？；])")

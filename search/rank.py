@@ -193,8 +193,7 @@ def rank_passages(
         scores = [score * (1 + ANSWER_TYPE_BOOST) if score and hit else score for score, hit in zip(scores, shaped)]
     # Copies: the scores belong to this question, the cached passages to the page. A passage that
     # scores nothing is the page's own (its score 0.0, never written: nothing sets a passage's fields).
-    passages = [
-        p.model_copy(update={"score": rounded}) if (rounded := round(score, 6)) else p for p, score in zip(cached, scores)
-    ]
+    # Each copy is made from the passage's fields (what model_copy(update=...) gives, made sooner).
+    passages = [Passage(**{**p.__dict__, "score": rounded}) if (rounded := round(score, 6)) else p for p, score in zip(cached, scores)]
     order = {page.url: i for i, page in reversed(list(enumerate(pages)))}
     return sorted(passages, key=lambda p: (-p.score, order.get(p.url, 0), p.position))
