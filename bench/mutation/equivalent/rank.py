@@ -44,7 +44,7 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     },
     ("rank", "search/passages.py", "_pack", "False -> True"):
         "only_heading's first value is never read: the test that reads it needs a piece in `current`, and the "
-        "first piece sets only_heading before one is",
+        "first piece sets only_heading before one is (and starts_with_heading, set when `current` is empty)",
     **{
         ("rank", "search/rank.py", "BM25.__init__", description): "a context is counted in BM25.__init__ only "
         "for a caller that passes one, and none does: rank_passages builds its BM25 with BM25.counted from the "
