@@ -15,7 +15,8 @@ bench/realdata.py lines up for each, ranked with every variant bench/realdata.py
 search.rank.rank_passages then search.select.select_evidence at the shipped budget (widening
 included); its passages (every field, and which were set) and its selection must be the same.
 
-CPU ms per answer is this process's CPU time (`time.process_time`), one core: cold, the pages new
+CPU ms per answer (the shipped ranking, each answer timed --repeat times a side) is this process's
+CPU time (`time.process_time`), one core: cold, the pages new
 to the ranker (its per-page caches emptied: split, tokenised, counted, scanned for names); warm, the
 same answer again (the pages' index kept, as for pages served from the page cache). Word-level caches
 (stems) are warm on both sides, as in a running server."""

@@ -194,6 +194,8 @@ def rank_passages(
     # Copies: the scores belong to this question, the cached passages to the page. A passage that
     # scores nothing is the page's own (its score 0.0, never written: nothing sets a passage's fields).
     # Each copy is made from the passage's fields (what model_copy(update=...) gives, made sooner).
-    passages = [Passage(**{**p.__dict__, "score": rounded}) if (rounded := round(score, 6)) else p for p, score in zip(cached, scores)]
+    passages = [
+        Passage(**{**p.__dict__, "score": rounded}) if (rounded := round(score, 6)) else p for p, score in zip(cached, scores)
+    ]
     order = {page.url: i for i, page in reversed(list(enumerate(pages)))}
     return sorted(passages, key=lambda p: (-p.score, order.get(p.url, 0), p.position))

@@ -75,6 +75,7 @@ class _Counted:
         self.holding: dict[str, list[tuple[int, float]]] = {}
 
     def passages_holding(self, term: str) -> list[tuple[int, float]]:
+        """(passage, count) of the page's passages holding `term` (BM25 adds the term to these alone)."""
         if (found := self.holding.get(term)) is None:
             found = [(i, doc[term]) for i, doc in enumerate(self.docs) if term in doc]
             if found or len(self.holding) < TERMS_KEPT:
