@@ -38,7 +38,7 @@ def _contexts(passages: list[tuple[Passage, bool]]) -> list[str]:
 # Pages split and tokenised lately, by their text: a page read for one question (or served from the
 # page cache) is split and tokenised once, not again for every question that reads it.
 INDEXED_PAGES = 128
-TERMS_KEPT = 2048  # per page: the passages holding each term asked about, kept for this many terms
+TERMS_KEPT = 512  # per page: the passages holding each term asked about, kept for this many terms (10 MB or so at most)
 
 
 @functools.lru_cache(maxsize=INDEXED_PAGES)

@@ -77,7 +77,7 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         ("rank", "search/rank_index.py", scope, description): "which terms' lists a page keeps (TERMS_KEPT): a list "
         "not kept is made again, the same, when a question asks the term again"
         for scope, description in (
-            (MODULE_SCOPE, "2048 -> 2049"),
+            (MODULE_SCOPE, "512 -> 513"),
             ("_Counted.passages_holding", "len(self.holding) < TERMS_KEPT: Lt -> LtE"),
             ("_Counted.passages_holding", "found or len(self.holding) < TERMS_KEPT: Or -> And"),
             ("_Counted.passages_holding", "operand dropped: found"),
