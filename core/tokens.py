@@ -11,6 +11,10 @@ from core.language import CJK_CLASS, CJK_RE
 
 # One match per unit we price: a Han character, a run of word characters, or one punctuation mark.
 _UNIT_RE = re.compile(f"[{CJK_CLASS}]|[^\\W{CJK_CLASS}]+|[^\\w\\s]")
+# _UNIT_RE with the Han alternative captured: findall gives each unit's Han character or "".
+_UNIT_KIND_RE = re.compile(f"([{CJK_CLASS}])|[^\\W{CJK_CLASS}]+|[^\\w\\s]")
+# _UNIT_RE on ASCII text, where its Han alternative never matches and its word runs are \w runs.
+_ASCII_UNIT_RE = re.compile(r"\w+|[^\w\s]")
 
 WORD_COST = 1.3
 CJK_COST = 1.0
@@ -21,9 +25,12 @@ def _cost(unit: str) -> float:
 
 
 def unit_counts(text: str) -> tuple[int, int]:
-    """(Han characters, other units) of `text`, as count_tokens prices them (counted in C)."""
-    cjk = len(CJK_RE.findall(text))
-    return cjk, len(_UNIT_RE.findall(text)) - cjk
+    """(Han characters, other units) of `text`, as count_tokens prices them (counted in C, one pass)."""
+    if text.isascii():  # known without a scan: no Han, so one kind of unit
+        return 0, len(_ASCII_UNIT_RE.findall(text))
+    kinds = _UNIT_KIND_RE.findall(text)
+    other = kinds.count("")
+    return len(kinds) - other, other
 
 
 def count_tokens(text: str) -> int:
@@ -61,10 +68,6 @@ def priced(text: str, units: tuple[int, int]) -> int:
             return math.ceil(_word_prices(other, WORD_COST))
         return math.ceil(sum([CJK_COST if han else WORD_COST for han in _UNIT_KIND_RE.findall(text)]))
     return -(-(10 * cjk + 13 * other) // 10)
-
-
-# _UNIT_RE with the Han alternative captured: findall gives each unit's Han character or "".
-_UNIT_KIND_RE = re.compile(f"([{CJK_CLASS}])|[^\\W{CJK_CLASS}]+|[^\\w\\s]")
 
 
 @functools.lru_cache(maxsize=4096)

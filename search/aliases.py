@@ -24,8 +24,10 @@ MAX_WORDS = 8
 _SMALL = frozenset("and of for the on in to at & de du la des".split())
 _WORD = r"[A-Z][A-Za-z'’.-]*"
 _RUN_RE = re.compile(rf"{_WORD}(?:\s+(?:(?:and|of|for|the|on|in|to|at|&|de|du|la|des)\s+)*{_WORD})+")
-# Not \b: a Han character is a word character, and "IFHA的总部" holds the acronym IFHA.
-_ACRONYM_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9&]{1,7}(?![A-Za-z0-9])")
+# Not \b: a Han character is a word character, and "IFHA的总部" holds the acronym IFHA. No letter or
+# digit before the first capital: looked at after it (the two characters ending there), so that the
+# search skips in C to the next capital instead of trying a look-behind at every character.
+_ACRONYM_RE = re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z0-9&]{1,7}(?![A-Za-z0-9])")
 MIN_HAN = 4  # a Chinese name asked must share at least this many characters with the defined one
 _DEFINED_RE = re.compile(rf"([{CJK_CLASS}]{{2,20}}|(?:{_WORD}\s+)+?)\s*[（(]\s*([A-Z][A-Z0-9&]{{1,7}})\s*[)）]")
 # Where a definition can end: its bracketed acronym. Everything of one before the bracket is Han,

@@ -23,6 +23,9 @@ from search.models import Page, Passage
 TARGET_TOKENS = 80  # merge paragraphs up to about this size
 MAX_TOKENS = 120  # a paragraph above this is split on sentences
 HEADING_TOKENS = 12  # a line this short without closing punctuation may be a heading
+# A paragraph this long (in characters; Chinese with a full stop, other) is split into sentences
+# before it is counted: most are past MAX_TOKENS (a guess that saves time, never changes a passage).
+SPLIT_FIRST_CHARS_ZH, SPLIT_FIRST_CHARS = 120, 600
 
 # Bump when tokenize() changes: anything that stored its output (search/index.py) must re-tokenize.
 TOKENIZER_VERSION = 3
@@ -37,7 +40,9 @@ _STOP = frozenset(
 # Han characters that carry no topic on their own (particles, question words); bigrams keep them.
 _STOP_ZH = frozenset("的了是在和有也就都而及与或吗呢吧啊么什哪谁几多少怎样")
 
-_TOKEN_RE = re.compile(f"[{CJK_CLASS}]+|[a-z0-9]+(?:[.'][a-z0-9]+)*")
+# Words (with inner . and ': "u.s", "4.0.2", "it's") and Han runs. Possessive (never given back, as
+# nothing follows to need it) and the word first: the same runs as a plain greedy pattern, found sooner.
+_TOKEN_RE = re.compile(f"[a-z0-9]++(?:[.'][a-z0-9]++)*+|[{CJK_CLASS}]++")
 _HAN_RE = re.compile(f"[{CJK_CLASS}]")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'“(A-Z0-9£$€])|(?<=[。！？；])")
 _SENTENCE_ZH_RE = re.compile(r"(?<=[。！？；])")
@@ -84,7 +89,7 @@ def tokenize(text: str) -> list[str]:
     """English: lower-cased, stemmed words without stop words; Chinese: unigrams + bigrams."""
     text = text.lower()
     runs = _TOKEN_RE.findall(text)
-    if not _HAN_RE.search(text):  # no Chinese: one cached lookup per word
+    if text.isascii() or not _HAN_RE.search(text):  # no Chinese: one cached lookup per word
         return [term for term in map(_term, runs) if term]
     tokens: list[str] = []
     for run in runs:
@@ -138,49 +143,72 @@ def is_heading(line: str, units: Units | None = None) -> bool:
     return _cost(units if units is not None else _units(line)) <= HEADING_TOKENS
 
 
-def _pack(pieces: list[tuple[str, Units]], joiner: str) -> list[tuple[str, Units]]:
+def _pack(pieces: list[tuple[str, Units]], joiner: str) -> list[tuple[str, Units, bool]]:
     """Greedily join consecutive (text, units) pieces while the result stays within TARGET_TOKENS.
     A heading starts a new chunk: it introduces what follows, not what came before. Headings in a row
     (heading, subheading, ...) stay together with the text under them: a chunk of headings alone says
     nothing, yet short and holding the words asked for it ranks first. A run of them past the target
-    (a menu) is cut like text.
+    (a menu) is cut like text. Each chunk: its text, its units, whether its first piece is a heading.
 
     Units add up across the join: pieces are whole lines or sentences ending in punctuation, so
     joining them never fuses two units into one."""
-    chunks: list[tuple[str, Units]] = []
+    chunks: list[tuple[str, Units, bool]] = []
     current: list[str] = []
     cjk = other = 0
-    only_heading = False
+    only_heading = starts_with_heading = False
     for piece, units in pieces:
         heading = is_heading(piece, units)
         over = _cost((cjk + units[0], other + units[1])) > TARGET_TOKENS
         if current and (over or heading) and (not only_heading or heading and over):
-            chunks.append((joiner.join(current), (cjk, other)))
+            chunks.append((joiner.join(current), (cjk, other), starts_with_heading))
             current, cjk, other = [], 0, 0
+        if not current:
+            starts_with_heading = heading
         only_heading = heading  # current holds headings alone: a heading after text flushed it above
         current.append(piece)
         cjk, other = cjk + units[0], other + units[1]
     if current:
-        chunks.append((joiner.join(current), (cjk, other)))
+        chunks.append((joiner.join(current), (cjk, other), starts_with_heading))
     return chunks
 
 
+def _sentence_pieces(paragraph: str) -> tuple[list[tuple[str, Units]], str]:
+    """A paragraph's sentences with their units, and how they join: Chinese sentences without a
+    space, English ones with one."""
+    joiner = "" if paragraph.count("。") > paragraph.count(". ") else " "
+    return [(s, _units(s)) for s in sentences(paragraph, chinese=not joiner)], joiner
+
+
 def split_passages(page: Page) -> list[Passage]:
+    return [passage for passage, _ in headed_passages(page)]
+
+
+def headed_passages(page: Page) -> list[tuple[Passage, bool]]:
+    """split_passages(page), each passage with whether its first line is a heading (is_heading, as
+    the split found it: a passage's first line is the piece it starts with)."""
     pieces: list[tuple[str, Units]] = []
     # A page that could not be read still has what the search engine said about it.
     for paragraph in re.split(r"\n+", page.text or page.snippet):
         paragraph = _compact_row(paragraph.strip())
         if not paragraph:
             continue
-        units = _units(paragraph)
+        # A paragraph past MAX_TOKENS is cut at its sentences. One long enough to be likely past it
+        # is split first and its sentences' units summed (the paragraph's own: no unit spans the
+        # space or the full stop a split falls after), so it is not counted twice.
+        split: list[tuple[str, Units]] | None = None
+        if len(paragraph) > (SPLIT_FIRST_CHARS_ZH if "。" in paragraph else SPLIT_FIRST_CHARS):
+            split, joiner = _sentence_pieces(paragraph)
+            units = (sum(u[0] for _, u in split), sum(u[1] for _, u in split))
+        else:
+            units = _units(paragraph)
         if _cost(units) > MAX_TOKENS:
-            # Chinese sentences join without a space, English ones with one.
-            joiner = "" if paragraph.count("。") > paragraph.count(". ") else " "
-            pieces.extend(_pack([(s, _units(s)) for s in sentences(paragraph, chinese=not joiner)], joiner))
+            if split is None:
+                split, joiner = _sentence_pieces(paragraph)
+            pieces.extend((text, units) for text, units, _ in _pack(split, joiner))
         else:
             pieces.append((paragraph, units))
     # Tiny paragraphs (headings, one-liners) merge with their neighbours so each passage says something.
     return [
-        Passage(url=page.url, title=page.title, text=text, position=i, tokens=_exact(text, units))
-        for i, (text, units) in enumerate(_pack(pieces, "\n"))
+        (Passage(url=page.url, title=page.title, text=text, position=i, tokens=_exact(text, units)), heading)
+        for i, (text, units, heading) in enumerate(_pack(pieces, "\n"))
     ]

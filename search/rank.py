@@ -11,9 +11,10 @@ Ranking 5 pages takes a few milliseconds."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from search import rank_index
 from search.aliases import aliases
@@ -40,21 +41,36 @@ class BM25:
                 self.lengths[i] += weight * len(extra)
         self.avg_length = (sum(self.lengths) / len(self.lengths)) if documents else 0.0
         self._idf: dict[str, float] = {}  # computed for the terms asked about, not the whole vocabulary
+        self._holding: dict[str, list[tuple[int, float]]] = {}  # the same
+        self._find: Callable[[str], list[tuple[int, float]]] | None = None
 
     @classmethod
-    def counted(cls, docs: Sequence[Counter], lengths: Sequence[float]) -> BM25:
+    def counted(
+        cls, docs: Sequence[Counter], lengths: Sequence[float], holding: Callable[[str], list[tuple[int, float]]] | None = None
+    ) -> BM25:
         """From documents already counted (each passage's terms, its context's at their weight, and its
-        length, as `__init__` counts them): pages ranked again are not counted again."""
+        length, as `__init__` counts them): pages ranked again are not counted again. `holding(term)`,
+        when given, lists the documents holding a term as `holding` does (from lists kept with pages)."""
         bm25 = cls.__new__(cls)
         bm25.docs, bm25.lengths = list(docs), list(lengths)
         bm25.avg_length = (sum(bm25.lengths) / len(bm25.lengths)) if bm25.docs else 0.0
-        bm25._idf = {}
+        bm25._idf, bm25._holding, bm25._find = {}, {}, holding
         return bm25
+
+    def holding(self, term: str) -> list[tuple[int, float]]:
+        """(index, count) of every document holding `term`, in order: only these score for it."""
+        if (found := self._holding.get(term)) is None:
+            if self._find is not None:
+                found = self._find(term)
+            else:
+                found = [(i, doc[term]) for i, doc in enumerate(self.docs) if term in doc]
+            self._holding[term] = found
+        return found
 
     def idf(self, term: str) -> float:
         if (value := self._idf.get(term)) is None:
             n = len(self.docs)
-            f = sum(1 for doc in self.docs if term in doc)
+            f = len(self.holding(term))
             # Lucene's idf: never negative, so a term in most passages still counts a little.
             value = self._idf[term] = math.log(1 + (n - f + 0.5) / (f + 0.5))
         return value
@@ -70,17 +86,16 @@ class BM25:
         return total
 
     def scores(self, query: list[str]) -> list[float]:
-        """`score(query, i)` for every document: the same sums, term by term in the same order."""
-        terms = list(set(query))  # a set built from the same list iterates in the same order
-        out = []
-        for doc, length in zip(self.docs, self.lengths):
-            norm = K1 * (1 - B + B * length / self.avg_length) if self.avg_length else K1
-            total = 0.0
-            for term in terms:
-                tf = doc.get(term, 0)
-                if tf:
-                    total += self.idf(term) * tf * (K1 + 1) / (tf + norm)
-            out.append(total)
+        """`score(query, i)` for every document: the same sums, term by term in the same order (a set
+        built from the same list iterates in the same order), each term added only where it is held."""
+        norms = [K1 * (1 - B + B * length / self.avg_length) if self.avg_length else K1 for length in self.lengths]
+        out = [0.0] * len(self.docs)
+        for term in set(query):  # a word in both question and query is not counted twice
+            if holding := self.holding(term):
+                idf = self.idf(term)
+                for i, tf in holding:
+                    if tf:
+                        out[i] += idf * tf * (K1 + 1) / (tf + norms[i])
         return out
 
 
@@ -140,7 +155,11 @@ def rank_passages(
     cached = [p for own, _, _ in indexed for p in own]  # the page's: scored below through copies
     if not cached:
         return []
-    bm25 = BM25.counted([doc for c in counted for doc in c.docs], [n for c in counted for n in c.lengths])
+    bm25 = BM25.counted(
+        [doc for c in counted for doc in c.docs],
+        [n for c in counted for n in c.lengths],
+        holding=functools.partial(rank_index.holding, counted),
+    )
     # The user's question says what kind of answer is wanted; the model's query names the subject.
     shapes = answer_shapes(question)
     texts = [f"{page.title}\n{page.text or page.snippet}" for page in pages] if alias else []
@@ -174,8 +193,9 @@ def rank_passages(
         scores = [score * (1 + ANSWER_TYPE_BOOST) if score and hit else score for score, hit in zip(scores, shaped)]
     # Copies: the scores belong to this question, the cached passages to the page. A passage that
     # scores nothing is the page's own (its score 0.0, never written: nothing sets a passage's fields).
+    # Each copy is made from the passage's fields (what model_copy(update=...) gives, made sooner).
     passages = [
-        p.model_copy(update={"score": rounded}) if (rounded := round(score, 6)) else p for p, score in zip(cached, scores)
+        Passage(**{**p.__dict__, "score": rounded}) if (rounded := round(score, 6)) else p for p, score in zip(cached, scores)
     ]
     order = {page.url: i for i, page in reversed(list(enumerate(pages)))}
     return sorted(passages, key=lambda p: (-p.score, order.get(p.url, 0), p.position))
