@@ -50,11 +50,8 @@ def _stage(name: str, node: Callable[..., Awaitable[dict]]) -> Callable[..., Awa
     async def stage(state: AgentState, runtime: Runtime[Deps], config: RunnableConfig) -> dict:
         extra = {key: value for key, value in (("runtime", runtime), ("config", config)) if key in wants}
         started = time.perf_counter()
-        watcher = asyncio.create_task(RunControl.of(config).cancel_when_client_leaves(asyncio.current_task()))
-        try:
+        with RunControl.of(config).stage(asyncio.current_task()):
             update = await node(state, **extra)
-        finally:
-            watcher.cancel()
         # A stage's work done ahead for it counts as its own (verify: the checks made as the answer streamed).
         elapsed = time.perf_counter() - started + update.pop("ahead_s", 0.0)
         observe_stage(name, elapsed)  # the stage latency histogram, when a request has metrics

@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 
 from langchain_core.runnables import RunnableConfig
 
@@ -26,6 +28,8 @@ class RunControl:
         self.streaming = streaming  # a client watches the answer being written (no best-of-n then)
         self.client_gone = asyncio.Event()
         self._rounds: dict[int, _Round] = {}
+        # The stages running now, each with its pending cancellation once the client has left.
+        self._stages: dict[asyncio.Task, asyncio.Handle | None] = {}
 
     def _round(self, round_: int) -> _Round:
         return self._rounds.setdefault(round_, _Round())
@@ -43,10 +47,28 @@ class RunControl:
 
     def client_left(self) -> None:
         self.client_gone.set()
+        for task in self._stages:
+            self._cancel_soon(task)
 
-    async def cancel_when_client_leaves(self, task: asyncio.Task) -> None:
-        await self.client_gone.wait()
-        task.cancel()
+    def _cancel_soon(self, task: asyncio.Task) -> None:
+        # On the loop's next turn, as a watcher woken by `client_gone` would: not inside the caller.
+        if self._stages.get(task) is None:
+            self._stages[task] = asyncio.get_running_loop().call_soon(task.cancel)
+
+    @contextlib.contextmanager
+    def stage(self, task: asyncio.Task) -> Iterator[None]:
+        """`task` (a stage) is cancelled if the client leaves while it runs, or has left already;
+        a cancellation not yet delivered when the stage ends is dropped. (One entry here instead of
+        a watcher task made and cancelled at every stage of every answer.)"""
+        self._stages[task] = None
+        if self.client_gone.is_set():
+            self._cancel_soon(task)
+        try:
+            yield
+        finally:
+            pending = self._stages.pop(task, None)
+            if pending is not None:
+                pending.cancel()
 
     def mark_answer_begun(self, round_: int = 1) -> None:
         self._round(round_).begun.set()
