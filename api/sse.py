@@ -49,8 +49,9 @@ class Outgoing(BaseModel):
 
     @classmethod
     def of(cls, event: AnyEvent) -> Outgoing:
-        """An event whose wire JSON is the model itself."""
-        return cls(data=event.model_dump(mode="json", exclude={"event"}), event=event)
+        """An event whose wire JSON is the model itself (both valid by construction: not validated
+        again, once for every token of every answer)."""
+        return cls.model_construct(data=event.model_dump(mode="json", exclude={"event"}), event=event)
 
     @classmethod
     def openai_done(cls) -> Outgoing:
