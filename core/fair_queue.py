@@ -33,7 +33,9 @@ class FairQueue:
     def put(self, owner: str, job: Any) -> None:
         with self._cond:
             self._queued.setdefault(owner, deque()).append((next(self._order), job))
-            self._cond.notify_all()
+            # One job more, so at most one more slot can take one: waking every idle slot thread
+            # for each job cost each of them a wake-up (CPU that grew with the pool's size).
+            self._cond.notify()
 
     def stop(self, count: int) -> None:
         """Each of `count` slots gets STOP next (before any job still queued)."""
@@ -62,7 +64,8 @@ class FairQueue:
             self._running[owner] -= 1
             if self._running[owner] <= 0:
                 del self._running[owner]
-            self._cond.notify_all()
+            if self._queued:  # one share freed: at most one queued job more can be taken
+                self._cond.notify()
 
     def drain(self) -> list[Any]:
         """Every job still queued, removed."""

@@ -50,6 +50,25 @@ from search.decompress import ACCEPT_ENCODING, DecodeError, _Chain, _encodings
 REDIRECTS = {301, 302, 303, 307, 308}
 MAX_REDIRECTS = 5
 ADDRESSES_TRIED = 3  # a host with several public addresses: try the next when one refuses
+# What every page request says about itself (and "Host", "User-Agent" per fetcher and hop).
+REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.8,*/*;q=0.1",
+    "Accept-Language": "en,zh;q=0.9",
+    "Accept-Encoding": ACCEPT_ENCODING,
+}
+
+
+def pinned_url(url: httpx.URL, address: str) -> httpx.URL:
+    """`url` with its host replaced by `address` (an IP as `str(ipaddress.ip_address(...))` spells
+    it): what `url.copy_with(host=address)` gives, without parsing and validating the whole URL
+    again (an address in its canonical spelling is a valid host as it is; httpx keeps an IPv6 host
+    without brackets). Falls back to `copy_with` where httpx's URL is not built that way."""
+    reference = getattr(url, "_uri_reference", None)
+    if reference is None or not hasattr(reference, "_replace"):
+        return url.copy_with(host=address)
+    pinned = httpx.URL.__new__(httpx.URL)
+    pinned._uri_reference = reference._replace(host=address)
+    return pinned
 
 
 class Fetched(BaseModel):
@@ -106,6 +125,7 @@ class Fetcher:
         self.per_host = per_host
         self._host_slots: dict[str, asyncio.Semaphore] = {}
         self._host_users: Counter[str] = Counter()
+        self._header_template: tuple[tuple, list[tuple[bytes, bytes]], int] | None = None
 
     @property
     def hosts_in_flight(self) -> dict[str, int]:
@@ -197,22 +217,28 @@ class Fetcher:
             allowed=allowed,
         )
 
+    def _headers(self, host_header: str) -> list[tuple[bytes, bytes]]:
+        """The request's headers as `client.build_request` would merge them (the shared client's
+        headers, ours over them, in that order), built from a template kept while the client's
+        headers stay the same; no Cookie header: the shared client's jar is no business of web pages."""
+        client_headers = (self.user_agent, *self.client.headers.raw)
+        if self._header_template is None or self._header_template[0] != client_headers:
+            merged = httpx.Headers(self.client.headers)
+            merged.update({"Host": "", "User-Agent": self.user_agent, **REQUEST_HEADERS})
+            raw = [(key, value) for key, value in merged.raw if key.lower() != b"cookie"]
+            self._header_template = (client_headers, raw, [key.lower() for key, _ in raw].index(b"host"))
+        _, raw, host_at = self._header_template
+        headers = raw.copy()
+        headers[host_at] = (raw[host_at][0], host_header.encode("ascii"))
+        return headers
+
     def _request(self, url: httpx.URL, target: Target, address: str) -> httpx.Request:
-        pinned = url.copy_with(host=address)
-        headers = {
-            "Host": target.host_header,
-            "User-Agent": self.user_agent,
-            "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.8,*/*;q=0.1",
-            "Accept-Language": "en,zh;q=0.9",
-            "Accept-Encoding": ACCEPT_ENCODING,
-        }
         extensions: dict = {}
         if target.sni:
             extensions["sni_hostname"] = target.sni
-        timeout = httpx.Timeout(self.read_timeout_s, connect=self.connect_timeout_s)
-        request = self.client.build_request("GET", pinned, headers=headers, timeout=timeout, extensions=extensions)
-        request.headers.pop("cookie", None)  # the shared client's jar is no business of web pages
-        return request
+        extensions["timeout"] = httpx.Timeout(self.read_timeout_s, connect=self.connect_timeout_s).as_dict()
+        headers = self._headers(target.host_header)
+        return httpx.Request("GET", pinned_url(url, address), headers=headers, extensions=extensions)
 
     async def _send(self, url: httpx.URL, target: Target) -> tuple[httpx.Response, str]:
         last: Exception | None = None
@@ -312,7 +338,9 @@ class Fetcher:
                 return result
             result.truncated = True  # a stream broken midway: keep what decoded cleanly
 
-        head = bytes(body[:4096])
+        data = bytes(body)  # the one copy of the body kept
+        del body
+        head = data[:4096]
         is_pdf = kind in PDF_TYPES or (kind in OCTET_TYPES | {""} and _is_pdf(head))
         if is_pdf:
             if not _is_pdf(head):
@@ -322,10 +350,10 @@ class Fetcher:
         elif kind in OCTET_TYPES:
             result.error = f"unsupported content type {kind}"
             return result
-        if not bytes(body).strip():
+        if not data or data.isspace():  # what `not data.strip()` says, without a copy
             result.error = "empty body"
         elif not is_pdf and _looks_binary(head):
             result.error = "binary content"
         else:
-            result.body = bytes(body)
+            result.body = data
         return result
