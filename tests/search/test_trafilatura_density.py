@@ -211,6 +211,30 @@ def test_elements_at_the_limits_are_kept_or_deleted_as_trafilatura_does() -> Non
     assert kept and deleted
 
 
+@pytest.mark.parametrize("word", ["l", "链"])
+def test_a_link_farm_around_a_long_one_is_judged_on_its_own_length(word: str) -> None:
+    """An outer block whose inner block already holds 300 characters or more: its own length, a few
+    characters more, decides (a farm with a short caption goes, one with a longer text stays)."""
+    theirs_fn, ours_fn = htmlprocessing.delete_by_link_density, trafilatura_density.delete_by_link_density
+    outcomes = set()
+    for own in range(40):  # the inner block's text beside its links
+        for extra in (0, 1, 2, 40):  # the outer block's text beside the inner block
+            root = lxml_html.html_parser.makeelement("body")
+            outer = etree.SubElement(root, "div")
+            inner = etree.SubElement(outer, "div")
+            inner.text = "t" * own or None
+            for _ in range(5):
+                etree.SubElement(inner, "ref").text = word * 60
+            inner.tail = "t" * extra or None
+            for tagname in ("div", "list"):
+                mine, theirs = deepcopy(root), deepcopy(root)
+                ours_fn(mine, tagname, backtracking=True, favor_precision=True)
+                theirs_fn(theirs, tagname, backtracking=True, favor_precision=True)
+                assert etree.tostring(mine) == etree.tostring(theirs), (own, extra)
+                outcomes.add(len(mine))
+    assert outcomes == {0, 1}  # the outer block deleted on some, kept on others
+
+
 def test_a_subtree_is_tested_as_trafilatura_tests_it() -> None:
     """Called on an inner element (as on the recovery's trees): the elements above it are not tested."""
     for words in ("Bridge closed for repairs tonight", "大桥今晚封闭维修"):
