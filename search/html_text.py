@@ -35,7 +35,7 @@ from lxml import html as lxml_html
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import DOMNode, HTMLTree, NodeType
 
-from search import recall, trafilatura_prune, trafilatura_reuse
+from search import recall, trafilatura_density, trafilatura_prune, trafilatura_reuse
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,9 @@ def use_c_class_lookup() -> None:
 use_c_class_lookup()
 # trafilatura's discard XPaths as walks over the tree, the same nodes removed (search/trafilatura_prune.py).
 trafilatura_prune.install()
+# trafilatura's link-density pruning with each text computed once, the same nodes removed
+# (search/trafilatura_density.py).
+trafilatura_density.install()
 
 # trafilatura's options as the path shipped before used them, plus fast=True: no readability or
 # jusText extraction to compare with (the lexbor blocks are the second opinion here).

@@ -1,0 +1,159 @@
+"""trafilatura's link-density pruning against its restatement (search/trafilatura_density.py): the
+same output on every evaluation page, and the CPU each costs, old and new alternating in one process.
+
+    .venv/bin/python -m bench.trafilatura_density                   # bench/data + the corpus, fast path
+    .venv/bin/python -m bench.trafilatura_density --eval-pages DIR --paths fast,lean,trafilatura
+    .venv/bin/python -m bench.trafilatura_density --calls           # also compare every call's tree
+
+Pages and reading as bench/trafilatura_prune.py (`search.extract.extract_page` per path; title,
+text, date, site and fallback compared); CPU ms per page is this process's `time.process_time`, for
+the whole read and for the time spent inside delete_by_link_density (trafilatura's or the restated
+one, timed by the same wrapper: the page's figure is noisy beside a gain of a few tenths of a ms),
+after one untimed read of every page of the set (a first read pays one-time costs).
+`--calls` also runs trafilatura's own function on a copy of every tree handed to the restated one
+and counts the calls whose resulting trees differ (slower; not timed)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from copy import deepcopy
+from pathlib import Path
+
+import trafilatura.htmlprocessing as htmlprocessing
+import trafilatura.main_extractor as main_extractor
+from lxml import etree
+
+from bench.trafilatura_prune import SETS, corpus_pages, eval_pages, read
+from search import trafilatura_density
+
+
+def timed(mirrored: bool, url: str, body: bytes, path: str) -> tuple[tuple, float, float]:
+    """The page read, its CPU ms, and the CPU ms spent in delete_by_link_density (either one, timed
+    by the same wrapper)."""
+    if mirrored:
+        trafilatura_density.install()
+    else:
+        trafilatura_density.uninstall()
+    function, spent = main_extractor.delete_by_link_density, [0.0]
+
+    def timed_function(*args, **kwargs):
+        started = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[0] += time.process_time() - started
+
+    main_extractor.delete_by_link_density = timed_function
+    try:
+        started = time.process_time()
+        out = read(url, body, path)
+        total = time.process_time() - started
+    finally:
+        main_extractor.delete_by_link_density = function
+    return out, 1000 * total, 1000 * spent[0]
+
+
+class CallCheck:
+    """Each call's tree beside the tree trafilatura's own function leaves from a copy."""
+
+    def __init__(self) -> None:
+        self.calls = self.differ = 0
+        self._ours = trafilatura_density.delete_by_link_density
+
+    def __enter__(self) -> CallCheck:
+        check, ours, theirs = self, self._ours, htmlprocessing.delete_by_link_density
+
+        def compared(subtree, tagname, backtracking=False, favor_precision=False):
+            twin = deepcopy(subtree)
+            theirs(twin, tagname, backtracking=backtracking, favor_precision=favor_precision)
+            out = ours(subtree, tagname, backtracking=backtracking, favor_precision=favor_precision)
+            check.calls += 1
+            check.differ += etree.tostring(out) != etree.tostring(twin)
+            return out
+
+        main_extractor.delete_by_link_density = compared
+        return self
+
+    def __exit__(self, *exc) -> None:
+        main_extractor.delete_by_link_density = htmlprocessing.delete_by_link_density  # what install() replaces
+        trafilatura_density.install()
+
+
+def run(name: str, pages: dict[str, bytes], path: str, calls: bool) -> dict:
+    old_ms, new_ms, old_fn, new_fn, differ = [], [], [], [], []
+    for url, body in pages.items():  # untimed: a first read's one-time costs (imports, compiled patterns)
+        read(url, body, path)
+    for n, (url, body) in enumerate(pages.items()):
+        order = (False, True) if n % 2 == 0 else (True, False)  # alternate which runs first
+        outs, times, inside = {}, {}, {}
+        for mirrored in order:
+            outs[mirrored], times[mirrored], inside[mirrored] = timed(mirrored, url, body, path)
+        old_ms.append(times[False])
+        new_ms.append(times[True])
+        old_fn.append(inside[False])
+        new_fn.append(inside[True])
+        if outs[False] != outs[True]:
+            differ.append(url)
+    row = {
+        "set": name, "path": path, "pages": len(pages), "differences": len(differ), "differing": differ[:10],
+        "old_ms": round(statistics.mean(old_ms), 2), "new_ms": round(statistics.mean(new_ms), 2),
+        "old_ms_p50": round(statistics.median(old_ms), 2), "new_ms_p50": round(statistics.median(new_ms), 2),
+        "old_link_density_ms": round(statistics.mean(old_fn), 3), "new_link_density_ms": round(statistics.mean(new_fn), 3),
+    }
+    if calls:
+        trafilatura_density.install()
+        with CallCheck() as check:
+            for url, body in pages.items():
+                read(url, body, path)
+        row["calls"], row["call_differences"] = check.calls, check.differ
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--eval-pages", type=Path, help="also this trafilatura-eval-style folder (evaldata.json + pages)")
+    parser.add_argument("--paths", default="fast", help="extraction paths, comma list (fast, lean, trafilatura)")
+    parser.add_argument("--skip-corpus", action="store_true")
+    parser.add_argument("--calls", action="store_true", help="also compare each call's tree (not timed)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if not trafilatura_density.install():
+        print("trafilatura's link-density pruning is not the one mirrored: nothing to compare", file=sys.stderr)
+        return 1
+    sets = {name: eval_pages(folder) for name, folder in SETS.items()}
+    if args.eval_pages is not None:
+        sets[args.eval_pages.name] = eval_pages(args.eval_pages)
+    if not args.skip_corpus:
+        sets["bench/corpus"] = corpus_pages()
+    rows = []
+    for path in [p for p in args.paths.split(",") if p]:
+        for name, pages in sets.items():
+            rows.append(run(name, pages, path, args.calls))
+            if not args.json:
+                r = rows[-1]
+                calls = f"  call trees differ {r['call_differences']} of {r['calls']}" if args.calls else ""
+                print(
+                    f"{r['set']:<18} {r['path']:<12} {r['pages']:>4} pages  differences {r['differences']:>3}  "
+                    f"CPU ms/page trafilatura's {r['old_ms']:>6.2f} (p50 {r['old_ms_p50']:.2f})  restated "
+                    f"{r['new_ms']:>6.2f} (p50 {r['new_ms_p50']:.2f}); in delete_by_link_density "
+                    f"{r['old_link_density_ms']:.3f} -> {r['new_link_density_ms']:.3f}{calls}",
+                    flush=True,
+                )
+                for url in r["differing"]:
+                    print(f"  differs: {url}")
+    trafilatura_density.install()
+    load = round(os.getloadavg()[0], 2)
+    if args.json:
+        print(json.dumps({"rows": rows, "load_average_1m": load}, indent=1))
+    else:
+        print(f"differences in all: {sum(r['differences'] for r in rows)}  (load average {load})")
+    return 1 if any(r["differences"] or r.get("call_differences") for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
