@@ -15,20 +15,18 @@ and counts the calls whose resulting trees differ (slower; not timed)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
 import sys
 import time
 from copy import deepcopy
-from pathlib import Path
 
 import trafilatura.htmlprocessing as htmlprocessing
 import trafilatura.main_extractor as main_extractor
 from lxml import etree
 
-from bench.trafilatura_prune import SETS, corpus_pages, eval_pages, read
+from bench.trafilatura_prune import page_options, page_sets, read
 from search import trafilatura_density
 
 
@@ -115,21 +113,14 @@ def run(name: str, pages: dict[str, bytes], path: str, calls: bool) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--eval-pages", type=Path, help="also this trafilatura-eval-style folder (evaldata.json + pages)")
-    parser.add_argument("--paths", default="fast", help="extraction paths, comma list (fast, lean, trafilatura)")
-    parser.add_argument("--skip-corpus", action="store_true")
+    parser = page_options(__doc__.split("\n\n")[0])
     parser.add_argument("--calls", action="store_true", help="also compare each call's tree (not timed)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if not trafilatura_density.install():
         print("trafilatura's link-density pruning is not the one mirrored: nothing to compare", file=sys.stderr)
         return 1
-    sets = {name: eval_pages(folder) for name, folder in SETS.items()}
-    if args.eval_pages is not None:
-        sets[args.eval_pages.name] = eval_pages(args.eval_pages)
-    if not args.skip_corpus:
-        sets["bench/corpus"] = corpus_pages()
+    sets = page_sets(args)
     rows = []
     for path in [p for p in args.paths.split(",") if p]:
         for name, pages in sets.items():

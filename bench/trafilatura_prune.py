@@ -111,22 +111,34 @@ def run(name: str, pages: dict[str, bytes], path: str, nodes: bool) -> dict:
     return row
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def page_options(description: str) -> argparse.ArgumentParser:
+    """The options every old-against-new page bench takes (this one, trafilatura_reuse, trafilatura_density)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--eval-pages", type=Path, help="also this trafilatura-eval-style folder (evaldata.json + pages)")
     parser.add_argument("--paths", default="fast", help="extraction paths, comma list (fast, lean, trafilatura)")
     parser.add_argument("--skip-corpus", action="store_true")
+    return parser
+
+
+def page_sets(args: argparse.Namespace) -> dict[str, dict[str, bytes]]:
+    """bench/data's pages, then `--eval-pages`'s, then the corpus's unless `--skip-corpus`."""
+    sets = {name: eval_pages(folder) for name, folder in SETS.items()}
+    if args.eval_pages is not None:
+        sets[args.eval_pages.name] = eval_pages(args.eval_pages)
+    if not args.skip_corpus:
+        sets["bench/corpus"] = corpus_pages()
+    return sets
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = page_options(__doc__.split("\n\n")[0])
     parser.add_argument("--nodes", action="store_true", help="also compare each call's node list (not timed)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if not trafilatura_prune.install():
         print("trafilatura's XPaths are not the ones mirrored: nothing to compare", file=sys.stderr)
         return 1
-    sets = {name: eval_pages(folder) for name, folder in SETS.items()}
-    if args.eval_pages is not None:
-        sets[args.eval_pages.name] = eval_pages(args.eval_pages)
-    if not args.skip_corpus:
-        sets["bench/corpus"] = corpus_pages()
+    sets = page_sets(args)
     rows = []
     for path in [p for p in args.paths.split(",") if p]:
         for name, pages in sets.items():

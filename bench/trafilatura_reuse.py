@@ -20,15 +20,13 @@ set's first 20 pages both ways)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-from bench.trafilatura_prune import SETS, corpus_pages, eval_pages, read
+from bench.trafilatura_prune import page_options, page_sets, read
 from search import html_text, trafilatura_reuse
 from search.extract import decode
 
@@ -143,21 +141,14 @@ def warm(sets: dict[str, dict[str, bytes]], paths: list[str], pages: int = 20) -
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--eval-pages", type=Path, help="also this trafilatura-eval-style folder (evaldata.json + pages)")
-    parser.add_argument("--paths", default="fast", help="extraction paths, comma list (fast, lean, trafilatura)")
-    parser.add_argument("--skip-corpus", action="store_true")
+    parser = page_options(__doc__.split("\n\n")[0])
     parser.add_argument("--skip-texts", action="store_true", help="skip the two texts on every page")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if not trafilatura_reuse.install():
         print("trafilatura is not the one mirrored: nothing to compare", file=sys.stderr)
         return 1
-    sets = {name: eval_pages(folder) for name, folder in SETS.items()}
-    if args.eval_pages is not None:
-        sets[args.eval_pages.name] = eval_pages(args.eval_pages)
-    if not args.skip_corpus:
-        sets["bench/corpus"] = corpus_pages()
+    sets = page_sets(args)
     paths = [p for p in args.paths.split(",") if p]
     warm(sets, paths)
     rows = []

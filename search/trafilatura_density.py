@@ -32,14 +32,14 @@ site on all of them."""
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 import logging
 from typing import Any
 
 import trafilatura
 import trafilatura.htmlprocessing as htmlprocessing
 import trafilatura.main_extractor as main_extractor
+
+from search.trafilatura_reuse import source_hash
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +56,6 @@ _MIRRORED_TAGS = frozenset(("div", "list", "p", "head", "quote"))
 
 _hp: Any = None  # trafilatura.htmlprocessing once installed; None: trafilatura's own function runs
 _original = htmlprocessing.delete_by_link_density
-
-
-def _source_hash(qualified: str) -> str | None:
-    module_name, _, name = qualified.rpartition(".")
-    try:
-        module = __import__(module_name, fromlist=[name])
-        return hashlib.sha256(inspect.getsource(getattr(module, name)).encode()).hexdigest()[:16]
-    except (AttributeError, ImportError, OSError, TypeError):
-        return None
 
 
 def delete_by_link_density(subtree: Any, tagname: str, backtracking: bool = False, favor_precision: bool = False) -> Any:
@@ -212,7 +203,7 @@ def install() -> bool:
     if trafilatura.__version__ != MIRRORED_VERSION:
         log.info("trafilatura %s, not %s: its own link-density pruning runs", trafilatura.__version__, MIRRORED_VERSION)
         return False
-    differ = [name for name, digest in MIRRORED_SOURCES.items() if _source_hash(name) != digest]
+    differ = [name for name, digest in MIRRORED_SOURCES.items() if source_hash(name) != digest]
     if differ:
         log.info("trafilatura's %s differ from the mirror: its own link-density pruning runs", ", ".join(differ))
         return False

@@ -80,7 +80,8 @@ _main: Any = None
 _utils: Any = None
 
 
-def _source_hash(qualified: str) -> str | None:
+def source_hash(qualified: str) -> str | None:
+    """A short digest of a trafilatura function's source, for the mirrors' pins (None: not found)."""
     module_name, _, name = qualified.rpartition(".")
     try:
         module = __import__(module_name, fromlist=[name])
@@ -97,7 +98,7 @@ def install() -> bool:
     if trafilatura.__version__ != MIRRORED_VERSION:
         log.info("trafilatura %s, not %s: its second opinion runs whole", trafilatura.__version__, MIRRORED_VERSION)
         return False
-    differ = [name for name, digest in MIRRORED_SOURCES.items() if _source_hash(name) != digest]
+    differ = [name for name, digest in MIRRORED_SOURCES.items() if source_hash(name) != digest]
     if differ:
         log.info("trafilatura's %s differ from the mirror: its second opinion runs whole", ", ".join(differ))
         return False
