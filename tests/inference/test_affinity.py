@@ -33,8 +33,10 @@ def three():
 
 
 def pool_of(*servers: ScriptedMegrez, cooldown_s: float = 10.0, min_load: int = 8) -> PooledLLM:
-    llms = [OpenAIServerLLM(s.base_url, s.model, timeout_s=10, connect_timeout_s=1) for s in servers]
-    return PooledLLM(llms, cooldown_s=cooldown_s, check_timeout_s=1, load_factor=1.25, min_load=min_load)
+    # A stopped server refuses at once; generous connect and check timeouts keep a busy test machine
+    # (a connection that took over 1 s under load in CI) from marking a running one down.
+    llms = [OpenAIServerLLM(s.base_url, s.model, timeout_s=10, connect_timeout_s=5) for s in servers]
+    return PooledLLM(llms, cooldown_s=cooldown_s, check_timeout_s=5, load_factor=1.25, min_load=min_load)
 
 
 def key(n: int) -> RouteKey:
