@@ -35,11 +35,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import trafilatura
 import trafilatura.htmlprocessing as htmlprocessing
 import trafilatura.main_extractor as main_extractor
 
-from search.trafilatura_reuse import source_hash
+from search.trafilatura_reuse import pin_mismatch
 
 log = logging.getLogger(__name__)
 
@@ -200,12 +199,8 @@ def install() -> bool:
     own runs. Installing twice is installing once."""
     global _hp
     uninstall()
-    if trafilatura.__version__ != MIRRORED_VERSION:
-        log.info("trafilatura %s, not %s: its own link-density pruning runs", trafilatura.__version__, MIRRORED_VERSION)
-        return False
-    differ = [name for name, digest in MIRRORED_SOURCES.items() if source_hash(name) != digest]
-    if differ:
-        log.info("trafilatura's %s differ from the mirror: its own link-density pruning runs", ", ".join(differ))
+    if (why := pin_mismatch(MIRRORED_VERSION, MIRRORED_SOURCES)) is not None:
+        log.info("%s: its own link-density pruning runs", why)
         return False
     if main_extractor.delete_by_link_density is not _original:
         log.info("trafilatura's main extractor calls another delete_by_link_density: left as it is")

@@ -89,18 +89,22 @@ def source_hash(qualified: str) -> str | None:
     except (AttributeError, ImportError, OSError, TypeError):
         return None
 
+def pin_mismatch(version: str, sources: dict[str, str]) -> str | None:
+    """Why the installed trafilatura is not the one a mirror restates (its version, or the functions
+    whose source differs from the pinned digests); None where it is."""
+    if trafilatura.__version__ != version:
+        return f"trafilatura {trafilatura.__version__}, not {version}"
+    differ = [name for name, digest in sources.items() if source_hash(name) != digest]
+    return f"trafilatura's {', '.join(differ)} differ from the mirror" if differ else None
+
 
 def install() -> bool:
     """Check trafilatura against the mirror: True where the mirror reads pages (the version and every
     mirrored function's source as pinned), False where trafilatura's public functions do."""
     global _core, _main, _utils
     _core = _main = _utils = None
-    if trafilatura.__version__ != MIRRORED_VERSION:
-        log.info("trafilatura %s, not %s: its second opinion runs whole", trafilatura.__version__, MIRRORED_VERSION)
-        return False
-    differ = [name for name, digest in MIRRORED_SOURCES.items() if source_hash(name) != digest]
-    if differ:
-        log.info("trafilatura's %s differ from the mirror: its second opinion runs whole", ", ".join(differ))
+    if (why := pin_mismatch(MIRRORED_VERSION, MIRRORED_SOURCES)) is not None:
+        log.info("%s: its second opinion runs whole", why)
         return False
     import trafilatura.core as core
     import trafilatura.main_extractor as main_extractor
