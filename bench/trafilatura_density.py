@@ -15,8 +15,6 @@ and counts the calls whose resulting trees differ (slower; not timed)."""
 
 from __future__ import annotations
 
-import json
-import os
 import statistics
 import sys
 import time
@@ -26,7 +24,7 @@ import trafilatura.htmlprocessing as htmlprocessing
 import trafilatura.main_extractor as main_extractor
 from lxml import etree
 
-from bench.trafilatura_prune import page_options, page_sets, read
+from bench.trafilatura_prune import finish, page_options, page_sets, read
 from search import trafilatura_density
 
 
@@ -138,12 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                 for url in r["differing"]:
                     print(f"  differs: {url}")
     trafilatura_density.install()
-    load = round(os.getloadavg()[0], 2)
-    if args.json:
-        print(json.dumps({"rows": rows, "load_average_1m": load}, indent=1))
-    else:
-        print(f"differences in all: {sum(r['differences'] for r in rows)}  (load average {load})")
-    return 1 if any(r["differences"] or r.get("call_differences") for r in rows) else 0
+    return finish(rows, as_json=args.json, also="call_differences")
 
 
 if __name__ == "__main__":

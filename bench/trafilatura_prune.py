@@ -130,6 +130,17 @@ def page_sets(args: argparse.Namespace) -> dict[str, dict[str, bytes]]:
     return sets
 
 
+def finish(rows: list[dict], *, as_json: bool, also: str = "") -> int:
+    """Every page bench's ending: the rows as JSON or the total, with the load; 1 where anything
+    differed (a page, or the rows' `also` count)."""
+    load = round(os.getloadavg()[0], 2)
+    if as_json:
+        print(json.dumps({"rows": rows, "load_average_1m": load}, indent=1))
+    else:
+        print(f"differences in all: {sum(r['differences'] for r in rows)}  (load average {load})")
+    return 1 if any(r["differences"] or (also and r.get(also)) for r in rows) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = page_options(__doc__.split("\n\n")[0])
     parser.add_argument("--nodes", action="store_true", help="also compare each call's node list (not timed)")
@@ -155,12 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                 for url in r["differing"]:
                     print(f"  differs: {url}")
     trafilatura_prune.install()
-    load = round(os.getloadavg()[0], 2)
-    if args.json:
-        print(json.dumps({"rows": rows, "load_average_1m": load}, indent=1))
-    else:
-        print(f"differences in all: {sum(r['differences'] for r in rows)}  (load average {load})")
-    return 1 if any(r["differences"] or r.get("node_differences") for r in rows) else 0
+    return finish(rows, as_json=args.json, also="node_differences")
 
 
 if __name__ == "__main__":

@@ -20,13 +20,11 @@ set's first 20 pages both ways)."""
 
 from __future__ import annotations
 
-import json
-import os
 import statistics
 import sys
 import time
 
-from bench.trafilatura_prune import page_options, page_sets, read
+from bench.trafilatura_prune import finish, page_options, page_sets, read
 from search import html_text, trafilatura_reuse
 from search.extract import decode
 
@@ -181,12 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             for url in r["differing"]:
                 print(f"  {r['set']} {r['path']} differs: {url}")
     trafilatura_reuse.install()
-    load = round(os.getloadavg()[0], 2)
-    if args.json:
-        print(json.dumps({"rows": rows, "load_average_1m": load}, indent=1))
-    else:
-        print(f"differences in all: {sum(r['differences'] for r in rows)}  (load average {load})")
-    return 1 if any(r["differences"] for r in rows) else 0
+    return finish(rows, as_json=args.json)
 
 
 if __name__ == "__main__":
