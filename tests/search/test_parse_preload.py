@@ -8,7 +8,6 @@ import gc
 from core.workers import WorkerPool
 
 
-
 async def test_a_worker_starts_with_the_preloaded_parsers_frozen_and_still_collects_its_own_garbage(
     workers: WorkerPool,
 ) -> None:
