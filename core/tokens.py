@@ -13,8 +13,6 @@ from core.language import CJK_CLASS, CJK_RE
 _UNIT_RE = re.compile(f"[{CJK_CLASS}]|[^\\W{CJK_CLASS}]+|[^\\w\\s]")
 # _UNIT_RE with the Han alternative captured: findall gives each unit's Han character or "".
 _UNIT_KIND_RE = re.compile(f"([{CJK_CLASS}])|[^\\W{CJK_CLASS}]+|[^\\w\\s]")
-# _UNIT_RE on ASCII text, where its Han alternative never matches and its word runs are \w runs.
-_ASCII_UNIT_RE = re.compile(r"\w+|[^\w\s]")
 
 WORD_COST = 1.3
 CJK_COST = 1.0
@@ -24,10 +22,19 @@ def _cost(unit: str) -> float:
     return CJK_COST if CJK_RE.match(unit) else WORD_COST
 
 
+# _UNIT_RE's units of ASCII text (no Han: \w runs and single marks) counted without listing them:
+# each character as its class ("w" a word character, "p" neither word nor white space, " " white
+# space), so that a unit is a "p" or a run of "w"s, which ends at a "w" before a "p", a space or the end.
+_ASCII_CLASSES = str.maketrans(
+    {chr(i): "w" if re.match(r"\w", chr(i)) else " " if re.match(r"\s", chr(i)) else "p" for i in range(128)}
+)
+
+
 def unit_counts(text: str) -> tuple[int, int]:
-    """(Han characters, other units) of `text`, as count_tokens prices them (counted in C, one pass)."""
+    """(Han characters, other units) of `text`, as count_tokens prices them (counted in C)."""
     if text.isascii():  # known without a scan: no Han, so one kind of unit
-        return 0, len(_ASCII_UNIT_RE.findall(text))
+        classes = text.translate(_ASCII_CLASSES)
+        return 0, classes.count("p") + classes.count("w ") + classes.count("wp") + classes.endswith("w")
     kinds = _UNIT_KIND_RE.findall(text)
     other = kinds.count("")
     return len(kinds) - other, other

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
-from core.tokens import _UNIT_RE, _cost, count_tokens
+from core.tokens import _UNIT_RE, _cost, count_tokens, unit_counts
 
 
 def unit_by_unit(text: str) -> int:
@@ -24,6 +25,17 @@ def test_count_tokens_is_the_unit_by_unit_sum() -> None:
     for words in range(10, 600, 10):  # long English and mixed passages at whole-number sums
         for text in (" ".join(["bridge"] * words), "桥 " + " ".join(["bridge"] * words) + "。"):
             assert count_tokens(text) == unit_by_unit(text), text
+
+
+def test_ascii_text_has_a_unit_per_word_run_and_per_mark() -> None:
+    """Every ASCII character, in runs and alone: the units are the runs of word characters and the
+    characters that are neither word nor white space (no Han)."""
+    rng = random.Random(5)
+    alphabet = [chr(i) for i in range(128)] + ["bridge", "4.0", "a_b", "  ", "\n\n"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 60)))
+        assert unit_counts(text) == (0, len(re.findall(r"\w+|[^\w\s]", text))), text
+    assert unit_counts("It's 4.0, x_y!\x1f") == (0, 9)  # It ' s 4 . 0 , x_y ! (\x1f is white space)
 
 
 def test_count_tokens_prices_english_and_chinese() -> None:
