@@ -93,17 +93,25 @@ def _definitions(text: str) -> list[tuple[str, str]]:
 
 
 @functools.lru_cache(maxsize=128)
-def _page_forms(text: str) -> tuple[frozenset[str], dict[str, set[str]], tuple[tuple[str, str], ...]]:
-    """A page's acronyms, its capitalised names by initials and its definitions, read once per page
-    (like search/rank_index.py's index, a page read again is not scanned again). Not to be mutated."""
-    return frozenset(_ACRONYM_RE.findall(text)), _name_runs(text), tuple(_definitions(text))
+def _page_forms(text: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+    """A page's acronyms and its definitions, read once per page (like search/rank_index.py's index,
+    a page read again is not scanned again)."""
+    return frozenset(_ACRONYM_RE.findall(text)), tuple(_definitions(text))
+
+
+@functools.lru_cache(maxsize=128)
+def _page_names(text: str) -> dict[str, set[str]]:
+    """A page's capitalised names by initials, read once per page, and only for a question that asks
+    an acronym (most ask none). Not to be mutated."""
+    return _name_runs(text)
 
 
 def aliases(asked: str, pages: Iterable[str]) -> str:
     """The other names of what `asked` names, as they appear on `pages` (space-separated; "" when none)."""
+    pages = list(pages)
     forms = [_page_forms(text) for text in pages]
     found: list[str] = []
-    on_pages = {a for acronyms, _, _ in forms for a in acronyms}
+    on_pages = {a for acronyms, _ in forms for a in acronyms}
     # A name asked -> the acronym the pages use for it.
     for key in _name_runs(asked):
         if key in on_pages:
@@ -111,12 +119,12 @@ def aliases(asked: str, pages: Iterable[str]) -> str:
     # An acronym asked -> the name the pages spell out.
     asked_acronyms = set(_ACRONYM_RE.findall(asked))
     if asked_acronyms:
-        for _, runs, _ in forms:
-            for key, names in runs.items():
+        for text in pages:
+            for key, names in _page_names(text).items():
                 if key in asked_acronyms:
                     found.extend(sorted(names))
     # Definitions, either way round, in any language.
-    for _, _, definitions in forms:
+    for _, definitions in forms:
         for name, acronym in definitions:
             if acronym in asked_acronyms:
                 found.append(name)
