@@ -14,6 +14,9 @@ from __future__ import annotations
 import functools
 import operator
 import re
+from collections import Counter
+from collections.abc import Sequence
+from itertools import filterfalse, repeat
 
 from core import tokens as _tokens
 from core.language import CJK_CLASS
@@ -44,6 +47,8 @@ _STOP_ZH = frozenset("的了是在和有也就都而及与或吗呢吧啊么什�
 # nothing follows to need it) and the word first: the same runs as a plain greedy pattern, found sooner.
 _TOKEN_RE = re.compile(f"[a-z0-9]++(?:[.'][a-z0-9]++)*+|[{CJK_CLASS}]++")
 _HAN_RE = re.compile(f"[{CJK_CLASS}]")
+_HAN_TERM_RE = re.compile(f"[{CJK_CLASS}]+")
+_STOP_ZH_RE = re.compile(f"[{''.join(sorted(_STOP_ZH))}]")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'“(A-Z0-9£$€])|(?<=[。！？；])")
 _SENTENCE_ZH_RE = re.compile(r"(?<=[。！？；])")
 _CLOSING_RE = re.compile(r"[.!?。！？；;:：,，)）\"”]$")
@@ -90,16 +95,48 @@ def tokenize(text: str) -> list[str]:
     text = text.lower()
     runs = _TOKEN_RE.findall(text)
     if text.isascii() or not _HAN_RE.search(text):  # no Chinese: one cached lookup per word
-        return [term for term in map(_term, runs) if term]
+        return list(filter(None, map(_term, runs)))  # stop words are "": dropped (in C, like the rest)
     tokens: list[str] = []
     for run in runs:
         if run[0].isascii():
             if term := _term(run):
                 tokens.append(term)
         else:
-            tokens.extend([ch for ch in run if ch not in _STOP_ZH])
+            tokens.extend(filterfalse(_STOP_ZH.__contains__, run))  # its characters but the stop ones
             tokens.extend(map(operator.add, run, run[1:]))  # bigrams
     return tokens
+
+
+# A text's terms as the ranker counts them (term_counts): its English terms counted, how many terms
+# it has in all (len(tokenize(text))), and whether it holds Han, whose unigrams and bigrams (most of
+# a Chinese text's terms, most never asked about) are not listed but counted in the text when asked.
+Counted = tuple[Counter, int, bool]
+
+
+def term_counts(text: str) -> Counted:
+    """tokenize(text) as a bag: its English terms counted; with Han, han_counts counts the rest."""
+    text = text.lower()
+    runs = _TOKEN_RE.findall(text)
+    if text.isascii() or not _HAN_RE.search(text):
+        terms = list(filter(None, map(_term, runs)))
+        return Counter(terms), len(terms), False
+    terms = list(filter(None, map(_term, filter(str.isascii, runs))))
+    han = list(filterfalse(str.isascii, runs))
+    chars = "".join(han)
+    # Each run's characters but the stop ones, and each one's len(run) - 1 bigrams.
+    return Counter(terms), len(terms) + 2 * len(chars) - len(_STOP_ZH_RE.findall(chars)) - len(han), True
+
+
+def han_counts(texts: Sequence[str], term: str) -> list[int] | None:
+    """How many times tokenize(text) holds `term` as a Han unigram or bigram, for each text; None for a
+    term that is neither (no text holds it so). A text's own characters are counted, not its lower
+    case: lower() keeps Han characters and makes no others Han, so the Han runs are the same."""
+    if not (0 < len(term) <= 2 and _HAN_TERM_RE.fullmatch(term)) or term in _STOP_ZH:
+        return None
+    if term[0] != term[-1] or len(term) == 1:
+        return list(map(str.count, texts, repeat(term)))
+    overlapping = re.compile(f"(?={term})")  # "天天" twice in "天天天": str.count finds it once
+    return [len(overlapping.findall(text)) for text in texts]
 
 
 Units = tuple[int, int]  # (Han characters, other units) as core.tokens prices them

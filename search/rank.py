@@ -42,45 +42,43 @@ class BM25:
         self.avg_length = (sum(self.lengths) / len(self.lengths)) if documents else 0.0
         self._idf: dict[str, float] = {}  # computed for the terms asked about, not the whole vocabulary
         self._holding: dict[str, list[tuple[int, float]]] = {}  # the same
-        self._find: Callable[[str], list[tuple[int, float]]] | None = None
+        self._find: Callable[[str], list[tuple[int, float]]] = self._in_docs
 
     @classmethod
-    def counted(
-        cls, docs: Sequence[Counter], lengths: Sequence[float], holding: Callable[[str], list[tuple[int, float]]] | None = None
-    ) -> BM25:
-        """From documents already counted (each passage's terms, its context's at their weight, and its
-        length, as `__init__` counts them): pages ranked again are not counted again. `holding(term)`,
-        when given, lists the documents holding a term as `holding` does (from lists kept with pages)."""
+    def counted(cls, lengths: Sequence[float], holding: Callable[[str], list[tuple[int, float]]]) -> BM25:
+        """From documents already counted, as `__init__` counts them: each one's length (its context's
+        terms at their weight included) and `holding(term)`, the documents holding a term with its
+        count in each, as `holding` lists them (from what is kept with pages: pages ranked again are
+        not counted again)."""
         bm25 = cls.__new__(cls)
-        bm25.docs, bm25.lengths = list(docs), list(lengths)
-        bm25.avg_length = (sum(bm25.lengths) / len(bm25.lengths)) if bm25.docs else 0.0
+        bm25.lengths = list(lengths)
+        bm25.avg_length = (sum(bm25.lengths) / len(bm25.lengths)) if bm25.lengths else 0.0
         bm25._idf, bm25._holding, bm25._find = {}, {}, holding
         return bm25
 
     def holding(self, term: str) -> list[tuple[int, float]]:
         """(index, count) of every document holding `term`, in order: only these score for it."""
         if (found := self._holding.get(term)) is None:
-            if self._find is not None:
-                found = self._find(term)
-            else:
-                found = [(i, doc[term]) for i, doc in enumerate(self.docs) if term in doc]
-            self._holding[term] = found
+            found = self._holding[term] = self._find(term)
         return found
+
+    def _in_docs(self, term: str) -> list[tuple[int, float]]:
+        return [(i, doc[term]) for i, doc in enumerate(self.docs) if term in doc]
 
     def idf(self, term: str) -> float:
         if (value := self._idf.get(term)) is None:
-            n = len(self.docs)
+            n = len(self.lengths)
             f = len(self.holding(term))
             # Lucene's idf: never negative, so a term in most passages still counts a little.
             value = self._idf[term] = math.log(1 + (n - f + 0.5) / (f + 0.5))
         return value
 
     def score(self, query: list[str], index: int) -> float:
-        doc, length = self.docs[index], self.lengths[index]
+        length = self.lengths[index]
         norm = K1 * (1 - B + B * length / self.avg_length) if self.avg_length else K1
         total = 0.0
         for term in set(query):  # a word in both question and query is not counted twice
-            tf = doc.get(term, 0)
+            tf = dict(self.holding(term)).get(index, 0)
             if tf:
                 total += self.idf(term) * tf * (K1 + 1) / (tf + norm)
         return total
@@ -89,7 +87,7 @@ class BM25:
         """`score(query, i)` for every document: the same sums, term by term in the same order (a set
         built from the same list iterates in the same order), each term added only where it is held."""
         norms = [K1 * (1 - B + B * length / self.avg_length) if self.avg_length else K1 for length in self.lengths]
-        out = [0.0] * len(self.docs)
+        out = [0.0] * len(self.lengths)
         for term in set(query):  # a word in both question and query is not counted twice
             if holding := self.holding(term):
                 idf = self.idf(term)
@@ -152,14 +150,10 @@ def rank_passages(
     keys = [(page.url, page.title, page.text or page.snippet, context) for page in pages]
     indexed = [rank_index._indexed(*key) for key in keys]
     counted = [rank_index._counted(*key, CONTEXT_WEIGHT) for key in keys]
-    cached = [p for own, _, _ in indexed for p in own]  # the page's: scored below through copies
+    cached = [p for own, *_ in indexed for p in own]  # the page's: scored below through copies
     if not cached:
         return []
-    bm25 = BM25.counted(
-        [doc for c in counted for doc in c.docs],
-        [n for c in counted for n in c.lengths],
-        holding=functools.partial(rank_index.holding, counted),
-    )
+    bm25 = BM25.counted([n for c in counted for n in c.lengths], functools.partial(rank_index.holding, counted))
     # The user's question says what kind of answer is wanted; the model's query names the subject.
     shapes = answer_shapes(question)
     texts = [f"{page.title}\n{page.text or page.snippet}" for page in pages] if alias else []
@@ -184,13 +178,12 @@ def rank_passages(
         asked = f"{question} {query}"
         terms = tokenize(f"{asked} {aliases(asked, texts)}" if alias else asked)
         scores = bm25.scores(terms)
-    if shapes:  # a passage holding a string of the kind asked for (searched once per page and shape)
-        shaped = [
-            any(found)
-            for c, (own, _, _) in zip(counted, indexed)
-            for found in zip(*(rank_index._shaped(c, own, shape) for shape in shapes))
+    if shapes:  # a passage holding a string of the kind asked for (searched once per passage and shape)
+        where = [(c, own, i) for c, (own, *_) in zip(counted, indexed) for i in range(len(own))]
+        scores = [
+            score * (1 + ANSWER_TYPE_BOOST) if score and any(rank_index._shaped(*at, shape) for shape in shapes) else score
+            for score, at in zip(scores, where)
         ]
-        scores = [score * (1 + ANSWER_TYPE_BOOST) if score and hit else score for score, hit in zip(scores, shaped)]
     # Copies: the scores belong to this question, the cached passages to the page. A passage that
     # scores nothing is the page's own (its score 0.0, never written: nothing sets a passage's fields).
     # Each copy is made from the passage's fields (what model_copy(update=...) gives, made sooner).

@@ -5,12 +5,14 @@ tokenised and counted once per page text and kept for the next question that rea
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections import Counter
 from collections.abc import Sequence
+from itertools import compress, count, repeat
 
 from search.models import Page, Passage
-from search.passages import headed_passages, sentences as split_sentences, tokenize
+from search.passages import Counted, han_counts, headed_passages, sentences as split_sentences, term_counts, tokenize
 
 PREVIOUS = False  # the sentence before a passage indexed with it too: measured and left out (README)
 
@@ -44,32 +46,47 @@ TERMS_KEPT = 512  # per page: the passages holding each term asked about, kept f
 @functools.lru_cache(maxsize=INDEXED_PAGES)
 def _indexed(
     url: str, title: str, text: str, context: bool
-) -> tuple[tuple[Passage, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
-    """A page's passages, each one's terms (the page title's with its own: "It opened in 2021" is
-    about the page's subject) and its context's terms (the heading it sits under), for BM25."""
+) -> tuple[tuple[Passage, ...], tuple[str, ...], tuple[Counted, ...], tuple[tuple[str, ...], ...]]:
+    """A page's passages, its title's terms and each passage's own (a passage's terms are the page
+    title's with its own: "It opened in 2021" is about the page's subject) and its context's terms
+    (the heading it sits under), for BM25."""
     headed = headed_passages(Page(url=url, title=title, text=text))
     own = [passage for passage, _ in headed]
-    heading_terms = tuple(tuple(tokenize(c)) if c else () for c in _contexts(headed)) if context else ((),) * len(own)
-    title_terms = tokenize(title)
-    return tuple(own), tuple(tuple(title_terms + tokenize(p.text)) for p in own), heading_terms
+    heading_terms = _heading_terms(_contexts(headed)) if context else ((),) * len(own)
+    return tuple(own), tuple(tokenize(title)), tuple(term_counts(p.text) for p in own), heading_terms
+
+
+def _heading_terms(contexts: list[str]) -> tuple[tuple[str, ...], ...]:
+    """Each context's terms, a heading tokenised once for all the passages under it."""
+    terms = {context: tuple(tokenize(context)) for context in dict.fromkeys(contexts)}
+    return tuple(map(terms.__getitem__, contexts))
 
 
 class _Counted:
     """A page's passages as BM25 counts them (context at `weight`), and which of them hold each
     answer shape asked about so far: kept with the split page, for the next question that reads it."""
 
-    def __init__(self, terms: Sequence[Sequence[str]], context: Sequence[Sequence[str]], weight: float) -> None:
-        self.docs: list[Counter] = []
+    def __init__(
+        self,
+        passages: Sequence[Passage],
+        title: Sequence[str],
+        terms: Sequence[Counted],
+        context: Sequence[Sequence[str]],
+        weight: float,
+    ) -> None:
+        self.title = Counter(title)  # in every passage
+        self.texts = [p.text for p in passages]
+        self.words = [words for words, _, _ in terms]
+        self.context, self.weight = context, weight
         self.lengths: list[float] = []
-        for own, extra in zip(terms, context):  # BM25.__init__'s counting, passage by passage
-            doc, length = Counter(own), float(len(own))
+        for (_, length, _), extra in zip(terms, context):  # BM25.__init__'s counting, passage by passage
+            length = float(len(title) + length)
             if extra:
-                for term in extra:
-                    doc[term] += weight
                 length += weight * len(extra)
-            self.docs.append(doc)
             self.lengths.append(length)
-        self.shaped: dict[tuple[str, int], tuple[bool, ...]] = {}  # (pattern, flags) -> per passage
+        self.in_context = frozenset().union(*context)
+        self.han = any(han for _, _, han in terms)
+        self.shaped: dict[tuple[str, int], list[bool | None]] = {}  # (pattern, flags) -> per passage
         # term -> (passage, count) of the passages holding it, for the terms asked about so far (past
         # TERMS_KEPT of them, only those the page holds: what questions ask is unbounded, its words not).
         self.holding: dict[str, list[tuple[int, float]]] = {}
@@ -77,24 +94,47 @@ class _Counted:
     def passages_holding(self, term: str) -> list[tuple[int, float]]:
         """(passage, count) of the page's passages holding `term` (BM25 adds the term to these alone)."""
         if (found := self.holding.get(term)) is None:
-            found = [(i, doc[term]) for i, doc in enumerate(self.docs) if term in doc]
+            found = self._count(term)
             if found or len(self.holding) < TERMS_KEPT:
                 self.holding[term] = found
+        return found
+
+    def _count(self, term: str) -> list[tuple[int, float]]:
+        """What BM25.__init__ counts of `term` in each passage (the title's count and its own, then its
+        context's at `weight`, added one by one), for the passages whose count holds it (in C where no
+        context holds the term, as most do not)."""
+        n = len(self.lengths)
+        counts = han_counts(self.texts, term) if self.han else None
+        if counts is None:  # not a Han term (or no Han here): the English terms counted hold it or nothing does
+            counts = list(map(dict.get, self.words, repeat(term, n), repeat(0, n)))
+        if in_title := self.title.get(term, 0):
+            counts = list(map(operator.add, counts, repeat(in_title, n)))
+        if term not in self.in_context:
+            return list(compress(zip(count(), counts), counts))
+        found: list[tuple[int, float]] = []
+        for i, (tf, extra) in enumerate(zip(counts, self.context)):
+            times = extra.count(term)
+            if tf or times:
+                for _ in range(times):
+                    tf += self.weight
+                found.append((i, tf))
         return found
 
 
 @functools.lru_cache(maxsize=INDEXED_PAGES)
 def _counted(url: str, title: str, text: str, context: bool, weight: float) -> _Counted:
-    _, terms, heading_terms = _indexed(url, title, text, context)
-    return _Counted(terms, heading_terms, weight)
+    return _Counted(*_indexed(url, title, text, context), weight)
 
 
-def _shaped(counted: _Counted, passages: Sequence[Passage], shape: re.Pattern[str]) -> tuple[bool, ...]:
-    """Which of a page's passages hold a string of `shape` (searched once per page and shape)."""
+def _shaped(counted: _Counted, passages: Sequence[Passage], i: int, shape: re.Pattern[str]) -> bool:
+    """Whether a page's passage `i` holds a string of `shape` (searched once per passage and shape,
+    and only in the passages asked about: those that score)."""
     key = (shape.pattern, shape.flags)
     if (found := counted.shaped.get(key)) is None:
-        found = counted.shaped[key] = tuple(bool(shape.search(p.text)) for p in passages)
-    return found
+        found = counted.shaped[key] = [None] * len(passages)
+    if (hit := found[i]) is None:
+        hit = found[i] = bool(shape.search(passages[i].text))
+    return hit
 
 
 def holding(pages: Sequence[_Counted], term: str) -> list[tuple[int, float]]:
@@ -104,5 +144,5 @@ def holding(pages: Sequence[_Counted], term: str) -> list[tuple[int, float]]:
     start = 0
     for page in pages:
         found.extend([(start + i, tf) for i, tf in page.passages_holding(term)])
-        start += len(page.docs)
+        start += len(page.lengths)
     return found

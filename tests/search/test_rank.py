@@ -5,7 +5,7 @@ import pytest
 from search.fetch import Fetcher
 from core.workers import WorkerPool
 from search.models import Page
-from search.passages import MAX_TOKENS, split_passages, stem, tokenize
+from search.passages import MAX_TOKENS, han_counts, split_passages, stem, term_counts, tokenize
 from search.rank import answer_shapes, rank_passages
 from search.read import read
 from core.tokens import count_tokens
@@ -389,6 +389,30 @@ def test_tokenize_drops_possessives_and_stop_words_and_pairs_chinese_characters(
     assert tokenize("Jane's brother's 1990s: the much 该桥的总投资 was 56 亿元") == [
         "jan", "broth", "1990s", "该", "桥", "总", "投", "资", "该桥", "桥的", "的总", "总投", "投资", "56", "亿", "元", "亿元",
     ]
+
+
+def test_a_texts_terms_counted_are_tokenizes_terms() -> None:
+    """term_counts lists a text's English terms counted and how many terms tokenize gives it in all;
+    han_counts counts its Han unigrams and bigrams in the text itself (a bigram of one character
+    twice, overlapping: 天天天 holds 天天 twice), and nothing for a stop character or an English term."""
+    from collections import Counter
+    import random
+
+    rng = random.Random(7)
+    bits = ["Bridge", "bridge's", "the", "4.0.2", "U.S.", "天", "天天", "桥", "的", "长江大桥", "。", " ", "，", "\n",
+            "İstanbul", "ΣΑΣ", "x", "全长12.6公里", "café", "豈", "什么"]
+    for _ in range(400):
+        text = "".join(rng.choice(bits) for _ in range(rng.randrange(0, 40)))
+        terms = Counter(tokenize(text))
+        words, total, han = term_counts(text)
+        assert total == len(tokenize(text)) and han == any(c in "天桥的长江大全公里豈什么" for c in text), text
+        assert words == Counter({term: n for term, n in terms.items() if term.isascii()}), text
+        for term in {*terms, "天天", "天", "的", "桥x", "大桥", "bridg", "x"}:
+            held = han_counts([text, text + "。" + text], term)
+            assert held is None or held[1] == 2 * held[0], (text, term)
+            assert (held[0] if held is not None else 0) + words[term] == terms[term], (text, term)
+    assert han_counts(["天天天"], "天天") == [2] and han_counts(["天天天"], "的") is None
+    assert han_counts(["bridge"], "bridg") is None
 
 
 def test_the_answer_shape_boost_follows_each_question_on_a_page_ranked_before() -> None:

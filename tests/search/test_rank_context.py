@@ -423,6 +423,7 @@ def test_a_passage_scores_okapi_bm25_with_k1_1_2_and_b_0_75() -> None:
     assert bm25.score(["toll"], 2) == 0
     assert bm25.score(["toll"], 0) > bm25.score(["toll"], 1) > 0
     # The ranking scores every passage at once from counts kept with each page: the same sums.
-    counted = BM25.counted([Counter(doc) for doc in docs], [float(len(doc)) for doc in docs])
+    counts = [Counter(doc) for doc in docs]
+    counted = BM25.counted([float(len(doc)) for doc in docs], lambda term: [(i, c[term]) for i, c in enumerate(counts) if term in c])
     for scorer in (bm25, counted):
         assert scorer.scores(["toll", "toll"]) == pytest.approx([expected(2, 3), expected(1, 6), 0])
