@@ -13,6 +13,8 @@ from core.language import CJK_CLASS, CJK_RE
 _UNIT_RE = re.compile(f"[{CJK_CLASS}]|[^\\W{CJK_CLASS}]+|[^\\w\\s]")
 # _UNIT_RE with the Han alternative captured: findall gives each unit's Han character or "".
 _UNIT_KIND_RE = re.compile(f"([{CJK_CLASS}])|[^\\W{CJK_CLASS}]+|[^\\w\\s]")
+# _UNIT_KIND_RE with Han characters taken in runs: the same other units, each run's characters its units.
+_UNIT_RUN_RE = re.compile(f"([{CJK_CLASS}]+)|[^\\W{CJK_CLASS}]+|[^\\w\\s]")
 
 WORD_COST = 1.3
 CJK_COST = 1.0
@@ -35,9 +37,8 @@ def unit_counts(text: str) -> tuple[int, int]:
     if text.isascii():  # known without a scan: no Han, so one kind of unit
         classes = text.translate(_ASCII_CLASSES)
         return 0, classes.count("p") + classes.count("w ") + classes.count("wp") + classes.endswith("w")
-    kinds = _UNIT_KIND_RE.findall(text)
-    other = kinds.count("")
-    return len(kinds) - other, other
+    runs = _UNIT_RUN_RE.findall(text)  # a Han run, or "" for another unit
+    return len("".join(runs)), runs.count("")
 
 
 def count_tokens(text: str) -> int:

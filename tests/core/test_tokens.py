@@ -6,6 +6,7 @@ import math
 import random
 import re
 
+from core.language import CJK_CLASS
 from core.tokens import _UNIT_RE, _cost, count_tokens, unit_counts
 
 
@@ -36,6 +37,17 @@ def test_ascii_text_has_a_unit_per_word_run_and_per_mark() -> None:
         text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 60)))
         assert unit_counts(text) == (0, len(re.findall(r"\w+|[^\w\s]", text))), text
     assert unit_counts("It's 4.0, x_y!\x1f") == (0, 9)  # It ' s 4 . 0 , x_y ! (\x1f is white space)
+
+
+def test_text_with_han_has_a_unit_per_han_character_and_the_others_apart() -> None:
+    rng = random.Random(6)
+    alphabet = ["bridge", "x", "12", "4.0", "£", ",", ".", " ", "\n", "桥", "长江", "。", "，", "Ü", "é", "_", "–", "㐀", "豈"]
+    han = f"[{CJK_CLASS}]"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 60)))
+        others = re.findall(f"[^\\W{CJK_CLASS}]+|[^\\w\\s]", re.sub(han, " ", text))
+        assert unit_counts(text) == (len(re.findall(han, text)), len(others)), text
+    assert unit_counts("长江大桥全长3.2公里。") == (8, 4)  # 3 . 2 。
 
 
 def test_count_tokens_prices_english_and_chinese() -> None:
