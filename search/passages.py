@@ -49,8 +49,11 @@ _TOKEN_RE = re.compile(f"[a-z0-9]++(?:[.'][a-z0-9]++)*+|[{CJK_CLASS}]++")
 _HAN_RE = re.compile(f"[{CJK_CLASS}]")
 _HAN_TERM_RE = re.compile(f"[{CJK_CLASS}]+")
 _STOP_ZH_RE = re.compile(f"[{''.join(sorted(_STOP_ZH))}]")
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'“(A-Z0-9£$€])|(?<=[。！？；])")
-_SENTENCE_ZH_RE = re.compile(r"(?<=[。！？；])")
+# Where a sentence ends: after a Chinese full stop, or after an English one and the white space
+# after it (stripped with the sentence) before what starts a sentence. The stop first, so that the
+# search skips in C to the next one instead of trying a look-behind at every character.
+_SENTENCE_END_RE = re.compile(r"[.!?。！？；](?:(?<=[。！？；])|\s+(?=[\"'“(A-Z0-9£$€]))")
+_SENTENCE_END_ZH_RE = re.compile(r"[。！？；]")
 _CLOSING_RE = re.compile(r"[.!?。！？；;:：,，)）\"”]$")
 _CELLS_RE = re.compile(r": | \| |：")
 
@@ -158,7 +161,9 @@ def _exact(text: str, units: Units) -> int:
 def sentences(paragraph: str, chinese: bool = False) -> list[str]:
     """Chinese text splits only where a Chinese sentence ends: its sentences join without a space,
     so a split at "Henry A. Walsh" would fuse the name into "Henry A.Walsh"."""
-    return [s.strip() for s in (_SENTENCE_ZH_RE if chinese else _SENTENCE_RE).split(paragraph) if s.strip()]
+    ends = [end.end() for end in (_SENTENCE_END_ZH_RE if chinese else _SENTENCE_END_RE).finditer(paragraph)]
+    pieces = map(paragraph.__getitem__, map(slice, [0, *ends], [*ends, None]))
+    return list(filter(None, map(str.strip, pieces)))
 
 
 def _compact_row(line: str) -> str:
@@ -225,7 +230,7 @@ def headed_passages(page: Page) -> list[tuple[Passage, bool]]:
     the split found it: a passage's first line is the piece it starts with)."""
     pieces: list[tuple[str, Units]] = []
     # A page that could not be read still has what the search engine said about it.
-    for paragraph in re.split(r"\n+", page.text or page.snippet):
+    for paragraph in (page.text or page.snippet).split("\n"):  # empty lines are skipped below
         paragraph = _compact_row(paragraph.strip())
         if not paragraph:
             continue

@@ -5,7 +5,7 @@ import pytest
 from search.fetch import Fetcher
 from core.workers import WorkerPool
 from search.models import Page
-from search.passages import MAX_TOKENS, han_counts, split_passages, stem, term_counts, tokenize
+from search.passages import MAX_TOKENS, han_counts, sentences, split_passages, stem, term_counts, tokenize
 from search.rank import answer_shapes, rank_passages
 from search.read import read
 from core.tokens import count_tokens
@@ -413,6 +413,25 @@ def test_a_texts_terms_counted_are_tokenizes_terms() -> None:
             assert (held[0] if held is not None else 0) + words[term] == terms[term], (text, term)
     assert han_counts(["天天天"], "天天") == [2] and han_counts(["天天天"], "的") is None
     assert han_counts(["bridge"], "bridg") is None
+
+
+def test_sentences_end_at_full_stops_and_lose_the_space_after_them() -> None:
+    """A paragraph splits after each Chinese full stop and, in English, at the space after a full
+    stop that something starting a sentence follows (a capital, a digit, a quote, a bracket, a
+    currency): the pieces a look-behind split gives, stripped, the empty ones dropped."""
+    import random
+    import re
+
+    english = re.compile(r"(?<=[.!?])\s+(?=[\"'“(A-Z0-9£$€])|(?<=[。！？；])")
+    chinese = re.compile(r"(?<=[。！？；])")
+    rng = random.Random(9)
+    bits = ["Dr.", "A", "b", "5", ".", "!", "?", "。", "！", "？", "；", " ", "  ", "\u3000", "\n", "“", "\"", "'", "(",
+            "£", "€", "x", "桥", "e.g."]
+    for _ in range(3000):
+        text = "".join(rng.choice(bits) for _ in range(rng.randrange(0, 30)))
+        for splitter, zh in ((english, False), (chinese, True)):
+            assert sentences(text, chinese=zh) == [s.strip() for s in splitter.split(text) if s.strip()], (text, zh)
+    assert sentences("It opened. Dr. Roe spoke.  5 came!“Yes”") == ["It opened.", "Dr.", "Roe spoke.", "5 came!“Yes”"]
 
 
 def test_the_answer_shape_boost_follows_each_question_on_a_page_ranked_before() -> None:
