@@ -273,7 +273,9 @@ def headed_passages(page: Page) -> list[tuple[Passage, bool]]:
         else:
             pieces.append((paragraph, units))
     # Tiny paragraphs (headings, one-liners) merge with their neighbours so each passage says something.
+    # Passage(**fields), validated without the Python wrapper of its __init__.
+    validate = Passage.__pydantic_validator__.validate_python
     return [
-        (Passage(url=page.url, title=page.title, text=text, position=i, tokens=_exact(text, units)), heading)
+        (validate({"url": page.url, "title": page.title, "text": text, "position": i, "tokens": _exact(text, units)}), heading)
         for i, (text, units, heading) in enumerate(_pack(pieces, "\n"))
     ]

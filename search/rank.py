@@ -15,6 +15,7 @@ import functools
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
+from itertools import compress
 
 from search import rank_index
 from search.aliases import aliases
@@ -179,16 +180,20 @@ def rank_passages(
         terms = tokenize(f"{asked} {aliases(asked, texts)}" if alias else asked)
         scores = bm25.scores(terms)
     if shapes:  # a passage holding a string of the kind asked for (searched once per passage and shape)
-        where = [(c, own, i) for c, (own, *_) in zip(counted, indexed) for i in range(len(own))]
-        scores = [
-            score * (1 + ANSWER_TYPE_BOOST) if score and any(rank_index._shaped(*at, shape) for shape in shapes) else score
-            for score, at in zip(scores, where)
-        ]
+        shaped: list[bool | None] = []  # None: not searched, and scoring nothing, it is not boosted
+        start = 0
+        for c, (own, *_) in zip(counted, indexed):
+            scoring = list(compress(range(len(own)), scores[start : start + len(own)]))
+            shaped.extend(map(any, zip(*(rank_index._shaped(c, own, shape, scoring) for shape in shapes))))
+            start += len(own)
+        scores = [score * (1 + ANSWER_TYPE_BOOST) if score and hit else score for score, hit in zip(scores, shaped)]
     # Copies: the scores belong to this question, the cached passages to the page. A passage that
     # scores nothing is the page's own (its score 0.0, never written: nothing sets a passage's fields).
-    # Each copy is made from the passage's fields (what model_copy(update=...) gives, made sooner).
+    # Each copy is validated from the passage's fields (what Passage(**fields) gives, without its
+    # Python wrapper, and what model_copy(update=...) gives, made sooner).
+    validate = Passage.__pydantic_validator__.validate_python
     passages = [
-        Passage(**{**p.__dict__, "score": rounded}) if (rounded := round(score, 6)) else p for p, score in zip(cached, scores)
+        validate({**p.__dict__, "score": rounded}) if (rounded := round(score, 6)) else p for p, score in zip(cached, scores)
     ]
     order = {page.url: i for i, page in reversed(list(enumerate(pages)))}
     return sorted(passages, key=lambda p: (-p.score, order.get(p.url, 0), p.position))

@@ -8,7 +8,7 @@ import functools
 import operator
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import compress, count, repeat
 
 from search.models import Page, Passage
@@ -126,15 +126,17 @@ def _counted(url: str, title: str, text: str, context: bool, weight: float) -> _
     return _Counted(*_indexed(url, title, text, context), weight)
 
 
-def _shaped(counted: _Counted, passages: Sequence[Passage], i: int, shape: re.Pattern[str]) -> bool:
-    """Whether a page's passage `i` holds a string of `shape` (searched once per passage and shape,
-    and only in the passages asked about: those that score)."""
+def _shaped(counted: _Counted, passages: Sequence[Passage], shape: re.Pattern[str], wanted: Iterable[int]) -> list[bool | None]:
+    """Whether each of a page's passages holds a string of `shape`, for the `wanted` ones at least (each
+    searched once per passage and shape, and only when wanted: a passage that scores); None where
+    never searched."""
     key = (shape.pattern, shape.flags)
     if (found := counted.shaped.get(key)) is None:
         found = counted.shaped[key] = [None] * len(passages)
-    if (hit := found[i]) is None:
-        hit = found[i] = bool(shape.search(passages[i].text))
-    return hit
+    for i in wanted:
+        if found[i] is None:
+            found[i] = bool(shape.search(passages[i].text))
+    return found
 
 
 def holding(pages: Sequence[_Counted], term: str) -> list[tuple[int, float]]:
