@@ -86,6 +86,7 @@ class _Counted:
             self.lengths.append(length)
         self.in_context = frozenset().union(*context)
         self.han = any(han for _, _, han in terms)
+        self.page = "\n".join(self.texts) if self.han else ""  # apart, so that no Han term spans two passages
         self.shaped: dict[tuple[str, int], list[bool | None]] = {}  # (pattern, flags) -> per passage
         # term -> (passage, count) of the passages holding it, for the terms asked about so far (past
         # TERMS_KEPT of them, only those the page holds: what questions ask is unbounded, its words not).
@@ -104,7 +105,10 @@ class _Counted:
         context's at `weight`, added one by one), for the passages whose count holds it (in C where no
         context holds the term, as most do not)."""
         n = len(self.lengths)
-        counts = han_counts(self.texts, term) if self.han else None
+        counts = None
+        if self.han and (on_page := han_counts([self.page], term)) is not None:
+            # A Han term: counted in each passage where the page holds it at all (about half the time).
+            counts = han_counts(self.texts, term) if on_page[0] else [0] * n
         if counts is None:  # not a Han term (or no Han here): the English terms counted hold it or nothing does
             counts = list(map(dict.get, self.words, repeat(term, n), repeat(0, n)))
         if in_title := self.title.get(term, 0):
