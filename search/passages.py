@@ -15,8 +15,8 @@ import functools
 import operator
 import re
 from collections import Counter
-from collections.abc import Sequence
-from itertools import filterfalse, repeat
+from collections.abc import Callable
+from itertools import filterfalse
 
 from core import tokens as _tokens
 from core.language import CJK_CLASS
@@ -132,12 +132,13 @@ def tokenize(text: str) -> list[str]:
 
 # A text's terms as the ranker counts them (term_counts): its English terms counted, how many terms
 # it has in all (len(tokenize(text))), and whether it holds Han, whose unigrams and bigrams (most of
-# a Chinese text's terms, most never asked about) are not listed but counted in the text when asked.
+# a Chinese text's terms, most never asked about) are not listed but counted in the text when asked
+# (han_counter).
 Counted = tuple[Counter, int, bool]
 
 
 def term_counts(text: str) -> Counted:
-    """tokenize(text) as a bag: its English terms counted; with Han, han_counts counts the rest."""
+    """tokenize(text) as a bag: its English terms counted; with Han, han_counter counts the rest."""
     text = text.lower()
     if text.isascii() or not _HAN_RE.search(text):
         words = _WORD_RE.findall(text)
@@ -153,16 +154,19 @@ def term_counts(text: str) -> Counted:
     return terms, english + 2 * len(chars) - len(_STOP_ZH_RE.findall(chars)) - len(han), True
 
 
-def han_counts(texts: Sequence[str], term: str) -> list[int] | None:
-    """How many times tokenize(text) holds `term` as a Han unigram or bigram, for each text; None for a
-    term that is neither (no text holds it so). A text's own characters are counted, not its lower
-    case: lower() keeps Han characters and makes no others Han, so the Han runs are the same."""
+HanCount = Callable[[str], int]
+
+
+def han_counter(term: str) -> HanCount | None:
+    """How many times tokenize(text) holds `term` as a Han unigram or bigram, as a function of the text;
+    None for a term that is neither (no text holds it so). It counts the text's own characters, not
+    its lower case: lower() keeps Han characters and makes no others Han, so the Han runs are the same."""
     if not (0 < len(term) <= 2 and _HAN_TERM_RE.fullmatch(term)) or term in _STOP_ZH:
         return None
     if term[0] != term[-1] or len(term) == 1:
-        return list(map(str.count, texts, repeat(term)))
+        return operator.methodcaller("count", term)
     overlapping = re.compile(f"(?={term})")  # "天天" twice in "天天天": str.count finds it once
-    return [len(overlapping.findall(text)) for text in texts]
+    return lambda text: len(overlapping.findall(text))
 
 
 Units = tuple[int, int]  # (Han characters, other units) as core.tokens prices them

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from itertools import compress, count, repeat
 
 from search.models import Page, Passage
-from search.passages import Counted, han_counts, headed_passages, sentences as split_sentences, term_counts, tokenize
+from search.passages import Counted, HanCount, han_counter, headed_passages, sentences as split_sentences, term_counts, tokenize
 
 PREVIOUS = False  # the sentence before a passage indexed with it too: measured and left out (README)
 
@@ -86,31 +86,32 @@ class _Counted:
             self.lengths.append(length)
         self.in_context = frozenset().union(*context)
         self.han = any(han for _, _, han in terms)
-        self.page = "\n".join(self.texts) if self.han else ""  # apart, so that no Han term spans two passages
+        self.page = "\n".join(self.texts) if self.han else ""  # apart: no Han term spans two passages
         self.shaped: dict[tuple[str, int], list[bool | None]] = {}  # (pattern, flags) -> per passage
         # term -> (passage, count) of the passages holding it, for the terms asked about so far (past
         # TERMS_KEPT of them, only those the page holds: what questions ask is unbounded, its words not).
         self.holding: dict[str, list[tuple[int, float]]] = {}
 
-    def passages_holding(self, term: str) -> list[tuple[int, float]]:
-        """(passage, count) of the page's passages holding `term` (BM25 adds the term to these alone)."""
+    def passages_holding(self, term: str, han: HanCount | None) -> list[tuple[int, float]]:
+        """(passage, count) of the page's passages holding `term` (BM25 adds the term to these alone);
+        `han` counts it in a text where it is a Han term (han_counter(term))."""
         if (found := self.holding.get(term)) is None:
-            found = self._count(term)
+            found = self._count(term, han)
             if found or len(self.holding) < TERMS_KEPT:
                 self.holding[term] = found
         return found
 
-    def _count(self, term: str) -> list[tuple[int, float]]:
+    def _count(self, term: str, han: HanCount | None) -> list[tuple[int, float]]:
         """What BM25.__init__ counts of `term` in each passage (the title's count and its own, then its
         context's at `weight`, added one by one), for the passages whose count holds it (in C where no
         context holds the term, as most do not)."""
         n = len(self.lengths)
-        counts = None
-        if self.han and (on_page := han_counts([self.page], term)) is not None:
-            # A Han term: counted in each passage where the page holds it at all (about half the time).
-            counts = han_counts(self.texts, term) if on_page[0] else [0] * n
-        if counts is None:  # not a Han term (or no Han here): the English terms counted hold it or nothing does
+        if han is None:  # not a Han term: the English terms counted hold it or nothing does
             counts = list(map(dict.get, self.words, repeat(term, n), repeat(0, n)))
+        elif han(self.page):  # a Han term, counted in each passage where the page holds it at all
+            counts = list(map(han, self.texts))
+        else:  # (about half the Han terms asked on the corpus)
+            counts = [0] * n
         if in_title := self.title.get(term, 0):
             counts = list(map(operator.add, counts, repeat(in_title, n)))
         if term not in self.in_context:
@@ -148,7 +149,8 @@ def holding(pages: Sequence[_Counted], term: str) -> list[tuple[int, float]]:
     (as search.rank.BM25.counted gets them)."""
     found: list[tuple[int, float]] = []
     start = 0
+    han = han_counter(term)
     for page in pages:
-        found.extend([(start + i, tf) for i, tf in page.passages_holding(term)])
+        found.extend([(start + i, tf) for i, tf in page.passages_holding(term, han)])
         start += len(page.lengths)
     return found

@@ -5,7 +5,7 @@ import pytest
 from search.fetch import Fetcher
 from core.workers import WorkerPool
 from search.models import Page
-from search.passages import MAX_TOKENS, han_counts, sentences, split_passages, stem, term_counts, tokenize
+from search.passages import MAX_TOKENS, han_counter, sentences, split_passages, stem, term_counts, tokenize
 from search.rank import answer_shapes, rank_passages
 from search.read import read
 from core.tokens import count_tokens
@@ -393,7 +393,7 @@ def test_tokenize_drops_possessives_and_stop_words_and_pairs_chinese_characters(
 
 def test_a_texts_terms_counted_are_tokenizes_terms() -> None:
     """term_counts lists a text's English terms counted and how many terms tokenize gives it in all;
-    han_counts counts its Han unigrams and bigrams in the text itself (a bigram of one character
+    han_counter counts its Han unigrams and bigrams in the text itself (a bigram of one character
     twice, overlapping: 天天天 holds 天天 twice), and nothing for a stop character or an English term."""
     from collections import Counter
     import random
@@ -408,11 +408,10 @@ def test_a_texts_terms_counted_are_tokenizes_terms() -> None:
         assert total == len(tokenize(text)) and han == any(c in "天桥的长江大全公里豈什么" for c in text), text
         assert words == Counter({term: n for term, n in terms.items() if term.isascii()}), text
         for term in {*terms, "天天", "天", "的", "桥x", "大桥", "bridg", "x"}:
-            held = han_counts([text, text + "。" + text], term)
-            assert held is None or held[1] == 2 * held[0], (text, term)
-            assert (held[0] if held is not None else 0) + words[term] == terms[term], (text, term)
-    assert han_counts(["天天天"], "天天") == [2] and han_counts(["天天天"], "的") is None
-    assert han_counts(["bridge"], "bridg") is None
+            han = han_counter(term)
+            assert han is None or han(text + "。" + text) == 2 * han(text), (text, term)
+            assert (han(text) if han is not None else 0) + words[term] == terms[term], (text, term)
+    assert han_counter("天天")("天天天") == 2 and han_counter("的") is None and han_counter("bridg") is None
 
 
 def test_sentences_end_at_full_stops_and_lose_the_space_after_them() -> None:
