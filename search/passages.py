@@ -172,8 +172,7 @@ def han_counter(term: str) -> HanCount | None:
 Units = tuple[int, int]  # (Han characters, other units) as core.tokens prices them
 
 
-def _units(text: str) -> Units:
-    return unit_counts(text)
+_units = unit_counts
 
 
 def _cost(units: Units) -> float:

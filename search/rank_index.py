@@ -151,6 +151,7 @@ def holding(pages: Sequence[_Counted], term: str) -> list[tuple[int, float]]:
     start = 0
     han = han_counter(term)
     for page in pages:
-        found.extend([(start + i, tf) for i, tf in page.passages_holding(term, han)])
+        if here := page.passages_holding(term, han):
+            found.extend([(start + i, tf) for i, tf in here] if start else here)
         start += len(page.lengths)
     return found
