@@ -119,6 +119,13 @@ def _after(passages: list[Passage], topic_scores: list[float]) -> list[float]:
     return out
 
 
+@functools.lru_cache(maxsize=rank_index.INDEXED_PAGES)
+def _alias_text(title: str, text: str) -> str:
+    """A page's text as search/aliases.py reads it, the same string again for a page ranked again (so
+    its hash, which finds what aliases read of it, is not computed again over the whole page)."""
+    return f"{title}\n{text}"
+
+
 def _ask_terms(question: str) -> list[str]:
     """The latest question's own terms, without the pronouns that stand for the conversation's subject."""
     for pronoun in _PRONOUNS_ZH:
@@ -157,7 +164,7 @@ def rank_passages(
     bm25 = BM25.counted([n for c in counted for n in c.lengths], functools.partial(rank_index.holding, counted))
     # The user's question says what kind of answer is wanted; the model's query names the subject.
     shapes = answer_shapes(question)
-    texts = [f"{page.title}\n{page.text or page.snippet}" for page in pages] if alias else []
+    texts = [_alias_text(page.title, page.text or page.snippet) for page in pages] if alias else []
     if followup and history:
         ask = _ask_terms(question) + (tokenize(aliases(question, texts)) if alias else [])
         asked = set(ask)
