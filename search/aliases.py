@@ -100,10 +100,30 @@ def _page_forms(text: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]
 
 
 @functools.lru_cache(maxsize=128)
-def _page_names(text: str) -> dict[str, set[str]]:
-    """A page's capitalised names by initials, read once per page, and only for a question that asks
-    an acronym (most ask none). Not to be mutated."""
-    return _name_runs(text)
+def _page_runs(text: str) -> tuple[tuple[list[str], str], ...]:
+    """A page's runs of capitalised words, each as its significant words and their initials, read once
+    per page and only for a question that asks an acronym (most ask none). Not to be mutated."""
+    return tuple((words, _initials(words)) for words in map(_significant, _RUN_RE.findall(text)))
+
+
+def _names_by_initials(runs: tuple[tuple[list[str], str], ...], acronyms: set[str]) -> list[tuple[str, set[str]]]:
+    """_name_runs(text).items() for the keys in `acronyms` alone, in the same order (a key where a
+    stretch first has it, a shorter stretch first), found in each run's initials instead of listing
+    every stretch: a significant word starts with a capital [A-Z], so a stretch's initials are one
+    letter a word, and a key of that many letters is the initials of the stretches it is found at."""
+    first: dict[str, tuple[int, int, int]] = {}
+    names: dict[str, set[str]] = {}
+    for r, (words, initials) in enumerate(runs):
+        for key in acronyms:
+            size = len(key)
+            if not max(2, MIN_LETTERS) <= size <= MAX_WORDS:
+                continue
+            i = initials.find(key)
+            while i >= 0:
+                first.setdefault(key, (r, i, size))
+                names.setdefault(key, set()).add(" ".join(words[i : i + size]))
+                i = initials.find(key, i + 1)
+    return sorted(names.items(), key=lambda item: first[item[0]])
 
 
 def aliases(asked: str, pages: Iterable[str]) -> str:
@@ -120,9 +140,8 @@ def aliases(asked: str, pages: Iterable[str]) -> str:
     asked_acronyms = set(_ACRONYM_RE.findall(asked))
     if asked_acronyms:
         for text in pages:
-            for key, names in _page_names(text).items():
-                if key in asked_acronyms:
-                    found.extend(sorted(names))
+            for _, names in _names_by_initials(_page_runs(text), asked_acronyms):
+                found.extend(sorted(names))
     # Definitions, either way round, in any language.
     for _, definitions in forms:
         for name, acronym in definitions:

@@ -33,6 +33,19 @@ def test_aliases_pair_names_and_initials_both_ways() -> None:
     assert aliases("How old is Prince Philip?", ["PP was there"]) == ""
 
 
+def test_an_acronym_asked_meets_every_name_it_spells_page_by_page_in_the_order_they_first_appear() -> None:
+    """Each acronym asked brings every stretch of capitalised words whose initials spell it (stretches
+    overlapping too), the acronyms in the order the page first spells them, each one's names sorted."""
+    pages = ["Air Marine Operations met. The Atlantic Cable Board and the Atlantic Cable Bureau spoke; Atlantic Cable Board again.",
+             "Alpha Marine Office Agreement"]
+    assert aliases("Did ACB or AMO agree?", pages) == (
+        "Air Marine Operations Atlantic Cable Board Atlantic Cable Bureau Alpha Marine Office"
+    )
+    assert aliases("What did BBB say?", ["Big Blue Bank Board Bulletin"]) == "Bank Board Bulletin Big Blue Bank Blue Bank Board"
+    one_run = "Atlantic Cable Board Air Marine Operations Big Blue Bank Cold Dry Ether North Rail Union"
+    assert aliases("Which of NRU, CDE, BBB, AMO or ACB?", [one_run]) == one_run
+
+
 def test_aliases_read_definitions_in_chinese_and_english() -> None:
     page = "1961年成立的国际赛马联合会（IFHA）是各国赛马机构的组织。IFHA的总部设在巴黎。"
     assert aliases("国际赛马联合会的总部在哪里？", [page]) == "IFHA"
