@@ -58,13 +58,26 @@ def _name_runs(text: str) -> dict[str, set[str]]:
     return out
 
 
+def _bracketed(text: str) -> list[re.Match[str]]:
+    """_BRACKETED_RE.finditer(text), tried at each opening bracket, which str.find finds in C (the
+    pattern's own search tests every character). None holds an opening bracket, so none overlaps."""
+    found = []
+    for opening in "(（":
+        i = text.find(opening)
+        while i >= 0:
+            if (match := _BRACKETED_RE.match(text, i)) is not None:
+                found.append(match)
+            i = text.find(opening, i + 1)
+    return sorted(found, key=re.Match.start)
+
+
 def _defined(text: str) -> list[tuple[str, str]]:
     """_DEFINED_RE.findall(text), searched only in the run of name characters before each bracketed
     acronym (measured back on the reversed text, in C)."""
     found: list[tuple[str, str]] = []
     done = 0  # where the last match ended: findall goes on from there
     backwards = ""
-    for bracket in _BRACKETED_RE.finditer(text):
+    for bracket in _bracketed(text):
         backwards = backwards or text[::-1]
         end = bracket.start()
         run = _NAME_RUN_RE.match(backwards, len(text) - end)
@@ -93,10 +106,17 @@ def _definitions(text: str) -> list[tuple[str, str]]:
 
 
 @functools.lru_cache(maxsize=128)
-def _page_forms(text: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
-    """A page's acronyms and its definitions, read once per page (like search/rank_index.py's index,
-    a page read again is not scanned again)."""
-    return frozenset(_ACRONYM_RE.findall(text)), tuple(_definitions(text))
+def _page_definitions(text: str) -> tuple[tuple[str, str], ...]:
+    """A page's definitions, read once per page (like search/rank_index.py's index, a page read again
+    is not scanned again)."""
+    return tuple(_definitions(text))
+
+
+@functools.lru_cache(maxsize=128)
+def _page_acronyms(text: str) -> frozenset[str]:
+    """A page's acronyms, read once per page and only for a question that names something by the
+    initials of three words or more (most do not)."""
+    return frozenset(_ACRONYM_RE.findall(text))
 
 
 @functools.lru_cache(maxsize=128)
@@ -129,13 +149,13 @@ def _names_by_initials(runs: tuple[tuple[list[str], str], ...], acronyms: set[st
 def aliases(asked: str, pages: Iterable[str]) -> str:
     """The other names of what `asked` names, as they appear on `pages` (space-separated; "" when none)."""
     pages = list(pages)
-    forms = [_page_forms(text) for text in pages]
     found: list[str] = []
-    on_pages = {a for acronyms, _ in forms for a in acronyms}
     # A name asked -> the acronym the pages use for it.
-    for key in _name_runs(asked):
-        if key in on_pages:
-            found.append(key)
+    if keys := _name_runs(asked):
+        on_pages = frozenset().union(*map(_page_acronyms, pages))
+        for key in keys:
+            if key in on_pages:
+                found.append(key)
     # An acronym asked -> the name the pages spell out.
     asked_acronyms = set(_ACRONYM_RE.findall(asked))
     if asked_acronyms:
@@ -143,7 +163,7 @@ def aliases(asked: str, pages: Iterable[str]) -> str:
             for _, names in _names_by_initials(_page_runs(text), asked_acronyms):
                 found.extend(sorted(names))
     # Definitions, either way round, in any language.
-    for _, definitions in forms:
+    for definitions in map(_page_definitions, pages):
         for name, acronym in definitions:
             if acronym in asked_acronyms:
                 found.append(name)
