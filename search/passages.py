@@ -279,6 +279,7 @@ def headed_passages(page: Page) -> list[tuple[Passage, bool]]:
     # Passage(**fields), validated without the Python wrapper of its __init__.
     validate = Passage.__pydantic_validator__.validate_python
     return [
-        (validate({"url": page.url, "title": page.title, "text": text, "position": i, "tokens": _exact(text, units)}), heading)
+        (validate({"url": page.url, "title": page.title, "text": text, "position": i, "tokens": _exact(text, units)}),
+         heading)
         for i, (text, units, heading) in enumerate(_pack(pieces, "\n"))
     ]

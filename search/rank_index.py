@@ -1,6 +1,7 @@
 """The ranker's index of a page: its passages, each one's terms and its heading's terms, split,
 tokenised and counted once per page text and kept for the next question that reads the page
-(search/passages.py splits and tokenises, search/rank.py ranks)."""
+(search/passages.py splits and tokenises, search/rank.py ranks). A Chinese passage's Han terms are
+not listed: each Han term asked is counted in the passages' text, the first time it is asked."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from itertools import compress, count, repeat
 
 from search.models import Page, Passage
-from search.passages import Counted, HanCount, han_counter, headed_passages, sentences as split_sentences, term_counts, tokenize
+from search.passages import Counted, HanCount, han_counter, headed_passages, term_counts, tokenize
+from search.passages import sentences as split_sentences
 
 PREVIOUS = False  # the sentence before a passage indexed with it too: measured and left out (README)
 
@@ -131,7 +133,9 @@ def _counted(url: str, title: str, text: str, context: bool, weight: float) -> _
     return _Counted(*_indexed(url, title, text, context), weight)
 
 
-def _shaped(counted: _Counted, passages: Sequence[Passage], shape: re.Pattern[str], wanted: Iterable[int]) -> list[bool | None]:
+def _shaped(
+    counted: _Counted, passages: Sequence[Passage], shape: re.Pattern[str], wanted: Iterable[int]
+) -> list[bool | None]:
     """Whether each of a page's passages holds a string of `shape`, for the `wanted` ones at least (each
     searched once per passage and shape, and only when wanted: a passage that scores); None where
     never searched."""
