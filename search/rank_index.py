@@ -112,7 +112,9 @@ class _Counted:
             counts = list(map(dict.get, self.words, repeat(term, n), repeat(0, n)))
         elif han(self.page):  # a Han term, counted in each passage where the page holds it at all
             counts = list(map(han, self.texts))
-        else:  # (about half the Han terms asked on the corpus)
+        elif term not in self.title and term not in self.in_context:
+            return []  # no passage holds it (about half the Han terms asked on the corpus)
+        else:
             counts = [0] * n
         if in_title := self.title.get(term, 0):
             counts = list(map(operator.add, counts, repeat(in_title, n)))
