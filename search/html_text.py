@@ -26,14 +26,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
-
 import trafilatura
 import trafilatura.utils
 from lxml import etree
 from lxml import html as lxml_html
 from resiliparse.extract.html2text import extract_plain_text
-from resiliparse.parse.html import DOMNode, HTMLTree, NodeType
+from resiliparse.parse.html import HTMLTree
 
 from search import recall, trafilatura_density, trafilatura_prune, trafilatura_reuse
 
@@ -167,27 +165,14 @@ def _title(tree: HTMLTree) -> str | None:
     return title or None
 
 
-def _elements(node: DOMNode | None, tag: str) -> Iterator[DOMNode]:
-    """The `tag` elements below `node`, in page order. Walked by hand: iterating one of
-    resiliparse's node collections rebuilds its nodes at every step (the square of its length:
-    a head's few dozen <meta>s cost 2 ms a page)."""
-    below = [node.first_child] if node is not None else []  # the next node to visit at each depth
-    while below:
-        child = below.pop()
-        if child is None:
-            continue
-        below.append(child.next)
-        if child.type == NodeType.ELEMENT:
-            if child.tag == tag:
-                yield child
-            below.append(child.first_child)  # no recursion: a hostile head may nest deeply
-
-
 def metadata(tree: HTMLTree) -> dict[str, str | None]:
     """Title, publication date (YYYY-MM-DD) and site name from the head's meta tags, JSON-LD and
     the first <time datetime>: the few places that hold them on most pages, read from the one tree."""
     found: dict[str, str] = {}
-    for meta in _elements(tree.head, "meta"):
+    # values(): the collection as a list at once; iterating it rebuilds its nodes at every step (the
+    # square of its length), and a walk by hand creates a node object for every node of the head
+    # (text, scripts, links): 0.4-0.5 ms a real page, against ~0.1 this way.
+    for meta in tree.head.get_elements_by_tag_name("meta").values() if tree.head is not None else ():
         if not meta.hasattr("content"):
             continue
         key = (meta.getattr("property") or meta.getattr("name") or meta.getattr("itemprop") or "").lower()
@@ -196,7 +181,7 @@ def metadata(tree: HTMLTree) -> dict[str, str | None]:
     title = next((found[k].strip() for k in _TITLE_META if found.get(k, "").strip()), None) or _title(tree)
     date = next((d for k in _DATE_META if (d := _iso(found.get(k)))), None)
     if date is None:
-        for script in tree.document.query_selector_all('script[type="application/ld+json"]'):
+        for script in tree.document.query_selector_all('script[type="application/ld+json"]').values():
             if m := _LD_DATE.search(script.text):
                 if date := _iso(m.group(1)):
                     break
