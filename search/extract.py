@@ -206,12 +206,19 @@ def drop_leading_title(text: str, *titles: str | None) -> str:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+# _CONTROL's characters below U+0080, as UTF-8 bytes: in UTF-8 these bytes stand for these
+# characters only (every byte of a longer sequence is 0x80 or more).
+_CONTROL_BYTES = bytes((*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F))
 
 
 def _garbled(text: str) -> bool:
     """Text that decoded into replacement and control characters: a binary, or a wrong charset."""
     sample = text[:100_000]
-    return bool(sample) and len(_CONTROL.findall(sample)) > 0.005 * len(sample) + 2
+    # _CONTROL's matches counted in C: the control bytes of the UTF-8 form (one translate), plus
+    # the replacement characters (a page's 0.24 ms by findall -> 0.11)
+    raw = sample.encode("utf-8", "surrogatepass")
+    count = len(raw) - len(raw.translate(None, _CONTROL_BYTES)) + sample.count("\ufffd")
+    return bool(sample) and count > 0.005 * len(sample) + 2
 
 
 def clean_plain(text: str) -> str:
@@ -338,11 +345,14 @@ def extract_page(
             if recall_check:
                 body, fallback = recall.checked(text, fetched.final_url, body)
             body = _clean_extracted(body, fallback, result)
+    # body is clean_plain's output on every path above, and stays so without its first line: it is
+    # cleaned again only where defuse removed lines (which may leave a run of blank lines)
     body = drop_leading_title(body, meta.get("title"), result.title)
     body, removed = defuse(body)
     if removed:
         log.info("%s: removed %d instruction-like sentences or tokens", result.url, removed)
-    body = _cap(clean_plain(body))
+        body = clean_plain(body)
+    body = _cap(body)
     snippet = safe_line(result.snippet)
     page = Page(
         url=result.url,
