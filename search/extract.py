@@ -144,27 +144,47 @@ _NEEDED = (
 )  # fmt: skip
 
 
-def _may_be_hostile(text: str) -> bool:
-    folded = text.casefold()
+def _may_be_hostile(folded: str) -> bool:
+    """Whether `folded` (a text's casefold()) holds a word that one of the patterns needs."""
     if "\u0307" in folded or "ı" in folded:  # İ and ı: the patterns' IGNORECASE reads them as i
         folded = folded.replace("\u0307", "").replace("ı", "i")
     return any(word in folded for word in _NEEDED)
 
 
-# Where a match of _INJECTION can start: each of its branches opens with one of these, under the
-# same flags, so it is tried there only instead of at every character (a page's 0.7 ms -> 0.3).
-_INJECTION_STARTS = re.compile(
-    r"(?=\b(?:ignore|disregard|forget|override|overrule|new |from now on|you are now|respond|reply|answer)"
-    r"|忽略|无视|忽视|忘记|不要理会|你现在是)",
-    re.IGNORECASE,
-)
+# Where a match of _INJECTION can start: each of its branches opens with one of these words, under
+# the same flags (a word boundary before the English ones).
+_INJECTION_WORDS = (
+    "ignore", "disregard", "forget", "override", "overrule", "new ", "from now on", "you are now", "respond", "reply",
+    "answer",
+)  # fmt: skip
+_INJECTION_HAN = ("忽略", "无视", "忽视", "忘记", "不要理会", "你现在是")
+_INJECTION_STARTS = re.compile(rf"(?=\b(?:{'|'.join(_INJECTION_WORDS)})|{'|'.join(_INJECTION_HAN)})", re.IGNORECASE)
+
+
+def _injection(text: str, folded: str) -> bool:
+    """_INJECTION matches somewhere in `text` (`folded`: its casefold()). It is tried only where a
+    match can start: where the casefolded text holds one of the start words, found by str.find (a
+    forum thread full of "reply" and "answer": 0.26 ms a page by scanning _INJECTION_STARTS, 0.02
+    this way). Where casefold wrote every character as one, the positions are the text's, and a
+    letter that IGNORECASE reads as one of the words' letters casefolds to it (ı aside, replaced;
+    checked over every code point in tests/search/test_extract.py); elsewhere _INJECTION_STARTS finds them."""
+    if len(folded) != len(text):
+        return any(_INJECTION.match(text, start.start()) for start in _INJECTION_STARTS.finditer(text))
+    if "ı" in folded:
+        folded = folded.replace("ı", "i")
+    for word in (*_INJECTION_WORDS, *_INJECTION_HAN):
+        at = folded.find(word)
+        while at >= 0:
+            if _INJECTION.match(text, at):
+                return True
+            at = folded.find(word, at + 1)
+    return False
 
 
 def _hostile(text: str) -> bool:
-    return _may_be_hostile(text) and bool(
-        any(_INJECTION.match(text, start.start()) for start in _INJECTION_STARTS.finditer(text))
-        or _TEMPLATE_TOKENS.search(text)
-        or _FORGED_CITATION.search(text)
+    folded = text.casefold()
+    return _may_be_hostile(folded) and bool(
+        _injection(text, folded) or _TEMPLATE_TOKENS.search(text) or _FORGED_CITATION.search(text)
     )
 
 
