@@ -241,12 +241,13 @@ def extract_html(
         return meta, text, None
     blocks = main_blocks(tree) if blocks is None else blocks
     whole = recall.article_weight(blocks)  # once, for both comparisons
+    weight: int | None = recall.text_weight(text)  # the text's, for both while it stands
     fallback = None
     # No text at all is short too, whatever the blocks (a page whose lists resiliparse took for menus).
-    looks_short = not text.strip() or recall.share(text, blocks, whole) < SECOND_OPINION_SHARE
+    looks_short = not text.strip() or recall.share(text, blocks, whole, weight) < SECOND_OPINION_SHARE
     if looks_short and len(fuller := reading.second_opinion()) > len(text):
-        text, fallback = fuller, "full"
-    if not recall.too_short(text, blocks, whole):
+        text, fallback, weight = fuller, "full", None
+    if not recall.too_short(text, blocks, whole, weight):
         # A long paragraph may be missing while most of the text is there: that paragraph is more
         # often a privacy notice or a comment than the article (search/recall.py), so it stands.
         return meta, text, fallback
