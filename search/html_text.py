@@ -33,7 +33,7 @@ from lxml import html as lxml_html
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
 
-from search import recall, trafilatura_density, trafilatura_prune, trafilatura_reuse
+from search import recall, trafilatura_cleaning, trafilatura_density, trafilatura_prune, trafilatura_reuse
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,9 @@ trafilatura_prune.install()
 # trafilatura's link-density pruning with each text computed once, the same nodes removed
 # (search/trafilatura_density.py).
 trafilatura_density.install()
+# trafilatura's tree cleaning with its deletion loops run only for the tags the tree holds, the same
+# nodes removed (search/trafilatura_cleaning.py).
+trafilatura_cleaning.install()
 
 # trafilatura's options as the path shipped before used them, plus fast=True: no readability or
 # jusText extraction to compare with (the lexbor blocks are the second opinion here).
