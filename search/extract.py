@@ -144,8 +144,8 @@ _NEEDED = (
 )  # fmt: skip
 
 
-def _may_be_hostile(folded: str) -> bool:
-    """Whether `folded` (a text's casefold()) holds a word that one of the patterns needs."""
+def _may_be_hostile(text: str) -> bool:
+    folded = text.casefold()
     if "\u0307" in folded or "ı" in folded:  # İ and ı: the patterns' IGNORECASE reads them as i
         folded = folded.replace("\u0307", "").replace("ı", "i")
     return any(word in folded for word in _NEEDED)
@@ -161,13 +161,14 @@ _INJECTION_HAN = ("忽略", "无视", "忽视", "忘记", "不要理会", "你�
 _INJECTION_STARTS = re.compile(rf"(?=\b(?:{'|'.join(_INJECTION_WORDS)})|{'|'.join(_INJECTION_HAN)})", re.IGNORECASE)
 
 
-def _injection(text: str, folded: str) -> bool:
-    """_INJECTION matches somewhere in `text` (`folded`: its casefold()). It is tried only where a
-    match can start: where the casefolded text holds one of the start words, found by str.find (a
-    forum thread full of "reply" and "answer": 0.26 ms a page by scanning _INJECTION_STARTS, 0.02
-    this way). Where casefold wrote every character as one, the positions are the text's, and a
-    letter that IGNORECASE reads as one of the words' letters casefolds to it (ı aside, replaced;
-    checked over every code point in tests/search/test_extract.py); elsewhere _INJECTION_STARTS finds them."""
+def _injection(text: str) -> bool:
+    """_INJECTION matches somewhere in `text`. It is tried only where a match can start: where the
+    casefolded text holds one of the start words, found by str.find (a forum thread full of "reply"
+    and "answer": 0.26 ms a page by scanning _INJECTION_STARTS, 0.02 this way). Where casefold wrote
+    every character as one, the positions are the text's, and a letter that IGNORECASE reads as one
+    of the words' letters casefolds to it (ı aside, replaced; checked over every code point in
+    tests/search/test_extract.py); elsewhere _INJECTION_STARTS finds them."""
+    folded = text.casefold()
     if len(folded) != len(text):
         return any(_INJECTION.match(text, start.start()) for start in _INJECTION_STARTS.finditer(text))
     if "ı" in folded:
@@ -182,9 +183,8 @@ def _injection(text: str, folded: str) -> bool:
 
 
 def _hostile(text: str) -> bool:
-    folded = text.casefold()
-    return _may_be_hostile(folded) and bool(
-        _injection(text, folded) or _TEMPLATE_TOKENS.search(text) or _FORGED_CITATION.search(text)
+    return _may_be_hostile(text) and bool(
+        _injection(text) or _TEMPLATE_TOKENS.search(text) or _FORGED_CITATION.search(text)
     )
 
 
