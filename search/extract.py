@@ -151,20 +151,40 @@ def _may_be_hostile(text: str) -> bool:
     return any(word in folded for word in _NEEDED)
 
 
-# Where a match of _INJECTION can start: each of its branches opens with one of these, under the
-# same flags, so it is tried there only instead of at every character (a page's 0.7 ms -> 0.3).
-_INJECTION_STARTS = re.compile(
-    r"(?=\b(?:ignore|disregard|forget|override|overrule|new |from now on|you are now|respond|reply|answer)"
-    r"|忽略|无视|忽视|忘记|不要理会|你现在是)",
-    re.IGNORECASE,
-)
+# Where a match of _INJECTION can start: each of its branches opens with one of these words, under
+# the same flags (a word boundary before the English ones).
+_INJECTION_WORDS = (
+    "ignore", "disregard", "forget", "override", "overrule", "new ", "from now on", "you are now", "respond", "reply",
+    "answer",
+)  # fmt: skip
+_INJECTION_HAN = ("忽略", "无视", "忽视", "忘记", "不要理会", "你现在是")
+_INJECTION_STARTS = re.compile(rf"(?=\b(?:{'|'.join(_INJECTION_WORDS)})|{'|'.join(_INJECTION_HAN)})", re.IGNORECASE)
+
+
+def _injection(text: str) -> bool:
+    """_INJECTION matches somewhere in `text`. It is tried only where a match can start: where the
+    casefolded text holds one of the start words, found by str.find (a forum thread full of "reply"
+    and "answer": 0.26 ms a page by scanning _INJECTION_STARTS, 0.02 this way). Where casefold wrote
+    every character as one, the positions are the text's, and a letter that IGNORECASE reads as one
+    of the words' letters casefolds to it (ı aside, replaced; checked over every code point in
+    tests/search/test_extract.py); elsewhere _INJECTION_STARTS finds them."""
+    folded = text.casefold()
+    if len(folded) != len(text):
+        return any(_INJECTION.match(text, start.start()) for start in _INJECTION_STARTS.finditer(text))
+    if "ı" in folded:
+        folded = folded.replace("ı", "i")
+    for word in (*_INJECTION_WORDS, *_INJECTION_HAN):
+        at = folded.find(word)
+        while at >= 0:
+            if _INJECTION.match(text, at):
+                return True
+            at = folded.find(word, at + 1)
+    return False
 
 
 def _hostile(text: str) -> bool:
     return _may_be_hostile(text) and bool(
-        any(_INJECTION.match(text, start.start()) for start in _INJECTION_STARTS.finditer(text))
-        or _TEMPLATE_TOKENS.search(text)
-        or _FORGED_CITATION.search(text)
+        _injection(text) or _TEMPLATE_TOKENS.search(text) or _FORGED_CITATION.search(text)
     )
 
 
@@ -206,12 +226,19 @@ def drop_leading_title(text: str, *titles: str | None) -> str:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+# _CONTROL's characters below U+0080, as UTF-8 bytes: in UTF-8 these bytes stand for these
+# characters only (every byte of a longer sequence is 0x80 or more).
+_CONTROL_BYTES = bytes((*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F))
 
 
 def _garbled(text: str) -> bool:
     """Text that decoded into replacement and control characters: a binary, or a wrong charset."""
     sample = text[:100_000]
-    return bool(sample) and len(_CONTROL.findall(sample)) > 0.005 * len(sample) + 2
+    # _CONTROL's matches counted in C: the control bytes of the UTF-8 form (one translate), plus
+    # the replacement characters (a page's 0.24 ms by findall -> 0.11)
+    raw = sample.encode("utf-8", "surrogatepass")
+    count = len(raw) - len(raw.translate(None, _CONTROL_BYTES)) + sample.count("\ufffd")
+    return bool(sample) and count > 0.005 * len(sample) + 2
 
 
 def clean_plain(text: str) -> str:
@@ -338,11 +365,14 @@ def extract_page(
             if recall_check:
                 body, fallback = recall.checked(text, fetched.final_url, body)
             body = _clean_extracted(body, fallback, result)
+    # body is clean_plain's output on every path above, and stays so without its first line: it is
+    # cleaned again only where defuse removed lines (which may leave a run of blank lines)
     body = drop_leading_title(body, meta.get("title"), result.title)
     body, removed = defuse(body)
     if removed:
         log.info("%s: removed %d instruction-like sentences or tokens", result.url, removed)
-    body = _cap(clean_plain(body))
+        body = clean_plain(body)
+    body = _cap(body)
     snippet = safe_line(result.snippet)
     page = Page(
         url=result.url,

@@ -122,28 +122,40 @@ def _too_short(flat: str, article: list[str]) -> bool:
     return _weight(flat) < MIN_SHARE * sum(_weight(_key(b)) for b in article)
 
 
-def too_short(text: str, blocks: list[str], whole: int | None = None) -> bool:
+def too_short(text: str, blocks: list[str], whole: int | None = None, weight: int | None = None) -> bool:
     """`text` holds under MIN_SHARE of the article paragraphs among `blocks`: the article was lost.
-    `whole`: article_weight(blocks), when already known."""
+    `whole`: article_weight(blocks), `weight`: text_weight(text), when already known."""
     whole = article_weight(blocks) if whole is None else whole
-    return text_weight(text) < MIN_SHARE * whole
+    return (text_weight(text) if weight is None else weight) < MIN_SHARE * whole
 
 
 def article_weight(blocks: list[str]) -> int:
     """The weighted characters of the article paragraphs among `blocks`: share() and too_short()
     of several texts against the same blocks need it once."""
-    return sum(_weight(_key(b)) for b in _article(blocks))
+    return sum(text_weight(b) for b in _article(blocks))
+
+
+# str.split()'s whitespace below U+0080 (Py_UNICODE_ISSPACE, as str.isspace): what _key drops from
+# an ASCII text.
+_ASCII_SPACE = bytes(c for c in range(128) if chr(c).isspace())
 
 
 def text_weight(text: str) -> int:
+    """_weight(_key(text)): the weighted characters of `text` beside its whitespace and invisible
+    characters. An ASCII text (most pages) holds no invisible or Han character: its length less its
+    whitespace, counted in C by one translate instead of a split and a join (a page's 0.2 ms of recall
+    checks -> ~0.05)."""
+    if text.isascii():
+        return len(text.encode("ascii").translate(None, _ASCII_SPACE))
     return _weight(_key(text))
 
 
-def share(text: str, blocks: list[str], whole: int | None = None) -> float:
+def share(text: str, blocks: list[str], whole: int | None = None, weight: int | None = None) -> float:
     """How much `text` holds beside the article paragraphs among `blocks` (weighted characters;
-    1.0 when there are none). `whole`: article_weight(blocks), when already known."""
+    1.0 when there are none). `whole`: article_weight(blocks), `weight`: text_weight(text), when
+    already known."""
     whole = article_weight(blocks) if whole is None else whole
-    return text_weight(text) / whole if whole else 1.0
+    return (text_weight(text) if weight is None else weight) / whole if whole else 1.0
 
 
 def article_span(blocks: list[str]) -> str:

@@ -1,5 +1,5 @@
 """trafilatura's second opinion on a page, from what its fast pass already computed: the same text as
-`trafilatura.extract(html, fast=False, ...)`, without reading the page a second time.
+`trafilatura.extract(html, fast=False, ...)`, without extracting the page a second time.
 
 Why: where the fast pass (`bare_extraction(..., fast=True)`) looks short (search/html_text.py), the
 path ran `trafilatura.extract(..., fast=False)` from scratch: a second lxml parse, the same prunes,
@@ -9,11 +9,14 @@ are the same up to that step, but for one thing: the main extractor's last-resor
 text (`recover_wild_text`, run only when its main pass found under MIN_EXTRACTED_SIZE characters)
 keeps teaser blocks in fast mode and prunes them otherwise. So the fast pass here stops where the
 cascade forks and keeps what the second opinion needs:
-- the raw tree after the raw-tree prunes (readability reads a copy of it; the cleaned tree that
-  jusText reads, `_prepare_tree`'s backup, is rebuilt from it by `tree_cleaning`, only when asked:
-  the fast pass no longer copies it on every page, where trafilatura's fast mode never reads it.
-  On bench/data's pages the copy costs 0.21 ms a page, the rebuild 1.2 ms a page asked, one in
-  eight);
+- not the raw tree after the raw-tree prunes (readability reads a copy of it; the cleaned tree
+  that jusText reads, `_prepare_tree`'s backup, is rebuilt from it by `tree_cleaning`): where the
+  second opinion is asked (one page in eight) the page is parsed and pruned again, the same tree
+  (the parse and the prunes are deterministic), and the fast pass cleans the parsed tree itself
+  instead of a copy (trafilatura's `copy(tree)` copies the root element into a document of its own:
+  the same elements, attributes and texts, without the page's DTD, which only changes how lxml
+  would serialize the tree, and the extraction reads no serialization of it). On the 949 evaluation
+  pages the copy cost ~0.45 ms every page, the second parse and prunes ~1.6 ms a page asked;
 - the main extractor's body and text, shared when no recovery ran; where it ran, copies of its
   inputs (the main pass's body and the pre-pass tree) taken before the fast recovery mutates them,
   so the second opinion recovers as the whole cascade does.
@@ -203,6 +206,21 @@ def _finish(result_body: Any) -> None:
 _FAILED = "failed"  # the steps both passes share raised: the whole cascade gives nothing either
 
 
+def _prune_raw(tree: Any) -> Any:
+    """trafilatura_sequence's prunes of the raw tree, comments off."""
+    tree = _core.prune_unwanted_nodes(tree, _core.RAW_TREE_PRUNE_XPATH)
+    return _core.prune_unwanted_nodes(tree, _core.REMOVE_COMMENTS_AND_LISTS_XPATH)
+
+
+def _raw_tree(html: str, options: Any) -> Any:
+    """The raw tree after its prunes, as the fast pass made it before cleaning it (it parsed the same
+    page into a tree, so this parse does too)."""
+    tree = _load_html(html, options.max_file_size)
+    if tree is None:  # not reached: the fast pass parsed this page
+        raise ValueError
+    return _prune_raw(tree)
+
+
 class Reading:
     """One page read by trafilatura's fast pass (`text`: `bare_extraction(html, fast=True, ...).text`,
     "" where it gives nothing) and able to give its second opinion (`second_opinion()`)."""
@@ -213,8 +231,8 @@ class Reading:
         self.html, self.url, self.options = html, url, options  # options: without `fast`
         self.text = ""
         # What the second opinion starts from: None (trafilatura's public functions read the page
-        # again), _FAILED, or (raw tree after the raw-tree prunes, main extractor's body, its text,
-        # the recovery's inputs where it ran, else None).
+        # again), _FAILED, or (main extractor's body, its text, the recovery's inputs where it ran,
+        # else None).
         self._kept: tuple | str | None = None
 
     def second_opinion(self) -> str:
@@ -225,9 +243,10 @@ class Reading:
             return trafilatura.extract(self.html, url=self.url, **dict(self.options, fast=False)) or ""
         if kept == _FAILED:
             return ""
-        tree, result_body, temp_text, spare = kept
+        result_body, temp_text, spare = kept
         options = _options(self.url, fast=False, output_format="txt")
         try:
+            tree = _raw_tree(self.html, options)
             if spare is not None:  # extract_content's recovery, as the whole cascade runs it
                 backup_tree, result_body, potential_tags, consumed = spare
                 result_body = _main.recover_wild_text(backup_tree, result_body, options, potential_tags, consumed)
@@ -265,10 +284,9 @@ def read(html: str, url: str | None, options: dict[str, Any], second_opinion: bo
             _core.LOGGER.error("empty HTML tree: %s", url)
             raise ValueError
         is_forum = _core._forum_thread_page(tree)
-        tree = _core.prune_unwanted_nodes(tree, _core.RAW_TREE_PRUNE_XPATH)
-        tree = _core.prune_unwanted_nodes(tree, _core.REMOVE_COMMENTS_AND_LISTS_XPATH)  # comments off
-        # _prepare_tree without its backup copy (the second opinion rebuilds it)
-        cleaned_tree = _core.convert_tags(_core.tree_cleaning(copy(tree), options), options, url or None)
+        tree = _prune_raw(tree)
+        # _prepare_tree on the tree itself, without its backup copy (the second opinion rebuilds both)
+        cleaned_tree = _core.convert_tags(_core.tree_cleaning(tree, options), options, url or None)
         if not is_forum:  # focus "precision"
             cleaned_tree = _core.prune_unwanted_nodes(cleaned_tree, _core.REMOVE_COMMENTS_XPATH)
         # extract_content: its main pass
@@ -289,7 +307,7 @@ def read(html: str, url: str | None, options: dict[str, Any], second_opinion: bo
         reading._kept = _FAILED if second_opinion else None
         return reading
     if second_opinion:  # the main extractor's body where no recovery runs, else the recovery's inputs
-        reading._kept = (tree, None, "", spare) if recover else (tree, result_body, temp_text, None)
+        reading._kept = (None, "", spare) if recover else (result_body, temp_text, None)
     try:
         if recover:  # extract_content's recovery and last steps, in fast mode
             result_body = _main.recover_wild_text(backup_tree, result_body, options, potential_tags, consumed)

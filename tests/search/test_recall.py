@@ -11,7 +11,7 @@ import pytest
 from search.extract import EXTRACTORS, extract_page
 from search.fetch import Fetched
 from search.models import SearchResult
-from search.recall import article_span, article_weight, checked, missing, share, too_short, visible_blocks
+from search.recall import article_span, article_weight, checked, missing, share, text_weight, too_short, visible_blocks
 
 DATA = Path(__file__).resolve().parents[2] / "bench" / "data" / "trafilatura_eval"
 STACKEXCHANGE = "https://german.stackexchange.com/questions/10376/when-to-use-wurde-versus-war-eg-ich-wurde-ausgeraubt-vs-ich-war-ausgerau"
@@ -310,3 +310,21 @@ def test_share_of_the_article_ignores_spacing_and_weighs_han_double(article: lis
     assert share(first, blocks, whole) == share(first, blocks) == pytest.approx(1 / 3, abs=0.05)
     assert too_short(first, blocks) and too_short(first, blocks, whole)
     assert not too_short("\n".join(article[:2]), blocks, whole)
+    weight = text_weight(first)
+    assert share(first, blocks, whole, weight) == share(first, blocks) and too_short(first, blocks, whole, weight)
+
+
+@pytest.mark.parametrize(
+    ("text", "weight"),
+    [
+        ("", 0),
+        (" \t\n", 0),
+        ("Tide\x1cmill\x1d \x1eopens\x1f\x0bat\x0cnine\r\n", 19),  # every ASCII space str.split() drops
+        ("Tide\x00mill\x7f", 10),  # control characters that are not spaces count
+        ("Tide\u00a0mill\u2003opens", 13),  # no-break and em spaces
+        ("Tide\u00admill\u200b", 8),  # a soft hyphen and a zero-width space: invisible
+        ("潮汐 磨坊 mill", 12),  # a Han character weighs two
+    ],
+)
+def test_a_texts_weight_leaves_out_its_spaces_and_invisible_characters(text: str, weight: int) -> None:
+    assert text_weight(text) == weight

@@ -138,7 +138,7 @@ def public_functions_counted(monkeypatch) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_the_mirror_reads_the_page_once(lang: str, public_functions_counted: dict[str, int]) -> None:
+def test_the_mirror_extracts_the_page_once(lang: str, public_functions_counted: dict[str, int]) -> None:
     assert trafilatura_reuse.mirrored()  # the trafilatura installed is the one mirrored
     second = html_text.precise_reading(thread(lang), URL).second_opinion()
     assert all(post in second for post in POSTS[lang])
