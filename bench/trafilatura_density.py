@@ -15,43 +15,19 @@ and counts the calls whose resulting trees differ (slower; not timed)."""
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from copy import deepcopy
 
 import trafilatura.htmlprocessing as htmlprocessing
 import trafilatura.main_extractor as main_extractor
 from lxml import etree
 
-from bench.trafilatura_prune import finish, page_options, page_sets, read
+from bench import trafilatura_mirror
 from search import trafilatura_density
 
 
-def timed(mirrored: bool, url: str, body: bytes, path: str) -> tuple[tuple, float, float]:
-    """The page read, its CPU ms, and the CPU ms spent in delete_by_link_density (either one, timed
-    by the same wrapper)."""
-    if mirrored:
-        trafilatura_density.install()
-    else:
-        trafilatura_density.uninstall()
-    function, spent = main_extractor.delete_by_link_density, [0.0]
-
-    def timed_function(*args, **kwargs):
-        started = time.process_time()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            spent[0] += time.process_time() - started
-
-    main_extractor.delete_by_link_density = timed_function
-    try:
-        started = time.process_time()
-        out = read(url, body, path)
-        total = time.process_time() - started
-    finally:
-        main_extractor.delete_by_link_density = function
-    return out, 1000 * total, 1000 * spent[0]
+def _put(function) -> None:
+    main_extractor.delete_by_link_density = function
 
 
 class CallCheck:
@@ -80,63 +56,17 @@ class CallCheck:
         trafilatura_density.install()
 
 
-def run(name: str, pages: dict[str, bytes], path: str, calls: bool) -> dict:
-    old_ms, new_ms, old_fn, new_fn, differ = [], [], [], [], []
-    for url, body in pages.items():  # untimed: a first read's one-time costs (imports, compiled patterns)
-        read(url, body, path)
-    for n, (url, body) in enumerate(pages.items()):
-        order = (False, True) if n % 2 == 0 else (True, False)  # alternate which runs first
-        outs, times, inside = {}, {}, {}
-        for mirrored in order:
-            outs[mirrored], times[mirrored], inside[mirrored] = timed(mirrored, url, body, path)
-        old_ms.append(times[False])
-        new_ms.append(times[True])
-        old_fn.append(inside[False])
-        new_fn.append(inside[True])
-        if outs[False] != outs[True]:
-            differ.append(url)
-    row = {
-        "set": name, "path": path, "pages": len(pages), "differences": len(differ), "differing": differ[:10],
-        "old_ms": round(statistics.mean(old_ms), 2), "new_ms": round(statistics.mean(new_ms), 2),
-        "old_ms_p50": round(statistics.median(old_ms), 2), "new_ms_p50": round(statistics.median(new_ms), 2),
-        "old_link_density_ms": round(statistics.mean(old_fn), 3), "new_link_density_ms": round(statistics.mean(new_fn), 3),
-    }
-    if calls:
-        trafilatura_density.install()
-        with CallCheck() as check:
-            for url, body in pages.items():
-                read(url, body, path)
-        row["calls"], row["call_differences"] = check.calls, check.differ
-    return row
+MIRROR = trafilatura_mirror.Mirror(
+    name="delete_by_link_density",
+    module=trafilatura_density,
+    get=lambda: main_extractor.delete_by_link_density,
+    put=_put,
+    calls=CallCheck,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = page_options(__doc__.split("\n\n")[0])
-    parser.add_argument("--calls", action="store_true", help="also compare each call's tree (not timed)")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    if not trafilatura_density.install():
-        print("trafilatura's link-density pruning is not the one mirrored: nothing to compare", file=sys.stderr)
-        return 1
-    sets = page_sets(args)
-    rows = []
-    for path in [p for p in args.paths.split(",") if p]:
-        for name, pages in sets.items():
-            rows.append(run(name, pages, path, args.calls))
-            if not args.json:
-                r = rows[-1]
-                calls = f"  call trees differ {r['call_differences']} of {r['calls']}" if args.calls else ""
-                print(
-                    f"{r['set']:<18} {r['path']:<12} {r['pages']:>4} pages  differences {r['differences']:>3}  "
-                    f"CPU ms/page trafilatura's {r['old_ms']:>6.2f} (p50 {r['old_ms_p50']:.2f})  restated "
-                    f"{r['new_ms']:>6.2f} (p50 {r['new_ms_p50']:.2f}); in delete_by_link_density "
-                    f"{r['old_link_density_ms']:.3f} -> {r['new_link_density_ms']:.3f}{calls}",
-                    flush=True,
-                )
-                for url in r["differing"]:
-                    print(f"  differs: {url}")
-    trafilatura_density.install()
-    return finish(rows, as_json=args.json, also="call_differences")
+    return trafilatura_mirror.main(MIRROR, __doc__.split("\n\n")[0], argv)
 
 
 if __name__ == "__main__":
