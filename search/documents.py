@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import ErrorKind, WebsearchError
-from search.extract import clean_plain, decode, pdf_text
+from search.extract import clean_plain, decode
+from search.pdf import pdf_text
 
 KINDS = {
     ".html": "html",

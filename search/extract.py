@@ -1,5 +1,5 @@
 """Turn a fetched page into clean main text (title, date, site) with trafilatura, or a PDF's text
-with pypdf.
+with pypdf (search/pdf.py).
 
 Navigation, cookie banners, ads, related links and comments are dropped, so what reaches ranking
 is the article; tables and lists are kept (as `| a | b |` rows and `- item` lines). The headline is
@@ -11,8 +11,6 @@ wall, an empty or binary body), the search snippet stands in."""
 from __future__ import annotations
 
 import codecs
-import contextlib
-import io
 import logging
 import re
 from typing import Literal
@@ -21,6 +19,7 @@ import trafilatura
 from charset_normalizer import from_bytes
 
 from search import html_text, recall
+from search.pdf import pdf_text
 from search.fetch import Fetched
 from search.models import Fallback, Page, SearchResult
 from core.tokens import count_tokens, count_tokens_up_to
@@ -32,8 +31,6 @@ log = logging.getLogger(__name__)
 # (written by the search engine about the very page) is the better evidence. Counted in tokens so
 # a short Chinese paragraph (dense: ~1 token per character) is not thrown away like 40 English chars.
 MIN_TOKENS = 40
-MAX_PDF_PAGES = 50
-MAX_PDF_CHARS = 400_000
 # The model reads about a thousand tokens of evidence per answer: past this much text a page only
 # costs ranking time and memory (a 2 MB page would be thousands of passages). Cut at a paragraph.
 MAX_TEXT_CHARS = 100_000
@@ -256,7 +253,7 @@ def _cap(text: str, limit: int = MAX_TEXT_CHARS) -> str:
     return text[: cut if cut > limit // 2 else limit].rstrip()
 
 
-# --- HTML and PDF -----------------------------------------------------------------------------
+# --- HTML -------------------------------------------------------------------------------------
 
 
 def trafilatura_extract(html: str, url: str) -> dict[str, str | None]:
@@ -274,63 +271,6 @@ def trafilatura_extract(html: str, url: str) -> dict[str, str | None]:
         return {}
     data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
     return {key: data.get(key) for key in ("text", "title", "date", "sitename")}
-
-
-def _pdf_limits():
-    """pypdf's own resource limits, tightened: a PDF's streams may be bombs too."""
-    import pypdf
-
-    apply = getattr(pypdf, "apply_configuration", None)
-    if apply is None:  # older pypdf: its built-in limits apply
-        return contextlib.nullcontext()
-    return apply(
-        zlib_maximum_output_length=20_000_000,
-        lzw_maximum_output_length=20_000_000,
-        run_length_maximum_output_length=20_000_000,
-        brotli_maximum_output_length=20_000_000,
-        maximum_declared_stream_length=20_000_000,
-        stream_decoding_work_maximum_length=50_000_000,
-        image_maximum_buffer_size=20_000_000,
-    )
-
-
-def pdf_text(
-    body: bytes, *, max_pages: int | None = MAX_PDF_PAGES, max_chars: int | None = MAX_PDF_CHARS
-) -> tuple[str, str | None]:
-    """The text of a PDF's first pages and its /Title; ("", None) when it has none or is encrypted.
-    The one PDF reader (web pages and the local index): pypdf under tightened limits, as a PDF's
-    streams may be bombs; None for no page/character cap (a local file the operator chose)."""
-    from pypdf import PdfReader
-
-    with _pdf_limits():
-        reader = PdfReader(io.BytesIO(body), strict=False)
-        if reader.is_encrypted:
-            try:
-                opened = reader.decrypt("")  # many "protected" PDFs open with the empty password
-            except Exception:
-                opened = False
-            if not opened:
-                return "", None
-        title = None
-        try:
-            if reader.metadata and reader.metadata.title:
-                title = str(reader.metadata.title).strip() or None
-        except Exception:
-            title = None
-        texts: list[str] = []
-        size = 0
-        for number, page in enumerate(reader.pages):
-            if (max_pages is not None and number >= max_pages) or (max_chars is not None and size >= max_chars):
-                break
-            try:
-                text = page.extract_text() or ""
-            except Exception as exc:  # one broken page does not lose the others
-                log.info("pdf page %d unreadable: %r", number, exc)
-                continue
-            texts.append(text)
-            size += len(text)
-    text = "\n\n".join(texts)
-    return (text if max_chars is None else text[:max_chars]), title
 
 
 def extract_page(

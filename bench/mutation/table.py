@@ -303,7 +303,7 @@ MODULES: dict[str, Module] = {
     "recall": Module({"search/recall.py": None}, ["tests/search/test_recall.py"], "the extraction's recall check",
                      fork_workers=True),
     "extract": Module(
-        {"search/extract.py": None},
+        {"search/extract.py": None, "search/pdf.py": None},
         [  # each test by name, those that need no parse worker first (pytest -x stops at the first failure)
             *(f"tests/search/test_extract.py::{test}" for test in (
                 "test_defuse_removes_orders_to_the_model",

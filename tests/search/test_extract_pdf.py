@@ -1,4 +1,4 @@
-"""A PDF's text and title (search/extract.py pdf_text, and extract_page on a PDF): its pages and
+"""A PDF's text and title (search/pdf.py pdf_text, and extract_page on a PDF): its pages and
 characters capped, pypdf's limits tightened against bombs, locked and sloppy files, a missing title."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ import io
 import pytest
 
 from core.workers import WorkerPool
-from search.extract import extract, extract_page, pdf_text
+from search.extract import extract, extract_page
+from search.pdf import pdf_text
 from search.fetch import Fetched, Fetcher
 from search.models import SearchResult
 from testkit.web import PDF_BYTES, PDF_FACT, PDF_TITLE, LocalWeb, make_pdf

@@ -36,7 +36,7 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("extract", "search/extract.py", "_garbled", "operand dropped: bool(sample)"):
         "an empty sample has no control characters, and 0 is never more than 0.005 * 0 + 2: False either way",
     **{
-        ("extract", "search/extract.py", "_pdf_limits", change):
+        ("extract", "search/pdf.py", "_pdf_limits", change):
             "one byte more of a pypdf limit in the tens of megabytes (the tightening itself is pinned by a 25 MB "
             "bomb page): it differs only for a stream of exactly that size"
         for change in ("20000000 -> 20000001", *(f"20000000 -> 20000001 #{n}" for n in range(2, 7)),
@@ -45,14 +45,14 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("extract", "search/extract.py", "_cap", "0 -> 1"):
         "rfind from 1 instead of 0 differs only when the one line end before the cap is at 0, and a cut there "
         "(not past halfway) is refused either way; the text is clean_plain's, which never starts with one",
-    ("extract", "search/extract.py", "pdf_text", "operand dropped: reader.metadata"):
+    ("extract", "search/pdf.py", "pdf_text", "operand dropped: reader.metadata"):
         "a PDF without /Info: reading .title of None raises AttributeError inside the try, whose except sets the "
         "same title None",
-    ("extract", "search/extract.py", "pdf_text", "0 -> 1"):
+    ("extract", "search/pdf.py", "pdf_text", "0 -> 1"):
         "the page loop's count one high stops early only when the pages so far hold exactly 399,999 characters: "
         "one page, since two carry a separator past the cap; then the final [:max_chars] cut would add only the "
         "separator's first line end, which clean_plain strips (search/documents.py reads without a cap)",
-    ("extract", "search/extract.py", "pdf_text", "operand dropped: ''"):
+    ("extract", "search/pdf.py", "pdf_text", "operand dropped: ''"):
         "pypdf's PageObject.extract_text returns a str ('' for a page without text, pinned by the fixtures), "
         "never None",
     ("extract", "search/extract.py", "extract_page", "operand dropped: None"):
