@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import ModuleType
 
-from bench.trafilatura_prune import finish, page_options, page_sets, read
+from bench.trafilatura_prune import each_set, finish, page_options, read
 
 
 @dataclass(frozen=True)
@@ -91,22 +91,16 @@ def main(mirror: Mirror, description: str, argv: list[str] | None = None) -> int
     if not mirror.module.install():
         print(f"trafilatura's {mirror.name} is not the one mirrored: nothing to compare", file=sys.stderr)
         return 1
-    sets = page_sets(args)
-    rows = []
-    for path in [p for p in args.paths.split(",") if p]:
-        for name, pages in sets.items():
-            rows.append(run(mirror, name, pages, path, args.calls))
-            if not args.json:
-                r = rows[-1]
-                calls = f"  call trees differ {r['call_differences']} of {r['calls']}" if args.calls else ""
-                print(
-                    f"{r['set']:<18} {r['path']:<12} {r['pages']:>4} pages  differences {r['differences']:>3}  "
-                    f"CPU ms/page trafilatura's {r['old_ms']:>6.2f} (p50 {r['old_ms_p50']:.2f})  restated "
-                    f"{r['new_ms']:>6.2f} (p50 {r['new_ms_p50']:.2f}); in {mirror.name} "
-                    f"{r['old_function_ms']:.3f} -> {r['new_function_ms']:.3f}{calls}",
-                    flush=True,
-                )
-                for url in r["differing"]:
-                    print(f"  differs: {url}")
+
+    def line(r: dict) -> str:
+        calls = f"  call trees differ {r['call_differences']} of {r['calls']}" if args.calls else ""
+        return (
+            f"{r['set']:<18} {r['path']:<12} {r['pages']:>4} pages  differences {r['differences']:>3}  "
+            f"CPU ms/page trafilatura's {r['old_ms']:>6.2f} (p50 {r['old_ms_p50']:.2f})  restated "
+            f"{r['new_ms']:>6.2f} (p50 {r['new_ms_p50']:.2f}); in {mirror.name} "
+            f"{r['old_function_ms']:.3f} -> {r['new_function_ms']:.3f}{calls}"
+        )
+
+    rows = each_set(args, lambda name, pages, path: run(mirror, name, pages, path, args.calls), line)
     mirror.module.install()
     return finish(rows, as_json=args.json, also="call_differences")

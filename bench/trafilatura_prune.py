@@ -130,6 +130,21 @@ def page_sets(args: argparse.Namespace) -> dict[str, dict[str, bytes]]:
     return sets
 
 
+def each_set(args: argparse.Namespace, run, line) -> list[dict]:
+    """`run(name, pages, path)` for each path of `--paths` and each page set, a row each; unless
+    `--json`, each row printed as `line(row)` says, then its differing pages."""
+    sets = page_sets(args)
+    rows = []
+    for path in [p for p in args.paths.split(",") if p]:
+        for name, pages in sets.items():
+            rows.append(row := run(name, pages, path))
+            if not args.json:
+                print(line(row), flush=True)
+                for url in row["differing"]:
+                    print(f"  differs: {url}")
+    return rows
+
+
 def finish(rows: list[dict], *, as_json: bool, also: str = "") -> int:
     """Every page bench's ending: the rows as JSON or the total, with the load; 1 where anything
     differed (a page, or the rows' `also` count)."""
@@ -149,22 +164,16 @@ def main(argv: list[str] | None = None) -> int:
     if not trafilatura_prune.install():
         print("trafilatura's XPaths are not the ones mirrored: nothing to compare", file=sys.stderr)
         return 1
-    sets = page_sets(args)
-    rows = []
-    for path in [p for p in args.paths.split(",") if p]:
-        for name, pages in sets.items():
-            rows.append(run(name, pages, path, args.nodes))
-            if not args.json:
-                r = rows[-1]
-                nodes = f"  node lists differ {r['node_differences']} of {r['node_calls']}" if args.nodes else ""
-                print(
-                    f"{r['set']:<18} {r['path']:<12} {r['pages']:>4} pages  differences {r['differences']:>3}  "
-                    f"CPU ms/page XPaths {r['old_ms']:>6.2f} (p50 {r['old_ms_p50']:.2f})  walks {r['new_ms']:>6.2f} "
-                    f"(p50 {r['new_ms_p50']:.2f}){nodes}",
-                    flush=True,
-                )
-                for url in r["differing"]:
-                    print(f"  differs: {url}")
+
+    def line(r: dict) -> str:
+        nodes = f"  node lists differ {r['node_differences']} of {r['node_calls']}" if args.nodes else ""
+        return (
+            f"{r['set']:<18} {r['path']:<12} {r['pages']:>4} pages  differences {r['differences']:>3}  "
+            f"CPU ms/page XPaths {r['old_ms']:>6.2f} (p50 {r['old_ms_p50']:.2f})  walks {r['new_ms']:>6.2f} "
+            f"(p50 {r['new_ms_p50']:.2f}){nodes}"
+        )
+
+    rows = each_set(args, lambda name, pages, path: run(name, pages, path, args.nodes), line)
     trafilatura_prune.install()
     return finish(rows, as_json=args.json, also="node_differences")
 

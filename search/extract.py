@@ -19,9 +19,9 @@ import trafilatura
 from charset_normalizer import from_bytes
 
 from search import html_text, recall
-from search.pdf import pdf_text
 from search.fetch import Fetched
 from search.models import Fallback, Page, SearchResult
+from search.pdf import pdf_text
 from core.tokens import count_tokens, count_tokens_up_to
 from core.workers import ParseFailed, WorkerLost, WorkerPool, WorkerPoolClosed
 

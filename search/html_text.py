@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import re
+
 import trafilatura
 import trafilatura.utils
 from lxml import etree

@@ -92,6 +92,7 @@ def source_hash(qualified: str) -> str | None:
     except (AttributeError, ImportError, OSError, TypeError):
         return None
 
+
 def pin_mismatch(version: str, sources: dict[str, str]) -> str | None:
     """Why the installed trafilatura is not the one a mirror restates (its version, or the functions
     whose source differs from the pinned digests); None where it is."""
